@@ -1,0 +1,139 @@
+// The credit ledger's public API: open a ledger, submit commands, query
+// balances. Commands and their rules are ../shared/SPEC.md; the types of
+// commands are the generated protobuf messages of proto/ledger/v1/.
+//
+// A Ledger is thread-safe: any number of threads may Submit and query at
+// once. Commands are validated one at a time in the order the single writer
+// takes them, so no credit is ever spent twice, and are committed in groups:
+// one RocksDB WriteBatch and one sync for all the commands waiting. A call
+// returns only after its command is durable.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> db,
+//                    ledger::Ledger::Open(ledger::Options(), "/var/ledger"));
+//   ASSIGN_OR_RETURN(ledger::SubmitResult r, db->SubmitJson(line));
+//   if (r.outcome == ledger::Outcome::kRejected) { ... r.code, r.message ... }
+#ifndef CREDIT_LEDGER_LEDGER_LEDGER_H_
+#define CREDIT_LEDGER_LEDGER_LEDGER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/options.h"
+#include "ledger/v1/command.pb.h"
+#include "ledger/v1/types.pb.h"
+
+namespace ledger {
+
+// Bounds on input (SPEC 1, 4, 7).
+inline constexpr size_t kMaxLineBytes = 64 * 1024;
+inline constexpr size_t kMaxKeyLength = 128;
+inline constexpr size_t kMaxIdLength = 64;
+inline constexpr size_t kMaxTextBytes = 256;
+inline constexpr int64_t kMaxCredits = 1000000000000000;       // 10^15
+inline constexpr int64_t kMaxAmountMinor = 1000000000000000;   // 10^15
+inline constexpr int64_t kMaxWindowHours = 87600;
+inline constexpr int64_t kMaxCustomerCredits = 1000000000000000000;  // 10^18
+
+enum class Outcome {
+  kAccepted,   // a new event; `seq` is its sequence number
+  kDuplicate,  // the key's earlier acceptance; `seq` is that event's
+  kRejected,   // nothing changed; `code` and `message` say why
+};
+
+// The answer to one command. A rejection under the policy is an outcome, not
+// an error: errors of the store come back as a non-OK absl::Status instead.
+struct SubmitResult {
+  std::optional<std::string> key;  // absent when the input had none
+  Outcome outcome = Outcome::kRejected;
+  uint64_t seq = 0;  // for kAccepted and kDuplicate
+  v1::RejectionCode code = v1::REJECTION_CODE_UNSPECIFIED;  // for kRejected
+  std::string message;  // for kRejected: what was wrong and what to do
+};
+
+struct LotBalance {
+  std::string lot_id;
+  v1::LotSource source = v1::LOT_SOURCE_UNSPECIFIED;
+  int64_t granted = 0;
+  int64_t remaining = 0;
+  int64_t granted_at_us = 0;
+  std::optional<int64_t> expires_at_us;
+};
+
+struct CashAmount {
+  std::string currency;
+  int64_t amount_minor = 0;
+};
+
+struct SubscriptionBalance {
+  std::string plan;
+  int64_t period_end_us = 0;
+  bool cancelled = false;
+};
+
+// SPEC 6: a customer's balance at a time.
+struct Balance {
+  std::string customer;
+  v1::CustomerStatus status = v1::CUSTOMER_STATUS_UNSPECIFIED;
+  int64_t available = 0;
+  int64_t held = 0;
+  int64_t refund_pending = 0;
+  std::vector<LotBalance> lots;  // in consumption order
+  int64_t refundable_credits = 0;
+  std::vector<CashAmount> refundable_cash;  // sorted by currency
+  std::optional<SubscriptionBalance> subscription;
+};
+
+class Ledger {
+ public:
+  // Opens the ledger in `dir`, restoring its state. Creates it when `dir` is
+  // missing or empty and options.create_if_missing. Fails with
+  // FailedPrecondition when `dir` holds something that is not a ledger, and
+  // DataLoss when the ledger is corrupt.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Ledger>> Open(
+      const Options& options, const std::string& dir);
+
+  virtual ~Ledger() = default;
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Validates and, when accepted, durably appends one command. Returns the
+  // outcome; a non-OK status only when the store failed, in which case
+  // nothing of the command's group was acknowledged and the ledger refuses
+  // further writes until it is reopened.
+  [[nodiscard]] virtual absl::StatusOr<SubmitResult> Submit(
+      const v1::Command& command) = 0;
+
+  // Like Submit, for one JSON object of SPEC 4. Input that is not a valid
+  // command (not JSON, over kMaxLineBytes, unknown field, ...) is a
+  // kRejected INVALID_COMMAND outcome, with `key` when one could be read.
+  [[nodiscard]] virtual absl::StatusOr<SubmitResult> SubmitJson(
+      std::string_view json) = 0;
+
+  // Submits many commands in one call: results are those of submitting each
+  // in order, and all are durable when it returns. At most
+  // options.max_batch_commands commands (InvalidArgument past that).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
+      std::span<const v1::Command> commands) = 0;
+
+  // The balance of SPEC 6 at `at_us` (microseconds since the epoch, UTC).
+  // NotFound for an unknown customer.
+  [[nodiscard]] virtual absl::StatusOr<Balance> GetBalance(
+      const std::string& customer, int64_t at_us) const = 0;
+
+  // Sequence number of the last event (0 for an empty ledger).
+  virtual uint64_t LastSeq() const = 0;
+
+ protected:
+  Ledger() = default;
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_LEDGER_H_

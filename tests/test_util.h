@@ -1,0 +1,56 @@
+// Shared test helpers: temporary folders, a ledger opened in one, and
+// submitting JSON commands with readable failures.
+#ifndef CREDIT_LEDGER_TESTS_TEST_UTIL_H_
+#define CREDIT_LEDGER_TESTS_TEST_UTIL_H_
+
+#include <memory>
+#include <string>
+
+#include "ledger/ledger.h"
+
+namespace ledger::testing {
+
+// A fresh folder under the test's temporary directory, removed on
+// destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A ledger in a TempDir. Fails the test (ASSERT) when it cannot open.
+class TestLedger {
+ public:
+  TestLedger();
+  Ledger& operator*() { return *ledger_; }
+  Ledger* operator->() { return ledger_.get(); }
+  const std::string& dir() const { return dir_.path(); }
+  // Closes and reopens the same folder.
+  void Reopen();
+  // Closes the ledger (e.g. before running ledgerctl on the folder).
+  void Close() { ledger_.reset(); }
+
+  // Submits one JSON command; the store must not fail.
+  SubmitResult Json(const std::string& json);
+  // The RejectionCode name of a rejected result, "ACCEPTED" or "DUPLICATE".
+  std::string Code(const std::string& json);
+  Balance BalanceAt(const std::string& customer, const std::string& rfc3339);
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+// "ACCEPTED", "DUPLICATE" or the rejection code's name.
+std::string OutcomeName(const SubmitResult& result);
+
+// Runs a shell command, returns its exit status and fills stdout.
+int RunCommand(const std::string& command, std::string* out);
+
+}  // namespace ledger::testing
+
+#endif  // CREDIT_LEDGER_TESTS_TEST_UTIL_H_
