@@ -4,6 +4,7 @@
 #define CREDIT_LEDGER_LEDGER_COMMAND_VALIDATION_H_
 
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/status.h"

@@ -1,0 +1,93 @@
+// The Ledger behind ledger.h: validation outside any lock, then a single
+// writer that judges waiting commands one at a time against the in-memory
+// state and commits them in groups (LevelDB's DBImpl::Write shape: a queue
+// of writers, the front one leads, merges the waiting commands into one
+// WriteBatch, writes and syncs once, then wakes the others).
+#ifndef CREDIT_LEDGER_LEDGER_LEDGER_IMPL_H_
+#define CREDIT_LEDGER_LEDGER_LEDGER_IMPL_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+#include "projections/ledger_state.h"
+
+namespace ledger {
+
+class LedgerImpl final : public Ledger {
+ public:
+  LedgerImpl(const Options& options, std::unique_ptr<Store> store);
+  // Loads the stored projections, the key index and the head.
+  [[nodiscard]] absl::Status Restore();
+
+  absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
+  absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
+      std::span<const v1::Command> commands) override;
+  absl::StatusOr<Balance> GetBalance(const std::string& customer,
+                                     int64_t at_us) const override;
+  uint64_t LastSeq() const override;
+
+ private:
+  // A command after SPEC 5 step 1, done by the submitting thread.
+  struct Prepared {
+    v1::Command command;      // canonical
+    std::string fingerprint;  // of the canonical command
+    std::optional<SubmitResult> invalid;  // INVALID_COMMAND, when it is
+  };
+  // One Submit / SubmitBatch call waiting in the queue.
+  struct Writer {
+    std::vector<Prepared>* commands;
+    std::vector<SubmitResult>* results;
+    absl::Status status;
+    bool done = false;
+    absl::CondVar cv;
+  };
+  // Commands of the group being committed, by seq - first seq of the group.
+  struct InFlight {
+    uint64_t first_seq = 0;
+    std::vector<const std::string*> fingerprints;
+  };
+
+  static Prepared Prepare(const v1::Command& command);
+  absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands);
+  absl::Status CommitGroup(const std::vector<Writer*>& group);
+  absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
+                                       rocksdb::WriteBatch& batch,
+                                       InFlight& in_flight)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  absl::StatusOr<std::optional<SubmitResult>> CheckKey(
+      const Prepared& prepared, const InFlight& in_flight) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  absl::Status Append(const Prepared& prepared, v1::Event& event,
+                      rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+
+  const Options options_;
+  const std::unique_ptr<Store> store_;
+
+  absl::Mutex queue_mu_;
+  std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);
+
+  // Held exclusively by the leader from judging its group until the group is
+  // durable, so queries never see a command that is not on disk.
+  mutable absl::Mutex state_mu_;
+  LedgerState state_ ABSL_GUARDED_BY(state_mu_);
+  absl::flat_hash_map<std::string, uint64_t> key_index_
+      ABSL_GUARDED_BY(state_mu_);
+  std::string head_hash_ ABSL_GUARDED_BY(state_mu_);
+  // Set by the first failed write: the in-memory state may then be ahead of
+  // the disk, so nothing more is written or answered until reopened.
+  absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_LEDGER_IMPL_H_

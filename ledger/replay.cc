@@ -1,0 +1,271 @@
+#include "ledger/replay.h"
+
+#include <array>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/command_validation.h"
+#include "ledger/decide.h"
+#include "ledger/sha256.h"
+#include "ledger/status_macros.h"
+#include "ledger/storage_layout.h"
+#include "ledger/store.h"
+#include "ledger/time_util.h"
+#include "projections/apply.h"
+
+namespace ledger {
+namespace {
+
+// Stops a scan at the first bad event; the report holds the finding.
+absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
+
+// Balances of the customer's own accounts, summed from postings, to be
+// matched against the folded state (docs/accounting.md).
+struct CustomerAccounts {
+  int64_t lots = 0;
+  int64_t held = 0;
+  int64_t refund_pending = 0;
+};
+
+class Replayer {
+ public:
+  explicit Replayer(const Store& store) : store_(store) {}
+
+  absl::StatusOr<ReplayReport> Run() {
+    absl::Status scanned = store_.ForEachEvent(
+        1, [this](std::string_view key, std::string_view value) {
+          return CheckEvent(key, value);
+        });
+    if (!report_.problem.empty()) return report_;
+    if (!scanned.ok()) return scanned;
+    RETURN_IF_ERROR(CheckHead());
+    if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
+    if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+    if (report_.problem.empty()) CheckAccounts();
+    report_.customers = state_.customers.size();
+    report_.ok = report_.problem.empty();
+    return report_;
+  }
+
+ private:
+  absl::Status Fail(uint64_t seq, std::string problem) {
+    if (report_.problem.empty()) {
+      report_.first_bad_seq = seq;
+      report_.problem = std::move(problem);
+    }
+    return StopScan();
+  }
+
+  absl::Status CheckEvent(std::string_view key, std::string_view value);
+  absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
+  void AddPostings(const v1::Event& event);
+  absl::Status CheckHead();
+  absl::Status CheckProjections();
+  absl::Status CheckKeys();
+  void CheckAccounts();
+
+  const Store& store_;
+  LedgerState state_;
+  ReplayReport report_;
+  std::string prev_hash_ = std::string(kHashBytes, '\0');
+  absl::flat_hash_map<std::string, uint64_t> keys_;
+  absl::flat_hash_map<std::string, uint64_t> last_seq_of_customer_;
+  absl::flat_hash_map<std::string, CustomerAccounts> accounts_;
+};
+
+absl::Status Replayer::CheckEvent(std::string_view key,
+                                  std::string_view value) {
+  const uint64_t expected = state_.last_seq + 1;
+  absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+  if (!seq.ok()) return Fail(expected, std::string(seq.status().message()));
+  if (*seq != expected) {
+    return Fail(expected, absl::StrCat("event ", expected,
+                                       " is missing (next stored is ", *seq, ")"));
+  }
+  if (value.size() < kHashBytes) return Fail(*seq, "event shorter than its hash");
+  std::string_view hash = value.substr(0, kHashBytes);
+  std::string_view bytes = value.substr(kHashBytes);
+  if (Sha256(prev_hash_, bytes) != hash) {
+    return Fail(*seq, "hash chain broken: the event's bytes or its hash changed");
+  }
+  v1::Event event;
+  if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Fail(*seq, "event does not parse");
+  }
+  if (event.header().seq() != *seq || event.header().prev_hash() != prev_hash_) {
+    return Fail(*seq, "event header names another position in the log");
+  }
+  std::map<std::string, __int128> by_unit;
+  for (const v1::Posting& p : event.postings()) by_unit[p.unit()] += p.amount();
+  for (const auto& [unit, sum] : by_unit) {
+    if (sum != 0) return Fail(*seq, absl::StrCat("journal entry does not balance in ", unit));
+  }
+  RETURN_IF_ERROR(CheckDecision(*seq, event));
+  absl::Status applied = ApplyEvent(event, state_, nullptr);
+  if (!applied.ok()) return Fail(*seq, std::string(applied.message()));
+  AddPostings(event);
+  keys_[event.header().key()] = *seq;
+  if (!event.header().customer().empty()) {
+    last_seq_of_customer_[event.header().customer()] = *seq;
+  }
+  prev_hash_ = std::string(hash);
+  ++report_.events;
+  return absl::OkStatus();
+}
+
+// Judges the event's command again against the state rebuilt so far: the
+// same code and the same state must give the same decision.
+absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
+  const v1::EventHeader& h = event.header();
+  v1::Command command = event.command();
+  if (!ValidateAndCanonicalize(command).ok() ||
+      SerializeDeterministic(command) != SerializeDeterministic(event.command()) ||
+      CommandFingerprint(command) != h.command_fingerprint() ||
+      command.key() != h.key() || command.customer() != h.customer()) {
+    return Fail(seq, "the stored command does not match its header");
+  }
+  absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
+  if (!at.ok() || *at != h.at_us()) return Fail(seq, "the event's time differs from its command's");
+  if (keys_.contains(h.key())) {
+    return Fail(seq, absl::StrCat("idempotency key '", h.key(), "' used twice"));
+  }
+  v1::Event again;
+  Decision decision = Decide(command, state_, &again);
+  if (!decision.accepted) {
+    return Fail(seq, absl::StrCat("judged again, the command is rejected ",
+                                  v1::RejectionCode_Name(decision.code), ": ",
+                                  decision.message));
+  }
+  v1::Event recorded;
+  *recorded.mutable_effects() = event.effects();
+  *recorded.mutable_postings() = event.postings();
+  const std::string version = again.header().policy_version();
+  again.clear_header();
+  if (h.policy_version() != version ||
+      SerializeDeterministic(recorded) != SerializeDeterministic(again)) {
+    return Fail(seq, "judged again, the command decides other effects or postings");
+  }
+  return absl::OkStatus();
+}
+
+void Replayer::AddPostings(const v1::Event& event) {
+  if (event.header().customer().empty()) return;
+  CustomerAccounts& a = accounts_[event.header().customer()];
+  for (const v1::Posting& p : event.postings()) {
+    switch (p.account()) {
+      case v1::CUSTOMER_LOTS:
+        a.lots += p.amount();
+        break;
+      case v1::CUSTOMER_HELD:
+        a.held += p.amount();
+        break;
+      case v1::CUSTOMER_REFUND_PENDING:
+        a.refund_pending += p.amount();
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+absl::Status Replayer::CheckHead() {
+  ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
+  if (head.seq() != state_.last_seq || head.hash() != prev_hash_) {
+    Fail(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
+         absl::StrCat("the stored head (seq ", head.seq(), ", hash ",
+                      ToHex(head.hash()), ") is not the end of the log (seq ",
+                      state_.last_seq, ", hash ", ToHex(prev_hash_), ")"));
+  }
+  return absl::OkStatus();
+}
+
+// Compares the rebuilt projections with the stored ones, key by key. A
+// difference is blamed on the last event of the customer it belongs to.
+absl::Status Replayer::CheckProjections() {
+  std::map<std::string, std::string> rebuilt;
+  EncodeState(state_, [&](std::string key, std::string value) {
+    rebuilt.emplace(std::move(key), std::move(value));
+  });
+  auto blame = [&](std::string_view key) -> uint64_t {
+    std::string customer(key.substr(0, key.find('\0')));
+    auto it = last_seq_of_customer_.find(customer);
+    return it == last_seq_of_customer_.end() ? 0 : it->second;
+  };
+  auto next = rebuilt.begin();
+  absl::Status scanned = store_.ForEachStateEntry(
+      [&](std::string_view key, std::string_view value) {
+        if (next == rebuilt.end() || next->first > key) {
+          return Fail(blame(key), absl::StrCat("stored projection ",
+                                               absl::CEscape(std::string(key)),
+                                               " has no event behind it"));
+        }
+        if (next->first < key) {
+          return Fail(blame(next->first),
+                      absl::StrCat("projection ", absl::CEscape(next->first),
+                                   " is missing from the store"));
+        }
+        if (next->second != value) {
+          return Fail(blame(key), absl::StrCat("stored projection ",
+                                               absl::CEscape(std::string(key)),
+                                               " differs from the log"));
+        }
+        ++next;
+        return absl::OkStatus();
+      });
+  if (!report_.problem.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(scanned);
+  if (next != rebuilt.end()) {
+    Fail(blame(next->first), absl::StrCat("projection ", absl::CEscape(next->first),
+                                          " is missing from the store"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Replayer::CheckKeys() {
+  size_t stored = 0;
+  absl::Status scanned = store_.ForEachKey(
+      [&](std::string_view key, const v1::KeyRecord& record) {
+        ++stored;
+        auto it = keys_.find(std::string(key));
+        if (it == keys_.end() || it->second != record.seq()) {
+          return Fail(it == keys_.end() ? record.seq() : it->second,
+                      absl::StrCat("idempotency record of key '",
+                                   std::string(key), "' does not match the log"));
+        }
+        return absl::OkStatus();
+      });
+  if (!report_.problem.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(scanned);
+  if (stored != keys_.size()) {
+    Fail(0, absl::StrCat(keys_.size() - stored, " idempotency records are missing"));
+  }
+  return absl::OkStatus();
+}
+
+// Each customer's own accounts, summed from the postings, must mirror the
+// folded state: CUSTOMER_LOTS is minus the lots' remaining, and so on.
+void Replayer::CheckAccounts() {
+  for (const auto& [id, customer] : state_.customers) {
+    const CustomerAccounts& a = accounts_[id];
+    if (a.lots != -customer.TotalRemaining() || a.held != -customer.header.held() ||
+        a.refund_pending != -customer.header.refund_pending()) {
+      Fail(last_seq_of_customer_[id],
+           absl::StrCat("the postings of customer ", id,
+                        " do not match their lots, holds and refunds"));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(dir, Store::Mode::kReadOnly, false));
+  Replayer replayer(*store);
+  return replayer.Run();
+}
+
+}  // namespace ledger

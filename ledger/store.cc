@@ -1,0 +1,207 @@
+#include "ledger/store.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/sha256.h"
+#include "ledger/status_macros.h"
+#include "ledger/storage_layout.h"
+#include "rocksdb/options.h"
+
+namespace ledger {
+namespace {
+
+const std::vector<std::string>& FamilyNames() {
+  static const auto* names = new std::vector<std::string>{
+      kMetaFamily, kEventsFamily, kKeysFamily, kStateFamily};
+  return *names;
+}
+
+bool IsMissingOrEmpty(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return true;
+  return std::filesystem::is_directory(dir, ec) &&
+         std::filesystem::is_empty(dir, ec);
+}
+
+rocksdb::Options BaseOptions() {
+  rocksdb::Options options;
+  // Checksums everywhere: a flipped byte must surface as corruption, never as
+  // a wrong balance.
+  options.paranoid_checks = true;
+  options.IncreaseParallelism(2);
+  return options;
+}
+
+absl::Status CheckIsLedger(const std::string& dir) {
+  std::vector<std::string> families;
+  rocksdb::Status s =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
+  if (!s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is not a ledger: it is not empty and holds no ledger database (",
+        s.ToString(), ")"));
+  }
+  for (const std::string& name : FamilyNames()) {
+    if (std::find(families.begin(), families.end(), name) == families.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir, " is not a ledger: its database has no '", name, "' family"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(std::string(context), ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  if (s.IsIOError()) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   Mode mode,
+                                                   bool create_if_missing) {
+  const bool fresh = IsMissingOrEmpty(dir);
+  if (fresh && (mode == Mode::kReadOnly || !create_if_missing)) {
+    return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
+  }
+  if (!fresh) RETURN_IF_ERROR(CheckIsLedger(dir));
+  if (fresh) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create ", dir, ": ", ec.message()));
+    }
+  }
+  rocksdb::Options options = BaseOptions();
+  options.create_if_missing = fresh;
+  options.create_missing_column_families = fresh;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : FamilyNames()) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  }
+  std::unique_ptr<Store> store(new Store());
+  rocksdb::Status s =
+      mode == Mode::kReadOnly
+          ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
+                                         &store->handles_, &store->db_)
+          : rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
+                              &store->db_);
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
+  if (fresh) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->meta(), kFormatKey, kFormatValue);
+    RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+  }
+  std::string format;
+  s = store->db_->Get(rocksdb::ReadOptions(), store->meta(), kFormatKey, &format);
+  if (s.IsNotFound() || (s.ok() && format != kFormatValue)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is not a ledger of this format (expected '", kFormatValue, "')"));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the format marker"));
+  return store;
+}
+
+Store::~Store() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
+  delete db_;
+}
+
+absl::StatusOr<v1::HeadRecord> Store::ReadHead() const {
+  v1::HeadRecord head;
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta(), kHeadKey, &value);
+  if (s.IsNotFound()) {
+    head.set_hash(std::string(kHashBytes, '\0'));
+    return head;
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the head"));
+  if (!head.ParseFromString(value) || head.hash().size() != kHashBytes) {
+    return absl::DataLossError("the stored head is corrupt");
+  }
+  return head;
+}
+
+absl::Status Store::LoadState(LedgerState& state) const {
+  StateDecoder decoder(state);
+  RETURN_IF_ERROR(ForEachStateEntry(
+      [&](std::string_view key, std::string_view value) {
+        return decoder.Add(key, value);
+      }));
+  return decoder.Finish();
+}
+
+namespace {
+
+absl::Status Scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                  std::string_view from,
+                  const std::function<absl::Status(std::string_view,
+                                                   std::string_view)>& fn) {
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  read.fill_cache = false;
+  read.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, family));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid();
+       it->Next()) {
+    RETURN_IF_ERROR(fn(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size())));
+  }
+  return FromRocks(it->status(), "scanning the ledger");
+}
+
+}  // namespace
+
+absl::Status Store::ForEachKey(
+    const std::function<absl::Status(std::string_view, const v1::KeyRecord&)>&
+        fn) const {
+  return Scan(db_, keys(), "", [&](std::string_view key, std::string_view value) {
+    v1::KeyRecord record;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError("a stored idempotency record is corrupt");
+    }
+    return fn(key, record);
+  });
+}
+
+absl::Status Store::ForEachStateEntry(
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  return Scan(db_, state(), "", fn);
+}
+
+absl::Status Store::ForEachEvent(
+    uint64_t from_seq,
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  return Scan(db_, events(), EventKey(from_seq), fn);
+}
+
+absl::StatusOr<v1::KeyRecord> Store::ReadKey(std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys(),
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  RETURN_IF_ERROR(FromRocks(s, "reading an idempotency record"));
+  v1::KeyRecord record;
+  if (!record.ParseFromString(value)) {
+    return absl::DataLossError("a stored idempotency record is corrupt");
+  }
+  return record;
+}
+
+absl::Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return FromRocks(db_->Write(options, &batch), "writing to the ledger");
+}
+
+}  // namespace ledger

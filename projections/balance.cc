@@ -1,0 +1,71 @@
+#include "projections/balance.h"
+
+#include <cassert>
+#include <map>
+
+#include "ledger/time_util.h"
+#include "projections/consumption_order.h"
+
+namespace ledger {
+namespace {
+
+// SPEC 6: a lot counts toward `refundable` at T when it is a purchase, not
+// charged back, not expired at T, has no pending or approved refund, and T
+// is within the refund window of the policy in force at T.
+bool RefundableAt(const v1::LotState& lot, const PolicyBook& policies,
+                  int64_t at_us) {
+  if (lot.source() != v1::PURCHASE || lot.charged_back() ||
+      !lot.active_refund_id().empty() || LotExpiredAt(lot, at_us)) {
+    return false;
+  }
+  const int64_t window_us =
+      policies.InForceAt(at_us).refund_window_hours() * kMicrosPerHour;
+  return at_us <= lot.granted_at_us() + window_us;
+}
+
+}  // namespace
+
+int64_t ProRataCashMinor(int64_t amount_minor, int64_t credits,
+                         int64_t granted) {
+  assert(granted > 0 && credits >= 0 && credits <= granted);
+  // amount_minor and credits are each at most 10^15: their product needs
+  // more than 64 bits.
+  __int128 product = static_cast<__int128>(amount_minor) * credits;
+  return static_cast<int64_t>(product / granted);
+}
+
+Balance ComputeBalance(const CustomerState& customer,
+                       const PolicyBook& policies, int64_t at_us) {
+  Balance b;
+  b.customer = customer.header.customer();
+  b.status = customer.header.status();
+  b.held = customer.header.held();
+  b.refund_pending = customer.header.refund_pending();
+  std::map<std::string, int64_t> cash_by_currency;
+  for (const v1::LotState* lot : LotsInConsumptionOrder(customer)) {
+    LotBalance& out = b.lots.emplace_back();
+    out.lot_id = lot->lot_id();
+    out.source = lot->source();
+    out.granted = lot->granted();
+    out.remaining = lot->remaining();
+    out.granted_at_us = lot->granted_at_us();
+    if (lot->has_expires_at_us()) out.expires_at_us = lot->expires_at_us();
+    if (!LotExpiredAt(*lot, at_us)) b.available += lot->remaining();
+    if (b.status == v1::ACTIVE && RefundableAt(*lot, policies, at_us)) {
+      b.refundable_credits += lot->remaining();
+      int64_t cash = ProRataCashMinor(lot->amount_minor(), lot->remaining(),
+                                      lot->granted());
+      if (cash > 0) cash_by_currency[lot->currency()] += cash;
+    }
+  }
+  for (const auto& [currency, amount] : cash_by_currency) {
+    b.refundable_cash.push_back(CashAmount{currency, amount});
+  }
+  if (customer.header.has_subscription()) {
+    const v1::SubscriptionState& s = customer.header.subscription();
+    b.subscription = SubscriptionBalance{s.plan(), s.period_end_us(), s.cancelled()};
+  }
+  return b;
+}
+
+}  // namespace ledger
