@@ -16,6 +16,7 @@
 #define CREDIT_LEDGER_LEDGER_LEDGER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -27,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/options.h"
 #include "ledger/v1/command.pb.h"
+#include "ledger/v1/event.pb.h"
 #include "ledger/v1/types.pb.h"
 
 namespace ledger {
@@ -129,6 +131,13 @@ class Ledger {
 
   // Sequence number of the last event (0 for an empty ledger).
   virtual uint64_t LastSeq() const = 0;
+
+  // Calls `fn` with each durable event whose seq >= from_seq, in log order,
+  // until `fn` returns false or the log ends. Events committed while it runs
+  // may or may not be seen. DataLoss when a stored event does not parse.
+  [[nodiscard]] virtual absl::Status ReadEvents(
+      uint64_t from_seq,
+      const std::function<bool(const v1::Event&)>& fn) const = 0;
 
  protected:
   Ledger() = default;

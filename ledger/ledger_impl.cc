@@ -288,6 +288,25 @@ absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
   return ComputeBalance(*c, state_.policies, at_us);
 }
 
+absl::Status LedgerImpl::ReadEvents(
+    uint64_t from_seq, const std::function<bool(const v1::Event&)>& fn) const {
+  // RocksDB iterators read a consistent snapshot, so no lock is needed; an
+  // event is visible once its group's batch is written.
+  absl::Status scanned = store_->ForEachEvent(
+      from_seq, [&](std::string_view key, std::string_view value) {
+        v1::Event event;
+        if (value.size() < kHashBytes ||
+            !event.ParseFromArray(value.data() + kHashBytes,
+                                  static_cast<int>(value.size() - kHashBytes))) {
+          return absl::DataLossError(absl::StrCat(
+              "stored event ", ToHex(key), " does not parse"));
+        }
+        return fn(event) ? absl::OkStatus()
+                         : absl::CancelledError("stopped by the reader");
+      });
+  return absl::IsCancelled(scanned) ? absl::OkStatus() : scanned;
+}
+
 uint64_t LedgerImpl::LastSeq() const {
   absl::ReaderMutexLock lock(&state_mu_);
   return state_.last_seq;

@@ -34,6 +34,9 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                      int64_t at_us) const override;
   uint64_t LastSeq() const override;
+  absl::Status ReadEvents(
+      uint64_t from_seq,
+      const std::function<bool(const v1::Event&)>& fn) const override;
 
  private:
   // A command after SPEC 5 step 1, done by the submitting thread.

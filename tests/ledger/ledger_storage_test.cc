@@ -1,0 +1,224 @@
+// The log and its projections on disk: reopening, refusing what is not a
+// ledger, idempotency across restarts, and replay catching tampering.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "ledger/ledger.h"
+#include "ledger/replay.h"
+#include "ledger/storage_layout.h"
+#include "ledger/store.h"
+#include "rocksdb/db.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using testing::OutcomeName;
+using testing::TempDir;
+using testing::TestLedger;
+
+constexpr char kBuy[] =
+    R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z",)"
+    R"("purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,)"
+    R"("currency":"USD","expires_at":"2026-06-08T10:00:00Z"}})";
+constexpr char kUse[] =
+    R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z",)"
+    R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})";
+
+// Rewrites one stored value of `family` in a closed ledger.
+void Overwrite(const std::string& dir, const std::string& family,
+               const std::string& key,
+               const std::function<void(std::string&)>& change) {
+  auto store = Store::Open(dir, Store::Mode::kReadWrite, false);
+  ASSERT_TRUE(store.ok()) << store.status();
+  rocksdb::ColumnFamilyHandle* handle =
+      family == kEventsFamily ? (*store)->events()
+      : family == kStateFamily ? (*store)->state()
+                               : (*store)->keys();
+  std::string value;
+  bool found = false;
+  auto scan = [&](std::string_view k, std::string_view v) {
+    if (k == key) {
+      value = std::string(v);
+      found = true;
+    }
+    return absl::OkStatus();
+  };
+  if (family == kEventsFamily) {
+    ASSERT_TRUE((*store)->ForEachEvent(1, scan).ok());
+  } else {
+    ASSERT_TRUE((*store)->ForEachStateEntry(scan).ok());
+  }
+  ASSERT_TRUE(found) << "no stored value under the key";
+  change(value);
+  rocksdb::WriteBatch batch;
+  batch.Put(handle, key, value);
+  ASSERT_TRUE((*store)->Write(batch, true).ok());
+}
+
+TEST(LedgerStorage, ReopeningKeepsBalancesAndSequence) {
+  TestLedger db;
+  ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
+  ASSERT_EQ(db.Code(kUse), "ACCEPTED");
+  db.Reopen();
+  EXPECT_EQ(db->LastSeq(), 2u);
+  Balance b = db.BalanceAt("c1", "2026-03-08T12:00:00Z");
+  EXPECT_EQ(b.available, 940);
+  ASSERT_EQ(b.lots.size(), 1u);
+  EXPECT_EQ(b.lots[0].remaining, 940);
+  SubmitResult next = db.Json(
+      R"({"key":"k3","customer":"c1","at":"2026-03-08T12:00:00Z",)"
+      R"("use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})");
+  EXPECT_EQ(OutcomeName(next), "ACCEPTED");
+  EXPECT_EQ(next.seq, 3u);
+}
+
+TEST(LedgerStorage, SameKeySameContentIsDuplicateAfterReopen) {
+  TestLedger db;
+  ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
+  db.Reopen();
+  SubmitResult again = db.Json(kBuy);
+  EXPECT_EQ(OutcomeName(again), "DUPLICATE");
+  EXPECT_EQ(again.seq, 1u);
+  std::string other(kBuy);
+  other.replace(other.find("1000"), 4, "1001");
+  EXPECT_EQ(db.Code(other), "KEY_REUSED");
+  EXPECT_EQ(db->LastSeq(), 1u);
+}
+
+TEST(LedgerStorage, OpeningAFolderThatIsNotALedgerFails) {
+  TempDir dir;
+  std::ofstream(dir.path() + "/notes.txt") << "hello";
+  auto opened = Ledger::Open(Options(), dir.path());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/notes.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/CURRENT"));
+}
+
+TEST(LedgerStorage, OpeningAnotherRocksDbDatabaseFails) {
+  TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), &raw).ok());
+    delete raw;
+  }
+  auto opened = Ledger::Open(Options(), dir.path());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(LedgerStorage, ReplayOfAnUntouchedLedgerPasses) {
+  TestLedger db;
+  ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
+  ASSERT_EQ(db.Code(kUse), "ACCEPTED");
+  db.Close();
+  auto report = ReplayLedger(db.dir());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->events, 2u);
+  EXPECT_EQ(report->customers, 1u);
+}
+
+TEST(LedgerStorage, ChangingOneByteOfAStoredEventMakesReplayFail) {
+  TestLedger db;
+  ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
+  ASSERT_EQ(db.Code(kUse), "ACCEPTED");
+  db.Close();
+  Overwrite(db.dir(), kEventsFamily, EventKey(2),
+            [](std::string& v) { v[v.size() - 3] ^= 0x01; });
+  auto report = ReplayLedger(db.dir());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->ok);
+  EXPECT_EQ(report->first_bad_seq, 2u) << report->problem;
+}
+
+TEST(LedgerStorage, ChangingAStoredProjectionMakesReplayFail) {
+  TestLedger db;
+  ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
+  ASSERT_EQ(db.Code(kUse), "ACCEPTED");
+  db.Close();
+  Overwrite(db.dir(), kStateFamily, std::string("c1\0Lp1", 6),
+            [](std::string& v) {
+              v1::LotState lot;
+              ASSERT_TRUE(lot.ParseFromString(v));
+              lot.set_remaining(lot.remaining() + 1);
+              v = SerializeDeterministic(lot);
+            });
+  auto report = ReplayLedger(db.dir());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_FALSE(report->ok);
+  EXPECT_EQ(report->first_bad_seq, 2u) << report->problem;
+}
+
+TEST(LedgerStorage, ConcurrentSpendingFromOneCustomerNeverOverspends) {
+  TestLedger db;
+  ASSERT_EQ(db.Code(kBuy), "ACCEPTED");  // 1000 credits
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 20;
+  std::atomic<int> accepted{0};
+  std::atomic<int> insufficient{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string json = absl::StrCat(
+            R"({"key":"u-)", t, "-", i,
+            R"(","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u-)",
+            t, "-", i, R"(","category":"TELEPHONY_USAGE","credits":10}})");
+        std::string code = OutcomeName(*db->SubmitJson(json));
+        if (code == "ACCEPTED") ++accepted;
+        if (code == "INSUFFICIENT_CREDITS") ++insufficient;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 100);
+  EXPECT_EQ(insufficient.load(), kThreads * kPerThread - 100);
+  EXPECT_EQ(db.BalanceAt("c1", "2026-03-08T12:00:00Z").available, 0);
+  db.Close();
+  auto report = ReplayLedger(db.dir());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok) << report->problem;
+}
+
+TEST(LedgerStorage, SubmitBatchGivesTheResultsOfSubmittingOneAtATime) {
+  std::vector<std::string> lines = {
+      kBuy, kUse, kUse,  // the second kUse is a duplicate within the batch
+      R"({"key":"k4","customer":"c1","at":"2026-03-08T10:30:00Z","expire":{}})",
+      R"({"key":"k5","customer":"c2","at":"2026-03-08T10:30:00Z","expire":{}})",
+      R"({"key":"k6","customer":"c1","at":"2026-03-09T10:30:00Z",)"
+      R"("use":{"usage_id":"u9","category":"AI_PROCESSING","credits":941}})"};
+  TestLedger one, batch;
+  std::vector<std::string> expected;
+  for (const auto& line : lines) {
+    SubmitResult r = one.Json(line);
+    expected.push_back(absl::StrCat(OutcomeName(r), "/", r.seq));
+  }
+  std::vector<v1::Command> commands;
+  for (const auto& line : lines) {
+    v1::Command c;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(line, &c).ok());
+    commands.push_back(c);
+  }
+  auto results = batch->SubmitBatch(commands);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(absl::StrCat(OutcomeName((*results)[i]), "/", (*results)[i].seq),
+              expected[i])
+        << "line " << i;
+  }
+  EXPECT_EQ(expected[2], "DUPLICATE/2");
+}
+
+}  // namespace
+}  // namespace ledger
