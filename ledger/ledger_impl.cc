@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/command_validation.h"
 #include "ledger/decide.h"
+#include "ledger/open_with_env.h"
 #include "ledger/sha256.h"
 #include "ledger/status_macros.h"
 #include "ledger/storage_layout.h"
@@ -34,9 +35,14 @@ std::optional<std::string> KeyOf(const v1::Command& command) {
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const Options& options,
                                                       const std::string& dir) {
+  return OpenLedgerWithEnv(options, dir, nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
+    const Options& options, const std::string& dir, rocksdb::Env* env) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadWrite,
-                               options.create_if_missing));
+                               options.create_if_missing, env));
   auto ledger = std::make_unique<LedgerImpl>(options, std::move(store));
   RETURN_IF_ERROR(ledger->Restore());
   return std::unique_ptr<Ledger>(std::move(ledger));

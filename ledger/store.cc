@@ -65,7 +65,8 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    Mode mode,
-                                                   bool create_if_missing) {
+                                                   bool create_if_missing,
+                                                   rocksdb::Env* env) {
   const bool fresh = IsMissingOrEmpty(dir);
   if (fresh && (mode == Mode::kReadOnly || !create_if_missing)) {
     return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
@@ -80,6 +81,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     }
   }
   rocksdb::Options options = BaseOptions();
+  if (env != nullptr) options.env = env;
   options.create_if_missing = fresh;
   options.create_missing_column_families = fresh;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;

@@ -28,9 +28,11 @@ class Store {
 
   // Opens the ledger in `dir`. In kReadWrite mode with `create_if_missing`,
   // a missing or empty folder becomes a new ledger. FailedPrecondition for a
-  // folder that is not a ledger; DataLoss for a corrupt one.
+  // folder that is not a ledger; DataLoss for a corrupt one. `env`, when not
+  // null, replaces RocksDB's default Env (tests inject storage faults).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(
-      const std::string& dir, Mode mode, bool create_if_missing);
+      const std::string& dir, Mode mode, bool create_if_missing,
+      rocksdb::Env* env = nullptr);
 
   ~Store();
 
