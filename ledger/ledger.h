@@ -124,6 +124,11 @@ class Ledger {
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
       std::span<const v1::Command> commands) = 0;
 
+  // SubmitBatch for JSON lines: one result per line, in order, with lines
+  // that are not valid commands answered as SubmitJson answers them.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
+  SubmitJsonBatch(std::span<const std::string> lines) = 0;
+
   // The balance of SPEC 6 at `at_us` (microseconds since the epoch, UTC).
   // NotFound for an unknown customer.
   [[nodiscard]] virtual absl::StatusOr<Balance> GetBalance(

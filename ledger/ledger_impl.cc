@@ -100,13 +100,33 @@ absl::StatusOr<SubmitResult> LedgerImpl::Submit(const v1::Command& command) {
   return std::move(results.front());
 }
 
-absl::StatusOr<SubmitResult> LedgerImpl::SubmitJson(std::string_view json) {
+LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json) {
   absl::StatusOr<v1::Command> command = ParseCommandJson(json);
-  if (!command.ok()) {
-    return Rejected(ReadKeyLeniently(json), v1::INVALID_COMMAND,
-                    std::string(command.status().message()));
+  if (command.ok()) return Prepare(*command);
+  Prepared p;
+  p.invalid = Rejected(ReadKeyLeniently(json), v1::INVALID_COMMAND,
+                       std::string(command.status().message()));
+  return p;
+}
+
+absl::StatusOr<SubmitResult> LedgerImpl::SubmitJson(std::string_view json) {
+  std::vector<Prepared> prepared;
+  prepared.push_back(PrepareJson(json));
+  ASSIGN_OR_RETURN(std::vector<SubmitResult> results, Run(prepared));
+  return std::move(results.front());
+}
+
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
+    std::span<const std::string> lines) {
+  if (lines.size() > options_.max_batch_commands) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a batch of ", lines.size(), " commands exceeds ",
+                     options_.max_batch_commands));
   }
-  return Submit(*command);
+  std::vector<Prepared> prepared;
+  prepared.reserve(lines.size());
+  for (const std::string& line : lines) prepared.push_back(PrepareJson(line));
+  return Run(prepared);
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(

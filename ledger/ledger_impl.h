@@ -31,6 +31,8 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
       std::span<const v1::Command> commands) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitJsonBatch(
+      std::span<const std::string> lines) override;
   absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                      int64_t at_us) const override;
   uint64_t LastSeq() const override;
@@ -60,6 +62,7 @@ class LedgerImpl final : public Ledger {
   };
 
   static Prepared Prepare(const v1::Command& command);
+  static Prepared PrepareJson(std::string_view json);
   absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands);
   absl::Status CommitGroup(const std::vector<Writer*>& group);
   absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
