@@ -26,7 +26,8 @@ absl::StatusOr<int64_t> ParseTimeUs(std::string_view rfc3339) {
 }
 
 std::string FormatTimeUs(int64_t us) {
-  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(us),
+  // RFC3339_full would print "+00:00"; the SPEC's times end in "Z".
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", absl::FromUnixMicros(us),
                           absl::UTCTimeZone());
 }
 
