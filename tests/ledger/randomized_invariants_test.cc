@@ -59,15 +59,17 @@ class CommandGenerator {
       return FormatTimeUs(at + Pick(1, max_days * 24) * 3600LL * 1000000);
     };
     auto id = [&](const char* prefix) { return absl::StrCat(prefix, Pick(0, 30)); };
-    switch (Pick(0, 19)) {
-      case 0: case 1: case 2:
+    // Abuse (14-16) is rare and terminations rarer, so customers live long
+    // enough to exercise the rest.
+    switch (Pick(0, 27)) {
+      case 0: case 1: case 2: case 20: case 21: case 22:
         return absl::StrCat(head, R"("purchase":{"purchase_id":")", id("p"),
                             R"(","credits":)", Pick(1, 5000),
                             R"(,"amount_minor":)", Pick(0, 99999),
                             R"(,"currency":")", Pick(0, 1) ? "USD" : "EUR",
                             Pick(0, 2) ? absl::StrCat(R"(","expires_at":")", later(30)) : "",
                             "\"}}");
-      case 3: case 4: case 5:
+      case 3: case 4: case 5: case 23: case 24: case 25:
         return absl::StrCat(head, R"("use":{"usage_id":")", id("u"),
                             R"(","category":"AI_PROCESSING","credits":)",
                             Pick(1, 800), "}}");
@@ -95,13 +97,13 @@ class CommandGenerator {
       case 13:
         return absl::StrCat(head, R"("expire":{}})");
       case 14:
-        return absl::StrCat(head, Pick(0, 3) ? R"("suspend")" : R"("terminate")",
+        return absl::StrCat(head, Pick(0, 7) ? R"("suspend")" : R"("terminate")",
                             R"(:{"reason":"FRAUD"}})");
-      case 15:
-        return absl::StrCat(head, Pick(0, 1) ? R"("reinstate":{}})" : R"("forfeit":{}})");
+      case 15: case 26:
+        return absl::StrCat(head, Pick(0, 3) ? R"("reinstate":{}})" : R"("forfeit":{}})");
       case 16:
         return absl::StrCat(head, R"("chargeback":{"purchase_id":")", id("p"),
-                            R"(","contacted_support":)", Pick(0, 1) ? "true" : "false", "}}");
+                            R"(","contacted_support":)", Pick(0, 4) ? "true" : "false", "}}");
       case 17:
         return absl::StrCat(head, R"("subscribe":{"period_id":")", id("s"),
                             R"(","plan":"pro","credits":)", Pick(1, 3000),

@@ -1,0 +1,244 @@
+#include "bench/bench_fixtures.h"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace ledger::bench {
+namespace {
+
+uint64_t EnvU64(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  unsigned long long parsed = std::strtoull(v, &end, 10);
+  if (end == v || *end != '\0') {
+    std::cerr << "ledger_bench: " << name << "='" << v
+              << "' is not a whole number\n";
+    std::exit(2);
+  }
+  return parsed;
+}
+
+BenchConfig ReadConfig() {
+  BenchConfig c;
+  c.replay_events = std::max<uint64_t>(
+      1000, EnvU64("LEDGER_BENCH_REPLAY_EVENTS", c.replay_events));
+  c.customers = std::clamp<uint64_t>(
+      EnvU64("LEDGER_BENCH_CUSTOMERS", c.customers), 1000, c.replay_events);
+  c.hot_customers =
+      std::max<uint64_t>(1, EnvU64("LEDGER_BENCH_HOT_CUSTOMERS", c.hot_customers));
+  const char* dir = std::getenv("LEDGER_BENCH_DIR");
+  if (dir == nullptr || *dir == '\0') dir = std::getenv("TMPDIR");
+  c.root = (dir == nullptr || *dir == '\0') ? "/tmp" : dir;
+  c.keep = EnvU64("LEDGER_BENCH_KEEP", 0) != 0;
+  return c;
+}
+
+const std::string& ScratchDir() {
+  static const std::string* dir = [] {
+    std::filesystem::create_directories(Config().root);
+    std::string pattern = Config().root + "/ledger-bench-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::perror("ledger_bench: mkdtemp");
+      std::exit(2);
+    }
+    return new std::string(pattern);
+  }();
+  return *dir;
+}
+
+int64_t StatusFieldKib(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const size_t n = std::strlen(field);
+  while (std::getline(in, line)) {
+    if (line.compare(0, n, field) == 0 && line.size() > n && line[n] == ':') {
+      return std::strtoll(line.c_str() + n + 1, nullptr, 10);
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+const BenchConfig& Config() {
+  static const BenchConfig* config = new BenchConfig(ReadConfig());
+  return *config;
+}
+
+std::string NewDir(std::string_view name) {
+  std::string dir = absl::StrCat(ScratchDir(), "/", std::string(name));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+void RemoveScratch() {
+  if (Config().keep) {
+    std::cerr << "ledger_bench: kept " << ScratchDir() << "\n";
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(ScratchDir(), ec);
+}
+
+std::string CustomerId(uint64_t index) {
+  return absl::StrFormat("c%07d", index);
+}
+
+v1::Command PurchaseCommand(uint64_t customer_index) {
+  v1::Command c;
+  c.set_key(absl::StrCat("p-", customer_index));
+  c.set_customer(CustomerId(customer_index));
+  c.set_at("2026-03-08T09:00:00Z");
+  v1::Purchase* p = c.mutable_purchase();
+  p->set_purchase_id("p1");
+  p->set_credits(1'000'000'000'000);
+  p->set_amount_minor(1'999'900);
+  p->set_currency("USD");
+  p->set_expires_at("2027-03-08T09:00:00Z");  // a year on; no use reaches it
+  return c;
+}
+
+v1::Command UseCommand(uint64_t customer_index, uint64_t n) {
+  v1::Command c;
+  c.set_key(absl::StrCat("u-", n));
+  c.set_customer(CustomerId(customer_index));
+  c.set_at("2026-03-08T10:00:00Z");
+  v1::Use* u = c.mutable_use();
+  u->set_usage_id(absl::StrCat("u", n));
+  u->set_category("AI_PROCESSING");
+  u->set_credits(1 + static_cast<int64_t>(n % 7));
+  u->set_provider("TWILIO");
+  return c;
+}
+
+void CheckOrDie(const absl::Status& status, std::string_view what) {
+  if (status.ok()) return;
+  std::cerr << "ledger_bench: " << what << ": " << status << "\n";
+  std::exit(1);
+}
+
+size_t CountAccepted(const absl::StatusOr<std::vector<SubmitResult>>& results) {
+  CheckOrDie(results.status(), "SubmitBatch");
+  size_t accepted = 0;
+  for (const SubmitResult& r : *results) {
+    if (r.outcome == Outcome::kAccepted) ++accepted;
+  }
+  return accepted;
+}
+
+void SubmitAllOrDie(Ledger& ledger, std::span<const v1::Command> commands,
+                    size_t batch) {
+  for (size_t i = 0; i < commands.size(); i += batch) {
+    std::span<const v1::Command> part =
+        commands.subspan(i, std::min(batch, commands.size() - i));
+    absl::StatusOr<std::vector<SubmitResult>> results = ledger.SubmitBatch(part);
+    CheckOrDie(results.status(), "SubmitBatch");
+    for (const SubmitResult& r : *results) {
+      if (r.outcome != Outcome::kAccepted) {
+        std::cerr << "ledger_bench: command " << r.key.value_or("?")
+                  << " not accepted: " << v1::RejectionCode_Name(r.code) << " "
+                  << r.message << "\n";
+        std::exit(1);
+      }
+    }
+  }
+}
+
+std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir, bool sync) {
+  Options options;
+  options.sync = sync;
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
+  CheckOrDie(ledger.status(), absl::StrCat("opening ledger ", dir));
+  return std::move(*ledger);
+}
+
+rocksdb::Options LedgerLikeOptions() {
+  rocksdb::Options options;
+  options.paranoid_checks = true;
+  options.IncreaseParallelism(2);
+  return options;
+}
+
+rocksdb::ReadOptions ScanOptions() {
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  read.fill_cache = false;
+  read.readahead_size = 4 << 20;
+  return read;
+}
+
+std::unique_ptr<RawDb> RawDb::OpenOrDie(const std::string& dir,
+                                        bool read_only) {
+  rocksdb::Options options = LedgerLikeOptions();
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : {"default", "events", "keys", "state"}) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  }
+  std::unique_ptr<RawDb> raw(new RawDb());
+  rocksdb::Status s =
+      read_only ? rocksdb::DB::OpenForReadOnly(options, dir, families,
+                                               &raw->handles_, &raw->db_)
+                : rocksdb::DB::Open(options, dir, families, &raw->handles_,
+                                    &raw->db_);
+  if (!s.ok()) {
+    std::cerr << "ledger_bench: opening raw RocksDB " << dir << ": "
+              << s.ToString() << "\n";
+    std::exit(1);
+  }
+  return raw;
+}
+
+RawDb::~RawDb() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  delete db_;
+}
+
+double CommandShape::BytesPerCommand() const {
+  double sum = 0;
+  for (const Put* p : {&event, &key, &header, &lot, &usage}) {
+    sum += p->key_bytes + p->value_bytes;
+  }
+  return sum;
+}
+
+int64_t PeakRssKib() { return StatusFieldKib("VmHWM"); }
+int64_t RssKib() { return StatusFieldKib("VmRSS"); }
+
+uint64_t WalBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".log") bytes += entry.file_size(ec);
+  }
+  return bytes;
+}
+
+double Percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(i, values.size() - 1)];
+}
+
+double NowSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace ledger::bench

@@ -1,0 +1,114 @@
+// The ledger's write path, synced (Options::sync, the default), on a ledger
+// whose customers (LEDGER_BENCH_HOT_CUSTOMERS, default 10 000) each hold one
+// large purchase, so every `use` is accepted:
+//   ledger/submit_batch/N: SubmitBatch of N `use` commands for random
+//     customers, one call per iteration;
+//   ledger/submit_concurrent/threads:T: T threads each calling Submit with
+//     one `use` at a time on the shared ledger; the group commit merges what
+//     waits into one WriteBatch and one sync.
+// items_per_second counts commands.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <random>
+
+#include "bench/bench_fixtures.h"
+#include "benchmark/benchmark.h"
+
+namespace ledger::bench {
+namespace {
+
+class HotLedger {
+ public:
+  static HotLedger& Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (instance_ == nullptr) instance_.reset(new HotLedger());
+    return *instance_;
+  }
+  static void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    instance_.reset();
+  }
+
+  Ledger& ledger() { return *ledger_; }
+  // A `use` of a random customer with a key never used before.
+  v1::Command NextUse(std::mt19937_64& rng) {
+    return UseCommand(rng() % Config().hot_customers,
+                      next_use_.fetch_add(1, std::memory_order_relaxed));
+  }
+
+ private:
+  HotLedger() {
+    const std::string dir = NewDir("hot");
+    ledger_ = OpenLedgerOrDie(dir, /*sync=*/true);
+    std::vector<v1::Command> purchases;
+    for (uint64_t c = 0; c < Config().hot_customers; ++c) {
+      purchases.push_back(PurchaseCommand(c));
+    }
+    SubmitAllOrDie(*ledger_, purchases, 1000);
+  }
+
+  static std::mutex mu_;
+  static std::unique_ptr<HotLedger> instance_;
+  std::unique_ptr<Ledger> ledger_;
+  std::atomic<uint64_t> next_use_{0};
+};
+
+std::mutex HotLedger::mu_;
+std::unique_ptr<HotLedger> HotLedger::instance_;
+
+void BM_SubmitBatch(benchmark::State& state) {
+  const size_t batch_size = static_cast<size_t>(state.range(0));
+  HotLedger& hot = HotLedger::Get();
+  std::mt19937_64 rng(1);
+  std::vector<v1::Command> batch;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (size_t i = 0; i < batch_size; ++i) batch.push_back(hot.NextUse(rng));
+    state.ResumeTiming();
+    size_t accepted = CountAccepted(hot.ledger().SubmitBatch(batch));
+    if (accepted != batch_size) {
+      state.SkipWithError("a use was not accepted");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch_size));
+  state.counters["batch"] = static_cast<double>(batch_size);
+}
+
+void BM_ConcurrentSubmit(benchmark::State& state) {
+  HotLedger& hot = HotLedger::Get();
+  std::mt19937_64 rng(1000 + state.thread_index());
+  for (auto _ : state) {
+    absl::StatusOr<SubmitResult> r = hot.ledger().Submit(hot.NextUse(rng));
+    if (!r.ok() || r->outcome != Outcome::kAccepted) {
+      state.SkipWithError(r.ok() ? r->message.c_str()
+                                 : "the store failed during Submit");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+}  // namespace
+
+void RegisterSubmitBenchmarks() {
+  benchmark::RegisterBenchmark("ledger/submit_batch", BM_SubmitBatch)
+      ->ArgName("batch")
+      ->Arg(1)
+      ->Arg(100)
+      ->Arg(1000)
+      ->UseRealTime()
+      ->MinTime(1.0);
+  benchmark::RegisterBenchmark("ledger/submit_concurrent", BM_ConcurrentSubmit)
+      ->Threads(1)
+      ->Threads(8)
+      ->Threads(64)
+      ->UseRealTime()
+      ->MinTime(1.0);
+}
+
+void CloseSubmitFixtures() { HotLedger::Close(); }
+
+}  // namespace ledger::bench
