@@ -56,6 +56,7 @@ absl::Status LedgerImpl::Restore() {
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_->ReadHead());
   RETURN_IF_ERROR(store_->LoadState(state_));
   state_.last_seq = head.seq();
+  durable_seq_ = head.seq();
   head_hash_ = head.hash();
   RETURN_IF_ERROR(store_->ForEachKey(
       [&](std::string_view key, const v1::KeyRecord& record) {
@@ -216,6 +217,7 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
                      "ledger refuses further work until it is reopened"));
     return failed_;
   }
+  durable_seq_ = state_.last_seq;
   return absl::OkStatus();
 }
 
@@ -335,7 +337,7 @@ absl::Status LedgerImpl::ReadEvents(
 
 uint64_t LedgerImpl::LastSeq() const {
   absl::ReaderMutexLock lock(&state_mu_);
-  return state_.last_seq;
+  return durable_seq_;
 }
 
 }  // namespace ledger

@@ -89,6 +89,9 @@ class LedgerImpl final : public Ledger {
   absl::flat_hash_map<std::string, uint64_t> key_index_
       ABSL_GUARDED_BY(state_mu_);
   std::string head_hash_ ABSL_GUARDED_BY(state_mu_);
+  // The last seq on disk; state_.last_seq runs ahead of it while a group is
+  // being judged, and stays ahead after a failed write.
+  uint64_t durable_seq_ ABSL_GUARDED_BY(state_mu_) = 0;
   // Set by the first failed write: the in-memory state may then be ahead of
   // the disk, so nothing more is written or answered until reopened.
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);

@@ -89,6 +89,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
   }
   std::unique_ptr<Store> store(new Store());
+  store->read_only_ = mode == Mode::kReadOnly;
   rocksdb::Status s =
       mode == Mode::kReadOnly
           ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
@@ -112,6 +113,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 }
 
 Store::~Store() {
+  if (db_ != nullptr && !read_only_) {
+    // Everything is already durable in the WAL; flushing the memtables only
+    // spares the next Open (and every read-only replay) from replaying it.
+    // A failure here loses nothing, so it is not reported.
+    db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  }
   for (rocksdb::ColumnFamilyHandle* h : handles_) {
     if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h);
   }

@@ -73,6 +73,7 @@ class Store {
 
  private:
   Store() = default;
+  bool read_only_ = true;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };

@@ -1,26 +1,74 @@
 #include "ledger/time_util.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace ledger {
+namespace {
+
+// Reads `n` decimal digits at s[pos...]; false if any is not a digit.
+bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
+  int64_t v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// The canonical form FormatTimeUs writes ("2026-03-08T10:00:00Z", with up to
+// six fractional digits) is what every stored command and most input holds;
+// reading it directly avoids absl::ParseTime's general parser on the hot
+// path and in replay. Anything else returns false and takes the general path.
+bool ParseCanonical(std::string_view s, int64_t* us) {
+  if (s.size() < 20 || s.size() > 27 || s.back() != 'Z' || s[4] != '-' ||
+      s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+    return false;
+  }
+  int64_t y, mo, d, h, mi, sec, frac = 0;
+  if (!Digits(s, 0, 4, &y) || !Digits(s, 5, 2, &mo) || !Digits(s, 8, 2, &d) ||
+      !Digits(s, 11, 2, &h) || !Digits(s, 14, 2, &mi) ||
+      !Digits(s, 17, 2, &sec)) {
+    return false;
+  }
+  if (s.size() > 20) {
+    size_t n = s.size() - 21;  // digits between '.' and 'Z'
+    if (s[19] != '.' || n == 0 || !Digits(s, 20, n, &frac)) return false;
+    for (size_t i = n; i < 6; ++i) frac *= 10;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) {
+    return false;
+  }
+  absl::CivilSecond civil(y, mo, d, h, mi, sec);
+  // CivilSecond normalizes (Feb 30 -> Mar 2): such input is not canonical.
+  if (civil.year() != y || civil.month() != mo || civil.day() != d) return false;
+  *us = absl::ToUnixMicros(absl::FromCivil(civil, absl::UTCTimeZone())) + frac;
+  return true;
+}
+
+}  // namespace
 
 absl::StatusOr<int64_t> ParseTimeUs(std::string_view rfc3339) {
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, std::string(rfc3339), &t, &err)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", std::string(rfc3339), "' is not an RFC 3339 time: ", err));
+  int64_t us = 0;
+  if (!ParseCanonical(rfc3339, &us)) {
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, std::string(rfc3339), &t, &err)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", std::string(rfc3339), "' is not an RFC 3339 time: ", err));
+    }
+    us = absl::ToUnixMicros(t);
+    if (absl::FromUnixMicros(us) != t) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", std::string(rfc3339), "' is more precise than a microsecond"));
+    }
   }
-  if (t < absl::FromUnixMicros(kMinTimeUs) ||
-      t > absl::FromUnixMicros(kMaxTimeUs)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", std::string(rfc3339), "' is outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z"));
-  }
-  int64_t us = absl::ToUnixMicros(t);
-  if (absl::FromUnixMicros(us) != t) {
+  if (us < kMinTimeUs || us > kMaxTimeUs) {
     return absl::InvalidArgumentError(
-        absl::StrCat("'", std::string(rfc3339), "' is more precise than a microsecond"));
+        absl::StrCat("'", std::string(rfc3339),
+                     "' is outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z"));
   }
   return us;
 }
