@@ -1,18 +1,21 @@
 #include "ledger/replay.h"
 
-#include <array>
+#include <deque>
 #include <map>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/command_validation.h"
+#include "absl/synchronization/mutex.h"
 #include "ledger/decide.h"
+#include "ledger/event_check.h"
 #include "ledger/sha256.h"
 #include "ledger/status_macros.h"
 #include "ledger/storage_layout.h"
 #include "ledger/store.h"
-#include "ledger/time_util.h"
 #include "projections/apply.h"
 
 namespace ledger {
@@ -29,17 +32,67 @@ struct CustomerAccounts {
   int64_t refund_pending = 0;
 };
 
+// A bounded queue of checked events from the reader thread to the replay.
+class EventPipe {
+ public:
+  static constexpr size_t kBatchEvents = 512;
+  static constexpr size_t kMaxBatches = 16;  // bounds the reader's lead
+
+  // Reader: waits for room; false when the replay stopped listening.
+  bool Push(std::vector<CheckedEvent> batch) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &EventPipe::HasRoom));
+    if (stopped_) return false;
+    batches_.push_back(std::move(batch));
+    return true;
+  }
+  // Reader: no more batches; `status` is the scan's.
+  void Close(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    status_ = std::move(status);
+  }
+  // Replay: the next batch, or false once closed and drained.
+  bool Pop(std::vector<CheckedEvent>* batch) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &EventPipe::Readable));
+    if (batches_.empty()) return false;
+    *batch = std::move(batches_.front());
+    batches_.pop_front();
+    return true;
+  }
+  // Replay: stop the reader (it found what it was looking for).
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  absl::Status status() {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopped_ || batches_.size() < kMaxBatches;
+  }
+  bool Readable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return closed_ || !batches_.empty();
+  }
+
+  absl::Mutex mu_;
+  std::deque<std::vector<CheckedEvent>> batches_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
 class Replayer {
  public:
   explicit Replayer(const Store& store) : store_(store) {}
 
   absl::StatusOr<ReplayReport> Run() {
-    absl::Status scanned = store_.ForEachEvent(
-        1, [this](std::string_view key, std::string_view value) {
-          return CheckEvent(key, value);
-        });
+    RETURN_IF_ERROR(ReplayLog());
     if (!report_.problem.empty()) return report_;
-    if (!scanned.ok()) return scanned;
     RETURN_IF_ERROR(CheckHead());
     if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
     if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
@@ -58,7 +111,8 @@ class Replayer {
     return StopScan();
   }
 
-  absl::Status CheckEvent(std::string_view key, std::string_view value);
+  absl::Status ReplayLog();
+  absl::Status Consume(const CheckedEvent& checked);
   absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
   void AddPostings(const v1::Event& event);
   absl::Status CheckHead();
@@ -78,42 +132,57 @@ class Replayer {
   absl::flat_hash_map<std::string, CustomerAccounts> accounts_;
 };
 
-absl::Status Replayer::CheckEvent(std::string_view key,
-                                  std::string_view value) {
-  const uint64_t expected = state_.last_seq + 1;
-  absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
-  if (!seq.ok()) return Fail(expected, std::string(seq.status().message()));
-  if (*seq != expected) {
-    return Fail(expected, absl::StrCat("event ", expected,
-                                       " is missing (next stored is ", *seq, ")"));
+// Two stages on two threads: a reader scans the log and runs the checks
+// that need no state (CheckStoredEvent), and this thread judges and folds
+// the events in order. The reader stops at the first event it finds bad;
+// an earlier event found bad here stops it too.
+absl::Status Replayer::ReplayLog() {
+  EventPipe pipe;
+  std::thread reader([&] {
+    std::string prev_hash(kHashBytes, '\0');
+    uint64_t expected = 1;
+    std::vector<CheckedEvent> batch;
+    absl::Status scanned = store_.ForEachEvent(
+        1, [&](std::string_view key, std::string_view value) {
+          batch.push_back(CheckStoredEvent(key, value, expected, prev_hash));
+          const bool bad = !batch.back().problem.empty();
+          if (!bad) {
+            prev_hash = batch.back().hash;
+            ++expected;
+          }
+          if ((bad || batch.size() == EventPipe::kBatchEvents) &&
+              !pipe.Push(std::exchange(batch, {}))) {
+            return StopScan();
+          }
+          return bad ? StopScan() : absl::OkStatus();
+        });
+    if (!batch.empty()) pipe.Push(std::move(batch));
+    pipe.Close(absl::IsCancelled(scanned) ? absl::OkStatus() : scanned);
+  });
+  std::vector<CheckedEvent> batch;
+  while (report_.problem.empty() && pipe.Pop(&batch)) {
+    for (const CheckedEvent& checked : batch) {
+      if (!Consume(checked).ok()) break;
+    }
   }
-  if (value.size() < kHashBytes) return Fail(*seq, "event shorter than its hash");
-  std::string_view hash = value.substr(0, kHashBytes);
-  std::string_view bytes = value.substr(kHashBytes);
-  if (Sha256(prev_hash_, bytes) != hash) {
-    return Fail(*seq, "hash chain broken: the event's bytes or its hash changed");
-  }
-  v1::Event event;
-  if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Fail(*seq, "event does not parse");
-  }
-  if (event.header().seq() != *seq || event.header().prev_hash() != prev_hash_) {
-    return Fail(*seq, "event header names another position in the log");
-  }
-  std::map<std::string, __int128> by_unit;
-  for (const v1::Posting& p : event.postings()) by_unit[p.unit()] += p.amount();
-  for (const auto& [unit, sum] : by_unit) {
-    if (sum != 0) return Fail(*seq, absl::StrCat("journal entry does not balance in ", unit));
-  }
-  RETURN_IF_ERROR(CheckDecision(*seq, event));
+  pipe.Stop();
+  reader.join();
+  if (!report_.problem.empty()) return absl::OkStatus();
+  return pipe.status();
+}
+
+absl::Status Replayer::Consume(const CheckedEvent& checked) {
+  if (!checked.problem.empty()) return Fail(checked.seq, checked.problem);
+  const v1::Event& event = checked.event;
+  RETURN_IF_ERROR(CheckDecision(checked.seq, event));
   absl::Status applied = ApplyEvent(event, state_, nullptr);
-  if (!applied.ok()) return Fail(*seq, std::string(applied.message()));
+  if (!applied.ok()) return Fail(checked.seq, std::string(applied.message()));
   AddPostings(event);
-  keys_[event.header().key()] = *seq;
+  keys_[event.header().key()] = checked.seq;
   if (!event.header().customer().empty()) {
-    last_seq_of_customer_[event.header().customer()] = *seq;
+    last_seq_of_customer_[event.header().customer()] = checked.seq;
   }
-  prev_hash_ = std::string(hash);
+  prev_hash_ = checked.hash;
   ++report_.events;
   return absl::OkStatus();
 }
@@ -134,21 +203,12 @@ bool SameMessages(const Repeated& a, const Repeated& b) {
 // same code and the same state must give the same decision.
 absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
   const v1::EventHeader& h = event.header();
-  // Validating a copy again and matching the stored fingerprint proves the
-  // stored command is valid, canonical and the one whose key was recorded.
-  v1::Command command = event.command();
-  if (!ValidateAndCanonicalize(command).ok() ||
-      CommandFingerprint(command) != h.command_fingerprint() ||
-      command.key() != h.key() || command.customer() != h.customer()) {
-    return Fail(seq, "the stored command does not match its header");
-  }
-  absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
-  if (!at.ok() || *at != h.at_us()) return Fail(seq, "the event's time differs from its command's");
   if (keys_.contains(h.key())) {
     return Fail(seq, absl::StrCat("idempotency key '", h.key(), "' used twice"));
   }
   v1::Event again;
-  Decision decision = Decide(command, state_, &again);
+  // The command was checked valid and canonical by CheckStoredEvent.
+  Decision decision = Decide(event.command(), state_, &again);
   if (!decision.accepted) {
     return Fail(seq, absl::StrCat("judged again, the command is rejected ",
                                   v1::RejectionCode_Name(decision.code), ": ",
