@@ -1,0 +1,86 @@
+// Linked into the test binaries of a TSan build only (tests/CMakeLists.txt).
+//
+// Debian's Abseil is a shared library built without -fsanitize=thread, so
+// ThreadSanitizer cannot see absl::Mutex synchronize (it locks with its own
+// atomics and futexes, not pthreads) and would report every access guarded
+// by one as a race. These definitions interpose absl::Mutex's out-of-line
+// lock functions in the executable: each calls the real one (found with
+// dlsym(RTLD_NEXT)) and tells TSan about the acquire or release, which is
+// what Abseil's own ABSL_TSAN_MUTEX_* annotations do in an instrumented
+// build. Reader locks are annotated as acquire/release too, which can hide a
+// race between two readers but never invents one.
+#include <dlfcn.h>
+#include <sanitizer/tsan_interface.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/synchronization/mutex.h"
+
+namespace {
+
+template <typename Fn>
+Fn Real(const char* mangled) {
+  void* f = dlsym(RTLD_NEXT, mangled);
+  if (f == nullptr) {
+    std::fprintf(stderr, "tsan_absl_annotations: %s not found\n", mangled);
+    std::abort();
+  }
+  return reinterpret_cast<Fn>(f);
+}
+
+using MutexFn = void (*)(absl::Mutex*);
+using TryFn = bool (*)(absl::Mutex*);
+using WaitFn = void (*)(absl::CondVar*, absl::Mutex*);
+
+// Mangled names of the functions wrapped, in Debian's inline namespace.
+#define ABSL_NS "N4absl7debian3"
+
+}  // namespace
+
+namespace absl {
+ABSL_NAMESPACE_BEGIN
+
+void Mutex::Lock() {
+  static const MutexFn real = Real<MutexFn>("_Z" ABSL_NS "5Mutex4LockEv");
+  real(this);
+  __tsan_acquire(this);
+}
+
+void Mutex::Unlock() {
+  static const MutexFn real = Real<MutexFn>("_Z" ABSL_NS "5Mutex6UnlockEv");
+  __tsan_release(this);
+  real(this);
+}
+
+bool Mutex::TryLock() {
+  static const TryFn real = Real<TryFn>("_Z" ABSL_NS "5Mutex7TryLockEv");
+  const bool locked = real(this);
+  if (locked) __tsan_acquire(this);
+  return locked;
+}
+
+void Mutex::ReaderLock() {
+  static const MutexFn real =
+      Real<MutexFn>("_Z" ABSL_NS "5Mutex10ReaderLockEv");
+  real(this);
+  __tsan_acquire(this);
+}
+
+void Mutex::ReaderUnlock() {
+  static const MutexFn real =
+      Real<MutexFn>("_Z" ABSL_NS "5Mutex12ReaderUnlockEv");
+  __tsan_release(this);
+  real(this);
+}
+
+void CondVar::Wait(Mutex* mu) {
+  static const WaitFn real =
+      Real<WaitFn>("_Z" ABSL_NS "7CondVar4WaitEPNS0_5MutexE");
+  __tsan_release(mu);
+  real(this, mu);
+  __tsan_acquire(mu);
+}
+
+ABSL_NAMESPACE_END
+}  // namespace absl
