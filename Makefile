@@ -1,15 +1,17 @@
 # Entry points. On a fresh Debian 12, as root: `make demo`, `make test`.
 # `deps` installs the Debian packages the build needs (docs/dependencies.md).
 
+SHELL := /bin/bash
+
 BUILD_DIR  ?= build
 BUILD_TYPE ?= RelWithDebInfo
 CTEST_JOBS ?= 2
 
 DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
-  libbenchmark-dev libssl-dev
+  libbenchmark-dev libssl-dev clang libclang-rt-14-dev
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench clean sanitize asan tsan fuzz
 
 all: build
 
@@ -39,7 +41,55 @@ demo: build
 	./$(BUILD_DIR)/tools/ledgerctl demo --db $(BUILD_DIR)/demo-db
 
 test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) -LE slow
+
+# Reliability suites (docs/reliability.md). Each sanitizer has a build folder
+# of its own; the slow label and the install check (whose consumer is built
+# without sanitizers) are left to `make test`.
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
+SANITIZER_CTEST := ctest --output-on-failure -j$(CTEST_JOBS) -LE slow \
+  -E InstalledPackageBuildsAConsumer
+SAN_CMAKE := -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEDGER_BUILD_BENCH=OFF
+
+sanitize: asan tsan
+
+asan: deps
+	cmake -S . -B $(ASAN_DIR) $(SAN_CMAKE) -DLEDGER_SANITIZE=address,undefined
+	cmake --build $(ASAN_DIR)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(SANITIZER_CTEST) --test-dir $(ASAN_DIR)
+
+# TSan cannot see inside Debian's uninstrumented shared libraries: absl::Mutex
+# is taught to it by tests/reliability/tsan_absl_annotations.cc, and reports
+# from within RocksDB, protobuf and libstdc++ are suppressed by
+# tests/reliability/tsan.supp (docs/reliability.md, "Sanitizers").
+tsan: deps
+	cmake -S . -B $(TSAN_DIR) $(SAN_CMAKE) -DLEDGER_SANITIZE=thread
+	cmake --build $(TSAN_DIR)
+	TSAN_OPTIONS="suppressions=$(CURDIR)/tests/reliability/tsan.supp ignore_noninstrumented_modules=1 second_deadlock_stack=1 halt_on_error=0" \
+	  $(SANITIZER_CTEST) --test-dir $(TSAN_DIR)
+
+# libFuzzer harnesses (tests/fuzz/), built with clang, ASan and UBSan, each
+# run for FUZZ_SECONDS from a seed corpus made of tests/scenarios/.
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) $(SAN_CMAKE) \
+	  -DLEDGER_BUILD_TESTS=OFF -DLEDGER_FUZZ=ON -DLEDGER_SANITIZE=address,undefined
+	cmake --build $(FUZZ_DIR) --target fuzz_command_json fuzz_command_sequence
+	bash tests/fuzz/make_corpus.sh tests/scenarios $(FUZZ_DIR)/corpus
+	mkdir -p $(FUZZ_DIR)/artifacts
+	@for h in command_json command_sequence; do \
+	  echo "fuzz: fuzz_$$h for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ./$(FUZZ_DIR)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=8192 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$h- \
+	    $(FUZZ_DIR)/corpus/$$h 2>&1 | grep -E '^(#[0-9]+ +DONE|Done|stat::|==[0-9]+==|SUMMARY|FUZZ INVARIANT|INFO: seed corpus)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 bench: build
 	@# The chart needs Debian's python3-matplotlib (installed here when root).

@@ -109,7 +109,42 @@ absl::Status CheckShape(const Struct& object, const Descriptor& type,
   return absl::OkStatus();
 }
 
+// A command is an object holding objects of scalars: two levels. Protobuf
+// 3.21 bounds nested objects but not nested arrays, and its time grows with
+// the square of their depth (12000 levels take seconds), so a line nested
+// deeper than any command could be is refused before protobuf sees it.
+constexpr int kMaxJsonNesting = 16;
+
+absl::Status CheckNesting(std::string_view json) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonNesting) {
+        return Invalid(absl::StrCat("JSON nested deeper than ",
+                                    kMaxJsonNesting,
+                                    " levels; a command needs 2"));
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseJsonObject(std::string_view json, Struct* object) {
+  RETURN_IF_ERROR(CheckNesting(json));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto status = google::protobuf::util::JsonStringToMessage(

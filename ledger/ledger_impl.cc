@@ -318,6 +318,11 @@ absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
 
 absl::Status LedgerImpl::ReadEvents(
     uint64_t from_seq, const std::function<bool(const v1::Event&)>& fn) const {
+  {
+    // Like every query, refused after a failed write (docs/storage.md).
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (!failed_.ok()) return failed_;
+  }
   // RocksDB iterators read a consistent snapshot, so no lock is needed; an
   // event is visible once its group's batch is written.
   absl::Status scanned = store_->ForEachEvent(

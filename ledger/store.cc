@@ -29,6 +29,13 @@ rocksdb::Options BaseOptions() {
   // Checksums everywhere: a flipped byte must surface as corruption, never as
   // a wrong balance.
   options.paranoid_checks = true;
+  // A bad WAL record is an error at open, never a silent end of the log
+  // (the default, kPointInTimeRecovery, stops replaying the WAL there and
+  // opens without a word, dropping acknowledged commands). Only a torn last
+  // record is tolerated: with sync on it can only hold a group that was
+  // never acknowledged (docs/reliability.md).
+  options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   options.IncreaseParallelism(2);
   return options;
 }
@@ -37,6 +44,12 @@ absl::Status CheckIsLedger(const std::string& dir) {
   std::vector<std::string> families;
   rocksdb::Status s =
       rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
+  if (s.IsCorruption()) {
+    // A ledger whose MANIFEST or CURRENT is damaged: data loss, not a
+    // stranger's folder.
+    return absl::DataLossError(absl::StrCat(
+        dir, " holds a damaged database: ", s.ToString()));
+  }
   if (!s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         dir, " is not a ledger: it is not empty and holds no ledger database (",

@@ -9,6 +9,13 @@
 // what Abseil's own ABSL_TSAN_MUTEX_* annotations do in an instrumented
 // build. Reader locks are annotated as acquire/release too, which can hide a
 // race between two readers but never invents one.
+//
+// Conditions (Mutex::Await, LockWhen) are evaluated by Abseil itself, often
+// by the thread that is unlocking, inside the library, under the lock but
+// outside our Lock/Unlock wrappers. Every Unlock and every Condition::Eval
+// release, and every Lock and Eval acquire, one shared token, so what a
+// condition reads is ordered with every critical section; this too can only
+// hide races (between users of different mutexes), never invent them.
 #include <dlfcn.h>
 #include <sanitizer/tsan_interface.h>
 
@@ -32,6 +39,10 @@ Fn Real(const char* mangled) {
 using MutexFn = void (*)(absl::Mutex*);
 using TryFn = bool (*)(absl::Mutex*);
 using WaitFn = void (*)(absl::CondVar*, absl::Mutex*);
+using AwaitFn = void (*)(absl::Mutex*, const absl::Condition&);
+using EvalFn = bool (*)(const absl::Condition*);
+
+char condition_token;
 
 // Mangled names of the functions wrapped, in Debian's inline namespace.
 #define ABSL_NS "N4absl7debian3"
@@ -45,12 +56,38 @@ void Mutex::Lock() {
   static const MutexFn real = Real<MutexFn>("_Z" ABSL_NS "5Mutex4LockEv");
   real(this);
   __tsan_acquire(this);
+  __tsan_acquire(&condition_token);
 }
 
 void Mutex::Unlock() {
   static const MutexFn real = Real<MutexFn>("_Z" ABSL_NS "5Mutex6UnlockEv");
   __tsan_release(this);
+  __tsan_release(&condition_token);
   real(this);
+}
+
+void Mutex::Await(const Condition& cond) {
+  static const AwaitFn real =
+      Real<AwaitFn>("_Z" ABSL_NS "5Mutex5AwaitERKNS0_9ConditionE");
+  __tsan_release(this);
+  __tsan_release(&condition_token);
+  real(this, cond);
+  __tsan_acquire(this);
+}
+
+void Mutex::LockWhen(const Condition& cond) {
+  static const AwaitFn real =
+      Real<AwaitFn>("_Z" ABSL_NS "5Mutex8LockWhenERKNS0_9ConditionE");
+  real(this, cond);
+  __tsan_acquire(this);
+}
+
+bool Condition::Eval() const {
+  static const EvalFn real = Real<EvalFn>("_ZNK4absl7debian39Condition4EvalEv");
+  __tsan_acquire(&condition_token);
+  const bool result = real(this);
+  __tsan_release(&condition_token);
+  return result;
 }
 
 bool Mutex::TryLock() {
@@ -71,6 +108,7 @@ void Mutex::ReaderUnlock() {
   static const MutexFn real =
       Real<MutexFn>("_Z" ABSL_NS "5Mutex12ReaderUnlockEv");
   __tsan_release(this);
+  __tsan_release(&condition_token);
   real(this);
 }
 
