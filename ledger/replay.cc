@@ -95,6 +95,7 @@ class Replayer {
   absl::StatusOr<ReplayReport> Run() {
     RETURN_IF_ERROR(ResolveTarget());
     RETURN_IF_ERROR(ReplayLog());
+    report_.last_seq = state_.last_seq;  // how far the rebuild got
     if (!report_.problem.empty()) return report_;
     if (report_.full) {
       RETURN_IF_ERROR(CheckHead());
@@ -109,7 +110,6 @@ class Replayer {
     }
     if (report_.problem.empty()) CheckAccounts();
     report_.customers = state_.customers.size();
-    report_.last_seq = state_.last_seq;
     report_.ok = report_.problem.empty();
     return report_;
   }

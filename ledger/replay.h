@@ -29,7 +29,8 @@ struct ReplayReport {
   uint64_t first_bad_seq = 0;
   std::string problem;
   // The last event folded into the rebuilt state: the head for a full
-  // replay, else the point asked for (0 when no event came before it).
+  // replay, else the point asked for (0 when no event came before it);
+  // when !ok, the last event folded before the check that failed.
   uint64_t last_seq = 0;
   // True when the whole log was replayed and compared with the stored
   // projections, the idempotency index and the head.

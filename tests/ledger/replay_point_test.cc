@@ -145,6 +145,7 @@ TEST(ReplayToAPoint, APartialReplayChecksTheLogUpToItsPointOnly) {
   EXPECT_EQ(state.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(state.status().message()), HasSubstr("event 3: "));
   EXPECT_EQ(report.first_bad_seq, 3u);
+  EXPECT_EQ(report.last_seq, 2u) << "the rebuild got as far as event 2";
 }
 
 TEST(ReplayToAPoint, ProgressCountsTheEventsFoldedAgainstThePoint) {
