@@ -285,5 +285,18 @@ TEST_F(AuditCli, BalanceAsOfSeqBeforeTheCustomerExistedFails) {
   Run("balance --db " + db_ + " --customer c1 --as-of-seq 9", 1);
 }
 
+TEST_F(AuditCli, BalanceAsOfSeqRefusesALogThatFailsItsChecksUpToN) {
+  {
+    RawLog raw(db_);
+    std::string value = raw.Get(2);
+    value.back() ^= 0x01;
+    raw.Put(2, value);
+  }
+  std::string out;
+  ASSERT_EQ(Ledgerctl("balance --db " + db_ + " --customer c1 --as-of-seq 1", &out), 0);
+  EXPECT_THAT(Run("balance --db " + db_ + " --customer c1 --as-of-seq 3", 1),
+              HasSubstr("DATA_LOSS: event 2: hash chain broken"));
+}
+
 }  // namespace
 }  // namespace ledger::testing
