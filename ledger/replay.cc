@@ -17,6 +17,7 @@
 #include "ledger/storage_layout.h"
 #include "ledger/store.h"
 #include "projections/apply.h"
+#include "projections/balance.h"
 
 namespace ledger {
 namespace {
@@ -88,18 +89,34 @@ class EventPipe {
 
 class Replayer {
  public:
-  explicit Replayer(const Store& store) : store_(store) {}
+  Replayer(const Store& store, const ReplayOptions& options)
+      : store_(store), options_(options) {}
 
   absl::StatusOr<ReplayReport> Run() {
+    RETURN_IF_ERROR(ResolveTarget());
     RETURN_IF_ERROR(ReplayLog());
+    report_.last_seq = state_.last_seq;  // how far the rebuild got
     if (!report_.problem.empty()) return report_;
-    RETURN_IF_ERROR(CheckHead());
-    if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
-    if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+    if (report_.full) {
+      RETURN_IF_ERROR(CheckHead());
+      if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
+      if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+    } else if (report_.events < target_) {
+      // The head promised this event, but the log ends before it.
+      Fail(report_.events + 1,
+           absl::StrCat("event ", report_.events + 1,
+                        " is missing: the log ends at seq ", report_.events))
+          .IgnoreError();  // the report holds the finding
+    }
     if (report_.problem.empty()) CheckAccounts();
     report_.customers = state_.customers.size();
     report_.ok = report_.problem.empty();
     return report_;
+  }
+
+  // The rebuilt state; call once, after Run.
+  std::unique_ptr<LedgerState> TakeState() {
+    return std::make_unique<LedgerState>(std::move(state_));
   }
 
  private:
@@ -111,6 +128,8 @@ class Replayer {
     return StopScan();
   }
 
+  absl::Status ResolveTarget();
+  absl::Status LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq);
   absl::Status ReplayLog();
   absl::Status Consume(const CheckedEvent& checked);
   absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
@@ -124,6 +143,10 @@ class Replayer {
   void CheckAccounts();
 
   const Store& store_;
+  const ReplayOptions& options_;
+  // The last event to fold (a partial replay) or the stored head's seq (a
+  // full one, for the progress total only: a full replay reads to the end).
+  uint64_t target_ = 0;
   LedgerState state_;
   ReplayReport report_;
   std::string prev_hash_ = std::string(kHashBytes, '\0');
@@ -132,11 +155,61 @@ class Replayer {
   absl::flat_hash_map<std::string, CustomerAccounts> accounts_;
 };
 
+// Decides where the replay stops, and refuses a point the log cannot have.
+absl::Status Replayer::ResolveTarget() {
+  if (options_.until_seq.has_value() && options_.as_of_us.has_value()) {
+    return absl::InvalidArgumentError(
+        "give either a sequence number or a time to replay to, not both");
+  }
+  ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
+  report_.full = !options_.until_seq.has_value() && !options_.as_of_us.has_value();
+  target_ = head.seq();
+  if (options_.until_seq.has_value()) {
+    if (*options_.until_seq > head.seq()) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "seq ", *options_.until_seq, " is past the head of the log (seq ",
+          head.seq(), ")"));
+    }
+    target_ = *options_.until_seq;
+  }
+  if (options_.as_of_us.has_value()) {
+    return LastSeqAtOrBefore(*options_.as_of_us, head.seq());
+  }
+  return absl::OkStatus();
+}
+
+// A first pass over the log for the last event whose `at` is at or before
+// `at_us`. Events of different customers may be logged out of time order,
+// so the whole log up to the head is read; an event that cannot be read
+// stops the pass, as the replay that follows would not get past it either.
+absl::Status Replayer::LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq) {
+  target_ = 0;
+  absl::Status scanned = store_.ForEachEvent(
+      1, [&](std::string_view key, std::string_view value) {
+        absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+        if (!seq.ok()) return seq.status();
+        if (*seq > head_seq) return StopScan();
+        v1::Event event;
+        if (value.size() < kHashBytes ||
+            !event.ParseFromArray(value.data() + kHashBytes,
+                                  static_cast<int>(value.size() - kHashBytes))) {
+          return Fail(*seq, "event does not parse");
+        }
+        if (event.header().at_us() <= at_us) target_ = *seq;
+        return absl::OkStatus();
+      });
+  if (!report_.problem.empty() || absl::IsCancelled(scanned)) {
+    return absl::OkStatus();
+  }
+  return scanned;
+}
+
 // Two stages on two threads: a reader scans the log and runs the checks
 // that need no state (CheckStoredEvent), and this thread judges and folds
 // the events in order. The reader stops at the first event it finds bad;
 // an earlier event found bad here stops it too.
 absl::Status Replayer::ReplayLog() {
+  if (!report_.problem.empty()) return absl::OkStatus();  // the first pass failed
   EventPipe pipe;
   std::thread reader([&] {
     std::string prev_hash(kHashBytes, '\0');
@@ -144,6 +217,7 @@ absl::Status Replayer::ReplayLog() {
     std::vector<CheckedEvent> batch;
     absl::Status scanned = store_.ForEachEvent(
         1, [&](std::string_view key, std::string_view value) {
+          if (!report_.full && expected > target_) return StopScan();
           batch.push_back(CheckStoredEvent(key, value, expected, prev_hash));
           const bool bad = !batch.back().problem.empty();
           if (!bad) {
@@ -184,6 +258,7 @@ absl::Status Replayer::Consume(const CheckedEvent& checked) {
   }
   prev_hash_ = checked.hash;
   ++report_.events;
+  if (options_.progress) options_.progress(report_.events, target_);
   return absl::OkStatus();
 }
 
@@ -368,10 +443,48 @@ void Replayer::CheckAccounts() {
 }  // namespace
 
 absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir) {
+  return ReplayLedger(dir, ReplayOptions());
+}
+
+absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir,
+                                          const ReplayOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadOnly, false));
-  Replayer replayer(*store);
+  Replayer replayer(*store, options);
   return replayer.Run();
+}
+
+absl::StatusOr<std::unique_ptr<LedgerState>> RebuildState(
+    const std::string& dir, const ReplayOptions& options,
+    ReplayReport* report) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(dir, Store::Mode::kReadOnly, false));
+  Replayer replayer(*store, options);
+  ASSIGN_OR_RETURN(ReplayReport done, replayer.Run());
+  if (report != nullptr) *report = done;
+  if (!done.ok) {
+    // A state folded from a log that fails its checks is no state to show.
+    return absl::DataLossError(
+        done.first_bad_seq == 0
+            ? done.problem
+            : absl::StrCat("event ", done.first_bad_seq, ": ", done.problem));
+  }
+  return replayer.TakeState();
+}
+
+absl::StatusOr<Balance> BalanceAsOfSeq(const std::string& dir,
+                                       const std::string& customer,
+                                       int64_t at_us, uint64_t seq) {
+  ReplayOptions options;
+  options.until_seq = seq;
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerState> state,
+                   RebuildState(dir, options));
+  const CustomerState* c = state->FindCustomer(customer);
+  if (c == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown customer '", customer,
+                                            "' at seq ", seq));
+  }
+  return ComputeBalance(*c, state->policies, at_us);
 }
 
 }  // namespace ledger

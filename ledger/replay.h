@@ -1,14 +1,23 @@
 // Replay: rebuilds every projection from the log alone and checks it
-// against what is stored (SPEC 7, `ledgerctl replay`).
+// against what is stored (SPEC 7, `ledgerctl replay`), or rebuilds the state
+// as it stood at an earlier point of the log (audits: `--until-seq`,
+// `--as-of`, `balance --as-of-seq`).
 #ifndef CREDIT_LEDGER_LEDGER_REPLAY_H_
 #define CREDIT_LEDGER_LEDGER_REPLAY_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ledger/ledger.h"
 
 namespace ledger {
+
+// projections/ledger_state.h; not installed, so only declared here.
+struct LedgerState;
 
 struct ReplayReport {
   uint64_t events = 0;      // events read and checked
@@ -19,6 +28,28 @@ struct ReplayReport {
   // what was wrong with it.
   uint64_t first_bad_seq = 0;
   std::string problem;
+  // The last event folded into the rebuilt state: the head for a full
+  // replay, else the point asked for (0 when no event came before it);
+  // when !ok, the last event folded before the check that failed.
+  uint64_t last_seq = 0;
+  // True when the whole log was replayed and compared with the stored
+  // projections, the idempotency index and the head.
+  bool full = false;
+};
+
+// Where a replay stops. At most one of until_seq and as_of_us is set; with
+// neither the replay is full.
+struct ReplayOptions {
+  // Stop after this event. Default: none (to the head).
+  std::optional<uint64_t> until_seq;
+  // Stop after the last event whose `at` is at or before this time
+  // (microseconds since the epoch). Events of different customers need not
+  // be in time order in the log, so the state is the log up to that event:
+  // it may hold an earlier-logged event with a later `at`. Default: none.
+  std::optional<int64_t> as_of_us;
+  // Called on the replaying thread after each event folded with
+  // (events folded, events to fold). Default: none.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 // Reads the ledger in `dir` without writing to it. For each event in order it
@@ -28,6 +59,29 @@ struct ReplayReport {
 // projection, the idempotency index and the head with the stored ones.
 // A non-OK status only when the ledger cannot be read at all.
 [[nodiscard]] absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir);
+
+// The same checks up to the point `options` names. The comparison with the
+// stored projections, keys and head is made only for a full replay (the
+// stored ones are those of the head). InvalidArgument when both until_seq
+// and as_of_us are set; OutOfRange when until_seq is past the stored head.
+[[nodiscard]] absl::StatusOr<ReplayReport> ReplayLedger(
+    const std::string& dir, const ReplayOptions& options);
+
+// Rebuilds the state as it stood at the point `options` names, checking the
+// log up to there as ReplayLedger does; `report`, when not null, receives
+// the report. Errors as for ReplayLedger with options; DataLoss, naming the
+// first bad seq, when a check fails (no state is returned then). Use with
+// projections/ledger_state.h.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LedgerState>> RebuildState(
+    const std::string& dir, const ReplayOptions& options,
+    ReplayReport* report = nullptr);
+
+// SPEC 6's balance of `customer` at `at_us`, computed from the state rebuilt
+// to event `seq` (checked as by RebuildState). Never writes to the ledger.
+// NotFound when the customer did not exist yet at that event.
+[[nodiscard]] absl::StatusOr<Balance> BalanceAsOfSeq(
+    const std::string& dir, const std::string& customer, int64_t at_us,
+    uint64_t seq);
 
 }  // namespace ledger
 

@@ -74,6 +74,15 @@ int RunBalance(std::span<char* const> args);
 const CommandSpec& ReplaySpec();
 int RunReplay(std::span<char* const> args);
 
+const CommandSpec& TrialBalanceSpec();
+int RunTrialBalance(std::span<char* const> args);
+
+const CommandSpec& DigestSpec();
+int RunDigest(std::span<char* const> args);
+
+const CommandSpec& VerifySpec();
+int RunVerify(std::span<char* const> args);
+
 const CommandSpec& DemoSpec();
 int RunDemo(std::span<char* const> args);
 

@@ -137,6 +137,27 @@ JsonWriter& JsonWriter::Int(int64_t value) {
   return *this;
 }
 
+JsonWriter& JsonWriter::Int128(__int128 value) {
+  BeforeValue();
+  out_.append(Int128ToDecimal(value));
+  return *this;
+}
+
+std::string Int128ToDecimal(__int128 value) {
+  // Digits of the magnitude, taken in unsigned 128 bits so that the most
+  // negative value does not overflow when negated.
+  unsigned __int128 magnitude =
+      value < 0 ? -static_cast<unsigned __int128>(value)
+                : static_cast<unsigned __int128>(value);
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (value < 0) digits.push_back('-');
+  return std::string(digits.rbegin(), digits.rend());
+}
+
 JsonWriter& JsonWriter::Uint(uint64_t value) {
   BeforeValue();
   absl::StrAppend(&out_, value);

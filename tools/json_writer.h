@@ -30,6 +30,8 @@ class JsonWriter {
   JsonWriter& String(std::string_view value);
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
+  // For sums over a whole ledger, which need not fit in 64 bits.
+  JsonWriter& Int128(__int128 value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
 
@@ -47,6 +49,10 @@ class JsonWriter {
 // Appends `value` as a quoted JSON string: `"` and `\` escaped, control
 // characters as \n, \t, ... or \u00XX, and bytes that are not valid UTF-8
 // replaced by U+FFFD so that the output is always valid JSON.
+// The decimal form of a 128-bit integer ("-12", "0"); neither the standard
+// library nor Abseil's StrCat prints __int128.
+std::string Int128ToDecimal(__int128 value);
+
 void AppendJsonString(std::string_view value, std::string* out);
 
 }  // namespace ledger::tools

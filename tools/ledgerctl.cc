@@ -34,6 +34,9 @@ constexpr Subcommand kSubcommands[] = {
     {ApplySpec, RunApply},
     {BalanceSpec, RunBalance},
     {ReplaySpec, RunReplay},
+    {TrialBalanceSpec, RunTrialBalance},
+    {DigestSpec, RunDigest},
+    {VerifySpec, RunVerify},
     {DemoSpec, RunDemo},
 };
 
@@ -42,7 +45,7 @@ std::string ToolUsage() {
   for (const Subcommand& sub : kSubcommands) {
     const CommandSpec& spec = sub.spec();
     std::string name(spec.name);
-    name.resize(10, ' ');
+    name.resize(15, ' ');  // room for "trial-balance"
     absl::StrAppend(&out, "  ", name, std::string(spec.summary), "\n");
   }
   out.append(kToolUsageTail);

@@ -1,0 +1,98 @@
+// Tampering with a closed ledger's log the way an attacker with the files
+// would: RocksDB opened directly, with the column families and keys of
+// ledger/storage_layout.h, bypassing the ledger's API. Header-only, for the
+// verify, replay and trial-balance tests of the library and the CLI.
+#ifndef CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_
+#define CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ledger/sha256.h"
+#include "ledger/storage_layout.h"
+#include "ledger/v1/event.pb.h"
+#include "rocksdb/db.h"
+
+namespace ledger::testing {
+
+class RawLog {
+ public:
+  // Opens the ledger in `dir` (closed by its writer) for reading and writing.
+  explicit RawLog(const std::string& dir) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {kMetaFamily, kEventsFamily, kKeysFamily, kStateFamily}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    rocksdb::DBOptions options;
+    rocksdb::DB* db = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options, dir, families, &handles_, &db);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    db_.reset(db);
+  }
+  ~RawLog() {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      EXPECT_TRUE(db_->DestroyColumnFamilyHandle(h).ok());
+    }
+  }
+
+  // The stored value of event `seq`: 32-byte hash, then the event's bytes.
+  std::string Get(uint64_t seq) {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), events(), EventKey(seq), &value);
+    EXPECT_TRUE(s.ok()) << "event " << seq << ": " << s.ToString();
+    return value;
+  }
+  void Put(uint64_t seq, const std::string& value) {
+    EXPECT_TRUE(db_->Put(Sync(), events(), EventKey(seq), value).ok());
+  }
+  void Delete(uint64_t seq) {
+    EXPECT_TRUE(db_->Delete(Sync(), events(), EventKey(seq)).ok());
+  }
+  void PutHead(uint64_t seq, const std::string& hash) {
+    v1::HeadRecord head;
+    head.set_seq(seq);
+    head.set_hash(hash);
+    EXPECT_TRUE(db_->Put(Sync(), handles_[0], kHeadKey,
+                         SerializeDeterministic(head)).ok());
+  }
+
+  // What an attacker with the files can do without a published digest:
+  // changes event `from` with `change`, then recomputes the hash chain (each
+  // later header's prev_hash, each stored hash) and the head, so that the
+  // log is consistent again.
+  void RewriteFrom(uint64_t from, uint64_t head_seq,
+                   const std::function<void(v1::Event&)>& change) {
+    std::string prev = from == 1 ? std::string(kHashBytes, '\0')
+                                 : Get(from - 1).substr(0, kHashBytes);
+    for (uint64_t seq = from; seq <= head_seq; ++seq) {
+      v1::Event event;
+      ASSERT_TRUE(event.ParseFromString(Get(seq).substr(kHashBytes)));
+      if (seq == from) change(event);
+      event.mutable_header()->set_prev_hash(prev);
+      const std::string bytes = SerializeDeterministic(event);
+      prev = Sha256(prev, bytes);
+      Put(seq, prev + bytes);
+    }
+    PutHead(head_seq, prev);
+  }
+
+ private:
+  static rocksdb::WriteOptions Sync() {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    return options;
+  }
+  rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace ledger::testing
+
+#endif  // CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_
