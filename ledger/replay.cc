@@ -120,11 +120,16 @@ class Replayer {
   }
 
  private:
-  absl::Status Fail(uint64_t seq, std::string problem) {
+  // Records the first problem found (later ones are consequences of it).
+  void Record(uint64_t seq, std::string problem) {
     if (report_.problem.empty()) {
       report_.first_bad_seq = seq;
       report_.problem = std::move(problem);
     }
+  }
+  // Record, then the status that stops a scan over the store.
+  absl::Status Fail(uint64_t seq, std::string problem) {
+    Record(seq, std::move(problem));
     return StopScan();
   }
 
@@ -320,7 +325,7 @@ void Replayer::AddPostings(const v1::Event& event) {
 absl::Status Replayer::CheckHead() {
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
   if (head.seq() != state_.last_seq || head.hash() != prev_hash_) {
-    Fail(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
+    Record(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
          absl::StrCat("the stored head (seq ", head.seq(), ", hash ",
                       ToHex(head.hash()), ") is not the end of the log (seq ",
                       state_.last_seq, ", hash ", ToHex(prev_hash_), ")"));
@@ -375,7 +380,7 @@ absl::Status Replayer::CheckProjections() {
   if (!report_.problem.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(scanned);
   if (!rebuilt.empty() || stored != EntityCount()) {
-    Fail(rebuilt.empty() ? 0 : blame(rebuilt.begin()->first),
+    Record(rebuilt.empty() ? 0 : blame(rebuilt.begin()->first),
          "projections of the log are missing from the store");
   }
   return absl::OkStatus();
@@ -420,7 +425,7 @@ absl::Status Replayer::CheckKeys() {
   if (!report_.problem.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(scanned);
   if (stored != keys_.size()) {
-    Fail(0, absl::StrCat(keys_.size() - stored, " idempotency records are missing"));
+    Record(0, absl::StrCat(keys_.size() - stored, " idempotency records are missing"));
   }
   return absl::OkStatus();
 }
@@ -432,7 +437,7 @@ void Replayer::CheckAccounts() {
     const CustomerAccounts& a = accounts_[id];
     if (a.lots != -customer.TotalRemaining() || a.held != -customer.header.held() ||
         a.refund_pending != -customer.header.refund_pending()) {
-      Fail(last_seq_of_customer_[id],
+      Record(last_seq_of_customer_[id],
            absl::StrCat("the postings of customer ", id,
                         " do not match their lots, holds and refunds"));
       return;
