@@ -77,6 +77,13 @@ int RunReplay(std::span<char* const> args);
 const CommandSpec& DemoSpec();
 int RunDemo(std::span<char* const> args);
 
+// Audits (docs/audit-exports.md).
+const CommandSpec& ExportSpec();
+int RunExport(std::span<char* const> args);
+
+const CommandSpec& ImportSpec();
+int RunImport(std::span<char* const> args);
+
 }  // namespace ledger::tools
 
 #endif  // CREDIT_LEDGER_TOOLS_COMMANDS_H_

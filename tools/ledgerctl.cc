@@ -35,6 +35,8 @@ constexpr Subcommand kSubcommands[] = {
     {BalanceSpec, RunBalance},
     {ReplaySpec, RunReplay},
     {DemoSpec, RunDemo},
+    {ExportSpec, RunExport},
+    {ImportSpec, RunImport},
 };
 
 std::string ToolUsage() {
