@@ -78,6 +78,9 @@ const CommandSpec& DemoSpec();
 int RunDemo(std::span<char* const> args);
 
 // Audits (docs/audit-exports.md).
+const CommandSpec& StatementSpec();
+int RunStatement(std::span<char* const> args);
+
 const CommandSpec& ExportSpec();
 int RunExport(std::span<char* const> args);
 

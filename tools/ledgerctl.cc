@@ -35,6 +35,7 @@ constexpr Subcommand kSubcommands[] = {
     {BalanceSpec, RunBalance},
     {ReplaySpec, RunReplay},
     {DemoSpec, RunDemo},
+    {StatementSpec, RunStatement},
     {ExportSpec, RunExport},
     {ImportSpec, RunImport},
 };
