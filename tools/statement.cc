@@ -42,7 +42,7 @@ std::string RenderText(const Statement& s) {
       "Period:           ", PeriodText(s.period), "\n",
       "Opening balance:  ", BalanceText(s.opening), "\n",
       "Closing balance:  ", BalanceText(s.closing), "\n",
-      "Cash refunded:    ", CashText(s.closing), " (since the first event)\n",
+      "Cash refunded:    ", CashText(s.closing), " (by the end of the period)\n",
       "Events:           ", s.entries.size(), "\n\n");
   constexpr char kRow[] = "%-21s %6s %9s %9s %7s %8s  %-11s %s\n";
   absl::StrAppend(&out, absl::StrFormat(kRow, "Date (UTC)", "Seq", "Credits",

@@ -296,6 +296,24 @@ TEST_F(ExportImportTest, TamperedEffectsWithARecomputedChainAreCaughtByReDecisio
   EXPECT_FALSE(fs::exists(target));
 }
 
+TEST_F(ExportImportTest, MissingLineOrTextThatIsNoExportFailsNamingTheSeq) {
+  std::vector<std::string> lines = Lines(export_);
+  lines.erase(lines.begin() + 9);  // seq 10
+  const std::string gap = dir_->path() + "/gap.jsonl";
+  WriteFile(gap, JoinLines(lines));
+  std::string out, err;
+  EXPECT_EQ(Ledgerctl("import --db " + dir_->path() + "/g " + gap, &out, &err), 1);
+  EXPECT_NE(err.find("line 10 (seq 10): the event says seq 11"), std::string::npos)
+      << err;
+  const std::string text = dir_->path() + "/text.jsonl";
+  WriteFile(text, "hello\n");
+  EXPECT_EQ(Ledgerctl("import --db " + dir_->path() + "/g " + text, &out, &err), 1);
+  EXPECT_NE(err.find("line 1 (seq 1): no members 'event' and 'hash'"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(dir_->path() + "/g"));
+}
+
 TEST_F(ExportImportTest, ExportFromALaterSeqCannotBeImportedIntoAnEmptyLedger) {
   std::string partial, out, err;
   ASSERT_EQ(Ledgerctl("export --db " + source_ + " --format jsonl --from-seq 3",
