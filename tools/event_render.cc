@@ -146,74 +146,106 @@ std::string DescribeUse(std::string_view usage_id, std::string_view category,
                       " (usage ", std::string(usage_id), ")");
 }
 
+// Sentences for the commands that grant credits, and say what they cost.
+std::string DescribeGrant(const v1::Event& event) {
+  const v1::Command& c = event.command();
+  if (c.has_purchase()) {
+    return absl::StrCat("Purchased ", Credits(c.purchase().credits()),
+                        " (lot ", c.purchase().purchase_id(), ") for ",
+                        FormatMoney(c.purchase().amount_minor(),
+                                    c.purchase().currency()));
+  }
+  if (c.has_subscribe()) {
+    return absl::StrCat("Subscribed to plan ", c.subscribe().plan(), ": ",
+                        Credits(c.subscribe().credits()), " (period ",
+                        c.subscribe().period_id(), ") for ",
+                        FormatMoney(c.subscribe().amount_minor(),
+                                    c.subscribe().currency()));
+  }
+  if (c.has_renew()) {
+    // A renewal is charged in the subscription's currency, which the
+    // command does not name; its CASH posting does.
+    std::string currency;
+    for (const v1::Posting& p : event.postings()) {
+      if (p.account() == v1::CASH) currency = p.unit();
+    }
+    return absl::StrCat("Renewed the subscription: ",
+                        Credits(c.renew().credits()), " (period ",
+                        c.renew().period_id(), ") for ",
+                        FormatMoney(c.renew().amount_minor(), currency));
+  }
+  return absl::StrCat("Compensated ", Credits(c.compensate().credits()),
+                      " for usage ", c.compensate().usage_id(),
+                      " (adjustment ", c.compensate().adjustment_id(),
+                      ", verified by ", c.compensate().verified_by(), ")");
+}
+
+// Sentences for the commands that spend or reserve credits.
+std::string DescribeSpending(const v1::Command& c) {
+  if (c.has_use()) {
+    return DescribeUse(c.use().usage_id(), c.use().category(),
+                       c.use().credits());
+  }
+  if (c.has_hold()) {
+    return absl::StrCat("Reserved ", Credits(c.hold().credits()),
+                        " for a call (hold ", c.hold().hold_id(), ")");
+  }
+  if (c.has_capture()) {
+    return absl::StrCat(
+        DescribeUse(c.capture().usage_id(), c.capture().category(),
+                    c.capture().credits()),
+        " from hold ", c.capture().hold_id(), ", the rest of the hold back");
+  }
+  return absl::StrCat("Released hold ", c.release().hold_id());
+}
+
+// Sentences for the refund commands; an approval says the cash.
+std::string DescribeRefund(const v1::Event& event) {
+  const v1::Command& c = event.command();
+  if (c.has_request_refund()) {
+    return absl::StrCat("Requested refund ", c.request_refund().refund_id(),
+                        " of lot ", c.request_refund().purchase_id(),
+                        ": its credits are frozen for review");
+  }
+  if (c.has_deny_refund()) {
+    return absl::StrCat(
+        "Refund ", c.deny_refund().refund_id(), " denied",
+        c.deny_refund().has_reason()
+            ? absl::StrCat(" (", c.deny_refund().reason(), ")")
+            : "",
+        ": its credits are back");
+  }
+  std::string out =
+      absl::StrCat("Refund ", c.approve_refund().refund_id(), " approved");
+  for (const v1::Effect& e : event.effects()) {
+    if (!e.has_refund_approved()) continue;
+    const v1::RefundApproved& a = e.refund_approved();
+    absl::StrAppend(&out, ": ", Credits(a.credits()), " refunded as ",
+                    FormatMoney(a.cash_minor(), a.currency()));
+  }
+  return out;
+}
+
 // The sentence for the command itself; SideEffects adds the rest.
 std::string DescribeCommand(const v1::Event& event) {
   const v1::Command& c = event.command();
   switch (c.kind_case()) {
     case v1::Command::kPurchase:
-      return absl::StrCat("Purchased ", Credits(c.purchase().credits()),
-                          " (lot ", c.purchase().purchase_id(), ") for ",
-                          FormatMoney(c.purchase().amount_minor(),
-                                      c.purchase().currency()));
     case v1::Command::kSubscribe:
-      return absl::StrCat("Subscribed to plan ", c.subscribe().plan(), ": ",
-                          Credits(c.subscribe().credits()), " (period ",
-                          c.subscribe().period_id(), ") for ",
-                          FormatMoney(c.subscribe().amount_minor(),
-                                      c.subscribe().currency()));
-    case v1::Command::kRenew: {
-      std::string currency;
-      for (const v1::Posting& p : event.postings()) {
-        if (p.account() == v1::CASH) currency = p.unit();
-      }
-      return absl::StrCat("Renewed the subscription: ",
-                          Credits(c.renew().credits()), " (period ",
-                          c.renew().period_id(), ") for ",
-                          FormatMoney(c.renew().amount_minor(), currency));
-    }
+    case v1::Command::kRenew:
+    case v1::Command::kCompensate:
+      return DescribeGrant(event);
+    case v1::Command::kUse:
+    case v1::Command::kHold:
+    case v1::Command::kCapture:
+    case v1::Command::kRelease:
+      return DescribeSpending(c);
+    case v1::Command::kRequestRefund:
+    case v1::Command::kApproveRefund:
+    case v1::Command::kDenyRefund:
+      return DescribeRefund(event);
     case v1::Command::kCancelSubscription:
       return "Cancelled the subscription (credits stay to the period's end)";
-    case v1::Command::kUse:
-      return DescribeUse(c.use().usage_id(), c.use().category(),
-                         c.use().credits());
-    case v1::Command::kHold:
-      return absl::StrCat("Reserved ", Credits(c.hold().credits()),
-                          " for a call (hold ", c.hold().hold_id(), ")");
-    case v1::Command::kCapture:
-      return absl::StrCat(DescribeUse(c.capture().usage_id(),
-                                      c.capture().category(),
-                                      c.capture().credits()),
-                          " from hold ", c.capture().hold_id(),
-                          ", the rest of the hold back");
-    case v1::Command::kRelease:
-      return absl::StrCat("Released hold ", c.release().hold_id());
-    case v1::Command::kRequestRefund:
-      return absl::StrCat("Requested refund ", c.request_refund().refund_id(),
-                          " of lot ", c.request_refund().purchase_id(),
-                          ": its credits are frozen for review");
-    case v1::Command::kApproveRefund: {
-      std::string out = absl::StrCat("Refund ", c.approve_refund().refund_id(),
-                                     " approved");
-      for (const v1::Effect& e : event.effects()) {
-        if (!e.has_refund_approved()) continue;
-        const v1::RefundApproved& a = e.refund_approved();
-        absl::StrAppend(&out, ": ", Credits(a.credits()), " refunded as ",
-                        FormatMoney(a.cash_minor(), a.currency()));
-      }
-      return out;
-    }
-    case v1::Command::kDenyRefund:
-      return absl::StrCat(
-          "Refund ", c.deny_refund().refund_id(), " denied",
-          c.deny_refund().has_reason()
-              ? absl::StrCat(" (", c.deny_refund().reason(), ")")
-              : "",
-          ": its credits are back");
-    case v1::Command::kCompensate:
-      return absl::StrCat("Compensated ", Credits(c.compensate().credits()),
-                          " for usage ", c.compensate().usage_id(),
-                          " (adjustment ", c.compensate().adjustment_id(),
-                          ", verified by ", c.compensate().verified_by(), ")");
     case v1::Command::kExpire: return "Expiry sweep";
     case v1::Command::kSuspend: return "Account suspended";
     case v1::Command::kTerminate: return "Account terminated";

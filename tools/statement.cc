@@ -1,5 +1,7 @@
 #include "tools/statement.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -44,14 +46,21 @@ std::string RenderText(const Statement& s) {
       "Closing balance:  ", BalanceText(s.closing), "\n",
       "Cash refunded:    ", CashText(s.closing), " (by the end of the period)\n",
       "Events:           ", s.entries.size(), "\n\n");
-  constexpr char kRow[] = "%-21s %6s %9s %9s %7s %8s  %-11s %s\n";
-  absl::StrAppend(&out, absl::StrFormat(kRow, "Date (UTC)", "Seq", "Credits",
-                                        "In lots", "Held", "Refund", "Policy",
-                                        "What happened"));
+  // Times with fractions of a second are wider than the usual 20 columns.
+  int date_width = 20;
+  for (const StatementEntry& e : s.entries) {
+    date_width = std::max(
+        date_width,
+        static_cast<int>(FormatTimeUs(e.event.header().at_us()).size()));
+  }
+  constexpr char kRow[] = "%-*s %7s %9s %9s %7s %8s  %-11s %s\n";
+  absl::StrAppend(&out, absl::StrFormat(kRow, date_width, "Date (UTC)", "Seq",
+                                        "Credits", "In lots", "Held", "Refund",
+                                        "Policy", "What happened"));
   for (const StatementEntry& e : s.entries) {
     const v1::EventHeader& h = e.event.header();
     absl::StrAppend(
-        &out, absl::StrFormat(kRow, FormatTimeUs(h.at_us()),
+        &out, absl::StrFormat(kRow, date_width, FormatTimeUs(h.at_us()),
                               absl::StrCat(h.seq()), Signed(e.change),
                               absl::StrCat(e.balance.in_lots),
                               absl::StrCat(e.balance.held),
