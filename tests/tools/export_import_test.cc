@@ -3,6 +3,8 @@
 // imported into a fresh folder, must come back identical (head, replay,
 // balances, re-export); and an import must refuse, naming the seq, any
 // export that is not exactly what export wrote, leaving the target alone.
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
