@@ -86,6 +86,16 @@ int RunVerify(std::span<char* const> args);
 const CommandSpec& DemoSpec();
 int RunDemo(std::span<char* const> args);
 
+// Audits (docs/audit-exports.md).
+const CommandSpec& StatementSpec();
+int RunStatement(std::span<char* const> args);
+
+const CommandSpec& ExportSpec();
+int RunExport(std::span<char* const> args);
+
+const CommandSpec& ImportSpec();
+int RunImport(std::span<char* const> args);
+
 }  // namespace ledger::tools
 
 #endif  // CREDIT_LEDGER_TOOLS_COMMANDS_H_

@@ -38,6 +38,9 @@ constexpr Subcommand kSubcommands[] = {
     {DigestSpec, RunDigest},
     {VerifySpec, RunVerify},
     {DemoSpec, RunDemo},
+    {StatementSpec, RunStatement},
+    {ExportSpec, RunExport},
+    {ImportSpec, RunImport},
 };
 
 std::string ToolUsage() {

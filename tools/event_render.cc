@@ -1,0 +1,326 @@
+#include "tools/event_render.h"
+
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+
+namespace ledger::tools {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+void WriteField(const Message& m, const FieldDescriptor* f, int index,
+                JsonWriter& w);
+
+// Commands hold only optional scalars and sub-messages, but the walk is
+// generic so a field added to command.proto is exported without a change
+// here.
+void WriteMessage(const Message& m, JsonWriter& w) {
+  const Reflection* r = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(m, &fields);  // the fields that are set, by number
+  w.BeginObject();
+  for (const FieldDescriptor* f : fields) {
+    w.Key(f->name());
+    if (f->is_repeated()) {
+      w.BeginArray();
+      for (int i = 0; i < r->FieldSize(m, f); ++i) WriteField(m, f, i, w);
+      w.EndArray();
+    } else {
+      WriteField(m, f, -1, w);
+    }
+  }
+  w.EndObject();
+}
+
+void WriteField(const Message& m, const FieldDescriptor* f, int index,
+                JsonWriter& w) {
+  const Reflection* r = m.GetReflection();
+  const bool rep = index >= 0;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      w.String(rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      w.Int(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      w.Int(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      w.Uint(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      w.Uint(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      w.Bool(rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f));
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      w.String(rep ? r->GetRepeatedEnum(m, f, index)->name()
+                   : r->GetEnum(m, f)->name());
+      break;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      WriteMessage(rep ? r->GetRepeatedMessage(m, f, index)
+                       : r->GetMessage(m, f),
+                   w);
+      break;
+    default:
+      // Commands have no floating point fields; never silently drop one.
+      w.String("<unsupported field type>");
+      break;
+  }
+}
+
+int CurrencyExponent(std::string_view currency) {
+  for (std::string_view c : {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF",
+                             "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
+                             "XAF", "XOF", "XPF"}) {
+    if (c == currency) return 0;
+  }
+  for (std::string_view c : {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}) {
+    if (c == currency) return 3;
+  }
+  return 2;
+}
+
+std::string Credits(int64_t n) {
+  return absl::StrCat(n, n == 1 ? " credit" : " credits");
+}
+
+// What the side effects of a command moved, as ", ..." clauses: the parts a
+// customer would not guess from the command alone.
+std::string SideEffects(const v1::Event& event) {
+  int64_t expired = 0, forfeited = 0, released = 0, denied = 0;
+  int holds = 0, refunds = 0;
+  std::string out;
+  for (const v1::Effect& e : event.effects()) {
+    if (e.has_lot_expired()) expired += e.lot_expired().credits();
+    if (e.has_lot_forfeited()) forfeited += e.lot_forfeited().credits();
+    if (e.has_hold_released() &&
+        e.hold_released().cause() != v1::RELEASE_REQUESTED) {
+      ++holds;
+      for (const v1::Draw& d : e.hold_released().returned()) released += d.credits();
+    }
+    if (e.has_refund_denied() &&
+        e.refund_denied().cause() != v1::DENY_REQUESTED) {
+      ++refunds;
+      denied += e.refund_denied().credits();
+    }
+    if (e.has_status_changed()) {
+      const v1::StatusChanged& s = e.status_changed();
+      absl::StrAppend(&out, ", status ", v1::CustomerStatus_Name(s.from()),
+                      " -> ", v1::CustomerStatus_Name(s.to()), " (",
+                      v1::StatusReason_Name(s.reason()), ")");
+    }
+    if (e.has_lot_charged_back()) {
+      const v1::LotChargedBack& c = e.lot_charged_back();
+      absl::StrAppend(&out, ", ", Credits(c.credits()), " of lot ", c.lot_id(),
+                      " clawed back, ", FormatMoney(c.amount_minor(), c.currency()),
+                      " charged back");
+    }
+  }
+  if (holds > 0) {
+    absl::StrAppend(&out, ", ", holds, holds == 1 ? " hold" : " holds",
+                    " released (", Credits(released), " back)");
+  }
+  if (refunds > 0) {
+    absl::StrAppend(&out, ", ", refunds,
+                    refunds == 1 ? " pending refund" : " pending refunds",
+                    " denied (", Credits(denied), " back)");
+  }
+  if (expired > 0) absl::StrAppend(&out, ", ", Credits(expired), " expired");
+  if (forfeited > 0) absl::StrAppend(&out, ", ", Credits(forfeited), " forfeited");
+  return out;
+}
+
+std::string DescribeUse(std::string_view usage_id, std::string_view category,
+                        int64_t credits) {
+  return absl::StrCat("Used ", Credits(credits), " for ", std::string(category),
+                      " (usage ", std::string(usage_id), ")");
+}
+
+// Sentences for the commands that grant credits, and say what they cost.
+std::string DescribeGrant(const v1::Event& event) {
+  const v1::Command& c = event.command();
+  if (c.has_purchase()) {
+    return absl::StrCat("Purchased ", Credits(c.purchase().credits()),
+                        " (lot ", c.purchase().purchase_id(), ") for ",
+                        FormatMoney(c.purchase().amount_minor(),
+                                    c.purchase().currency()));
+  }
+  if (c.has_subscribe()) {
+    return absl::StrCat("Subscribed to plan ", c.subscribe().plan(), ": ",
+                        Credits(c.subscribe().credits()), " (period ",
+                        c.subscribe().period_id(), ") for ",
+                        FormatMoney(c.subscribe().amount_minor(),
+                                    c.subscribe().currency()));
+  }
+  if (c.has_renew()) {
+    // A renewal is charged in the subscription's currency, which the
+    // command does not name; its CASH posting does.
+    std::string currency;
+    for (const v1::Posting& p : event.postings()) {
+      if (p.account() == v1::CASH) currency = p.unit();
+    }
+    return absl::StrCat("Renewed the subscription: ",
+                        Credits(c.renew().credits()), " (period ",
+                        c.renew().period_id(), ") for ",
+                        FormatMoney(c.renew().amount_minor(), currency));
+  }
+  return absl::StrCat("Compensated ", Credits(c.compensate().credits()),
+                      " for usage ", c.compensate().usage_id(),
+                      " (adjustment ", c.compensate().adjustment_id(),
+                      ", verified by ", c.compensate().verified_by(), ")");
+}
+
+// Sentences for the commands that spend or reserve credits.
+std::string DescribeSpending(const v1::Command& c) {
+  if (c.has_use()) {
+    return DescribeUse(c.use().usage_id(), c.use().category(),
+                       c.use().credits());
+  }
+  if (c.has_hold()) {
+    return absl::StrCat("Reserved ", Credits(c.hold().credits()),
+                        " for a call (hold ", c.hold().hold_id(), ")");
+  }
+  if (c.has_capture()) {
+    return absl::StrCat(
+        DescribeUse(c.capture().usage_id(), c.capture().category(),
+                    c.capture().credits()),
+        " from hold ", c.capture().hold_id(), ", the rest of the hold back");
+  }
+  return absl::StrCat("Released hold ", c.release().hold_id());
+}
+
+// Sentences for the refund commands; an approval says the cash.
+std::string DescribeRefund(const v1::Event& event) {
+  const v1::Command& c = event.command();
+  if (c.has_request_refund()) {
+    return absl::StrCat("Requested refund ", c.request_refund().refund_id(),
+                        " of lot ", c.request_refund().purchase_id(),
+                        ": its credits are frozen for review");
+  }
+  if (c.has_deny_refund()) {
+    return absl::StrCat(
+        "Refund ", c.deny_refund().refund_id(), " denied",
+        c.deny_refund().has_reason()
+            ? absl::StrCat(" (", c.deny_refund().reason(), ")")
+            : "",
+        ": its credits are back");
+  }
+  std::string out =
+      absl::StrCat("Refund ", c.approve_refund().refund_id(), " approved");
+  for (const v1::Effect& e : event.effects()) {
+    if (!e.has_refund_approved()) continue;
+    const v1::RefundApproved& a = e.refund_approved();
+    absl::StrAppend(&out, ": ", Credits(a.credits()), " refunded as ",
+                    FormatMoney(a.cash_minor(), a.currency()));
+  }
+  return out;
+}
+
+// The sentence for the command itself; SideEffects adds the rest.
+std::string DescribeCommand(const v1::Event& event) {
+  const v1::Command& c = event.command();
+  switch (c.kind_case()) {
+    case v1::Command::kPurchase:
+    case v1::Command::kSubscribe:
+    case v1::Command::kRenew:
+    case v1::Command::kCompensate:
+      return DescribeGrant(event);
+    case v1::Command::kUse:
+    case v1::Command::kHold:
+    case v1::Command::kCapture:
+    case v1::Command::kRelease:
+      return DescribeSpending(c);
+    case v1::Command::kRequestRefund:
+    case v1::Command::kApproveRefund:
+    case v1::Command::kDenyRefund:
+      return DescribeRefund(event);
+    case v1::Command::kCancelSubscription:
+      return "Cancelled the subscription (credits stay to the period's end)";
+    case v1::Command::kExpire: return "Expiry sweep";
+    case v1::Command::kSuspend: return "Account suspended";
+    case v1::Command::kTerminate: return "Account terminated";
+    case v1::Command::kReinstate: return "Account reinstated";
+    case v1::Command::kForfeit: return "Credits forfeited (policy 8)";
+    case v1::Command::kChargeback:
+      return absl::StrCat("Chargeback on lot ", c.chargeback().purchase_id(),
+                          c.chargeback().contacted_support()
+                              ? " (support was contacted)"
+                              : " (support was not contacted)");
+    case v1::Command::kSetPolicy:
+      return absl::StrCat("Policy ", c.set_policy().version(),
+                          " in force: refund window ",
+                          c.set_policy().refund_window_hours(),
+                          "h, inquiry window ",
+                          c.set_policy().inquiry_window_hours(), "h");
+    case v1::Command::KIND_NOT_SET: break;
+  }
+  return "Unknown command";
+}
+
+}  // namespace
+
+std::string CommandJson(const v1::Command& command) {
+  JsonWriter w;
+  WriteMessage(command, w);
+  return w.str();
+}
+
+void WriteCommandJson(const v1::Command& command, JsonWriter& w) {
+  WriteMessage(command, w);
+}
+
+std::string CommandKind(const v1::Command& command) {
+  const Reflection* r = command.GetReflection();
+  const FieldDescriptor* f = r->GetOneofFieldDescriptor(
+      command, command.GetDescriptor()->FindOneofByName("kind"));
+  return f == nullptr ? "" : f->name();
+}
+
+std::string DescribeEvent(const v1::Event& event) {
+  return absl::StrCat(DescribeCommand(event), SideEffects(event));
+}
+
+std::string FormatMoney(int64_t amount_minor, std::string_view currency) {
+  const int exponent = CurrencyExponent(currency);
+  if (exponent == 0) {
+    return absl::StrCat(amount_minor, " ", std::string(currency));
+  }
+  const int64_t scale = exponent == 3 ? 1000 : 100;
+  const char* sign = amount_minor < 0 ? "-" : "";
+  // Magnitudes are at most 10^15 (SPEC 1), so negating cannot overflow.
+  const int64_t magnitude = std::llabs(amount_minor);
+  return absl::StrFormat("%s%d.%0*d %s", sign, magnitude / scale, exponent,
+                         magnitude % scale, std::string(currency));
+}
+
+void WritePostingsJson(
+    const google::protobuf::RepeatedPtrField<v1::Posting>& postings,
+    JsonWriter& w) {
+  w.BeginArray();
+  for (const v1::Posting& p : postings) {
+    w.BeginObject();
+    w.Key("account").String(v1::Account_Name(p.account()));
+    w.Key("unit").String(p.unit());
+    w.Key("amount").Int(p.amount());
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+std::string FormatPosting(const v1::Posting& p) {
+  return absl::StrFormat("%s %-24s %12d %s", p.amount() >= 0 ? "Dr" : "Cr",
+                         v1::Account_Name(p.account()), std::llabs(p.amount()),
+                         p.unit());
+}
+
+}  // namespace ledger::tools

@@ -1,0 +1,50 @@
+// How ledgerctl's audit commands (statement, export) show one event: its
+// command as SPEC 4 JSON, its journal lines, and a sentence a support agent
+// can read to a customer. Pure functions of the event, so the three formats
+// of `statement` and the two of `export` cannot drift apart.
+#ifndef CREDIT_LEDGER_TOOLS_EVENT_RENDER_H_
+#define CREDIT_LEDGER_TOOLS_EVENT_RENDER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "google/protobuf/repeated_ptr_field.h"
+#include "ledger/v1/event.pb.h"
+#include "tools/json_writer.h"
+
+namespace ledger::tools {
+
+// The command as one SPEC 4 JSON object: the fields that are set, in field
+// number order, numbers as JSON numbers (protobuf's own JSON mapping would
+// print int64 as strings). Parsing it with ledger::ParseCommandJson gives
+// the same command back.
+std::string CommandJson(const v1::Command& command);
+// The same, written into `w` as the next value.
+void WriteCommandJson(const v1::Command& command, JsonWriter& w);
+
+// The command's kind as SPEC 4 names it ("purchase", "set_policy"); empty
+// when none is set.
+std::string CommandKind(const v1::Command& command);
+
+// One sentence for the event, e.g. "Purchased 1000 credits (lot p1) for
+// 19.99 USD", including what its side effects moved (holds released,
+// refunds denied, credits expired or clawed back).
+std::string DescribeEvent(const v1::Event& event);
+
+// "19.99 USD" for 1999 minor units of USD; the number of decimals is the
+// currency's ISO 4217 exponent (0 for JPY, 3 for KWD, 2 otherwise).
+std::string FormatMoney(int64_t amount_minor, std::string_view currency);
+
+// The postings as a JSON array of {"account", "unit", "amount"} (amount a
+// signed debit, docs/accounting.md), written into `w` as the next value.
+void WritePostingsJson(
+    const google::protobuf::RepeatedPtrField<v1::Posting>& postings,
+    JsonWriter& w);
+
+// "Dr CREDITS_SOLD       1000 CREDITS" / "Cr CUSTOMER_LOTS ...".
+std::string FormatPosting(const v1::Posting& posting);
+
+}  // namespace ledger::tools
+
+#endif  // CREDIT_LEDGER_TOOLS_EVENT_RENDER_H_

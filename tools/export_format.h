@@ -1,0 +1,70 @@
+// The formats of `ledgerctl export` (docs/audit-exports.md has the column
+// reference) and the check `ledgerctl import` runs on each line.
+//
+// jsonl: one object per event, members in this order:
+//   seq, key, customer, at, policy_version, kind, prev_hash, hash (hex),
+//   command (SPEC 4 JSON), postings, event (the stored bytes, base64)
+// The readable members repeat what `event` holds; `hash` is
+// SHA-256(prev_hash || event bytes), the ledger's own chained hash.
+//
+// csv (RFC 4180, CRLF line ends, a header row): one row per journal line:
+//   seq,at,customer,key,kind,account,unit,debit,credit,event_hash
+#ifndef CREDIT_LEDGER_TOOLS_EXPORT_FORMAT_H_
+#define CREDIT_LEDGER_TOOLS_EXPORT_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ledger/stored_events.h"
+#include "ledger/v1/event.pb.h"
+
+namespace ledger::tools {
+
+// Longest jsonl line import reads (an event's effects grow with the lots an
+// `expire` or `forfeit` sweeps, so this is far above a command's 64 KiB).
+inline constexpr size_t kMaxExportLineBytes = 16 * 1024 * 1024;
+
+inline constexpr char kExportCsvHeader[] =
+    "seq,at,customer,key,kind,account,unit,debit,credit,event_hash\r\n";
+
+// The jsonl line of one stored event, without the line break.
+std::string ExportJsonLine(const StoredEvent& event);
+
+// The csv rows of one stored event (one per posting, each ending in CRLF);
+// empty for an event whose journal entry is empty.
+std::string ExportCsvRows(const StoredEvent& event);
+
+// One field of RFC 4180: quoted (with "" for ") when it holds a comma, a
+// quote, CR or LF; as is otherwise.
+std::string CsvField(std::string_view value);
+
+// An event read back from a jsonl export and checked.
+struct ExportedEvent {
+  uint64_t seq = 0;
+  std::string hash;   // 32 bytes
+  std::string bytes;  // the stored event bytes
+  v1::Event event;    // `bytes` parsed
+};
+
+// Reads a jsonl export line by line and checks each line on its own and
+// against the one before: the line must be exactly what `export` writes for
+// its event bytes (so no readable member was edited), `hash` must be
+// SHA-256(prev_hash || bytes), the first line must be seq 1 with the
+// all-zero prev_hash, and each later line the next seq with prev_hash the
+// previous line's hash. Errors name the line and the seq.
+class ExportReader {
+ public:
+  [[nodiscard]] absl::StatusOr<ExportedEvent> Next(std::string_view line);
+  uint64_t lines() const { return lines_; }
+
+ private:
+  uint64_t lines_ = 0;
+  uint64_t last_seq_ = 0;
+  std::string last_hash_;  // empty before the first line
+};
+
+}  // namespace ledger::tools
+
+#endif  // CREDIT_LEDGER_TOOLS_EXPORT_FORMAT_H_

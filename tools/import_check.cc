@@ -1,0 +1,129 @@
+#include "tools/import_check.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "ledger/sha256.h"
+#include "ledger/status_macros.h"
+#include "ledger/storage_layout.h"
+#include "ledger/stored_events.h"
+
+namespace ledger::tools {
+namespace {
+
+constexpr size_t kMaxDiffBytes = 600;
+
+std::string OutcomeText(const SubmitResult& r) {
+  switch (r.outcome) {
+    case Outcome::kAccepted: return absl::StrCat("accepted as seq ", r.seq);
+    case Outcome::kDuplicate:
+      return absl::StrCat("a duplicate of seq ", r.seq, " (its key repeats)");
+    case Outcome::kRejected:
+      return absl::StrCat("rejected ", v1::RejectionCode_Name(r.code), ": ",
+                          r.message);
+  }
+  return "unknown";
+}
+
+// What differs between the event the ledger decided and the exported one,
+// in protobuf field paths, to show where an export was tampered with.
+std::string Diff(const v1::Event& decided, const v1::Event& exported) {
+  std::string report;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&report);
+  if (differencer.Compare(exported, decided)) {
+    return "the events are equal as messages but not as bytes";
+  }
+  if (report.size() > kMaxDiffBytes) {
+    report.resize(kMaxDiffBytes);
+    report.append("...");
+  }
+  while (!report.empty() && report.back() == '\n') report.pop_back();
+  return report;
+}
+
+}  // namespace
+
+ImportChecker::ImportChecker(Ledger& ledger, size_t batch_commands)
+    : ledger_(ledger), batch_commands_(batch_commands) {
+  summary_.head_hash = std::string(kHashBytes, '\0');
+}
+
+absl::Status ImportChecker::Add(std::string_view line) {
+  ASSIGN_OR_RETURN(ExportedEvent e, reader_.Next(line));
+  commands_.push_back(e.event.command());
+  exported_.push_back(std::move(e));
+  if (commands_.size() >= batch_commands_) return Flush();
+  return absl::OkStatus();
+}
+
+absl::Status ImportChecker::Finish() { return Flush(); }
+
+absl::Status ImportChecker::Flush() {
+  if (commands_.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<SubmitResult> results,
+                   ledger_.SubmitBatch(commands_));
+  if (results.size() != commands_.size()) {
+    return absl::InternalError("SubmitBatch returned a wrong count");
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    const uint64_t seq = exported_[i].seq;
+    if (results[i].outcome != Outcome::kAccepted || results[i].seq != seq) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "seq ", seq, ": the exported command was ", OutcomeText(results[i]),
+          " when submitted again"));
+    }
+  }
+  RETURN_IF_ERROR(CheckReadBack());
+  commands_.clear();
+  exported_.clear();
+  return absl::OkStatus();
+}
+
+// Reads the batch's events back and chains their hashes. The ledger hashes
+// SerializeDeterministic(event); this binary serializes a message it just
+// built the same way, so re-serializing the read-back event gives the
+// stored bytes (CheckStoredHead confirms it on the stored head at the end).
+absl::Status ImportChecker::CheckReadBack() {
+  size_t i = 0;
+  absl::Status mismatch;
+  RETURN_IF_ERROR(ledger_.ReadEvents(
+      exported_.front().seq, [&](const v1::Event& decided) {
+        if (i >= exported_.size()) return false;
+        const ExportedEvent& want = exported_[i];
+        const std::string hash =
+            Sha256(summary_.head_hash, SerializeDeterministic(decided));
+        if (decided.header().seq() != want.seq || hash != want.hash) {
+          mismatch = absl::FailedPreconditionError(absl::StrCat(
+              "seq ", want.seq,
+              ": the ledger decided the exported command into another event "
+              "than the exported one (hash ", ToHex(hash), ", exported ",
+              ToHex(want.hash), "): ", Diff(decided, want.event)));
+          return false;
+        }
+        summary_.head_seq = want.seq;
+        summary_.head_hash = hash;
+        ++summary_.events;
+        ++i;
+        return true;
+      }));
+  RETURN_IF_ERROR(mismatch);
+  if (i != exported_.size()) {
+    return absl::InternalError(absl::StrCat(
+        "read back ", i, " of ", exported_.size(), " imported events"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStoredHead(const std::string& dir,
+                             const ImportSummary& summary) {
+  ASSIGN_OR_RETURN(StoredHead head, ReadStoredHead(dir));
+  if (head.seq != summary.head_seq || head.hash != summary.head_hash) {
+    return absl::DataLossError(absl::StrCat(
+        "the imported ledger's head is seq ", head.seq, " hash ",
+        ToHex(head.hash), ", the export's is seq ", summary.head_seq,
+        " hash ", ToHex(summary.head_hash)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ledger::tools

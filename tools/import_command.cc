@@ -1,0 +1,204 @@
+// `ledgerctl import --db NEWDIR [FILE]`: loads a complete jsonl export into a
+// new, empty ledger.
+//
+// Design: the export's events are not copied in. Each exported command is
+// submitted again through the public API, in order and in batches
+// (Ledger::SubmitBatch), so every projection and idempotency record is
+// rebuilt by the code that built the original; then each resulting event
+// must be the exported one: the same seq, and the same chained hash, which
+// covers its effects, postings and policy version. The first difference
+// stops the import with its seq. So an export edited anywhere (a readable
+// member, the event bytes, a hash, a missing or reordered line) is refused,
+// and so is one whose re-decision differs (a tampered event with a
+// recomputed hash chain).
+//
+// Nothing is changed on failure: the ledger is built in NEWDIR.importing and
+// renamed to NEWDIR only once the import has passed every check.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/ledger.h"
+#include "ledger/sha256.h"
+#include "ledger/status_macros.h"
+#include "ledger/stored_events.h"
+#include "tools/commands.h"
+#include "tools/export_format.h"
+#include "tools/import_check.h"
+#include "tools/progress.h"
+
+namespace ledger::tools {
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: ledgerctl import --db NEWDIR [FILE]\n"
+    "\n"
+    "Loads a jsonl export (`ledgerctl export --format jsonl`, from seq 1)\n"
+    "from FILE, or standard input when FILE is missing or '-', into a new,\n"
+    "empty ledger in NEWDIR.\n"
+    "\n"
+    "Every exported command is submitted again, in order, so the projections\n"
+    "and idempotency keys are rebuilt by the ledger itself; each resulting\n"
+    "event must then equal the exported one (its seq and its chained hash).\n"
+    "Each line is checked first: it must be exactly what export wrote for\n"
+    "its event bytes, its hash must be SHA-256(prev_hash || bytes), and the\n"
+    "chain must run from seq 1 without a gap. The first problem stops the\n"
+    "import with its line and seq, and NEWDIR is left as it was: the ledger\n"
+    "is built in NEWDIR.importing and renamed into place at the end.\n"
+    "\n"
+    "NEWDIR must be missing, an empty folder, or a ledger without events.\n"
+    "On success prints the number of events and the head (seq and hash),\n"
+    "which equal the exported ledger's. A progress bar goes to stderr when\n"
+    "stderr is a terminal.\n"
+    "\n"
+    "Options:\n"
+    "  --db NEWDIR   the new ledger's folder\n"
+    "  --help        print this help\n"
+    "\n"
+    "Exit status: 0 when every event was imported and matched, 1 when the\n"
+    "export, NEWDIR or the ledger failed (nothing is changed), 2 on bad\n"
+    "usage.\n"
+    "\n"
+    "Example:\n"
+    "  ledgerctl export --db /tmp/ledger --format jsonl > ledger.jsonl\n"
+    "  ledgerctl import --db /tmp/copy ledger.jsonl\n"
+    "  ledgerctl replay --db /tmp/copy\n";
+
+// Checks NEWDIR: OK when it may receive the import; `replace` is set when
+// it holds a ledger without events, which the import replaces.
+absl::Status CheckTarget(const std::string& dir, bool* replace) {
+  *replace = false;
+  absl::StatusOr<StoredHead> head = ReadStoredHead(dir);
+  if (absl::IsNotFound(head.status())) return absl::OkStatus();  // missing/empty
+  if (!head.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is not empty and is not a readable ledger (",
+        head.status().message(), "): import needs a new, empty folder"));
+  }
+  if (head->seq != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " already holds a ledger with ", head->seq,
+        " events: import needs a new, empty folder"));
+  }
+  *replace = true;
+  return absl::OkStatus();
+}
+
+// Makes the rename of `path` durable.
+void SyncParent(const std::filesystem::path& path) {
+  const std::filesystem::path parent =
+      path.has_parent_path() ? path.parent_path() : ".";
+  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);  // best effort: the data itself is synced by the ledger
+  ::close(fd);
+}
+
+// Reads the export from `in` into the ledger in `staging`.
+absl::StatusOr<ImportSummary> ImportInto(const std::string& staging,
+                                         std::istream& in) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                   Ledger::Open(Options(), staging));
+  ImportChecker checker(*ledger);
+  ProgressBar progress("import", 0);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    RETURN_IF_ERROR(checker.Add(line));
+    progress.Update(checker.submitted());
+  }
+  if (in.bad()) return absl::UnavailableError("cannot read the export");
+  RETURN_IF_ERROR(checker.Finish());
+  progress.Finish();
+  ImportSummary summary = checker.summary();
+  ledger.reset();  // closes the ledger, so its stored head can be read
+  RETURN_IF_ERROR(CheckStoredHead(staging, summary));
+  return summary;
+}
+
+}  // namespace
+
+const CommandSpec& ImportSpec() {
+  static const CommandSpec* const spec = new CommandSpec{
+      .name = "import",
+      .summary = "load a jsonl export into a new, empty ledger and check it",
+      .usage = kUsage,
+      .options = {"db"},
+      .required = {"db"},
+      .max_positionals = 1,
+  };
+  return *spec;
+}
+
+int RunImport(std::span<char* const> args) {
+  const CommandSpec& spec = ImportSpec();
+  Args parsed;
+  int exit_code = kExitOk;
+  if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
+  std::string dir = parsed.Get("db");
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (dir.empty()) return UsageError(spec, "--db needs a folder");
+
+  bool replace = false;
+  if (absl::Status target = CheckTarget(dir, &replace); !target.ok()) {
+    std::fprintf(stderr, "ledgerctl import: %s\n",
+                 std::string(target.message()).c_str());
+    return kExitFailure;
+  }
+  const std::string staging = dir + ".importing";
+  std::error_code ec;
+  if (std::filesystem::exists(staging, ec)) {
+    std::fprintf(stderr,
+                 "ledgerctl import: %s exists: another import into %s is "
+                 "running, or one was interrupted (then remove it)\n",
+                 staging.c_str(), dir.c_str());
+    return kExitFailure;
+  }
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  const std::string input = parsed.positionals.empty() ? "-" : parsed.positionals[0];
+  if (input != "-") {
+    file.open(input, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "ledgerctl import: cannot open %s: %s\n",
+                   input.c_str(), std::strerror(errno));
+      return kExitFailure;
+    }
+    in = &file;
+  }
+
+  absl::StatusOr<ImportSummary> summary = ImportInto(staging, *in);
+  if (summary.ok() && replace) std::filesystem::remove_all(dir, ec);
+  if (summary.ok() && !ec) std::filesystem::rename(staging, dir, ec);
+  if (!summary.ok() || ec) {
+    std::filesystem::remove_all(staging, ec);
+    std::fprintf(stderr, "ledgerctl import: %s; %s was not changed\n",
+                 summary.ok() ? ec.message().c_str()
+                              : std::string(summary.status().message()).c_str(),
+                 dir.c_str());
+    return kExitFailure;
+  }
+  SyncParent(dir);
+  std::printf("imported events: %llu\n",
+              static_cast<unsigned long long>(summary->events));
+  std::printf("head seq:        %llu\n",
+              static_cast<unsigned long long>(summary->head_seq));
+  std::printf("head hash:       %s\n", ToHex(summary->head_hash).c_str());
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace ledger::tools

@@ -1,0 +1,19 @@
+#include "tools/running_balance.h"
+
+namespace ledger::tools {
+
+void RunningBalance::Apply(const v1::Event& event) {
+  // A posting's amount is a signed debit; the customer accounts and
+  // REFUNDS_PAYABLE have normal credit balances, hence the minus signs.
+  for (const v1::Posting& p : event.postings()) {
+    switch (p.account()) {
+      case v1::CUSTOMER_LOTS: in_lots -= p.amount(); break;
+      case v1::CUSTOMER_HELD: held -= p.amount(); break;
+      case v1::CUSTOMER_REFUND_PENDING: refund_pending -= p.amount(); break;
+      case v1::REFUNDS_PAYABLE: cash_refunded[p.unit()] -= p.amount(); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace ledger::tools

@@ -1,0 +1,224 @@
+#include "tools/statement.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "ledger/status_macros.h"
+#include "ledger/time_util.h"
+#include "tools/event_render.h"
+#include "tools/export_format.h"
+#include "tools/json_writer.h"
+
+namespace ledger::tools {
+namespace {
+
+std::string Signed(int64_t n) { return n > 0 ? absl::StrCat("+", n) : absl::StrCat(n); }
+
+std::string CashText(const RunningBalance& b) {
+  std::vector<std::string> parts;
+  for (const auto& [currency, minor] : b.cash_refunded) {
+    parts.push_back(FormatMoney(minor, currency));
+  }
+  return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
+}
+
+std::string BalanceText(const RunningBalance& b) {
+  return absl::StrCat(b.in_lots, " credits in lots, ", b.held, " held, ",
+                      b.refund_pending, " pending refund (total ", b.total(),
+                      ")");
+}
+
+std::string PeriodText(const StatementPeriod& p) {
+  return absl::StrCat(
+      p.from_us.has_value() ? FormatTimeUs(*p.from_us) : "the first event",
+      " to ", p.to_us.has_value() ? FormatTimeUs(*p.to_us) : "the last event");
+}
+
+std::string RenderText(const Statement& s) {
+  std::string out = absl::StrCat(
+      "Statement of customer ", s.customer, "\n",
+      "Period:           ", PeriodText(s.period), "\n",
+      "Opening balance:  ", BalanceText(s.opening), "\n",
+      "Closing balance:  ", BalanceText(s.closing), "\n",
+      "Cash refunded:    ", CashText(s.closing), " (by the end of the period)\n",
+      "Events:           ", s.entries.size(), "\n\n");
+  // Times with fractions of a second are wider than the usual 20 columns.
+  int date_width = 20;
+  for (const StatementEntry& e : s.entries) {
+    date_width = std::max(
+        date_width,
+        static_cast<int>(FormatTimeUs(e.event.header().at_us()).size()));
+  }
+  constexpr char kRow[] = "%-*s %7s %9s %9s %7s %8s  %-11s %s\n";
+  absl::StrAppend(&out, absl::StrFormat(kRow, date_width, "Date (UTC)", "Seq",
+                                        "Credits", "In lots", "Held", "Refund",
+                                        "Policy", "What happened"));
+  for (const StatementEntry& e : s.entries) {
+    const v1::EventHeader& h = e.event.header();
+    absl::StrAppend(
+        &out, absl::StrFormat(kRow, date_width, FormatTimeUs(h.at_us()),
+                              absl::StrCat(h.seq()), Signed(e.change),
+                              absl::StrCat(e.balance.in_lots),
+                              absl::StrCat(e.balance.held),
+                              absl::StrCat(e.balance.refund_pending),
+                              h.policy_version(), DescribeEvent(e.event)));
+    for (const v1::Posting& p : e.event.postings()) {
+      absl::StrAppend(&out, "      ", FormatPosting(p), "\n");
+    }
+  }
+  if (s.entries.empty()) out.append("(no events in this period)\n");
+  out.append(
+      "\nCredits: the change of In lots. In lots: credits in the customer's "
+      "lots,\nspendable until they expire. Held: reserved for calls in "
+      "progress. Refund:\nfrozen by refund requests under review. Postings: "
+      "Dr debits, Cr credits the\naccount (docs/accounting.md).\n");
+  return out;
+}
+
+void WriteBalanceJson(const RunningBalance& b, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("in_lots").Int(b.in_lots);
+  w.Key("held").Int(b.held);
+  w.Key("refund_pending").Int(b.refund_pending);
+  w.Key("total").Int(b.total());
+  w.Key("cash_refunded").BeginArray();
+  for (const auto& [currency, minor] : b.cash_refunded) {
+    w.BeginObject().Key("currency").String(currency);
+    w.Key("amount_minor").Int(minor).EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
+void WriteOptionalTime(const std::optional<int64_t>& us, JsonWriter& w) {
+  if (us.has_value()) {
+    w.String(FormatTimeUs(*us));
+  } else {
+    w.Null();
+  }
+}
+
+std::string RenderJson(const Statement& s) {
+  JsonWriter open;
+  open.BeginObject().Key("type").String("opening");
+  open.Key("customer").String(s.customer).Key("from");
+  WriteOptionalTime(s.period.from_us, open);
+  open.Key("to");
+  WriteOptionalTime(s.period.to_us, open);
+  open.Key("balance");
+  WriteBalanceJson(s.opening, open);
+  open.EndObject();
+  std::string out = absl::StrCat(open.str(), "\n");
+  for (const StatementEntry& e : s.entries) {
+    const v1::EventHeader& h = e.event.header();
+    JsonWriter w;
+    w.BeginObject().Key("type").String("event");
+    w.Key("seq").Uint(h.seq());
+    w.Key("at").String(FormatTimeUs(h.at_us()));
+    w.Key("key").String(h.key());
+    w.Key("kind").String(CommandKind(e.event.command()));
+    w.Key("description").String(DescribeEvent(e.event));
+    w.Key("policy_version").String(h.policy_version());
+    w.Key("credits").Int(e.change);
+    w.Key("balance");
+    WriteBalanceJson(e.balance, w);
+    w.Key("command");
+    WriteCommandJson(e.event.command(), w);
+    w.Key("postings");
+    WritePostingsJson(e.event.postings(), w);
+    w.EndObject();
+    absl::StrAppend(&out, w.str(), "\n");
+  }
+  JsonWriter close;
+  close.BeginObject().Key("type").String("closing");
+  close.Key("customer").String(s.customer);
+  close.Key("events").Uint(s.entries.size()).Key("balance");
+  WriteBalanceJson(s.closing, close);
+  close.EndObject();
+  absl::StrAppend(&out, close.str(), "\n");
+  return out;
+}
+
+std::string CsvBalance(const RunningBalance& b) {
+  std::vector<std::string> cash;
+  for (const auto& [currency, minor] : b.cash_refunded) {
+    cash.push_back(absl::StrCat(currency, " ", minor));
+  }
+  return absl::StrCat(b.in_lots, ",", b.held, ",", b.refund_pending, ",",
+                      b.total(), ",", CsvField(absl::StrJoin(cash, ";")));
+}
+
+std::string RenderCsv(const Statement& s) {
+  std::string out =
+      "type,customer,seq,at,key,kind,description,policy_version,credits,"
+      "in_lots,held,refund_pending,total,cash_refunded,postings\r\n";
+  const std::string customer = CsvField(s.customer);
+  absl::StrAppend(&out, "opening,", customer, ",,",
+                  s.period.from_us.has_value() ? FormatTimeUs(*s.period.from_us) : "",
+                  ",,,,,,", CsvBalance(s.opening), ",\r\n");
+  for (const StatementEntry& e : s.entries) {
+    const v1::EventHeader& h = e.event.header();
+    std::vector<std::string> postings;
+    for (const v1::Posting& p : e.event.postings()) {
+      postings.push_back(absl::StrCat(v1::Account_Name(p.account()), " ",
+                                      p.unit(), " ", p.amount()));
+    }
+    absl::StrAppend(&out, "event,", customer, ",", h.seq(), ",",
+                    FormatTimeUs(h.at_us()), ",", CsvField(h.key()), ",",
+                    CommandKind(e.event.command()), ",",
+                    CsvField(DescribeEvent(e.event)), ",",
+                    CsvField(h.policy_version()), ",", e.change, ",",
+                    CsvBalance(e.balance), ",",
+                    CsvField(absl::StrJoin(postings, ";")), "\r\n");
+  }
+  absl::StrAppend(&out, "closing,", customer, ",,",
+                  s.period.to_us.has_value() ? FormatTimeUs(*s.period.to_us) : "",
+                  ",,,,,,", CsvBalance(s.closing), ",\r\n");
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Statement> BuildStatement(const Ledger& ledger,
+                                         const std::string& customer,
+                                         const StatementPeriod& period) {
+  // GetBalance tells an unknown customer apart; its time does not matter.
+  RETURN_IF_ERROR(ledger.GetBalance(customer, absl::ToUnixMicros(absl::Now()))
+                      .status());
+  Statement s;
+  s.customer = customer;
+  s.period = period;
+  RunningBalance balance;
+  RETURN_IF_ERROR(ledger.ReadEvents(1, [&](const v1::Event& event) {
+    const v1::EventHeader& h = event.header();
+    if (h.customer() != customer) return true;
+    // A customer's commands are accepted in time order (TIME_WENT_BACKWARDS),
+    // so its first event after the period ends the statement.
+    if (period.to_us.has_value() && h.at_us() > *period.to_us) return false;
+    const int64_t in_lots_before = balance.in_lots;
+    balance.Apply(event);
+    if (period.from_us.has_value() && h.at_us() < *period.from_us) {
+      s.opening = balance;
+      return true;
+    }
+    s.entries.push_back(
+        StatementEntry{event, balance, balance.in_lots - in_lots_before});
+    return true;
+  }));
+  s.closing = balance;
+  return s;
+}
+
+std::string RenderStatement(const Statement& statement, StatementFormat format) {
+  switch (format) {
+    case StatementFormat::kText: return RenderText(statement);
+    case StatementFormat::kJson: return RenderJson(statement);
+    case StatementFormat::kCsv: return RenderCsv(statement);
+  }
+  return "";
+}
+
+}  // namespace ledger::tools

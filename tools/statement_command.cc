@@ -1,0 +1,150 @@
+// `ledgerctl statement --db DIR --customer ID [--from TIME] [--to TIME]
+// [--format text|json|csv]`: a customer's events with their postings and
+// the running balance (tools/statement.h).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/ledger.h"
+#include "ledger/time_util.h"
+#include "tools/commands.h"
+#include "tools/statement.h"
+
+namespace ledger::tools {
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: ledgerctl statement --db DIR --customer ID [--from TIME] "
+    "[--to TIME]\n"
+    "                           [--format text|json|csv]\n"
+    "\n"
+    "Prints the statement of a customer: every event of the customer in log\n"
+    "order whose time is in [--from, --to] (both included), each with its\n"
+    "postings, the policy version it was decided under, and the running\n"
+    "balance after it. The running balance is folded from the postings of\n"
+    "all the customer's events from the first one on (events before --from\n"
+    "make the opening balance):\n"
+    "  in_lots         credits in the customer's lots: -balance of\n"
+    "                  CUSTOMER_LOTS, i.e. the sum of the lots' remaining that\n"
+    "                  `ledgerctl balance` lists (its `available` too, unless\n"
+    "                  a lot has expired and no `expire` has swept it yet)\n"
+    "  held            credits in pending holds: balance's `held`\n"
+    "  refund_pending  credits frozen by pending refunds: balance's\n"
+    "                  `refund_pending`\n"
+    "  total           in_lots + held + refund_pending\n"
+    "  cash_refunded   cash refunds approved so far, per currency (minor\n"
+    "                  units): -balance of REFUNDS_PAYABLE\n"
+    "After the customer's last event these equal `ledgerctl balance`.\n"
+    "`credits` of an event is its change of in_lots.\n"
+    "\n"
+    "Formats:\n"
+    "  text   a statement to hand to a customer: a header (customer, period,\n"
+    "         opening and closing balance), one line per event (date, seq,\n"
+    "         credits +/-, running balance, policy version, what happened)\n"
+    "         and its postings indented below it\n"
+    "  json   JSON Lines: {\"type\": \"opening\", ...}, one {\"type\": \"event\",\n"
+    "         ...} per event (seq, at, key, kind, description, policy_version,\n"
+    "         credits, balance, command, postings), {\"type\": \"closing\", ...}\n"
+    "  csv    RFC 4180 with a header row; an opening row, one row per event,\n"
+    "         a closing row\n"
+    "\n"
+    "Options:\n"
+    "  --db DIR         the ledger's folder (created when missing)\n"
+    "  --customer ID    the customer\n"
+    "  --from TIME      first time of the period, RFC 3339 (default: the\n"
+    "                   customer's first event)\n"
+    "  --to TIME        last time of the period, RFC 3339 (default: the\n"
+    "                   customer's last event)\n"
+    "  --format F       text (default), json or csv\n"
+    "  --help           print this help\n"
+    "\n"
+    "Exit status: 0 on success, 1 for an unknown customer or a failure of\n"
+    "the ledger, 2 on bad usage.\n"
+    "\n"
+    "Example:\n"
+    "  ledgerctl statement --db /tmp/ledger --customer c1 \\\n"
+    "    --from 2026-03-01T00:00:00Z --to 2026-03-31T23:59:59Z\n";
+
+// Parses --NAME as an RFC 3339 time into *us when given.
+bool ParseTimeOption(const CommandSpec& spec, const Args& args,
+                     std::string_view name, std::optional<int64_t>* us,
+                     int* exit_code) {
+  if (!args.Has(name)) return true;
+  absl::StatusOr<int64_t> t = ParseTimeUs(args.Get(name));
+  if (!t.ok()) {
+    *exit_code = UsageError(spec, absl::StrCat("--", std::string(name), ": ",
+                                               std::string(t.status().message())));
+    return false;
+  }
+  *us = *t;
+  return true;
+}
+
+}  // namespace
+
+const CommandSpec& StatementSpec() {
+  static const CommandSpec* const spec = new CommandSpec{
+      .name = "statement",
+      .summary = "print a customer's events with postings and running balance",
+      .usage = kUsage,
+      .options = {"db", "customer", "from", "to", "format"},
+      .required = {"db", "customer"},
+      .max_positionals = 0,
+  };
+  return *spec;
+}
+
+int RunStatement(std::span<char* const> args) {
+  const CommandSpec& spec = StatementSpec();
+  Args parsed;
+  int exit_code = kExitOk;
+  if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
+  const std::string format_name = parsed.Get("format", "text");
+  StatementFormat format;
+  if (format_name == "text") {
+    format = StatementFormat::kText;
+  } else if (format_name == "json") {
+    format = StatementFormat::kJson;
+  } else if (format_name == "csv") {
+    format = StatementFormat::kCsv;
+  } else {
+    return UsageError(spec, absl::StrCat("--format must be text, json or csv, "
+                                         "not '", format_name, "'"));
+  }
+  StatementPeriod period;
+  if (!ParseTimeOption(spec, parsed, "from", &period.from_us, &exit_code) ||
+      !ParseTimeOption(spec, parsed, "to", &period.to_us, &exit_code)) {
+    return exit_code;
+  }
+  if (period.from_us && period.to_us && *period.from_us > *period.to_us) {
+    return UsageError(spec, "--from is later than --to");
+  }
+  const std::string dir = parsed.Get("db");
+  const std::string customer = parsed.Get("customer");
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(Options(), dir);
+  if (!ledger.ok()) {
+    std::fprintf(stderr,
+                 "ledgerctl statement: cannot open the ledger in %s: %s\n",
+                 dir.c_str(), ledger.status().ToString().c_str());
+    return kExitFailure;
+  }
+  absl::StatusOr<Statement> statement =
+      BuildStatement(**ledger, customer, period);
+  if (!statement.ok()) {
+    if (absl::IsNotFound(statement.status())) {
+      std::fprintf(stderr, "ledgerctl statement: unknown customer '%s' in %s\n",
+                   customer.c_str(), dir.c_str());
+    } else {
+      std::fprintf(stderr, "ledgerctl statement: %s\n",
+                   statement.status().ToString().c_str());
+    }
+    return kExitFailure;
+  }
+  const std::string out = RenderStatement(*statement, format);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (std::fflush(stdout) != 0) return kExitFailure;
+  return kExitOk;
+}
+
+}  // namespace ledger::tools
