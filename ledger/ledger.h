@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/options.h"
+#include "ledger/subscription.h"
 #include "ledger/v1/command.pb.h"
 #include "ledger/v1/event.pb.h"
 #include "ledger/v1/types.pb.h"
@@ -143,6 +144,15 @@ class Ledger {
   [[nodiscard]] virtual absl::Status ReadEvents(
       uint64_t from_seq,
       const std::function<bool(const v1::Event&)>& fn) const = 0;
+
+  // A catch-up subscription (subscription.h): every durable event from
+  // `from_seq` on, in seq order, then each new one once it is durable. A
+  // from_seq past the head waits for that event. InvalidArgument for
+  // from_seq 0 (seqs start at 1); the ledger's error after a failed write.
+  // Cheap: the subscription reads the store itself, never under the
+  // writer's locks, so a slow consumer does not slow down Submit.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Subscription>>
+  Subscribe(uint64_t from_seq) = 0;
 
  protected:
   Ledger() = default;
