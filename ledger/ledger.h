@@ -80,6 +80,15 @@ struct SubscriptionBalance {
   bool cancelled = false;
 };
 
+// Credits that expire on one UTC day (Balance::expiring).
+struct ExpiringCredits {
+  std::string date;  // the UTC day, "2026-03-09"
+  int64_t credits = 0;
+};
+
+// How far ahead Balance::expiring looks.
+inline constexpr int64_t kExpiringHorizonDays = 30;
+
 // SPEC 6: a customer's balance at a time.
 struct Balance {
   std::string customer;
@@ -91,6 +100,13 @@ struct Balance {
   int64_t refundable_credits = 0;
   std::vector<CashAmount> refundable_cash;  // sorted by currency
   std::optional<SubscriptionBalance> subscription;
+  // Credits that will expire per UTC day, over (T, T + kExpiringHorizonDays
+  // days]: the `remaining` of each lot not expired at T whose expires_at
+  // falls in that window, summed per day of expires_at; only days with
+  // credits, earliest first. Credits in a pending hold or a pending refund
+  // are not counted: they are not in the lot at T (SPEC 1), and count again
+  // once a release, a capture's rest or a denial returns them to the lot.
+  std::vector<ExpiringCredits> expiring;
 };
 
 class Ledger {
