@@ -30,6 +30,8 @@ struct CommandSpec {
   std::vector<std::string_view> options;
   // Options that are required.
   std::vector<std::string_view> required;
+  // Options that take no value (`--follow`); Args::Has tells if given.
+  std::vector<std::string_view> flags = {};
   size_t max_positionals = 0;
 };
 
@@ -76,6 +78,9 @@ int RunReplay(std::span<char* const> args);
 
 const CommandSpec& DemoSpec();
 int RunDemo(std::span<char* const> args);
+
+const CommandSpec& TailSpec();
+int RunTail(std::span<char* const> args);
 
 }  // namespace ledger::tools
 

@@ -63,7 +63,7 @@ int Ledgerctl(const std::string& args, std::string* out) {
 TEST(LedgerctlCliTest, HelpPrintsUsageAndExitsZeroForTheToolAndEachCommand) {
   for (const char* args : {"--help", "-h", "help", "apply --help",
                            "balance --help", "replay --help", "demo --help",
-                           "apply -h"}) {
+                           "tail --help", "apply -h"}) {
     std::string out;
     EXPECT_EQ(Ledgerctl(args, &out), 0) << args;
     EXPECT_NE(out.find("usage: ledgerctl"), std::string::npos) << args;
