@@ -248,7 +248,7 @@ TEST(LedgerctlTailTest, TailOfAMissingLedgerFailsAndCreatesNothing) {
 
 TEST(LedgerctlTailTest, BadUsageExitsTwoWithNothingOnStdout) {
   TempDir dir;
-  for (const std::string args :
+  for (const std::string& args :
        {std::string("tail"), "tail --db " + dir.path() + " --from-seq 0",
         "tail --db " + dir.path() + " --from-seq x",
         "tail --db " + dir.path() + " --follow=yes",
