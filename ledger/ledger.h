@@ -6,7 +6,8 @@
 // once. Commands are validated one at a time in the order the single writer
 // takes them, so no credit is ever spent twice, and are committed in groups:
 // one RocksDB WriteBatch and one sync for all the commands waiting. A call
-// returns only after its command is durable.
+// returns only after its command is durable. Consumers downstream follow
+// the log with Subscribe (subscription.h).
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> db,
 //                    ledger::Ledger::Open(ledger::Options(), "/var/ledger"));
