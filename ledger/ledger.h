@@ -6,7 +6,8 @@
 // once. Commands are validated one at a time in the order the single writer
 // takes them, so no credit is ever spent twice, and are committed in groups:
 // one RocksDB WriteBatch and one sync for all the commands waiting. A call
-// returns only after its command is durable.
+// returns only after its command is durable. Consumers downstream follow
+// the log with Subscribe (subscription.h).
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> db,
 //                    ledger::Ledger::Open(ledger::Options(), "/var/ledger"));
@@ -27,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/options.h"
+#include "ledger/subscription.h"
 #include "ledger/v1/command.pb.h"
 #include "ledger/v1/event.pb.h"
 #include "ledger/v1/types.pb.h"
@@ -79,6 +81,15 @@ struct SubscriptionBalance {
   bool cancelled = false;
 };
 
+// Credits that expire on one UTC day (Balance::expiring).
+struct ExpiringCredits {
+  std::string date;  // the UTC day, "2026-03-09"
+  int64_t credits = 0;
+};
+
+// How far ahead Balance::expiring looks.
+inline constexpr int64_t kExpiringHorizonDays = 30;
+
 // SPEC 6: a customer's balance at a time.
 struct Balance {
   std::string customer;
@@ -90,6 +101,13 @@ struct Balance {
   int64_t refundable_credits = 0;
   std::vector<CashAmount> refundable_cash;  // sorted by currency
   std::optional<SubscriptionBalance> subscription;
+  // Credits that will expire per UTC day, over (T, T + kExpiringHorizonDays
+  // days]: the `remaining` of each lot not expired at T whose expires_at
+  // falls in that window, summed per day of expires_at; only days with
+  // credits, earliest first. Credits in a pending hold or a pending refund
+  // are not counted: they are not in the lot at T (SPEC 1), and count again
+  // once a release, a capture's rest or a denial returns them to the lot.
+  std::vector<ExpiringCredits> expiring;
 };
 
 class Ledger {
@@ -143,6 +161,15 @@ class Ledger {
   [[nodiscard]] virtual absl::Status ReadEvents(
       uint64_t from_seq,
       const std::function<bool(const v1::Event&)>& fn) const = 0;
+
+  // A catch-up subscription (subscription.h): every durable event from
+  // `from_seq` on, in seq order, then each new one once it is durable. A
+  // from_seq past the head waits for that event. InvalidArgument for
+  // from_seq 0 (seqs start at 1); the ledger's error after a failed write.
+  // Cheap: the subscription reads the store itself, never under the
+  // writer's locks, so a slow consumer does not slow down Submit.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Subscription>>
+  Subscribe(uint64_t from_seq) = 0;
 
  protected:
   Ledger() = default;

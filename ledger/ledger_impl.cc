@@ -9,6 +9,7 @@
 #include "ledger/sha256.h"
 #include "ledger/status_macros.h"
 #include "ledger/storage_layout.h"
+#include "ledger/subscription_impl.h"
 #include "ledger/time_util.h"
 #include "projections/apply.h"
 #include "projections/balance.h"
@@ -51,6 +52,12 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
 LedgerImpl::LedgerImpl(const Options& options, std::unique_ptr<Store> store)
     : options_(options), store_(std::move(store)) {}
 
+LedgerImpl::~LedgerImpl() {
+  // Subscriptions may outlive the ledger: make them stop reading the store
+  // before it closes.
+  if (feed_ != nullptr) feed_->DetachStore();
+}
+
 absl::Status LedgerImpl::Restore() {
   absl::MutexLock lock(&state_mu_);
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_->ReadHead());
@@ -78,6 +85,7 @@ absl::Status LedgerImpl::Restore() {
         "the ledger's head says seq ", head.seq(), " but the log ends at ",
         last_seen, " or its hash differs: run `ledgerctl replay`"));
   }
+  feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
 }
 
@@ -196,6 +204,7 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
       absl::StatusOr<SubmitResult> r = Process(p, batch, in_flight);
       if (!r.ok()) {
         failed_ = r.status();
+        feed_->End(failed_);
         return failed_;
       }
       w->results->push_back(std::move(*r));
@@ -215,9 +224,13 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
         absl::StrCat(written.message(),
                      "; nothing of this group was acknowledged and the "
                      "ledger refuses further work until it is reopened"));
+    feed_->End(failed_);
     return failed_;
   }
   durable_seq_ = state_.last_seq;
+  // After the write returned, so a subscription that reads up to this seq
+  // finds every event of it in the store.
+  feed_->Publish(durable_seq_);
   return absl::OkStatus();
 }
 
@@ -326,18 +339,27 @@ absl::Status LedgerImpl::ReadEvents(
   // RocksDB iterators read a consistent snapshot, so no lock is needed; an
   // event is visible once its group's batch is written.
   absl::Status scanned = store_->ForEachEvent(
-      from_seq, [&](std::string_view key, std::string_view value) {
-        v1::Event event;
-        if (value.size() < kHashBytes ||
-            !event.ParseFromArray(value.data() + kHashBytes,
-                                  static_cast<int>(value.size() - kHashBytes))) {
-          return absl::DataLossError(absl::StrCat(
-              "stored event ", ToHex(key), " does not parse"));
-        }
+      from_seq,
+      [&](std::string_view key, std::string_view value) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value));
         return fn(event) ? absl::OkStatus()
                          : absl::CancelledError("stopped by the reader");
       });
   return absl::IsCancelled(scanned) ? absl::OkStatus() : scanned;
+}
+
+absl::StatusOr<std::unique_ptr<Subscription>> LedgerImpl::Subscribe(
+    uint64_t from_seq) {
+  if (from_seq == 0) {
+    return absl::InvalidArgumentError(
+        "cannot subscribe from seq 0: the first event is seq 1");
+  }
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (!failed_.ok()) return failed_;
+  }
+  return std::unique_ptr<Subscription>(
+      std::make_unique<SubscriptionImpl>(feed_, from_seq));
 }
 
 uint64_t LedgerImpl::LastSeq() const {

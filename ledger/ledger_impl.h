@@ -15,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "ledger/commit_feed.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
 #include "projections/ledger_state.h"
@@ -24,6 +25,8 @@ namespace ledger {
 class LedgerImpl final : public Ledger {
  public:
   LedgerImpl(const Options& options, std::unique_ptr<Store> store);
+  // Ends every subscription (Aborted) before the store closes.
+  ~LedgerImpl() override;
   // Loads the stored projections, the key index and the head.
   [[nodiscard]] absl::Status Restore();
 
@@ -39,6 +42,8 @@ class LedgerImpl final : public Ledger {
   absl::Status ReadEvents(
       uint64_t from_seq,
       const std::function<bool(const v1::Event&)>& fn) const override;
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      uint64_t from_seq) override;
 
  private:
   // A command after SPEC 5 step 1, done by the submitting thread.
@@ -78,6 +83,9 @@ class LedgerImpl final : public Ledger {
 
   const Options options_;
   const std::unique_ptr<Store> store_;
+  // Tells subscriptions what is durable; shared with them because they may
+  // outlive the ledger. Set in Restore.
+  std::shared_ptr<CommitFeed> feed_;
 
   absl::Mutex queue_mu_;
   std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);

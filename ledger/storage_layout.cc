@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/sha256.h"
 
 namespace ledger {
 namespace {
@@ -73,6 +74,25 @@ absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key) {
   uint64_t seq = 0;
   for (unsigned char c : key) seq = (seq << 8) | c;
   return seq;
+}
+
+absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
+                                            std::string_view value) {
+  absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+  if (!seq.ok()) return seq.status();
+  v1::Event event;
+  if (value.size() < kHashBytes ||
+      !event.ParseFromArray(value.data() + kHashBytes,
+                            static_cast<int>(value.size() - kHashBytes))) {
+    return absl::DataLossError(
+        absl::StrCat("stored event ", *seq, " does not parse"));
+  }
+  if (event.header().seq() != *seq) {
+    return absl::DataLossError(absl::StrCat("stored event ", *seq,
+                                            " says it is seq ",
+                                            event.header().seq()));
+  }
+  return event;
 }
 
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m) {

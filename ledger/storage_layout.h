@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/message_lite.h"
+#include "ledger/v1/event.pb.h"
 #include "projections/apply.h"
 #include "projections/ledger_state.h"
 
@@ -30,6 +31,12 @@ inline constexpr char kHeadKey[] = "head";
 // Events: 8-byte big-endian sequence number, so keys sort in log order.
 std::string EventKey(uint64_t seq);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key);
+
+// The event stored as (key, hash || event bytes). DataLoss when the value
+// does not parse or its seq is not the key's: readers of the log
+// (subscriptions, `ledgerctl tail`) must never hand out a damaged event.
+[[nodiscard]] absl::StatusOr<v1::Event> DecodeStoredEvent(
+    std::string_view key, std::string_view value);
 
 // Serializes a message deterministically (stored and hashed bytes).
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m);

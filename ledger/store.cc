@@ -80,8 +80,28 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    Mode mode,
                                                    bool create_if_missing,
                                                    rocksdb::Env* env) {
+  if (mode == Mode::kSecondary) {
+    return absl::InvalidArgumentError(
+        "a secondary instance needs a scratch folder: use Store::OpenSecondary");
+  }
+  return OpenIn(dir, mode, create_if_missing, env, "");
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(
+    const std::string& dir, const std::string& scratch_dir) {
+  if (scratch_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "a secondary instance needs a scratch folder");
+  }
+  return OpenIn(dir, Mode::kSecondary, /*create_if_missing=*/false, nullptr,
+                scratch_dir);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
+    const std::string& dir, Mode mode, bool create_if_missing,
+    rocksdb::Env* env, const std::string& scratch_dir) {
   const bool fresh = IsMissingOrEmpty(dir);
-  if (fresh && (mode == Mode::kReadOnly || !create_if_missing)) {
+  if (fresh && (mode != Mode::kReadWrite || !create_if_missing)) {
     return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
   }
   if (!fresh) RETURN_IF_ERROR(CheckIsLedger(dir));
@@ -102,13 +122,26 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
   }
   std::unique_ptr<Store> store(new Store());
-  store->read_only_ = mode == Mode::kReadOnly;
-  rocksdb::Status s =
-      mode == Mode::kReadOnly
-          ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
-                                         &store->handles_, &store->db_)
-          : rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
-                              &store->db_);
+  store->mode_ = mode;
+  store->read_only_ = mode != Mode::kReadWrite;
+  rocksdb::Status s;
+  switch (mode) {
+    case Mode::kReadOnly:
+      s = rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
+                                       &store->handles_, &store->db_);
+      break;
+    case Mode::kSecondary:
+      // RocksDB requires it of a secondary: it must keep every table file
+      // open, since the primary may delete them after a compaction.
+      options.max_open_files = -1;
+      s = rocksdb::DB::OpenAsSecondary(options, dir, scratch_dir, descriptors,
+                                       &store->handles_, &store->db_);
+      break;
+    case Mode::kReadWrite:
+      s = rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
+                            &store->db_);
+      break;
+  }
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
   if (fresh) {
     rocksdb::WriteBatch batch;
@@ -220,7 +253,20 @@ absl::StatusOr<v1::KeyRecord> Store::ReadKey(std::string_view key) const {
   return record;
 }
 
+absl::Status Store::CatchUp() {
+  if (mode_ != Mode::kSecondary) {
+    return absl::FailedPreconditionError(
+        "only a secondary instance catches up with the writer");
+  }
+  return FromRocks(db_->TryCatchUpWithPrimary(),
+                   "catching up with the writing process");
+}
+
 absl::Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        "the ledger was opened read-only and is never written");
+  }
   rocksdb::WriteOptions options;
   options.sync = sync;
   return FromRocks(db_->Write(options, &batch), "writing to the ledger");

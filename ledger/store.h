@@ -24,7 +24,17 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
 class Store {
  public:
-  enum class Mode { kReadWrite, kReadOnly };
+  enum class Mode {
+    kReadWrite,
+    // Reads a snapshot taken at open, for a ledger no process has open
+    // for writing (RocksDB leaves a read-only instance beside a running
+    // writer undefined: use kSecondary there).
+    kReadOnly,
+    // A RocksDB secondary instance: never writes, works beside a running
+    // writer, and CatchUp() brings in what the writer committed since.
+    // Open it with OpenSecondary, which needs a scratch folder of its own.
+    kSecondary,
+  };
 
   // Opens the ledger in `dir`. In kReadWrite mode with `create_if_missing`,
   // a missing or empty folder becomes a new ledger. FailedPrecondition for a
@@ -34,7 +44,19 @@ class Store {
       const std::string& dir, Mode mode, bool create_if_missing,
       rocksdb::Env* env = nullptr);
 
+  // Opens the ledger in `dir` as a kSecondary instance: it follows the
+  // process that has `dir` open for writing, by CatchUp(). `scratch_dir`
+  // (created when missing) holds the instance's own files, e.g. its info
+  // log; the caller removes it after closing. NotFound when `dir` holds no
+  // ledger; nothing in `dir` is ever written.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
+      const std::string& dir, const std::string& scratch_dir);
+
   ~Store();
+
+  // kSecondary only: reads what the writing process has committed since
+  // the last CatchUp (or the open). FailedPrecondition in other modes.
+  [[nodiscard]] absl::Status CatchUp();
 
   // The head (last seq and its hash); seq 0 and 32 zero bytes when empty.
   [[nodiscard]] absl::StatusOr<v1::HeadRecord> ReadHead() const;
@@ -69,10 +91,16 @@ class Store {
   rocksdb::ColumnFamilyHandle* state() const { return handles_[3]; }
 
   // Writes `batch` atomically; with `sync` the WAL is synced first.
+  // FailedPrecondition unless the store was opened kReadWrite.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch, bool sync);
 
  private:
   Store() = default;
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenIn(
+      const std::string& dir, Mode mode, bool create_if_missing,
+      rocksdb::Env* env, const std::string& scratch_dir);
+
+  Mode mode_ = Mode::kReadOnly;
   bool read_only_ = true;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

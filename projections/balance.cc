@@ -3,6 +3,7 @@
 #include <cassert>
 #include <map>
 
+#include "absl/time/time.h"
 #include "ledger/time_util.h"
 #include "projections/consumption_order.h"
 
@@ -21,6 +22,35 @@ bool RefundableAt(const v1::LotState& lot, const PolicyBook& policies,
   const int64_t window_us =
       policies.InForceAt(at_us).refund_window_hours() * kMicrosPerHour;
   return at_us <= lot.granted_at_us() + window_us;
+}
+
+constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
+
+// Balance::expiring: the lot's `remaining` counts on the UTC day of its
+// expires_at when that falls in (at_us, at_us + horizon]. A lot expired at
+// at_us is excluded by the lower bound (expired means expires_at <= at_us).
+void AddExpiring(const v1::LotState& lot, int64_t at_us,
+                 std::map<int64_t, int64_t>& credits_by_day) {
+  if (!lot.has_expires_at_us() || lot.remaining() == 0) return;
+  const int64_t expires_us = lot.expires_at_us();
+  if (expires_us <= at_us ||
+      expires_us > at_us + kExpiringHorizonDays * kMicrosPerDay) {
+    return;
+  }
+  assert(expires_us >= 0 && lot.remaining() > 0);
+  credits_by_day[expires_us / kMicrosPerDay] += lot.remaining();
+}
+
+std::vector<ExpiringCredits> ExpiringList(
+    const std::map<int64_t, int64_t>& credits_by_day) {
+  std::vector<ExpiringCredits> out;
+  for (const auto& [day, credits] : credits_by_day) {
+    out.push_back(ExpiringCredits{
+        absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(day * kMicrosPerDay),
+                         absl::UTCTimeZone()),
+        credits});
+  }
+  return out;
 }
 
 }  // namespace
@@ -42,6 +72,7 @@ Balance ComputeBalance(const CustomerState& customer,
   b.held = customer.header.held();
   b.refund_pending = customer.header.refund_pending();
   std::map<std::string, int64_t> cash_by_currency;
+  std::map<int64_t, int64_t> expiring_by_day;  // day since epoch -> credits
   for (const v1::LotState* lot : LotsInConsumptionOrder(customer)) {
     LotBalance& out = b.lots.emplace_back();
     out.lot_id = lot->lot_id();
@@ -51,6 +82,7 @@ Balance ComputeBalance(const CustomerState& customer,
     out.granted_at_us = lot->granted_at_us();
     if (lot->has_expires_at_us()) out.expires_at_us = lot->expires_at_us();
     if (!LotExpiredAt(*lot, at_us)) b.available += lot->remaining();
+    AddExpiring(*lot, at_us, expiring_by_day);
     if (b.status == v1::ACTIVE && RefundableAt(*lot, policies, at_us)) {
       b.refundable_credits += lot->remaining();
       int64_t cash = ProRataCashMinor(lot->amount_minor(), lot->remaining(),
@@ -65,6 +97,7 @@ Balance ComputeBalance(const CustomerState& customer,
     const v1::SubscriptionState& s = customer.header.subscription();
     b.subscription = SubscriptionBalance{s.plan(), s.period_end_us(), s.cancelled()};
   }
+  b.expiring = ExpiringList(expiring_by_day);
   return b;
 }
 

@@ -24,7 +24,11 @@ constexpr std::string_view kUsage =
     "Prints the balance of a customer at TIME (SPEC 6) as one line of JSON:\n"
     "customer, status, available, held, refund_pending, lots (in consumption\n"
     "order), refundable {credits, cash per currency} and, once the customer\n"
-    "has subscribed, subscription {plan, period_end, cancelled}.\n"
+    "has subscribed, subscription {plan, period_end, cancelled}; last,\n"
+    "expiring: the credits that expire per UTC day over the 30 days after\n"
+    "TIME, [{date, credits}, ...] for the days with credits, earliest first\n"
+    "(credits in a pending hold or refund are not counted until they return\n"
+    "to their lot).\n"
     "\n"
     "With --as-of-seq N the balance is computed from the state rebuilt from\n"
     "the log alone up to event N, which checks the log up to there as\n"
@@ -95,6 +99,15 @@ std::string RenderBalance(const Balance& balance) {
     w.Key("cancelled").Bool(sub.cancelled);
     w.EndObject();
   }
+  // Last, so the fields of SPEC 6 keep their order.
+  w.Key("expiring").BeginArray();
+  for (const ExpiringCredits& day : balance.expiring) {
+    w.BeginObject();
+    w.Key("date").String(day.date);
+    w.Key("credits").Int(day.credits);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return w.str();
 }

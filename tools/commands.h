@@ -30,6 +30,8 @@ struct CommandSpec {
   std::vector<std::string_view> options;
   // Options that are required.
   std::vector<std::string_view> required;
+  // Options that take no value (`--follow`); Args::Has tells if given.
+  std::vector<std::string_view> flags = {};
   size_t max_positionals = 0;
 };
 
@@ -95,6 +97,9 @@ int RunExport(std::span<char* const> args);
 
 const CommandSpec& ImportSpec();
 int RunImport(std::span<char* const> args);
+
+const CommandSpec& TailSpec();
+int RunTail(std::span<char* const> args);
 
 }  // namespace ledger::tools
 

@@ -41,6 +41,7 @@ constexpr Subcommand kSubcommands[] = {
     {StatementSpec, RunStatement},
     {ExportSpec, RunExport},
     {ImportSpec, RunImport},
+    {TailSpec, RunTail},
 };
 
 std::string ToolUsage() {
@@ -107,11 +108,15 @@ int UsageError(const CommandSpec& spec, std::string_view message) {
 
 bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
                Args* parsed, int* exit_code) {
-  const auto known = [&](std::string_view name) {
-    for (std::string_view option : spec.options) {
-      if (option == name) return true;
+  const auto listed = [](const std::vector<std::string_view>& names,
+                          std::string_view name) {
+    for (std::string_view n : names) {
+      if (n == name) return true;
     }
     return false;
+  };
+  const auto known = [&](std::string_view name) {
+    return listed(spec.options, name);
   };
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -139,6 +144,15 @@ bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
       value = std::string(name.substr(eq + 1));
       name = name.substr(0, eq);
       has_value = true;
+    }
+    if (listed(spec.flags, name)) {
+      if (has_value) {
+        *exit_code = UsageError(
+            spec, absl::StrCat("--", std::string(name), " takes no value"));
+        return false;
+      }
+      parsed->options[std::string(name)] = "";
+      continue;
     }
     if (!known(name)) {
       *exit_code = UsageError(spec, absl::StrCat("unknown option '--", std::string(name), "'"));

@@ -63,7 +63,7 @@ int Ledgerctl(const std::string& args, std::string* out) {
 TEST(LedgerctlCliTest, HelpPrintsUsageAndExitsZeroForTheToolAndEachCommand) {
   for (const char* args : {"--help", "-h", "help", "apply --help",
                            "balance --help", "replay --help", "demo --help",
-                           "apply -h"}) {
+                           "tail --help", "apply -h"}) {
     std::string out;
     EXPECT_EQ(Ledgerctl(args, &out), 0) << args;
     EXPECT_NE(out.find("usage: ledgerctl"), std::string::npos) << args;
@@ -183,6 +183,36 @@ TEST(LedgerctlCliTest, BalancePrintsTheFieldsOfTheSpec) {
   EXPECT_EQ(Field(cash[0].struct_value(), "currency").string_value(), "USD");
   EXPECT_EQ(Field(cash[0].struct_value(), "amount_minor").number_value(), 1999);
   EXPECT_EQ(balance.fields().count("subscription"), 0u);
+}
+
+TEST(LedgerctlCliTest, BalancePrintsExpiringPerDayAsItsLastField) {
+  TempDir dir;
+  const std::string db = dir.path() + "/db";
+  const std::string input = dir.path() + "/in.jsonl";
+  WriteFile(input,
+            R"({"key": "k-1", "customer": "c1", "at": "2026-03-08T10:00:00Z", )"
+            R"("purchase": {"purchase_id": "p1", "credits": 120, )"
+            R"("amount_minor": 100, "currency": "USD", )"
+            R"("expires_at": "2026-03-09T08:00:00Z"}})"
+            "\n"
+            R"({"key": "k-2", "customer": "c1", "at": "2026-03-08T10:00:00Z", )"
+            R"("subscribe": {"period_id": "s1", "plan": "pro", "credits": 300, )"
+            R"("amount_minor": 900, "currency": "USD", )"
+            R"("period_end": "2026-03-20T10:00:00Z"}})"
+            "\n");
+  std::string out;
+  ASSERT_EQ(Ledgerctl("apply --db " + db + " " + input, &out), 0);
+  ASSERT_EQ(Ledgerctl("balance --db " + db +
+                          " --customer c1 --at 2026-03-08T11:00:00Z",
+                      &out),
+            0);
+  // Last, after the subscription: SPEC 6's fields keep their order.
+  const size_t expiring = out.find("\"expiring\": [");
+  ASSERT_NE(expiring, std::string::npos) << out;
+  EXPECT_GT(expiring, out.find("\"subscription\""));
+  EXPECT_EQ(out.substr(expiring),
+            "\"expiring\": [{\"date\": \"2026-03-09\", \"credits\": 120}, "
+            "{\"date\": \"2026-03-20\", \"credits\": 300}]}\n");
 }
 
 TEST(LedgerctlCliTest, BalanceOfAnUnknownCustomerFails) {
