@@ -155,7 +155,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
     std::vector<Prepared>& commands) {
   std::vector<SubmitResult> results;
   if (commands.empty()) return results;
-  Writer w{&commands, &results};
+  Writer w(&commands, &results);
   queue_mu_.Lock();
   queue_.push_back(&w);
   while (!w.done && queue_.front() != &w) w.cv.Wait(&queue_mu_);

@@ -54,6 +54,8 @@ class LedgerImpl final : public Ledger {
   };
   // One Submit / SubmitBatch call waiting in the queue.
   struct Writer {
+    Writer(std::vector<Prepared>* c, std::vector<SubmitResult>* r)
+        : commands(c), results(r) {}
     std::vector<Prepared>* commands;
     std::vector<SubmitResult>* results;
     absl::Status status;
