@@ -144,6 +144,24 @@ TEST_F(ExportImportTest, ReplayAcceptsTheImportedLedger) {
   EXPECT_NE(out.find("verdict:        OK"), std::string::npos) << out;
 }
 
+// The round trip an auditor relies on: the digest published from the source
+// ledger is one the imported ledger verifies against.
+TEST_F(ExportImportTest, ImportedLedgerVerifiesAgainstTheSourcesDigest) {
+  std::string digest, err;
+  ASSERT_EQ(Ledgerctl("digest --db " + source_, &digest, &err), 0) << err;
+  while (!digest.empty() && digest.back() == '\n') digest.pop_back();
+  ASSERT_NE(digest.find(':'), std::string::npos) << digest;
+  std::string out;
+  EXPECT_EQ(Ledgerctl("verify --db " + imported_ + " --digest " + digest, &out,
+                      &err),
+            0)
+      << out << err;
+  EXPECT_NE(out.find("verdict:        OK"), std::string::npos) << out;
+  std::string imported_digest;
+  ASSERT_EQ(Ledgerctl("digest --db " + imported_, &imported_digest), 0);
+  EXPECT_EQ(imported_digest, digest + "\n");
+}
+
 TEST_F(ExportImportTest, EveryCustomerHasTheSameBalanceAfterImport) {
   std::set<std::string> customers;
   for (const std::string& line : Lines(export_)) {
