@@ -39,6 +39,7 @@
 #include "absl/strings/str_format.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
+#include "ledger/verify.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
 
@@ -787,6 +788,34 @@ void PrintReport(const DemoConfig& config, const DayResult& day) {
   std::fflush(stdout);
 }
 
+// The auditor's view of the day's log (docs/audit.md): the digest to
+// publish, and the hash chain checked against it.
+int VerifyAndReport(const std::string& dir) {
+  absl::StatusOr<LogDigest> digest = ReadDigest(dir);
+  VerifyOptions options;
+  if (digest.ok()) options.digest = *digest;
+  absl::StatusOr<VerifyReport> report =
+      digest.ok() ? VerifyLog(dir, options)
+                  : absl::StatusOr<VerifyReport>(digest.status());
+  if (!report.ok()) {
+    std::printf("verify:                  FAILED\n");
+    std::fflush(stdout);
+    std::fprintf(stderr, "ledgerctl demo: verify cannot read %s: %s\n",
+                 dir.c_str(), report.status().ToString().c_str());
+    return kExitFailure;
+  }
+  std::printf("verify:                  %s (digest %s)\n",
+              report->ok ? "OK" : "FAILED", FormatDigest(*digest).c_str());
+  std::fflush(stdout);
+  if (!report->ok) {
+    std::fprintf(stderr, "ledgerctl demo: verify: first bad event seq %llu: %s\n",
+                 static_cast<unsigned long long>(report->first_bad_seq),
+                 report->problem.c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
 int ReplayAndReport(const std::string& dir) {
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<ReplayReport> report = ReplayLedger(dir);
@@ -810,7 +839,7 @@ int ReplayAndReport(const std::string& dir) {
                  report->problem.c_str());
     return kExitFailure;
   }
-  return kExitOk;
+  return VerifyAndReport(dir);
 }
 
 }  // namespace

@@ -249,7 +249,7 @@ TEST(LedgerctlCliTest, ReplayOfAnEmptyLedgerExitsZero) {
   EXPECT_EQ(Ledgerctl("replay --db " + dir.path() + "/db", &out), 0) << out;
 }
 
-TEST(LedgerctlCliTest, SmallDemoRunsAndItsReplayPasses) {
+TEST(LedgerctlCliTest, SmallDemoRunsAndItsReplayAndVerifyPass) {
   TempDir dir;
   std::string out;
   EXPECT_EQ(Ledgerctl("demo --db " + dir.path() +
@@ -258,6 +258,8 @@ TEST(LedgerctlCliTest, SmallDemoRunsAndItsReplayPasses) {
             0)
       << out;
   EXPECT_NE(out.find("replay:                  OK"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("verify:                  OK (digest "), std::string::npos)
       << out;
   EXPECT_NE(out.find("AUTOMATED_CALL"), std::string::npos) << out;
 }
