@@ -39,6 +39,8 @@ Fn Real(const char* mangled) {
 using MutexFn = void (*)(absl::Mutex*);
 using TryFn = bool (*)(absl::Mutex*);
 using WaitFn = void (*)(absl::CondVar*, absl::Mutex*);
+using WaitDeadlineFn = bool (*)(absl::CondVar*, absl::Mutex*, absl::Time);
+using WaitTimeoutFn = bool (*)(absl::CondVar*, absl::Mutex*, absl::Duration);
 using AwaitFn = void (*)(absl::Mutex*, const absl::Condition&);
 using EvalFn = bool (*)(const absl::Condition*);
 
@@ -118,6 +120,24 @@ void CondVar::Wait(Mutex* mu) {
   __tsan_release(mu);
   real(this, mu);
   __tsan_acquire(mu);
+}
+
+bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {
+  static const WaitDeadlineFn real = Real<WaitDeadlineFn>(
+      "_Z" ABSL_NS "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  __tsan_release(mu);
+  const bool timed_out = real(this, mu, deadline);
+  __tsan_acquire(mu);
+  return timed_out;
+}
+
+bool CondVar::WaitWithTimeout(Mutex* mu, absl::Duration timeout) {
+  static const WaitTimeoutFn real = Real<WaitTimeoutFn>(
+      "_Z" ABSL_NS "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  __tsan_release(mu);
+  const bool timed_out = real(this, mu, timeout);
+  __tsan_acquire(mu);
+  return timed_out;
 }
 
 ABSL_NAMESPACE_END
