@@ -88,4 +88,12 @@ std::string ProgressBar::Render(std::string_view label, uint64_t done,
                          percent, shown, total, Rate(rate), left);
 }
 
+std::function<void(uint64_t, uint64_t)> ProgressCallback(
+    std::string label, std::unique_ptr<ProgressBar>* bar) {
+  return [label = std::move(label), bar](uint64_t done, uint64_t total) {
+    if (*bar == nullptr) *bar = std::make_unique<ProgressBar>(label, total);
+    (*bar)->Update(done);
+  };
+}
+
 }  // namespace ledger::tools

@@ -8,6 +8,8 @@
 #define CREDIT_LEDGER_TOOLS_PROGRESS_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -49,6 +51,13 @@ class ProgressBar {
   absl::Time started_;
   absl::Time last_draw_;
 };
+
+// A progress callback for the library's long passes (ReplayOptions and
+// VerifyOptions::progress take (done, total)): the first call makes `*bar`
+// with the total then known, every call updates it. Reset `*bar` to end its
+// line before printing results.
+std::function<void(uint64_t done, uint64_t total)> ProgressCallback(
+    std::string label, std::unique_ptr<ProgressBar>* bar);
 
 }  // namespace ledger::tools
 

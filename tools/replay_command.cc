@@ -117,12 +117,8 @@ int RunReplay(std::span<char* const> args) {
   const bool full = !options.until_seq.has_value() && !options.as_of_us.has_value();
   if (full && !CreateWhenMissing(dir)) return kExitFailure;
 
-  // Drawn from the first event on, when the total is known.
   std::unique_ptr<ProgressBar> bar;
-  options.progress = [&bar](uint64_t done, uint64_t total) {
-    if (bar == nullptr) bar = std::make_unique<ProgressBar>("replay", total);
-    bar->Update(done);
-  };
+  options.progress = ProgressCallback("replay", &bar);
   absl::StatusOr<ReplayReport> report = ReplayLedger(dir, options);
   bar.reset();  // ends the bar's line before the results
   if (!report.ok()) {

@@ -122,7 +122,10 @@ int RunStatement(std::span<char* const> args) {
   }
   const std::string dir = parsed.Get("db");
   const std::string customer = parsed.Get("customer");
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(Options(), dir);
+  // Like every audit command, never creates DIR (docs/audit.md).
+  Options options;
+  options.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
   if (!ledger.ok()) {
     std::fprintf(stderr,
                  "ledgerctl statement: cannot open the ledger in %s: %s\n",

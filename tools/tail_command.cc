@@ -27,6 +27,7 @@
 #include "ledger/store.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
+#include "tools/event_render.h"
 #include "tools/json_writer.h"
 
 namespace ledger::tools {
@@ -127,15 +128,8 @@ std::string RenderEvent(const v1::Event& event, std::string_view hash) {
   w.Key("kind").String(KindOf(event.command()));
   w.Key("policy_version").String(h.policy_version());
   w.Key("hash").String(ToHex(hash));
-  w.Key("postings").BeginArray();
-  for (const v1::Posting& p : event.postings()) {
-    w.BeginObject();
-    w.Key("account").String(v1::Account_Name(p.account()));
-    w.Key("unit").String(p.unit());
-    w.Key("amount").Int(p.amount());
-    w.EndObject();
-  }
-  w.EndArray();
+  w.Key("postings");
+  WritePostingsJson(event.postings(), w);
   w.EndObject();
   return w.str();
 }

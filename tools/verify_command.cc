@@ -76,12 +76,8 @@ int RunVerify(std::span<char* const> args) {
   }
   const std::string dir = parsed.Get("db");
 
-  // Drawn from the first event on, once the head's seq is known.
   std::unique_ptr<ProgressBar> bar;
-  options.progress = [&bar](uint64_t done, uint64_t total) {
-    if (bar == nullptr) bar = std::make_unique<ProgressBar>("verify", total);
-    bar->Update(done);
-  };
+  options.progress = ProgressCallback("verify", &bar);
   absl::StatusOr<VerifyReport> report = VerifyLog(dir, options);
   bar.reset();  // ends the bar's line before the results
   if (!report.ok()) {

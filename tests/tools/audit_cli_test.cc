@@ -112,13 +112,16 @@ TEST_F(AuditCli, DigestPrintsTheHeadAsSeqColonHash) {
   EXPECT_EQ(out, "5:" + ToHex(raw.Get(5).substr(0, kHashBytes)) + "\n");
 }
 
-TEST_F(AuditCli, DigestAndVerifyNeverCreateAMissingLedger) {
+TEST_F(AuditCli, AuditCommandsNeverCreateAMissingLedger) {
   const std::string missing = dir_.path() + "/missing";
   Run("digest --db " + missing, 1);
   Run("verify --db " + missing, 1);
   Run("trial-balance --db " + missing, 1);
   Run("balance --db " + missing + " --customer c1 --as-of-seq 1", 1);
   Run("replay --db " + missing + " --until-seq 1", 1);
+  Run("export --db " + missing + " --format jsonl", 1);
+  Run("statement --db " + missing + " --customer c1", 1);
+  Run("tail --db " + missing + " --from-seq 1", 1);
   EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
