@@ -1,5 +1,9 @@
 #include "ledger/store.h"
 
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -84,7 +88,51 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     return absl::InvalidArgumentError(
         "a secondary instance needs a scratch folder: use Store::OpenSecondary");
   }
+  if (mode == Mode::kReadOnly) return OpenReader(dir, env);
   return OpenIn(dir, mode, create_if_missing, env, "");
+}
+
+// RocksDB leaves a read-only instance undefined while another instance
+// writes the database. Holding the database's LOCK while opening proves no
+// writer is there and none starts meanwhile; the read-only instance then
+// opens every table file (max_open_files = -1), so a writer that starts
+// later and compacts cannot pull files from under it, and a damaged WAL is
+// still reported (docs/reliability.md). When the LOCK is held (a writer is
+// live, in this process or another), a secondary instance reads instead,
+// RocksDB's way to read beside a writer: it sees the state of the moment it
+// opened, whole groups only (a WAL record is one batch).
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir,
+                                                         rocksdb::Env* env) {
+  if (IsMissingOrEmpty(dir)) {
+    return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
+  }
+  // Before touching its LOCK: never write into a folder that is not a ledger.
+  RETURN_IF_ERROR(CheckIsLedger(dir));
+  rocksdb::Env* lock_env = env != nullptr ? env : rocksdb::Env::Default();
+  rocksdb::FileLock* lock = nullptr;
+  if (lock_env->LockFile(dir + "/LOCK", &lock).ok()) {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        OpenIn(dir, Mode::kReadOnly, /*create_if_missing=*/false, env, "");
+    lock_env->UnlockFile(lock).PermitUncheckedError();
+    return store;
+  }
+  std::error_code ec;
+  std::string scratch =
+      (std::filesystem::temp_directory_path(ec) / "ledger-reader-XXXXXX")
+          .string();
+  if (ec || mkdtemp(scratch.data()) == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot make a scratch folder to read ", dir,
+        " beside its writer: ", ec ? ec.message() : std::strerror(errno)));
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenIn(dir, Mode::kSecondary, /*create_if_missing=*/false, env, scratch);
+  if (!store.ok()) {
+    std::filesystem::remove_all(scratch, ec);
+    return store;
+  }
+  (*store)->owned_scratch_ = std::move(scratch);
+  return store;
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(
@@ -127,6 +175,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   rocksdb::Status s;
   switch (mode) {
     case Mode::kReadOnly:
+      // Every table file opened now: see OpenReader.
+      options.max_open_files = -1;
       s = rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
                                        &store->handles_, &store->db_);
       break;
@@ -169,6 +219,10 @@ Store::~Store() {
     if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h);
   }
   delete db_;
+  if (!owned_scratch_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(owned_scratch_, ec);  // only our own files
+  }
 }
 
 absl::StatusOr<v1::HeadRecord> Store::ReadHead() const {

@@ -100,8 +100,15 @@ class Store {
       const std::string& dir, Mode mode, bool create_if_missing,
       rocksdb::Env* env, const std::string& scratch_dir);
 
+  // kReadOnly, once Open has decided how to read (see OpenReader).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenReader(
+      const std::string& dir, rocksdb::Env* env);
+
   Mode mode_ = Mode::kReadOnly;
   bool read_only_ = true;
+  // A secondary instance's scratch folder that this store made (and removes
+  // when it closes); empty otherwise.
+  std::string owned_scratch_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
