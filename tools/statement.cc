@@ -1,6 +1,7 @@
 #include "tools/statement.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -8,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "ledger/status_macros.h"
+#include "ledger/stored_events.h"
 #include "ledger/time_util.h"
 #include "tools/event_render.h"
 #include "tools/export_format.h"
@@ -182,19 +184,28 @@ std::string RenderCsv(const Statement& s) {
 
 }  // namespace
 
-absl::StatusOr<Statement> BuildStatement(const Ledger& ledger,
-                                         const std::string& customer,
-                                         const StatementPeriod& period) {
-  // GetBalance tells an unknown customer apart; its time does not matter.
-  RETURN_IF_ERROR(ledger.GetBalance(customer, absl::ToUnixMicros(absl::Now()))
-                      .status());
+namespace {
+
+// Calls its argument with each event of the log in order until it returns
+// false.
+using EventSource =
+    std::function<absl::Status(const std::function<bool(const v1::Event&)>&)>;
+
+// Folds the customer's events into a statement; `*seen` tells whether the
+// log holds any event of the customer.
+absl::StatusOr<Statement> FoldStatement(const std::string& customer,
+                                        const StatementPeriod& period,
+                                        const EventSource& events,
+                                        bool* seen) {
   Statement s;
   s.customer = customer;
   s.period = period;
   RunningBalance balance;
-  RETURN_IF_ERROR(ledger.ReadEvents(1, [&](const v1::Event& event) {
+  *seen = false;
+  RETURN_IF_ERROR(events([&](const v1::Event& event) {
     const v1::EventHeader& h = event.header();
     if (h.customer() != customer) return true;
+    *seen = true;
     // A customer's commands are accepted in time order (TIME_WENT_BACKWARDS),
     // so its first event after the period ends the statement.
     if (period.to_us.has_value() && h.at_us() > *period.to_us) return false;
@@ -209,6 +220,47 @@ absl::StatusOr<Statement> BuildStatement(const Ledger& ledger,
     return true;
   }));
   s.closing = balance;
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<Statement> BuildStatement(const Ledger& ledger,
+                                         const std::string& customer,
+                                         const StatementPeriod& period) {
+  // GetBalance tells an unknown customer apart; its time does not matter.
+  RETURN_IF_ERROR(ledger.GetBalance(customer, absl::ToUnixMicros(absl::Now()))
+                      .status());
+  bool seen = false;
+  return FoldStatement(
+      customer, period,
+      [&](const std::function<bool(const v1::Event&)>& fn) {
+        return ledger.ReadEvents(1, fn);
+      },
+      &seen);
+}
+
+absl::StatusOr<Statement> BuildStatementFromLog(const std::string& dir,
+                                                const std::string& customer,
+                                                const StatementPeriod& period) {
+  bool seen = false;
+  absl::StatusOr<Statement> s = FoldStatement(
+      customer, period,
+      [&](const std::function<bool(const v1::Event&)>& fn) {
+        absl::Status read =
+            ReadStoredEvents(dir, 1, [&](const StoredEvent& e) {
+              return fn(*e.event) ? absl::OkStatus()
+                                  : absl::CancelledError("statement complete");
+            });
+        return absl::IsCancelled(read) ? absl::OkStatus() : read;
+      },
+      &seen);
+  if (s.ok() && !seen) {
+    // A customer exists from its first accepted command, so no event of it
+    // means no such customer.
+    return absl::NotFoundError(
+        absl::StrCat("unknown customer '", customer, "'"));
+  }
   return s;
 }
 

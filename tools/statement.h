@@ -50,6 +50,14 @@ enum class StatementFormat { kText, kJson, kCsv };
     const Ledger& ledger, const std::string& customer,
     const StatementPeriod& period);
 
+// The same, read from the log in `dir` alone without taking the ledger from
+// its writer (ledger/stored_events.h; beside a live writer, the log as it
+// stood when the read began). NotFound when the log holds no event of
+// `customer`.
+[[nodiscard]] absl::StatusOr<Statement> BuildStatementFromLog(
+    const std::string& dir, const std::string& customer,
+    const StatementPeriod& period);
+
 // The whole output of `ledgerctl statement` in `format`, ending in a line
 // break (CRLF line ends for csv, RFC 4180).
 std::string RenderStatement(const Statement& statement, StatementFormat format);

@@ -157,6 +157,28 @@ TEST(StatementTest, StatementOfAnUnknownCustomerIsNotFound) {
   EXPECT_TRUE(absl::IsNotFound(BuildStatement(*ledger, "nobody", {}).status()));
 }
 
+// The log read alone (as `ledgerctl statement` does, beside a live writer
+// too) gives the statement the open ledger gives, period and all.
+TEST(StatementTest, StatementFromTheLogAloneEqualsTheOneFromTheLedger) {
+  TestLedger ledger;
+  SubmitAll(ledger);
+  StatementPeriod period;
+  period.from_us = *ParseTimeUs("2026-03-09T00:00:00Z");
+  for (const StatementPeriod& p : {StatementPeriod{}, period}) {
+    for (const std::string customer : {"c1", "c2"}) {
+      absl::StatusOr<Statement> open = BuildStatement(*ledger, customer, p);
+      absl::StatusOr<Statement> log =
+          tools::BuildStatementFromLog(ledger.dir(), customer, p);
+      ASSERT_TRUE(open.ok() && log.ok()) << open.status() << log.status();
+      EXPECT_EQ(tools::RenderStatement(*log, tools::StatementFormat::kJson),
+                tools::RenderStatement(*open, tools::StatementFormat::kJson))
+          << customer;
+    }
+  }
+  EXPECT_TRUE(absl::IsNotFound(
+      tools::BuildStatementFromLog(ledger.dir(), "nobody", {}).status()));
+}
+
 TEST(StatementTest, CommandJsonParsesBackToTheSameCanonicalCommand) {
   int checked = 0;
   for (const std::string& file : ScenarioFiles()) {
@@ -363,6 +385,22 @@ TEST_F(StatementCliTest, CsvHasAHeaderRowAndTheSameRowsAsJson) {
       }
     }
   }
+}
+
+// The platform keeps its ledger open; support still gets statements.
+TEST(StatementTest, StatementRunsBesideALiveWriter) {
+  TestLedger ledger;
+  SubmitAll(ledger);
+  std::string out;
+  ASSERT_EQ(Ledgerctl("statement --db " + ledger.dir() +
+                          " --customer c1 --format json",
+                      &out),
+            0);
+  EXPECT_NE(out.find("\"k5\""), std::string::npos) << out;  // the approval
+  EXPECT_EQ(OutcomeName(ledger.Json(
+                R"({"key": "k7", "customer": "c2", "at": "2026-03-13T10:00:00Z", )"
+                R"("use": {"usage_id": "u9", "category": "TELEPHONY_USAGE", "credits": 1}})")),
+            "ACCEPTED");
 }
 
 TEST_F(StatementCliTest, BadStatementUsageAndUnknownCustomer) {
