@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <sys/wait.h>
 
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/time_util.h"
 
@@ -84,6 +87,32 @@ int RunCommand(const std::string& command, std::string* out) {
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out->append(buf, n);
   int status = pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int RunLedgerctl(const std::string& args, std::string* out, Stderr err) {
+  return RunCommand(std::string(LEDGERCTL_PATH) + " " + args +
+                        (err == Stderr::kIntoOut ? " 2>&1" : " 2>/dev/null"),
+                    out);
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+google::protobuf::Struct ParseJsonObject(const std::string& json) {
+  google::protobuf::Struct object;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &object);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
+  return object;
 }
 
 }  // namespace ledger::testing

@@ -5,7 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "google/protobuf/struct.pb.h"
 #include "ledger/ledger.h"
 
 namespace ledger::testing {
@@ -50,6 +52,25 @@ std::string OutcomeName(const SubmitResult& result);
 
 // Runs a shell command, returns its exit status and fills stdout.
 int RunCommand(const std::string& command, std::string* out);
+
+// Where RunLedgerctl sends ledgerctl's stderr.
+enum class Stderr { kDiscard, kIntoOut };
+
+// Runs the ledgerctl under test (LEDGERCTL_PATH) with `args`, words for the
+// shell; returns its exit status, with its stdout (and its stderr, with
+// kIntoOut) in *out.
+int RunLedgerctl(const std::string& args, std::string* out,
+                 Stderr err = Stderr::kDiscard);
+
+// The lines of `text`, without their line breaks.
+std::vector<std::string> SplitLines(const std::string& text);
+
+// Writes `text` to `path` (a test failure when it cannot).
+void WriteFile(const std::string& path, const std::string& text);
+
+// Parses one JSON object; a test failure, and an empty object, when `json`
+// is not one.
+google::protobuf::Struct ParseJsonObject(const std::string& json);
 
 }  // namespace ledger::testing
 

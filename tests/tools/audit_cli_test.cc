@@ -20,7 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string kTool = LEDGERCTL_PATH;
 
 // Five events: c1 buys and spends twice, c2 (dated earlier) buys, c1 holds.
 constexpr char kCommands[] =
@@ -35,13 +34,6 @@ constexpr char kCommands[] =
     R"({"key":"k5","customer":"c1","at":"2026-03-08T12:30:00Z","hold":{"hold_id":"h1","credits":100,"expires_at":"2026-03-08T13:30:00Z"}})"
     "\n";
 
-// Runs ledgerctl; `out` gets stdout, and stderr too with `with_stderr`.
-int Ledgerctl(const std::string& args, std::string* out,
-              bool with_stderr = false) {
-  return RunCommand(kTool + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null"),
-                    out);
-}
-
 // A ledger of kCommands written by `ledgerctl apply`, in dir()/db.
 class AuditCli : public ::testing::Test {
  protected:
@@ -50,19 +42,19 @@ class AuditCli : public ::testing::Test {
     const std::string input = dir_.path() + "/in.jsonl";
     std::ofstream(input) << kCommands;
     std::string out;
-    ASSERT_EQ(Ledgerctl("apply --db " + db_ + " " + input, &out), 0) << out;
+    ASSERT_EQ(RunLedgerctl("apply --db " + db_ + " " + input, &out), 0) << out;
     ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 5) << out;
     ASSERT_THAT(out, Not(HasSubstr("REJECTED")));
   }
   std::string Run(const std::string& args, int expected_exit) {
     std::string out;
-    EXPECT_EQ(Ledgerctl(args, &out, /*with_stderr=*/true), expected_exit)
+    EXPECT_EQ(RunLedgerctl(args, &out, Stderr::kIntoOut), expected_exit)
         << args << "\n" << out;
     return out;
   }
   std::string Digest() {
     std::string out;
-    EXPECT_EQ(Ledgerctl("digest --db " + db_, &out), 0);
+    EXPECT_EQ(RunLedgerctl("digest --db " + db_, &out), 0);
     return out.substr(0, out.find('\n'));
   }
 
@@ -75,12 +67,12 @@ TEST_F(AuditCli, HelpOfEachAuditCommandExitsZero) {
                            "trial-balance --help", "replay --help",
                            "balance --help"}) {
     std::string out;
-    EXPECT_EQ(Ledgerctl(args, &out), 0) << args;
+    EXPECT_EQ(RunLedgerctl(args, &out), 0) << args;
     EXPECT_THAT(out, HasSubstr("usage: ledgerctl")) << args;
     EXPECT_THAT(out, HasSubstr("Exit status")) << args;
   }
   std::string out;
-  ASSERT_EQ(Ledgerctl("--help", &out), 0);
+  ASSERT_EQ(RunLedgerctl("--help", &out), 0);
   EXPECT_THAT(out, HasSubstr("  trial-balance  "));
   EXPECT_THAT(out, HasSubstr("  verify  "));
   EXPECT_THAT(out, HasSubstr("  digest  "));
@@ -99,14 +91,14 @@ TEST_F(AuditCli, BadAuditUsageExitsTwoWithNothingOnStdout) {
         "replay --db " + db_ + " --until-seq 1 --as-of 2026-03-08T10:00:00Z",
         "balance --db " + db_ + " --customer c1 --as-of-seq -1"}) {
     std::string out;
-    EXPECT_EQ(Ledgerctl(args, &out), 2) << args;
+    EXPECT_EQ(RunLedgerctl(args, &out), 2) << args;
     EXPECT_EQ(out, "") << args;
   }
 }
 
 TEST_F(AuditCli, DigestPrintsTheHeadAsSeqColonHash) {
   std::string out;
-  ASSERT_EQ(Ledgerctl("digest --db " + db_, &out), 0);
+  ASSERT_EQ(RunLedgerctl("digest --db " + db_, &out), 0);
   EXPECT_TRUE(std::regex_match(out, std::regex("5:[0-9a-f]{64}\n"))) << out;
   RawLog raw(db_);
   EXPECT_EQ(out, "5:" + ToHex(raw.Get(5).substr(0, kHashBytes)) + "\n");
@@ -191,7 +183,7 @@ TEST_F(AuditCli, TrialBalanceTextShowsEachUnitNettingToZero) {
 
 TEST_F(AuditCli, TrialBalanceJsonAsOfSumsTheEventsDatedUpToTheTime) {
   std::string out;
-  ASSERT_EQ(Ledgerctl("trial-balance --db " + db_ +
+  ASSERT_EQ(RunLedgerctl("trial-balance --db " + db_ +
                           " --format json --as-of 2026-03-08T11:00:00Z",
                       &out),
             0);
@@ -272,13 +264,13 @@ TEST_F(AuditCli, BalanceAsOfSeqIsTheBalanceAfterThatEvent) {
   const std::string args =
       "balance --db " + db_ + " --customer c1 --at 2026-03-08T13:00:00Z";
   std::string then;
-  ASSERT_EQ(Ledgerctl(args + " --as-of-seq 2", &then), 0);
+  ASSERT_EQ(RunLedgerctl(args + " --as-of-seq 2", &then), 0);
   EXPECT_THAT(then, HasSubstr(R"("available": 940, "held": 0)"));
   std::string now;
-  ASSERT_EQ(Ledgerctl(args, &now), 0);
+  ASSERT_EQ(RunLedgerctl(args, &now), 0);
   EXPECT_THAT(now, HasSubstr(R"("available": 800, "held": 100)"));
   std::string at_head;
-  ASSERT_EQ(Ledgerctl(args + " --as-of-seq 5", &at_head), 0);
+  ASSERT_EQ(RunLedgerctl(args + " --as-of-seq 5", &at_head), 0);
   EXPECT_EQ(at_head, now) << "the rebuilt state is the stored one";
 }
 
@@ -296,7 +288,7 @@ TEST_F(AuditCli, BalanceAsOfSeqRefusesALogThatFailsItsChecksUpToN) {
     raw.Put(2, value);
   }
   std::string out;
-  ASSERT_EQ(Ledgerctl("balance --db " + db_ + " --customer c1 --as-of-seq 1", &out), 0);
+  ASSERT_EQ(RunLedgerctl("balance --db " + db_ + " --customer c1 --as-of-seq 1", &out), 0);
   EXPECT_THAT(Run("balance --db " + db_ + " --customer c1 --as-of-seq 3", 1),
               HasSubstr("DATA_LOSS: event 2: hash chain broken"));
 }

@@ -51,30 +51,10 @@ int Ledgerctl(const std::string& args, std::string* out,
   return status;
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
   for (const std::string& line : lines) absl::StrAppend(&out, line, "\n");
   return out;
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-Struct ParseObject(const std::string& json) {
-  Struct object;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &object);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
-  return object;
 }
 
 // One ledger from every scenario file (scenario_ledger.h), its jsonl export, and the import of
@@ -101,7 +81,7 @@ class ExportImportTest : public ::testing::Test {
   // The export with line `index` (0-based) replaced by `line`, written to a
   // file; returns its path.
   static std::string ExportWith(size_t index, const std::string& line) {
-    std::vector<std::string> lines = Lines(export_);
+    std::vector<std::string> lines = SplitLines(export_);
     lines.at(index) = line;
     const std::string path = dir_->path() + "/edited.jsonl";
     WriteFile(path, JoinLines(lines));
@@ -118,9 +98,9 @@ std::string ExportImportTest::source_, ExportImportTest::imported_,
     ExportImportTest::import_out_;
 
 TEST_F(ExportImportTest, ImportOfAnExportReproducesTheHeadHash) {
-  const std::vector<std::string> lines = Lines(export_);
+  const std::vector<std::string> lines = SplitLines(export_);
   ASSERT_GT(lines.size(), 200u);
-  const Struct last = ParseObject(lines.back());
+  const Struct last = ParseJsonObject(lines.back());
   const auto seq = static_cast<uint64_t>(last.fields().at("seq").number_value());
   EXPECT_EQ(seq, lines.size());
   const std::string hash = last.fields().at("hash").string_value();
@@ -164,8 +144,8 @@ TEST_F(ExportImportTest, ImportedLedgerVerifiesAgainstTheSourcesDigest) {
 
 TEST_F(ExportImportTest, EveryCustomerHasTheSameBalanceAfterImport) {
   std::set<std::string> customers;
-  for (const std::string& line : Lines(export_)) {
-    const std::string c = ParseObject(line).fields().at("customer").string_value();
+  for (const std::string& line : SplitLines(export_)) {
+    const std::string c = ParseJsonObject(line).fields().at("customer").string_value();
     if (!c.empty()) customers.insert(c);
   }
   ASSERT_GE(customers.size(), 2u);
@@ -199,12 +179,12 @@ TEST_F(ExportImportTest, ReExportOfTheImportIsByteIdentical) {
 TEST_F(ExportImportTest, CsvHasOneBalancedRowPerJournalLine) {
   std::string csv;
   ASSERT_EQ(Ledgerctl("export --db " + source_ + " --format csv", &csv), 0);
-  const std::vector<std::string> rows = Lines(csv);
+  const std::vector<std::string> rows = SplitLines(csv);
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0] + "\n", tools::kExportCsvHeader);
   size_t postings = 0;
-  for (const std::string& line : Lines(export_)) {
-    postings += ParseObject(line).fields().at("postings").list_value().values_size();
+  for (const std::string& line : SplitLines(export_)) {
+    postings += ParseJsonObject(line).fields().at("postings").list_value().values_size();
   }
   ASSERT_EQ(rows.size(), postings + 1);
   // Debits equal credits per unit over the whole export (docs/accounting.md
@@ -222,7 +202,7 @@ TEST_F(ExportImportTest, CsvHasOneBalancedRowPerJournalLine) {
 }
 
 TEST_F(ExportImportTest, ModifiedExportLineFailsNamingItsSeqAndChangesNothing) {
-  const std::vector<std::string> lines = Lines(export_);
+  const std::vector<std::string> lines = SplitLines(export_);
   // The first event past seq 5 whose command has credits gets one digit
   // more in its readable command.
   size_t index = 5;
@@ -246,8 +226,8 @@ TEST_F(ExportImportTest, ModifiedExportLineFailsNamingItsSeqAndChangesNothing) {
 }
 
 TEST_F(ExportImportTest, EditedEventBytesFailTheHashCheckNamingTheSeq) {
-  const std::vector<std::string> lines = Lines(export_);
-  const Struct line = ParseObject(lines[9]);
+  const std::vector<std::string> lines = SplitLines(export_);
+  const Struct line = ParseJsonObject(lines[9]);
   std::string bytes;
   ASSERT_TRUE(absl::Base64Unescape(line.fields().at("event").string_value(), &bytes));
   bytes.back() ^= 1;
@@ -266,7 +246,7 @@ TEST_F(ExportImportTest, EditedEventBytesFailTheHashCheckNamingTheSeq) {
 // A forger who changes an event's effects and recomputes every hash after
 // it passes the line checks; the ledger's own re-decision catches it.
 TEST_F(ExportImportTest, TamperedEffectsWithARecomputedChainAreCaughtByReDecision) {
-  std::vector<std::string> lines = Lines(export_);
+  std::vector<std::string> lines = SplitLines(export_);
   size_t index = 0;  // the first purchase
   for (; index < lines.size(); ++index) {
     if (lines[index].find("\"kind\": \"purchase\"") != std::string::npos) break;
@@ -278,7 +258,7 @@ TEST_F(ExportImportTest, TamperedEffectsWithARecomputedChainAreCaughtByReDecisio
     v1::Event event;
     {
       std::string bytes;
-      const Struct line = ParseObject(lines[i]);
+      const Struct line = ParseJsonObject(lines[i]);
       ASSERT_TRUE(absl::Base64Unescape(
           line.fields().at("event").string_value(), &bytes));
       ASSERT_TRUE(event.ParseFromString(bytes));
@@ -317,7 +297,7 @@ TEST_F(ExportImportTest, TamperedEffectsWithARecomputedChainAreCaughtByReDecisio
 }
 
 TEST_F(ExportImportTest, MissingLineOrTextThatIsNoExportFailsNamingTheSeq) {
-  std::vector<std::string> lines = Lines(export_);
+  std::vector<std::string> lines = SplitLines(export_);
   lines.erase(lines.begin() + 9);  // seq 10
   const std::string gap = dir_->path() + "/gap.jsonl";
   WriteFile(gap, JoinLines(lines));
@@ -340,7 +320,7 @@ TEST_F(ExportImportTest, ExportFromALaterSeqCannotBeImportedIntoAnEmptyLedger) {
                       &partial),
             0);
   ASSERT_FALSE(partial.empty());
-  EXPECT_EQ(ParseObject(Lines(partial)[0]).fields().at("seq").number_value(), 3);
+  EXPECT_EQ(ParseJsonObject(SplitLines(partial)[0]).fields().at("seq").number_value(), 3);
   const std::string path = dir_->path() + "/partial.jsonl";
   WriteFile(path, partial);
   EXPECT_EQ(Ledgerctl("import --db " + dir_->path() + "/p " + path, &out, &err),

@@ -17,7 +17,6 @@ namespace {
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
-const std::string kTool = LEDGERCTL_PATH;
 
 constexpr char kPurchase[] =
     R"({"key": "k-1", "customer": "c1", "at": "2026-03-08T10:00:00Z", )"
@@ -28,26 +27,6 @@ constexpr char kTooMuchUse[] =
     R"("use": {"usage_id": "u1", "category": "AI_PROCESSING", )"
     R"("credits": 5000}})";
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-Struct ParseObject(const std::string& json) {
-  Struct object;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &object);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
-  return object;
-}
-
 const Value& Field(const Struct& object, const std::string& name) {
   static const Value* const kMissing = new Value();
   auto it = object.fields().find(name);
@@ -55,17 +34,12 @@ const Value& Field(const Struct& object, const std::string& name) {
   return it == object.fields().end() ? *kMissing : it->second;
 }
 
-// Runs ledgerctl with `args` (stderr discarded); returns the exit status.
-int Ledgerctl(const std::string& args, std::string* out) {
-  return RunCommand(kTool + " " + args + " 2>/dev/null", out);
-}
-
 TEST(LedgerctlCliTest, HelpPrintsUsageAndExitsZeroForTheToolAndEachCommand) {
   for (const char* args : {"--help", "-h", "help", "apply --help",
                            "balance --help", "replay --help", "demo --help",
                            "tail --help", "apply -h"}) {
     std::string out;
-    EXPECT_EQ(Ledgerctl(args, &out), 0) << args;
+    EXPECT_EQ(RunLedgerctl(args, &out), 0) << args;
     EXPECT_NE(out.find("usage: ledgerctl"), std::string::npos) << args;
   }
 }
@@ -76,7 +50,7 @@ TEST(LedgerctlCliTest, BadUsageExitsTwoWithNothingOnStdout) {
         "balance --db d", "replay", "demo --threads 0", "demo --seed x",
         "apply --db d a b"}) {
     std::string out;
-    EXPECT_EQ(Ledgerctl(args, &out), 2) << args;
+    EXPECT_EQ(RunLedgerctl(args, &out), 2) << args;
     EXPECT_EQ(out, "") << args;
   }
 }
@@ -87,27 +61,27 @@ TEST(LedgerctlCliTest, ApplyWritesOneResultPerNonBlankLineInOrder) {
   WriteFile(input, std::string(kPurchase) + "\n\nthis is not json\n  \t\n" +
                        kTooMuchUse + "\r\n" + kPurchase);  // no final newline
   std::string out;
-  ASSERT_EQ(Ledgerctl("apply --db " + dir.path() + "/db " + input, &out), 0);
-  std::vector<std::string> lines = Lines(out);
+  ASSERT_EQ(RunLedgerctl("apply --db " + dir.path() + "/db " + input, &out), 0);
+  std::vector<std::string> lines = SplitLines(out);
   ASSERT_EQ(lines.size(), 4u) << out;
 
-  Struct accepted = ParseObject(lines[0]);
+  Struct accepted = ParseJsonObject(lines[0]);
   EXPECT_EQ(Field(accepted, "key").string_value(), "k-1");
   EXPECT_EQ(Field(accepted, "status").string_value(), "ACCEPTED");
   EXPECT_GT(Field(accepted, "seq").number_value(), 0);
   EXPECT_EQ(accepted.fields().count("duplicate"), 0u);
 
-  Struct not_json = ParseObject(lines[1]);
+  Struct not_json = ParseJsonObject(lines[1]);
   EXPECT_EQ(Field(not_json, "key").kind_case(), Value::kNullValue);
   EXPECT_EQ(Field(not_json, "status").string_value(), "REJECTED");
   EXPECT_EQ(Field(not_json, "code").string_value(), "INVALID_COMMAND");
   EXPECT_NE(Field(not_json, "message").string_value(), "");
 
-  Struct rejected = ParseObject(lines[2]);
+  Struct rejected = ParseJsonObject(lines[2]);
   EXPECT_EQ(Field(rejected, "key").string_value(), "k-2");
   EXPECT_EQ(Field(rejected, "code").string_value(), "INSUFFICIENT_CREDITS");
 
-  Struct duplicate = ParseObject(lines[3]);
+  Struct duplicate = ParseJsonObject(lines[3]);
   EXPECT_EQ(Field(duplicate, "status").string_value(), "ACCEPTED");
   EXPECT_EQ(Field(duplicate, "seq").number_value(),
             Field(accepted, "seq").number_value());
@@ -119,9 +93,9 @@ TEST(LedgerctlCliTest, ApplyReadsStandardInput) {
   std::string out;
   const std::string input = dir.path() + "/in.jsonl";
   WriteFile(input, std::string(kPurchase) + "\n");
-  ASSERT_EQ(Ledgerctl("apply --db " + dir.path() + "/db < " + input, &out), 0);
-  ASSERT_EQ(Lines(out).size(), 1u) << out;
-  EXPECT_EQ(Field(ParseObject(Lines(out)[0]), "status").string_value(),
+  ASSERT_EQ(RunLedgerctl("apply --db " + dir.path() + "/db < " + input, &out), 0);
+  ASSERT_EQ(SplitLines(out).size(), 1u) << out;
+  EXPECT_EQ(Field(ParseJsonObject(SplitLines(out)[0]), "status").string_value(),
             "ACCEPTED");
 }
 
@@ -132,19 +106,19 @@ TEST(LedgerctlCliTest, ApplyRejectsAnOverlongLineAndGoesOn) {
                           std::string(200 * 1024, 'a') + "\"}";
   WriteFile(input, big + "\n" + kPurchase + "\n");
   std::string out;
-  ASSERT_EQ(Ledgerctl("apply --db " + dir.path() + "/db " + input, &out), 0);
-  std::vector<std::string> lines = Lines(out);
+  ASSERT_EQ(RunLedgerctl("apply --db " + dir.path() + "/db " + input, &out), 0);
+  std::vector<std::string> lines = SplitLines(out);
   ASSERT_EQ(lines.size(), 2u) << out.substr(0, 400);
-  Struct too_long = ParseObject(lines[0]);
+  Struct too_long = ParseJsonObject(lines[0]);
   EXPECT_EQ(Field(too_long, "key").kind_case(), Value::kNullValue);
   EXPECT_EQ(Field(too_long, "code").string_value(), "INVALID_COMMAND");
-  EXPECT_EQ(Field(ParseObject(lines[1]), "status").string_value(), "ACCEPTED");
+  EXPECT_EQ(Field(ParseJsonObject(lines[1]), "status").string_value(), "ACCEPTED");
 }
 
 TEST(LedgerctlCliTest, ApplyOfAMissingFileFails) {
   TempDir dir;
   std::string out;
-  EXPECT_EQ(Ledgerctl("apply --db " + dir.path() + "/db " + dir.path() + "/nope",
+  EXPECT_EQ(RunLedgerctl("apply --db " + dir.path() + "/db " + dir.path() + "/nope",
                 &out),
             1);
 }
@@ -155,13 +129,13 @@ TEST(LedgerctlCliTest, BalancePrintsTheFieldsOfTheSpec) {
   const std::string input = dir.path() + "/in.jsonl";
   WriteFile(input, std::string(kPurchase) + "\n");
   std::string out;
-  ASSERT_EQ(Ledgerctl("apply --db " + db + " " + input, &out), 0);
-  ASSERT_EQ(Ledgerctl("balance --db " + db +
+  ASSERT_EQ(RunLedgerctl("apply --db " + db + " " + input, &out), 0);
+  ASSERT_EQ(RunLedgerctl("balance --db " + db +
                     " --customer c1 --at 2026-03-08T11:00:00Z",
                 &out),
             0);
-  ASSERT_EQ(Lines(out).size(), 1u) << out;
-  Struct balance = ParseObject(out);
+  ASSERT_EQ(SplitLines(out).size(), 1u) << out;
+  Struct balance = ParseJsonObject(out);
   EXPECT_EQ(Field(balance, "customer").string_value(), "c1");
   EXPECT_EQ(Field(balance, "status").string_value(), "ACTIVE");
   EXPECT_EQ(Field(balance, "available").number_value(), 1000);
@@ -201,8 +175,8 @@ TEST(LedgerctlCliTest, BalancePrintsExpiringPerDayAsItsLastField) {
             R"("period_end": "2026-03-20T10:00:00Z"}})"
             "\n");
   std::string out;
-  ASSERT_EQ(Ledgerctl("apply --db " + db + " " + input, &out), 0);
-  ASSERT_EQ(Ledgerctl("balance --db " + db +
+  ASSERT_EQ(RunLedgerctl("apply --db " + db + " " + input, &out), 0);
+  ASSERT_EQ(RunLedgerctl("balance --db " + db +
                           " --customer c1 --at 2026-03-08T11:00:00Z",
                       &out),
             0);
@@ -218,7 +192,7 @@ TEST(LedgerctlCliTest, BalancePrintsExpiringPerDayAsItsLastField) {
 TEST(LedgerctlCliTest, BalanceOfAnUnknownCustomerFails) {
   TempDir dir;
   std::string out;
-  EXPECT_EQ(Ledgerctl("balance --db " + dir.path() + "/db --customer nobody", &out),
+  EXPECT_EQ(RunLedgerctl("balance --db " + dir.path() + "/db --customer nobody", &out),
             1);
   EXPECT_EQ(out, "");
 }
@@ -226,7 +200,7 @@ TEST(LedgerctlCliTest, BalanceOfAnUnknownCustomerFails) {
 TEST(LedgerctlCliTest, BalanceWithABadTimeIsBadUsage) {
   TempDir dir;
   std::string out;
-  EXPECT_EQ(Ledgerctl("balance --db " + dir.path() +
+  EXPECT_EQ(RunLedgerctl("balance --db " + dir.path() +
                     "/db --customer c1 --at yesterday",
                 &out),
             2);
@@ -238,21 +212,21 @@ TEST(LedgerctlCliTest, ReplayExitsZeroOnAGoodLedger) {
   const std::string input = dir.path() + "/in.jsonl";
   WriteFile(input, std::string(kPurchase) + "\n" + kTooMuchUse + "\n");
   std::string out;
-  ASSERT_EQ(Ledgerctl("apply --db " + db + " " + input, &out), 0);
-  EXPECT_EQ(Ledgerctl("replay --db " + db, &out), 0) << out;
+  ASSERT_EQ(RunLedgerctl("apply --db " + db + " " + input, &out), 0);
+  EXPECT_EQ(RunLedgerctl("replay --db " + db, &out), 0) << out;
   EXPECT_NE(out.find("OK"), std::string::npos) << out;
 }
 
 TEST(LedgerctlCliTest, ReplayOfAnEmptyLedgerExitsZero) {
   TempDir dir;
   std::string out;
-  EXPECT_EQ(Ledgerctl("replay --db " + dir.path() + "/db", &out), 0) << out;
+  EXPECT_EQ(RunLedgerctl("replay --db " + dir.path() + "/db", &out), 0) << out;
 }
 
 TEST(LedgerctlCliTest, SmallDemoRunsAndItsReplayAndVerifyPass) {
   TempDir dir;
   std::string out;
-  EXPECT_EQ(Ledgerctl("demo --db " + dir.path() +
+  EXPECT_EQ(RunLedgerctl("demo --db " + dir.path() +
                     "/demo --customers 40 --threads 2 --seed 7",
                 &out),
             0)
@@ -268,7 +242,7 @@ TEST(LedgerctlCliTest, DemoRefusesToRemoveAFolderThatIsNotALedger) {
   TempDir dir;
   WriteFile(dir.path() + "/precious.txt", "keep me");
   std::string out;
-  EXPECT_EQ(Ledgerctl("demo --db " + dir.path() + " --customers 1", &out), 1);
+  EXPECT_EQ(RunLedgerctl("demo --db " + dir.path() + " --customers 1", &out), 1);
   std::ifstream kept(dir.path() + "/precious.txt");
   EXPECT_TRUE(kept.good());
 }

@@ -33,15 +33,6 @@ using tools::RunningBalance;
 using tools::Statement;
 using tools::StatementPeriod;
 
-const std::string kTool = LEDGERCTL_PATH;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 v1::Event EventAt(Ledger& ledger, uint64_t seq) {
   v1::Event out;
   EXPECT_TRUE(ledger.ReadEvents(seq, [&](const v1::Event& e) {
@@ -209,17 +200,6 @@ TEST(StatementTest, MoneyIsShownWithTheCurrencysDecimals) {
 
 // --- the command line ---
 
-int Ledgerctl(const std::string& args, std::string* out) {
-  return RunCommand(kTool + " " + args + " 2>/dev/null", out);
-}
-
-Struct ParseObject(const std::string& json) {
-  Struct object;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &object);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
-  return object;
-}
-
 double Number(const Struct& s, const std::string& name) {
   auto it = s.fields().find(name);
   EXPECT_NE(it, s.fields().end()) << name;
@@ -234,10 +214,9 @@ class StatementCliTest : public ::testing::Test {
     dir_ = new TempDir();
     db_ = dir_->path() + "/db";
     ASSERT_TRUE(BuildScenarioLedger(db_, dir_->path() + "/commands.jsonl"));
-    ASSERT_EQ(RunCommand(kTool + " export --db " + db_ + " --format jsonl",
-                         &export_),
+    ASSERT_EQ(RunLedgerctl("export --db " + db_ + " --format jsonl", &export_),
               0);
-    for (const std::string& line : Lines(export_)) {
+    for (const std::string& line : SplitLines(export_)) {
       Struct event;
       ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &event).ok());
       const std::string c = event.fields().at("customer").string_value();
@@ -258,22 +237,22 @@ TEST_F(StatementCliTest, JsonClosingBalanceEqualsLedgerctlBalanceForEveryCustome
   std::string out;
   int customers = 0;
   for (const std::string& customer : customers_) {
-    ASSERT_EQ(Ledgerctl(absl::StrCat("balance --db ", db_, " --customer ",
+    ASSERT_EQ(RunLedgerctl(absl::StrCat("balance --db ", db_, " --customer ",
                                      customer, " --at 2027-01-01T00:00:00Z"),
                         &out),
               0);
-    const Struct balance = ParseObject(out);
+    const Struct balance = ParseJsonObject(out);
     int64_t lots = 0;
     for (const auto& lot : balance.fields().at("lots").list_value().values()) {
       lots += static_cast<int64_t>(Number(lot.struct_value(), "remaining"));
     }
-    ASSERT_EQ(Ledgerctl(absl::StrCat("statement --db ", db_, " --customer ",
+    ASSERT_EQ(RunLedgerctl(absl::StrCat("statement --db ", db_, " --customer ",
                                      customer, " --format json"),
                         &out),
               0);
-    const std::vector<std::string> lines = Lines(out);
+    const std::vector<std::string> lines = SplitLines(out);
     ASSERT_GE(lines.size(), 3u) << out;
-    const Struct closing = ParseObject(lines.back());
+    const Struct closing = ParseJsonObject(lines.back());
     EXPECT_EQ(closing.fields().at("type").string_value(), "closing");
     EXPECT_EQ(Number(closing, "events"), lines.size() - 2);
     const Struct& b = closing.fields().at("balance").struct_value();
@@ -282,7 +261,7 @@ TEST_F(StatementCliTest, JsonClosingBalanceEqualsLedgerctlBalanceForEveryCustome
     EXPECT_EQ(Number(b, "refund_pending"), Number(balance, "refund_pending"))
         << customer;
     // The last event row carries the same running balance.
-    const Struct last = ParseObject(lines[lines.size() - 2]);
+    const Struct last = ParseJsonObject(lines[lines.size() - 2]);
     EXPECT_EQ(last.fields().at("type").string_value(), "event");
     EXPECT_EQ(Number(last.fields().at("balance").struct_value(), "total"),
               Number(b, "total"));
@@ -297,14 +276,14 @@ TEST_F(StatementCliTest, TextHasAHeaderOneLinePerEventAndIndentedPostings) {
   const std::string input = dir.path() + "/in.jsonl";
   std::ofstream(input) << kBuy << "\n" << kOther << "\n" << kUse << "\n";
   std::string out;
-  ASSERT_EQ(Ledgerctl("apply --db " + db + " " + input, &out), 0);
-  ASSERT_EQ(Ledgerctl("statement --db " + db + " --customer c1", &out), 0);
+  ASSERT_EQ(RunLedgerctl("apply --db " + db + " " + input, &out), 0);
+  ASSERT_EQ(RunLedgerctl("statement --db " + db + " --customer c1", &out), 0);
   EXPECT_NE(out.find("Statement of customer c1"), std::string::npos) << out;
   EXPECT_NE(out.find("Opening balance:  0 credits in lots"), std::string::npos)
       << out;
   EXPECT_NE(out.find("Closing balance:  940 credits in lots"), std::string::npos)
       << out;
-  const std::vector<std::string> lines = Lines(out);
+  const std::vector<std::string> lines = SplitLines(out);
   auto line_with = [&](const std::string& text) {
     auto it = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) {
       return l.find(text) != std::string::npos;
@@ -357,16 +336,16 @@ TEST_F(StatementCliTest, CsvHasAHeaderRowAndTheSameRowsAsJson) {
   for (const std::string& customer : customers_) {
     if (left-- == 0) break;
     std::string csv, json;
-    ASSERT_EQ(Ledgerctl(absl::StrCat("statement --db ", db_, " --customer ",
+    ASSERT_EQ(RunLedgerctl(absl::StrCat("statement --db ", db_, " --customer ",
                                      customer, " --format csv"),
                         &csv),
               0);
-    ASSERT_EQ(Ledgerctl(absl::StrCat("statement --db ", db_, " --customer ",
+    ASSERT_EQ(RunLedgerctl(absl::StrCat("statement --db ", db_, " --customer ",
                                      customer, " --format json"),
                         &json),
               0);
-    const std::vector<std::string> rows = Lines(csv);
-    const std::vector<std::string> objects = Lines(json);
+    const std::vector<std::string> rows = SplitLines(csv);
+    const std::vector<std::string> objects = SplitLines(json);
     ASSERT_EQ(rows.size(), objects.size() + 1) << csv;  // + the header row
     const std::vector<std::string> header = CsvRecord(rows[0]);
     EXPECT_EQ(header[0], "type");
@@ -374,7 +353,7 @@ TEST_F(StatementCliTest, CsvHasAHeaderRowAndTheSameRowsAsJson) {
       EXPECT_TRUE(rows[i].ends_with("\r")) << "CRLF: " << rows[i];
       const std::vector<std::string> record = CsvRecord(rows[i]);
       ASSERT_EQ(record.size(), header.size()) << rows[i];
-      const Struct object = ParseObject(objects[i - 1]);
+      const Struct object = ParseJsonObject(objects[i - 1]);
       EXPECT_EQ(record[0], object.fields().at("type").string_value());
       // Compared as text: totals near 10^18 do not fit a double.
       EXPECT_NE(objects[i - 1].find(absl::StrCat("\"total\": ", record[12], ",")),
@@ -392,7 +371,7 @@ TEST(StatementTest, StatementRunsBesideALiveWriter) {
   TestLedger ledger;
   SubmitAll(ledger);
   std::string out;
-  ASSERT_EQ(Ledgerctl("statement --db " + ledger.dir() +
+  ASSERT_EQ(RunLedgerctl("statement --db " + ledger.dir() +
                           " --customer c1 --format json",
                       &out),
             0);
@@ -405,16 +384,16 @@ TEST(StatementTest, StatementRunsBesideALiveWriter) {
 
 TEST_F(StatementCliTest, BadStatementUsageAndUnknownCustomer) {
   std::string out;
-  EXPECT_EQ(Ledgerctl("statement --db " + db_ + " --customer nobody", &out), 1);
+  EXPECT_EQ(RunLedgerctl("statement --db " + db_ + " --customer nobody", &out), 1);
   EXPECT_EQ(out, "");
-  EXPECT_EQ(Ledgerctl("statement --db " + db_ + " --customer s1-c1 --format xml", &out), 2);
-  EXPECT_EQ(Ledgerctl("statement --db " + db_ + " --customer s1-c1 --from soon", &out), 2);
-  EXPECT_EQ(Ledgerctl("statement --db " + db_ +
+  EXPECT_EQ(RunLedgerctl("statement --db " + db_ + " --customer s1-c1 --format xml", &out), 2);
+  EXPECT_EQ(RunLedgerctl("statement --db " + db_ + " --customer s1-c1 --from soon", &out), 2);
+  EXPECT_EQ(RunLedgerctl("statement --db " + db_ +
                           " --customer s1-c1 --from 2026-03-02T00:00:00Z"
                           " --to 2026-03-01T00:00:00Z",
                       &out),
             2);
-  EXPECT_EQ(Ledgerctl("statement --help", &out), 0);
+  EXPECT_EQ(RunLedgerctl("statement --help", &out), 0);
   EXPECT_NE(out.find("usage: ledgerctl statement"), std::string::npos);
 }
 

@@ -36,20 +36,6 @@ using google::protobuf::Struct;
 
 const std::string kTool = LEDGERCTL_PATH;
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-Struct ParseLine(const std::string& json) {
-  Struct object;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &object);
-  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
-  return object;
-}
-
 double Number(const Struct& s, const std::string& name) {
   auto it = s.fields().find(name);
   EXPECT_NE(it, s.fields().end()) << "no " << name;
@@ -109,7 +95,7 @@ class Child {
 
   // Reads until `n` complete lines have arrived in all, or `deadline`.
   std::vector<std::string> ReadLines(size_t n, absl::Time deadline) {
-    while (Lines(buffer_).size() < n && absl::Now() < deadline) {
+    while (SplitLines(buffer_).size() < n && absl::Now() < deadline) {
       pollfd p{fd_, POLLIN, 0};
       const int wait_ms = static_cast<int>(
           absl::ToInt64Milliseconds(deadline - absl::Now()));
@@ -120,7 +106,7 @@ class Child {
       buffer_.append(buf, static_cast<size_t>(got));
     }
     // Only complete lines.
-    return Lines(buffer_.substr(0, buffer_.rfind('\n') + 1));
+    return SplitLines(buffer_.substr(0, buffer_.rfind('\n') + 1));
   }
 
   // Sends `signal`, waits, returns the exit status (-1 when signalled).
@@ -161,11 +147,11 @@ TEST(LedgerctlTailTest, WithoutFollowPrintsExactlyTheLogFromSeqN) {
                                     " --from-seq 2"),
                        &out),
             0);
-  std::vector<std::string> lines = Lines(out);
+  std::vector<std::string> lines = SplitLines(out);
   ASSERT_EQ(lines.size(), log.size()) << out;
   for (size_t i = 0; i < lines.size(); ++i) {
     const v1::Event& want = log[i];
-    Struct got = ParseLine(lines[i]);
+    Struct got = ParseJsonObject(lines[i]);
     EXPECT_EQ(Number(got, "seq"), want.header().seq());
     EXPECT_EQ(Text(got, "key"), want.header().key());
     EXPECT_EQ(Text(got, "policy_version"), want.header().policy_version());
@@ -173,17 +159,17 @@ TEST(LedgerctlTailTest, WithoutFollowPrintsExactlyTheLogFromSeqN) {
     EXPECT_EQ(got.fields().at("postings").list_value().values_size(),
               want.postings_size());
   }
-  Struct use = ParseLine(lines[0]);
+  Struct use = ParseJsonObject(lines[0]);
   EXPECT_EQ(Text(use, "kind"), "use");
   EXPECT_EQ(Text(use, "customer"), "c1");
   EXPECT_EQ(Text(use, "at"), "2026-03-08T11:00:00Z");
-  Struct policy = ParseLine(lines[1]);
+  Struct policy = ParseJsonObject(lines[1]);
   EXPECT_EQ(Text(policy, "kind"), "set_policy");
   EXPECT_EQ(policy.fields().at("customer").kind_case(),
             google::protobuf::Value::kNullValue);
   // The hash printed for an event is the one the next event chains to.
   for (size_t i = 0; i + 1 < lines.size(); ++i) {
-    EXPECT_EQ(Text(ParseLine(lines[i]), "hash"),
+    EXPECT_EQ(Text(ParseJsonObject(lines[i]), "hash"),
               ToHex(log[i + 1].header().prev_hash()));
   }
 
@@ -219,7 +205,7 @@ TEST(LedgerctlTailTest, FollowPrintsWhatAnotherProcessCommitsInOrder) {
   lines = tail.ReadLines(keys.size(), deadline);
   ASSERT_EQ(lines.size(), keys.size()) << "tail --follow missed events";
   for (size_t i = 0; i < lines.size(); ++i) {
-    Struct event = ParseLine(lines[i]);
+    Struct event = ParseJsonObject(lines[i]);
     EXPECT_EQ(Number(event, "seq"), i + 1) << lines[i];
     EXPECT_EQ(Text(event, "key"), keys[i]) << lines[i];
   }
