@@ -84,6 +84,10 @@ class Store {
   [[nodiscard]] absl::StatusOr<v1::KeyRecord> ReadKey(
       std::string_view key) const;
 
+  // How the store reads: kReadOnly asked for beside a live writer becomes
+  // kSecondary (OpenReader in store.cc).
+  Mode mode() const { return mode_; }
+
   // Column families for building a batch.
   rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
   rocksdb::ColumnFamilyHandle* events() const { return handles_[1]; }

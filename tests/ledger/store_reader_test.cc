@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
+#include "ledger/store.h"
 #include "ledger/verify.h"
 #include "tests/test_util.h"
 
@@ -54,6 +55,24 @@ TEST(StoreReaderTest, ReplayAndVerifyBesideALiveWriterSeeEveryCommittedEvent) {
   // The readers took nothing from the writer.
   EXPECT_EQ(ledger.Code(Buy(51)), "ACCEPTED");
   EXPECT_EQ(ledger->LastSeq(), 51u);
+}
+
+// The choice itself: RocksDB leaves a read-only instance undefined beside a
+// writer (it often works, so only the mode shows the choice).
+TEST(StoreReaderTest, AReaderIsReadOnlyOnAClosedLedgerAndSecondaryBesideAWriter) {
+  TestLedger ledger;
+  ASSERT_EQ(ledger.Code(Buy(1)), "ACCEPTED");
+  {
+    absl::StatusOr<std::unique_ptr<Store>> beside =
+        Store::Open(ledger.dir(), Store::Mode::kReadOnly, false);
+    ASSERT_TRUE(beside.ok()) << beside.status();
+    EXPECT_EQ((*beside)->mode(), Store::Mode::kSecondary);
+  }
+  ledger.Close();
+  absl::StatusOr<std::unique_ptr<Store>> alone =
+      Store::Open(ledger.dir(), Store::Mode::kReadOnly, false);
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  EXPECT_EQ((*alone)->mode(), Store::Mode::kReadOnly);
 }
 
 TEST(StoreReaderTest, AReaderOfAClosedLedgerLeavesItOpenableForWriting) {
