@@ -341,9 +341,13 @@ void CanonicalizeTimes(google::protobuf::Message& m) {
     if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
       CanonicalizeTimes(*r->MutableMessage(&m, f));
     } else if (IsTimeField(*f)) {
-      absl::StatusOr<int64_t> us = ParseTimeUs(r->GetString(m, f));
+      const std::string& written = r->GetString(m, f);
+      absl::StatusOr<int64_t> us = ParseTimeUs(written);
       assert(us.ok() && "validated before");
-      if (us.ok()) r->SetString(&m, f, FormatTimeUs(*us));
+      if (!us.ok()) continue;
+      // Most times arrive canonical (every replayed one must): no rewrite.
+      std::string canonical = FormatTimeUs(*us);
+      if (canonical != written) r->SetString(&m, f, std::move(canonical));
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "ledger/decide.h"
 
 #include <cassert>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/postings.h"
@@ -148,11 +149,15 @@ Decision Decide(const v1::Command& command, const LedgerState& state,
   if (!pre.accepted) return pre;
 
   // A customer the command creates starts empty and ACTIVE; step 5 then
-  // passes for purchase and subscribe, which need ACTIVE.
-  CustomerState fresh;
-  fresh.header.set_customer(command.customer());
-  fresh.header.set_status(v1::ACTIVE);
-  const CustomerState& customer = found != nullptr ? *found : fresh;
+  // passes for purchase and subscribe, which need ACTIVE. Built only then:
+  // an empty CustomerState costs allocations, and most commands have one.
+  std::optional<CustomerState> fresh;
+  if (found == nullptr) {
+    fresh.emplace();
+    fresh->header.set_customer(command.customer());
+    fresh->header.set_status(v1::ACTIVE);
+  }
+  const CustomerState& customer = found != nullptr ? *found : *fresh;
   const v1::PolicyState& policy = state.policies.InForceAt(at_us);
   rules::Context ctx{command, state, customer, at_us, policy};
 

@@ -2,6 +2,11 @@
 // the canonical form round-trips.
 #include "ledger/time_util.h"
 
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace ledger {
@@ -25,6 +30,29 @@ TEST(TimeUtil, CanonicalFormRoundTripsToTheMicrosecond) {
   for (int64_t us : {int64_t{0}, int64_t{1772964000000001}, kMaxTimeUs}) {
     EXPECT_EQ(ParseTimeUs(FormatTimeUs(us)).value(), us) << us;
   }
+}
+
+// FormatTimeUs writes the digits itself; absl::FormatTime with the format it
+// replaced is the reference, over the whole valid range and its edges.
+TEST(TimeUtil, FormatWritesWhatAbslFormatTimeWrites) {
+  auto reference = [](int64_t us) {
+    return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", absl::FromUnixMicros(us),
+                            absl::UTCTimeZone());
+  };
+  std::mt19937_64 random(20261130);
+  std::uniform_int_distribution<int64_t> in_range(kMinTimeUs, kMaxTimeUs);
+  std::vector<int64_t> samples = {kMinTimeUs, kMaxTimeUs, 1, 999999, 1000000,
+                                  951782400000000 /* 2000-02-29 */,
+                                  1772964000000010, 1772964000100000};
+  for (int i = 0; i < 100000; ++i) {
+    int64_t us = in_range(random);
+    samples.push_back(us);
+    samples.push_back(us - us % 1000000);  // whole seconds: no fraction
+  }
+  for (int64_t us : samples) EXPECT_EQ(FormatTimeUs(us), reference(us)) << us;
+  // Outside four-digit years it falls back to the reference itself.
+  EXPECT_EQ(FormatTimeUs(-1), reference(-1));
+  EXPECT_EQ(FormatTimeUs(kMaxTimeUs * 2), reference(kMaxTimeUs * 2));
 }
 
 TEST(TimeUtil, ImpossibleDatesAndExcessPrecisionAreRejected) {
