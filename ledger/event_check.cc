@@ -1,7 +1,9 @@
 #include "ledger/event_check.h"
 
-#include <map>
+#include <algorithm>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/command_validation.h"
 #include "ledger/sha256.h"
@@ -13,9 +15,12 @@ namespace {
 
 // Empty when the command is valid, canonical (validating a copy gives the
 // fingerprint stored when it was accepted) and matches the header.
-std::string CheckCommand(const v1::Event& event) {
+std::string CheckCommand(const v1::Event& event, google::protobuf::Arena* arena) {
   const v1::EventHeader& h = event.header();
-  v1::Command command = event.command();
+  // Canonicalized on a copy: the stored command must already be canonical.
+  v1::Command& command =
+      *google::protobuf::Arena::CreateMessage<v1::Command>(arena);
+  command = event.command();
   if (!ValidateAndCanonicalize(command).ok() ||
       CommandFingerprint(command) != h.command_fingerprint() ||
       command.key() != h.key() || command.customer() != h.customer()) {
@@ -28,11 +33,23 @@ std::string CheckCommand(const v1::Event& event) {
   return "";
 }
 
+// An entry touches one or two units, so a linear search of a small inline
+// vector beats a map (and allocates nothing).
 std::string CheckPostings(const v1::Event& event) {
-  std::map<std::string, __int128> by_unit;
-  for (const v1::Posting& p : event.postings()) by_unit[p.unit()] += p.amount();
+  absl::InlinedVector<std::pair<std::string_view, __int128>, 4> by_unit;
+  for (const v1::Posting& p : event.postings()) {
+    auto it = std::find_if(by_unit.begin(), by_unit.end(),
+                           [&](const auto& u) { return u.first == p.unit(); });
+    if (it == by_unit.end()) {
+      by_unit.emplace_back(p.unit(), p.amount());
+    } else {
+      it->second += p.amount();
+    }
+  }
   for (const auto& [unit, sum] : by_unit) {
-    if (sum != 0) return absl::StrCat("journal entry does not balance in ", unit);
+    if (sum != 0) {
+      return absl::StrCat("journal entry does not balance in ", std::string(unit));
+    }
   }
   return "";
 }
@@ -40,8 +57,8 @@ std::string CheckPostings(const v1::Event& event) {
 }  // namespace
 
 CheckedEvent CheckStoredEvent(std::string_view key, std::string_view value,
-                              uint64_t expected_seq,
-                              const std::string& prev_hash) {
+                              uint64_t expected_seq, std::string_view prev_hash,
+                              google::protobuf::Arena* arena) {
   CheckedEvent out;
   out.seq = expected_seq;
   absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
@@ -64,18 +81,20 @@ CheckedEvent CheckStoredEvent(std::string_view key, std::string_view value,
     out.problem = "hash chain broken: the event's bytes or its hash changed";
     return out;
   }
-  if (!out.event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  v1::Event* event = google::protobuf::Arena::CreateMessage<v1::Event>(arena);
+  if (!event->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     out.problem = "event does not parse";
     return out;
   }
-  if (out.event.header().seq() != expected_seq ||
-      out.event.header().prev_hash() != prev_hash) {
+  if (event->header().seq() != expected_seq ||
+      event->header().prev_hash() != prev_hash) {
     out.problem = "event header names another position in the log";
     return out;
   }
-  out.problem = CheckPostings(out.event);
-  if (out.problem.empty()) out.problem = CheckCommand(out.event);
-  out.hash = std::string(hash);
+  out.problem = CheckPostings(*event);
+  if (out.problem.empty()) out.problem = CheckCommand(*event, arena);
+  out.event = event;
+  out.hash = hash;
   return out;
 }
 

@@ -1,17 +1,20 @@
 #include "ledger/replay.h"
 
-#include <deque>
-#include <map>
+#include <algorithm>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "google/protobuf/arena.h"
+#include "ledger/checked_event_stream.h"
 #include "ledger/decide.h"
-#include "ledger/event_check.h"
+#include "ledger/key_index_digest.h"
 #include "ledger/sha256.h"
 #include "ledger/status_macros.h"
 #include "ledger/storage_layout.h"
@@ -25,66 +28,15 @@ namespace {
 // Stops a scan at the first bad event; the report holds the finding.
 absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
 
-// Balances of the customer's own accounts, summed from postings, to be
-// matched against the folded state (docs/accounting.md).
-struct CustomerAccounts {
+// What replay keeps of each customer beside its state: the last event that
+// touched it, to blame a difference on, and the balances of its own
+// accounts summed from the postings, to be matched against the folded state
+// (docs/accounting.md).
+struct CustomerAudit {
+  uint64_t last_seq = 0;
   int64_t lots = 0;
   int64_t held = 0;
   int64_t refund_pending = 0;
-};
-
-// A bounded queue of checked events from the reader thread to the replay.
-class EventPipe {
- public:
-  static constexpr size_t kBatchEvents = 512;
-  static constexpr size_t kMaxBatches = 16;  // bounds the reader's lead
-
-  // Reader: waits for room; false when the replay stopped listening.
-  bool Push(std::vector<CheckedEvent> batch) {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(this, &EventPipe::HasRoom));
-    if (stopped_) return false;
-    batches_.push_back(std::move(batch));
-    return true;
-  }
-  // Reader: no more batches; `status` is the scan's.
-  void Close(absl::Status status) {
-    absl::MutexLock lock(&mu_);
-    closed_ = true;
-    status_ = std::move(status);
-  }
-  // Replay: the next batch, or false once closed and drained.
-  bool Pop(std::vector<CheckedEvent>* batch) {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(this, &EventPipe::Readable));
-    if (batches_.empty()) return false;
-    *batch = std::move(batches_.front());
-    batches_.pop_front();
-    return true;
-  }
-  // Replay: stop the reader (it found what it was looking for).
-  void Stop() {
-    absl::MutexLock lock(&mu_);
-    stopped_ = true;
-  }
-  absl::Status status() {
-    absl::MutexLock lock(&mu_);
-    return status_;
-  }
-
- private:
-  bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopped_ || batches_.size() < kMaxBatches;
-  }
-  bool Readable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || !batches_.empty();
-  }
-
-  absl::Mutex mu_;
-  std::deque<std::vector<CheckedEvent>> batches_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
 class Replayer {
@@ -94,12 +46,19 @@ class Replayer {
 
   absl::StatusOr<ReplayReport> Run() {
     RETURN_IF_ERROR(ResolveTarget());
+    // The stored idempotency index is digested while the log is replayed;
+    // the thread is joined before the digests are compared (or on return).
+    std::jthread stored_keys_scan;
+    if (report_.full) {
+      stored_keys_scan = std::jthread([this] { DigestStoredKeys(); });
+    }
     RETURN_IF_ERROR(ReplayLog());
     report_.last_seq = state_.last_seq;  // how far the rebuild got
     if (!report_.problem.empty()) return report_;
     if (report_.full) {
       RETURN_IF_ERROR(CheckHead());
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
+      stored_keys_scan.join();
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
     } else if (report_.events < target_) {
       // The head promised this event, but the log ends before it.
@@ -137,14 +96,18 @@ class Replayer {
   absl::Status LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq);
   absl::Status ReplayLog();
   absl::Status Consume(const CheckedEvent& checked);
+  absl::Status CheckKeyUnused(uint64_t seq, const std::string& key);
+  absl::StatusOr<std::string> KeyOfEvent(uint64_t seq) const;
   absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
-  void AddPostings(const v1::Event& event);
+  void AddPostings(uint64_t seq, const v1::Event& event);
   absl::Status CheckHead();
   absl::Status CheckProjections();
   void EncodeOwner(const std::string& owner,
                    absl::flat_hash_map<std::string, std::string>& out);
   size_t EntityCount() const;
+  void DigestStoredKeys();
   absl::Status CheckKeys();
+  absl::Status FindKeyDifference();
   void CheckAccounts();
 
   const Store& store_;
@@ -155,9 +118,21 @@ class Replayer {
   LedgerState state_;
   ReplayReport report_;
   std::string prev_hash_ = std::string(kHashBytes, '\0');
-  absl::flat_hash_map<std::string, uint64_t> keys_;
-  absl::flat_hash_map<std::string, uint64_t> last_seq_of_customer_;
-  absl::flat_hash_map<std::string, CustomerAccounts> accounts_;
+  absl::flat_hash_map<std::string, CustomerAudit> audits_;
+  // A key used twice is found without keeping every key: the first seq of
+  // each key's hash, and the keys whose hash an earlier, other key had.
+  // A hash seen before is confirmed against the event it came from.
+  absl::flat_hash_map<uint64_t, uint64_t> first_seq_of_key_hash_;
+  absl::flat_hash_map<std::string, uint64_t> keys_of_shared_hashes_;
+  // The keys the log names and those the index stores (written by the
+  // DigestStoredKeys thread, read after it is joined).
+  KeyIndexDigest logged_keys_;
+  KeyIndexDigest stored_keys_;
+  absl::Status stored_keys_status_;
+  static constexpr int kJudgedPerArena = 1024;
+  google::protobuf::Arena judging_arena_;
+  int judged_on_arena_ = 0;
+  std::string stored_bytes_, judged_bytes_;  // SameMessages' scratch
 };
 
 // Decides where the replay stops, and refuses a point the log cannot have.
@@ -209,72 +184,81 @@ absl::Status Replayer::LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq) {
   return scanned;
 }
 
-// Two stages on two threads: a reader scans the log and runs the checks
-// that need no state (CheckStoredEvent), and this thread judges and folds
-// the events in order. The reader stops at the first event it finds bad;
-// an earlier event found bad here stops it too.
+// A reader thread scans the log and checker threads run the checks that
+// need no state (CheckedEventStream); this thread judges and folds the
+// events in order and stops the stream at the first bad one.
 absl::Status Replayer::ReplayLog() {
   if (!report_.problem.empty()) return absl::OkStatus();  // the first pass failed
-  EventPipe pipe;
-  std::thread reader([&] {
-    std::string prev_hash(kHashBytes, '\0');
-    uint64_t expected = 1;
-    std::vector<CheckedEvent> batch;
-    absl::Status scanned = store_.ForEachEvent(
-        1, [&](std::string_view key, std::string_view value) {
-          if (!report_.full && expected > target_) return StopScan();
-          batch.push_back(CheckStoredEvent(key, value, expected, prev_hash));
-          const bool bad = !batch.back().problem.empty();
-          if (!bad) {
-            prev_hash = batch.back().hash;
-            ++expected;
-          }
-          if ((bad || batch.size() == EventPipe::kBatchEvents) &&
-              !pipe.Push(std::exchange(batch, {}))) {
-            return StopScan();
-          }
-          return bad ? StopScan() : absl::OkStatus();
-        });
-    if (!batch.empty()) pipe.Push(std::move(batch));
-    pipe.Close(absl::IsCancelled(scanned) ? absl::OkStatus() : scanned);
-  });
-  std::vector<CheckedEvent> batch;
-  while (report_.problem.empty() && pipe.Pop(&batch)) {
+  const int checkers =
+      std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  CheckedEventStream stream(
+      store_, report_.full ? std::nullopt : std::optional<uint64_t>(target_),
+      checkers);
+  for (absl::Span<const CheckedEvent> batch = stream.Next(); !batch.empty();
+       batch = stream.Next()) {
     for (const CheckedEvent& checked : batch) {
-      if (!Consume(checked).ok()) break;
+      if (!Consume(checked).ok()) return absl::OkStatus();  // in the report
     }
   }
-  pipe.Stop();
-  reader.join();
-  if (!report_.problem.empty()) return absl::OkStatus();
-  return pipe.status();
+  return stream.status();
 }
 
 absl::Status Replayer::Consume(const CheckedEvent& checked) {
   if (!checked.problem.empty()) return Fail(checked.seq, checked.problem);
-  const v1::Event& event = checked.event;
+  const v1::Event& event = *checked.event;
+  RETURN_IF_ERROR(CheckKeyUnused(checked.seq, event.header().key()));
   RETURN_IF_ERROR(CheckDecision(checked.seq, event));
   absl::Status applied = ApplyEvent(event, state_, nullptr);
   if (!applied.ok()) return Fail(checked.seq, std::string(applied.message()));
-  AddPostings(event);
-  keys_[event.header().key()] = checked.seq;
-  if (!event.header().customer().empty()) {
-    last_seq_of_customer_[event.header().customer()] = checked.seq;
-  }
+  AddPostings(checked.seq, event);
+  logged_keys_.Add(event.header().key(), checked.seq);
   prev_hash_ = checked.hash;
   ++report_.events;
   if (options_.progress) options_.progress(report_.events, target_);
   return absl::OkStatus();
 }
 
+// A key names one command: a second event with it is a second acceptance.
+absl::Status Replayer::CheckKeyUnused(uint64_t seq, const std::string& key) {
+  auto [first, inserted] =
+      first_seq_of_key_hash_.try_emplace(absl::HashOf(key), seq);
+  if (inserted) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string earlier, KeyOfEvent(first->second));
+  // Another key with the same hash: only these are kept whole.
+  if (earlier != key && keys_of_shared_hashes_.try_emplace(key, seq).second) {
+    return absl::OkStatus();
+  }
+  return Fail(seq, absl::StrCat("idempotency key '", key, "' used twice"));
+}
+
+// The key of the event at `seq`, which was replayed already.
+absl::StatusOr<std::string> Replayer::KeyOfEvent(uint64_t seq) const {
+  std::string key;
+  absl::Status scanned = store_.ForEachEvent(
+      seq, [&](std::string_view, std::string_view value) {
+        v1::Event event;
+        if (value.size() < kHashBytes ||
+            !event.ParseFromArray(value.data() + kHashBytes,
+                                  static_cast<int>(value.size() - kHashBytes))) {
+          return absl::DataLossError("an event replayed a moment ago does not parse");
+        }
+        key = event.header().key();
+        return StopScan();  // only this one
+      });
+  if (!absl::IsCancelled(scanned)) return scanned;
+  return key;
+}
+
 // True when the two repeated fields hold the same messages, byte for byte.
+// `a_bytes` and `b_bytes` are scratch buffers, reused across calls.
 template <typename Repeated>
-bool SameMessages(const Repeated& a, const Repeated& b) {
+bool SameMessages(const Repeated& a, const Repeated& b, std::string& a_bytes,
+                  std::string& b_bytes) {
   if (a.size() != b.size()) return false;
   for (int i = 0; i < a.size(); ++i) {
-    if (SerializeDeterministic(a.Get(i)) != SerializeDeterministic(b.Get(i))) {
-      return false;
-    }
+    SerializeDeterministicTo(a.Get(i), &a_bytes);
+    SerializeDeterministicTo(b.Get(i), &b_bytes);
+    if (a_bytes != b_bytes) return false;
   }
   return true;
 }
@@ -283,10 +267,14 @@ bool SameMessages(const Repeated& a, const Repeated& b) {
 // same code and the same state must give the same decision.
 absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
   const v1::EventHeader& h = event.header();
-  if (keys_.contains(h.key())) {
-    return Fail(seq, absl::StrCat("idempotency key '", h.key(), "' used twice"));
+  // Built on an arena that is emptied now and then: judging allocates
+  // nothing of its own in the long run.
+  if (++judged_on_arena_ == kJudgedPerArena) {
+    judging_arena_.Reset();
+    judged_on_arena_ = 0;
   }
-  v1::Event again;
+  v1::Event& again =
+      *google::protobuf::Arena::CreateMessage<v1::Event>(&judging_arena_);
   // The command was checked valid and canonical by CheckStoredEvent.
   Decision decision = Decide(event.command(), state_, &again);
   if (!decision.accepted) {
@@ -295,16 +283,19 @@ absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
                                   decision.message));
   }
   if (h.policy_version() != again.header().policy_version() ||
-      !SameMessages(event.effects(), again.effects()) ||
-      !SameMessages(event.postings(), again.postings())) {
+      !SameMessages(event.effects(), again.effects(), stored_bytes_,
+                    judged_bytes_) ||
+      !SameMessages(event.postings(), again.postings(), stored_bytes_,
+                    judged_bytes_)) {
     return Fail(seq, "judged again, the command decides other effects or postings");
   }
   return absl::OkStatus();
 }
 
-void Replayer::AddPostings(const v1::Event& event) {
+void Replayer::AddPostings(uint64_t seq, const v1::Event& event) {
   if (event.header().customer().empty()) return;
-  CustomerAccounts& a = accounts_[event.header().customer()];
+  CustomerAudit& a = audits_[event.header().customer()];
+  a.last_seq = seq;
   for (const v1::Posting& p : event.postings()) {
     switch (p.account()) {
       case v1::CUSTOMER_LOTS:
@@ -341,8 +332,8 @@ absl::Status Replayer::CheckProjections() {
   absl::flat_hash_map<std::string, std::string> rebuilt;
   auto blame = [&](std::string_view key) -> uint64_t {
     std::string customer(key.substr(0, key.find('\0')));
-    auto it = last_seq_of_customer_.find(customer);
-    return it == last_seq_of_customer_.end() ? 0 : it->second;
+    auto it = audits_.find(customer);
+    return it == audits_.end() ? 0 : it->second.last_seq;
   };
   // Customers are encoded one at a time, as their entries come up in key
   // order, so only one customer's encoding is held at once.
@@ -409,23 +400,57 @@ size_t Replayer::EntityCount() const {
   return count;
 }
 
+void Replayer::DigestStoredKeys() {
+  stored_keys_status_ = store_.ForEachKey(
+      [&](std::string_view key, const v1::KeyRecord& record) {
+        stored_keys_.Add(key, record.seq());
+        return absl::OkStatus();
+      });
+}
+
+// The stored idempotency index must hold exactly one record per event,
+// naming its key and seq.
 absl::Status Replayer::CheckKeys() {
-  size_t stored = 0;
+  RETURN_IF_ERROR(stored_keys_status_);
+  if (stored_keys_ == logged_keys_) return absl::OkStatus();
+  return FindKeyDifference();
+}
+
+// The index differs from the log: read both again, keeping every key this
+// time, to name the first record that differs.
+absl::Status Replayer::FindKeyDifference() {
+  absl::flat_hash_map<std::string, uint64_t> logged;
+  RETURN_IF_ERROR(store_.ForEachEvent(
+      1, [&](std::string_view key, std::string_view value) -> absl::Status {
+        ASSIGN_OR_RETURN(uint64_t seq, DecodeEventKey(key));
+        v1::Event event;
+        if (value.size() < kHashBytes ||
+            !event.ParseFromArray(value.data() + kHashBytes,
+                                  static_cast<int>(value.size() - kHashBytes))) {
+          return absl::DataLossError("an event replayed a moment ago does not parse");
+        }
+        logged[event.header().key()] = seq;
+        return absl::OkStatus();
+      }));
   absl::Status scanned = store_.ForEachKey(
       [&](std::string_view key, const v1::KeyRecord& record) {
-        ++stored;
-        auto it = keys_.find(std::string(key));
-        if (it == keys_.end() || it->second != record.seq()) {
-          return Fail(it == keys_.end() ? record.seq() : it->second,
+        auto it = logged.find(std::string(key));
+        if (it == logged.end() || it->second != record.seq()) {
+          return Fail(it == logged.end() ? record.seq() : it->second,
                       absl::StrCat("idempotency record of key '",
                                    std::string(key), "' does not match the log"));
         }
+        logged.erase(it);
         return absl::OkStatus();
       });
   if (!report_.problem.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(scanned);
-  if (stored != keys_.size()) {
-    Record(0, absl::StrCat(keys_.size() - stored, " idempotency records are missing"));
+  if (!logged.empty()) {
+    auto first = std::min_element(
+        logged.begin(), logged.end(),
+        [](const auto& a, const auto& b) { return a.second < b.second; });
+    Record(first->second, absl::StrCat("idempotency record of key '",
+                                       first->first, "' is missing"));
   }
   return absl::OkStatus();
 }
@@ -434,10 +459,10 @@ absl::Status Replayer::CheckKeys() {
 // folded state: CUSTOMER_LOTS is minus the lots' remaining, and so on.
 void Replayer::CheckAccounts() {
   for (const auto& [id, customer] : state_.customers) {
-    const CustomerAccounts& a = accounts_[id];
+    const CustomerAudit& a = audits_[id];
     if (a.lots != -customer.TotalRemaining() || a.held != -customer.header.held() ||
         a.refund_pending != -customer.header.refund_pending()) {
-      Record(last_seq_of_customer_[id],
+      Record(a.last_seq,
            absl::StrCat("the postings of customer ", id,
                         " do not match their lots, holds and refunds"));
       return;

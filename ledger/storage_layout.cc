@@ -97,13 +97,17 @@ absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
 
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m) {
   std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
+  SerializeDeterministicTo(m, &out);
   return out;
+}
+
+void SerializeDeterministicTo(const google::protobuf::MessageLite& m,
+                              std::string* out) {
+  out->clear();
+  google::protobuf::io::StringOutputStream stream(out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
 }
 
 void EncodeCustomer(const CustomerState& customer,

@@ -40,6 +40,10 @@ std::string EventKey(uint64_t seq);
 
 // Serializes a message deterministically (stored and hashed bytes).
 std::string SerializeDeterministic(const google::protobuf::MessageLite& m);
+// The same into `out`, replacing what it held and keeping its capacity: for
+// loops that serialize many messages (replay's comparisons).
+void SerializeDeterministicTo(const google::protobuf::MessageLite& m,
+                              std::string* out);
 
 // Calls `emit(key, value)` for the stored form of each entity named in
 // `touched` (or, with `touched` null, of every entity of the customer).

@@ -53,6 +53,24 @@ class RawLog {
   void Delete(uint64_t seq) {
     EXPECT_TRUE(db_->Delete(Sync(), events(), EventKey(seq)).ok());
   }
+  // The idempotency index: the record stored under `key` (which must
+  // exist), a record written over it, or none.
+  v1::KeyRecord GetKeyRecord(const std::string& key) {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys(), key, &value);
+    EXPECT_TRUE(s.ok()) << "key " << key << ": " << s.ToString();
+    v1::KeyRecord record;
+    EXPECT_TRUE(record.ParseFromString(value));
+    return record;
+  }
+  void PutKeyRecord(const std::string& key, const v1::KeyRecord& record) {
+    EXPECT_TRUE(
+        db_->Put(Sync(), keys(), key, SerializeDeterministic(record)).ok());
+  }
+  void DeleteKeyRecord(const std::string& key) {
+    EXPECT_TRUE(db_->Delete(Sync(), keys(), key).ok());
+  }
+
   void PutHead(uint64_t seq, const std::string& hash) {
     v1::HeadRecord head;
     head.set_seq(seq);
@@ -88,6 +106,7 @@ class RawLog {
     return options;
   }
   rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* keys() { return handles_[2]; }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;

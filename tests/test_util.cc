@@ -5,8 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 #include <sys/wait.h>
 
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/time_util.h"
@@ -45,6 +48,34 @@ SubmitResult TestLedger::Json(const std::string& json) {
     return SubmitResult();
   }
   return *result;
+}
+
+void TestLedger::WriteManyEvents(int events) {
+  constexpr int kCustomers = 10;
+  constexpr int kPerBatch = 1000;
+  std::vector<std::string> lines;
+  for (int i = 1; i <= events; ++i) {
+    const int customer = i % kCustomers;
+    lines.push_back(
+        i <= kCustomers
+            ? absl::StrFormat(
+                  R"({"key":"k%d","customer":"c%d","at":"2026-03-08T10:00:00Z",)"
+                  R"("purchase":{"purchase_id":"p1","credits":1000000,)"
+                  R"("amount_minor":1999,"currency":"USD"}})",
+                  i, customer)
+            : absl::StrFormat(
+                  R"({"key":"k%d","customer":"c%d","at":"2026-03-08T11:00:00Z",)"
+                  R"("use":{"usage_id":"u%d","category":"AI_PROCESSING","credits":1}})",
+                  i, customer, i));
+    if (lines.size() == kPerBatch || i == events) {
+      auto results = ledger_->SubmitJsonBatch(lines);
+      ASSERT_TRUE(results.ok()) << results.status();
+      for (const SubmitResult& r : *results) {
+        ASSERT_EQ(OutcomeName(r), "ACCEPTED") << "event " << r.seq;
+      }
+      lines.clear();
+    }
+  }
 }
 
 std::string TestLedger::Code(const std::string& json) {

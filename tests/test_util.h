@@ -41,6 +41,10 @@ class TestLedger {
   // The RejectionCode name of a rejected result, "ACCEPTED" or "DUPLICATE".
   std::string Code(const std::string& json);
   Balance BalanceAt(const std::string& customer, const std::string& rfc3339);
+  // Logs `events` accepted events in batches: a purchase for each of ten
+  // customers, then one-credit uses spread over them, keys "k1", "k2", ...
+  // in seq order. For logs longer than replay's batches.
+  void WriteManyEvents(int events);
 
  private:
   TempDir dir_;
