@@ -283,9 +283,9 @@ absl::Status Store::ForEachKey(
 }
 
 absl::Status Store::ForEachStateEntry(
-    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
-    const {
-  return Scan(db_, state(), "", fn);
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn,
+    std::string_view from) const {
+  return Scan(db_, state(), from, fn);
 }
 
 absl::Status Store::ForEachEvent(

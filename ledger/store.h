@@ -69,10 +69,11 @@ class Store {
       const std::function<absl::Status(std::string_view key,
                                        const v1::KeyRecord&)>& fn) const;
 
-  // Every stored projection (key, value), in key order.
+  // Every stored projection (key, value) from key `from` on, in key order.
   [[nodiscard]] absl::Status ForEachStateEntry(
       const std::function<absl::Status(std::string_view key,
-                                       std::string_view value)>& fn) const;
+                                       std::string_view value)>& fn,
+      std::string_view from = {}) const;
 
   // Every event (key, value) in log order, from `from_seq` on.
   [[nodiscard]] absl::Status ForEachEvent(

@@ -71,6 +71,20 @@ class RawLog {
     EXPECT_TRUE(db_->Delete(Sync(), keys(), key).ok());
   }
 
+  // The stored projections (the state family), by key.
+  std::string GetState(const std::string& key) {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[3], key, &value);
+    EXPECT_TRUE(s.ok()) << "state entry: " << s.ToString();
+    return value;
+  }
+  void PutState(const std::string& key, const std::string& value) {
+    EXPECT_TRUE(db_->Put(Sync(), handles_[3], key, value).ok());
+  }
+  void DeleteState(const std::string& key) {
+    EXPECT_TRUE(db_->Delete(Sync(), handles_[3], key).ok());
+  }
+
   void PutHead(uint64_t seq, const std::string& hash) {
     v1::HeadRecord head;
     head.set_seq(seq);

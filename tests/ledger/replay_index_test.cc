@@ -1,8 +1,9 @@
-// Replay against the idempotency index and across the batches its checker
-// threads work on (ledger/replay.cc): a record missing, extra or naming
-// another seq, and a key logged twice, are each named at their event; a
-// long log is checked to its last event and a bad event late in it is found
-// at its own seq.
+// Replay against the idempotency index and the stored projections, and
+// across the batches its checker threads work on (ledger/replay.cc): a
+// record missing, extra or naming another seq, and a key logged twice, are
+// each named at their event; the projections, compared in two halves at
+// once, name the first difference in key order; a long log is checked to
+// its last event and a bad event late in it is found at its own seq.
 #include <string>
 
 #include "gmock/gmock.h"
@@ -10,6 +11,7 @@
 #include "ledger/command_validation.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
+#include "ledger/storage_layout.h"
 #include "tests/tamper_util.h"
 #include "tests/test_util.h"
 
@@ -119,6 +121,61 @@ TEST(ReplayIndex, ALongLogIsCheckedToItsLastEventAndABadEventLateInItIsNamed) {
   EXPECT_EQ(bad.first_bad_seq, 5555u) << bad.problem;
   EXPECT_EQ(bad.last_seq, 5554u);
   EXPECT_EQ(bad.events, 5554u);
+}
+
+// WriteManyEvents(200): customers c0..c9, each with lot p1; customer cN's
+// last event is seq 190 + N (c0's is 200).
+std::string LotKey(const std::string& customer) {
+  return customer + std::string("\0Lp1", 4);
+}
+
+void BumpLot(RawLog& raw, const std::string& customer) {
+  v1::LotState lot;
+  ASSERT_TRUE(lot.ParseFromString(raw.GetState(LotKey(customer))));
+  lot.set_remaining(lot.remaining() + 1);
+  raw.PutState(LotKey(customer), SerializeDeterministic(lot));
+}
+
+TEST(ReplayProjections, ADifferenceInEitherHalfIsNamedAtItsCustomersLastEvent) {
+  for (const char* customer : {"c1", "c9"}) {
+    TestLedger db;
+    db.WriteManyEvents(200);
+    db.Close();
+    {
+      RawLog raw(db.dir());
+      BumpLot(raw, customer);
+    }
+    ReplayReport report = Replay(db.dir());
+    EXPECT_FALSE(report.ok) << customer;
+    EXPECT_EQ(report.first_bad_seq, 190u + (customer[1] - '0')) << report.problem;
+    EXPECT_THAT(report.problem, HasSubstr("differs from the log"));
+  }
+}
+
+TEST(ReplayProjections, OfTwoDifferencesTheFirstInKeyOrderIsReported) {
+  TestLedger db;
+  db.WriteManyEvents(200);
+  db.Close();
+  {
+    RawLog raw(db.dir());
+    BumpLot(raw, "c8");
+    BumpLot(raw, "c2");
+  }
+  ReplayReport report = Replay(db.dir());
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_seq, 192u) << report.problem;
+}
+
+TEST(ReplayProjections, AProjectionDeletedFromEitherHalfIsMissing) {
+  for (const char* customer : {"c0", "c9"}) {
+    TestLedger db;
+    db.WriteManyEvents(200);
+    db.Close();
+    RawLog(db.dir()).DeleteState(LotKey(customer));
+    ReplayReport report = Replay(db.dir());
+    EXPECT_FALSE(report.ok) << customer;
+    EXPECT_THAT(report.problem, HasSubstr("missing from the store")) << customer;
+  }
 }
 
 }  // namespace
