@@ -50,6 +50,18 @@ SubmitResult TestLedger::Json(const std::string& json) {
   return *result;
 }
 
+void TestLedger::WriteFourEventsAndClose() {
+  for (const char* json : {
+           R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})",
+           R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})",
+           R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})",
+           R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})",
+       }) {
+    ASSERT_EQ(Code(json), "ACCEPTED") << json;
+  }
+  Close();
+}
+
 void TestLedger::WriteManyEvents(int events) {
   constexpr int kCustomers = 10;
   constexpr int kPerBatch = 1000;

@@ -41,6 +41,10 @@ class TestLedger {
   // The RejectionCode name of a rejected result, "ACCEPTED" or "DUPLICATE".
   std::string Code(const std::string& json);
   Balance BalanceAt(const std::string& customer, const std::string& rfc3339);
+  // Logs four commands, keys k1..k4 at seqs 1..4, then closes the ledger:
+  // c1 buys 1000 and uses 60, c2 buys 300 (dated before c1's events, so the
+  // log is not in time order across customers), c1 uses 40.
+  void WriteFourEventsAndClose();
   // Logs `events` accepted events in batches: a purchase for each of ten
   // customers, then one-credit uses spread over them, keys "k1", "k2", ...
   // in seq order. For logs longer than replay's batches.

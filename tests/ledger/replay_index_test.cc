@@ -22,19 +22,6 @@ using ::testing::HasSubstr;
 using testing::RawLog;
 using testing::TestLedger;
 
-// k1..k4 at seqs 1..4, over two customers.
-void WriteFourEvents(TestLedger& db) {
-  for (const char* json : {
-           R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})",
-           R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})",
-           R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})",
-           R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})",
-       }) {
-    ASSERT_EQ(db.Code(json), "ACCEPTED") << json;
-  }
-  db.Close();
-}
-
 ReplayReport Replay(const std::string& dir) {
   absl::StatusOr<ReplayReport> report = ReplayLedger(dir);
   EXPECT_TRUE(report.ok()) << report.status();
@@ -43,7 +30,7 @@ ReplayReport Replay(const std::string& dir) {
 
 TEST(ReplayIndex, ARecordDeletedFromTheIndexIsNamedAtItsEvent) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   RawLog(db.dir()).DeleteKeyRecord("k2");
   ReplayReport report = Replay(db.dir());
   EXPECT_FALSE(report.ok);
@@ -53,7 +40,7 @@ TEST(ReplayIndex, ARecordDeletedFromTheIndexIsNamedAtItsEvent) {
 
 TEST(ReplayIndex, ARecordNamingAnotherSeqIsNamedAtTheKeysEvent) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   {
     RawLog raw(db.dir());
     v1::KeyRecord record = raw.GetKeyRecord("k1");
@@ -69,7 +56,7 @@ TEST(ReplayIndex, ARecordNamingAnotherSeqIsNamedAtTheKeysEvent) {
 
 TEST(ReplayIndex, ARecordWithNoEventBehindItIsNamed) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   {
     RawLog raw(db.dir());
     v1::KeyRecord record = raw.GetKeyRecord("k4");
@@ -84,7 +71,7 @@ TEST(ReplayIndex, ARecordWithNoEventBehindItIsNamed) {
 
 TEST(ReplayIndex, AKeyLoggedTwiceIsFoundAtItsSecondEvent) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   // A consistent forgery: event 3 takes k1's key, with its fingerprint and
   // the hash chain recomputed.
   RawLog(db.dir()).RewriteFrom(3, 4, [](v1::Event& event) {

@@ -21,20 +21,6 @@ using ::testing::HasSubstr;
 using testing::RawLog;
 using testing::TestLedger;
 
-// c2's events are logged after c1's but dated earlier: the log is not in
-// time order across customers.
-void WriteFourEvents(TestLedger& db) {
-  for (const char* json : {
-           R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})",
-           R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})",
-           R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})",
-           R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})",
-       }) {
-    ASSERT_EQ(db.Code(json), "ACCEPTED") << json;
-  }
-  db.Close();
-}
-
 int64_t Us(const char* rfc3339) {
   absl::StatusOr<int64_t> us = ParseTimeUs(rfc3339);
   EXPECT_TRUE(us.ok());
@@ -43,7 +29,7 @@ int64_t Us(const char* rfc3339) {
 
 TEST(ReplayToAPoint, RebuildStateUntilSeqHoldsOnlyTheEventsUpToIt) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   ReplayOptions options;
   options.until_seq = 2;
   ReplayReport report;
@@ -62,7 +48,7 @@ TEST(ReplayToAPoint, RebuildStateUntilSeqHoldsOnlyTheEventsUpToIt) {
 
 TEST(ReplayToAPoint, AFullReplayStillComparesTheProjections) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   absl::StatusOr<ReplayReport> report = ReplayLedger(db.dir(), ReplayOptions());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok) << report->problem;
@@ -73,7 +59,7 @@ TEST(ReplayToAPoint, AFullReplayStillComparesTheProjections) {
 
 TEST(ReplayToAPoint, AsOfStopsAtTheLastEventDatedAtOrBeforeTheTime) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   ReplayOptions options;
   // Event 3 (c2, 09:00) is the last one dated at or before 09:30, so the
   // state is the log up to it, c1's 10:00 and 11:00 events included.
@@ -92,7 +78,7 @@ TEST(ReplayToAPoint, AsOfStopsAtTheLastEventDatedAtOrBeforeTheTime) {
 
 TEST(ReplayToAPoint, AsOfBeforeEveryEventIsTheEmptyState) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   ReplayOptions options;
   options.as_of_us = Us("2026-03-01T00:00:00Z");
   absl::StatusOr<std::unique_ptr<LedgerState>> state =
@@ -104,7 +90,7 @@ TEST(ReplayToAPoint, AsOfBeforeEveryEventIsTheEmptyState) {
 
 TEST(ReplayToAPoint, UntilSeqPastTheHeadIsOutOfRange) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   ReplayOptions options;
   options.until_seq = 5;
   absl::StatusOr<ReplayReport> report = ReplayLedger(db.dir(), options);
@@ -115,7 +101,7 @@ TEST(ReplayToAPoint, UntilSeqPastTheHeadIsOutOfRange) {
 
 TEST(ReplayToAPoint, ASeqAndATimeTogetherAreInvalid) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   ReplayOptions options;
   options.until_seq = 1;
   options.as_of_us = Us("2026-03-08T10:00:00Z");
@@ -125,7 +111,7 @@ TEST(ReplayToAPoint, ASeqAndATimeTogetherAreInvalid) {
 
 TEST(ReplayToAPoint, APartialReplayChecksTheLogUpToItsPointOnly) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   {
     RawLog raw(db.dir());
     std::string value = raw.Get(3);
@@ -150,7 +136,7 @@ TEST(ReplayToAPoint, APartialReplayChecksTheLogUpToItsPointOnly) {
 
 TEST(ReplayToAPoint, ProgressCountsTheEventsFoldedAgainstThePoint) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   ReplayOptions options;
   options.until_seq = 3;
   std::vector<std::pair<uint64_t, uint64_t>> calls;
@@ -164,7 +150,7 @@ TEST(ReplayToAPoint, ProgressCountsTheEventsFoldedAgainstThePoint) {
 
 TEST(BalanceAsOfSeq, IsTheBalanceAsItStoodAfterThatEvent) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   const int64_t at = Us("2026-03-08T13:00:00Z");
   absl::StatusOr<Balance> first = BalanceAsOfSeq(db.dir(), "c1", at, 1);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -179,7 +165,7 @@ TEST(BalanceAsOfSeq, IsTheBalanceAsItStoodAfterThatEvent) {
 
 TEST(BalanceAsOfSeq, OfACustomerNotYetCreatedIsNotFound) {
   TestLedger db;
-  WriteFourEvents(db);
+  db.WriteFourEventsAndClose();
   absl::StatusOr<Balance> balance =
       BalanceAsOfSeq(db.dir(), "c2", Us("2026-03-08T13:00:00Z"), 2);
   EXPECT_EQ(balance.status().code(), absl::StatusCode::kNotFound);
