@@ -11,7 +11,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
-#include "google/protobuf/arena.h"
 #include "ledger/checked_event_stream.h"
 #include "ledger/decide.h"
 #include "ledger/key_index_digest.h"
@@ -140,9 +139,7 @@ class Replayer {
   KeyIndexDigest logged_keys_;
   KeyIndexDigest stored_keys_;
   absl::Status stored_keys_status_;
-  static constexpr int kJudgedPerArena = 1024;
-  google::protobuf::Arena judging_arena_;
-  int judged_on_arena_ = 0;
+  v1::Event judged_;  // CheckDecision's scratch
   std::string stored_bytes_, judged_bytes_;  // SameMessages' scratch
 };
 
@@ -280,14 +277,10 @@ bool SameMessages(const Repeated& a, const Repeated& b, std::string& a_bytes,
 // same code and the same state must give the same decision.
 absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
   const v1::EventHeader& h = event.header();
-  // Built on an arena that is emptied now and then: judging allocates
-  // nothing of its own in the long run.
-  if (++judged_on_arena_ == kJudgedPerArena) {
-    judging_arena_.Reset();
-    judged_on_arena_ = 0;
-  }
-  v1::Event& again =
-      *google::protobuf::Arena::CreateMessage<v1::Event>(&judging_arena_);
+  // One message, cleared and reused: on the heap, not an arena, so that
+  // Decide's effects and postings are moved into it, not copied.
+  v1::Event& again = judged_;
+  again.Clear();
   // The command was checked valid and canonical by CheckStoredEvent.
   Decision decision = Decide(event.command(), state_, &again);
   if (!decision.accepted) {

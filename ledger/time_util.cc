@@ -18,6 +18,27 @@ bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
   return true;
 }
 
+bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int64_t DaysInMonth(int64_t y, int64_t m) {
+  static constexpr int64_t kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
+}
+
+// Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12), by
+// the usual era arithmetic (H. Hinnant's days_from_civil): integer
+// operations only, where absl::FromCivil goes through the time-zone code.
+// Checked against absl::FromCivil by time_util_test.
+int64_t DaysSinceEpoch(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t year_of_era = y - era * 400;                              // [0, 399]
+  const int64_t day_of_year = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  // [0, 365]
+  const int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
 // The canonical form FormatTimeUs writes ("2026-03-08T10:00:00Z", with up to
 // six fractional digits) is what every stored command and most input holds;
 // reading it directly avoids absl::ParseTime's general parser on the hot
@@ -38,13 +59,12 @@ bool ParseCanonical(std::string_view s, int64_t* us) {
     if (s[19] != '.' || n == 0 || !Digits(s, 20, n, &frac)) return false;
     for (size_t i = n; i < 6; ++i) frac *= 10;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) {
-    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || h > 23 ||
+      mi > 59 || sec > 59) {
+    return false;  // e.g. Feb 30: not a date, so not canonical
   }
-  absl::CivilSecond civil(y, mo, d, h, mi, sec);
-  // CivilSecond normalizes (Feb 30 -> Mar 2): such input is not canonical.
-  if (civil.year() != y || civil.month() != mo || civil.day() != d) return false;
-  *us = absl::ToUnixMicros(absl::FromCivil(civil, absl::UTCTimeZone())) + frac;
+  const int64_t seconds = DaysSinceEpoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  *us = seconds * 1000000 + frac;
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -53,6 +54,33 @@ TEST(TimeUtil, FormatWritesWhatAbslFormatTimeWrites) {
   // Outside four-digit years it falls back to the reference itself.
   EXPECT_EQ(FormatTimeUs(-1), reference(-1));
   EXPECT_EQ(FormatTimeUs(kMaxTimeUs * 2), reference(kMaxTimeUs * 2));
+}
+
+// The canonical form is read with integer date arithmetic; absl::ParseTime
+// is the reference, over the whole valid range.
+TEST(TimeUtil, CanonicalParseReadsWhatAbslParseTimeReads) {
+  std::mt19937_64 random(11302026);
+  std::uniform_int_distribution<int64_t> in_range(kMinTimeUs, kMaxTimeUs);
+  for (int i = 0; i < 100000; ++i) {
+    const int64_t us = i % 2 == 0 ? in_range(random) : in_range(random) / 1000000 * 1000000;
+    const std::string text = FormatTimeUs(us);
+    absl::Time reference;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &reference, &error)) << text;
+    EXPECT_EQ(ParseTimeUs(text).value(), absl::ToUnixMicros(reference)) << text;
+    EXPECT_EQ(ParseTimeUs(text).value(), us) << text;
+  }
+}
+
+TEST(TimeUtil, LeapDaysAreDatesOnlyInLeapYears) {
+  EXPECT_TRUE(ParseTimeUs("2024-02-29T00:00:00Z").ok());
+  EXPECT_TRUE(ParseTimeUs("2000-02-29T00:00:00Z").ok());
+  EXPECT_FALSE(ParseTimeUs("1900-02-29T00:00:00Z").ok());
+  EXPECT_FALSE(ParseTimeUs("2026-02-29T00:00:00Z").ok());
+  EXPECT_FALSE(ParseTimeUs("2026-04-31T00:00:00Z").ok());
+  EXPECT_EQ(ParseTimeUs("2024-03-01T00:00:00Z").value() -
+                ParseTimeUs("2024-02-28T00:00:00Z").value(),
+            int64_t{2} * 86400 * 1000000);
 }
 
 TEST(TimeUtil, ImpossibleDatesAndExcessPrecisionAreRejected) {
