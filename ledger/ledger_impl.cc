@@ -192,30 +192,45 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   return results;
 }
 
+// Judges and folds the group under the state lock, then writes it without
+// the lock: queries of customers the group did not touch are answered during
+// the sync, and those of customers it touched wait for it (AnswerableNow).
+// Only the leader changes the state, and the next leader starts only once
+// this group is done, so nothing changes the state while the lock is free.
 absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
-  absl::MutexLock lock(&state_mu_);
-  if (!failed_.ok()) return failed_;
   rocksdb::WriteBatch batch;
-  InFlight in_flight;
-  in_flight.first_seq = state_.last_seq + 1;
-  for (Writer* w : group) {
-    w->results->reserve(w->commands->size());
-    for (const Prepared& p : *w->commands) {
-      absl::StatusOr<SubmitResult> r = Process(p, batch, in_flight);
-      if (!r.ok()) {
-        failed_ = r.status();
-        feed_->End(failed_);
-        return failed_;
+  uint64_t group_last_seq = 0;
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (!failed_.ok()) return failed_;
+    assert(!writing_ && pending_customers_.empty() && !pending_policy_);
+    InFlight in_flight;
+    in_flight.first_seq = state_.last_seq + 1;
+    for (Writer* w : group) {
+      w->results->reserve(w->commands->size());
+      for (const Prepared& p : *w->commands) {
+        absl::StatusOr<SubmitResult> r = Process(p, batch, in_flight);
+        if (!r.ok()) {
+          failed_ = r.status();
+          feed_->End(failed_);
+          return failed_;
+        }
+        w->results->push_back(std::move(*r));
       }
-      w->results->push_back(std::move(*r));
     }
+    if (in_flight.fingerprints.empty()) return absl::OkStatus();
+    v1::HeadRecord head;
+    head.set_seq(state_.last_seq);
+    head.set_hash(head_hash_);
+    batch.Put(store_->meta(), kHeadKey, SerializeDeterministic(head));
+    group_last_seq = state_.last_seq;
+    writing_ = true;
   }
-  if (in_flight.fingerprints.empty()) return absl::OkStatus();
-  v1::HeadRecord head;
-  head.set_seq(state_.last_seq);
-  head.set_hash(head_hash_);
-  batch.Put(store_->meta(), kHeadKey, SerializeDeterministic(head));
   absl::Status written = store_->Write(batch, options_.sync);
+  absl::MutexLock lock(&state_mu_);
+  writing_ = false;
+  pending_customers_.clear();
+  pending_policy_ = false;
   if (!written.ok()) {
     // Never carry on after a failed write or sync: the state in memory is
     // ahead of the disk, and what the disk holds is known only on reopen.
@@ -227,11 +242,16 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
     feed_->End(failed_);
     return failed_;
   }
-  durable_seq_ = state_.last_seq;
+  durable_seq_ = group_last_seq;
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
   return absl::OkStatus();
+}
+
+bool LedgerImpl::AnswerableNow(const std::string& customer) const {
+  return !writing_ ||
+         (!pending_policy_ && !pending_customers_.contains(customer));
 }
 
 absl::StatusOr<std::optional<SubmitResult>> LedgerImpl::CheckKey(
@@ -300,6 +320,12 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
     return absl::InternalError(
         absl::StrCat("decided event does not apply: ", applied.message()));
   }
+  // Folded but not on disk until the group's write returns.
+  if (h.customer().empty()) {
+    pending_policy_ = true;
+  } else {
+    pending_customers_.insert(h.customer());
+  }
   batch.Put(store_->events(), EventKey(h.seq()), absl::StrCat(hash, bytes));
   v1::KeyRecord record;
   record.set_seq(h.seq());
@@ -321,6 +347,12 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
 absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
                                                int64_t at_us) const {
   absl::ReaderMutexLock lock(&state_mu_);
+  // A customer the group being written changed (or every customer, when it
+  // sets a policy) is answered once that group is on disk, never before.
+  auto answerable = [this, &customer]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    return AnswerableNow(customer);
+  };
+  state_mu_.Await(absl::Condition(&answerable));
   if (!failed_.ok()) return failed_;
   const CustomerState* c = state_.FindCustomer(customer);
   if (c == nullptr) {

@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/commit_feed.h"
 #include "ledger/ledger.h"
@@ -82,6 +83,9 @@ class LedgerImpl final : public Ledger {
   absl::Status Append(const Prepared& prepared, v1::Event& event,
                       rocksdb::WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Whether a balance of `customer` can be answered now (see state_mu_).
+  bool AnswerableNow(const std::string& customer) const
+      ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
 
   const Options options_;
   const std::unique_ptr<Store> store_;
@@ -92,8 +96,10 @@ class LedgerImpl final : public Ledger {
   absl::Mutex queue_mu_;
   std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);
 
-  // Held exclusively by the leader from judging its group until the group is
-  // durable, so queries never see a command that is not on disk.
+  // Held exclusively by the leader while it judges and folds its group, and
+  // again once the group's write returned; queries hold it shared. While the
+  // group is written (writing_), a query waits only if the group changed
+  // what it reads (AnswerableNow), so none sees a command not on disk.
   mutable absl::Mutex state_mu_;
   LedgerState state_ ABSL_GUARDED_BY(state_mu_);
   absl::flat_hash_map<std::string, uint64_t> key_index_
@@ -105,6 +111,11 @@ class LedgerImpl final : public Ledger {
   // Set by the first failed write: the in-memory state may then be ahead of
   // the disk, so nothing more is written or answered until reopened.
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
+  // The group being written: set while its write runs, with the customers
+  // it changed and whether it set a policy (which changes every balance).
+  bool writing_ ABSL_GUARDED_BY(state_mu_) = false;
+  absl::flat_hash_set<std::string> pending_customers_ ABSL_GUARDED_BY(state_mu_);
+  bool pending_policy_ ABSL_GUARDED_BY(state_mu_) = false;
 };
 
 }  // namespace ledger

@@ -1,5 +1,5 @@
-// A RocksDB FileSystem that fails one kind of operation on command: the
-// storage faults of docs/reliability.md. It wraps the default file system
+// A RocksDB FileSystem that fails one kind of operation on command (the
+// storage faults of docs/reliability.md), or holds WAL syncs at a gate. It wraps the default file system
 // and is handed to the ledger as an Env (NewCompositeEnv) through
 // OpenLedgerWithEnv, so every file the database touches goes through it.
 //
@@ -11,7 +11,9 @@
 #define CREDIT_LEDGER_TESTS_RELIABILITY_FAULT_FS_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "rocksdb/env.h"
@@ -61,9 +63,37 @@ class FaultInjector {
     return true;
   }
 
+  // The sync gate: while closed, every WAL sync waits at it (before it
+  // syncs, or fails when armed to), so a test can act while a group's write
+  // is in progress.
+  void CloseSyncGate() {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    gate_closed_ = true;
+  }
+  void OpenSyncGate() {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    gate_closed_ = false;
+    gate_cv_.notify_all();
+  }
+  // How many syncs are waiting at the gate now.
+  int SyncsAtGate() {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    return at_gate_;
+  }
+  void PassSyncGate() {
+    std::unique_lock<std::mutex> lock(gate_mu_);
+    ++at_gate_;
+    gate_cv_.wait(lock, [this] { return !gate_closed_; });
+    --at_gate_;
+  }
+
   std::unique_ptr<rocksdb::Env> NewEnv();
 
  private:
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  bool gate_closed_ = false;
+  int at_gate_ = 0;
   std::atomic<FaultPoint> point_{FaultPoint::kNone};
   std::atomic<int> skip_{0};
   std::atomic<int> injected_{0};
@@ -108,11 +138,13 @@ class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                          rocksdb::IODebugContext* dbg) override {
+    faults_->PassSyncGate();
     if (faults_->ShouldFail(FaultPoint::kWalSync)) return Injected("WAL sync");
     return target()->Sync(options, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
+    faults_->PassSyncGate();
     if (faults_->ShouldFail(FaultPoint::kWalSync)) return Injected("WAL fsync");
     return target()->Fsync(options, dbg);
   }
