@@ -5,9 +5,10 @@
 //   customer, then `use` commands round-robin over the customers. It is built
 //   with SubmitBatch(1000) and Options::sync = false, to build faster (sync
 //   changes nothing that is stored, only when the WAL reaches the disk);
-//   scale/cost_per_command/events:N: synced SubmitBatch(1000) of uses for
-//     random customers with N events already in the log (the ledger is
-//     reopened with sync on; `open_s` is how long that Open took);
+//   scale/cost_per_command/events:N: 100 synced SubmitBatch(1000) of uses
+//     for random customers with N events already in the log (the ledger is
+//     reopened with sync on; `open_s` is how long that Open took; the uses
+//     stay in the log);
 //   scale/balance_latency: GetBalance of random customers, one at a time,
 //     p50 / p99 / p99.9 in microseconds as counters;
 //   scale/peak_rss: a child process (`ledger_bench --probe_rss=DIR`) opens
@@ -45,6 +46,10 @@ namespace {
 
 constexpr size_t kBuildBatch = 1000;
 constexpr size_t kMeasureBatch = 1000;
+// Batches each cost-per-command point submits: a fixed count, not a minimum
+// time, so that the log at every later checkpoint holds the same events on
+// any machine (the uses measured here stay in the log).
+constexpr int kMeasureBatches = 100;
 constexpr int kBalanceQueries = 200'000;
 
 class ScaleLedger {
@@ -111,6 +116,11 @@ class ScaleLedger {
     return took;
   }
   void Close() { ledger_.reset(); }
+  // Counts again after benchmarks that submitted to the open ledger (the
+  // uses they measure stay in the log), so events() is the log's length.
+  void Recount() {
+    if (ledger_ != nullptr) events_ = ledger_->LastSeq();
+  }
   Ledger& ledger() { return *ledger_; }
 
   v1::Command NextRandomUse(std::mt19937_64& rng) {
@@ -165,6 +175,7 @@ void BM_CostPerCommand(benchmark::State& state, uint64_t target) {
     }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kMeasureBatch));
+  s.Recount();
   state.counters["events_in_log"] = static_cast<double>(cp.events);
   state.counters["customers"] = static_cast<double>(s.customers());
   state.counters["build_s"] = cp.build_s;
@@ -179,6 +190,8 @@ void BM_BalanceLatency(benchmark::State& state, uint64_t target,
   ScaleLedger& s = ScaleLedger::Get();
   s.GrowTo(target);
   s.OpenWith(/*sync=*/true);
+  s.Recount();
+  const uint64_t events_queried = s.events();
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> written{0};
   std::vector<v1::Command> writes;
@@ -210,10 +223,11 @@ void BM_BalanceLatency(benchmark::State& state, uint64_t target,
   }
   stop = true;
   writer.join();
+  s.Recount();
   state.SetItemsProcessed(state.iterations());
   if (with_writer) state.counters["writes_during"] = static_cast<double>(written.load());
   state.counters["customers"] = static_cast<double>(s.customers());
-  state.counters["events_in_log"] = static_cast<double>(s.events());
+  state.counters["events_in_log"] = static_cast<double>(events_queried);
   state.counters["p50_us"] = Percentile(latencies_us, 0.50);
   state.counters["p99_us"] = Percentile(latencies_us, 0.99);
   state.counters["p999_us"] = Percentile(latencies_us, 0.999);
@@ -230,6 +244,7 @@ std::string SelfPath() {
 void BM_PeakRss(benchmark::State& state, uint64_t target) {
   ScaleLedger& s = ScaleLedger::Get();
   s.GrowTo(target);
+  s.Recount();
   s.Close();  // RocksDB allows one process at a time in a folder
   const std::string command =
       absl::StrCat(SelfPath(), " --probe_rss=", s.dir(),
@@ -340,7 +355,7 @@ void RegisterScaleBenchmarks() {
           absl::StrCat("scale/cost_per_command/events:", n).c_str(),
           BM_CostPerCommand, n)
           ->UseRealTime()
-          ->MinTime(2.0);
+          ->Iterations(kMeasureBatches);
     }
     if (n == c.customers || (n == last && n > c.customers)) {
       benchmark::RegisterBenchmark(
@@ -349,18 +364,21 @@ void RegisterScaleBenchmarks() {
           BM_BalanceLatency, n, /*with_writer=*/false)
           ->UseManualTime()
           ->Iterations(kBalanceQueries);
-      benchmark::RegisterBenchmark(
-          absl::StrCat("scale/balance_latency_under_writes/customers:",
-                       c.customers, "/events:", n).c_str(),
-          BM_BalanceLatency, n, /*with_writer=*/true)
-          ->UseManualTime()
-          ->Iterations(kBalanceQueries / 4);
+      // Before the latency under writes, whose writer adds as many uses as
+      // it manages while the queries run: the memory is measured on a log
+      // of a known length.
       benchmark::RegisterBenchmark(
           absl::StrCat("scale/peak_rss/customers:", c.customers, "/events:", n)
               .c_str(),
           BM_PeakRss, n)
           ->UseManualTime()
           ->Iterations(1);
+      benchmark::RegisterBenchmark(
+          absl::StrCat("scale/balance_latency_under_writes/customers:",
+                       c.customers, "/events:", n).c_str(),
+          BM_BalanceLatency, n, /*with_writer=*/true)
+          ->UseManualTime()
+          ->Iterations(kBalanceQueries / 4);
     }
   }
   const std::string events = absl::StrCat("/events:", last);
