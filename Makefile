@@ -101,8 +101,9 @@ bench: build
 	    echo "bench: python3-matplotlib is missing, the chart is skipped" >&2; \
 	  fi; \
 	fi
-	@# About 30 minutes with the default 10-million-event log (docs/benchmarks.md);
-	@# LEDGER_BENCH_REPLAY_EVENTS=1000000 make bench takes about 10 minutes.
+	@# With the default 10-million-event log: 5 minutes on an idle 2-core VM,
+	@# 30 on a loaded one (docs/benchmarks.md); LEDGER_BENCH_REPLAY_EVENTS=1000000
+	@# takes 2 to 10 minutes.
 	./$(BUILD_DIR)/bench/ledger_bench --benchmark_out=$(BUILD_DIR)/bench.json \
 	  --benchmark_out_format=json $(BENCH_ARGS)
 	/usr/bin/python3 bench/plot_benchmarks.py $(BUILD_DIR)/bench.json \
