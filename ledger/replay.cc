@@ -245,13 +245,8 @@ absl::Status Replayer::CheckKeyUnused(uint64_t seq, const std::string& key) {
 absl::StatusOr<std::string> Replayer::KeyOfEvent(uint64_t seq) const {
   std::string key;
   absl::Status scanned = store_.ForEachEvent(
-      seq, [&](std::string_view, std::string_view value) {
-        v1::Event event;
-        if (value.size() < kHashBytes ||
-            !event.ParseFromArray(value.data() + kHashBytes,
-                                  static_cast<int>(value.size() - kHashBytes))) {
-          return absl::DataLossError("an event replayed a moment ago does not parse");
-        }
+      seq, [&](std::string_view stored_key, std::string_view value) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(stored_key, value));
         key = event.header().key();
         return StopScan();  // only this one
       });
@@ -479,14 +474,8 @@ absl::Status Replayer::FindKeyDifference() {
   absl::flat_hash_map<std::string, uint64_t> logged;
   RETURN_IF_ERROR(store_.ForEachEvent(
       1, [&](std::string_view key, std::string_view value) -> absl::Status {
-        ASSIGN_OR_RETURN(uint64_t seq, DecodeEventKey(key));
-        v1::Event event;
-        if (value.size() < kHashBytes ||
-            !event.ParseFromArray(value.data() + kHashBytes,
-                                  static_cast<int>(value.size() - kHashBytes))) {
-          return absl::DataLossError("an event replayed a moment ago does not parse");
-        }
-        logged[event.header().key()] = seq;
+        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value));
+        logged[event.header().key()] = event.header().seq();
         return absl::OkStatus();
       }));
   absl::Status scanned = store_.ForEachKey(
