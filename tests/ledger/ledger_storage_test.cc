@@ -11,14 +11,15 @@
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
 #include "ledger/storage_layout.h"
-#include "ledger/store.h"
 #include "rocksdb/db.h"
+#include "tests/tamper_util.h"
 #include "tests/test_util.h"
 
 namespace ledger {
 namespace {
 
 using testing::OutcomeName;
+using testing::RawLog;
 using testing::TempDir;
 using testing::TestLedger;
 
@@ -29,37 +30,6 @@ constexpr char kBuy[] =
 constexpr char kUse[] =
     R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z",)"
     R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})";
-
-// Rewrites one stored value of `family` in a closed ledger.
-void Overwrite(const std::string& dir, const std::string& family,
-               const std::string& key,
-               const std::function<void(std::string&)>& change) {
-  auto store = Store::Open(dir, Store::Mode::kReadWrite, false);
-  ASSERT_TRUE(store.ok()) << store.status();
-  rocksdb::ColumnFamilyHandle* handle =
-      family == kEventsFamily ? (*store)->events()
-      : family == kStateFamily ? (*store)->state()
-                               : (*store)->keys();
-  std::string value;
-  bool found = false;
-  auto scan = [&](std::string_view k, std::string_view v) {
-    if (k == key) {
-      value = std::string(v);
-      found = true;
-    }
-    return absl::OkStatus();
-  };
-  if (family == kEventsFamily) {
-    ASSERT_TRUE((*store)->ForEachEvent(1, scan).ok());
-  } else {
-    ASSERT_TRUE((*store)->ForEachStateEntry(scan).ok());
-  }
-  ASSERT_TRUE(found) << "no stored value under the key";
-  change(value);
-  rocksdb::WriteBatch batch;
-  batch.Put(handle, key, value);
-  ASSERT_TRUE((*store)->Write(batch, true).ok());
-}
 
 TEST(LedgerStorage, ReopeningKeepsBalancesAndSequence) {
   TestLedger db;
@@ -132,8 +102,12 @@ TEST(LedgerStorage, ChangingOneByteOfAStoredEventMakesReplayFail) {
   ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
   ASSERT_EQ(db.Code(kUse), "ACCEPTED");
   db.Close();
-  Overwrite(db.dir(), kEventsFamily, EventKey(2),
-            [](std::string& v) { v[v.size() - 3] ^= 0x01; });
+  {
+    RawLog raw(db.dir());
+    std::string value = raw.Get(2);
+    value[value.size() - 3] ^= 0x01;
+    raw.Put(2, value);
+  }
   auto report = ReplayLedger(db.dir());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->ok);
@@ -145,13 +119,14 @@ TEST(LedgerStorage, ChangingAStoredProjectionMakesReplayFail) {
   ASSERT_EQ(db.Code(kBuy), "ACCEPTED");
   ASSERT_EQ(db.Code(kUse), "ACCEPTED");
   db.Close();
-  Overwrite(db.dir(), kStateFamily, std::string("c1\0Lp1", 6),
-            [](std::string& v) {
-              v1::LotState lot;
-              ASSERT_TRUE(lot.ParseFromString(v));
-              lot.set_remaining(lot.remaining() + 1);
-              v = SerializeDeterministic(lot);
-            });
+  {
+    RawLog raw(db.dir());
+    const std::string key("c1\0Lp1", 6);
+    v1::LotState lot;
+    ASSERT_TRUE(lot.ParseFromString(raw.GetState(key)));
+    lot.set_remaining(lot.remaining() + 1);
+    raw.PutState(key, SerializeDeterministic(lot));
+  }
   auto report = ReplayLedger(db.dir());
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_FALSE(report->ok);
