@@ -28,7 +28,7 @@ int64_t DaysInMonth(int64_t y, int64_t m) {
 // Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12), by
 // the usual era arithmetic (H. Hinnant's days_from_civil): integer
 // operations only, where absl::FromCivil goes through the time-zone code.
-// Checked against absl::FromCivil by time_util_test.
+// time_util_test checks ParseTimeUs against absl::ParseTime with it.
 int64_t DaysSinceEpoch(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
