@@ -1,8 +1,10 @@
 // Reading a ledger (replay, verify, audits) beside its writer or after it
 // closed: Store::Open in kReadOnly mode picks a read-only instance when it
 // can take the database's LOCK, a secondary instance when a writer holds it.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +26,29 @@ std::string Buy(int i) {
                       i, R"(","credits":100,"amount_minor":100,"currency":"USD"}})");
 }
 
+// Points TMPDIR, where readers make their scratch folders, at a folder of
+// this test's own while it lives: ctest runs other tests beside this one,
+// and their readers' scratch folders must not be counted as this one's.
+class PrivateTmpDir {
+ public:
+  PrivateTmpDir() {
+    const char* old = std::getenv("TMPDIR");
+    if (old != nullptr) old_ = old;
+    setenv("TMPDIR", dir_.path().c_str(), /*overwrite=*/1);
+  }
+  ~PrivateTmpDir() {
+    if (old_.has_value()) {
+      setenv("TMPDIR", old_->c_str(), 1);
+    } else {
+      unsetenv("TMPDIR");
+    }
+  }
+
+ private:
+  testing::TempDir dir_;
+  std::optional<std::string> old_;
+};
+
 int ReaderScratchFolders() {
   int n = 0;
   for (const auto& entry :
@@ -34,6 +59,7 @@ int ReaderScratchFolders() {
 }
 
 TEST(StoreReaderTest, ReplayAndVerifyBesideALiveWriterSeeEveryCommittedEvent) {
+  PrivateTmpDir tmp;
   TestLedger ledger;
   for (int i = 1; i <= 40; ++i) ASSERT_EQ(ledger.Code(Buy(i)), "ACCEPTED");
   const int scratch_before = ReaderScratchFolders();
