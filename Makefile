@@ -9,7 +9,7 @@ CTEST_JOBS ?= 2
 
 DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
-  libbenchmark-dev libssl-dev clang libclang-rt-14-dev
+  libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev
 
 .PHONY: all deps build demo test bench clean sanitize asan tsan fuzz
 

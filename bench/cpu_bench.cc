@@ -12,7 +12,7 @@
 
 #include "bench/bench_fixtures.h"
 #include "benchmark/benchmark.h"
-#include "ledger/sha256.h"
+#include "ledger/base/sha256.h"
 
 namespace ledger::bench {
 namespace {

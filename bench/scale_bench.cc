@@ -37,8 +37,8 @@
 #include "bench/bench_fixtures.h"
 #include "benchmark/benchmark.h"
 #include "ledger/replay.h"
-#include "ledger/sha256.h"
-#include "ledger/storage_layout.h"
+#include "ledger/base/sha256.h"
+#include "ledger/storage/storage_layout.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger::bench {

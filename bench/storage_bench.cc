@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "bench/bench_fixtures.h"
 #include "benchmark/benchmark.h"
-#include "ledger/storage_layout.h"
+#include "ledger/storage/storage_layout.h"
 
 namespace ledger::bench {
 namespace {

@@ -1,7 +1,7 @@
 #include "projections/apply.h"
 
 #include "absl/strings/str_cat.h"
-#include "ledger/status_macros.h"
+#include "ledger/base/status_macros.h"
 
 namespace ledger {
 namespace {

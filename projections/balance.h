@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "ledger/ledger.h"
+#include "ledger/balance.h"
 #include "projections/ledger_state.h"
 
 namespace ledger {

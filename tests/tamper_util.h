@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "ledger/sha256.h"
-#include "ledger/storage_layout.h"
+#include "ledger/base/sha256.h"
+#include "ledger/storage/storage_layout.h"
 #include "ledger/v1/event.pb.h"
 #include "rocksdb/db.h"
 

@@ -16,7 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
-#include "ledger/stored_events.h"
+#include "ledger/storage/stored_events.h"
 #include "tools/commands.h"
 #include "tools/export_format.h"
 #include "tools/progress.h"

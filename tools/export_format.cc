@@ -5,7 +5,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "ledger/sha256.h"
+#include "ledger/base/sha256.h"
 #include "ledger/time_util.h"
 #include "tools/event_render.h"
 #include "tools/json_writer.h"
@@ -115,8 +115,8 @@ std::string ExportJsonLine(const StoredEvent& e) {
   w.Key("at").String(FormatTimeUs(h.at_us()));
   w.Key("policy_version").String(h.policy_version());
   w.Key("kind").String(CommandKind(e.event->command()));
-  w.Key("prev_hash").String(ToHex(h.prev_hash()));
-  w.Key("hash").String(ToHex(e.hash));
+  w.Key("prev_hash").String(absl::BytesToHexString(h.prev_hash()));
+  w.Key("hash").String(absl::BytesToHexString(absl::string_view(e.hash.data(), e.hash.size())));
   w.Key("command");
   WriteCommandJson(e.event->command(), w);
   w.Key("postings");
@@ -146,7 +146,7 @@ std::string ExportCsvRows(const StoredEvent& e) {
   const std::string prefix = absl::StrCat(
       e.seq, ",", FormatTimeUs(h.at_us()), ",", CsvField(h.customer()), ",",
       CsvField(h.key()), ",", CommandKind(e.event->command()), ",");
-  const std::string hash = ToHex(e.hash);
+  const std::string hash = absl::BytesToHexString(absl::string_view(e.hash.data(), e.hash.size()));
   std::string out;
   for (const v1::Posting& p : e.event->postings()) {
     // A signed debit becomes the two non-negative columns accountants read.

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "ledger/stored_events.h"
+#include "ledger/storage/stored_events.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger::tools {

@@ -1,11 +1,12 @@
 #include "tools/import_check.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "ledger/sha256.h"
-#include "ledger/status_macros.h"
-#include "ledger/storage_layout.h"
-#include "ledger/stored_events.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/storage/storage_layout.h"
+#include "ledger/storage/stored_events.h"
 
 namespace ledger::tools {
 namespace {
@@ -96,8 +97,8 @@ absl::Status ImportChecker::CheckReadBack() {
           mismatch = absl::FailedPreconditionError(absl::StrCat(
               "seq ", want.seq,
               ": the ledger decided the exported command into another event "
-              "than the exported one (hash ", ToHex(hash), ", exported ",
-              ToHex(want.hash), "): ", Diff(decided, want.event)));
+              "than the exported one (hash ", absl::BytesToHexString(hash), ", exported ",
+              absl::BytesToHexString(want.hash), "): ", Diff(decided, want.event)));
           return false;
         }
         summary_.head_seq = want.seq;
@@ -120,8 +121,8 @@ absl::Status CheckStoredHead(const std::string& dir,
   if (head.seq != summary.head_seq || head.hash != summary.head_hash) {
     return absl::DataLossError(absl::StrCat(
         "the imported ledger's head is seq ", head.seq, " hash ",
-        ToHex(head.hash), ", the export's is seq ", summary.head_seq,
-        " hash ", ToHex(summary.head_hash)));
+        absl::BytesToHexString(head.hash), ", the export's is seq ", summary.head_seq,
+        " hash ", absl::BytesToHexString(summary.head_hash)));
   }
   return absl::OkStatus();
 }

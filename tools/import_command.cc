@@ -28,11 +28,12 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
-#include "ledger/sha256.h"
-#include "ledger/status_macros.h"
-#include "ledger/stored_events.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/storage/stored_events.h"
 #include "tools/commands.h"
 #include "tools/export_format.h"
 #include "tools/import_check.h"
@@ -196,7 +197,7 @@ int RunImport(std::span<char* const> args) {
               static_cast<unsigned long long>(summary->events));
   std::printf("head seq:        %llu\n",
               static_cast<unsigned long long>(summary->head_seq));
-  std::printf("head hash:       %s\n", ToHex(summary->head_hash).c_str());
+  std::printf("head hash:       %s\n", absl::BytesToHexString(summary->head_hash).c_str());
   std::fflush(stdout);
   return kExitOk;
 }

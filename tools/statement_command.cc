@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
-#include "ledger/stored_events.h"
+#include "ledger/storage/stored_events.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
 #include "tools/statement.h"

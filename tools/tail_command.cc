@@ -16,15 +16,16 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
-#include "ledger/sha256.h"
-#include "ledger/status_macros.h"
-#include "ledger/storage_layout.h"
-#include "ledger/store.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/storage/storage_layout.h"
+#include "ledger/storage/store.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
 #include "tools/event_render.h"
@@ -127,7 +128,7 @@ std::string RenderEvent(const v1::Event& event, std::string_view hash) {
   w.Key("key").String(h.key());
   w.Key("kind").String(KindOf(event.command()));
   w.Key("policy_version").String(h.policy_version());
-  w.Key("hash").String(ToHex(hash));
+  w.Key("hash").String(absl::BytesToHexString(absl::string_view(hash.data(), hash.size())));
   w.Key("postings");
   WritePostingsJson(event.postings(), w);
   w.EndObject();

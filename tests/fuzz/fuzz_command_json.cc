@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/command_validation.h"
+#include "ledger/rules/command_validation.h"
 #include "ledger/ledger.h"
 #include "tests/fuzz/fuzz_util.h"
 

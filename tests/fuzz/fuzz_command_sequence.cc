@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/command_validation.h"
+#include "ledger/rules/command_validation.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"

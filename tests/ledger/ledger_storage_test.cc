@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
-#include "ledger/storage_layout.h"
+#include "ledger/storage/storage_layout.h"
 #include "rocksdb/db.h"
 #include "tests/tamper_util.h"
 #include "tests/test_util.h"

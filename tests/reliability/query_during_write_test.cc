@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
-#include "ledger/open_with_env.h"
+#include "ledger/write_path/open_with_env.h"
 #include "ledger/time_util.h"
 #include "tests/reliability/fault_fs.h"
 #include "tests/reliability/reliability_util.h"

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
-#include "ledger/open_with_env.h"
+#include "ledger/write_path/open_with_env.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
 #include "tests/reliability/fault_fs.h"

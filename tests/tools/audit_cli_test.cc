@@ -8,6 +8,8 @@
 #include <string>
 
 #include "gmock/gmock.h"
+
+#include "absl/strings/escaping.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -101,7 +103,7 @@ TEST_F(AuditCli, DigestPrintsTheHeadAsSeqColonHash) {
   ASSERT_EQ(RunLedgerctl("digest --db " + db_, &out), 0);
   EXPECT_TRUE(std::regex_match(out, std::regex("5:[0-9a-f]{64}\n"))) << out;
   RawLog raw(db_);
-  EXPECT_EQ(out, "5:" + ToHex(raw.Get(5).substr(0, kHashBytes)) + "\n");
+  EXPECT_EQ(out, "5:" + absl::BytesToHexString(raw.Get(5).substr(0, kHashBytes)) + "\n");
 }
 
 TEST_F(AuditCli, AuditCommandsNeverCreateAMissingLedger) {

@@ -20,8 +20,8 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "ledger/sha256.h"
-#include "ledger/storage_layout.h"
+#include "ledger/base/sha256.h"
+#include "ledger/storage/storage_layout.h"
 #include "tests/test_util.h"
 #include "tests/tools/scenario_ledger.h"
 #include "tools/export_format.h"
@@ -114,8 +114,8 @@ TEST_F(ExportImportTest, ImportOfAnExportReproducesTheHeadHash) {
   absl::StatusOr<StoredHead> b = ReadStoredHead(imported_);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->seq, b->seq);
-  EXPECT_EQ(ToHex(a->hash), ToHex(b->hash));
-  EXPECT_EQ(ToHex(b->hash), hash);
+  EXPECT_EQ(absl::BytesToHexString(a->hash), absl::BytesToHexString(b->hash));
+  EXPECT_EQ(absl::BytesToHexString(b->hash), hash);
 }
 
 TEST_F(ExportImportTest, ReplayAcceptsTheImportedLedger) {

@@ -17,7 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "ledger/command_validation.h"
+#include "ledger/rules/command_validation.h"
 #include "ledger/time_util.h"
 #include "tests/test_util.h"
 #include "tests/tools/scenario_ledger.h"

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -22,7 +23,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
-#include "ledger/sha256.h"
+#include "ledger/base/sha256.h"
 #include "tests/reliability/reliability_util.h"
 #include "tests/test_util.h"
 
@@ -170,7 +171,7 @@ TEST(LedgerctlTailTest, WithoutFollowPrintsExactlyTheLogFromSeqN) {
   // The hash printed for an event is the one the next event chains to.
   for (size_t i = 0; i + 1 < lines.size(); ++i) {
     EXPECT_EQ(Text(ParseJsonObject(lines[i]), "hash"),
-              ToHex(log[i + 1].header().prev_hash()));
+              absl::BytesToHexString(log[i + 1].header().prev_hash()));
   }
 
   // Past the head: nothing, and success.

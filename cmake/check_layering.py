@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Checks the include rules between the project's folders.
+
+Each folder of the library is a CMake target with one responsibility, and
+the direction of the dependencies between them is part of the design
+(docs/architecture.md): the schema depends on nothing, projections are pure
+folds, judging knows no storage, the library knows no command line. A
+static library does not stop a file from including a header it should not,
+so this script reads every `#include` and fails the build when one crosses a
+boundary the wrong way.
+
+  check_layering.py SOURCE_DIR        check the tree; exit 1 naming each
+                                      include that breaks a rule
+  check_layering.py --self-test       prove the check fails on a tree with
+                                      a forbidden include (run by ctest)
+"""
+import os
+import re
+import sys
+import tempfile
+
+# The public headers an embedder includes: ledger/*.h. The three plain
+# vocabulary headers among them (data and helpers, no behaviour) may be used
+# by the pure layers too.
+VOCABULARY = {"ledger/balance.h", "ledger/options.h", "ledger/time_util.h"}
+
+# Which modules each module may include. "third" modules are libraries.
+ALLOWED = {
+    "vocabulary": {"vocabulary", "schema", "absl", "protobuf"},
+    "api": {"api", "vocabulary", "schema", "absl", "protobuf"},
+    "base": {"base", "vocabulary", "schema", "absl", "protobuf", "openssl"},
+    "projections": {"projections", "base", "vocabulary", "schema", "absl",
+                    "protobuf"},
+    "rules": {"rules", "projections", "base", "api", "vocabulary", "schema",
+              "absl", "protobuf"},
+    "storage": {"storage", "projections", "base", "api", "vocabulary",
+                "schema", "absl", "protobuf", "rocksdb"},
+    "write_path": {"write_path", "rules", "storage", "projections", "base",
+                   "api", "vocabulary", "schema", "absl", "protobuf",
+                   "rocksdb"},
+    "audit": {"audit", "rules", "storage", "projections", "base", "api",
+              "vocabulary", "schema", "absl", "protobuf", "rocksdb"},
+    # ledgerctl is a thin driver over the public library.
+    # TEMPORARY: "storage" until statement, export, import and tail read
+    # through the library's public audit header.
+    "tools": {"tools", "api", "vocabulary", "schema", "base", "absl",
+              "protobuf", "storage"},
+}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
+
+
+def module_of(path):
+    """The module a header or source path belongs to, or None (std, tests)."""
+    parts = path.split("/")
+    if path.startswith("ledger/v1/"):
+        return "schema"
+    if path in VOCABULARY:
+        return "vocabulary"
+    if parts[0] == "ledger" and len(parts) == 2:
+        return "api"
+    if parts[0] == "ledger" and len(parts) > 2:
+        return parts[1] if parts[1] in ALLOWED else "ledger/" + parts[1]
+    if parts[0] in ("projections", "tools"):
+        return parts[0]
+    if parts[0] == "absl":
+        return "absl"
+    if parts[0] == "google" and len(parts) > 1 and parts[1] == "protobuf":
+        return "protobuf"
+    if parts[0] == "rocksdb":
+        return "rocksdb"
+    if parts[0] == "openssl":
+        return "openssl"
+    if parts[0] in ("grpc", "grpcpp", "prometheus", "nats", "gtest", "gmock",
+                    "benchmark"):
+        return parts[0]
+    return None  # the standard library and the system
+
+
+def check(root):
+    problems = []
+    for top in ("ledger", "projections", "tools"):
+        for dirpath, _, files in os.walk(os.path.join(root, top)):
+            for name in sorted(files):
+                if not name.endswith((".h", ".cc")):
+                    continue
+                full = os.path.join(dirpath, name)
+                rel = os.path.relpath(full, root).replace(os.sep, "/")
+                own = module_of(rel)
+                if own not in ALLOWED:
+                    problems.append(f"{rel}: in no known module ({own})")
+                    continue
+                with open(full, encoding="utf-8") as f:
+                    for number, line in enumerate(f, 1):
+                        m = INCLUDE.match(line)
+                        if not m:
+                            continue
+                        target = module_of(m.group(1))
+                        if target is None or target in ALLOWED[own]:
+                            continue
+                        problems.append(
+                            f"{rel}:{number}: {own} may not include "
+                            f"{m.group(1)} ({target})")
+    return problems
+
+
+def self_test():
+    with tempfile.TemporaryDirectory() as root:
+        os.makedirs(os.path.join(root, "projections"))
+        os.makedirs(os.path.join(root, "ledger", "rules"))
+        with open(os.path.join(root, "projections", "ok.cc"), "w") as f:
+            f.write('#include "projections/ok.h"\n#include "ledger/base/x.h"\n')
+        if check(root):
+            print("self-test: a tree that keeps the rules was refused")
+            return 1
+        with open(os.path.join(root, "ledger", "rules", "bad.cc"), "w") as f:
+            f.write('#include "ledger/storage/store.h"\n')
+        problems = check(root)
+        if len(problems) != 1 or "rules may not include" not in problems[0]:
+            print("self-test: a forbidden include was not found:", problems)
+            return 1
+    print("self-test: OK")
+    return 0
+
+
+def main(argv):
+    if len(argv) == 2 and argv[1] == "--self-test":
+        return self_test()
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    problems = check(argv[1])
+    for p in problems:
+        print("layering:", p, file=sys.stderr)
+    if problems:
+        print(f"layering: {len(problems)} include(s) break the folder rules "
+              "(cmake/check_layering.py, docs/architecture.md)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

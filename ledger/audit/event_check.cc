@@ -1,0 +1,101 @@
+#include "ledger/audit/event_check.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/rules/command_validation.h"
+#include "ledger/base/sha256.h"
+#include "ledger/storage/storage_layout.h"
+#include "ledger/time_util.h"
+
+namespace ledger {
+namespace {
+
+// Empty when the command is valid, canonical (validating a copy gives the
+// fingerprint stored when it was accepted) and matches the header.
+std::string CheckCommand(const v1::Event& event, google::protobuf::Arena* arena) {
+  const v1::EventHeader& h = event.header();
+  // Canonicalized on a copy: the stored command must already be canonical.
+  v1::Command& command =
+      *google::protobuf::Arena::CreateMessage<v1::Command>(arena);
+  command = event.command();
+  if (!ValidateAndCanonicalize(command).ok() ||
+      CommandFingerprint(command) != h.command_fingerprint() ||
+      command.key() != h.key() || command.customer() != h.customer()) {
+    return "the stored command does not match its header";
+  }
+  absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
+  if (!at.ok() || *at != h.at_us()) {
+    return "the event's time differs from its command's";
+  }
+  return "";
+}
+
+// An entry touches one or two units, so a linear search of a small inline
+// vector beats a map (and allocates nothing).
+std::string CheckPostings(const v1::Event& event) {
+  absl::InlinedVector<std::pair<std::string_view, __int128>, 4> by_unit;
+  for (const v1::Posting& p : event.postings()) {
+    auto it = std::find_if(by_unit.begin(), by_unit.end(),
+                           [&](const auto& u) { return u.first == p.unit(); });
+    if (it == by_unit.end()) {
+      by_unit.emplace_back(p.unit(), p.amount());
+    } else {
+      it->second += p.amount();
+    }
+  }
+  for (const auto& [unit, sum] : by_unit) {
+    if (sum != 0) {
+      return absl::StrCat("journal entry does not balance in ", std::string(unit));
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+CheckedEvent CheckStoredEvent(std::string_view key, std::string_view value,
+                              uint64_t expected_seq, std::string_view prev_hash,
+                              google::protobuf::Arena* arena) {
+  CheckedEvent out;
+  out.seq = expected_seq;
+  absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+  if (!seq.ok()) {
+    out.problem = std::string(seq.status().message());
+    return out;
+  }
+  if (*seq != expected_seq) {
+    out.problem = absl::StrCat("event ", expected_seq,
+                               " is missing (next stored is ", *seq, ")");
+    return out;
+  }
+  if (value.size() < kHashBytes) {
+    out.problem = "event shorter than its hash";
+    return out;
+  }
+  std::string_view hash = value.substr(0, kHashBytes);
+  std::string_view bytes = value.substr(kHashBytes);
+  if (Sha256(prev_hash, bytes) != hash) {
+    out.problem = "hash chain broken: the event's bytes or its hash changed";
+    return out;
+  }
+  v1::Event* event = google::protobuf::Arena::CreateMessage<v1::Event>(arena);
+  if (!event->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    out.problem = "event does not parse";
+    return out;
+  }
+  if (event->header().seq() != expected_seq ||
+      event->header().prev_hash() != prev_hash) {
+    out.problem = "event header names another position in the log";
+    return out;
+  }
+  out.problem = CheckPostings(*event);
+  if (out.problem.empty()) out.problem = CheckCommand(*event, arena);
+  out.event = event;
+  out.hash = hash;
+  return out;
+}
+
+}  // namespace ledger

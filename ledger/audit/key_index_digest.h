@@ -1,0 +1,38 @@
+// An order-independent digest of a set of (idempotency key, seq) pairs, so
+// that replay can compare the keys its log names with the stored
+// idempotency index in one pass over each, without holding every key in
+// memory: equal sets give equal digests, and a missing, extra or changed
+// record changes the count or, but for a chance of about 2^-64, the sum.
+//
+// It catches corruption and bugs, not a forger: the hash is not
+// cryptographic (the hash chain and published digests are what catch a
+// forger), and it is seeded per process, so both sides must be digested in
+// the same process.
+#ifndef CREDIT_LEDGER_LEDGER_AUDIT_KEY_INDEX_DIGEST_H_
+#define CREDIT_LEDGER_LEDGER_AUDIT_KEY_INDEX_DIGEST_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/hash/hash.h"
+
+namespace ledger {
+
+class KeyIndexDigest {
+ public:
+  void Add(std::string_view key, uint64_t seq) {
+    ++count_;
+    sum_ += static_cast<uint64_t>(absl::HashOf(key, seq));  // wraps: fine
+  }
+  uint64_t count() const { return count_; }
+
+  friend bool operator==(const KeyIndexDigest&, const KeyIndexDigest&) = default;
+
+ private:
+  uint64_t count_ = 0;
+  uint64_t sum_ = 0;
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_AUDIT_KEY_INDEX_DIGEST_H_

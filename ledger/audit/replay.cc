@@ -1,0 +1,566 @@
+#include "ledger/replay.h"
+
+#include <algorithm>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "ledger/audit/checked_event_stream.h"
+#include "ledger/rules/decide.h"
+#include "ledger/audit/key_index_digest.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/storage/storage_layout.h"
+#include "ledger/storage/store.h"
+#include "projections/apply.h"
+#include "projections/balance.h"
+
+namespace ledger {
+namespace {
+
+// Stops a scan at the first bad event; the report holds the finding.
+absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
+
+// What replay keeps of each customer beside its state: the last event that
+// touched it, to blame a difference on, and the balances of its own
+// accounts summed from the postings, to be matched against the folded state
+// (docs/accounting.md).
+struct CustomerAudit {
+  uint64_t last_seq = 0;
+  int64_t lots = 0;
+  int64_t held = 0;
+  int64_t refund_pending = 0;
+};
+
+class Replayer {
+ public:
+  Replayer(const Store& store, const ReplayOptions& options)
+      : store_(store), options_(options) {}
+
+  absl::StatusOr<ReplayReport> Run() {
+    RETURN_IF_ERROR(ResolveTarget());
+    // The stored idempotency index is digested while the log is replayed;
+    // the thread is joined before the digests are compared (or on return).
+    std::jthread stored_keys_scan;
+    if (report_.full) {
+      stored_keys_scan = std::jthread([this] { DigestStoredKeys(); });
+    }
+    RETURN_IF_ERROR(ReplayLog());
+    report_.last_seq = state_.last_seq;  // how far the rebuild got
+    if (!report_.problem.empty()) return report_;
+    if (report_.full) {
+      RETURN_IF_ERROR(CheckHead());
+      if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
+      stored_keys_scan.join();
+      if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+    } else if (report_.events < target_) {
+      // The head promised this event, but the log ends before it.
+      Fail(report_.events + 1,
+           absl::StrCat("event ", report_.events + 1,
+                        " is missing: the log ends at seq ", report_.events))
+          .IgnoreError();  // the report holds the finding
+    }
+    if (report_.problem.empty()) CheckAccounts();
+    report_.customers = state_.customers.size();
+    report_.ok = report_.problem.empty();
+    return report_;
+  }
+
+  // The rebuilt state; call once, after Run.
+  std::unique_ptr<LedgerState> TakeState() {
+    return std::make_unique<LedgerState>(std::move(state_));
+  }
+
+ private:
+  // Records the first problem found (later ones are consequences of it).
+  void Record(uint64_t seq, std::string problem) {
+    if (report_.problem.empty()) {
+      report_.first_bad_seq = seq;
+      report_.problem = std::move(problem);
+    }
+  }
+  // Record, then the status that stops a scan over the store.
+  absl::Status Fail(uint64_t seq, std::string problem) {
+    Record(seq, std::move(problem));
+    return StopScan();
+  }
+
+  absl::Status ResolveTarget();
+  absl::Status LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq);
+  absl::Status ReplayLog();
+  absl::Status Consume(const CheckedEvent& checked);
+  absl::Status CheckKeyUnused(uint64_t seq, const std::string& key);
+  absl::StatusOr<std::string> KeyOfEvent(uint64_t seq) const;
+  absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
+  void AddPostings(uint64_t seq, const v1::Event& event);
+  absl::Status CheckHead();
+  // What one key range of the stored projections gave: the first
+  // difference in it, or the scan's error, and the entries read.
+  struct ProjectionRange {
+    uint64_t bad_seq = 0;
+    std::string problem;
+    absl::Status status;
+    size_t stored = 0;
+  };
+  absl::Status CheckProjections();
+  std::string CustomerNearTheMiddle() const;
+  ProjectionRange CheckProjectionRange(
+      std::string_view from, std::optional<std::string_view> until) const;
+  void EncodeOwner(const std::string& owner,
+                   absl::flat_hash_map<std::string, std::string>& out) const;
+  size_t EntityCount() const;
+  void DigestStoredKeys();
+  absl::Status CheckKeys();
+  absl::Status FindKeyDifference();
+  void CheckAccounts();
+
+  const Store& store_;
+  const ReplayOptions& options_;
+  // The last event to fold (a partial replay) or the stored head's seq (a
+  // full one, for the progress total only: a full replay reads to the end).
+  uint64_t target_ = 0;
+  LedgerState state_;
+  ReplayReport report_;
+  std::string prev_hash_ = std::string(kHashBytes, '\0');
+  absl::flat_hash_map<std::string, CustomerAudit> audits_;
+  // A key used twice is found without keeping every key: the first seq of
+  // each key's hash, and the keys whose hash an earlier, other key had.
+  // A hash seen before is confirmed against the event it came from.
+  absl::flat_hash_map<uint64_t, uint64_t> first_seq_of_key_hash_;
+  absl::flat_hash_map<std::string, uint64_t> keys_of_shared_hashes_;
+  // The keys the log names and those the index stores (written by the
+  // DigestStoredKeys thread, read after it is joined).
+  KeyIndexDigest logged_keys_;
+  KeyIndexDigest stored_keys_;
+  absl::Status stored_keys_status_;
+  v1::Event judged_;  // CheckDecision's scratch
+  std::string stored_bytes_, judged_bytes_;  // SameMessages' scratch
+};
+
+// Decides where the replay stops, and refuses a point the log cannot have.
+absl::Status Replayer::ResolveTarget() {
+  if (options_.until_seq.has_value() && options_.as_of_us.has_value()) {
+    return absl::InvalidArgumentError(
+        "give either a sequence number or a time to replay to, not both");
+  }
+  ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
+  report_.full = !options_.until_seq.has_value() && !options_.as_of_us.has_value();
+  target_ = head.seq();
+  if (options_.until_seq.has_value()) {
+    if (*options_.until_seq > head.seq()) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "seq ", *options_.until_seq, " is past the head of the log (seq ",
+          head.seq(), ")"));
+    }
+    target_ = *options_.until_seq;
+  }
+  if (options_.as_of_us.has_value()) {
+    return LastSeqAtOrBefore(*options_.as_of_us, head.seq());
+  }
+  return absl::OkStatus();
+}
+
+// A first pass over the log for the last event whose `at` is at or before
+// `at_us`. Events of different customers may be logged out of time order,
+// so the whole log up to the head is read; an event that cannot be read
+// stops the pass, as the replay that follows would not get past it either.
+absl::Status Replayer::LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq) {
+  target_ = 0;
+  absl::Status scanned = store_.ForEachEvent(
+      1, [&](std::string_view key, std::string_view value) {
+        absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+        if (!seq.ok()) return seq.status();
+        if (*seq > head_seq) return StopScan();
+        v1::Event event;
+        if (value.size() < kHashBytes ||
+            !event.ParseFromArray(value.data() + kHashBytes,
+                                  static_cast<int>(value.size() - kHashBytes))) {
+          return Fail(*seq, "event does not parse");
+        }
+        if (event.header().at_us() <= at_us) target_ = *seq;
+        return absl::OkStatus();
+      });
+  if (!report_.problem.empty() || absl::IsCancelled(scanned)) {
+    return absl::OkStatus();
+  }
+  return scanned;
+}
+
+// A reader thread scans the log and checker threads run the checks that
+// need no state (CheckedEventStream); this thread judges and folds the
+// events in order and stops the stream at the first bad one.
+absl::Status Replayer::ReplayLog() {
+  if (!report_.problem.empty()) return absl::OkStatus();  // the first pass failed
+  // The folding thread is the one every event waits for: leave it a core of
+  // its own (on 2 cores, 2 checkers beside it made replay 15% slower than 1).
+  const int checkers =
+      std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  CheckedEventStream stream(
+      store_, report_.full ? std::nullopt : std::optional<uint64_t>(target_),
+      checkers);
+  for (absl::Span<const CheckedEvent> batch = stream.Next(); !batch.empty();
+       batch = stream.Next()) {
+    for (const CheckedEvent& checked : batch) {
+      if (!Consume(checked).ok()) return absl::OkStatus();  // in the report
+    }
+  }
+  return stream.status();
+}
+
+absl::Status Replayer::Consume(const CheckedEvent& checked) {
+  if (!checked.problem.empty()) return Fail(checked.seq, checked.problem);
+  const v1::Event& event = *checked.event;
+  RETURN_IF_ERROR(CheckKeyUnused(checked.seq, event.header().key()));
+  RETURN_IF_ERROR(CheckDecision(checked.seq, event));
+  absl::Status applied = ApplyEvent(event, state_, nullptr);
+  if (!applied.ok()) return Fail(checked.seq, std::string(applied.message()));
+  AddPostings(checked.seq, event);
+  logged_keys_.Add(event.header().key(), checked.seq);
+  prev_hash_ = checked.hash;
+  ++report_.events;
+  if (options_.progress) options_.progress(report_.events, target_);
+  return absl::OkStatus();
+}
+
+// A key names one command: a second event with it is a second acceptance.
+absl::Status Replayer::CheckKeyUnused(uint64_t seq, const std::string& key) {
+  auto [first, inserted] =
+      first_seq_of_key_hash_.try_emplace(absl::HashOf(key), seq);
+  if (inserted) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string earlier, KeyOfEvent(first->second));
+  // Another key with the same hash: only these are kept whole.
+  if (earlier != key && keys_of_shared_hashes_.try_emplace(key, seq).second) {
+    return absl::OkStatus();
+  }
+  return Fail(seq, absl::StrCat("idempotency key '", key, "' used twice"));
+}
+
+// The key of the event at `seq`, which was replayed already.
+absl::StatusOr<std::string> Replayer::KeyOfEvent(uint64_t seq) const {
+  std::string key;
+  absl::Status scanned = store_.ForEachEvent(
+      seq, [&](std::string_view stored_key, std::string_view value) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(stored_key, value));
+        key = event.header().key();
+        return StopScan();  // only this one
+      });
+  if (!absl::IsCancelled(scanned)) return scanned;
+  return key;
+}
+
+// True when the two repeated fields hold the same messages, byte for byte.
+// `a_bytes` and `b_bytes` are scratch buffers, reused across calls.
+template <typename Repeated>
+bool SameMessages(const Repeated& a, const Repeated& b, std::string& a_bytes,
+                  std::string& b_bytes) {
+  if (a.size() != b.size()) return false;
+  for (int i = 0; i < a.size(); ++i) {
+    SerializeDeterministicTo(a.Get(i), &a_bytes);
+    SerializeDeterministicTo(b.Get(i), &b_bytes);
+    if (a_bytes != b_bytes) return false;
+  }
+  return true;
+}
+
+// Judges the event's command again against the state rebuilt so far: the
+// same code and the same state must give the same decision.
+absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
+  const v1::EventHeader& h = event.header();
+  // One message, cleared and reused: on the heap, not an arena, so that
+  // Decide's effects and postings are moved into it, not copied.
+  v1::Event& again = judged_;
+  again.Clear();
+  // The command was checked valid and canonical by CheckStoredEvent.
+  Decision decision = Decide(event.command(), state_, &again);
+  if (!decision.accepted) {
+    return Fail(seq, absl::StrCat("judged again, the command is rejected ",
+                                  v1::RejectionCode_Name(decision.code), ": ",
+                                  decision.message));
+  }
+  if (h.policy_version() != again.header().policy_version() ||
+      !SameMessages(event.effects(), again.effects(), stored_bytes_,
+                    judged_bytes_) ||
+      !SameMessages(event.postings(), again.postings(), stored_bytes_,
+                    judged_bytes_)) {
+    return Fail(seq, "judged again, the command decides other effects or postings");
+  }
+  return absl::OkStatus();
+}
+
+void Replayer::AddPostings(uint64_t seq, const v1::Event& event) {
+  if (event.header().customer().empty()) return;
+  CustomerAudit& a = audits_[event.header().customer()];
+  a.last_seq = seq;
+  for (const v1::Posting& p : event.postings()) {
+    switch (p.account()) {
+      case v1::CUSTOMER_LOTS:
+        a.lots += p.amount();
+        break;
+      case v1::CUSTOMER_HELD:
+        a.held += p.amount();
+        break;
+      case v1::CUSTOMER_REFUND_PENDING:
+        a.refund_pending += p.amount();
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+absl::Status Replayer::CheckHead() {
+  ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
+  if (head.seq() != state_.last_seq || head.hash() != prev_hash_) {
+    Record(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
+         absl::StrCat("the stored head (seq ", head.seq(), ", hash ",
+                      absl::BytesToHexString(head.hash()), ") is not the end of the log (seq ",
+                      state_.last_seq, ", hash ", absl::BytesToHexString(prev_hash_), ")"));
+  }
+  return absl::OkStatus();
+}
+
+// Compares the rebuilt projections with the stored ones: every stored entry
+// must be the encoding of a rebuilt entity, and there must be as many stored
+// entries as rebuilt entities. A difference is blamed on the last event of
+// the customer it belongs to. The stored entries are read in two halves at
+// once, split at a customer near the middle; the first difference in key
+// order is the one reported, as a single pass would.
+absl::Status Replayer::CheckProjections() {
+  const std::string middle = CustomerNearTheMiddle();
+  ProjectionRange low;
+  ProjectionRange high;
+  if (middle.empty()) {
+    low = CheckProjectionRange("", std::nullopt);
+  } else {
+    std::thread upper([&] { high = CheckProjectionRange(middle, std::nullopt); });
+    low = CheckProjectionRange("", middle);
+    upper.join();
+  }
+  for (const ProjectionRange* range : {&low, &high}) {
+    if (!range->problem.empty()) {
+      Record(range->bad_seq, range->problem);
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(range->status);
+  }
+  if (low.stored + high.stored != EntityCount()) {
+    Record(0, "projections of the log are missing from the store");
+  }
+  return absl::OkStatus();
+}
+
+// A customer id near the median of them all, from a sample (the hash map's
+// order is as good as random); "" with fewer than two customers.
+std::string Replayer::CustomerNearTheMiddle() const {
+  constexpr size_t kSample = 1024;
+  std::vector<std::string_view> sample;
+  for (const auto& [id, customer] : state_.customers) {
+    if (sample.size() == kSample) break;
+    sample.emplace_back(id);
+  }
+  if (sample.size() < 2) return "";
+  auto middle = sample.begin() + sample.size() / 2;
+  std::nth_element(sample.begin(), middle, sample.end());
+  return std::string(*middle);
+}
+
+// The stored entries with keys from `from` up to (not including) `until`.
+// A customer's entries all sort together (its id, then '\0'), and customer
+// ids sort as their keys do, so a customer id splits the entries cleanly.
+Replayer::ProjectionRange Replayer::CheckProjectionRange(
+    std::string_view from, std::optional<std::string_view> until) const {
+  ProjectionRange out;
+  auto blame = [&](std::string_view key) -> uint64_t {
+    std::string customer(key.substr(0, key.find('\0')));
+    auto it = audits_.find(customer);
+    return it == audits_.end() ? 0 : it->second.last_seq;
+  };
+  auto fail = [&](std::string_view key, std::string problem) {
+    out.bad_seq = blame(key);
+    out.problem = std::move(problem);
+    return StopScan();
+  };
+  // Customers are encoded one at a time, as their entries come up in key
+  // order, so only one customer's encoding is held at once.
+  absl::flat_hash_map<std::string, std::string> rebuilt;
+  auto missing = [&] {
+    const std::string& key = rebuilt.begin()->first;
+    return fail(key, absl::StrCat("projection ", absl::CEscape(key),
+                                  " is missing from the store"));
+  };
+  std::string current;
+  bool started = false;
+  absl::Status scanned = store_.ForEachStateEntry(
+      [&](std::string_view key, std::string_view value) {
+        if (until.has_value() && key >= *until) return StopScan();
+        ++out.stored;
+        std::string owner(key.substr(0, key.find('\0')));
+        if (!started || owner != current) {
+          if (!rebuilt.empty()) return missing();
+          started = true;
+          current = owner;
+          EncodeOwner(owner, rebuilt);
+        }
+        auto it = rebuilt.find(absl::string_view(key.data(), key.size()));
+        if (it == rebuilt.end()) {
+          return fail(key, absl::StrCat("stored projection ",
+                                        absl::CEscape(std::string(key)),
+                                        " has no event behind it"));
+        }
+        if (it->second != value) {
+          return fail(key, absl::StrCat("stored projection ",
+                                        absl::CEscape(std::string(key)),
+                                        " differs from the log"));
+        }
+        rebuilt.erase(it);
+        return absl::OkStatus();
+      },
+      from);
+  if (!out.problem.empty()) return out;
+  if (!absl::IsCancelled(scanned)) out.status = scanned;
+  if (out.status.ok() && !rebuilt.empty()) missing().IgnoreError();
+  return out;
+}
+
+// Encodes the rebuilt entities of one owner: a customer, or "" for the
+// policy versions.
+void Replayer::EncodeOwner(
+    const std::string& owner,
+    absl::flat_hash_map<std::string, std::string>& out) const {
+  auto put = [&](std::string key, std::string value) {
+    out.emplace(std::move(key), std::move(value));
+  };
+  if (owner.empty()) {
+    for (const v1::PolicyState& p : state_.policies.versions()) EncodePolicy(p, put);
+    return;
+  }
+  const CustomerState* customer = state_.FindCustomer(owner);
+  if (customer != nullptr) EncodeCustomer(*customer, nullptr, put);
+}
+
+size_t Replayer::EntityCount() const {
+  size_t count = state_.policies.versions().size();
+  for (const auto& [id, c] : state_.customers) {
+    count += 1 + c.lots.size() + c.holds.size() + c.usages.size() + c.refunds.size();
+  }
+  return count;
+}
+
+void Replayer::DigestStoredKeys() {
+  stored_keys_status_ = store_.ForEachKey(
+      [&](std::string_view key, const v1::KeyRecord& record) {
+        stored_keys_.Add(key, record.seq());
+        return absl::OkStatus();
+      });
+}
+
+// The stored idempotency index must hold exactly one record per event,
+// naming its key and seq.
+absl::Status Replayer::CheckKeys() {
+  RETURN_IF_ERROR(stored_keys_status_);
+  if (stored_keys_ == logged_keys_) return absl::OkStatus();
+  return FindKeyDifference();
+}
+
+// The index differs from the log: read both again, keeping every key this
+// time, to name the first record that differs.
+absl::Status Replayer::FindKeyDifference() {
+  absl::flat_hash_map<std::string, uint64_t> logged;
+  RETURN_IF_ERROR(store_.ForEachEvent(
+      1, [&](std::string_view key, std::string_view value) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value));
+        logged[event.header().key()] = event.header().seq();
+        return absl::OkStatus();
+      }));
+  absl::Status scanned = store_.ForEachKey(
+      [&](std::string_view key, const v1::KeyRecord& record) {
+        auto it = logged.find(std::string(key));
+        if (it == logged.end() || it->second != record.seq()) {
+          return Fail(it == logged.end() ? record.seq() : it->second,
+                      absl::StrCat("idempotency record of key '",
+                                   std::string(key), "' does not match the log"));
+        }
+        logged.erase(it);
+        return absl::OkStatus();
+      });
+  if (!report_.problem.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(scanned);
+  if (!logged.empty()) {
+    auto first = std::min_element(
+        logged.begin(), logged.end(),
+        [](const auto& a, const auto& b) { return a.second < b.second; });
+    Record(first->second, absl::StrCat("idempotency record of key '",
+                                       first->first, "' is missing"));
+  }
+  return absl::OkStatus();
+}
+
+// Each customer's own accounts, summed from the postings, must mirror the
+// folded state: CUSTOMER_LOTS is minus the lots' remaining, and so on.
+void Replayer::CheckAccounts() {
+  for (const auto& [id, customer] : state_.customers) {
+    const CustomerAudit& a = audits_[id];
+    if (a.lots != -customer.TotalRemaining() || a.held != -customer.header.held() ||
+        a.refund_pending != -customer.header.refund_pending()) {
+      Record(a.last_seq,
+           absl::StrCat("the postings of customer ", id,
+                        " do not match their lots, holds and refunds"));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir) {
+  return ReplayLedger(dir, ReplayOptions());
+}
+
+absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir,
+                                          const ReplayOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(dir, Store::Mode::kReadOnly, false));
+  Replayer replayer(*store, options);
+  return replayer.Run();
+}
+
+absl::StatusOr<std::unique_ptr<LedgerState>> RebuildState(
+    const std::string& dir, const ReplayOptions& options,
+    ReplayReport* report) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(dir, Store::Mode::kReadOnly, false));
+  Replayer replayer(*store, options);
+  ASSIGN_OR_RETURN(ReplayReport done, replayer.Run());
+  if (report != nullptr) *report = done;
+  if (!done.ok) {
+    // A state folded from a log that fails its checks is no state to show.
+    return absl::DataLossError(
+        done.first_bad_seq == 0
+            ? done.problem
+            : absl::StrCat("event ", done.first_bad_seq, ": ", done.problem));
+  }
+  return replayer.TakeState();
+}
+
+absl::StatusOr<Balance> BalanceAsOfSeq(const std::string& dir,
+                                       const std::string& customer,
+                                       int64_t at_us, uint64_t seq) {
+  ReplayOptions options;
+  options.until_seq = seq;
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerState> state,
+                   RebuildState(dir, options));
+  const CustomerState* c = state->FindCustomer(customer);
+  if (c == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown customer '", customer,
+                                            "' at seq ", seq));
+  }
+  return ComputeBalance(*c, state->policies, at_us);
+}
+
+}  // namespace ledger

@@ -1,0 +1,68 @@
+// The answer of a balance query (SPEC 6): plain data, with no behaviour,
+// so that the pure folds of projections/ can build it without knowing the
+// rest of the library. Ledger::GetBalance (ledger.h) and BalanceAsOfSeq
+// (replay.h) return it.
+#ifndef CREDIT_LEDGER_LEDGER_BALANCE_H_
+#define CREDIT_LEDGER_LEDGER_BALANCE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/v1/types.pb.h"
+
+namespace ledger {
+
+struct LotBalance {
+  std::string lot_id;
+  v1::LotSource source = v1::LOT_SOURCE_UNSPECIFIED;
+  int64_t granted = 0;
+  int64_t remaining = 0;
+  int64_t granted_at_us = 0;
+  std::optional<int64_t> expires_at_us;
+};
+
+struct CashAmount {
+  std::string currency;
+  int64_t amount_minor = 0;
+};
+
+struct SubscriptionBalance {
+  std::string plan;
+  int64_t period_end_us = 0;
+  bool cancelled = false;
+};
+
+// Credits that expire on one UTC day (Balance::expiring).
+struct ExpiringCredits {
+  std::string date;  // the UTC day, "2026-03-09"
+  int64_t credits = 0;
+};
+
+// How far ahead Balance::expiring looks.
+inline constexpr int64_t kExpiringHorizonDays = 30;
+
+// SPEC 6: a customer's balance at a time.
+struct Balance {
+  std::string customer;
+  v1::CustomerStatus status = v1::CUSTOMER_STATUS_UNSPECIFIED;
+  int64_t available = 0;
+  int64_t held = 0;
+  int64_t refund_pending = 0;
+  std::vector<LotBalance> lots;  // in consumption order
+  int64_t refundable_credits = 0;
+  std::vector<CashAmount> refundable_cash;  // sorted by currency
+  std::optional<SubscriptionBalance> subscription;
+  // Credits that will expire per UTC day, over (T, T + kExpiringHorizonDays
+  // days]: the `remaining` of each lot not expired at T whose expires_at
+  // falls in that window, summed per day of expires_at; only days with
+  // credits, earliest first. Credits in a pending hold or a pending refund
+  // are not counted: they are not in the lot at T (SPEC 1), and count again
+  // once a release, a capture's rest or a denial returns them to the lot.
+  std::vector<ExpiringCredits> expiring;
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_BALANCE_H_

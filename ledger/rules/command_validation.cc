@@ -1,0 +1,562 @@
+#include "ledger/rules/command_validation.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/ledger.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/deterministic_bytes.h"
+#include "ledger/time_util.h"
+#include "ledger/v1/types.pb.h"
+
+namespace ledger {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Struct;
+using google::protobuf::Value;
+
+// Longest excerpt of a bad value quoted back in a message.
+constexpr size_t kMaxQuotedBytes = 80;
+
+absl::Status Invalid(std::string_view message) {
+  return absl::InvalidArgumentError(std::string(message));
+}
+
+// A value as a message may quote it: escaped, and cut when long.
+std::string Quote(const std::string& value) {
+  std::string shown = absl::CHexEscape(value.substr(0, kMaxQuotedBytes));
+  return absl::StrCat("'", shown, value.size() > kMaxQuotedBytes ? "...'" : "'");
+}
+
+// ---------------------------------------------------------------------------
+// JSON shape: protobuf's parser is lenient where the contract is not. It
+// accepts lowerCamelCase aliases ("purchaseId"), int64 written as strings
+// ("1000"), and null for "absent". Walking the generic JSON tree against the
+// descriptor first keeps exactly one spelling of each command.
+
+absl::Status CheckShape(const Struct& object, const Descriptor& type,
+                        const std::string& path);
+
+const char* JsonKind(const Value& v) {
+  switch (v.kind_case()) {
+    case Value::kNullValue: return "null";
+    case Value::kNumberValue: return "a number";
+    case Value::kStringValue: return "a string";
+    case Value::kBoolValue: return "a boolean";
+    case Value::kStructValue: return "an object";
+    case Value::kListValue: return "an array";
+    default: return "nothing";
+  }
+}
+
+absl::Status CheckFieldShape(const Value& v, const FieldDescriptor& field,
+                             const std::string& name) {
+  auto wrong = [&](const char* want) {
+    return Invalid(absl::StrCat(name, " must be ", want, ", got ", JsonKind(v)));
+  };
+  switch (field.type()) {
+    case FieldDescriptor::TYPE_STRING:
+      if (!v.has_string_value()) return wrong("a string");
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_BOOL:
+      if (!v.has_bool_value()) return wrong("true or false");
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_INT64: {
+      if (!v.has_number_value()) return wrong("an integer number");
+      double d = v.number_value();
+      if (!std::isfinite(d) || std::trunc(d) != d) {
+        return Invalid(absl::StrCat(name, " must be a whole number, got ", d));
+      }
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::TYPE_MESSAGE:
+      if (!v.has_struct_value()) return wrong("an object");
+      return CheckShape(v.struct_value(), *field.message_type(), name);
+    default:
+      // command.proto uses no other field types.
+      return Invalid(absl::StrCat(name, " has a type commands do not use"));
+  }
+}
+
+absl::Status CheckShape(const Struct& object, const Descriptor& type,
+                        const std::string& path) {
+  // Map order varies; sorted keys make the message the same every time.
+  std::vector<std::string> keys;
+  for (const auto& entry : object.fields()) keys.push_back(entry.first);
+  std::sort(keys.begin(), keys.end());
+  for (const std::string& key : keys) {
+    const Value& value = object.fields().at(key);
+    std::string name = path.empty() ? key : absl::StrCat(path, ".", key);
+    // FindFieldByName matches the proto name only, never the camelCase alias.
+    const FieldDescriptor* field = type.FindFieldByName(key);
+    if (field == nullptr) {
+      return Invalid(absl::StrCat("unknown field ", Quote(name)));
+    }
+    RETURN_IF_ERROR(CheckFieldShape(value, *field, name));
+  }
+  return absl::OkStatus();
+}
+
+// A command is an object holding objects of scalars: two levels. Protobuf
+// 3.21 bounds nested objects but not nested arrays, and its time grows with
+// the square of their depth (12000 levels take seconds), so a line nested
+// deeper than any command could be is refused before protobuf sees it.
+constexpr int kMaxJsonNesting = 16;
+
+absl::Status CheckNesting(std::string_view json) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonNesting) {
+        return Invalid(absl::StrCat("JSON nested deeper than ",
+                                    kMaxJsonNesting,
+                                    " levels; a command needs 2"));
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseJsonObject(std::string_view json, Struct* object) {
+  RETURN_IF_ERROR(CheckNesting(json));
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), object, options);
+  if (!status.ok()) {
+    return Invalid(absl::StrCat("not a JSON object: ",
+                                std::string(status.message())));
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Field rules (SPEC 1, 4).
+
+bool IsIdChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
+bool IsUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) { ++i; continue; }
+    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[n] || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+absl::Status Required(bool present, const std::string& name) {
+  if (present) return absl::OkStatus();
+  return Invalid(absl::StrCat(name, " is required"));
+}
+
+absl::Status CheckId(bool present, const std::string& value,
+                     const std::string& name) {
+  RETURN_IF_ERROR(Required(present, name));
+  bool ok = !value.empty() && value.size() <= kMaxIdLength;
+  for (char c : value) ok = ok && IsIdChar(c);
+  if (ok) return absl::OkStatus();
+  return Invalid(absl::StrCat(name, " must be 1-", kMaxIdLength,
+                              " characters of [A-Za-z0-9._:-], got ",
+                              Quote(value)));
+}
+
+// ASCII control characters (NUL, newlines, escapes, DEL) have no place in
+// a line of text meant for people, and NUL truncates it in C tools and logs.
+bool HasControl(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+absl::Status CheckText(bool present, const std::string& value,
+                       const std::string& name) {
+  RETURN_IF_ERROR(Required(present, name));
+  if (value.empty() || value.size() > kMaxTextBytes || !IsUtf8(value) ||
+      HasControl(value)) {
+    return Invalid(absl::StrCat(name, " must be 1-", kMaxTextBytes,
+                                " bytes of UTF-8 without control characters, got ",
+                                value.size(), " bytes ", Quote(value)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRange(bool present, int64_t value, int64_t lo, int64_t hi,
+                        const std::string& name) {
+  RETURN_IF_ERROR(Required(present, name));
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return Invalid(absl::StrCat(name, " must be ", lo, "..", hi, ", got ", value));
+}
+
+absl::Status CheckCredits(bool present, int64_t value, const std::string& name) {
+  return CheckRange(present, value, 1, kMaxCredits, name);
+}
+
+absl::Status CheckAmount(bool present, int64_t value, const std::string& name) {
+  return CheckRange(present, value, 0, kMaxAmountMinor, name);
+}
+
+absl::Status CheckCurrency(bool present, const std::string& value,
+                           const std::string& name) {
+  RETURN_IF_ERROR(Required(present, name));
+  bool ok = value.size() == 3;
+  for (char c : value) ok = ok && c >= 'A' && c <= 'Z';
+  if (ok) return absl::OkStatus();
+  return Invalid(absl::StrCat(name, " must be three capital letters (ISO 4217), got ",
+                              Quote(value)));
+}
+
+// `value` must be one of `names` (SPEC 4 enumerations).
+absl::Status CheckName(bool present, const std::string& value,
+                       std::initializer_list<const char*> names,
+                       const std::string& name) {
+  RETURN_IF_ERROR(Required(present, name));
+  std::string list;
+  for (const char* n : names) {
+    if (value == n) return absl::OkStatus();
+    absl::StrAppend(&list, list.empty() ? "" : ", ", n);
+  }
+  return Invalid(absl::StrCat(name, " must be one of ", list, ", got ", Quote(value)));
+}
+
+absl::Status CheckCategory(bool present, const std::string& value,
+                           const std::string& name) {
+  return CheckName(present, value,
+                   {"AI_PROCESSING", "VOICE_GENERATION", "AUTOMATED_CALL",
+                    "TELEPHONY_USAGE", "CAMPAIGN_EXECUTION",
+                    "PHONE_NUMBER_RENTAL", "REGULATORY_FEE"},
+                   name);
+}
+
+absl::Status CheckProvider(bool present, const std::string& value,
+                           const std::string& name) {
+  if (!present) return absl::OkStatus();  // optional
+  return CheckName(true, value, {"TWILIO", "TELNYX", "OTHER_CARRIER"}, name);
+}
+
+// Abuse reasons only (policy 8): CHARGEBACK and REINSTATED are set by the
+// ledger itself, never named by a caller.
+absl::Status CheckAbuseReason(bool present, const std::string& value,
+                              const std::string& name) {
+  return CheckName(present, value,
+                   {"SPAM_CALLING", "ROBOCALL_ABUSE", "FRAUD", "HARASSMENT",
+                    "TELECOM_VIOLATION"},
+                   name);
+}
+
+absl::Status CheckOptionalId(bool present, const std::string& value,
+                             const std::string& name) {
+  return present ? CheckId(true, value, name) : absl::OkStatus();
+}
+
+// Parses a time field; `*us` gets its value.
+absl::Status ParseTimeField(bool present, const std::string& value,
+                            const std::string& name, int64_t* us) {
+  RETURN_IF_ERROR(Required(present, name));
+  absl::StatusOr<int64_t> parsed = ParseTimeUs(value);
+  if (!parsed.ok()) {
+    return Invalid(absl::StrCat(name, ": ", std::string(parsed.status().message())));
+  }
+  *us = *parsed;
+  return absl::OkStatus();
+}
+
+// A time that must come strictly after the command's `at`.
+absl::Status CanonicalLaterTime(bool present, const std::string& value,
+                                const std::string& name, int64_t at_us) {
+  int64_t us = 0;
+  RETURN_IF_ERROR(ParseTimeField(present, value, name, &us));
+  if (us > at_us) return absl::OkStatus();
+  return Invalid(absl::StrCat(name, " ", FormatTimeUs(us), " must be later than at ",
+                              FormatTimeUs(at_us)));
+}
+
+absl::Status OptionalLaterTime(bool present, const std::string& value,
+                               const std::string& name, int64_t at_us) {
+  if (!present) return absl::OkStatus();
+  return CanonicalLaterTime(true, value, name, at_us);
+}
+
+bool IsTimeField(const FieldDescriptor& f) {
+  const std::string& n = f.name();
+  return f.type() == FieldDescriptor::TYPE_STRING &&
+         (n == "at" || n == "expires_at" || n == "period_end" || n == "credits_expire_at");
+}
+
+// Rewrites every time of a validated command into FormatTimeUs form, so
+// that equal instants written differently compare (and hash) equal.
+void CanonicalizeTimes(google::protobuf::Message& m) {
+  const google::protobuf::Reflection* r = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const FieldDescriptor* f : fields) {
+    if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+      CanonicalizeTimes(*r->MutableMessage(&m, f));
+    } else if (IsTimeField(*f)) {
+      const std::string& written = r->GetString(m, f);
+      absl::StatusOr<int64_t> us = ParseTimeUs(written);
+      assert(us.ok() && "validated before");
+      if (!us.ok()) continue;
+      // Most times arrive canonical (every replayed one must): no rewrite.
+      std::string canonical = FormatTimeUs(*us);
+      if (canonical != written) r->SetString(&m, f, std::move(canonical));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One function per kind: the fields of the SPEC 4 table.
+
+absl::Status ValidatePurchase(const v1::Purchase& k, int64_t at_us) {
+  RETURN_IF_ERROR(CheckId(k.has_purchase_id(), k.purchase_id(), "purchase.purchase_id"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "purchase.credits"));
+  RETURN_IF_ERROR(CheckAmount(k.has_amount_minor(), k.amount_minor(), "purchase.amount_minor"));
+  RETURN_IF_ERROR(CheckCurrency(k.has_currency(), k.currency(), "purchase.currency"));
+  return OptionalLaterTime(k.has_expires_at(), k.expires_at(),
+                           "purchase.expires_at", at_us);
+}
+
+absl::Status ValidateSubscribe(const v1::Subscribe& k, int64_t at_us) {
+  RETURN_IF_ERROR(CheckId(k.has_period_id(), k.period_id(), "subscribe.period_id"));
+  RETURN_IF_ERROR(CheckId(k.has_plan(), k.plan(), "subscribe.plan"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "subscribe.credits"));
+  RETURN_IF_ERROR(CheckAmount(k.has_amount_minor(), k.amount_minor(), "subscribe.amount_minor"));
+  RETURN_IF_ERROR(CheckCurrency(k.has_currency(), k.currency(), "subscribe.currency"));
+  RETURN_IF_ERROR(CanonicalLaterTime(k.has_period_end(), k.period_end(),
+                                     "subscribe.period_end", at_us));
+  return OptionalLaterTime(k.has_credits_expire_at(), k.credits_expire_at(),
+                           "subscribe.credits_expire_at", at_us);
+}
+
+absl::Status ValidateRenew(const v1::Renew& k, int64_t at_us) {
+  RETURN_IF_ERROR(CheckId(k.has_period_id(), k.period_id(), "renew.period_id"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "renew.credits"));
+  RETURN_IF_ERROR(CheckAmount(k.has_amount_minor(), k.amount_minor(), "renew.amount_minor"));
+  RETURN_IF_ERROR(CanonicalLaterTime(k.has_period_end(), k.period_end(),
+                                     "renew.period_end", at_us));
+  return OptionalLaterTime(k.has_credits_expire_at(), k.credits_expire_at(),
+                           "renew.credits_expire_at", at_us);
+}
+
+absl::Status ValidateUse(const v1::Use& k) {
+  RETURN_IF_ERROR(CheckId(k.has_usage_id(), k.usage_id(), "use.usage_id"));
+  RETURN_IF_ERROR(CheckCategory(k.has_category(), k.category(), "use.category"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "use.credits"));
+  RETURN_IF_ERROR(CheckProvider(k.has_provider(), k.provider(), "use.provider"));
+  RETURN_IF_ERROR(CheckOptionalId(k.has_campaign_id(), k.campaign_id(), "use.campaign_id"));
+  return CheckOptionalId(k.has_call_id(), k.call_id(), "use.call_id");
+}
+
+absl::Status ValidateHold(const v1::Hold& k, int64_t at_us) {
+  RETURN_IF_ERROR(CheckId(k.has_hold_id(), k.hold_id(), "hold.hold_id"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "hold.credits"));
+  return CanonicalLaterTime(k.has_expires_at(), k.expires_at(),
+                            "hold.expires_at", at_us);
+}
+
+absl::Status ValidateCapture(const v1::Capture& k) {
+  RETURN_IF_ERROR(CheckId(k.has_hold_id(), k.hold_id(), "capture.hold_id"));
+  RETURN_IF_ERROR(CheckId(k.has_usage_id(), k.usage_id(), "capture.usage_id"));
+  RETURN_IF_ERROR(CheckCategory(k.has_category(), k.category(), "capture.category"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "capture.credits"));
+  RETURN_IF_ERROR(CheckProvider(k.has_provider(), k.provider(), "capture.provider"));
+  RETURN_IF_ERROR(CheckOptionalId(k.has_campaign_id(), k.campaign_id(), "capture.campaign_id"));
+  return CheckOptionalId(k.has_call_id(), k.call_id(), "capture.call_id");
+}
+
+absl::Status ValidateCompensate(const v1::Compensate& k, int64_t at_us) {
+  RETURN_IF_ERROR(CheckId(k.has_adjustment_id(), k.adjustment_id(), "compensate.adjustment_id"));
+  RETURN_IF_ERROR(CheckId(k.has_usage_id(), k.usage_id(), "compensate.usage_id"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "compensate.credits"));
+  RETURN_IF_ERROR(CheckText(k.has_verified_by(), k.verified_by(), "compensate.verified_by"));
+  return OptionalLaterTime(k.has_expires_at(), k.expires_at(),
+                           "compensate.expires_at", at_us);
+}
+
+absl::Status ValidateSetPolicy(const v1::SetPolicy& k) {
+  RETURN_IF_ERROR(CheckId(k.has_version(), k.version(), "set_policy.version"));
+  RETURN_IF_ERROR(CheckRange(k.has_refund_window_hours(), k.refund_window_hours(), 0,
+                             kMaxWindowHours, "set_policy.refund_window_hours"));
+  return CheckRange(k.has_inquiry_window_hours(), k.inquiry_window_hours(), 0,
+                    kMaxWindowHours, "set_policy.inquiry_window_hours");
+}
+
+absl::Status ValidateKind(const v1::Command& c, int64_t at_us) {
+  switch (c.kind_case()) {
+    case v1::Command::kPurchase: return ValidatePurchase(c.purchase(), at_us);
+    case v1::Command::kSubscribe: return ValidateSubscribe(c.subscribe(), at_us);
+    case v1::Command::kRenew: return ValidateRenew(c.renew(), at_us);
+    case v1::Command::kUse: return ValidateUse(c.use());
+    case v1::Command::kHold: return ValidateHold(c.hold(), at_us);
+    case v1::Command::kCapture: return ValidateCapture(c.capture());
+    case v1::Command::kRelease:
+      return CheckId(c.release().has_hold_id(), c.release().hold_id(), "release.hold_id");
+    case v1::Command::kRequestRefund:
+      RETURN_IF_ERROR(CheckId(c.request_refund().has_refund_id(),
+                              c.request_refund().refund_id(), "request_refund.refund_id"));
+      return CheckId(c.request_refund().has_purchase_id(),
+                     c.request_refund().purchase_id(), "request_refund.purchase_id");
+    case v1::Command::kApproveRefund:
+      return CheckId(c.approve_refund().has_refund_id(), c.approve_refund().refund_id(),
+                     "approve_refund.refund_id");
+    case v1::Command::kDenyRefund:
+      RETURN_IF_ERROR(CheckId(c.deny_refund().has_refund_id(), c.deny_refund().refund_id(),
+                              "deny_refund.refund_id"));
+      if (!c.deny_refund().has_reason()) return absl::OkStatus();
+      return CheckText(true, c.deny_refund().reason(), "deny_refund.reason");
+    case v1::Command::kCompensate: return ValidateCompensate(c.compensate(), at_us);
+    case v1::Command::kSuspend:
+      return CheckAbuseReason(c.suspend().has_reason(), c.suspend().reason(), "suspend.reason");
+    case v1::Command::kTerminate:
+      return CheckAbuseReason(c.terminate().has_reason(), c.terminate().reason(),
+                              "terminate.reason");
+    case v1::Command::kChargeback:
+      RETURN_IF_ERROR(CheckId(c.chargeback().has_purchase_id(), c.chargeback().purchase_id(),
+                              "chargeback.purchase_id"));
+      return Required(c.chargeback().has_contacted_support(), "chargeback.contacted_support");
+    case v1::Command::kSetPolicy: return ValidateSetPolicy(c.set_policy());
+    case v1::Command::kCancelSubscription:
+    case v1::Command::kExpire:
+    case v1::Command::kReinstate:
+    case v1::Command::kForfeit:
+      return absl::OkStatus();  // no fields
+    case v1::Command::KIND_NOT_SET:
+      break;
+  }
+  return Invalid("exactly one kind is required, e.g. \"purchase\": {...}");
+}
+
+// Fields unknown to this schema can only come from a binary-parsed message
+// handed to Submit; they would also enter the fingerprint, so refuse them.
+absl::Status CheckNoUnknownFields(const v1::Command& c) {
+  if (!c.GetReflection()->GetUnknownFields(c).empty()) {
+    return Invalid("the command has fields this ledger does not know");
+  }
+  const google::protobuf::OneofDescriptor* oneof =
+      v1::Command::descriptor()->FindOneofByName("kind");
+  const FieldDescriptor* kind = c.GetReflection()->GetOneofFieldDescriptor(c, oneof);
+  if (kind == nullptr) return absl::OkStatus();
+  const google::protobuf::Message& m = c.GetReflection()->GetMessage(c, kind);
+  if (!m.GetReflection()->GetUnknownFields(m).empty()) {
+    return Invalid(absl::StrCat(kind->name(), " has fields this ledger does not know"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckKey(const v1::Command& c) {
+  RETURN_IF_ERROR(Required(c.has_key(), "key"));
+  bool ok = !c.key().empty() && c.key().size() <= kMaxKeyLength;
+  for (char ch : c.key()) ok = ok && ch >= 0x20 && ch <= 0x7E;
+  if (ok) return absl::OkStatus();
+  return Invalid(absl::StrCat("key must be 1-", kMaxKeyLength,
+                              " printable ASCII characters, got ", Quote(c.key())));
+}
+
+absl::Status CheckCustomer(const v1::Command& c) {
+  if (c.has_set_policy()) {
+    if (!c.has_customer()) return absl::OkStatus();
+    return Invalid("set_policy applies to the whole ledger: remove \"customer\"");
+  }
+  return CheckId(c.has_customer(), c.customer(), "customer");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Command> ParseCommandJson(std::string_view json) {
+  if (json.size() > kMaxLineBytes) {
+    return Invalid(absl::StrCat("a command is at most ", kMaxLineBytes,
+                                " bytes, got ", json.size()));
+  }
+  Struct object;
+  RETURN_IF_ERROR(ParseJsonObject(json, &object));
+  RETURN_IF_ERROR(CheckShape(object, *v1::Command::descriptor(), ""));
+  v1::Command command;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &command, options);
+  if (!status.ok()) {
+    return Invalid(absl::StrCat("not a valid command: ", std::string(status.message())));
+  }
+  return command;
+}
+
+std::optional<std::string> ReadKeyLeniently(std::string_view json) {
+  // Over the line limit the input is not parsed at all (bounded work).
+  if (json.size() > kMaxLineBytes) return std::nullopt;
+  Struct object;
+  if (!ParseJsonObject(json, &object).ok()) return std::nullopt;
+  auto it = object.fields().find("key");
+  if (it == object.fields().end() || !it->second.has_string_value()) {
+    return std::nullopt;
+  }
+  return it->second.string_value();
+}
+
+absl::Status ValidateAndCanonicalize(v1::Command& command) {
+  RETURN_IF_ERROR(CheckNoUnknownFields(command));
+  RETURN_IF_ERROR(CheckKey(command));
+  if (command.kind_case() == v1::Command::KIND_NOT_SET) {
+    return Invalid("exactly one kind is required, e.g. \"purchase\": {...}");
+  }
+  RETURN_IF_ERROR(CheckCustomer(command));
+  int64_t at_us = 0;
+  RETURN_IF_ERROR(ParseTimeField(command.has_at(), command.at(), "at", &at_us));
+  RETURN_IF_ERROR(ValidateKind(command, at_us));
+  CanonicalizeTimes(command);
+  return absl::OkStatus();
+}
+
+std::string CommandFingerprint(const v1::Command& canonical) {
+  return Sha256(SerializeDeterministic(canonical));
+}
+
+}  // namespace ledger

@@ -1,0 +1,83 @@
+// Internal to ledger/decide.cc: the kind checks of SPEC 5 step 6 (and step 7,
+// LIMIT_EXCEEDED, for the kinds that grant), one function per command kind,
+// grouped by family in rules_*.cc. Each either rejects, leaving `effects`
+// untouched, or accepts and appends the effects it decided, in the order
+// projections/apply.cc folds them.
+#ifndef CREDIT_LEDGER_LEDGER_RULES_RULES_H_
+#define CREDIT_LEDGER_LEDGER_RULES_RULES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "ledger/rules/decide.h"
+#include "ledger/v1/command.pb.h"
+#include "ledger/v1/event.pb.h"
+#include "projections/ledger_state.h"
+
+namespace ledger::rules {
+
+using Effects = google::protobuf::RepeatedPtrField<v1::Effect>;
+
+// What every rule may read. Steps 3 to 5 have passed when a rule runs.
+struct Context {
+  const v1::Command& command;
+  const LedgerState& state;
+  // The command's customer; an empty one (status ACTIVE, no lots) when a
+  // purchase or subscribe creates it, and for set_policy.
+  const CustomerState& customer;
+  int64_t at_us;
+  const v1::PolicyState& policy;  // in force at at_us
+};
+
+inline Decision Accept() { return Decision{true, v1::REJECTION_CODE_UNSPECIFIED, ""}; }
+inline Decision Reject(v1::RejectionCode code, std::string message) {
+  return Decision{false, code, std::move(message)};
+}
+
+// rules_grants.cc
+Decision Purchase(const Context& ctx, Effects& effects);
+Decision Subscribe(const Context& ctx, Effects& effects);
+Decision Renew(const Context& ctx, Effects& effects);
+Decision CancelSubscription(const Context& ctx, Effects& effects);
+Decision Compensate(const Context& ctx, Effects& effects);
+
+// rules_spending.cc
+Decision Use(const Context& ctx, Effects& effects);
+Decision Hold(const Context& ctx, Effects& effects);
+Decision Capture(const Context& ctx, Effects& effects);
+Decision Release(const Context& ctx, Effects& effects);
+
+// rules_refunds.cc
+Decision RequestRefund(const Context& ctx, Effects& effects);
+Decision ApproveRefund(const Context& ctx, Effects& effects);
+Decision DenyRefund(const Context& ctx, Effects& effects);
+
+// rules_account.cc
+Decision Expire(const Context& ctx, Effects& effects);
+Decision Suspend(const Context& ctx, Effects& effects);
+Decision Terminate(const Context& ctx, Effects& effects);
+Decision Reinstate(const Context& ctx, Effects& effects);
+Decision Forfeit(const Context& ctx, Effects& effects);
+Decision Chargeback(const Context& ctx, Effects& effects);
+Decision SetPolicy(const Context& ctx, Effects& effects);
+
+// Shared by suspend, terminate and chargeback (rules_account.cc): releases
+// every pending hold and denies every pending refund, in id order so that
+// replay decides the same effects. Adds what goes back to each lot to
+// `returned` (lot_id -> credits) when it is not null.
+void ReleaseHoldsAndDenyRefunds(const CustomerState& customer,
+                                v1::ReleaseCause release_cause,
+                                v1::DenyCause deny_cause, Effects& effects,
+                                absl::flat_hash_map<std::string, int64_t>* returned);
+
+// "customer c1", for messages.
+inline std::string Who(const Context& ctx) {
+  return absl::StrCat("customer ", ctx.customer.header.customer());
+}
+
+}  // namespace ledger::rules
+
+#endif  // CREDIT_LEDGER_LEDGER_RULES_RULES_H_

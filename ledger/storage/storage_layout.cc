@@ -1,0 +1,188 @@
+#include "ledger/storage/storage_layout.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/base/sha256.h"
+
+namespace ledger {
+namespace {
+
+// State keys: <customer> \0 <type> [<id>]. Customer ids never hold \0, and
+// policy keys start with \0, so the families cannot collide.
+constexpr char kHeaderType = 'H';
+constexpr char kLotType = 'L';
+constexpr char kHoldType = 'O';
+constexpr char kUsageType = 'U';
+constexpr char kRefundType = 'R';
+constexpr char kPolicyType = 'P';
+
+std::string StateKey(std::string_view customer, char type,
+                     std::string_view id) {
+  std::string key;
+  key.reserve(customer.size() + 2 + id.size());
+  key.append(customer);
+  key.push_back('\0');
+  key.push_back(type);
+  key.append(id);
+  return key;
+}
+
+template <typename Map>
+void EmitEach(const std::string& customer, char type, const Map& map,
+              const std::vector<std::string>* only, const EmitFn& emit) {
+  if (only != nullptr) {
+    for (const std::string& id : *only) {
+      emit(StateKey(customer, type, id), SerializeDeterministic(map.at(id)));
+    }
+    return;
+  }
+  for (const auto& [id, entity] : map) {
+    emit(StateKey(customer, type, id), SerializeDeterministic(entity));
+  }
+}
+
+template <typename Message>
+absl::Status ParseInto(std::string_view value, Message& m,
+                       std::string_view key) {
+  if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("stored projection ", absl::CEscape(std::string(key)), " is corrupt"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string EventKey(uint64_t seq) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(seq & 0xff);
+    seq >>= 8;
+  }
+  return key;
+}
+
+absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key) {
+  if (key.size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("event key of ", key.size(), " bytes, not 8"));
+  }
+  uint64_t seq = 0;
+  for (unsigned char c : key) seq = (seq << 8) | c;
+  return seq;
+}
+
+absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
+                                            std::string_view value) {
+  absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+  if (!seq.ok()) return seq.status();
+  v1::Event event;
+  if (value.size() < kHashBytes ||
+      !event.ParseFromArray(value.data() + kHashBytes,
+                            static_cast<int>(value.size() - kHashBytes))) {
+    return absl::DataLossError(
+        absl::StrCat("stored event ", *seq, " does not parse"));
+  }
+  if (event.header().seq() != *seq) {
+    return absl::DataLossError(absl::StrCat("stored event ", *seq,
+                                            " says it is seq ",
+                                            event.header().seq()));
+  }
+  return event;
+}
+
+void EncodeCustomer(const CustomerState& customer,
+                    const TouchedEntities* touched, const EmitFn& emit) {
+  const std::string& id = customer.header.customer();
+  emit(StateKey(id, kHeaderType, ""), SerializeDeterministic(customer.header));
+  if (touched != nullptr) {
+    for (const std::string& lot_id : touched->lots) {
+      emit(StateKey(id, kLotType, lot_id),
+           SerializeDeterministic(*customer.FindLot(lot_id)));
+    }
+  } else {
+    for (const v1::LotState& lot : customer.lots) {
+      emit(StateKey(id, kLotType, lot.lot_id()), SerializeDeterministic(lot));
+    }
+  }
+  EmitEach(id, kHoldType, customer.holds, touched ? &touched->holds : nullptr, emit);
+  EmitEach(id, kUsageType, customer.usages, touched ? &touched->usages : nullptr, emit);
+  EmitEach(id, kRefundType, customer.refunds, touched ? &touched->refunds : nullptr, emit);
+}
+
+void EncodePolicy(const v1::PolicyState& policy, const EmitFn& emit) {
+  emit(StateKey("", kPolicyType, EventKey(policy.seq())),
+       SerializeDeterministic(policy));
+}
+
+void EncodeState(const LedgerState& state, const EmitFn& emit) {
+  for (const auto& [id, customer] : state.customers) {
+    EncodeCustomer(customer, nullptr, emit);
+  }
+  for (const v1::PolicyState& policy : state.policies.versions()) {
+    EncodePolicy(policy, emit);
+  }
+}
+
+absl::Status StateDecoder::Add(std::string_view key, std::string_view value) {
+  size_t sep = key.find('\0');
+  if (sep == std::string_view::npos || sep + 1 >= key.size()) {
+    return absl::DataLossError(
+        absl::StrCat("malformed state key ", absl::CEscape(std::string(key))));
+  }
+  std::string customer(key.substr(0, sep));
+  char type = key[sep + 1];
+  std::string id(key.substr(sep + 2));
+  if (type == kPolicyType) {
+    v1::PolicyState policy;
+    absl::Status s = ParseInto(value, policy, key);
+    if (!s.ok()) return s;
+    state_.policies.Add(policy);
+    return absl::OkStatus();
+  }
+  CustomerState& c = state_.customers[customer];
+  switch (type) {
+    case kHeaderType:
+      return ParseInto(value, c.header, key);
+    case kLotType:
+      return ParseInto(value, c.lots.emplace_back(), key);
+    case kHoldType:
+      return ParseInto(value, c.holds[id], key);
+    case kUsageType:
+      return ParseInto(value, c.usages[id], key);
+    case kRefundType:
+      return ParseInto(value, c.refunds[id], key);
+    default:
+      return absl::DataLossError(
+          absl::StrCat("state key of unknown type ", absl::CEscape(std::string(key))));
+  }
+}
+
+absl::Status StateDecoder::Finish() {
+  for (auto& [id, c] : state_.customers) {
+    if (c.header.customer() != id) {
+      return absl::DataLossError(
+          absl::StrCat("stored customer ", id, " has no header"));
+    }
+    std::sort(c.lots.begin(), c.lots.end(),
+              [](const v1::LotState& a, const v1::LotState& b) {
+                return a.grant_index() < b.grant_index();
+              });
+    if (c.lots.size() != c.header.lots_granted()) {
+      return absl::DataLossError(
+          absl::StrCat("customer ", id, " lacks stored lots"));
+    }
+    for (uint32_t i = 0; i < c.lots.size(); ++i) {
+      if (c.lots[i].grant_index() != i) {
+        return absl::DataLossError(
+            absl::StrCat("customer ", id, " has lots out of grant order"));
+      }
+      c.lot_index[c.lots[i].lot_id()] = i;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ledger

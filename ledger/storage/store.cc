@@ -1,0 +1,329 @@
+#include "ledger/storage/store.h"
+
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/storage/storage_layout.h"
+#include "rocksdb/options.h"
+
+namespace ledger {
+namespace {
+
+const std::vector<std::string>& FamilyNames() {
+  static const auto* names = new std::vector<std::string>{
+      kMetaFamily, kEventsFamily, kKeysFamily, kStateFamily};
+  return *names;
+}
+
+bool IsMissingOrEmpty(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return true;
+  return std::filesystem::is_directory(dir, ec) &&
+         std::filesystem::is_empty(dir, ec);
+}
+
+rocksdb::Options BaseOptions() {
+  rocksdb::Options options;
+  // Checksums everywhere: a flipped byte must surface as corruption, never as
+  // a wrong balance.
+  options.paranoid_checks = true;
+  // A bad WAL record is an error at open, never a silent end of the log
+  // (the default, kPointInTimeRecovery, stops replaying the WAL there and
+  // opens without a word, dropping acknowledged commands). Only a torn last
+  // record is tolerated: with sync on it can only hold a group that was
+  // never acknowledged (docs/reliability.md).
+  options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  options.IncreaseParallelism(2);
+  return options;
+}
+
+absl::Status CheckIsLedger(const std::string& dir) {
+  std::vector<std::string> families;
+  rocksdb::Status s =
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
+  if (s.IsCorruption()) {
+    // A ledger whose MANIFEST or CURRENT is damaged: data loss, not a
+    // stranger's folder.
+    return absl::DataLossError(absl::StrCat(
+        dir, " holds a damaged database: ", s.ToString()));
+  }
+  if (!s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is not a ledger: it is not empty and holds no ledger database (",
+        s.ToString(), ")"));
+  }
+  for (const std::string& name : FamilyNames()) {
+    if (std::find(families.begin(), families.end(), name) == families.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir, " is not a ledger: its database has no '", name, "' family"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(std::string(context), ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  if (s.IsIOError()) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   Mode mode,
+                                                   bool create_if_missing,
+                                                   rocksdb::Env* env) {
+  if (mode == Mode::kSecondary) {
+    return absl::InvalidArgumentError(
+        "a secondary instance needs a scratch folder: use Store::OpenSecondary");
+  }
+  if (mode == Mode::kReadOnly) return OpenReader(dir, env);
+  return OpenIn(dir, mode, create_if_missing, env, "");
+}
+
+// RocksDB leaves a read-only instance undefined while another instance
+// writes the database. Holding the database's LOCK while opening proves no
+// writer is there and none starts meanwhile; the read-only instance then
+// opens every table file (max_open_files = -1), so a writer that starts
+// later and compacts cannot pull files from under it, and a damaged WAL is
+// still reported (docs/reliability.md). When the LOCK is held (a writer is
+// live, in this process or another), a secondary instance reads instead,
+// RocksDB's way to read beside a writer: it sees the state of the moment it
+// opened, whole groups only (a WAL record is one batch).
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir,
+                                                         rocksdb::Env* env) {
+  if (IsMissingOrEmpty(dir)) {
+    return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
+  }
+  // Before touching its LOCK: never write into a folder that is not a ledger.
+  RETURN_IF_ERROR(CheckIsLedger(dir));
+  rocksdb::Env* lock_env = env != nullptr ? env : rocksdb::Env::Default();
+  rocksdb::FileLock* lock = nullptr;
+  if (lock_env->LockFile(dir + "/LOCK", &lock).ok()) {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        OpenIn(dir, Mode::kReadOnly, /*create_if_missing=*/false, env, "");
+    lock_env->UnlockFile(lock).PermitUncheckedError();
+    return store;
+  }
+  std::error_code ec;
+  std::string scratch =
+      (std::filesystem::temp_directory_path(ec) / "ledger-reader-XXXXXX")
+          .string();
+  if (ec || mkdtemp(scratch.data()) == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot make a scratch folder to read ", dir,
+        " beside its writer: ", ec ? ec.message() : std::strerror(errno)));
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenIn(dir, Mode::kSecondary, /*create_if_missing=*/false, env, scratch);
+  if (!store.ok()) {
+    std::filesystem::remove_all(scratch, ec);
+    return store;
+  }
+  (*store)->owned_scratch_ = std::move(scratch);
+  return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(
+    const std::string& dir, const std::string& scratch_dir) {
+  if (scratch_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "a secondary instance needs a scratch folder");
+  }
+  return OpenIn(dir, Mode::kSecondary, /*create_if_missing=*/false, nullptr,
+                scratch_dir);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
+    const std::string& dir, Mode mode, bool create_if_missing,
+    rocksdb::Env* env, const std::string& scratch_dir) {
+  const bool fresh = IsMissingOrEmpty(dir);
+  if (fresh && (mode != Mode::kReadWrite || !create_if_missing)) {
+    return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
+  }
+  if (!fresh) RETURN_IF_ERROR(CheckIsLedger(dir));
+  if (fresh) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create ", dir, ": ", ec.message()));
+    }
+  }
+  rocksdb::Options options = BaseOptions();
+  if (env != nullptr) options.env = env;
+  options.create_if_missing = fresh;
+  options.create_missing_column_families = fresh;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : FamilyNames()) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  }
+  std::unique_ptr<Store> store(new Store());
+  store->mode_ = mode;
+  store->read_only_ = mode != Mode::kReadWrite;
+  rocksdb::Status s;
+  switch (mode) {
+    case Mode::kReadOnly:
+      // Every table file opened now: see OpenReader.
+      options.max_open_files = -1;
+      s = rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
+                                       &store->handles_, &store->db_);
+      break;
+    case Mode::kSecondary:
+      // RocksDB requires it of a secondary: it must keep every table file
+      // open, since the primary may delete them after a compaction.
+      options.max_open_files = -1;
+      s = rocksdb::DB::OpenAsSecondary(options, dir, scratch_dir, descriptors,
+                                       &store->handles_, &store->db_);
+      break;
+    case Mode::kReadWrite:
+      s = rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
+                            &store->db_);
+      break;
+  }
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
+  if (fresh) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->meta(), kFormatKey, kFormatValue);
+    RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+  }
+  std::string format;
+  s = store->db_->Get(rocksdb::ReadOptions(), store->meta(), kFormatKey, &format);
+  if (s.IsNotFound() || (s.ok() && format != kFormatValue)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is not a ledger of this format (expected '", kFormatValue, "')"));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the format marker"));
+  return store;
+}
+
+Store::~Store() {
+  if (db_ != nullptr && !read_only_) {
+    // Everything is already durable in the WAL; flushing the memtables only
+    // spares the next Open (and every read-only replay) from replaying it.
+    // A failure here loses nothing, so it is not reported.
+    db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
+  delete db_;
+  if (!owned_scratch_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(owned_scratch_, ec);  // only our own files
+  }
+}
+
+absl::StatusOr<v1::HeadRecord> Store::ReadHead() const {
+  v1::HeadRecord head;
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta(), kHeadKey, &value);
+  if (s.IsNotFound()) {
+    head.set_hash(std::string(kHashBytes, '\0'));
+    return head;
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading the head"));
+  if (!head.ParseFromString(value) || head.hash().size() != kHashBytes) {
+    return absl::DataLossError("the stored head is corrupt");
+  }
+  return head;
+}
+
+absl::Status Store::LoadState(LedgerState& state) const {
+  StateDecoder decoder(state);
+  RETURN_IF_ERROR(ForEachStateEntry(
+      [&](std::string_view key, std::string_view value) {
+        return decoder.Add(key, value);
+      }));
+  return decoder.Finish();
+}
+
+namespace {
+
+absl::Status Scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                  std::string_view from,
+                  const std::function<absl::Status(std::string_view,
+                                                   std::string_view)>& fn) {
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  read.fill_cache = false;
+  read.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, family));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid();
+       it->Next()) {
+    RETURN_IF_ERROR(fn(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size())));
+  }
+  return FromRocks(it->status(), "scanning the ledger");
+}
+
+}  // namespace
+
+absl::Status Store::ForEachKey(
+    const std::function<absl::Status(std::string_view, const v1::KeyRecord&)>&
+        fn) const {
+  return Scan(db_, keys(), "", [&](std::string_view key, std::string_view value) {
+    v1::KeyRecord record;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError("a stored idempotency record is corrupt");
+    }
+    return fn(key, record);
+  });
+}
+
+absl::Status Store::ForEachStateEntry(
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn,
+    std::string_view from) const {
+  return Scan(db_, state(), from, fn);
+}
+
+absl::Status Store::ForEachEvent(
+    uint64_t from_seq,
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  return Scan(db_, events(), EventKey(from_seq), fn);
+}
+
+absl::StatusOr<v1::KeyRecord> Store::ReadKey(std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys(),
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  RETURN_IF_ERROR(FromRocks(s, "reading an idempotency record"));
+  v1::KeyRecord record;
+  if (!record.ParseFromString(value)) {
+    return absl::DataLossError("a stored idempotency record is corrupt");
+  }
+  return record;
+}
+
+absl::Status Store::CatchUp() {
+  if (mode_ != Mode::kSecondary) {
+    return absl::FailedPreconditionError(
+        "only a secondary instance catches up with the writer");
+  }
+  return FromRocks(db_->TryCatchUpWithPrimary(),
+                   "catching up with the writing process");
+}
+
+absl::Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        "the ledger was opened read-only and is never written");
+  }
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return FromRocks(db_->Write(options, &batch), "writing to the ledger");
+}
+
+}  // namespace ledger

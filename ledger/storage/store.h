@@ -1,0 +1,123 @@
+// The RocksDB database behind a ledger: opening it (and refusing what is not
+// a ledger), loading the stored projections, reading the log, and writing
+// one batch. The layout of keys and values is storage_layout.h.
+#ifndef CREDIT_LEDGER_LEDGER_STORAGE_STORE_H_
+#define CREDIT_LEDGER_LEDGER_STORAGE_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/v1/event.pb.h"
+#include "projections/ledger_state.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace ledger {
+
+// rocksdb::Status -> absl::Status: Corruption becomes DataLoss, the rest
+// keeps its meaning; `context` says what was being done.
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
+
+class Store {
+ public:
+  enum class Mode {
+    kReadWrite,
+    // Reads a snapshot taken at open, for a ledger no process has open
+    // for writing (RocksDB leaves a read-only instance beside a running
+    // writer undefined: use kSecondary there).
+    kReadOnly,
+    // A RocksDB secondary instance: never writes, works beside a running
+    // writer, and CatchUp() brings in what the writer committed since.
+    // Open it with OpenSecondary, which needs a scratch folder of its own.
+    kSecondary,
+  };
+
+  // Opens the ledger in `dir`. In kReadWrite mode with `create_if_missing`,
+  // a missing or empty folder becomes a new ledger. FailedPrecondition for a
+  // folder that is not a ledger; DataLoss for a corrupt one. `env`, when not
+  // null, replaces RocksDB's default Env (tests inject storage faults).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const std::string& dir, Mode mode, bool create_if_missing,
+      rocksdb::Env* env = nullptr);
+
+  // Opens the ledger in `dir` as a kSecondary instance: it follows the
+  // process that has `dir` open for writing, by CatchUp(). `scratch_dir`
+  // (created when missing) holds the instance's own files, e.g. its info
+  // log; the caller removes it after closing. NotFound when `dir` holds no
+  // ledger; nothing in `dir` is ever written.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
+      const std::string& dir, const std::string& scratch_dir);
+
+  ~Store();
+
+  // kSecondary only: reads what the writing process has committed since
+  // the last CatchUp (or the open). FailedPrecondition in other modes.
+  [[nodiscard]] absl::Status CatchUp();
+
+  // The head (last seq and its hash); seq 0 and 32 zero bytes when empty.
+  [[nodiscard]] absl::StatusOr<v1::HeadRecord> ReadHead() const;
+
+  // Rebuilds `state` from the stored projections.
+  [[nodiscard]] absl::Status LoadState(LedgerState& state) const;
+
+  // Every idempotency key with its record, in key order.
+  [[nodiscard]] absl::Status ForEachKey(
+      const std::function<absl::Status(std::string_view key,
+                                       const v1::KeyRecord&)>& fn) const;
+
+  // Every stored projection (key, value) from key `from` on, in key order.
+  [[nodiscard]] absl::Status ForEachStateEntry(
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn,
+      std::string_view from = {}) const;
+
+  // Every event (key, value) in log order, from `from_seq` on.
+  [[nodiscard]] absl::Status ForEachEvent(
+      uint64_t from_seq,
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+
+  // The idempotency record of `key`, NotFound when there is none.
+  [[nodiscard]] absl::StatusOr<v1::KeyRecord> ReadKey(
+      std::string_view key) const;
+
+  // How the store reads: kReadOnly asked for beside a live writer becomes
+  // kSecondary (OpenReader in store.cc).
+  Mode mode() const { return mode_; }
+
+  // Column families for building a batch.
+  rocksdb::ColumnFamilyHandle* meta() const { return handles_[0]; }
+  rocksdb::ColumnFamilyHandle* events() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* keys() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* state() const { return handles_[3]; }
+
+  // Writes `batch` atomically; with `sync` the WAL is synced first.
+  // FailedPrecondition unless the store was opened kReadWrite.
+  [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch, bool sync);
+
+ private:
+  Store() = default;
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenIn(
+      const std::string& dir, Mode mode, bool create_if_missing,
+      rocksdb::Env* env, const std::string& scratch_dir);
+
+  // kReadOnly, once Open has decided how to read (see OpenReader).
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenReader(
+      const std::string& dir, rocksdb::Env* env);
+
+  Mode mode_ = Mode::kReadOnly;
+  bool read_only_ = true;
+  // A secondary instance's scratch folder that this store made (and removes
+  // when it closes); empty otherwise.
+  std::string owned_scratch_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_STORAGE_STORE_H_

@@ -1,0 +1,86 @@
+#include "ledger/write_path/commit_feed.h"
+
+#include <cassert>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/storage/storage_layout.h"
+
+namespace ledger {
+
+CommitFeed::CommitFeed(const Store* store, uint64_t durable_seq)
+    : durable_seq_(durable_seq), store_(store) {}
+
+void CommitFeed::Publish(uint64_t seq) {
+  absl::MutexLock lock(&mu_);
+  assert(seq >= durable_seq_);
+  durable_seq_ = seq;
+  cv_.SignalAll();
+}
+
+void CommitFeed::End(absl::Status status) {
+  assert(!status.ok());
+  absl::MutexLock lock(&mu_);
+  if (ended_.ok()) ended_ = std::move(status);
+  cv_.SignalAll();
+}
+
+void CommitFeed::DetachStore() {
+  End(absl::AbortedError("the ledger was closed"));
+  absl::MutexLock lock(&store_mu_);
+  store_ = nullptr;
+}
+
+void CommitFeed::WakeAll() {
+  absl::MutexLock lock(&mu_);
+  cv_.SignalAll();
+}
+
+absl::StatusOr<uint64_t> CommitFeed::WaitFor(
+    uint64_t seq, const std::atomic<bool>& cancelled, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  bool timed_out = false;
+  for (;;) {
+    // Cancel sets the flag before it takes mu_ to wake us, and we check it
+    // under mu_ before sleeping, so a Cancel is never missed.
+    if (cancelled.load()) {
+      return absl::CancelledError("the subscription was cancelled");
+    }
+    if (!ended_.ok()) return ended_;
+    if (durable_seq_ >= seq || timed_out) return durable_seq_;
+    timed_out = cv_.WaitWithDeadline(&mu_, deadline);
+  }
+}
+
+absl::Status CommitFeed::Read(uint64_t from, uint64_t to,
+                              std::deque<v1::Event>* out) const {
+  assert(from >= 1 && from <= to);
+  absl::ReaderMutexLock lock(&store_mu_);
+  if (store_ == nullptr) return absl::AbortedError("the ledger was closed");
+  uint64_t expected = from;
+  absl::Status scanned = store_->ForEachEvent(
+      from, [&](std::string_view key, std::string_view value) -> absl::Status {
+        absl::StatusOr<v1::Event> event = DecodeStoredEvent(key, value);
+        if (!event.ok()) return event.status();
+        if (event->header().seq() != expected) {
+          return absl::DataLossError(
+              absl::StrCat("the log has a gap: expected seq ", expected,
+                           ", found ", event->header().seq()));
+        }
+        out->push_back(std::move(*event));
+        ++expected;
+        // Not an error: the chunk is complete (told apart below).
+        return expected > to ? absl::CancelledError() : absl::OkStatus();
+      });
+  if (!scanned.ok() && !absl::IsCancelled(scanned)) return scanned;
+  if (expected <= to) {
+    // Published as durable, yet not in the store: the invariant the whole
+    // subscription rests on is broken.
+    return absl::DataLossError(absl::StrCat("seq ", to,
+                                            " is durable but the log ends at ",
+                                            expected - 1));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ledger

@@ -1,0 +1,123 @@
+// The Ledger behind ledger.h: validation outside any lock, then a single
+// writer that judges waiting commands one at a time against the in-memory
+// state and commits them in groups (LevelDB's DBImpl::Write shape: a queue
+// of writers, the front one leads, merges the waiting commands into one
+// WriteBatch, writes and syncs once, then wakes the others).
+#ifndef CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
+#define CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "ledger/write_path/commit_feed.h"
+#include "ledger/ledger.h"
+#include "ledger/storage/store.h"
+#include "projections/ledger_state.h"
+
+namespace ledger {
+
+class LedgerImpl final : public Ledger {
+ public:
+  LedgerImpl(const Options& options, std::unique_ptr<Store> store);
+  // Ends every subscription (Aborted) before the store closes.
+  ~LedgerImpl() override;
+  // Loads the stored projections, the key index and the head.
+  [[nodiscard]] absl::Status Restore();
+
+  absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
+  absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
+      std::span<const v1::Command> commands) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitJsonBatch(
+      std::span<const std::string> lines) override;
+  absl::StatusOr<Balance> GetBalance(const std::string& customer,
+                                     int64_t at_us) const override;
+  uint64_t LastSeq() const override;
+  absl::Status ReadEvents(
+      uint64_t from_seq,
+      const std::function<bool(const v1::Event&)>& fn) const override;
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      uint64_t from_seq) override;
+
+ private:
+  // A command after SPEC 5 step 1, done by the submitting thread.
+  struct Prepared {
+    v1::Command command;      // canonical
+    std::string fingerprint;  // of the canonical command
+    std::optional<SubmitResult> invalid;  // INVALID_COMMAND, when it is
+  };
+  // One Submit / SubmitBatch call waiting in the queue.
+  struct Writer {
+    Writer(std::vector<Prepared>* c, std::vector<SubmitResult>* r)
+        : commands(c), results(r) {}
+    std::vector<Prepared>* commands;
+    std::vector<SubmitResult>* results;
+    absl::Status status;
+    bool done = false;
+    absl::CondVar cv;
+  };
+  // Commands of the group being committed, by seq - first seq of the group.
+  struct InFlight {
+    uint64_t first_seq = 0;
+    std::vector<const std::string*> fingerprints;
+  };
+
+  static Prepared Prepare(const v1::Command& command);
+  static Prepared PrepareJson(std::string_view json);
+  absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands);
+  absl::Status CommitGroup(const std::vector<Writer*>& group);
+  absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
+                                       rocksdb::WriteBatch& batch,
+                                       InFlight& in_flight)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  absl::StatusOr<std::optional<SubmitResult>> CheckKey(
+      const Prepared& prepared, const InFlight& in_flight) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  absl::Status Append(const Prepared& prepared, v1::Event& event,
+                      rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Whether a balance of `customer` can be answered now (see state_mu_).
+  bool AnswerableNow(const std::string& customer) const
+      ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
+
+  const Options options_;
+  const std::unique_ptr<Store> store_;
+  // Tells subscriptions what is durable; shared with them because they may
+  // outlive the ledger. Set in Restore.
+  std::shared_ptr<CommitFeed> feed_;
+
+  absl::Mutex queue_mu_;
+  std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);
+
+  // Held exclusively by the leader while it judges and folds its group, and
+  // again once the group's write returned; queries hold it shared. While the
+  // group is written (writing_), a query waits only if the group changed
+  // what it reads (AnswerableNow), so none sees a command not on disk.
+  mutable absl::Mutex state_mu_;
+  LedgerState state_ ABSL_GUARDED_BY(state_mu_);
+  absl::flat_hash_map<std::string, uint64_t> key_index_
+      ABSL_GUARDED_BY(state_mu_);
+  std::string head_hash_ ABSL_GUARDED_BY(state_mu_);
+  // The last seq on disk; state_.last_seq runs ahead of it while a group is
+  // being judged, and stays ahead after a failed write.
+  uint64_t durable_seq_ ABSL_GUARDED_BY(state_mu_) = 0;
+  // Set by the first failed write: the in-memory state may then be ahead of
+  // the disk, so nothing more is written or answered until reopened.
+  absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
+  // The group being written: set while its write runs, with the customers
+  // it changed and whether it set a policy (which changes every balance).
+  bool writing_ ABSL_GUARDED_BY(state_mu_) = false;
+  absl::flat_hash_set<std::string> pending_customers_ ABSL_GUARDED_BY(state_mu_);
+  bool pending_policy_ ABSL_GUARDED_BY(state_mu_) = false;
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
