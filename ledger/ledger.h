@@ -58,6 +58,11 @@ struct SubmitResult {
   std::optional<std::string> key;  // absent when the input had none
   Outcome outcome = Outcome::kRejected;
   uint64_t seq = 0;  // for kAccepted and kDuplicate
+  // For kAccepted of every kind but set_policy: the customer's available
+  // credits (SPEC 1) at the command's `at`, right after the command, so a
+  // call worker knows when to hang up without a second query. Absent for
+  // set_policy, duplicates and rejections.
+  std::optional<int64_t> available;
   v1::RejectionCode code = v1::REJECTION_CODE_UNSPECIFIED;  // for kRejected
   std::string message;  // for kRejected: what was wrong and what to do
 };

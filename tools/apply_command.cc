@@ -42,7 +42,8 @@ constexpr std::string_view kUsage =
     "Reads commands as JSON Lines (SPEC 4) from FILE, or standard input when\n"
     "FILE is missing or '-', applies them in order, and writes one result\n"
     "line per non-blank input line:\n"
-    "  {\"key\": \"k-1\", \"status\": \"ACCEPTED\", \"seq\": 17}\n"
+    "  {\"key\": \"k-1\", \"status\": \"ACCEPTED\", \"seq\": 17, "
+    "\"available\": 940}\n"
     "  {\"key\": \"k-1\", \"status\": \"ACCEPTED\", \"seq\": 17, "
     "\"duplicate\": true}\n"
     "  {\"key\": \"k-1\", \"status\": \"REJECTED\", \"code\": "
@@ -144,6 +145,7 @@ std::string RenderResult(const SubmitResult& result) {
     case Outcome::kDuplicate:
       w.Key("status").String("ACCEPTED").Key("seq").Uint(result.seq);
       if (result.outcome == Outcome::kDuplicate) w.Key("duplicate").Bool(true);
+      if (result.available.has_value()) w.Key("available").Int(*result.available);
       break;
     case Outcome::kRejected:
       w.Key("status").String("REJECTED");

@@ -13,6 +13,7 @@
 #include "ledger/time_util.h"
 #include "projections/apply.h"
 #include "projections/balance.h"
+#include "projections/consumption_order.h"
 
 namespace ledger {
 namespace {
@@ -296,6 +297,12 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   accepted.key = p.command.key();
   accepted.outcome = Outcome::kAccepted;
   accepted.seq = event.header().seq();
+  // The state is at hand and already holds the command's effects: the
+  // customer's lots as the command left them, read at its own `at`.
+  if (!p.command.customer().empty()) {
+    accepted.available = AvailableAt(state_.customers.at(p.command.customer()),
+                                     event.header().at_us());
+  }
   return accepted;
 }
 

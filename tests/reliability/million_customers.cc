@@ -53,12 +53,15 @@ TEST(HostileInput, AMillionDistinctCustomersStreamThroughApply) {
           size_t start = 0, nl;
           while ((nl = pending.find('\n', start)) != std::string::npos) {
             std::string line = pending.substr(start, nl - start);
-            std::erase(line, ' ');  // results are {"key": "k1", "seq": 1}
+            std::erase(line, ' ');  // results are {"key": "k1", "seq": 1, ...}
             ++results;
             if (line.find(R"("status":"ACCEPTED")") != std::string::npos) {
               ++accepted;
-              if (line.find(absl::StrCat(R"("seq":)", results, "}")) !=
-                  std::string::npos) {
+              const std::string seq = absl::StrCat(R"("seq":)", results);
+              const size_t at = line.find(seq);
+              if (at != std::string::npos &&
+                  (line[at + seq.size()] == ',' ||
+                   line[at + seq.size()] == '}')) {
                 ++in_order;
               }
             }
