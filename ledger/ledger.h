@@ -45,6 +45,10 @@ inline constexpr int64_t kMaxCredits = 1000000000000000;       // 10^15
 inline constexpr int64_t kMaxAmountMinor = 1000000000000000;   // 10^15
 inline constexpr int64_t kMaxWindowHours = 87600;
 inline constexpr int64_t kMaxCustomerCredits = 1000000000000000000;  // 10^18
+// A command's metadata (SPEC 8).
+inline constexpr size_t kMaxMetadataEntries = 16;
+inline constexpr size_t kMaxMetadataKeyLength = 64;
+inline constexpr size_t kMaxMetadataValueBytes = 256;
 
 enum class Outcome {
   kAccepted,   // a new event; `seq` is its sequence number

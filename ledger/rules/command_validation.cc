@@ -66,6 +66,17 @@ absl::Status CheckFieldShape(const Value& v, const FieldDescriptor& field,
   auto wrong = [&](const char* want) {
     return Invalid(absl::StrCat(name, " must be ", want, ", got ", JsonKind(v)));
   };
+  if (field.is_map()) {
+    // Only metadata is a map: an object whose values are strings.
+    if (!v.has_struct_value()) return wrong("an object");
+    for (const auto& [key, value] : v.struct_value().fields()) {
+      if (!value.has_string_value()) {
+        return Invalid(absl::StrCat(name, ".", key, " must be a string, got ",
+                                    JsonKind(value)));
+      }
+    }
+    return absl::OkStatus();
+  }
   switch (field.type()) {
     case FieldDescriptor::TYPE_STRING:
       if (!v.has_string_value()) return wrong("a string");
@@ -338,6 +349,7 @@ void CanonicalizeTimes(google::protobuf::Message& m) {
   std::vector<const FieldDescriptor*> fields;
   r->ListFields(m, &fields);
   for (const FieldDescriptor* f : fields) {
+    if (f->is_repeated()) continue;  // metadata: free text, no times
     if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
       CanonicalizeTimes(*r->MutableMessage(&m, f));
     } else if (IsTimeField(*f)) {
@@ -500,6 +512,42 @@ absl::Status CheckKey(const v1::Command& c) {
                               " printable ASCII characters, got ", Quote(c.key())));
 }
 
+bool IsMetadataKeyChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+// SPEC 8. Metadata never changes a decision, but it is stored, hashed and
+// shown to auditors, so it is bounded like every other field.
+absl::Status CheckMetadata(const v1::Command& c) {
+  if (c.metadata_size() > static_cast<int>(kMaxMetadataEntries)) {
+    return Invalid(absl::StrCat("metadata has at most ", kMaxMetadataEntries,
+                                " entries, got ", c.metadata_size()));
+  }
+  // Sorted, so the first bad entry named is the same every time.
+  std::vector<std::string> keys;
+  for (const auto& entry : c.metadata()) keys.push_back(entry.first);
+  std::sort(keys.begin(), keys.end());
+  for (const std::string& key : keys) {
+    bool ok = !key.empty() && key.size() <= kMaxMetadataKeyLength;
+    for (char ch : key) ok = ok && IsMetadataKeyChar(ch);
+    if (!ok) {
+      return Invalid(absl::StrCat("a metadata key must be 1-",
+                                  kMaxMetadataKeyLength,
+                                  " characters of [a-z0-9_.-], got ",
+                                  Quote(key)));
+    }
+    const std::string& value = c.metadata().at(key);
+    if (value.size() > kMaxMetadataValueBytes || !IsUtf8(value)) {
+      return Invalid(absl::StrCat("metadata.", key, " must be 0-",
+                                  kMaxMetadataValueBytes,
+                                  " bytes of UTF-8, got ", value.size(),
+                                  " bytes ", Quote(value)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCustomer(const v1::Command& c) {
   if (c.has_set_policy()) {
     if (!c.has_customer()) return absl::OkStatus();
@@ -551,6 +599,7 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
   int64_t at_us = 0;
   RETURN_IF_ERROR(ParseTimeField(command.has_at(), command.at(), "at", &at_us));
   RETURN_IF_ERROR(ValidateKind(command, at_us));
+  RETURN_IF_ERROR(CheckMetadata(command));
   CanonicalizeTimes(command);
   return absl::OkStatus();
 }
