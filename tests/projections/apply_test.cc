@@ -222,8 +222,11 @@ TEST(ApplyEvent, SetPolicyAddsAVersionAndTouchesNoCustomer) {
 TEST(ApplyEvent, AnEventOutOfSequenceIsDataLossAndChangesNothing) {
   LedgerState state = TwoCustomers();
   const auto before = Entities(state);
+  // A forfeit that would fold cleanly as seq 4.
   v1::Event skipped = Header(5, "c1", kT0 + Hours(1));
-  *skipped.add_effects()->mutable_lot_forfeited() = v1::LotForfeited();
+  v1::LotForfeited* forfeit = skipped.add_effects()->mutable_lot_forfeited();
+  forfeit->set_lot_id("p3");
+  forfeit->set_credits(20);
   absl::Status s = ApplyEvent(skipped, state, nullptr);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
   EXPECT_EQ(Entities(state), before);
