@@ -4,8 +4,10 @@
 // re-encoding of the parsed event might not hash the same); the public
 // Ledger::ReadEvents gives only the parsed event.
 //
-// The ledger is opened read-only (RocksDB's OpenForReadOnly takes no lock),
-// so a reader may run beside a writer and sees the log as it was when
+// The ledger is opened for reading only (Store::Open in kReadOnly, see
+// store.h): on a closed ledger it holds the LOCK while opening read-only;
+// beside a live writer it reads through a RocksDB secondary instance. Either
+// way the reader never disturbs a writer and sees the log as it was when
 // opened.
 #ifndef CREDIT_LEDGER_LEDGER_STORAGE_STORED_EVENTS_H_
 #define CREDIT_LEDGER_LEDGER_STORAGE_STORED_EVENTS_H_

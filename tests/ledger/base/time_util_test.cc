@@ -1,5 +1,5 @@
-// Times: the canonical fast path and the general RFC 3339 parser agree, and
-// the canonical form round-trips.
+// Times: parsing is absl::ParseTime's RFC 3339; the hand-written formatter
+// writes what absl::FormatTime writes, and the canonical form round-trips.
 #include "ledger/time_util.h"
 
 #include <cstdint>
@@ -56,8 +56,8 @@ TEST(TimeUtil, FormatWritesWhatAbslFormatTimeWrites) {
   EXPECT_EQ(FormatTimeUs(kMaxTimeUs * 2), reference(kMaxTimeUs * 2));
 }
 
-// The canonical form is read with integer date arithmetic; absl::ParseTime
-// is the reference, over the whole valid range.
+// Whatever FormatTimeUs writes reads back as the same microsecond, and as
+// what absl::ParseTime reads, over the whole valid range.
 TEST(TimeUtil, CanonicalParseReadsWhatAbslParseTimeReads) {
   std::mt19937_64 random(11302026);
   std::uniform_int_distribution<int64_t> in_range(kMinTimeUs, kMaxTimeUs);

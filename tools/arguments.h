@@ -1,0 +1,71 @@
+// The small argument parser ledgerctl's subcommands share: each subcommand
+// names the options it takes, and gets them back parsed, with its usage
+// printed on --help or on a mistake. Its own file so the rules (what a
+// missing value, an unknown option or a repeated one does) are tested
+// without running ledgerctl.
+#ifndef CREDIT_LEDGER_TOOLS_ARGUMENTS_H_
+#define CREDIT_LEDGER_TOOLS_ARGUMENTS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ledger::tools {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// What one subcommand accepts.
+struct CommandSpec {
+  std::string_view name;     // "apply"
+  std::string_view summary;  // one line for `ledgerctl --help`
+  std::string_view usage;    // the full text printed by `--help`
+  // Options that take a value (`--db DIR` or `--db=DIR`), without dashes.
+  std::vector<std::string_view> options;
+  // Options that are required.
+  std::vector<std::string_view> required;
+  // Options that take no value (`--follow`); Args::Has tells if given.
+  std::vector<std::string_view> flags = {};
+  size_t max_positionals = 0;
+};
+
+// The arguments of one subcommand after parsing.
+struct Args {
+  std::map<std::string, std::string, std::less<>> options;
+  std::vector<std::string> positionals;
+  bool help = false;  // --help or -h was given
+
+  bool Has(std::string_view name) const {
+    return options.find(name) != options.end();
+  }
+  // The option's value, or `fallback` when it was not given.
+  std::string Get(std::string_view name, std::string_view fallback = "") const;
+};
+
+// Parses `args` (the words after the subcommand's name) against `spec`.
+// On success returns true. On bad usage writes "ledgerctl NAME: PROBLEM" and
+// the usage to stderr, sets *exit_code to kExitUsage and returns false. When
+// --help is given prints the usage to stdout, sets *exit_code to kExitOk and
+// returns false. A repeated option keeps its last value; "--" ends the
+// options and "-" is a positional (standard input).
+bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
+               Args* parsed, int* exit_code);
+
+// Writes "ledgerctl NAME: MESSAGE" and the usage to stderr; returns
+// kExitUsage.
+int UsageError(const CommandSpec& spec, std::string_view message);
+
+// Parses a whole number option in [min, max]; on failure reports bad usage
+// and returns false with *exit_code set.
+bool ParseIntOption(const CommandSpec& spec, const Args& args,
+                    std::string_view name, int64_t fallback, int64_t min,
+                    int64_t max, int64_t* value, int* exit_code);
+
+}  // namespace ledger::tools
+
+#endif  // CREDIT_LEDGER_TOOLS_ARGUMENTS_H_
