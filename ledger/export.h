@@ -70,7 +70,8 @@ struct ImportSummary {
 // exported command is then submitted again, in batches, and the resulting
 // event must have the exported seq and chained hash. At the end the stored
 // head must be the export's. `progress`, when set, gets the number of events
-// submitted and matched so far after each line.
+// submitted and matched so far after each line and once at the end (events
+// are matched a batch of 4096 at a time).
 // Returns the summary, or the first problem (InvalidArgument for a bad
 // line, FailedPrecondition for a command decided differently, DataLoss for
 // another head), naming its line or seq; the ledger in `dir` then holds

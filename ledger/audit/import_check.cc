@@ -145,6 +145,7 @@ absl::StatusOr<ImportSummary> ImportJsonl(
   }
   if (in.bad()) return absl::UnavailableError("cannot read the export");
   RETURN_IF_ERROR(checker.Finish());
+  if (progress) progress(checker.submitted());
   ImportSummary summary = checker.summary();
   ledger.reset();  // closes the ledger, so its stored head can be read
   RETURN_IF_ERROR(CheckStoredHead(dir, summary));
