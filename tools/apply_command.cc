@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/ledger.h"
 #include "tools/commands.h"
-#include "tools/json_writer.h"
 
 namespace ledger::tools {
 namespace {

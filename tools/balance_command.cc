@@ -8,11 +8,11 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
-#include "tools/json_writer.h"
 
 namespace ledger::tools {
 namespace {

@@ -1,6 +1,6 @@
 // `ledgerctl export --db DIR --format jsonl|csv [--from-seq N]`: writes the
 // log to stdout, complete and checkable (jsonl) or as journal lines for a
-// spreadsheet or an accounting system (csv). Formats: tools/export_format.h
+// spreadsheet or an accounting system (csv). Formats: ledger/export.h
 // and docs/audit-exports.md.
 //
 // The ledger is read through a read-only RocksDB handle (no lock), so an
@@ -12,13 +12,13 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/ledger.h"
-#include "ledger/storage/stored_events.h"
+#include "ledger/export.h"
+#include "ledger/log_reader.h"
 #include "tools/commands.h"
-#include "tools/export_format.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
@@ -57,7 +57,7 @@ constexpr std::string_view kUsage =
     "Example:\n"
     "  ledgerctl export --db /tmp/ledger --format jsonl > ledger.jsonl\n";
 
-bool Write(const std::string& text) {
+bool Write(std::string_view text) {
   return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
 }
 
@@ -94,7 +94,7 @@ int RunExport(std::span<char* const> args) {
   // Like every audit command, export never creates DIR (docs/audit.md): a
   // mistyped path is an error, not an empty export.
   const std::string dir = parsed.Get("db");
-  absl::StatusOr<StoredHead> head = ReadStoredHead(dir);
+  absl::StatusOr<LogHead> head = ReadLogHead(dir);
   if (!head.ok()) {
     std::fprintf(stderr, "ledgerctl export: cannot read the ledger in %s: %s\n",
                  dir.c_str(), head.status().ToString().c_str());
@@ -107,26 +107,20 @@ int RunExport(std::span<char* const> args) {
     return kExitFailure;
   }
   uint64_t done = 0;
-  std::string out;
-  absl::Status read = ReadStoredEvents(dir, first, [&](const StoredEvent& e) {
-    // Stop at the head read above: events written since are not part of
-    // this export, so the count in the progress bar is its real total.
-    if (e.seq > head->seq) return absl::CancelledError("past the head");
-    if (format == "jsonl") {
-      out = ExportJsonLine(e);
-      out.push_back('\n');
-    } else {
-      out = ExportCsvRows(e);
-    }
-    if (!Write(out)) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot write: ", std::strerror(errno)));
-    }
-    progress.Update(++done);
-    return absl::OkStatus();
-  });
+  // Up to the head read above: events written since are not part of this
+  // export, so the count in the progress bar is its real total.
+  absl::Status read = ExportLog(
+      dir, format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kCsv,
+      first, head->seq, [&](uint64_t, std::string_view text) {
+        if (!Write(text)) {
+          return absl::UnavailableError(
+              absl::StrCat("cannot write: ", std::strerror(errno)));
+        }
+        progress.Update(++done);
+        return absl::OkStatus();
+      });
   progress.Finish();
-  if (!read.ok() && !absl::IsCancelled(read)) {
+  if (!read.ok()) {
     std::fprintf(stderr, "ledgerctl export: %s\n", read.ToString().c_str());
     return kExitFailure;
   }

@@ -1,7 +1,7 @@
 // `ledgerctl import --db NEWDIR [FILE]`: loads a complete jsonl export into a
 // new, empty ledger.
 //
-// Design: the export's events are not copied in. Each exported command is
+// Design (ImportJsonl, ledger/export.h): the export's events are not copied in. Each exported command is
 // submitted again through the public API, in order and in batches
 // (Ledger::SubmitBatch), so every projection and idempotency record is
 // rebuilt by the code that built the original; then each resulting event
@@ -30,13 +30,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/ledger.h"
-#include "ledger/base/sha256.h"
-#include "ledger/base/status_macros.h"
-#include "ledger/storage/stored_events.h"
+#include "ledger/export.h"
+#include "ledger/log_reader.h"
 #include "tools/commands.h"
-#include "tools/export_format.h"
-#include "tools/import_check.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
@@ -80,7 +76,7 @@ constexpr std::string_view kUsage =
 // it holds a ledger without events, which the import replaces.
 absl::Status CheckTarget(const std::string& dir, bool* replace) {
   *replace = false;
-  absl::StatusOr<StoredHead> head = ReadStoredHead(dir);
+  absl::StatusOr<LogHead> head = ReadLogHead(dir);
   if (absl::IsNotFound(head.status())) return absl::OkStatus();  // missing/empty
   if (!head.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -109,23 +105,10 @@ void SyncParent(const std::filesystem::path& path) {
 // Reads the export from `in` into the ledger in `staging`.
 absl::StatusOr<ImportSummary> ImportInto(const std::string& staging,
                                          std::istream& in) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
-                   Ledger::Open(Options(), staging));
-  ImportChecker checker(*ledger);
   ProgressBar progress("import", 0);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    RETURN_IF_ERROR(checker.Add(line));
-    progress.Update(checker.submitted());
-  }
-  if (in.bad()) return absl::UnavailableError("cannot read the export");
-  RETURN_IF_ERROR(checker.Finish());
-  progress.Finish();
-  ImportSummary summary = checker.summary();
-  ledger.reset();  // closes the ledger, so its stored head can be read
-  RETURN_IF_ERROR(CheckStoredHead(staging, summary));
+  absl::StatusOr<ImportSummary> summary = ImportJsonl(
+      staging, in, [&](uint64_t events) { progress.Update(events); });
+  if (summary.ok()) progress.Finish();
   return summary;
 }
 

@@ -1,16 +1,15 @@
 // `ledgerctl statement --db DIR --customer ID [--from TIME] [--to TIME]
 // [--format text|json|csv]`: a customer's events with their postings and
-// the running balance (tools/statement.h).
+// the running balance (ledger/statement.h).
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/ledger.h"
-#include "ledger/storage/stored_events.h"
+#include "ledger/log_reader.h"
+#include "ledger/statement.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
-#include "tools/statement.h"
 
 namespace ledger::tools {
 namespace {
@@ -125,14 +124,14 @@ int RunStatement(std::span<char* const> args) {
   const std::string customer = parsed.Get("customer");
   // Read from the log alone, beside a live writer too, and never creating
   // DIR, like every audit command (docs/audit.md).
-  if (absl::StatusOr<StoredHead> head = ReadStoredHead(dir); !head.ok()) {
+  if (absl::StatusOr<LogHead> head = ReadLogHead(dir); !head.ok()) {
     std::fprintf(stderr,
                  "ledgerctl statement: cannot read the ledger in %s: %s\n",
                  dir.c_str(), head.status().ToString().c_str());
     return kExitFailure;
   }
   absl::StatusOr<Statement> statement =
-      BuildStatementFromLog(dir, customer, period);
+      ReadStatement(dir, customer, period);
   if (!statement.ok()) {
     if (absl::IsNotFound(statement.status())) {
       std::fprintf(stderr, "ledgerctl statement: unknown customer '%s' in %s\n",

@@ -6,12 +6,13 @@
 #include <optional>
 #include <string>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/time_util.h"
 #include "ledger/trial_balance.h"
 #include "tools/commands.h"
-#include "tools/json_writer.h"
 
 namespace ledger::tools {
 namespace {
@@ -89,10 +90,10 @@ std::string RenderJson(const TrialBalance& tb, std::optional<int64_t> as_of_us) 
 
 std::string Row(std::string_view unit, std::string_view account,
                 __int128 debit, __int128 credit, std::string_view note) {
-  return absl::StrFormat("%-8s %-24s %22s %22s %22s%s\n", std::string(unit),
-                         std::string(account), Int128ToDecimal(debit),
-                         Int128ToDecimal(credit),
-                         Int128ToDecimal(debit - credit), std::string(note));
+  return absl::StrFormat("%-8s %-24s %22d %22d %22d%s\n", std::string(unit),
+                         std::string(account), absl::int128(debit),
+                         absl::int128(credit), absl::int128(debit - credit),
+                         std::string(note));
 }
 
 // A table an auditor reads: one block per unit, its accounts, then its

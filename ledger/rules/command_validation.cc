@@ -16,6 +16,7 @@
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/deterministic_bytes.h"
+#include "ledger/base/utf8.h"
 #include "ledger/time_util.h"
 #include "ledger/v1/types.pb.h"
 
@@ -175,34 +176,6 @@ bool IsIdChar(char c) {
          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-';
 }
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool IsUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (i + n >= s.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[n] || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 absl::Status Required(bool present, const std::string& name) {
   if (present) return absl::OkStatus();
   return Invalid(absl::StrCat(name, " is required"));
@@ -231,7 +204,7 @@ bool HasControl(std::string_view s) {
 absl::Status CheckText(bool present, const std::string& value,
                        const std::string& name) {
   RETURN_IF_ERROR(Required(present, name));
-  if (value.empty() || value.size() > kMaxTextBytes || !IsUtf8(value) ||
+  if (value.empty() || value.size() > kMaxTextBytes || !IsValidUtf8(value) ||
       HasControl(value)) {
     return Invalid(absl::StrCat(name, " must be 1-", kMaxTextBytes,
                                 " bytes of UTF-8 without control characters, got ",

@@ -14,6 +14,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "ledger/base/utf8.h"
 #include "tests/reliability/run_process.h"
 #include "tests/test_util.h"
 
@@ -33,25 +34,10 @@ struct Case {
   std::string why;
 };
 
-bool IsUtf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = s[i];
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                     : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 // What one result line says, in the form of Case::expect.
 std::string Outcome(const std::string& result_line) {
   google::protobuf::Struct s;
-  if (!IsUtf8(result_line)) return "NOT-UTF8: " + result_line;
+  if (!IsValidUtf8(result_line)) return "NOT-UTF8: " + result_line;
   if (!google::protobuf::util::JsonStringToMessage(result_line, &s).ok()) {
     return "NOT-JSON: " + result_line;
   }

@@ -21,10 +21,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/base/sha256.h"
+#include "ledger/export.h"
 #include "ledger/storage/storage_layout.h"
 #include "tests/test_util.h"
 #include "tests/tools/scenario_ledger.h"
-#include "tools/export_format.h"
 
 namespace ledger::testing {
 namespace {
@@ -110,8 +110,8 @@ TEST_F(ExportImportTest, ImportOfAnExportReproducesTheHeadHash) {
   EXPECT_NE(import_out_.find("head hash:       " + hash), std::string::npos)
       << import_out_;
   // The stored heads themselves, not only what import printed.
-  absl::StatusOr<StoredHead> a = ReadStoredHead(source_);
-  absl::StatusOr<StoredHead> b = ReadStoredHead(imported_);
+  absl::StatusOr<LogHead> a = ReadLogHead(source_);
+  absl::StatusOr<LogHead> b = ReadLogHead(imported_);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->seq, b->seq);
   EXPECT_EQ(absl::BytesToHexString(a->hash), absl::BytesToHexString(b->hash));
@@ -181,7 +181,7 @@ TEST_F(ExportImportTest, CsvHasOneBalancedRowPerJournalLine) {
   ASSERT_EQ(Ledgerctl("export --db " + source_ + " --format csv", &csv), 0);
   const std::vector<std::string> rows = SplitLines(csv);
   ASSERT_FALSE(rows.empty());
-  EXPECT_EQ(rows[0] + "\n", tools::kExportCsvHeader);
+  EXPECT_EQ(rows[0] + "\n", kExportCsvHeader);
   size_t postings = 0;
   for (const std::string& line : SplitLines(export_)) {
     postings += ParseJsonObject(line).fields().at("postings").list_value().values_size();
@@ -276,12 +276,13 @@ TEST_F(ExportImportTest, TamperedEffectsWithARecomputedChainAreCaughtByReDecisio
     }
     const std::string bytes = SerializeDeterministic(event);
     const std::string hash = Sha256(prev_hash, bytes);
-    StoredEvent stored;
+    LogEvent stored;
     stored.seq = event.header().seq();
     stored.hash = hash;
     stored.bytes = bytes;
     stored.event = &event;
-    lines[i] = tools::ExportJsonLine(stored);
+    lines[i] = ExportEvent(stored, ExportFormat::kJsonl);
+    lines[i].pop_back();  // the line break
     prev_hash = hash;
   }
   const std::string path = dir_->path() + "/forged.jsonl";

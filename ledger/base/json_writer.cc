@@ -1,45 +1,17 @@
-#include "tools/json_writer.h"
+#include "ledger/base/json_writer.h"
 
-#include <cassert>
 #include <cstdio>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/check.h"
+#include "ledger/base/utf8.h"
 
-namespace ledger::tools {
+namespace ledger {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes
-// there are not one (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) -> unsigned {
-    return static_cast<unsigned char>(s[k]);
-  };
-  const unsigned b0 = byte(i);
-  size_t len;
-  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return len;
-}
 
 }  // namespace
 
@@ -96,7 +68,8 @@ JsonWriter& JsonWriter::BeginObject() {
 }
 
 JsonWriter& JsonWriter::EndObject() {
-  assert(!first_.empty() && !after_key_);
+  LEDGER_CHECK(!first_.empty() && !after_key_)
+      << "EndObject outside an object or after a key without a value";
   first_.pop_back();
   out_.push_back('}');
   return *this;
@@ -110,14 +83,16 @@ JsonWriter& JsonWriter::BeginArray() {
 }
 
 JsonWriter& JsonWriter::EndArray() {
-  assert(!first_.empty() && !after_key_);
+  LEDGER_CHECK(!first_.empty() && !after_key_)
+      << "EndArray outside an array or after a key without a value";
   first_.pop_back();
   out_.push_back(']');
   return *this;
 }
 
 JsonWriter& JsonWriter::Key(std::string_view name) {
-  assert(!first_.empty() && !after_key_);
+  LEDGER_CHECK(!first_.empty() && !after_key_)
+      << "Key outside an object or after a key without a value";
   BeforeValue();
   AppendJsonString(name, &out_);
   out_.append(": ");
@@ -139,23 +114,9 @@ JsonWriter& JsonWriter::Int(int64_t value) {
 
 JsonWriter& JsonWriter::Int128(__int128 value) {
   BeforeValue();
-  out_.append(Int128ToDecimal(value));
+  // absl::int128 prints through StrFormat; StrCat takes no 128-bit type.
+  out_.append(absl::StrFormat("%d", absl::int128(value)));
   return *this;
-}
-
-std::string Int128ToDecimal(__int128 value) {
-  // Digits of the magnitude, taken in unsigned 128 bits so that the most
-  // negative value does not overflow when negated.
-  unsigned __int128 magnitude =
-      value < 0 ? -static_cast<unsigned __int128>(value)
-                : static_cast<unsigned __int128>(value);
-  std::string digits;
-  do {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (value < 0) digits.push_back('-');
-  return std::string(digits.rbegin(), digits.rend());
 }
 
 JsonWriter& JsonWriter::Uint(uint64_t value) {
@@ -176,4 +137,4 @@ JsonWriter& JsonWriter::Null() {
   return *this;
 }
 
-}  // namespace ledger::tools
+}  // namespace ledger

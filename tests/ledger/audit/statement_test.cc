@@ -17,21 +17,17 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "ledger/audit/event_render.h"
 #include "ledger/rules/command_validation.h"
+#include "ledger/statement.h"
 #include "ledger/time_util.h"
 #include "tests/test_util.h"
 #include "tests/tools/scenario_ledger.h"
-#include "tools/event_render.h"
-#include "tools/statement.h"
 
 namespace ledger::testing {
 namespace {
 
 using google::protobuf::Struct;
-using tools::BuildStatement;
-using tools::RunningBalance;
-using tools::Statement;
-using tools::StatementPeriod;
 
 v1::Event EventAt(Ledger& ledger, uint64_t seq) {
   v1::Event out;
@@ -49,7 +45,7 @@ int64_t SumOfLots(const Balance& b) {
 }
 
 // The statement's closing balance must be the balance query's, field by
-// field (RunningBalance's definition in tools/running_balance.h).
+// field (RunningBalance's definition in ledger/statement.h).
 void ExpectAgrees(const RunningBalance& closing, const Balance& balance,
                   const std::string& where) {
   EXPECT_EQ(closing.in_lots, SumOfLots(balance)) << where;
@@ -159,15 +155,15 @@ TEST(StatementTest, StatementFromTheLogAloneEqualsTheOneFromTheLedger) {
     for (const std::string customer : {"c1", "c2"}) {
       absl::StatusOr<Statement> open = BuildStatement(*ledger, customer, p);
       absl::StatusOr<Statement> log =
-          tools::BuildStatementFromLog(ledger.dir(), customer, p);
+          ReadStatement(ledger.dir(), customer, p);
       ASSERT_TRUE(open.ok() && log.ok()) << open.status() << log.status();
-      EXPECT_EQ(tools::RenderStatement(*log, tools::StatementFormat::kJson),
-                tools::RenderStatement(*open, tools::StatementFormat::kJson))
+      EXPECT_EQ(RenderStatement(*log, StatementFormat::kJson),
+                RenderStatement(*open, StatementFormat::kJson))
           << customer;
     }
   }
   EXPECT_TRUE(absl::IsNotFound(
-      tools::BuildStatementFromLog(ledger.dir(), "nobody", {}).status()));
+      ReadStatement(ledger.dir(), "nobody", {}).status()));
 }
 
 TEST(StatementTest, CommandJsonParsesBackToTheSameCanonicalCommand) {
@@ -176,7 +172,7 @@ TEST(StatementTest, CommandJsonParsesBackToTheSameCanonicalCommand) {
     for (const std::string& line : NonBlankLines(file)) {
       absl::StatusOr<v1::Command> command = ParseCommandJson(line);
       if (!command.ok() || !ValidateAndCanonicalize(*command).ok()) continue;
-      const std::string json = tools::CommandJson(*command);
+      const std::string json = CommandJson(*command);
       absl::StatusOr<v1::Command> back = ParseCommandJson(json);
       ASSERT_TRUE(back.ok()) << json << ": " << back.status();
       ASSERT_TRUE(ValidateAndCanonicalize(*back).ok()) << json;
@@ -192,10 +188,10 @@ TEST(StatementTest, CommandJsonParsesBackToTheSameCanonicalCommand) {
 }
 
 TEST(StatementTest, MoneyIsShownWithTheCurrencysDecimals) {
-  EXPECT_EQ(tools::FormatMoney(1999, "USD"), "19.99 USD");
-  EXPECT_EQ(tools::FormatMoney(5, "EUR"), "0.05 EUR");
-  EXPECT_EQ(tools::FormatMoney(500, "JPY"), "500 JPY");
-  EXPECT_EQ(tools::FormatMoney(1234, "KWD"), "1.234 KWD");
+  EXPECT_EQ(FormatMoney(1999, "USD"), "19.99 USD");
+  EXPECT_EQ(FormatMoney(5, "EUR"), "0.05 EUR");
+  EXPECT_EQ(FormatMoney(500, "JPY"), "500 JPY");
+  EXPECT_EQ(FormatMoney(1234, "KWD"), "1.234 KWD");
 }
 
 // --- the command line ---

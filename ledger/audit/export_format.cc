@@ -1,16 +1,17 @@
-#include "tools/export_format.h"
+#include "ledger/audit/export_format.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "ledger/audit/event_render.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/base/sha256.h"
+#include "ledger/export.h"
 #include "ledger/time_util.h"
-#include "tools/event_render.h"
-#include "tools/json_writer.h"
 
-namespace ledger::tools {
+namespace ledger {
 namespace {
 
 using google::protobuf::Struct;
@@ -105,7 +106,7 @@ absl::StatusOr<ExportedEvent> Decode(std::string_view line) {
 
 }  // namespace
 
-std::string ExportJsonLine(const StoredEvent& e) {
+std::string ExportJsonLine(const LogEvent& e) {
   const v1::EventHeader& h = e.event->header();
   JsonWriter w;
   w.BeginObject();
@@ -141,7 +142,7 @@ std::string CsvField(std::string_view value) {
   return out;
 }
 
-std::string ExportCsvRows(const StoredEvent& e) {
+std::string ExportCsvRows(const LogEvent& e) {
   const v1::EventHeader& h = e.event->header();
   const std::string prefix = absl::StrCat(
       e.seq, ",", FormatTimeUs(h.at_us()), ",", CsvField(h.customer()), ",",
@@ -157,6 +158,30 @@ std::string ExportCsvRows(const StoredEvent& e) {
                     "\r\n");
   }
   return out;
+}
+
+std::string TailJsonLine(const LogEvent& e) {
+  const v1::EventHeader& h = e.event->header();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("seq").Uint(h.seq());
+  w.Key("at").String(FormatTimeUs(h.at_us()));
+  w.Key("customer");
+  if (h.customer().empty()) {
+    w.Null();
+  } else {
+    w.String(h.customer());
+  }
+  w.Key("key").String(h.key());
+  const std::string kind = CommandKind(e.event->command());
+  w.Key("kind").String(kind.empty() ? "unknown" : kind);
+  w.Key("policy_version").String(h.policy_version());
+  w.Key("hash").String(absl::BytesToHexString(
+      absl::string_view(e.hash.data(), e.hash.size())));
+  w.Key("postings");
+  WritePostingsJson(e.event->postings(), w);
+  w.EndObject();
+  return w.str();
 }
 
 absl::StatusOr<ExportedEvent> ExportReader::Next(std::string_view line) {
@@ -191,7 +216,7 @@ absl::StatusOr<ExportedEvent> ExportReader::Next(std::string_view line) {
     return fail("hash is not SHA-256(prev_hash || event bytes): the event "
                 "bytes or the hash were changed");
   }
-  StoredEvent stored;
+  LogEvent stored;
   stored.seq = e.seq;
   stored.hash = e.hash;
   stored.bytes = e.bytes;
@@ -203,4 +228,4 @@ absl::StatusOr<ExportedEvent> ExportReader::Next(std::string_view line) {
   return decoded;
 }
 
-}  // namespace ledger::tools
+}  // namespace ledger

@@ -1,9 +1,9 @@
-// How ledgerctl's audit commands (statement, export) show one event: its
+// How the audit output (statement, export, tail) shows one event: its
 // command as SPEC 4 JSON, its journal lines, and a sentence a support agent
 // can read to a customer. Pure functions of the event, so the three formats
-// of `statement` and the two of `export` cannot drift apart.
-#ifndef CREDIT_LEDGER_TOOLS_EVENT_RENDER_H_
-#define CREDIT_LEDGER_TOOLS_EVENT_RENDER_H_
+// of the statement and the two of the export cannot drift apart.
+#ifndef CREDIT_LEDGER_LEDGER_AUDIT_EVENT_RENDER_H_
+#define CREDIT_LEDGER_LEDGER_AUDIT_EVENT_RENDER_H_
 
 #include <cstdint>
 #include <string>
@@ -11,9 +11,9 @@
 
 #include "google/protobuf/repeated_ptr_field.h"
 #include "ledger/v1/event.pb.h"
-#include "tools/json_writer.h"
+#include "ledger/base/json_writer.h"
 
-namespace ledger::tools {
+namespace ledger {
 
 // The command as one SPEC 4 JSON object: the fields that are set, in field
 // number order, numbers as JSON numbers (protobuf's own JSON mapping would
@@ -45,6 +45,6 @@ void WritePostingsJson(
 // "Dr CREDITS_SOLD       1000 CREDITS" / "Cr CUSTOMER_LOTS ...".
 std::string FormatPosting(const v1::Posting& posting);
 
-}  // namespace ledger::tools
+}  // namespace ledger
 
-#endif  // CREDIT_LEDGER_TOOLS_EVENT_RENDER_H_
+#endif  // CREDIT_LEDGER_LEDGER_AUDIT_EVENT_RENDER_H_

@@ -1,40 +1,29 @@
-// The formats of `ledgerctl export` (docs/audit-exports.md has the column
-// reference) and the check `ledgerctl import` runs on each line.
-//
-// jsonl: one object per event, members in this order:
-//   seq, key, customer, at, policy_version, kind, prev_hash, hash (hex),
-//   command (SPEC 4 JSON), postings, event (the stored bytes, base64)
-// The readable members repeat what `event` holds; `hash` is
-// SHA-256(prev_hash || event bytes), the ledger's own chained hash.
-//
-// csv (RFC 4180, CRLF line ends, a header row): one row per journal line:
-//   seq,at,customer,key,kind,account,unit,debit,credit,event_hash
-#ifndef CREDIT_LEDGER_TOOLS_EXPORT_FORMAT_H_
-#define CREDIT_LEDGER_TOOLS_EXPORT_FORMAT_H_
+// The formats of the export (described in ledger/export.h;
+// docs/audit-exports.md has the column reference) and the check the import
+// runs on each line.
+#ifndef CREDIT_LEDGER_LEDGER_AUDIT_EXPORT_FORMAT_H_
+#define CREDIT_LEDGER_LEDGER_AUDIT_EXPORT_FORMAT_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "ledger/storage/stored_events.h"
+#include "ledger/log_reader.h"
 #include "ledger/v1/event.pb.h"
 
-namespace ledger::tools {
+namespace ledger {
 
 // Longest jsonl line import reads (an event's effects grow with the lots an
 // `expire` or `forfeit` sweeps, so this is far above a command's 64 KiB).
 inline constexpr size_t kMaxExportLineBytes = 16 * 1024 * 1024;
 
-inline constexpr char kExportCsvHeader[] =
-    "seq,at,customer,key,kind,account,unit,debit,credit,event_hash\r\n";
-
 // The jsonl line of one stored event, without the line break.
-std::string ExportJsonLine(const StoredEvent& event);
+std::string ExportJsonLine(const LogEvent& event);
 
 // The csv rows of one stored event (one per posting, each ending in CRLF);
 // empty for an event whose journal entry is empty.
-std::string ExportCsvRows(const StoredEvent& event);
+std::string ExportCsvRows(const LogEvent& event);
 
 // One field of RFC 4180: quoted (with "" for ") when it holds a comma, a
 // quote, CR or LF; as is otherwise.
@@ -65,6 +54,6 @@ class ExportReader {
   std::string last_hash_;  // empty before the first line
 };
 
-}  // namespace ledger::tools
+}  // namespace ledger
 
-#endif  // CREDIT_LEDGER_TOOLS_EXPORT_FORMAT_H_
+#endif  // CREDIT_LEDGER_LEDGER_AUDIT_EXPORT_FORMAT_H_

@@ -1,16 +1,16 @@
-// A small writer of JSON text for ledgerctl's output. Hand-written rather
+// A small writer of JSON text for ledgerctl's and the audit library's output. Hand-written rather
 // than protobuf's JSON mapping because that mapping prints int64 as strings,
 // while SPEC 6 and 7 show plain numbers. Separators follow the SPEC's
 // examples: `{"key": "k-1", "seq": 17}`.
-#ifndef CREDIT_LEDGER_TOOLS_JSON_WRITER_H_
-#define CREDIT_LEDGER_TOOLS_JSON_WRITER_H_
+#ifndef CREDIT_LEDGER_LEDGER_BASE_JSON_WRITER_H_
+#define CREDIT_LEDGER_LEDGER_BASE_JSON_WRITER_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace ledger::tools {
+namespace ledger {
 
 // Builds one JSON value in memory. Commas and the ": " after a key are
 // placed by the writer; the caller only has to nest Begin/End calls
@@ -25,7 +25,8 @@ class JsonWriter {
   JsonWriter& EndObject();
   JsonWriter& BeginArray();
   JsonWriter& EndArray();
-  // REQUIRES: inside an object, and the previous member has its value.
+  // REQUIRES (checked): inside an object, and the previous member has its
+  // value. End* likewise require an open object or array.
   JsonWriter& Key(std::string_view name);
   JsonWriter& String(std::string_view value);
   JsonWriter& Int(int64_t value);
@@ -49,12 +50,8 @@ class JsonWriter {
 // Appends `value` as a quoted JSON string: `"` and `\` escaped, control
 // characters as \n, \t, ... or \u00XX, and bytes that are not valid UTF-8
 // replaced by U+FFFD so that the output is always valid JSON.
-// The decimal form of a 128-bit integer ("-12", "0"); neither the standard
-// library nor Abseil's StrCat prints __int128.
-std::string Int128ToDecimal(__int128 value);
-
 void AppendJsonString(std::string_view value, std::string* out);
 
-}  // namespace ledger::tools
+}  // namespace ledger
 
-#endif  // CREDIT_LEDGER_TOOLS_JSON_WRITER_H_
+#endif  // CREDIT_LEDGER_LEDGER_BASE_JSON_WRITER_H_

@@ -1,4 +1,7 @@
-#include "tools/import_check.h"
+#include "ledger/audit/import_check.h"
+
+#include <memory>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -8,7 +11,7 @@
 #include "ledger/storage/storage_layout.h"
 #include "ledger/storage/stored_events.h"
 
-namespace ledger::tools {
+namespace ledger {
 namespace {
 
 constexpr size_t kMaxDiffBytes = 600;
@@ -127,4 +130,26 @@ absl::Status CheckStoredHead(const std::string& dir,
   return absl::OkStatus();
 }
 
-}  // namespace ledger::tools
+absl::StatusOr<ImportSummary> ImportJsonl(
+    const std::string& dir, std::istream& in,
+    const std::function<void(uint64_t events)>& progress) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger,
+                   Ledger::Open(Options(), dir));
+  ImportChecker checker(*ledger);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    RETURN_IF_ERROR(checker.Add(line));
+    if (progress) progress(checker.submitted());
+  }
+  if (in.bad()) return absl::UnavailableError("cannot read the export");
+  RETURN_IF_ERROR(checker.Finish());
+  if (progress) progress(checker.submitted());
+  ImportSummary summary = checker.summary();
+  ledger.reset();  // closes the ledger, so its stored head can be read
+  RETURN_IF_ERROR(CheckStoredHead(dir, summary));
+  return summary;
+}
+
+}  // namespace ledger

@@ -1,4 +1,4 @@
-#include "tools/event_render.h"
+#include "ledger/audit/event_render.h"
 
 #include <cstdlib>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
-namespace ledger::tools {
+namespace ledger {
 namespace {
 
 using google::protobuf::FieldDescriptor;
@@ -323,4 +323,4 @@ std::string FormatPosting(const v1::Posting& p) {
                          p.unit());
 }
 
-}  // namespace ledger::tools
+}  // namespace ledger

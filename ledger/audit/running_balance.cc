@@ -1,6 +1,8 @@
-#include "tools/running_balance.h"
+// RunningBalance::Apply (ledger/statement.h): the fold of one event's
+// postings into a customer's running balance.
+#include "ledger/statement.h"
 
-namespace ledger::tools {
+namespace ledger {
 
 void RunningBalance::Apply(const v1::Event& event) {
   // A posting's amount is a signed debit; the customer accounts and
@@ -16,4 +18,4 @@ void RunningBalance::Apply(const v1::Event& event) {
   }
 }
 
-}  // namespace ledger::tools
+}  // namespace ledger

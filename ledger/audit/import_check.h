@@ -1,10 +1,10 @@
-// The check at the heart of `ledgerctl import`: feed it the lines of a jsonl
+// The check at the heart of the import (ImportJsonl, ledger/export.h): feed it the lines of a jsonl
 // export; it checks each line (ExportReader), submits the exported commands
 // to a ledger in batches, and requires each resulting event to be the
 // exported one: accepted, with the exported seq, and with the exported
 // chained hash. The first difference is an error naming its seq.
-#ifndef CREDIT_LEDGER_TOOLS_IMPORT_CHECK_H_
-#define CREDIT_LEDGER_TOOLS_IMPORT_CHECK_H_
+#ifndef CREDIT_LEDGER_LEDGER_AUDIT_IMPORT_CHECK_H_
+#define CREDIT_LEDGER_LEDGER_AUDIT_IMPORT_CHECK_H_
 
 #include <cstdint>
 #include <string>
@@ -13,19 +13,14 @@
 
 #include "absl/status/status.h"
 #include "ledger/ledger.h"
-#include "tools/export_format.h"
+#include "ledger/audit/export_format.h"
+#include "ledger/export.h"
 
-namespace ledger::tools {
+namespace ledger {
 
 // Commands submitted per SubmitBatch: one commit group (Options'
 // max_group_commands default), so one sync per batch.
 inline constexpr size_t kImportBatchCommands = 4096;
-
-struct ImportSummary {
-  uint64_t events = 0;
-  uint64_t head_seq = 0;
-  std::string head_hash;  // 32 bytes; zeros for an empty export
-};
 
 class ImportChecker {
  public:
@@ -60,6 +55,6 @@ class ImportChecker {
 [[nodiscard]] absl::Status CheckStoredHead(const std::string& dir,
                                            const ImportSummary& summary);
 
-}  // namespace ledger::tools
+}  // namespace ledger
 
-#endif  // CREDIT_LEDGER_TOOLS_IMPORT_CHECK_H_
+#endif  // CREDIT_LEDGER_LEDGER_AUDIT_IMPORT_CHECK_H_

@@ -1,4 +1,6 @@
-#include "tools/statement.h"
+// The statement of ledger/statement.h: the fold of a customer's events
+// into rows and running balances, and its three renderings.
+#include "ledger/statement.h"
 
 #include <algorithm>
 #include <functional>
@@ -8,14 +10,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "ledger/audit/event_render.h"
+#include "ledger/audit/export_format.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/storage/stored_events.h"
+#include "ledger/log_reader.h"
 #include "ledger/time_util.h"
-#include "tools/event_render.h"
-#include "tools/export_format.h"
-#include "tools/json_writer.h"
 
-namespace ledger::tools {
+namespace ledger {
 namespace {
 
 std::string Signed(int64_t n) { return n > 0 ? absl::StrCat("+", n) : absl::StrCat(n); }
@@ -240,15 +242,15 @@ absl::StatusOr<Statement> BuildStatement(const Ledger& ledger,
       &seen);
 }
 
-absl::StatusOr<Statement> BuildStatementFromLog(const std::string& dir,
-                                                const std::string& customer,
-                                                const StatementPeriod& period) {
+absl::StatusOr<Statement> ReadStatement(const std::string& dir,
+                                        const std::string& customer,
+                                        const StatementPeriod& period) {
   bool seen = false;
   absl::StatusOr<Statement> s = FoldStatement(
       customer, period,
       [&](const std::function<bool(const v1::Event&)>& fn) {
         absl::Status read =
-            ReadStoredEvents(dir, 1, [&](const StoredEvent& e) {
+            ReadLog(dir, 1, [&](const LogEvent& e) {
               return fn(*e.event) ? absl::OkStatus()
                                   : absl::CancelledError("statement complete");
             });
@@ -273,4 +275,4 @@ std::string RenderStatement(const Statement& statement, StatementFormat format) 
   return "";
 }
 
-}  // namespace ledger::tools
+}  // namespace ledger
