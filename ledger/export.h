@@ -52,7 +52,8 @@ std::string ExportEvent(const LogEvent& event, ExportFormat format);
     const std::function<absl::Status(uint64_t seq, std::string_view text)>& write);
 
 // The JSON line `ledgerctl tail` prints for an event, without the line
-// break: seq, at, customer (null for set_policy), key, kind, policy_version,
+// break: seq, at, customer (null for set_policy), key, kind, metadata (only
+// when the command has some), policy_version,
 // hash (hex) and postings. REQUIRES: event.event is set.
 std::string TailJsonLine(const LogEvent& event);
 

@@ -1,6 +1,9 @@
 #include "ledger/audit/event_render.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +21,25 @@ using google::protobuf::Reflection;
 void WriteField(const Message& m, const FieldDescriptor* f, int index,
                 JsonWriter& w);
 
-// Commands hold only optional scalars and sub-messages, but the walk is
+// A map<string, string> (a command's metadata) as one JSON object, keys
+// sorted: the stored order of map entries is not part of the content.
+void WriteMap(const Message& m, const FieldDescriptor* f, JsonWriter& w) {
+  const Reflection* r = m.GetReflection();
+  const FieldDescriptor* key = f->message_type()->map_key();
+  const FieldDescriptor* value = f->message_type()->map_value();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (int i = 0; i < r->FieldSize(m, f); ++i) {
+    const Message& entry = r->GetRepeatedMessage(m, f, i);
+    entries.emplace_back(entry.GetReflection()->GetString(entry, key),
+                         entry.GetReflection()->GetString(entry, value));
+  }
+  std::sort(entries.begin(), entries.end());
+  w.BeginObject();
+  for (const auto& [k, v] : entries) w.Key(k).String(v);
+  w.EndObject();
+}
+
+// Commands hold optional scalars, sub-messages and one map, but the walk is
 // generic so a field added to command.proto is exported without a change
 // here.
 void WriteMessage(const Message& m, JsonWriter& w) {
@@ -28,7 +49,9 @@ void WriteMessage(const Message& m, JsonWriter& w) {
   w.BeginObject();
   for (const FieldDescriptor* f : fields) {
     w.Key(f->name());
-    if (f->is_repeated()) {
+    if (f->is_map()) {
+      WriteMap(m, f, w);
+    } else if (f->is_repeated()) {
       w.BeginArray();
       for (int i = 0; i < r->FieldSize(m, f); ++i) WriteField(m, f, i, w);
       w.EndArray();
@@ -279,6 +302,10 @@ void WriteCommandJson(const v1::Command& command, JsonWriter& w) {
   WriteMessage(command, w);
 }
 
+void WriteMetadataJson(const v1::Command& command, JsonWriter& w) {
+  WriteMap(command, command.GetDescriptor()->FindFieldByName("metadata"), w);
+}
+
 std::string CommandKind(const v1::Command& command) {
   const Reflection* r = command.GetReflection();
   const FieldDescriptor* f = r->GetOneofFieldDescriptor(
@@ -286,8 +313,24 @@ std::string CommandKind(const v1::Command& command) {
   return f == nullptr ? "" : f->name();
 }
 
+// The command's metadata as " [key=value, ...]", keys sorted; empty when
+// it has none.
+std::string DescribeMetadata(const v1::Command& command) {
+  if (command.metadata().empty()) return "";
+  std::vector<std::pair<std::string, std::string>> entries(
+      command.metadata().begin(), command.metadata().end());
+  std::sort(entries.begin(), entries.end());
+  std::string out = " [";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    absl::StrAppend(&out, i ? ", " : "", entries[i].first, "=",
+                    entries[i].second);
+  }
+  return out + "]";
+}
+
 std::string DescribeEvent(const v1::Event& event) {
-  return absl::StrCat(DescribeCommand(event), SideEffects(event));
+  return absl::StrCat(DescribeCommand(event), SideEffects(event),
+                      DescribeMetadata(event.command()));
 }
 
 std::string FormatMoney(int64_t amount_minor, std::string_view currency) {

@@ -22,6 +22,9 @@ namespace ledger {
 std::string CommandJson(const v1::Command& command);
 // The same, written into `w` as the next value.
 void WriteCommandJson(const v1::Command& command, JsonWriter& w);
+// The command's metadata as one JSON object, keys sorted, written into `w`
+// as the next value.
+void WriteMetadataJson(const v1::Command& command, JsonWriter& w);
 
 // The command's kind as SPEC 4 names it ("purchase", "set_policy"); empty
 // when none is set.

@@ -175,6 +175,10 @@ std::string TailJsonLine(const LogEvent& e) {
   w.Key("key").String(h.key());
   const std::string kind = CommandKind(e.event->command());
   w.Key("kind").String(kind.empty() ? "unknown" : kind);
+  if (!e.event->command().metadata().empty()) {
+    w.Key("metadata");
+    WriteMetadataJson(e.event->command(), w);
+  }
   w.Key("policy_version").String(h.policy_version());
   w.Key("hash").String(absl::BytesToHexString(
       absl::string_view(e.hash.data(), e.hash.size())));

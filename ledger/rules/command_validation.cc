@@ -511,7 +511,7 @@ absl::Status CheckMetadata(const v1::Command& c) {
                                   Quote(key)));
     }
     const std::string& value = c.metadata().at(key);
-    if (value.size() > kMaxMetadataValueBytes || !IsUtf8(value)) {
+    if (value.size() > kMaxMetadataValueBytes || !IsValidUtf8(value)) {
       return Invalid(absl::StrCat("metadata.", key, " must be 0-",
                                   kMaxMetadataValueBytes,
                                   " bytes of UTF-8, got ", value.size(),
