@@ -1,6 +1,6 @@
 #include "projections/balance.h"
 
-#include <cassert>
+#include "ledger/base/check.h"
 #include <map>
 
 #include "absl/time/time.h"
@@ -37,7 +37,9 @@ void AddExpiring(const v1::LotState& lot, int64_t at_us,
       expires_us > at_us + kExpiringHorizonDays * kMicrosPerDay) {
     return;
   }
-  assert(expires_us >= 0 && lot.remaining() > 0);
+  LEDGER_CHECK(expires_us >= 0 && lot.remaining() > 0)
+      << "lot " << lot.lot_id() << " expires at " << expires_us << " us with "
+      << lot.remaining() << " remaining";
   credits_by_day[expires_us / kMicrosPerDay] += lot.remaining();
 }
 
@@ -57,7 +59,8 @@ std::vector<ExpiringCredits> ExpiringList(
 
 int64_t ProRataCashMinor(int64_t amount_minor, int64_t credits,
                          int64_t granted) {
-  assert(granted > 0 && credits >= 0 && credits <= granted);
+  LEDGER_CHECK(granted > 0 && credits >= 0 && credits <= granted)
+      << "pro rata of " << credits << " credits out of " << granted << " granted";
   // amount_minor and credits are each at most 10^15: their product needs
   // more than 64 bits.
   __int128 product = static_cast<__int128>(amount_minor) * credits;

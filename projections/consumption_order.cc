@@ -1,7 +1,7 @@
 #include "projections/consumption_order.h"
 
 #include <algorithm>
-#include <cassert>
+#include "ledger/base/check.h"
 #include <limits>
 
 namespace ledger {
@@ -72,7 +72,8 @@ std::vector<v1::Draw> PlanDraws(const CustomerState& customer, int64_t at_us,
     draw.set_credits(take);
     needed -= take;
   }
-  assert(needed == 0 && "PlanDraws called with more than is available");
+  LEDGER_CHECK(needed == 0) << "PlanDraws called with " << needed
+                            << " credits more than are available";
   return draws;
 }
 

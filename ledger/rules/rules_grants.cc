@@ -1,6 +1,6 @@
 // Kind checks of the commands that grant lots or manage the subscription:
 // purchase, subscribe, renew, cancel_subscription, compensate.
-#include <cassert>
+#include "ledger/base/check.h"
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -13,8 +13,8 @@ namespace {
 
 int64_t TimeOf(const std::string& canonical) {
   absl::StatusOr<int64_t> us = ParseTimeUs(canonical);
-  assert(us.ok());
-  return us.value_or(0);
+  LEDGER_CHECK(us.ok()) << "a validated time does not parse: " << us.status();
+  return *us;
 }
 
 std::optional<int64_t> OptionalTime(bool present, const std::string& canonical) {

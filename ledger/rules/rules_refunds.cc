@@ -1,6 +1,6 @@
 // Kind checks of the refund commands: request_refund, approve_refund,
 // deny_refund (policy 7: every request is reviewed individually).
-#include <cassert>
+#include "ledger/base/check.h"
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -90,7 +90,11 @@ Decision ApproveRefund(const Context& ctx, Effects& effects) {
   const v1::RefundState* refund = ctx.customer.FindRefund(id);
   if (auto d = NotPending(ctx, id, refund)) return *d;
   const v1::LotState* lot = ctx.customer.FindLot(refund->lot_id());
-  assert(lot != nullptr && lot->granted() > 0);
+  // A pending refund was requested against a lot of this customer with
+  // credits granted; the lot never leaves the state.
+  LEDGER_CHECK(lot != nullptr && lot->granted() > 0)
+      << "refund " << id << " names lot " << refund->lot_id()
+      << (lot == nullptr ? ", which the customer does not have" : ", which granted no credits");
   v1::RefundApproved& a = *effects.Add()->mutable_refund_approved();
   a.set_refund_id(id);
   a.set_credits(refund->credits());

@@ -1,6 +1,6 @@
 #include "ledger/write_path/ledger_impl.h"
 
-#include <cassert>
+#include "ledger/base/check.h"
 
 #include "absl/strings/str_cat.h"
 #include "ledger/rules/command_validation.h"
@@ -180,7 +180,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   absl::Status status = CommitGroup(group);
   queue_mu_.Lock();
   for (Writer* x : group) {
-    assert(queue_.front() == x);
+    LEDGER_CHECK(queue_.front() == x) << "the commit queue lost the order of a group";
     queue_.pop_front();
     x->status = status;
     x->done = true;
@@ -203,7 +203,8 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   {
     absl::MutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
-    assert(!writing_ && pending_customers_.empty() && !pending_policy_);
+    LEDGER_CHECK(!writing_ && pending_customers_.empty() && !pending_policy_)
+        << "a group started while the previous one was still in flight";
     InFlight in_flight;
     in_flight.first_seq = state_.last_seq + 1;
     for (Writer* w : group) {
