@@ -1,8 +1,9 @@
 #include "projections/consumption_order.h"
 
 #include <algorithm>
-#include "ledger/base/check.h"
 #include <limits>
+
+#include "ledger/base/check.h"
 
 namespace ledger {
 namespace {

@@ -1,9 +1,9 @@
 #include "projections/ledger_state.h"
 
 #include <algorithm>
-#include "ledger/base/check.h"
 #include <iterator>
 
+#include "ledger/base/check.h"
 #include "ledger/time_util.h"
 
 namespace ledger {

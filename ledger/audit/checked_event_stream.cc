@@ -1,11 +1,11 @@
 #include "ledger/audit/checked_event_stream.h"
 
-#include "ledger/base/check.h"
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "google/protobuf/arena.h"
+#include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 
 namespace ledger {

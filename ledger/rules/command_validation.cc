@@ -1,7 +1,6 @@
 #include "ledger/rules/command_validation.h"
 
 #include <algorithm>
-#include "ledger/base/check.h"
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -12,6 +11,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/check.h"
 #include "ledger/ledger.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"

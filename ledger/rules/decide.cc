@@ -1,9 +1,9 @@
 #include "ledger/rules/decide.h"
 
-#include "ledger/base/check.h"
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/postings.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"

@@ -2,10 +2,10 @@
 // account: expire, suspend, terminate, reinstate, forfeit, chargeback; and
 // set_policy, which acts on the whole ledger.
 #include <algorithm>
-#include "ledger/base/check.h"
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
 #include "projections/consumption_order.h"

@@ -1,10 +1,10 @@
 // Kind checks of the commands that spend or reserve credits: use, hold,
 // capture, release.
 #include <algorithm>
-#include "ledger/base/check.h"
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
 #include "projections/consumption_order.h"

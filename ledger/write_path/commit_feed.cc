@@ -1,9 +1,9 @@
 #include "ledger/write_path/commit_feed.h"
 
-#include "ledger/base/check.h"
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/storage/storage_layout.h"
 
 namespace ledger {

@@ -1,8 +1,8 @@
 // The Subscription of subscription.h over a CommitFeed.
+#include "ledger/base/check.h"
 #include "ledger/write_path/subscription_impl.h"
 
 #include <algorithm>
-#include "ledger/base/check.h"
 #include <utility>
 
 namespace ledger {
