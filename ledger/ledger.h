@@ -9,6 +9,12 @@
 // returns only after its command is durable. Consumers downstream follow
 // the log with Subscribe (subscription.h).
 //
+// Stopped ledgers: after a write or sync of the store failed, or after
+// Close, every call below fails with FailedPrecondition (LastSeq, which
+// cannot fail, keeps answering the last durable seq) until the ledger is
+// closed and opened again. Do not retry such a call: no retry succeeds
+// before the reopen, which reads back what the disk really holds.
+//
 //   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> db,
 //                    ledger::Ledger::Open(ledger::Options(), "/var/ledger"));
 //   ASSIGN_OR_RETURN(ledger::SubmitResult r, db->SubmitJson(line));
@@ -74,51 +80,71 @@ struct SubmitResult {
 class Ledger {
  public:
   // Opens the ledger in `dir`, restoring its state. Creates it when `dir` is
-  // missing or empty and options.create_if_missing. Fails with
-  // FailedPrecondition when `dir` holds something that is not a ledger, and
-  // DataLoss when the ledger is corrupt.
+  // missing or empty and options.create_if_missing. Fails with:
+  // - InvalidArgument: options.max_group_commands or max_batch_commands is 0.
+  // - NotFound: `dir` is missing or empty and !options.create_if_missing.
+  // - FailedPrecondition: `dir` holds something that is not a ledger, or a
+  //   ledger of another format; nothing in it is written.
+  // - Aborted: another process, or another Ledger open in this process,
+  //   has the ledger open (RocksDB's LOCK is held): one writer at a time.
+  //   Open it again once that one has closed.
+  // - DataLoss: the ledger is corrupt (damaged files, a head that does not
+  //   match the log); run `ledgerctl replay`.
+  // - Unavailable: the file system failed (I/O error, cannot create `dir`).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Ledger>> Open(
       const Options& options, const std::string& dir);
 
+  // Closes the ledger as Close does, when it was not closed; the status of
+  // closing is lost then.
   virtual ~Ledger() = default;
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
   // Validates and, when accepted, durably appends one command. Returns the
-  // outcome; a non-OK status only when the store failed, in which case
-  // nothing of the command's group was acknowledged and the ledger refuses
-  // further writes until it is reopened.
+  // outcome; a non-OK status only when the ledger is stopped: the store
+  // failed while writing this command's group (nothing of the group was
+  // acknowledged) or earlier, or Close was called. Then FailedPrecondition,
+  // here and from every later call, until the ledger is reopened.
   [[nodiscard]] virtual absl::StatusOr<SubmitResult> Submit(
       const v1::Command& command) = 0;
 
   // Like Submit, for one JSON object of SPEC 4. Input that is not a valid
   // command (not JSON, over kMaxLineBytes, unknown field, ...) is a
   // kRejected INVALID_COMMAND outcome, with `key` when one could be read.
+  // FailedPrecondition as Submit when the ledger is stopped.
   [[nodiscard]] virtual absl::StatusOr<SubmitResult> SubmitJson(
       std::string_view json) = 0;
 
   // Submits many commands in one call: results are those of submitting each
   // in order, and all are durable when it returns. At most
-  // options.max_batch_commands commands (InvalidArgument past that).
+  // options.max_batch_commands commands (InvalidArgument past that). A batch
+  // is committed whole in one group, never split. FailedPrecondition as
+  // Submit when the ledger is stopped: then no result of the batch holds.
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
       std::span<const v1::Command> commands) = 0;
 
   // SubmitBatch for JSON lines: one result per line, in order, with lines
-  // that are not valid commands answered as SubmitJson answers them.
+  // that are not valid commands answered as SubmitJson answers them. Errors
+  // as SubmitBatch.
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
   SubmitJsonBatch(std::span<const std::string> lines) = 0;
 
   // The balance of SPEC 6 at `at_us` (microseconds since the epoch, UTC).
-  // NotFound for an unknown customer.
+  // NotFound for an unknown customer; InvalidArgument for an at_us outside
+  // [kMinTimeUs, kMaxTimeUs] (time_util.h); FailedPrecondition when the
+  // ledger is stopped.
   [[nodiscard]] virtual absl::StatusOr<Balance> GetBalance(
       const std::string& customer, int64_t at_us) const = 0;
 
-  // Sequence number of the last event (0 for an empty ledger).
+  // Sequence number of the last durable event (0 for an empty ledger). Never
+  // fails: a stopped ledger answers the last seq it made durable.
   virtual uint64_t LastSeq() const = 0;
 
   // Calls `fn` with each durable event whose seq >= from_seq, in log order,
   // until `fn` returns false or the log ends. Events committed while it runs
-  // may or may not be seen. DataLoss when a stored event does not parse.
+  // may or may not be seen. DataLoss when a stored event does not parse;
+  // FailedPrecondition when the ledger is stopped (Close waits for a
+  // ReadEvents in progress to return).
   [[nodiscard]] virtual absl::Status ReadEvents(
       uint64_t from_seq,
       const std::function<bool(const v1::Event&)>& fn) const = 0;
@@ -126,11 +152,25 @@ class Ledger {
   // A catch-up subscription (subscription.h): every durable event from
   // `from_seq` on, in seq order, then each new one once it is durable. A
   // from_seq past the head waits for that event. InvalidArgument for
-  // from_seq 0 (seqs start at 1); the ledger's error after a failed write.
+  // from_seq 0 (seqs start at 1); FailedPrecondition when the ledger is
+  // stopped. A subscription open when the ledger stops ends: Next answers
+  // the failed write's FailedPrecondition, or Aborted after Close.
   // Cheap: the subscription reads the store itself, never under the
   // writer's locks, so a slow consumer does not slow down Submit.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Subscription>>
   Subscribe(uint64_t from_seq) = 0;
+
+  // Closes the ledger and returns what closing the store returned (the
+  // destructor cannot). Calls already committing when Close starts finish as
+  // usual: each either succeeds, durably, or fails with its error, and Close
+  // waits for them and for any ReadEvents in progress. Calls that start
+  // later, from any thread, fail with FailedPrecondition ("the ledger was
+  // closed"); open subscriptions end with Aborted. Then the store is flushed
+  // and closed: an error there (Unavailable, ...) loses nothing acknowledged,
+  // which the WAL already holds. A second Close does nothing and returns
+  // what the first returned. Thread-safe, but not from inside a ReadEvents
+  // callback (it would wait for itself).
+  [[nodiscard]] virtual absl::Status Close() = 0;
 
  protected:
   Ledger() = default;

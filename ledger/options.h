@@ -16,11 +16,17 @@ struct Options {
   // last moments may be lost on a crash of the machine. Default: true.
   bool sync = true;
 
-  // Most commands committed in one group (one WriteBatch, one sync).
-  // Bounds the latency of the group and the size of one batch. Default: 4096.
+  // Most commands the writer merges from several calls into one group (one
+  // WriteBatch, one sync). A call is never split: one SubmitBatch or
+  // SubmitJsonBatch of more commands is committed as a group of its own, so
+  // the real bound on a group is max(max_group_commands,
+  // max_batch_commands). Must be at least 1 (Open: InvalidArgument).
+  // Default: 4096.
   size_t max_group_commands = 4096;
 
-  // Most commands one SubmitBatch call may carry. Default: 100000.
+  // Most commands one SubmitBatch or SubmitJsonBatch call may carry
+  // (InvalidArgument past that). Must be at least 1 (Open:
+  // InvalidArgument). Default: 100000.
   size_t max_batch_commands = 100000;
 };
 

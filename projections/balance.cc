@@ -1,9 +1,10 @@
 #include "projections/balance.h"
 
-#include <cassert>
+#include <limits>
 #include <map>
 
 #include "absl/time/time.h"
+#include "ledger/base/check.h"
 #include "ledger/time_util.h"
 #include "projections/consumption_order.h"
 
@@ -19,6 +20,8 @@ bool RefundableAt(const v1::LotState& lot, const PolicyBook& policies,
       !lot.active_refund_id().empty() || LotExpiredAt(lot, at_us)) {
     return false;
   }
+  // at_us <= kMaxTimeUs (GetBalance) and windows <= kMaxWindowHours
+  // (validation, static_assert in rules_refunds.cc): no overflow.
   const int64_t window_us =
       policies.InForceAt(at_us).refund_window_hours() * kMicrosPerHour;
   return at_us <= lot.granted_at_us() + window_us;
@@ -33,11 +36,18 @@ void AddExpiring(const v1::LotState& lot, int64_t at_us,
                  std::map<int64_t, int64_t>& credits_by_day) {
   if (!lot.has_expires_at_us() || lot.remaining() == 0) return;
   const int64_t expires_us = lot.expires_at_us();
+  // at_us <= kMaxTimeUs: GetBalance checks it, other callers pass parsed
+  // times.
+  static_assert(kMaxTimeUs <= std::numeric_limits<int64_t>::max() -
+                                  kExpiringHorizonDays * kMicrosPerDay,
+                "a time plus the expiring horizon overflows int64");
   if (expires_us <= at_us ||
       expires_us > at_us + kExpiringHorizonDays * kMicrosPerDay) {
     return;
   }
-  assert(expires_us >= 0 && lot.remaining() > 0);
+  LEDGER_CHECK(expires_us >= 0 && lot.remaining() > 0)
+      << "lot " << lot.lot_id() << " expires at " << expires_us << " us with "
+      << lot.remaining() << " remaining";
   credits_by_day[expires_us / kMicrosPerDay] += lot.remaining();
 }
 
@@ -57,7 +67,8 @@ std::vector<ExpiringCredits> ExpiringList(
 
 int64_t ProRataCashMinor(int64_t amount_minor, int64_t credits,
                          int64_t granted) {
-  assert(granted > 0 && credits >= 0 && credits <= granted);
+  LEDGER_CHECK(granted > 0 && credits >= 0 && credits <= granted)
+      << "pro rata of " << credits << " credits out of " << granted << " granted";
   // amount_minor and credits are each at most 10^15: their product needs
   // more than 64 bits.
   __int128 product = static_cast<__int128>(amount_minor) * credits;

@@ -1,8 +1,9 @@
 #include "projections/consumption_order.h"
 
 #include <algorithm>
-#include <cassert>
 #include <limits>
+
+#include "ledger/base/check.h"
 
 namespace ledger {
 namespace {
@@ -72,7 +73,8 @@ std::vector<v1::Draw> PlanDraws(const CustomerState& customer, int64_t at_us,
     draw.set_credits(take);
     needed -= take;
   }
-  assert(needed == 0 && "PlanDraws called with more than is available");
+  LEDGER_CHECK(needed == 0) << "PlanDraws called with " << needed
+                            << " credits more than are available";
   return draws;
 }
 

@@ -1,9 +1,9 @@
 #include "projections/ledger_state.h"
 
 #include <algorithm>
-#include <cassert>
 #include <iterator>
 
+#include "ledger/base/check.h"
 #include "ledger/time_util.h"
 
 namespace ledger {
@@ -61,8 +61,10 @@ const v1::PolicyState& PolicyBook::InForceAt(int64_t at_us) const {
 }
 
 void PolicyBook::Add(const v1::PolicyState& policy) {
-  assert(versions_.empty() ||
-         versions_.back().effective_from_us() <= policy.effective_from_us());
+  LEDGER_CHECK(versions_.empty() ||
+               versions_.back().effective_from_us() <= policy.effective_from_us())
+      << "policy effective at " << policy.effective_from_us() << " us added after one at "
+      << versions_.back().effective_from_us() << " us";
   versions_.push_back(policy);
 }
 

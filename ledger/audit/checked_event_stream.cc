@@ -1,11 +1,11 @@
 #include "ledger/audit/checked_event_stream.h"
 
-#include <cassert>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "google/protobuf/arena.h"
+#include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 
 namespace ledger {
@@ -51,7 +51,8 @@ CheckedEventStream::CheckedEventStream(const Store& store,
                                        std::optional<uint64_t> limit,
                                        int checkers)
     : store_(store), limit_(limit) {
-  assert(checkers >= 1);
+  LEDGER_CHECK(checkers >= 1) << "CheckedEventStream needs at least one checker thread, got "
+                              << checkers;
   for (size_t i = 0; i < kBatches; ++i) {
     batches_.push_back(std::make_unique<Batch>());
     free_.push_back(batches_.back().get());

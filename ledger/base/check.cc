@@ -6,7 +6,8 @@
 namespace ledger::internal {
 
 CheckFailure::CheckFailure(const char* condition, const char* file, int line) {
-  message_ << file << ":" << line << ": invariant broken: " << condition;
+  // The message written with << follows, after ": ".
+  message_ << file << ":" << line << ": invariant broken: " << condition << ": ";
 }
 
 CheckFailure::~CheckFailure() {

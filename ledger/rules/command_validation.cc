@@ -1,7 +1,6 @@
 #include "ledger/rules/command_validation.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -12,6 +11,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/check.h"
 #include "ledger/ledger.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -328,8 +328,8 @@ void CanonicalizeTimes(google::protobuf::Message& m) {
     } else if (IsTimeField(*f)) {
       const std::string& written = r->GetString(m, f);
       absl::StatusOr<int64_t> us = ParseTimeUs(written);
-      assert(us.ok() && "validated before");
-      if (!us.ok()) continue;
+      LEDGER_CHECK(us.ok()) << "CanonicalizeTimes on an unvalidated time in field "
+                            << f->full_name() << ": " << us.status();
       // Most times arrive canonical (every replayed one must): no rewrite.
       std::string canonical = FormatTimeUs(*us);
       if (canonical != written) r->SetString(&m, f, std::move(canonical));

@@ -1,9 +1,9 @@
 #include "ledger/rules/decide.h"
 
-#include <cassert>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/postings.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
@@ -138,8 +138,7 @@ Decision CheckPolicyTime(const LedgerState& state, int64_t at_us) {
 Decision Decide(const v1::Command& command, const LedgerState& state,
                 v1::Event* event) {
   absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
-  assert(at.ok() && "Decide needs a validated command");
-  if (!at.ok()) return rules::Reject(v1::INVALID_COMMAND, "at is not a valid time");
+  LEDGER_CHECK(at.ok()) << "Decide needs a validated command; at: " << at.status();
   const int64_t at_us = *at;
 
   const bool is_policy = command.has_set_policy();

@@ -1,9 +1,11 @@
 #include "ledger/rules/postings.h"
 
-#include <cassert>
+#include <algorithm>
 #include <string>
+#include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "ledger/base/check.h"
 
 namespace ledger {
 namespace {
@@ -17,7 +19,7 @@ class Journal {
   // Dr `debit` / Cr `credit` by `amount` in `unit`.
   void Move(v1::Account debit, v1::Account credit, const std::string& unit,
             int64_t amount) {
-    assert(amount >= 0);
+    LEDGER_CHECK(amount >= 0) << "negative move of " << amount << " " << unit;
     if (amount == 0) return;
     Add(debit, unit, amount);
     Add(credit, unit, -amount);
@@ -127,17 +129,32 @@ Postings PostingsFor(const google::protobuf::RepeatedPtrField<v1::Effect>& effec
   Journal journal;
   for (const v1::Effect& e : effects) Post(e, journal);
   Postings postings = journal.Take();
-  assert(PostingsBalance(postings));
+  // Checked before the event reaches a WriteBatch: an unbalanced entry in
+  // the append-only log could never be taken back.
+  std::optional<std::string_view> unbalanced = FirstUnbalancedUnit(postings);
+  LEDGER_CHECK(!unbalanced.has_value())
+      << "the journal entry made from " << effects.size()
+      << " effects does not balance in " << *unbalanced;
   return postings;
 }
 
-bool PostingsBalance(const Postings& postings) {
-  absl::flat_hash_map<std::string, int64_t> per_unit;
-  for (const v1::Posting& p : postings) per_unit[p.unit()] += p.amount();
-  for (const auto& [unit, sum] : per_unit) {
-    if (sum != 0) return false;
+// An entry touches one or two units, so a linear search of a small inline
+// vector beats a map (and allocates nothing).
+std::optional<std::string_view> FirstUnbalancedUnit(const Postings& postings) {
+  absl::InlinedVector<std::pair<std::string_view, __int128>, 4> by_unit;
+  for (const v1::Posting& p : postings) {
+    auto it = std::find_if(by_unit.begin(), by_unit.end(),
+                           [&](const auto& u) { return u.first == p.unit(); });
+    if (it == by_unit.end()) {
+      by_unit.emplace_back(p.unit(), p.amount());
+    } else {
+      it->second += p.amount();
+    }
   }
-  return true;
+  for (const auto& [unit, sum] : by_unit) {
+    if (sum != 0) return unit;
+  }
+  return std::nullopt;
 }
 
 }  // namespace ledger

@@ -2,10 +2,10 @@
 // account: expire, suspend, terminate, reinstate, forfeit, chargeback; and
 // set_policy, which acts on the whole ledger.
 #include <algorithm>
-#include <cassert>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
 #include "projections/consumption_order.h"
@@ -63,7 +63,8 @@ void ChangeStatus(v1::CustomerStatus from, v1::CustomerStatus to, v1::StatusReas
 // The effects of suspend (REQUIRES: ACTIVE), also for a chargeback.
 void SuspendEffects(const CustomerState& c, v1::StatusReason reason, Effects& effects,
                     Returned* returned) {
-  assert(c.header.status() == v1::ACTIVE);
+  LEDGER_CHECK(c.header.status() == v1::ACTIVE)
+      << "suspend of a customer in status " << v1::CustomerStatus_Name(c.header.status());
   ChangeStatus(v1::ACTIVE, v1::SUSPENDED, reason, effects);
   ReleaseHoldsAndDenyRefunds(c, v1::RELEASE_ON_SUSPEND, v1::DENY_ON_SUSPEND, effects,
                              returned);
@@ -72,7 +73,7 @@ void SuspendEffects(const CustomerState& c, v1::StatusReason reason, Effects& ef
 // The effects of terminate (REQUIRES: not TERMINATED), also for a chargeback.
 void TerminateEffects(const CustomerState& c, v1::StatusReason reason, Effects& effects,
                       Returned* returned) {
-  assert(c.header.status() != v1::TERMINATED);
+  LEDGER_CHECK(c.header.status() != v1::TERMINATED) << "terminate of a terminated customer";
   ChangeStatus(c.header.status(), v1::TERMINATED, reason, effects);
   ReleaseHoldsAndDenyRefunds(c, v1::RELEASE_ON_TERMINATE, v1::DENY_ON_TERMINATE, effects,
                              returned);
@@ -84,8 +85,7 @@ void TerminateEffects(const CustomerState& c, v1::StatusReason reason, Effects& 
 v1::StatusReason AbuseReason(const std::string& name) {
   v1::StatusReason reason = v1::STATUS_REASON_UNSPECIFIED;
   bool known = v1::StatusReason_Parse(name, &reason);
-  assert(known);
-  (void)known;
+  LEDGER_CHECK(known) << "abuse reason " << name << " passed validation but is no StatusReason";
   return reason;
 }
 

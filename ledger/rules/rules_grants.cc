@@ -1,9 +1,10 @@
 // Kind checks of the commands that grant lots or manage the subscription:
 // purchase, subscribe, renew, cancel_subscription, compensate.
-#include <cassert>
+#include <limits>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/ledger.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
@@ -13,8 +14,8 @@ namespace {
 
 int64_t TimeOf(const std::string& canonical) {
   absl::StatusOr<int64_t> us = ParseTimeUs(canonical);
-  assert(us.ok());
-  return us.value_or(0);
+  LEDGER_CHECK(us.ok()) << "a validated time does not parse: " << us.status();
+  return *us;
 }
 
 std::optional<int64_t> OptionalTime(bool present, const std::string& canonical) {
@@ -39,6 +40,9 @@ std::optional<Decision> DuplicateLot(const CustomerState& c, const std::string& 
 // Step 7: remaining + held + refund_pending may not pass 10^18.
 std::optional<Decision> LimitExceeded(const CustomerState& c, int64_t credits) {
   // Each term is at most 10^18 and credits at most 10^15: no overflow.
+  static_assert(kMaxCustomerCredits <=
+                    (std::numeric_limits<int64_t>::max() - kMaxCredits) / 3,
+                "remaining + held + refund_pending + credits overflows int64");
   int64_t total = c.TotalRemaining() + c.header.held() + c.header.refund_pending();
   if (total + credits <= kMaxCustomerCredits) return std::nullopt;
   return Reject(v1::LIMIT_EXCEEDED,
@@ -181,6 +185,10 @@ Decision Compensate(const Context& ctx, Effects& effects) {
   }
   if (auto d = DuplicateLot(ctx.customer, k.adjustment_id())) return *d;
   const int64_t window = ctx.policy.inquiry_window_hours();
+  // Times are at most kMaxTimeUs and windows kMaxWindowHours (validation).
+  static_assert(kMaxTimeUs <= std::numeric_limits<int64_t>::max() -
+                                  kMaxWindowHours * kMicrosPerHour,
+                "a time plus the longest window overflows int64");
   if (ctx.at_us > usage->at_us() + window * kMicrosPerHour) {
     return Reject(v1::INQUIRY_WINDOW_CLOSED,
                   absl::StrCat("inquiry window closed: usage ", k.usage_id(), " at ",

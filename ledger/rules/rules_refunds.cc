@@ -1,9 +1,11 @@
 // Kind checks of the refund commands: request_refund, approve_refund,
 // deny_refund (policy 7: every request is reviewed individually).
-#include <cassert>
+#include <limits>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
+#include "ledger/ledger.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
 #include "projections/balance.h"
@@ -20,6 +22,10 @@ std::optional<Decision> LotNotRefundable(const Context& ctx, const v1::LotState&
                                " was charged back: its money already went back"));
   }
   const int64_t window = ctx.policy.refund_window_hours();
+  // Times are at most kMaxTimeUs and windows kMaxWindowHours (validation).
+  static_assert(kMaxTimeUs <= std::numeric_limits<int64_t>::max() -
+                                  kMaxWindowHours * kMicrosPerHour,
+                "a time plus the longest window overflows int64");
   if (ctx.at_us > lot.granted_at_us() + window * kMicrosPerHour) {
     return Reject(v1::REFUND_WINDOW_CLOSED,
                   absl::StrCat("refund window closed: purchase ", lot.lot_id(),
@@ -90,10 +96,20 @@ Decision ApproveRefund(const Context& ctx, Effects& effects) {
   const v1::RefundState* refund = ctx.customer.FindRefund(id);
   if (auto d = NotPending(ctx, id, refund)) return *d;
   const v1::LotState* lot = ctx.customer.FindLot(refund->lot_id());
-  assert(lot != nullptr && lot->granted() > 0);
+  // A pending refund was requested against a lot of this customer with
+  // credits granted; the lot never leaves the state.
+  LEDGER_CHECK(lot != nullptr && lot->granted() > 0)
+      << "refund " << id << " names lot " << refund->lot_id()
+      << (lot == nullptr ? ", which the customer does not have" : ", which granted no credits");
   v1::RefundApproved& a = *effects.Add()->mutable_refund_approved();
   a.set_refund_id(id);
   a.set_credits(refund->credits());
+  // ProRataCashMinor multiplies in 128 bits: the product of the largest
+  // amount and the largest credits must fit there (and the quotient, at
+  // most the amount, in int64).
+  static_assert(static_cast<__int128>(kMaxAmountMinor) * kMaxCredits <
+                    (static_cast<__int128>(1) << 126),
+                "amount_minor * credits does not fit in 128 bits");
   a.set_cash_minor(ProRataCashMinor(lot->amount_minor(), refund->credits(), lot->granted()));
   a.set_currency(lot->currency());
   return Accept();

@@ -1,10 +1,10 @@
 // Kind checks of the commands that spend or reserve credits: use, hold,
 // capture, release.
 #include <algorithm>
-#include <cassert>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
 #include "projections/consumption_order.h"
@@ -39,8 +39,7 @@ v1::UsageState NewUsage(const Context& ctx, const std::string& usage_id,
   u.set_usage_id(usage_id);
   v1::Category c = v1::CATEGORY_UNSPECIFIED;
   bool known = v1::Category_Parse(category, &c);
-  assert(known);
-  (void)known;
+  LEDGER_CHECK(known) << "category " << category << " passed validation but is no Category";
   u.set_category(c);
   u.set_credits(credits);
   u.set_at_us(ctx.at_us);
@@ -93,12 +92,13 @@ Decision Hold(const Context& ctx, Effects& effects) {
   }
   if (auto d = Insufficient(ctx, k.credits())) return *d;
   absl::StatusOr<int64_t> expires = ParseTimeUs(k.expires_at());
-  assert(expires.ok());
+  LEDGER_CHECK(expires.ok()) << "hold " << k.hold_id()
+                             << ": a validated expires_at does not parse: " << expires.status();
   v1::HoldState& h = *effects.Add()->mutable_hold_placed()->mutable_hold();
   h.set_hold_id(k.hold_id());
   h.set_credits(k.credits());
   h.set_placed_at_us(ctx.at_us);
-  h.set_expires_at_us(expires.value_or(0));
+  h.set_expires_at_us(*expires);
   AddDraws(PlanDraws(ctx.customer, ctx.at_us, k.credits()), h.mutable_portions());
   h.set_status(v1::HOLD_PENDING);
   return Accept();
@@ -143,7 +143,8 @@ Decision Capture(const Context& ctx, Effects& effects) {
       back.set_credits(portion.credits() - spend);
     }
   }
-  assert(needed == 0);
+  LEDGER_CHECK(needed == 0) << "capture of hold " << k.hold_id() << " left " << needed
+                            << " credits not drawn from its portions";
   return Accept();
 }
 

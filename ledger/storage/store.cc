@@ -68,6 +68,16 @@ absl::Status CheckIsLedger(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// RocksDB reports a LOCK held by another process (or another instance in
+// this one) as a plain IOError, like a failing disk: tell the two apart by
+// trying the lock once. Racy only in the message it picks.
+bool LockIsHeld(const std::string& dir, rocksdb::Env* env) {
+  rocksdb::FileLock* lock = nullptr;
+  if (!env->LockFile(dir + "/LOCK", &lock).ok()) return true;
+  env->UnlockFile(lock).PermitUncheckedError();
+  return false;
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
@@ -190,6 +200,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
     case Mode::kReadWrite:
       s = rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
                             &store->db_);
+      if (s.IsIOError() && LockIsHeld(dir, options.env)) {
+        return absl::AbortedError(absl::StrCat(
+            "another process (or another open Ledger in this process) has "
+            "the ledger ", dir, " open: only one writer at a time; close it "
+            "first (", s.ToString(), ")"));
+      }
       break;
   }
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
@@ -209,20 +225,32 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
 }
 
 Store::~Store() {
+  absl::Status closed = Close();
+  (void)closed;
+}
+
+absl::Status Store::Close() {
+  absl::Status status;
   if (db_ != nullptr && !read_only_) {
-    // Everything is already durable in the WAL; flushing the memtables only
-    // spares the next Open (and every read-only replay) from replaying it.
-    // A failure here loses nothing, so it is not reported.
-    db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+    status = FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_),
+                       "flushing the ledger on close");
   }
   for (rocksdb::ColumnFamilyHandle* h : handles_) {
-    if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h);
+    if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  handles_.clear();
+  if (db_ != nullptr && !read_only_) {
+    absl::Status closed = FromRocks(db_->Close(), "closing the ledger");
+    if (status.ok()) status = closed;
   }
   delete db_;
+  db_ = nullptr;
   if (!owned_scratch_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(owned_scratch_, ec);  // only our own files
+    owned_scratch_.clear();
   }
+  return status;
 }
 
 absl::StatusOr<v1::HeadRecord> Store::ReadHead() const {

@@ -52,7 +52,15 @@ class Store {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
       const std::string& dir, const std::string& scratch_dir);
 
+  // Closes the store when Close was not called, dropping its status.
   ~Store();
+
+  // Flushes the memtables of a writable store (everything is already durable
+  // in the WAL: this only spares the next open from replaying it) and closes
+  // the database, returning the first error. A failure loses nothing
+  // acknowledged. Nothing but a second Close (which does nothing and returns
+  // OK) may be called afterwards.
+  [[nodiscard]] absl::Status Close();
 
   // kSecondary only: reads what the writing process has committed since
   // the last CatchUp (or the open). FailedPrecondition in other modes.

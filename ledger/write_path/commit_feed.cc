@@ -1,9 +1,9 @@
 #include "ledger/write_path/commit_feed.h"
 
-#include <cassert>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/storage/storage_layout.h"
 
 namespace ledger {
@@ -13,13 +13,13 @@ CommitFeed::CommitFeed(const Store* store, uint64_t durable_seq)
 
 void CommitFeed::Publish(uint64_t seq) {
   absl::MutexLock lock(&mu_);
-  assert(seq >= durable_seq_);
+  LEDGER_CHECK(seq >= durable_seq_) << "durable seq went back from " << durable_seq_ << " to " << seq;
   durable_seq_ = seq;
   cv_.SignalAll();
 }
 
 void CommitFeed::End(absl::Status status) {
-  assert(!status.ok());
+  LEDGER_CHECK(!status.ok()) << "a feed ends with an error, not OK";
   absl::MutexLock lock(&mu_);
   if (ended_.ok()) ended_ = std::move(status);
   cv_.SignalAll();
@@ -54,7 +54,7 @@ absl::StatusOr<uint64_t> CommitFeed::WaitFor(
 
 absl::Status CommitFeed::Read(uint64_t from, uint64_t to,
                               std::deque<v1::Event>* out) const {
-  assert(from >= 1 && from <= to);
+  LEDGER_CHECK(from >= 1 && from <= to) << "feed read of seqs " << from << ".." << to;
   absl::ReaderMutexLock lock(&store_mu_);
   if (store_ == nullptr) return absl::AbortedError("the ledger was closed");
   uint64_t expected = from;

@@ -1,8 +1,7 @@
 #include "ledger/write_path/ledger_impl.h"
 
-#include <cassert>
-
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/decide.h"
 #include "ledger/write_path/open_with_env.h"
@@ -33,6 +32,25 @@ std::optional<std::string> KeyOf(const v1::Command& command) {
   return command.key();
 }
 
+// What every call returns once Close was called.
+absl::Status ClosedError() {
+  return absl::FailedPreconditionError(
+      "the ledger was closed: open it again with Ledger::Open to go on");
+}
+
+// A zero bound would make every group (or every batch) impossible.
+absl::Status CheckOptions(const Options& options) {
+  if (options.max_group_commands == 0) {
+    return absl::InvalidArgumentError(
+        "Options.max_group_commands is 0: a group holds at least one command");
+  }
+  if (options.max_batch_commands == 0) {
+    return absl::InvalidArgumentError(
+        "Options.max_batch_commands is 0: a batch may carry at least one command");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const Options& options,
@@ -42,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const Options& options,
 
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
     const Options& options, const std::string& dir, rocksdb::Env* env) {
+  RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadWrite,
                                options.create_if_missing, env));
@@ -54,9 +73,37 @@ LedgerImpl::LedgerImpl(const Options& options, std::unique_ptr<Store> store)
     : options_(options), store_(std::move(store)) {}
 
 LedgerImpl::~LedgerImpl() {
-  // Subscriptions may outlive the ledger: make them stop reading the store
+  // A destructor cannot report: an embedder who wants the status calls
+  // Close first (then this does nothing).
+  absl::Status closed = Close();
+  (void)closed;
+}
+
+// Writers already queued are committed (or fail) as usual, so whatever was
+// acknowledged is durable; writers that come later are refused. Then every
+// query is refused, subscriptions stop reading (Aborted), ReadEvents calls
+// in progress finish, and the store is flushed and closed.
+absl::Status LedgerImpl::Close() {
+  absl::MutexLock close_lock(&close_mu_);
+  if (closed_.has_value()) return *closed_;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    closing_ = true;
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+      return queue_.empty();
+    };
+    queue_mu_.Await(absl::Condition(&drained));
+  }
+  {
+    absl::MutexLock lock(&state_mu_);
+    if (failed_.ok()) failed_ = ClosedError();
+  }
+  // Subscriptions may outlive the ledger: they stop reading the store
   // before it closes.
   if (feed_ != nullptr) feed_->DetachStore();
+  absl::MutexLock store_lock(&store_mu_);
+  closed_ = store_->Close();
+  return *closed_;
 }
 
 absl::Status LedgerImpl::Restore() {
@@ -158,6 +205,10 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   if (commands.empty()) return results;
   Writer w(&commands, &results);
   queue_mu_.Lock();
+  if (closing_) {
+    queue_mu_.Unlock();
+    return ClosedError();
+  }
   queue_.push_back(&w);
   while (!w.done && queue_.front() != &w) w.cv.Wait(&queue_mu_);
   if (w.done) {
@@ -166,7 +217,8 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
     return results;
   }
   // This writer leads: it takes the waiting writers, up to the group bound
-  // (a writer is never split, so one large batch is one group).
+  // (a writer is never split, so one SubmitBatch of more commands than
+  // max_group_commands is a group of its own).
   std::vector<Writer*> group;
   size_t group_commands = 0;
   for (Writer* x : queue_) {
@@ -181,7 +233,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   absl::Status status = CommitGroup(group);
   queue_mu_.Lock();
   for (Writer* x : group) {
-    assert(queue_.front() == x);
+    LEDGER_CHECK(queue_.front() == x) << "the commit queue lost the order of a group";
     queue_.pop_front();
     x->status = status;
     x->done = true;
@@ -204,18 +256,16 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   {
     absl::MutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
-    assert(!writing_ && pending_customers_.empty() && !pending_policy_);
+    LEDGER_CHECK(!writing_ && pending_customers_.empty() && !pending_policy_)
+        << "a group started while the previous one was still in flight";
     InFlight in_flight;
     in_flight.first_seq = state_.last_seq + 1;
     for (Writer* w : group) {
       w->results->reserve(w->commands->size());
       for (const Prepared& p : *w->commands) {
         absl::StatusOr<SubmitResult> r = Process(p, batch, in_flight);
-        if (!r.ok()) {
-          failed_ = r.status();
-          feed_->End(failed_);
-          return failed_;
-        }
+        // The state may hold earlier commands of the group, never written.
+        if (!r.ok()) return Stop(r.status());
         w->results->push_back(std::move(*r));
       }
     }
@@ -232,22 +282,27 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   writing_ = false;
   pending_customers_.clear();
   pending_policy_ = false;
-  if (!written.ok()) {
-    // Never carry on after a failed write or sync: the state in memory is
-    // ahead of the disk, and what the disk holds is known only on reopen.
-    failed_ = absl::Status(
-        written.code(),
-        absl::StrCat(written.message(),
-                     "; nothing of this group was acknowledged and the "
-                     "ledger refuses further work until it is reopened"));
-    feed_->End(failed_);
-    return failed_;
-  }
+  // Never carry on after a failed write or sync: the state in memory is
+  // ahead of the disk, and what the disk holds is known only on reopen.
+  if (!written.ok()) return Stop(written);
   durable_seq_ = group_last_seq;
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
   return absl::OkStatus();
+}
+
+// FailedPrecondition, not the cause's code: a cause such as an I/O error
+// (Unavailable) says "retry", but no retry succeeds until the ledger is
+// reopened and has read back what the disk really holds.
+absl::Status LedgerImpl::Stop(const absl::Status& cause) {
+  failed_ = absl::FailedPreconditionError(absl::StrCat(
+      "the ledger stopped after a failed write (",
+      absl::StatusCodeToString(cause.code()), ": ", cause.message(),
+      "); nothing of the group being written was acknowledged, and every "
+      "call fails until the ledger is reopened with Ledger::Open"));
+  feed_->End(failed_);
+  return failed_;
 }
 
 bool LedgerImpl::AnswerableNow(const std::string& customer) const {
@@ -353,6 +408,13 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
 
 absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
                                                int64_t at_us) const {
+  // The bounds that keep at_us plus a window or the expiry horizon inside
+  // int64 (static_asserts in projections/balance.cc, rules).
+  if (at_us < kMinTimeUs || at_us > kMaxTimeUs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "at_us ", at_us, " is outside [", kMinTimeUs, ", ", kMaxTimeUs,
+        "], 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z"));
+  }
   absl::ReaderMutexLock lock(&state_mu_);
   // A customer the group being written changed (or every customer, when it
   // sets a policy) is answered once that group is on disk, never before.
@@ -370,8 +432,11 @@ absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
 
 absl::Status LedgerImpl::ReadEvents(
     uint64_t from_seq, const std::function<bool(const v1::Event&)>& fn) const {
+  // Keeps Close from closing the store under the scan below.
+  absl::ReaderMutexLock store_lock(&store_mu_);
   {
-    // Like every query, refused after a failed write (docs/storage.md).
+    // Like every query, refused after a failed write or Close
+    // (docs/storage.md).
     absl::ReaderMutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
   }

@@ -16,8 +16,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
-#include "ledger/write_path/commit_feed.h"
 #include "ledger/ledger.h"
+#include "ledger/write_path/commit_feed.h"
 #include "ledger/storage/store.h"
 #include "projections/ledger_state.h"
 
@@ -26,7 +26,7 @@ namespace ledger {
 class LedgerImpl final : public Ledger {
  public:
   LedgerImpl(const Options& options, std::unique_ptr<Store> store);
-  // Ends every subscription (Aborted) before the store closes.
+  // Closes the ledger (Close) when the embedder did not, dropping its status.
   ~LedgerImpl() override;
   // Loads the stored projections, the key index and the head.
   [[nodiscard]] absl::Status Restore();
@@ -45,6 +45,7 @@ class LedgerImpl final : public Ledger {
       const std::function<bool(const v1::Event&)>& fn) const override;
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       uint64_t from_seq) override;
+  absl::Status Close() override;
 
  private:
   // A command after SPEC 5 step 1, done by the submitting thread.
@@ -73,6 +74,10 @@ class LedgerImpl final : public Ledger {
   static Prepared PrepareJson(std::string_view json);
   absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands);
   absl::Status CommitGroup(const std::vector<Writer*>& group);
+  // Makes every later call fail until the ledger is reopened; returns the
+  // status they get.
+  absl::Status Stop(const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
                                        rocksdb::WriteBatch& batch,
                                        InFlight& in_flight)
@@ -95,6 +100,16 @@ class LedgerImpl final : public Ledger {
 
   absl::Mutex queue_mu_;
   std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  // Set by Close: no writer joins the queue any more.
+  bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Serializes Close calls; holds the first one's answer for the others.
+  absl::Mutex close_mu_;
+  std::optional<absl::Status> closed_ ABSL_GUARDED_BY(close_mu_);
+
+  // Held shared by ReadEvents while it reads the store, which it does
+  // outside state_mu_; Close holds it exclusively to close the store.
+  mutable absl::Mutex store_mu_;
 
   // Held exclusively by the leader while it judges and folds its group, and
   // again once the group's write returned; queries hold it shared. While the
@@ -108,8 +123,9 @@ class LedgerImpl final : public Ledger {
   // The last seq on disk; state_.last_seq runs ahead of it while a group is
   // being judged, and stays ahead after a failed write.
   uint64_t durable_seq_ ABSL_GUARDED_BY(state_mu_) = 0;
-  // Set by the first failed write: the in-memory state may then be ahead of
-  // the disk, so nothing more is written or answered until reopened.
+  // Set by the first failed write (the in-memory state may then be ahead of
+  // the disk) or by Close: FailedPrecondition, which every call then returns
+  // until the ledger is reopened.
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
   // The group being written: set while its write runs, with the customers
   // it changed and whether it set a policy (which changes every balance).

@@ -1,8 +1,8 @@
 // The Subscription of subscription.h over a CommitFeed.
+#include "ledger/base/check.h"
 #include "ledger/write_path/subscription_impl.h"
 
 #include <algorithm>
-#include <cassert>
 #include <utility>
 
 namespace ledger {
@@ -10,7 +10,7 @@ namespace ledger {
 SubscriptionImpl::SubscriptionImpl(std::shared_ptr<CommitFeed> feed,
                                    uint64_t from_seq)
     : feed_(std::move(feed)), next_seq_(from_seq) {
-  assert(from_seq >= 1);
+  LEDGER_CHECK(from_seq >= 1) << "subscriptions start at seq 1 or later, got " << from_seq;
 }
 
 absl::StatusOr<std::optional<v1::Event>> SubscriptionImpl::Next(
@@ -36,12 +36,14 @@ absl::StatusOr<std::optional<v1::Event>> SubscriptionImpl::Next(
       return ended_;
     }
   }
-  assert(!buffer_.empty());
+  LEDGER_CHECK(!buffer_.empty()) << "the feed read no event up to a durable seq at "
+                                 << next_seq_.load();
   std::optional<v1::Event> event(std::move(buffer_.front()));
   buffer_.pop_front();
   // Exactly once and in order: the feed's Read checked the seqs; this is
   // where they are relied on.
-  assert(event->header().seq() == next_seq_.load());
+  LEDGER_CHECK(event->header().seq() == next_seq_.load())
+      << "subscription expected seq " << next_seq_.load() << ", got " << event->header().seq();
   next_seq_.fetch_add(1);
   return event;
 }

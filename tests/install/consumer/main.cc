@@ -7,8 +7,10 @@ int main(int argc, char** argv) {
   auto db = ledger::Ledger::Open(ledger::Options(), argv[1]);
   if (!db.ok()) return 1;
   auto r = (*db)->SubmitJson(R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":10,"amount_minor":100,"currency":"USD"}})");
-  std::cout << (r.ok() && r->outcome == ledger::Outcome::kAccepted ? "accepted" : "failed") << "\n";
+  const bool accepted = r.ok() && r->outcome == ledger::Outcome::kAccepted;
   auto s = ledger::BuildStatement(**db, "c1", {});
   if (s.ok()) std::cout << ledger::RenderStatement(*s, ledger::StatementFormat::kText);
-  return r.ok() && r->outcome == ledger::Outcome::kAccepted && s.ok() ? 0 : 1;
+  const bool closed = (*db)->Close().ok();
+  std::cout << (accepted && s.ok() && closed ? "accepted" : "failed") << "\n";
+  return accepted && s.ok() && closed ? 0 : 1;
 }
