@@ -1,8 +1,8 @@
 #include "ledger/replay.h"
 
-#include <string_view>
 #include <algorithm>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
