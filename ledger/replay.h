@@ -1,13 +1,12 @@
 // Replay: rebuilds every projection from the log alone and checks it
-// against what is stored (SPEC 7, `ledgerctl replay`), or rebuilds the state
-// as it stood at an earlier point of the log (audits: `--until-seq`,
-// `--as-of`, `balance --as-of-seq`).
+// against what is stored (SPEC 7, `ledgerctl replay`), or checks the log up
+// to an earlier point of it and answers a balance as it stood there (audits:
+// `--until-seq`, `--as-of`, `balance --as-of-seq`).
 #ifndef CREDIT_LEDGER_LEDGER_REPLAY_H_
 #define CREDIT_LEDGER_LEDGER_REPLAY_H_
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,9 +14,6 @@
 #include "ledger/ledger.h"
 
 namespace ledger {
-
-// projections/ledger_state.h; not installed, so only declared here.
-struct LedgerState;
 
 struct ReplayReport {
   uint64_t events = 0;      // events read and checked
@@ -55,8 +51,10 @@ struct ReplayOptions {
 // Reads the ledger in `dir` without writing to it. For each event in order it
 // checks the hash chain, the sequence, the balance of the journal entry per
 // unit, that judging its command again against the state rebuilt so far
-// gives the same decision, and folds it; then it compares every rebuilt
-// projection, the idempotency index and the head with the stored ones.
+// gives the same decision, and folds it; then it compares every stored
+// record, byte for byte, with what the log implies: every projection, every
+// idempotency record (seq and command fingerprint), the head and the format
+// marker, and finds any record with no event behind it or missing.
 // A non-OK status only when the ledger cannot be read at all.
 [[nodiscard]] absl::StatusOr<ReplayReport> ReplayLedger(const std::string& dir);
 
@@ -67,17 +65,10 @@ struct ReplayOptions {
 [[nodiscard]] absl::StatusOr<ReplayReport> ReplayLedger(
     const std::string& dir, const ReplayOptions& options);
 
-// Rebuilds the state as it stood at the point `options` names, checking the
-// log up to there as ReplayLedger does; `report`, when not null, receives
-// the report. Errors as for ReplayLedger with options; DataLoss, naming the
-// first bad seq, when a check fails (no state is returned then). Use with
-// projections/ledger_state.h.
-[[nodiscard]] absl::StatusOr<std::unique_ptr<LedgerState>> RebuildState(
-    const std::string& dir, const ReplayOptions& options,
-    ReplayReport* report = nullptr);
-
 // SPEC 6's balance of `customer` at `at_us`, computed from the state rebuilt
-// to event `seq` (checked as by RebuildState). Never writes to the ledger.
+// to event `seq`, the log up to it checked as by ReplayLedger with
+// `until_seq`; DataLoss, naming the first bad seq, when a check fails. Never
+// writes to the ledger.
 // NotFound when the customer did not exist yet at that event.
 [[nodiscard]] absl::StatusOr<Balance> BalanceAsOfSeq(
     const std::string& dir, const std::string& customer, int64_t at_us,

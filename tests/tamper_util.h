@@ -9,6 +9,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -85,6 +87,28 @@ class RawLog {
     EXPECT_TRUE(db_->Delete(Sync(), handles_[3], key).ok());
   }
 
+  // Any record of any family (kMetaFamily, kEventsFamily, kKeysFamily,
+  // kStateFamily) as its stored bytes, for tests that change one field or
+  // one byte of each record kind: every (key, value) of the family in key
+  // order, a value written over or beside them, or none.
+  std::vector<std::pair<std::string, std::string>> Entries(std::string_view family) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), Family(family)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      out.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    return out;
+  }
+  void PutRaw(std::string_view family, const std::string& key,
+              const std::string& value) {
+    EXPECT_TRUE(db_->Put(Sync(), Family(family), key, value).ok());
+  }
+  void DeleteRaw(std::string_view family, const std::string& key) {
+    EXPECT_TRUE(db_->Delete(Sync(), Family(family), key).ok());
+  }
+
   void PutHead(uint64_t seq, const std::string& hash) {
     v1::HeadRecord head;
     head.set_seq(seq);
@@ -118,6 +142,14 @@ class RawLog {
     rocksdb::WriteOptions options;
     options.sync = true;
     return options;
+  }
+  rocksdb::ColumnFamilyHandle* Family(std::string_view name) {
+    const char* names[] = {kMetaFamily, kEventsFamily, kKeysFamily, kStateFamily};
+    for (size_t i = 0; i < 4; ++i) {
+      if (name == names[i]) return handles_[i];
+    }
+    ADD_FAILURE() << "no column family " << name;
+    return handles_[0];
   }
   rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* keys() { return handles_[2]; }

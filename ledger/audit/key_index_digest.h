@@ -1,8 +1,10 @@
-// An order-independent digest of a set of (idempotency key, seq) pairs, so
-// that replay can compare the keys its log names with the stored
-// idempotency index in one pass over each, without holding every key in
-// memory: equal sets give equal digests, and a missing, extra or changed
-// record changes the count or, but for a chance of about 2^-64, the sum.
+// An order-independent digest of a set of idempotency records, each the key
+// and the exact bytes stored under it, so that replay can compare the
+// records its log implies with the stored idempotency index in one pass
+// over each, without holding every key in memory: equal sets give equal
+// digests, and a missing, extra or changed record (any byte of its value,
+// so an extra byte or an unknown field too) changes the count or, but for
+// a chance of about 2^-64, the sum.
 //
 // It catches corruption and bugs, not a forger: the hash is not
 // cryptographic (the hash chain and published digests are what catch a
@@ -20,9 +22,11 @@ namespace ledger {
 
 class KeyIndexDigest {
  public:
-  void Add(std::string_view key, uint64_t seq) {
+  // One record: its key and its value's bytes (hashed with their lengths,
+  // so the split between them counts too).
+  void Add(std::string_view key, std::string_view value) {
     ++count_;
-    sum_ += static_cast<uint64_t>(absl::HashOf(key, seq));  // wraps: fine
+    sum_ += static_cast<uint64_t>(absl::HashOf(key, value));  // wraps: fine
   }
   uint64_t count() const { return count_; }
 

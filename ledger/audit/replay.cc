@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -12,8 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "ledger/audit/checked_event_stream.h"
-#include "ledger/rules/decide.h"
 #include "ledger/audit/key_index_digest.h"
+#include "ledger/audit/rebuild_state.h"
+#include "ledger/rules/decide.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
@@ -26,6 +28,15 @@ namespace {
 
 // Stops a scan at the first bad event; the report holds the finding.
 absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
+
+// Stored bytes for a problem message (Debian's absl::string_view is not
+// std::string_view, hence the spelled-out conversions).
+std::string Hex(std::string_view bytes) {
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
+}
+std::string Escaped(std::string_view bytes) {
+  return absl::CEscape(absl::string_view(bytes.data(), bytes.size()));
+}
 
 // What replay keeps of each customer beside its state: the last event that
 // touched it, to blame a difference on, and the balances of its own
@@ -55,7 +66,7 @@ class Replayer {
     report_.last_seq = state_.last_seq;  // how far the rebuild got
     if (!report_.problem.empty()) return report_;
     if (report_.full) {
-      RETURN_IF_ERROR(CheckHead());
+      RETURN_IF_ERROR(CheckMeta());
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
       stored_keys_scan.join();
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
@@ -99,7 +110,8 @@ class Replayer {
   absl::StatusOr<std::string> KeyOfEvent(uint64_t seq) const;
   absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
   void AddPostings(uint64_t seq, const v1::Event& event);
-  absl::Status CheckHead();
+  absl::Status CheckMeta();
+  absl::Status HeadDiffers(std::optional<std::string_view> stored);
   // What one key range of the stored projections gave: the first
   // difference in it, or the scan's error, and the entries read.
   struct ProjectionRange {
@@ -115,6 +127,7 @@ class Replayer {
   void EncodeOwner(const std::string& owner,
                    absl::flat_hash_map<std::string, std::string>& out) const;
   size_t EntityCount() const;
+  absl::Status NameMissingProjection();
   void DigestStoredKeys();
   absl::Status CheckKeys();
   absl::Status FindKeyDifference();
@@ -221,7 +234,11 @@ absl::Status Replayer::Consume(const CheckedEvent& checked) {
   absl::Status applied = ApplyEvent(event, state_, nullptr);
   if (!applied.ok()) return Fail(checked.seq, std::string(applied.message()));
   AddPostings(checked.seq, event);
-  logged_keys_.Add(event.header().key(), checked.seq);
+  // The record the writer stored for this event (EncodeKeyRecord), byte
+  // for byte.
+  logged_keys_.Add(event.header().key(),
+                   EncodeKeyRecord(checked.seq,
+                                   event.header().command_fingerprint()));
   prev_hash_ = checked.hash;
   ++report_.events;
   if (options_.progress) options_.progress(report_.events, target_);
@@ -314,15 +331,62 @@ void Replayer::AddPostings(uint64_t seq, const v1::Event& event) {
   }
 }
 
-absl::Status Replayer::CheckHead() {
-  ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
-  if (head.seq() != state_.last_seq || head.hash() != prev_hash_) {
-    Record(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
-         absl::StrCat("the stored head (seq ", head.seq(), ", hash ",
-                      absl::BytesToHexString(head.hash()), ") is not the end of the log (seq ",
-                      state_.last_seq, ", hash ", absl::BytesToHexString(prev_hash_), ")"));
-  }
+// The meta family must hold the format marker and, once an event is logged,
+// the head naming the last event, each byte for byte as stored by the
+// writer, and nothing else. (Store::Open already refuses a ledger whose
+// format marker differs; it is compared here too so that replay names every
+// record it checks.)
+absl::Status Replayer::CheckMeta() {
+  const std::string head = EncodeHead(state_.last_seq, prev_hash_);
+  bool head_seen = false;
+  absl::Status scanned = store_.ForEachMetaEntry(
+      [&](std::string_view key, std::string_view value) {
+        if (key == kHeadKey) {
+          head_seen = true;
+          return value == head ? absl::OkStatus() : HeadDiffers(value);
+        }
+        if (key == kFormatKey) {
+          if (value == kFormatValue) return absl::OkStatus();
+          return Fail(0, absl::StrCat("the stored format marker '",
+                                      Escaped(value), "' is not '",
+                                      kFormatValue, "'"));
+        }
+        return Fail(0, absl::StrCat("stored meta record '", Escaped(key),
+                                    "' has no event behind it"));
+      });
+  if (!report_.problem.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(scanned);
+  // A ledger with no event has no head yet.
+  if (!head_seen && state_.last_seq != 0) HeadDiffers(std::nullopt).IgnoreError();
   return absl::OkStatus();
+}
+
+// Records how the stored head (nullopt: none) differs from the log's end:
+// blamed on the first event the two disagree about when it names another
+// event, else (extra bytes, an unknown field, or no parse) on no one event.
+absl::Status Replayer::HeadDiffers(std::optional<std::string_view> stored) {
+  v1::HeadRecord head;  // none stored: seq 0, as Store::ReadHead reads it
+  if (stored.has_value() &&
+      !head.ParseFromArray(stored->data(), static_cast<int>(stored->size()))) {
+    return Fail(0, absl::StrCat("the stored head (",
+                                Hex(*stored),
+                                ") does not parse"));
+  }
+  if (head.seq() != state_.last_seq || head.hash() != prev_hash_) {
+    return Fail(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
+                absl::StrCat("the stored head (seq ", head.seq(), ", hash ",
+                             absl::BytesToHexString(head.hash()),
+                             ") is not the end of the log (seq ",
+                             state_.last_seq, ", hash ",
+                             absl::BytesToHexString(prev_hash_), ")"));
+  }
+  return Fail(0, absl::StrCat("the stored head (",
+                              Hex(*stored),
+                              ") names the end of the log but is not stored "
+                              "as the writer stores it (",
+                              absl::BytesToHexString(
+                                  EncodeHead(state_.last_seq, prev_hash_)),
+                              ")"));
 }
 
 // Compares the rebuilt projections with the stored ones: every stored entry
@@ -349,9 +413,40 @@ absl::Status Replayer::CheckProjections() {
     }
     RETURN_IF_ERROR(range->status);
   }
-  if (low.stored + high.stored != EntityCount()) {
+  if (low.stored + high.stored != EntityCount()) return NameMissingProjection();
+  return absl::OkStatus();
+}
+
+// Every stored entry matched a rebuilt one, but fewer are stored: an owner
+// (a customer, or the policy versions) has none stored at all, which the
+// range scans, seeing only owners with stored entries, cannot name. List
+// every rebuilt key, holding them all as the index's second pass does (this
+// is the failure path), and name the first missing in key order.
+absl::Status Replayer::NameMissingProjection() {
+  std::vector<std::string> rebuilt;
+  EncodeState(state_, [&](std::string key, std::string) {
+    rebuilt.push_back(std::move(key));
+  });
+  std::sort(rebuilt.begin(), rebuilt.end());
+  size_t next = 0;  // stored keys are a subset of `rebuilt`, in order
+  absl::Status scanned = store_.ForEachStateEntry(
+      [&](std::string_view key, std::string_view) {
+        if (next < rebuilt.size() && rebuilt[next] == key) {
+          ++next;
+          return absl::OkStatus();
+        }
+        return StopScan();
+      });
+  if (!absl::IsCancelled(scanned)) RETURN_IF_ERROR(scanned);
+  if (next == rebuilt.size()) {  // not reached: the counts differed
     Record(0, "projections of the log are missing from the store");
+    return absl::OkStatus();
   }
+  const std::string& missing = rebuilt[next];
+  auto audit = audits_.find(missing.substr(0, missing.find('\0')));
+  Record(audit == audits_.end() ? 0 : audit->second.last_seq,
+         absl::StrCat("projection ", Escaped(missing),
+                      " is missing from the store"));
   return absl::OkStatus();
 }
 
@@ -453,38 +548,66 @@ size_t Replayer::EntityCount() const {
 }
 
 void Replayer::DigestStoredKeys() {
-  stored_keys_status_ = store_.ForEachKey(
-      [&](std::string_view key, const v1::KeyRecord& record) {
-        stored_keys_.Add(key, record.seq());
+  stored_keys_status_ = store_.ForEachKeyBytes(
+      [&](std::string_view key, std::string_view value) {
+        stored_keys_.Add(key, value);
         return absl::OkStatus();
       });
 }
 
-// The stored idempotency index must hold exactly one record per event,
-// naming its key and seq.
+// The stored idempotency index must hold exactly one record per event, the
+// bytes the writer stored for it: its seq and its command's fingerprint.
 absl::Status Replayer::CheckKeys() {
   RETURN_IF_ERROR(stored_keys_status_);
   if (stored_keys_ == logged_keys_) return absl::OkStatus();
   return FindKeyDifference();
 }
 
-// The index differs from the log: read both again, keeping every key this
-// time, to name the first record that differs.
+// The seq a stored idempotency record names, 0 when it does not parse: what
+// a record with no event behind it is blamed on.
+uint64_t SeqNamedBy(std::string_view stored) {
+  v1::KeyRecord record;
+  if (!record.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
+    return 0;
+  }
+  return record.seq();
+}
+
+// The index differs from the log: read both again, keeping every key with
+// the record its event implies this time, to name the first record that
+// differs.
 absl::Status Replayer::FindKeyDifference() {
-  absl::flat_hash_map<std::string, uint64_t> logged;
+  struct Implied {
+    uint64_t seq = 0;
+    std::string record;
+  };
+  absl::flat_hash_map<std::string, Implied> logged;
   RETURN_IF_ERROR(store_.ForEachEvent(
       1, [&](std::string_view key, std::string_view value) -> absl::Status {
         ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value));
-        logged[event.header().key()] = event.header().seq();
+        const v1::EventHeader& h = event.header();
+        logged[h.key()] = {h.seq(),
+                           EncodeKeyRecord(h.seq(), h.command_fingerprint())};
         return absl::OkStatus();
       }));
-  absl::Status scanned = store_.ForEachKey(
-      [&](std::string_view key, const v1::KeyRecord& record) {
+  absl::Status scanned = store_.ForEachKeyBytes(
+      [&](std::string_view key, std::string_view value) {
         auto it = logged.find(std::string(key));
-        if (it == logged.end() || it->second != record.seq()) {
-          return Fail(it == logged.end() ? record.seq() : it->second,
+        if (it == logged.end()) {
+          return Fail(SeqNamedBy(value),
                       absl::StrCat("idempotency record of key '",
-                                   std::string(key), "' does not match the log"));
+                                   std::string(key),
+                                   "' has no event behind it"));
+        }
+        if (it->second.record != value) {
+          return Fail(it->second.seq,
+                      absl::StrCat("idempotency record of key '",
+                                   std::string(key),
+                                   "' does not match the log (stored ",
+                                   Hex(value),
+                                   ", the log implies ",
+                                   absl::BytesToHexString(it->second.record),
+                                   ")"));
         }
         logged.erase(it);
         return absl::OkStatus();
@@ -493,10 +616,11 @@ absl::Status Replayer::FindKeyDifference() {
   RETURN_IF_ERROR(scanned);
   if (!logged.empty()) {
     auto first = std::min_element(
-        logged.begin(), logged.end(),
-        [](const auto& a, const auto& b) { return a.second < b.second; });
-    Record(first->second, absl::StrCat("idempotency record of key '",
-                                       first->first, "' is missing"));
+        logged.begin(), logged.end(), [](const auto& a, const auto& b) {
+          return a.second.seq < b.second.seq;
+        });
+    Record(first->second.seq, absl::StrCat("idempotency record of key '",
+                                           first->first, "' is missing"));
   }
   return absl::OkStatus();
 }

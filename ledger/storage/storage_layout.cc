@@ -29,6 +29,24 @@ std::string StateKey(std::string_view customer, char type,
   return key;
 }
 
+}  // namespace
+
+std::string EncodeHead(uint64_t seq, std::string_view hash) {
+  v1::HeadRecord head;
+  head.set_seq(seq);
+  head.set_hash(hash.data(), hash.size());
+  return SerializeDeterministic(head);
+}
+
+std::string EncodeKeyRecord(uint64_t seq, std::string_view fingerprint) {
+  v1::KeyRecord record;
+  record.set_seq(seq);
+  record.set_command_fingerprint(fingerprint.data(), fingerprint.size());
+  return SerializeDeterministic(record);
+}
+
+namespace {
+
 template <typename Map>
 void EmitEach(const std::string& customer, char type, const Map& map,
               const std::vector<std::string>* only, const EmitFn& emit) {

@@ -28,6 +28,16 @@ inline constexpr char kFormatKey[] = "format";
 inline constexpr char kFormatValue[] = "credit-ledger/1";
 inline constexpr char kHeadKey[] = "head";
 
+// The stored head: the last event's seq and hash. The writer stores it and
+// replay compares these bytes with the stored ones, so both build it here.
+std::string EncodeHead(uint64_t seq, std::string_view hash);
+
+// The stored idempotency record of event `seq`, whose canonical command has
+// `fingerprint` (the event header's command_fingerprint). The writer stores
+// it and replay compares these bytes with the stored ones, so both build it
+// here.
+std::string EncodeKeyRecord(uint64_t seq, std::string_view fingerprint);
+
 // Events: 8-byte big-endian sequence number, so keys sort in log order.
 std::string EventKey(uint64_t seq);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key);

@@ -310,6 +310,18 @@ absl::Status Store::ForEachKey(
   });
 }
 
+absl::Status Store::ForEachKeyBytes(
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  return Scan(db_, keys(), "", fn);
+}
+
+absl::Status Store::ForEachMetaEntry(
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  return Scan(db_, meta(), "", fn);
+}
+
 absl::Status Store::ForEachStateEntry(
     const std::function<absl::Status(std::string_view, std::string_view)>& fn,
     std::string_view from) const {

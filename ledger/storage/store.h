@@ -77,6 +77,18 @@ class Store {
       const std::function<absl::Status(std::string_view key,
                                        const v1::KeyRecord&)>& fn) const;
 
+  // Every idempotency key with its record's stored bytes, in key order:
+  // for replay, which compares bytes (an extra byte or an unknown field
+  // would parse and compare equal).
+  [[nodiscard]] absl::Status ForEachKeyBytes(
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+
+  // Every entry of the meta family (format marker, head), in key order.
+  [[nodiscard]] absl::Status ForEachMetaEntry(
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+
   // Every stored projection (key, value) from key `from` on, in key order.
   [[nodiscard]] absl::Status ForEachStateEntry(
       const std::function<absl::Status(std::string_view key,

@@ -270,10 +270,8 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
       }
     }
     if (in_flight.fingerprints.empty()) return absl::OkStatus();
-    v1::HeadRecord head;
-    head.set_seq(state_.last_seq);
-    head.set_hash(head_hash_);
-    batch.Put(store_->meta(), kHeadKey, SerializeDeterministic(head));
+    batch.Put(store_->meta(), kHeadKey,
+              EncodeHead(state_.last_seq, head_hash_));
     group_last_seq = state_.last_seq;
     writing_ = true;
   }
@@ -389,10 +387,7 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
     pending_customers_.insert(h.customer());
   }
   batch.Put(store_->events(), EventKey(h.seq()), absl::StrCat(hash, bytes));
-  v1::KeyRecord record;
-  record.set_seq(h.seq());
-  record.set_command_fingerprint(p.fingerprint);
-  batch.Put(store_->keys(), h.key(), SerializeDeterministic(record));
+  batch.Put(store_->keys(), h.key(), EncodeKeyRecord(h.seq(), p.fingerprint));
   auto put_state = [&](std::string key, std::string value) {
     batch.Put(store_->state(), key, value);
   };

@@ -1,7 +1,10 @@
-// A platform project's first lines against the installed package: submit a
-// command, then print the customer's statement with the audit library.
+// A platform project's first lines against the installed package: write a
+// command, print the customer's statement, close the ledger, then replay it
+// through the installed ledger/replay.h (proof that the audit headers need
+// nothing that is not installed).
 #include <iostream>
 #include "ledger/ledger.h"
+#include "ledger/replay.h"
 #include "ledger/statement.h"
 int main(int argc, char** argv) {
   auto db = ledger::Ledger::Open(ledger::Options(), argv[1]);
@@ -12,5 +15,9 @@ int main(int argc, char** argv) {
   if (s.ok()) std::cout << ledger::RenderStatement(*s, ledger::StatementFormat::kText);
   const bool closed = (*db)->Close().ok();
   std::cout << (accepted && s.ok() && closed ? "accepted" : "failed") << "\n";
-  return accepted && s.ok() && closed ? 0 : 1;
+  if (!accepted || !s.ok() || !closed) return 1;
+  db->reset();
+  auto replayed = ledger::ReplayLedger(argv[1]);
+  std::cout << "replay " << (replayed.ok() && replayed->ok ? "ok" : "failed") << "\n";
+  return replayed.ok() && replayed->ok ? 0 : 1;
 }

@@ -66,7 +66,7 @@ TEST(ReplayIndex, ARecordWithNoEventBehindItIsNamed) {
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, 4u) << report.problem;
   EXPECT_THAT(report.problem,
-              HasSubstr("idempotency record of key 'k9' does not match the log"));
+              HasSubstr("idempotency record of key 'k9' has no event behind it"));
 }
 
 TEST(ReplayIndex, AKeyLoggedTwiceIsFoundAtItsSecondEvent) {

@@ -1,5 +1,5 @@
-// Replay to a point of the log (ledger/replay.h: ReplayOptions, RebuildState,
-// BalanceAsOfSeq): the state as it stood at seq N or at a time, checked up
+// Replay to a point of the log (ledger/replay.h: ReplayOptions,
+// BalanceAsOfSeq; ledger/audit/rebuild_state.h: RebuildState): the state as it stood at seq N or at a time, checked up
 // to there, never compared with the projections of the head.
 #include <string>
 #include <utility>
@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/audit/rebuild_state.h"
 #include "ledger/ledger.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
