@@ -36,10 +36,13 @@ absl::Status Refuse(const std::string& dir, const std::string& why) {
 // OK when `dir`, which exists and is not empty, is a demo ledger.
 absl::Status CheckIsDemoLedger(const std::string& dir) {
   if (!HasDemoMarker(dir)) {
+    // Demos before the marker existed left none: their folders too must
+    // be removed by hand, once.
     return Refuse(dir, absl::StrCat("it is not empty and has no ",
                                     kDemoMarkerName,
                                     " marker, so `ledgerctl demo` did not "
-                                    "make it"));
+                                    "make it (or a demo older than the "
+                                    "marker did: remove it yourself)"));
   }
   // The marker alone could be a copied file: the folder must also be a
   // ledger, its format marker and head readable.
