@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tools/workload/command_builders.h"
 
 namespace ledger::bench {
 namespace {
@@ -98,30 +99,25 @@ std::string CustomerId(uint64_t index) {
 }
 
 v1::Command PurchaseCommand(uint64_t customer_index) {
-  v1::Command c;
-  c.set_key(absl::StrCat("p-", customer_index));
-  c.set_customer(CustomerId(customer_index));
-  c.set_at("2026-03-08T09:00:00Z");
-  v1::Purchase* p = c.mutable_purchase();
-  p->set_purchase_id("p1");
-  p->set_credits(1'000'000'000'000);
-  p->set_amount_minor(1'999'900);
-  p->set_currency("USD");
-  p->set_expires_at("2027-03-08T09:00:00Z");  // a year on; no use reaches it
-  return c;
+  return workload::Purchase({.key = absl::StrCat("p-", customer_index),
+                             .customer = CustomerId(customer_index),
+                             .at = "2026-03-08T09:00:00Z",
+                             .purchase_id = "p1",
+                             .credits = 1'000'000'000'000,
+                             .amount_minor = 1'999'900,
+                             .currency = "USD",
+                             // a year on; no use reaches it
+                             .expires_at = "2027-03-08T09:00:00Z"});
 }
 
 v1::Command UseCommand(uint64_t customer_index, uint64_t n) {
-  v1::Command c;
-  c.set_key(absl::StrCat("u-", n));
-  c.set_customer(CustomerId(customer_index));
-  c.set_at("2026-03-08T10:00:00Z");
-  v1::Use* u = c.mutable_use();
-  u->set_usage_id(absl::StrCat("u", n));
-  u->set_category("AI_PROCESSING");
-  u->set_credits(1 + static_cast<int64_t>(n % 7));
-  u->set_provider("TWILIO");
-  return c;
+  return workload::Use({.key = absl::StrCat("u-", n),
+                        .customer = CustomerId(customer_index),
+                        .at = "2026-03-08T10:00:00Z",
+                        .usage_id = absl::StrCat("u", n),
+                        .category = "AI_PROCESSING",
+                        .credits = 1 + static_cast<int64_t>(n % 7),
+                        .provider = "TWILIO"});
 }
 
 void CheckOrDie(const absl::Status& status, std::string_view what) {

@@ -9,10 +9,11 @@
 #include <vector>
 #include <sys/wait.h>
 
-#include "absl/strings/str_format.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/time_util.h"
+#include "tools/workload/command_json.h"
 
 namespace ledger::testing {
 
@@ -68,17 +69,22 @@ void TestLedger::WriteManyEvents(int events) {
   std::vector<std::string> lines;
   for (int i = 1; i <= events; ++i) {
     const int customer = i % kCustomers;
+    const std::string key = absl::StrCat("k", i);
+    const std::string who = absl::StrCat("c", customer);
     lines.push_back(
         i <= kCustomers
-            ? absl::StrFormat(
-                  R"({"key":"k%d","customer":"c%d","at":"2026-03-08T10:00:00Z",)"
-                  R"("purchase":{"purchase_id":"p1","credits":1000000,)"
-                  R"("amount_minor":1999,"currency":"USD"}})",
-                  i, customer)
-            : absl::StrFormat(
-                  R"({"key":"k%d","customer":"c%d","at":"2026-03-08T11:00:00Z",)"
-                  R"("use":{"usage_id":"u%d","category":"AI_PROCESSING","credits":1}})",
-                  i, customer, i));
+            ? workload::PurchaseJson({.key = key,
+                                      .customer = who,
+                                      .at = "2026-03-08T10:00:00Z",
+                                      .purchase_id = "p1",
+                                      .credits = 1000000,
+                                      .amount_minor = 1999})
+            : workload::UseJson({.key = key,
+                                 .customer = who,
+                                 .at = "2026-03-08T11:00:00Z",
+                                 .usage_id = absl::StrCat("u", i),
+                                 .category = "AI_PROCESSING",
+                                 .credits = 1}));
     if (lines.size() == kPerBatch || i == events) {
       auto results = ledger_->SubmitJsonBatch(lines);
       ASSERT_TRUE(results.ok()) << results.status();

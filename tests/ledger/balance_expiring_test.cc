@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
 #include "tests/test_util.h"
+#include "tools/workload/command_json.h"
 
 namespace ledger {
 namespace {
@@ -19,12 +20,13 @@ constexpr char kT[] = "2026-03-08T10:00:00Z";
 // A purchase at 09:00 on 2026-03-08, expiring at `expires_at` ("" for none).
 std::string Buy(const std::string& id, int64_t credits,
                 const std::string& expires_at) {
-  std::string expiry =
-      expires_at.empty() ? "" : absl::StrCat(R"(,"expires_at":")", expires_at, "\"");
-  return absl::StrCat(R"({"key":")", id, R"(","customer":"c1",)",
-                      R"("at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":")",
-                      id, R"(","credits":)", credits,
-                      R"(,"amount_minor":100,"currency":"USD")", expiry, "}}");
+  return workload::PurchaseJson({.key = id,
+                                 .customer = "c1",
+                                 .at = "2026-03-08T09:00:00Z",
+                                 .purchase_id = id,
+                                 .credits = credits,
+                                 .amount_minor = 100,
+                                 .expires_at = expires_at});
 }
 
 std::string Command(const std::string& key, const std::string& at,

@@ -9,25 +9,30 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
+#include "tools/workload/command_json.h"
 
 namespace ledger::testing {
 
 inline std::string BuyJson(const std::string& key, const std::string& customer,
                            const std::string& purchase_id, int64_t credits,
                            const std::string& at = "2026-03-08T10:00:00Z") {
-  return absl::StrCat(R"({"key":")", key, R"(","customer":")", customer,
-                      R"(","at":")", at, R"(","purchase":{"purchase_id":")",
-                      purchase_id, R"(","credits":)", credits,
-                      R"(,"amount_minor":1000,"currency":"USD"}})");
+  return workload::PurchaseJson({.key = key,
+                                 .customer = customer,
+                                 .at = at,
+                                 .purchase_id = purchase_id,
+                                 .credits = credits,
+                                 .amount_minor = 1000});
 }
 
 inline std::string UseJson(const std::string& key, const std::string& customer,
                            const std::string& usage_id, int64_t credits,
                            const std::string& at = "2026-03-08T11:00:00Z") {
-  return absl::StrCat(R"({"key":")", key, R"(","customer":")", customer,
-                      R"(","at":")", at, R"(","use":{"usage_id":")", usage_id,
-                      R"(","category":"AI_PROCESSING","credits":)", credits,
-                      "}}");
+  return workload::UseJson({.key = key,
+                            .customer = customer,
+                            .at = at,
+                            .usage_id = usage_id,
+                            .category = "AI_PROCESSING",
+                            .credits = credits});
 }
 
 // key -> seq of every event in the ledger's log; "" in *error on failure.

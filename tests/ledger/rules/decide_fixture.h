@@ -18,17 +18,23 @@
 #include "projections/apply.h"
 #include "projections/consumption_order.h"
 #include "projections/ledger_state.h"
+#include "tools/workload/command_json.h"
 
 namespace ledger::testing {
+
+// A fresh key for a command: "k1", "k2", ... over the whole test binary.
+inline std::string NextKey() {
+  static int next_key = 0;
+  return absl::StrCat("k", ++next_key);
+}
 
 // A JSON command with a fresh key: Cmd("c1", "2026-03-08T10:00:00Z",
 // "purchase", R"("purchase_id":"p1",...)"). An empty customer leaves the
 // field out (set_policy).
 inline std::string Cmd(const std::string& customer, const std::string& at,
                        const std::string& kind, const std::string& body) {
-  static int next_key = 0;
   std::string who = customer.empty() ? "" : absl::StrCat(R"("customer":")", customer, R"(",)");
-  return absl::StrCat(R"({"key":"k)", ++next_key, R"(",)", who, R"("at":")", at, R"(",")",
+  return absl::StrCat(R"({"key":")", NextKey(), R"(",)", who, R"("at":")", at, R"(",")",
                       kind, R"(":{)", body, "}}");
 }
 
@@ -36,17 +42,23 @@ inline std::string Cmd(const std::string& customer, const std::string& at,
 inline std::string Buy(const std::string& customer, const std::string& at,
                        const std::string& id, int64_t credits, int64_t amount = 1000,
                        const std::string& expires_at = "") {
-  std::string exp = expires_at.empty() ? "" : absl::StrCat(R"(,"expires_at":")", expires_at, R"(")");
-  return Cmd(customer, at, "purchase",
-             absl::StrCat(R"("purchase_id":")", id, R"(","credits":)", credits,
-                          R"(,"amount_minor":)", amount, R"(,"currency":"USD")", exp));
+  return workload::PurchaseJson({.key = NextKey(),
+                                 .customer = customer,
+                                 .at = at,
+                                 .purchase_id = id,
+                                 .credits = credits,
+                                 .amount_minor = amount,
+                                 .expires_at = expires_at});
 }
 
 inline std::string Spend(const std::string& customer, const std::string& at,
                          const std::string& usage_id, int64_t credits) {
-  return Cmd(customer, at, "use",
-             absl::StrCat(R"("usage_id":")", usage_id,
-                          R"(","category":"AI_PROCESSING","credits":)", credits));
+  return workload::UseJson({.key = NextKey(),
+                            .customer = customer,
+                            .at = at,
+                            .usage_id = usage_id,
+                            .category = "AI_PROCESSING",
+                            .credits = credits});
 }
 
 class DecideTest : public ::testing::Test {

@@ -14,6 +14,7 @@
 #include "ledger/storage/store.h"
 #include "ledger/verify.h"
 #include "tests/test_util.h"
+#include "tools/workload/command_json.h"
 
 namespace ledger {
 namespace {
@@ -21,9 +22,12 @@ namespace {
 using testing::TestLedger;
 
 std::string Buy(int i) {
-  return absl::StrCat(R"({"key":"k)", i, R"(","customer":"c)", i % 5,
-                      R"(","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p)",
-                      i, R"(","credits":100,"amount_minor":100,"currency":"USD"}})");
+  return workload::PurchaseJson({.key = absl::StrCat("k", i),
+                                 .customer = absl::StrCat("c", i % 5),
+                                 .at = "2026-03-08T10:00:00Z",
+                                 .purchase_id = absl::StrCat("p", i),
+                                 .credits = 100,
+                                 .amount_minor = 100});
 }
 
 // Points TMPDIR, where readers make their scratch folders, at a folder of

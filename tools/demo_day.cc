@@ -1,0 +1,185 @@
+#include "tools/demo_day.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ledger/balance.h"
+#include "ledger/options.h"
+#include "tools/demo_folder.h"
+#include "tools/workload/customer_simulation.h"
+#include "tools/workload/platform_day.h"
+
+namespace ledger::tools {
+namespace {
+
+using workload::SimulatedCustomer;
+
+// Most commands one SubmitBatch call carries (Options::max_batch_commands
+// is far larger; this bounds the latency of one round's call).
+constexpr size_t kMaxBatch = 4096;
+
+void CountUsed(Tally& tally, const std::string& category_name,
+               int64_t credits) {
+  v1::Category category = v1::CATEGORY_UNSPECIFIED;
+  v1::Category_Parse(category_name, &category);
+  tally.used_by_category[category] += credits;
+}
+
+// remaining + held: what an expire sweep can only lower by what expires.
+absl::StatusOr<int64_t> CreditsOnBook(const Ledger& ledger,
+                                      const std::string& customer,
+                                      int64_t at_us) {
+  absl::StatusOr<Balance> b = ledger.GetBalance(customer, at_us);
+  if (!b.ok()) return b.status();
+  int64_t total = b->held;
+  for (const LotBalance& lot : b->lots) total += lot.remaining;
+  return total;
+}
+
+// Submits one round's commands; feeds the results back to their customers.
+absl::Status SubmitRound(Ledger& ledger, std::vector<v1::Command>& commands,
+                         std::vector<SimulatedCustomer*>& owners,
+                         Tally& tally) {
+  // Credits on the book before each first sweep, to count what it expired.
+  std::vector<int64_t> before_sweep(commands.size(), 0);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (commands[i].has_expire() && !owners[i]->swept()) {
+      absl::StatusOr<int64_t> before =
+          CreditsOnBook(ledger, owners[i]->id(), owners[i]->clock_us());
+      if (!before.ok()) return before.status();
+      before_sweep[i] = *before;
+    }
+  }
+  for (size_t start = 0; start < commands.size(); start += kMaxBatch) {
+    const size_t n = std::min(kMaxBatch, commands.size() - start);
+    absl::StatusOr<std::vector<SubmitResult>> results = ledger.SubmitBatch(
+        std::span<const v1::Command>(commands.data() + start, n));
+    if (!results.ok()) return results.status();
+    ++tally.batches;
+    tally.submitted += n;
+    for (size_t i = 0; i < n; ++i) {
+      SimulatedCustomer& c = *owners[start + i];
+      const v1::Command& cmd = commands[start + i];
+      const SubmitResult& result = (*results)[i];
+      if (cmd.has_expire() && result.outcome == Outcome::kAccepted) {
+        absl::StatusOr<int64_t> after =
+            CreditsOnBook(ledger, c.id(), c.clock_us());
+        if (!after.ok()) return after.status();
+        tally.credits_expired += before_sweep[start + i] - *after;
+      }
+      tally.Count(cmd, result);
+      c.OnResult(cmd, result);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One worker: runs its customers' days in rounds until all are done.
+absl::Status RunWorker(Ledger& ledger,
+                       std::vector<SimulatedCustomer>& customers,
+                       const std::atomic<bool>& stop, Tally& tally) {
+  std::vector<v1::Command> commands;
+  std::vector<SimulatedCustomer*> owners;
+  while (!stop.load(std::memory_order_relaxed)) {
+    commands.clear();
+    owners.clear();
+    for (SimulatedCustomer& c : customers) {
+      if (std::optional<v1::Command> cmd = c.NextCommand()) {
+        commands.push_back(std::move(*cmd));
+        owners.push_back(&c);
+      }
+    }
+    if (commands.empty()) return absl::OkStatus();
+    absl::Status status = SubmitRound(ledger, commands, owners, tally);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+// Runs the customers' days from config.threads threads into `day`.
+absl::Status RunCustomers(Ledger& ledger, const DemoConfig& config,
+                          DayResult& day) {
+  std::vector<std::vector<SimulatedCustomer>> owned(config.threads);
+  for (int i = 0; i < config.customers; ++i) {
+    owned[i % config.threads].emplace_back(config.seed, i + 1);
+  }
+  std::vector<Tally> tallies(config.threads);
+  std::vector<absl::Status> statuses(config.threads);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < config.threads; ++t) {
+    workers.emplace_back([&, t] {
+      statuses[t] = RunWorker(ledger, owned[t], stop, tallies[t]);
+      if (!statuses[t].ok()) stop.store(true);
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  for (int t = 0; t < config.threads; ++t) {
+    if (!statuses[t].ok()) return statuses[t];
+    day.tally.Merge(tallies[t]);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void Tally::Merge(const Tally& other) {
+  submitted += other.submitted;
+  accepted += other.accepted;
+  duplicates += other.duplicates;
+  for (const auto& [code, n] : other.rejected) rejected[code] += n;
+  for (size_t i = 0; i < used_by_category.size(); ++i) {
+    used_by_category[i] += other.used_by_category[i];
+  }
+  credits_expired += other.credits_expired;
+  batches += other.batches;
+}
+
+void Tally::Count(const v1::Command& command, const SubmitResult& result) {
+  switch (result.outcome) {
+    case Outcome::kAccepted: ++accepted; break;
+    case Outcome::kDuplicate: ++duplicates; return;
+    case Outcome::kRejected: ++rejected[result.code]; return;
+  }
+  if (command.has_use()) {
+    CountUsed(*this, command.use().category(), command.use().credits());
+  } else if (command.has_capture()) {
+    CountUsed(*this, command.capture().category(), command.capture().credits());
+  }
+}
+
+absl::StatusOr<DayResult> RunDay(const DemoConfig& config) {
+  absl::StatusOr<std::unique_ptr<Ledger>> opened =
+      Ledger::Open(Options(), config.dir);
+  if (!opened.ok()) return opened.status();
+  Ledger& ledger = **opened;
+  // Marked as the demo's own at once, so that a later demo may replace it
+  // even when this one stops half-way.
+  if (absl::Status s = MarkAsDemoLedger(config.dir); !s.ok()) return s;
+  DayResult day;
+  const auto start = std::chrono::steady_clock::now();
+
+  // Before the threads start: the policy is dated noon, and no customer's
+  // command may be judged before it is known.
+  const v1::Command policy_command = workload::NoonPolicy();
+  absl::StatusOr<SubmitResult> policy = ledger.Submit(policy_command);
+  if (!policy.ok()) return policy.status();
+  day.tally.Count(policy_command, *policy);
+  ++day.tally.submitted;
+
+  if (absl::Status s = RunCustomers(ledger, config, day); !s.ok()) return s;
+  day.seconds = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start).count();
+  day.events = ledger.LastSeq();
+  return day;
+}
+
+}  // namespace ledger::tools

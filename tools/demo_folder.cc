@@ -1,0 +1,103 @@
+#include "tools/demo_folder.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/verify.h"
+
+namespace ledger::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Whether dir/kDemoMarkerName is a regular file holding exactly
+// kDemoMarkerText.
+bool HasDemoMarker(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path marker = dir / kDemoMarkerName;
+  if (!fs::is_regular_file(fs::symlink_status(marker, ec))) return false;
+  std::ifstream in(marker, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return in.is_open() && text.str() == kDemoMarkerText;
+}
+
+absl::Status Refuse(const std::string& dir, const std::string& why) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to use ", dir, " as --db: ", why,
+      "; it was left untouched. Pass a missing or empty folder, or one an "
+      "earlier `ledgerctl demo` made"));
+}
+
+// OK when `dir`, which exists and is not empty, is a demo ledger.
+absl::Status CheckIsDemoLedger(const std::string& dir) {
+  if (!HasDemoMarker(dir)) {
+    // Demos before the marker existed left none: their folders too must
+    // be removed by hand, once.
+    return Refuse(dir, absl::StrCat("it is not empty and has no ",
+                                    kDemoMarkerName,
+                                    " marker, so `ledgerctl demo` did not "
+                                    "make it (or a demo older than the "
+                                    "marker did: remove it yourself)"));
+  }
+  // The marker alone could be a copied file: the folder must also be a
+  // ledger, its format marker and head readable.
+  if (absl::Status s = ReadDigest(dir).status(); !s.ok()) {
+    return Refuse(dir, absl::StrCat("it has the demo's marker but is not a "
+                                    "readable ledger (",
+                                    s.message(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PrepareDemoFolder(const std::string& dir) {
+  std::error_code ec;
+  const fs::file_status status = fs::symlink_status(dir, ec);
+  if (ec && status.type() != fs::file_type::not_found) {
+    return absl::InternalError(
+        absl::StrCat("cannot inspect ", dir, ": ", ec.message()));
+  }
+  if (status.type() != fs::file_type::not_found) {
+    if (status.type() != fs::file_type::directory) {
+      return Refuse(dir, "it is not a folder (a file or a link)");
+    }
+    const bool empty = fs::is_empty(dir, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat("cannot read ", dir, ": ", ec.message()));
+    }
+    if (empty) return absl::OkStatus();
+    if (absl::Status s = CheckIsDemoLedger(dir); !s.ok()) return s;
+    fs::remove_all(dir, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat("cannot remove ", dir, ": ", ec.message()));
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MarkAsDemoLedger(const std::string& dir) {
+  const fs::path marker = fs::path(dir) / kDemoMarkerName;
+  std::ofstream out(marker, std::ios::binary | std::ios::trunc);
+  out << kDemoMarkerText;
+  out.close();
+  if (!out) {
+    return absl::InternalError(
+        absl::StrCat("cannot write ", marker.string()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ledger::tools
