@@ -35,6 +35,7 @@ constexpr Subcommand kSubcommands[] = {
     {BalanceSpec, RunBalance},
     {ReplaySpec, RunReplay},
     {TrialBalanceSpec, RunTrialBalance},
+    {LiabilitySpec, RunLiability},
     {DigestSpec, RunDigest},
     {VerifySpec, RunVerify},
     {DemoSpec, RunDemo},
