@@ -33,12 +33,12 @@ namespace ledger {
 // together need not fit in int64.
 struct LiabilityRow {
   std::string unit;
-  __int128 opening = 0;       // owed as the events before `from` leave it
-  __int128 granted = 0;       // new lots (purchase, subscribe, renew, compensate)
-  __int128 used = 0;          // spent by use and capture: revenue recognized
-  __int128 expired = 0;       // swept by expire: breakage
-  __int128 forfeited = 0;     // forfeited for abuse: breakage
-  __int128 refunded = 0;      // left by an approved refund
+  __int128 opening = 0;    // owed as the events before `from` leave it
+  __int128 granted = 0;    // new lots (purchase, subscribe, renew, compensate)
+  __int128 used = 0;       // spent by use and capture: revenue recognized
+  __int128 expired = 0;    // swept by expire: breakage
+  __int128 forfeited = 0;  // forfeited for abuse: breakage
+  __int128 refunded = 0;   // left by an approved refund
   __int128 charged_back = 0;  // clawed back by a chargeback
   // Owed as the events before `to` leave it, computed from the state those
   // events build, not from the flows above.
@@ -75,7 +75,8 @@ struct LiabilityReport {
 // Internal, naming each unit that does not with its expected and actual
 // closing. A failure means the events' flows and the state they build
 // disagree: a bug, or a log the rules did not write.
-[[nodiscard]] absl::Status CheckLiabilityIdentity(const LiabilityReport& report);
+[[nodiscard]] absl::Status CheckLiabilityIdentity(
+    const LiabilityReport& report);
 
 }  // namespace ledger
 

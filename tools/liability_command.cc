@@ -105,7 +105,8 @@ std::string RenderCsv(const LiabilityReport& report) {
   out += "\r\n";
   for (const LiabilityRow& row : report.units) {
     out += row.unit;
-    for (__int128 n : Numbers(row)) absl::StrAppend(&out, ",", Int128ToDecimal(n));
+    for (__int128 n : Numbers(row))
+      absl::StrAppend(&out, ",", Int128ToDecimal(n));
     out += "\r\n";
   }
   return out;
@@ -122,7 +123,8 @@ std::string RenderText(const LiabilityReport& report) {
   }
   std::vector<size_t> width(kColumns.size(), 0);
   for (const auto& line : cells) {
-    for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+    for (size_t i = 0; i < line.size(); ++i)
+      width[i] = std::max(width[i], line[i].size());
   }
   std::string out = absl::StrCat(
       "liability from ", FormatTimeUs(report.from_us), " to ",
@@ -134,7 +136,8 @@ std::string RenderText(const LiabilityReport& report) {
     const std::vector<std::string>& line = cells[r];
     std::string text = line[0] + std::string(width[0] - line[0].size(), ' ');
     for (size_t i = 1; i < line.size(); ++i) {
-      absl::StrAppend(&text, "  ", std::string(width[i] - line[i].size(), ' '), line[i]);
+      absl::StrAppend(&text, "  ", std::string(width[i] - line[i].size(), ' '),
+                      line[i]);
     }
     if (r > 0 && !report.units[r - 1].adds_up()) text += "  DOES NOT ADD UP";
     absl::StrAppend(&out, text, "\n");
@@ -157,8 +160,8 @@ bool ParseTime(const CommandSpec& spec, const Args& args, std::string_view name,
     *us = *at;
     return true;
   }
-  *exit_code = UsageError(spec, absl::StrCat("--", std::string(name), ": ",
-                                             at.status().message()));
+  *exit_code = UsageError(
+      spec, absl::StrCat("--", std::string(name), ": ", at.status().message()));
   return false;
 }
 
@@ -167,7 +170,7 @@ bool ParseTime(const CommandSpec& spec, const Args& args, std::string_view name,
 const CommandSpec& LiabilitySpec() {
   static const CommandSpec* const spec = new CommandSpec{
       .name = "liability",
-      .summary = "what is owed in credits and cash, and how it moved",
+      .summary = "report what is owed in credits and cash, and how it moved",
       .usage = kUsage,
       .options = {"db", "from", "to", "format"},
       .required = {"db", "from", "to"},
@@ -190,11 +193,13 @@ int RunLiability(std::span<char* const> args) {
   if (from_us > to_us) return UsageError(spec, "--from is later than --to");
   const std::string format = parsed.Get("format", "text");
   if (format != "text" && format != "json" && format != "csv") {
-    return UsageError(spec, absl::StrCat("--format must be text, json or csv, not '",
-                                         format, "'"));
+    return UsageError(
+        spec,
+        absl::StrCat("--format must be text, json or csv, not '", format, "'"));
   }
   const std::string dir = parsed.Get("db");
-  absl::StatusOr<LiabilityReport> report = LiabilityReportFor(dir, from_us, to_us);
+  absl::StatusOr<LiabilityReport> report =
+      LiabilityReportFor(dir, from_us, to_us);
   if (!report.ok()) {
     std::fprintf(stderr, "ledgerctl liability: %s: %s\n", dir.c_str(),
                  report.status().ToString().c_str());

@@ -34,11 +34,12 @@ absl::Status CheckLiabilityIdentity(const LiabilityReport& report) {
   std::vector<std::string> problems;
   for (const LiabilityRow& row : report.units) {
     if (row.adds_up()) continue;
-    problems.push_back(absl::StrCat(
-        row.unit, ": opening + granted - used - expired - forfeited - "
-                  "refunded - charged_back = ",
-        Decimal(row.expected_closing()), ", but closing is ",
-        Decimal(row.closing)));
+    problems.push_back(
+        absl::StrCat(row.unit,
+                     ": opening + granted - used - expired - forfeited - "
+                     "refunded - charged_back = ",
+                     Decimal(row.expected_closing()), ", but closing is ",
+                     Decimal(row.closing)));
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InternalError(absl::StrCat("the liability does not add up in ",
@@ -49,9 +50,8 @@ absl::StatusOr<LiabilityReport> LiabilityReportFor(const std::string& dir,
                                                    int64_t from_us,
                                                    int64_t to_us) {
   if (from_us > to_us) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the period starts (", from_us, " us) after it ends (",
-                     to_us, " us)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the period starts (", from_us, " us) after it ends (", to_us, " us)"));
   }
   // Read-only: beside a live writer Store::Open reads through a secondary
   // instance, and it never creates a missing ledger.

@@ -87,8 +87,8 @@ absl::Status LiabilityFold::AddFlows(const v1::Event& event, bool in_period) {
                 e.refund_approved().refund_id());
         LEDGER_CHECK(refund != nullptr) << "applied, yet no refund";
         RETURN_IF_ERROR(Leave(customer, refund->lot_id(),
-                              e.refund_approved().credits(),
-                              Column::kRefunded, in_period));
+                              e.refund_approved().credits(), Column::kRefunded,
+                              in_period));
         break;
       }
       case v1::Effect::kLotExpired:
@@ -114,8 +114,7 @@ absl::Status LiabilityFold::AddFlows(const v1::Event& event, bool in_period) {
 }
 
 void LiabilityFold::Grant(const v1::LotState& lot, bool in_period) {
-  Record(CreditsUnit(lot.source()), Column::kGranted, lot.granted(),
-         in_period);
+  Record(CreditsUnit(lot.source()), Column::kGranted, lot.granted(), in_period);
   if (lot.source() == v1::PURCHASE) {
     Record(lot.currency(), Column::kGranted, lot.amount_minor(), in_period);
   }
@@ -127,7 +126,8 @@ void LiabilityFold::Grant(const v1::LotState& lot, bool in_period) {
 absl::Status LiabilityFold::Leave(const std::string& customer,
                                   const std::string& lot_id, int64_t credits,
                                   Column column, bool in_period) {
-  if (credits == 0) return absl::OkStatus();  // e.g. a chargeback of an expired lot
+  // Nothing leaves, e.g. on a chargeback of an expired lot.
+  if (credits == 0) return absl::OkStatus();
   const v1::LotState* lot = state_.FindCustomer(customer)->FindLot(lot_id);
   LEDGER_CHECK(lot != nullptr) << "applied, yet no lot " << lot_id;
   Record(CreditsUnit(lot->source()), column, credits, in_period);
@@ -155,12 +155,24 @@ void LiabilityFold::Record(const std::string& unit, Column column,
     return;
   }
   switch (column) {
-    case Column::kGranted: row.granted += amount; break;
-    case Column::kUsed: row.used += amount; break;
-    case Column::kExpired: row.expired += amount; break;
-    case Column::kForfeited: row.forfeited += amount; break;
-    case Column::kRefunded: row.refunded += amount; break;
-    case Column::kChargedBack: row.charged_back += amount; break;
+    case Column::kGranted:
+      row.granted += amount;
+      break;
+    case Column::kUsed:
+      row.used += amount;
+      break;
+    case Column::kExpired:
+      row.expired += amount;
+      break;
+    case Column::kForfeited:
+      row.forfeited += amount;
+      break;
+    case Column::kRefunded:
+      row.refunded += amount;
+      break;
+    case Column::kChargedBack:
+      row.charged_back += amount;
+      break;
   }
 }
 
@@ -192,8 +204,9 @@ absl::Status LiabilityFold::AddClosing(
     rows[CreditsUnit(lot.source())].closing += owed[i];
     if (lot.source() == v1::PURCHASE) {
       rows[lot.currency()].closing +=
-          lot.amount_minor() -
-          CostOfLost(lot.amount_minor(), lot.granted() - owed[i], lot.granted());
+          lot.amount_minor() - CostOfLost(lot.amount_minor(),
+                                          lot.granted() - owed[i],
+                                          lot.granted());
     }
   }
   return absl::OkStatus();

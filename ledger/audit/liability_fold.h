@@ -42,8 +42,14 @@ class LiabilityFold {
   [[nodiscard]] absl::StatusOr<LiabilityReport> Report() const;
 
  private:
-  enum class Column { kGranted, kUsed, kExpired, kForfeited, kRefunded,
-                      kChargedBack };
+  enum class Column {
+    kGranted,
+    kUsed,
+    kExpired,
+    kForfeited,
+    kRefunded,
+    kChargedBack
+  };
 
   absl::Status AddFlows(const v1::Event& event, bool in_period);
   void Grant(const v1::LotState& lot, bool in_period);
