@@ -50,6 +50,9 @@ int RunImport(std::span<char* const> args);
 const CommandSpec& TailSpec();
 int RunTail(std::span<char* const> args);
 
+const CommandSpec& LiabilitySpec();
+int RunLiability(std::span<char* const> args);
+
 }  // namespace ledger::tools
 
 #endif  // CREDIT_LEDGER_TOOLS_COMMANDS_H_

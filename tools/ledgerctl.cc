@@ -34,6 +34,7 @@ constexpr Subcommand kSubcommands[] = {
     {BalanceSpec, RunBalance},
     {ReplaySpec, RunReplay},
     {TrialBalanceSpec, RunTrialBalance},
+    {LiabilitySpec, RunLiability},
     {DigestSpec, RunDigest},
     {VerifySpec, RunVerify},
     {DemoSpec, RunDemo},

@@ -1,0 +1,229 @@
+// `ledgerctl liability --db DIR --from T1 --to T2 [--format text|json|csv]`
+// (SPEC 8): what the platform owes its customers in credits and in cash,
+// and how it moved between T1 and T2. A thin driver over
+// LiabilityReportFor (ledger/liability.h).
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/liability.h"
+#include "ledger/time_util.h"
+#include "tools/commands.h"
+#include "ledger/base/json_writer.h"
+
+namespace ledger::tools {
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: ledgerctl liability --db DIR --from T1 --to T2\n"
+    "                           [--format text|json|csv]\n"
+    "\n"
+    "What the platform owes its customers, and how it moved over the period\n"
+    "of the events dated T1 <= at < T2 (each event by its own `at`). Units:\n"
+    "credits per lot source (CREDITS:PURCHASE, CREDITS:SUBSCRIPTION,\n"
+    "CREDITS:COMPENSATION), and cash per currency of the PURCHASE lots, in\n"
+    "minor units at cost basis. Rows per unit:\n"
+    "  opening       owed as the events before T1 leave it: remaining +\n"
+    "                held + refund_pending (expired credits count until an\n"
+    "                `expire` sweeps them)\n"
+    "  granted       new lots\n"
+    "  used          spent by use and capture (revenue recognized)\n"
+    "  expired       swept by expire (breakage)\n"
+    "  forfeited     forfeited for abuse (breakage)\n"
+    "  refunded      left by approved refunds\n"
+    "  charged_back  clawed back by chargebacks\n"
+    "  closing       owed as the events before T2 leave it\n"
+    "x credits leaving a purchase lot that has lost c of its g credits are\n"
+    "worth floor(amount_minor*(c+x)/g) - floor(amount_minor*c/g), so a lot's\n"
+    "flows add up to its cost. Each unit must satisfy opening + granted -\n"
+    "used - expired - forfeited - refunded - charged_back = closing, with\n"
+    "closing computed from the state the events build, not from the flows.\n"
+    "The log's hash chain is verified first (`ledgerctl verify`).\n"
+    "\n"
+    "Reads the ledger without writing to it, beside a live writer too; DIR\n"
+    "is never created.\n"
+    "\n"
+    "Options:\n"
+    "  --db DIR       the ledger's folder\n"
+    "  --from T1      start of the period, RFC 3339 (included)\n"
+    "  --to T2        end of the period, RFC 3339 (excluded); not before T1\n"
+    "  --format FMT   text (default; a table for a person), json ({from, to,\n"
+    "                 units: [{unit, opening, granted, used, expired,\n"
+    "                 forfeited, refunded, charged_back, closing}]}, numbers\n"
+    "                 as JSON integers) or csv (RFC 4180, a header row of\n"
+    "                 those names, then one row per unit)\n"
+    "  --help         print this help\n"
+    "\n"
+    "Exit status: 0 when every unit adds up; 1 when one does not (the report\n"
+    "is still printed, the unit named on stderr), when the log does not\n"
+    "verify or cannot be read; 2 on bad usage (T1 after T2 too).\n"
+    "\n"
+    "Example:\n"
+    "  ledgerctl liability --db /tmp/ledger --from 2026-03-01T00:00:00Z "
+    "--to 2026-04-01T00:00:00Z\n";
+
+constexpr std::array<std::string_view, 9> kColumns = {
+    "unit",      "opening",  "granted",      "used",   "expired",
+    "forfeited", "refunded", "charged_back", "closing"};
+
+// The numbers of a row, in the order of kColumns after "unit".
+std::array<__int128, 8> Numbers(const LiabilityRow& row) {
+  return {row.opening,   row.granted,  row.used,         row.expired,
+          row.forfeited, row.refunded, row.charged_back, row.closing};
+}
+
+std::string RenderJson(const LiabilityReport& report) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("from").String(FormatTimeUs(report.from_us));
+  w.Key("to").String(FormatTimeUs(report.to_us));
+  w.Key("units").BeginArray();
+  for (const LiabilityRow& row : report.units) {
+    w.BeginObject();
+    w.Key("unit").String(row.unit);
+    const std::array<__int128, 8> numbers = Numbers(row);
+    for (size_t i = 0; i < numbers.size(); ++i) {
+      w.Key(kColumns[i + 1]).Int128(numbers[i]);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.str() + "\n";
+}
+
+// Units are capital letters and a colon, numbers digits and a sign: no
+// field needs quoting.
+std::string RenderCsv(const LiabilityReport& report) {
+  std::string out;
+  for (std::string_view column : kColumns) {
+    absl::StrAppend(&out, out.empty() ? "" : ",", std::string(column));
+  }
+  out += "\r\n";
+  for (const LiabilityRow& row : report.units) {
+    out += row.unit;
+    for (__int128 n : Numbers(row))
+      absl::StrAppend(&out, ",", absl::StrFormat("%d", absl::int128(n)));
+    out += "\r\n";
+  }
+  return out;
+}
+
+// A table for a person: columns as wide as their widest cell.
+std::string RenderText(const LiabilityReport& report) {
+  std::vector<std::vector<std::string>> cells;
+  cells.emplace_back(kColumns.begin(), kColumns.end());
+  for (const LiabilityRow& row : report.units) {
+    std::vector<std::string>& line = cells.emplace_back();
+    line.push_back(row.unit);
+    for (__int128 n : Numbers(row)) line.push_back(absl::StrFormat("%d", absl::int128(n)));
+  }
+  std::vector<size_t> width(kColumns.size(), 0);
+  for (const auto& line : cells) {
+    for (size_t i = 0; i < line.size(); ++i)
+      width[i] = std::max(width[i], line[i].size());
+  }
+  std::string out = absl::StrCat(
+      "liability from ", FormatTimeUs(report.from_us), " to ",
+      FormatTimeUs(report.to_us), ": ", report.events_in_period, " of ",
+      report.events_read,
+      " events dated in the period\ncredits per lot source; cash per "
+      "currency of purchase lots, in minor units at cost basis\n\n");
+  for (size_t r = 0; r < cells.size(); ++r) {
+    const std::vector<std::string>& line = cells[r];
+    std::string text = line[0] + std::string(width[0] - line[0].size(), ' ');
+    for (size_t i = 1; i < line.size(); ++i) {
+      absl::StrAppend(&text, "  ", std::string(width[i] - line[i].size(), ' '),
+                      line[i]);
+    }
+    if (r > 0 && !report.units[r - 1].adds_up()) text += "  DOES NOT ADD UP";
+    absl::StrAppend(&out, text, "\n");
+  }
+  return out;
+}
+
+std::string Verdict(bool adds_up) {
+  return adds_up ? "\nverdict: OK, every unit adds up: opening + granted - "
+                   "used - expired - forfeited - refunded - charged_back = "
+                   "closing\n"
+                 : "\nverdict: FAILED, a unit does not add up\n";
+}
+
+// Parses --NAME as an RFC 3339 time; on failure reports bad usage.
+bool ParseTime(const CommandSpec& spec, const Args& args, std::string_view name,
+               int64_t* us, int* exit_code) {
+  absl::StatusOr<int64_t> at = ParseTimeUs(args.Get(name));
+  if (at.ok()) {
+    *us = *at;
+    return true;
+  }
+  *exit_code = UsageError(
+      spec, absl::StrCat("--", std::string(name), ": ", at.status().message()));
+  return false;
+}
+
+}  // namespace
+
+const CommandSpec& LiabilitySpec() {
+  static const CommandSpec* const spec = new CommandSpec{
+      .name = "liability",
+      .summary = "report what is owed in credits and cash, and how it moved",
+      .usage = kUsage,
+      .options = {"db", "from", "to", "format"},
+      .required = {"db", "from", "to"},
+      .max_positionals = 0,
+  };
+  return *spec;
+}
+
+int RunLiability(std::span<char* const> args) {
+  const CommandSpec& spec = LiabilitySpec();
+  Args parsed;
+  int exit_code = kExitOk;
+  if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+  if (!ParseTime(spec, parsed, "from", &from_us, &exit_code) ||
+      !ParseTime(spec, parsed, "to", &to_us, &exit_code)) {
+    return exit_code;
+  }
+  if (from_us > to_us) return UsageError(spec, "--from is later than --to");
+  const std::string format = parsed.Get("format", "text");
+  if (format != "text" && format != "json" && format != "csv") {
+    return UsageError(
+        spec,
+        absl::StrCat("--format must be text, json or csv, not '", format, "'"));
+  }
+  const std::string dir = parsed.Get("db");
+  absl::StatusOr<LiabilityReport> report =
+      LiabilityReportFor(dir, from_us, to_us);
+  if (!report.ok()) {
+    std::fprintf(stderr, "ledgerctl liability: %s: %s\n", dir.c_str(),
+                 report.status().ToString().c_str());
+    return kExitFailure;
+  }
+  const absl::Status adds_up = CheckLiabilityIdentity(*report);
+  std::string out;
+  if (format == "json") {
+    out = RenderJson(*report);
+  } else if (format == "csv") {
+    out = RenderCsv(*report);
+  } else {
+    out = RenderText(*report) + Verdict(adds_up.ok());
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (std::fflush(stdout) != 0) return kExitFailure;
+  if (!adds_up.ok()) {
+    std::fprintf(stderr, "ledgerctl liability: %s\n",
+                 std::string(adds_up.message()).c_str());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace ledger::tools
