@@ -45,6 +45,12 @@ ALLOWED = {
     # through the library's public audit header.
     "tools": {"tools", "api", "vocabulary", "schema", "base", "absl",
               "protobuf", "storage"},
+    # ledgerd, the gRPC service (SPEC 9): a driver over the public API, like
+    # ledgerctl, plus the RPC stack. Nothing else may know the service, and
+    # only ledgerd includes the service's generated schema.
+    "ledgerd": {"ledgerd", "api", "vocabulary", "schema", "service_schema",
+                "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
+                "openssl"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
@@ -53,6 +59,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 def module_of(path):
     """The module a header or source path belongs to, or None (std, tests)."""
     parts = path.split("/")
+    if path.startswith("ledger/v1/service."):
+        return "service_schema"
     if path.startswith("ledger/v1/"):
         return "schema"
     if path in VOCABULARY:
@@ -61,6 +69,8 @@ def module_of(path):
         return "api"
     if parts[0] == "ledger" and len(parts) > 2:
         return parts[1] if parts[1] in ALLOWED else "ledger/" + parts[1]
+    if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
+        return "ledgerd"
     if parts[0] in ("projections", "tools"):
         return parts[0]
     if parts[0] == "absl":
