@@ -109,7 +109,7 @@ grpc::Status LedgerServiceImpl::Submit(grpc::ServerContext* context,
     // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields and
     // UTF-8 included): nothing is checked here a second time.
     absl::StatusOr<SubmitResult> result = ledger_->Submit(command);
-    status = result.status();
+    status = FromLedger(result.status());
     if (result.ok()) {
       metrics_->CountCommand(command, *result);
       *response->mutable_result() = ToResultProto(*result);
@@ -154,8 +154,10 @@ absl::Status LedgerServiceImpl::DoSubmitBatch(
   // The library takes a contiguous span; a RepeatedPtrField is not one.
   std::vector<v1::Command> commands(request.commands().begin(),
                                     request.commands().end());
-  ASSIGN_OR_RETURN(std::vector<SubmitResult> results,
-                   ledger_->SubmitBatch(commands));
+  absl::StatusOr<std::vector<SubmitResult>> submitted =
+      ledger_->SubmitBatch(commands);
+  RETURN_IF_ERROR(FromLedger(submitted.status()));
+  const std::vector<SubmitResult>& results = *submitted;
   for (size_t i = 0; i < results.size(); ++i) {
     metrics_->CountCommand(commands[i], results[i]);
     *response.add_results() = ToResultProto(results[i]);
@@ -187,9 +189,10 @@ absl::Status LedgerServiceImpl::DoGetBalance(
     }
     at_us = *parsed;
   }
-  ASSIGN_OR_RETURN(Balance balance,
-                   ledger_->GetBalance(request.customer(), at_us));
-  *response.mutable_balance() = ToBalanceProto(balance);
+  absl::StatusOr<Balance> balance =
+      ledger_->GetBalance(request.customer(), at_us);
+  RETURN_IF_ERROR(FromLedger(balance.status()));
+  *response.mutable_balance() = ToBalanceProto(*balance);
   return absl::OkStatus();
 }
 
@@ -213,11 +216,12 @@ absl::Status LedgerServiceImpl::ReadOnce(
     grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
   bool client_gone = false;
   v1::ReadEventsResponse response;
-  RETURN_IF_ERROR(ledger_->ReadEvents(from_seq, [&](const v1::Event& event) {
-    *response.mutable_event() = event;
-    client_gone = context.IsCancelled() || !writer.Write(response);
-    return !client_gone && !shutting_down_.load();
-  }));
+  RETURN_IF_ERROR(FromLedger(
+      ledger_->ReadEvents(from_seq, [&](const v1::Event& event) {
+        *response.mutable_event() = event;
+        client_gone = context.IsCancelled() || !writer.Write(response);
+        return !client_gone && !shutting_down_.load();
+      })));
   if (client_gone) return absl::CancelledError("the client went away");
   if (shutting_down_.load()) {
     return absl::UnavailableError("ledgerd is shutting down: read again");
@@ -228,8 +232,10 @@ absl::Status LedgerServiceImpl::ReadOnce(
 absl::Status LedgerServiceImpl::Follow(
     grpc::ServerContext& context, uint64_t from_seq,
     grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Subscription> subscription,
-                   ledger_->Subscribe(from_seq));
+  absl::StatusOr<std::unique_ptr<Subscription>> subscribed =
+      ledger_->Subscribe(from_seq);
+  RETURN_IF_ERROR(FromLedger(subscribed.status()));
+  std::unique_ptr<Subscription> subscription = *std::move(subscribed);
   v1::ReadEventsResponse response;
   for (;;) {
     if (context.IsCancelled()) {
@@ -240,10 +246,11 @@ absl::Status LedgerServiceImpl::Follow(
           absl::StrCat("ledgerd is shutting down: resume with from_seq ",
                        subscription->next_seq()));
     }
-    ASSIGN_OR_RETURN(std::optional<v1::Event> event,
-                     subscription->Next(absl::Now() + kFollowPoll));
-    if (!event.has_value()) continue;
-    *response.mutable_event() = *std::move(event);
+    absl::StatusOr<std::optional<v1::Event>> event =
+        subscription->Next(absl::Now() + kFollowPoll);
+    RETURN_IF_ERROR(FromLedger(event.status()));
+    if (!event->has_value()) continue;
+    *response.mutable_event() = **std::move(event);
     if (!writer.Write(response)) {
       return absl::CancelledError("the client went away");
     }

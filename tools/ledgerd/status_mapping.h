@@ -1,5 +1,8 @@
-// The one place where the library's absl::Status becomes a gRPC status
-// (SPEC 9's codes). Handlers work with absl::Status and call this at the end.
+// Where statuses become gRPC statuses (SPEC 9's codes). Handlers work with
+// absl::Status: the ones the service raises itself carry their SPEC 9 code
+// already; those of the library pass through FromLedger first, since the
+// library's codes say what failed inside (Unavailable for an I/O error of
+// the store), not what the caller should do.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_STATUS_MAPPING_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_STATUS_MAPPING_H_
 
@@ -9,10 +12,12 @@
 
 namespace ledger::ledgerd {
 
-// Codes the service raises itself (Unauthenticated, PermissionDenied,
-// InvalidArgument, NotFound, ResourceExhausted, Unavailable,
-// DeadlineExceeded, Cancelled) keep their meaning; anything else came from
-// the store and is INTERNAL with a message that says so.
+// A status returned by the library: NotFound (unknown customer) and
+// InvalidArgument (a bad request) are the caller's; every other non-OK one
+// means the store failed and becomes Internal, with a message that says so.
+absl::Status FromLedger(const absl::Status& status);
+
+// The gRPC status of the same code and message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace ledger::ledgerd
