@@ -58,9 +58,10 @@ class WithTokens(ServerTestCase):
         self.assertEqual(self.as_role("admin").submit(purchase("seed"))["status"],
                          "ACCEPTED")
         allowed = {"reader": {"balance", "events"},
-                   "writer": {"balance", "events", "submit", "batch"},
-                   "admin": {"balance", "events", "submit", "batch", "policy",
-                             "policy_batch"}}
+                   "writer": {"balance", "events", "submit", "batch",
+                              "empty_batch"},
+                   "admin": {"balance", "events", "submit", "batch",
+                             "empty_batch", "policy", "policy_batch"}}
         for number, role in enumerate(("reader", "writer", "admin")):
             c = self.as_role(role)
             policy = dict(SET_POLICY, key=f"pol-{role}")
@@ -69,6 +70,7 @@ class WithTokens(ServerTestCase):
                 "events": lambda: c.events(from_seq=1),
                 "submit": lambda: c.submit(purchase(f"s-{role}")),
                 "batch": lambda: c.submit_batch([purchase(f"b-{role}")]),
+                "empty_batch": lambda: c.submit_batch([]),
                 "policy": lambda: c.submit(policy),
                 "policy_batch": lambda: c.submit_batch(
                     [purchase(f"pb-{role}"), dict(policy, key=f"pb2-{role}")]),

@@ -126,7 +126,7 @@ grpc::Status LedgerServiceImpl::SubmitBatch(
   InFlightSlot slot(this);
   // Every command's role is checked before any is submitted, so a denied
   // batch applies nothing.
-  Role needed = Role::kReader;
+  Role needed = Role::kWriter;  // even for an empty batch
   std::string why = "submit";
   for (const v1::Command& command : request->commands()) {
     if (NeededRole(command) > needed) {
