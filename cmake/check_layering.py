@@ -129,6 +129,14 @@ def self_test():
         if len(problems) != 1 or "rules may not include" not in problems[0]:
             print("self-test: a forbidden include was not found:", problems)
             return 1
+        # The library never knows the service.
+        with open(os.path.join(root, "ledger", "rules", "bad.cc"), "w") as f:
+            f.write('#include "grpcpp/grpcpp.h"\n'
+                    '#include "ledger/v1/service.pb.h"\n')
+        problems = check(root)
+        if len(problems) != 2:
+            print("self-test: the library may include the service:", problems)
+            return 1
     print("self-test: OK")
     return 0
 
