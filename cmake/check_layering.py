@@ -48,6 +48,12 @@ ALLOWED = {
     # by ledgerctl, the benchmarks and the tests, so it knows no ledgerctl.
     "workload": {"workload", "api", "vocabulary", "schema", "base", "absl",
                  "protobuf"},
+    # ledgerd, the gRPC service (SPEC 9): a driver over the public API, like
+    # ledgerctl, plus the RPC stack. Nothing else may know the service, and
+    # only ledgerd includes the service's generated schema.
+    "ledgerd": {"ledgerd", "api", "vocabulary", "schema", "service_schema",
+                "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
+                "openssl"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
@@ -56,6 +62,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 def module_of(path):
     """The module a header or source path belongs to, or None (std, tests)."""
     parts = path.split("/")
+    if path.startswith("ledger/v1/service."):
+        return "service_schema"
     if path.startswith("ledger/v1/"):
         return "schema"
     if path in VOCABULARY:
@@ -66,6 +74,8 @@ def module_of(path):
         return parts[1] if parts[1] in ALLOWED else "ledger/" + parts[1]
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "workload":
         return "workload"
+    if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
+        return "ledgerd"
     if parts[0] in ("projections", "tools"):
         return parts[0]
     if parts[0] == "absl":
@@ -123,6 +133,15 @@ def self_test():
         problems = check(root)
         if len(problems) != 1 or "rules may not include" not in problems[0]:
             print("self-test: a forbidden include was not found:", problems)
+            return 1
+        os.remove(os.path.join(root, "ledger", "rules", "bad.cc"))
+        # The library never knows the service.
+        with open(os.path.join(root, "ledger", "rules", "bad.cc"), "w") as f:
+            f.write('#include "grpcpp/grpcpp.h"\n'
+                    '#include "ledger/v1/service.pb.h"\n')
+        problems = check(root)
+        if len(problems) != 2:
+            print("self-test: the library may include the service:", problems)
             return 1
         os.remove(os.path.join(root, "ledger", "rules", "bad.cc"))
         os.makedirs(os.path.join(root, "tools", "workload"))

@@ -1,0 +1,183 @@
+// service_bench: what gRPC costs over the library (SPEC 9), measured in one
+// process on one synced ledger. ledgerd's own service (LedgerServiceImpl,
+// StartServer) listens on 127.0.0.1 over TCP; the same ledger is also
+// called in-process, so the two differ only by the RPC:
+//   service/submit_batch_1000 vs inprocess/submit_batch_1000: one batch of
+//     1000 `use` commands per iteration;
+//   service/submit_concurrent vs inprocess/submit_concurrent, 64 threads:
+//     each thread one Submit at a time (group commit merges them);
+//   service/submit_latency vs inprocess/submit_latency: one Submit at a
+//     time on an otherwise idle server; p50_us and p99_us counters.
+// Not run by `make test` or `make bench`: build/bench/service/service_bench.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "bench/bench_fixtures.h"
+#include "benchmark/benchmark.h"
+#include "ledger/v1/service.grpc.pb.h"
+#include "tools/ledgerd/metrics.h"
+#include "tools/ledgerd/server.h"
+#include "tools/ledgerd/service_impl.h"
+#include "tools/ledgerd/tokens.h"
+
+namespace ledger::bench {
+namespace {
+
+// Customers of the ledger, each with one large purchase.
+constexpr uint64_t kCustomers = 1000;
+
+// One ledger, served by one in-process ledgerd, built on first use.
+class Served {
+ public:
+  static Served& Get() {
+    static Served* served = new Served();  // lives until exit, like a server
+    return *served;
+  }
+  Ledger& ledger() { return *ledger_; }
+  v1::LedgerService::Stub& stub() { return *stub_; }
+  v1::Command NextUse(std::mt19937_64& rng) {
+    return UseCommand(rng() % kCustomers, next_.fetch_add(1));
+  }
+
+ private:
+  Served() : tokens_(ledgerd::TokenTable::AllowAll()) {
+    ledger_ = OpenLedgerOrDie(NewDir("served"), /*sync=*/true);
+    std::vector<v1::Command> purchases;
+    for (uint64_t c = 0; c < kCustomers; ++c) purchases.push_back(PurchaseCommand(c));
+    SubmitAllOrDie(*ledger_, purchases, 1000);
+    service_ = std::make_unique<ledgerd::LedgerServiceImpl>(
+        ledger_.get(), &tokens_, &metrics_, ledgerd::kDefaultMaxInFlight);
+    ledgerd::ServerFlags flags;
+    flags.listen = "127.0.0.1:0";
+    absl::StatusOr<ledgerd::RunningServer> running =
+        ledgerd::StartServer(flags, service_.get());
+    CheckOrDie(running.status(), "starting the server");
+    server_ = std::move(running->server);
+    stub_ = v1::LedgerService::NewStub(grpc::CreateChannel(
+        running->listening_on, grpc::InsecureChannelCredentials()));
+  }
+
+  ledgerd::TokenTable tokens_;
+  ledgerd::Metrics metrics_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<ledgerd::LedgerServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::LedgerService::Stub> stub_;
+  std::atomic<uint64_t> next_{0};
+};
+
+bool SubmitOverGrpc(const v1::Command& command) {
+  grpc::ClientContext context;
+  v1::SubmitRequest request;
+  *request.mutable_command() = command;
+  v1::SubmitResponse response;
+  grpc::Status s = Served::Get().stub().Submit(&context, request, &response);
+  return s.ok() && response.result().status() == v1::Result::ACCEPTED;
+}
+
+bool SubmitInProcess(const v1::Command& command) {
+  absl::StatusOr<SubmitResult> r = Served::Get().ledger().Submit(command);
+  return r.ok() && r->outcome == Outcome::kAccepted;
+}
+
+template <bool kOverGrpc>
+void BM_SubmitBatch1000(benchmark::State& state) {
+  Served& served = Served::Get();
+  std::mt19937_64 rng(1);
+  v1::SubmitBatchRequest request;
+  std::vector<v1::Command> batch;
+  for (auto _ : state) {
+    state.PauseTiming();
+    request.clear_commands();
+    batch.clear();
+    for (int i = 0; i < 1000; ++i) batch.push_back(served.NextUse(rng));
+    for (const v1::Command& c : batch) *request.add_commands() = c;
+    state.ResumeTiming();
+    size_t accepted = 0;
+    if (kOverGrpc) {
+      grpc::ClientContext context;
+      v1::SubmitBatchResponse response;
+      if (served.stub().SubmitBatch(&context, request, &response).ok()) {
+        for (const v1::Result& r : response.results()) {
+          accepted += r.status() == v1::Result::ACCEPTED;
+        }
+      }
+    } else {
+      accepted = CountAccepted(served.ledger().SubmitBatch(batch));
+    }
+    if (accepted != 1000) {
+      state.SkipWithError("a use was not accepted");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+
+template <bool kOverGrpc>
+void BM_SubmitConcurrent(benchmark::State& state) {
+  Served& served = Served::Get();
+  std::mt19937_64 rng(1000 + state.thread_index());
+  for (auto _ : state) {
+    v1::Command use = served.NextUse(rng);
+    if (!(kOverGrpc ? SubmitOverGrpc(use) : SubmitInProcess(use))) {
+      state.SkipWithError("a use was not accepted");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+template <bool kOverGrpc>
+void BM_SubmitLatency(benchmark::State& state) {
+  Served& served = Served::Get();
+  std::mt19937_64 rng(7);
+  std::vector<double> micros;
+  for (auto _ : state) {
+    v1::Command use = served.NextUse(rng);
+    double start = NowSeconds();
+    if (!(kOverGrpc ? SubmitOverGrpc(use) : SubmitInProcess(use))) {
+      state.SkipWithError("a use was not accepted");
+      break;
+    }
+    micros.push_back((NowSeconds() - start) * 1e6);
+  }
+  if (micros.empty()) return;
+  state.counters["p50_us"] = Percentile(micros, 0.50);
+  state.counters["p99_us"] = Percentile(micros, 0.99);
+}
+
+void Register() {
+  benchmark::RegisterBenchmark("service/submit_batch_1000", BM_SubmitBatch1000<true>)
+      ->UseRealTime()->Iterations(30);
+  benchmark::RegisterBenchmark("inprocess/submit_batch_1000", BM_SubmitBatch1000<false>)
+      ->UseRealTime()->Iterations(30);
+  benchmark::RegisterBenchmark("service/submit_concurrent", BM_SubmitConcurrent<true>)
+      ->Threads(64)->UseRealTime()->Iterations(40);
+  benchmark::RegisterBenchmark("inprocess/submit_concurrent", BM_SubmitConcurrent<false>)
+      ->Threads(64)->UseRealTime()->Iterations(40);
+  benchmark::RegisterBenchmark("service/submit_latency", BM_SubmitLatency<true>)
+      ->UseRealTime()->Iterations(300);
+  benchmark::RegisterBenchmark("inprocess/submit_latency", BM_SubmitLatency<false>)
+      ->UseRealTime()->Iterations(300);
+}
+
+}  // namespace
+}  // namespace ledger::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ledger::bench::Register();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  // The served ledger stays open: the process ends here, like a kill -9,
+  // which the ledger survives; the scratch folder is removed.
+  ledger::bench::RemoveScratch();
+  return 0;
+}

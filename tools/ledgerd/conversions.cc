@@ -1,0 +1,71 @@
+#include "tools/ledgerd/conversions.h"
+
+#include "ledger/time_util.h"
+
+namespace ledger::ledgerd {
+
+v1::Result ToResultProto(const SubmitResult& result) {
+  v1::Result out;
+  if (result.key.has_value()) out.set_key(*result.key);
+  switch (result.outcome) {
+    case Outcome::kAccepted:
+    case Outcome::kDuplicate:
+      out.set_status(v1::Result::ACCEPTED);
+      out.set_seq(result.seq);
+      out.set_duplicate(result.outcome == Outcome::kDuplicate);
+      break;
+    case Outcome::kRejected:
+      out.set_status(v1::Result::REJECTED);
+      out.set_code(result.code);
+      out.set_message(result.message);
+      break;
+  }
+  if (result.available.has_value()) out.set_available(*result.available);
+  return out;
+}
+
+namespace {
+
+void CopyLot(const LotBalance& lot, v1::Lot& out) {
+  out.set_lot_id(lot.lot_id);
+  out.set_source(lot.source);
+  out.set_granted(lot.granted);
+  out.set_remaining(lot.remaining);
+  out.set_granted_at(FormatTimeUs(lot.granted_at_us));
+  if (lot.expires_at_us.has_value()) {
+    out.set_expires_at(FormatTimeUs(*lot.expires_at_us));
+  }
+}
+
+}  // namespace
+
+v1::Balance ToBalanceProto(const Balance& balance) {
+  v1::Balance out;
+  out.set_customer(balance.customer);
+  out.set_status(balance.status);
+  out.set_available(balance.available);
+  out.set_held(balance.held);
+  out.set_refund_pending(balance.refund_pending);
+  for (const LotBalance& lot : balance.lots) CopyLot(lot, *out.add_lots());
+  v1::Refundable* refundable = out.mutable_refundable();
+  refundable->set_credits(balance.refundable_credits);
+  for (const CashAmount& cash : balance.refundable_cash) {
+    v1::CashAmount* c = refundable->add_cash();
+    c->set_currency(cash.currency);
+    c->set_amount_minor(cash.amount_minor);
+  }
+  if (balance.subscription.has_value()) {
+    v1::SubscriptionInfo* sub = out.mutable_subscription();
+    sub->set_plan(balance.subscription->plan);
+    sub->set_period_end(FormatTimeUs(balance.subscription->period_end_us));
+    sub->set_cancelled(balance.subscription->cancelled);
+  }
+  for (const ExpiringCredits& day : balance.expiring) {
+    v1::ExpiringCredits* e = out.add_expiring();
+    e->set_date(day.date);
+    e->set_credits(day.credits);
+  }
+  return out;
+}
+
+}  // namespace ledger::ledgerd

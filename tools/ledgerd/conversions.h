@@ -1,0 +1,19 @@
+// The library's answers as the service's messages: SubmitResult as Result
+// (an `apply` result line, SPEC 7) and Balance as Balance (SPEC 6). Plain
+// field copies with times formatted as RFC 3339; no JSON involved.
+#ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_
+#define CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_
+
+#include "ledger/balance.h"
+#include "ledger/ledger.h"
+#include "ledger/v1/service.pb.h"
+
+namespace ledger::ledgerd {
+
+v1::Result ToResultProto(const SubmitResult& result);
+
+v1::Balance ToBalanceProto(const Balance& balance);
+
+}  // namespace ledger::ledgerd
+
+#endif  // CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_

@@ -1,0 +1,44 @@
+// The command line of ledgerd (SPEC 9): what it parses into, and the rule
+// that keeps an unauthenticated server off the network.
+#ifndef CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
+#define CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace ledger::ledgerd {
+
+// RPCs served at once before new ones get RESOURCE_EXHAUSTED. Each takes a
+// thread of the server while it runs (a follow stream for its whole life),
+// so this also bounds the threads; 256 is far above what the 2-core machines
+// the ledger is measured on need to keep group commit busy.
+inline constexpr int kDefaultMaxInFlight = 256;
+
+struct ServerFlags {
+  std::string db;      // --db DIR (created when missing)
+  std::string listen;  // --listen HOST:PORT or unix:PATH
+  std::optional<std::string> tokens_file;  // --tokens FILE
+  std::optional<std::string> tls_cert;     // --tls-cert FILE
+  std::optional<std::string> tls_key;      // --tls-key FILE
+  std::optional<std::string> metrics;      // --metrics HOST:PORT
+  int max_in_flight = kDefaultMaxInFlight; // --max-in-flight N
+  bool version = false;                    // --version
+  bool help = false;                       // --help
+};
+
+extern const std::string_view kUsage;
+
+// Parses argv. InvalidArgument naming the flag that is wrong (unknown,
+// missing value, --tls-cert without --tls-key, ...).
+[[nodiscard]] absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv);
+
+// True for unix:PATH and for a host that only this machine can reach
+// (127.0.0.0/8, [::1], localhost): the only addresses served without tokens.
+bool IsLoopbackOrUnix(std::string_view address);
+
+}  // namespace ledger::ledgerd
+
+#endif  // CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_

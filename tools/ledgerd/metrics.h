@@ -1,0 +1,66 @@
+// Prometheus metrics of ledgerd (--metrics ADDR serves them as text at
+// /metrics; docs/service.md lists them). Recording is always on and cheap
+// (prometheus-cpp's counters are atomics); only serving is optional.
+//
+// Group commit's group sizes are not observable through the library's
+// public API (ledger.h), so they are not exported; commands per RPC are.
+#ifndef CREDIT_LEDGER_TOOLS_LEDGERD_METRICS_H_
+#define CREDIT_LEDGER_TOOLS_LEDGERD_METRICS_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ledger/ledger.h"
+#include "ledger/v1/command.pb.h"
+
+namespace prometheus {
+class Counter;
+class Exposer;
+class Gauge;
+class Registry;
+template <typename T> class Family;
+class Histogram;
+}  // namespace prometheus
+
+namespace ledger::ledgerd {
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Serves /metrics on `address` (HOST:PORT, port 0 picks one); returns the
+  // port. Unavailable when it cannot listen.
+  [[nodiscard]] absl::StatusOr<int> Serve(const std::string& address);
+
+  // ledgerd_commands_total{kind, outcome}: outcome is ACCEPTED, DUPLICATE
+  // or the rejection code.
+  void CountCommand(const v1::Command& command, const SubmitResult& result);
+  // ledgerd_submit_seconds{rpc}: time from the RPC's start to its answer,
+  // durable; ledgerd_rpc_commands{rpc}: commands per RPC.
+  void ObserveSubmit(std::string_view rpc, double seconds, size_t commands);
+  // ledgerd_rpcs_total{rpc, code}: every RPC answered, by gRPC code.
+  void CountRpc(std::string_view rpc, std::string_view code);
+  // ledgerd_rpcs_in_flight: RPCs being served now.
+  void InFlightChanged(int delta);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* commands_;
+  prometheus::Family<prometheus::Counter>* rpcs_;
+  prometheus::Family<prometheus::Histogram>* submit_seconds_;
+  prometheus::Family<prometheus::Histogram>* rpc_commands_;
+  prometheus::Gauge* in_flight_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+// The kind of a command as SPEC 4 names it ("purchase", ...), or "none".
+std::string CommandKind(const v1::Command& command);
+
+}  // namespace ledger::ledgerd
+
+#endif  // CREDIT_LEDGER_TOOLS_LEDGERD_METRICS_H_

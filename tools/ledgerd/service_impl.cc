@@ -1,0 +1,260 @@
+#include "tools/ledgerd/service_impl.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/time_util.h"
+#include "tools/ledgerd/conversions.h"
+#include "tools/ledgerd/status_mapping.h"
+
+namespace ledger::ledgerd {
+namespace {
+
+// set_policy changes the rules for every customer: admin only (SPEC 9).
+Role NeededRole(const v1::Command& command) {
+  return command.has_set_policy() ? Role::kAdmin : Role::kWriter;
+}
+
+std::optional<std::string_view> AuthorizationOf(
+    const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return std::nullopt;
+  return std::string_view(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+LedgerServiceImpl::LedgerServiceImpl(Ledger* ledger, const TokenTable* tokens,
+                                     Metrics* metrics, int max_in_flight)
+    : ledger_(ledger),
+      tokens_(tokens),
+      metrics_(metrics),
+      max_in_flight_(max_in_flight) {}
+
+bool LedgerServiceImpl::InFlightSlot::TryAcquire() {
+  if (service_->in_flight_.fetch_add(1) >= service_->max_in_flight_) {
+    service_->in_flight_.fetch_sub(1);
+    return false;
+  }
+  held_ = true;
+  service_->metrics_->InFlightChanged(1);
+  return true;
+}
+
+LedgerServiceImpl::InFlightSlot::~InFlightSlot() {
+  if (!held_) return;
+  service_->in_flight_.fetch_sub(1);
+  service_->metrics_->InFlightChanged(-1);
+}
+
+absl::Status LedgerServiceImpl::Admit(grpc::ServerContext& context,
+                                      std::string_view rpc, Role needed,
+                                      std::string_view why,
+                                      InFlightSlot& slot) {
+  if (shutting_down_.load()) {
+    return absl::UnavailableError(
+        "ledgerd is shutting down: retry, with the same keys, once it is back");
+  }
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError(
+        "the deadline expired before the call started: nothing was done");
+  }
+  absl::StatusOr<Caller> caller = tokens_->Authenticate(AuthorizationOf(context));
+  if (!caller.ok()) {
+    std::cerr << "ledgerd: refused " << rpc << " from " << context.peer()
+              << ": " << caller.status().message() << std::endl;
+    return caller.status();
+  }
+  if (caller->role < needed) {
+    std::cerr << "ledgerd: denied " << rpc << " to token " << caller->name
+              << " (" << RoleName(caller->role) << "): " << why << " needs "
+              << RoleName(needed) << std::endl;
+    return absl::PermissionDeniedError(absl::StrCat(
+        "role ", RoleName(caller->role), " may not ", std::string(why), " (needs ",
+        RoleName(needed), "): nothing of this call was applied"));
+  }
+  if (!slot.TryAcquire()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "ledgerd is serving its bound of ", max_in_flight_,
+        " calls (--max-in-flight): retry with backoff"));
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status LedgerServiceImpl::Finish(std::string_view rpc,
+                                       const absl::Status& status) {
+  grpc::Status answer = ToGrpcStatus(status);
+  metrics_->CountRpc(rpc, absl::StatusCodeToString(status.code()));
+  return answer;
+}
+
+grpc::Status LedgerServiceImpl::Submit(grpc::ServerContext* context,
+                                       const v1::SubmitRequest* request,
+                                       v1::SubmitResponse* response) {
+  absl::Time start = absl::Now();
+  InFlightSlot slot(this);
+  const v1::Command& command = request->command();
+  absl::Status status = Admit(*context, "Submit", NeededRole(command),
+                              CommandKind(command), slot);
+  if (status.ok()) {
+    // The library judges a command from protobuf exactly as the same JSON
+    // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields and
+    // UTF-8 included): nothing is checked here a second time.
+    absl::StatusOr<SubmitResult> result = ledger_->Submit(command);
+    status = FromLedger(result.status());
+    if (result.ok()) {
+      metrics_->CountCommand(command, *result);
+      *response->mutable_result() = ToResultProto(*result);
+      metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
+    }
+  }
+  return Finish("Submit", status);
+}
+
+grpc::Status LedgerServiceImpl::SubmitBatch(
+    grpc::ServerContext* context, const v1::SubmitBatchRequest* request,
+    v1::SubmitBatchResponse* response) {
+  absl::Time start = absl::Now();
+  InFlightSlot slot(this);
+  // Every command's role is checked before any is submitted, so a denied
+  // batch applies nothing.
+  Role needed = Role::kWriter;  // even for an empty batch
+  std::string why = "submit";
+  for (const v1::Command& command : request->commands()) {
+    if (NeededRole(command) > needed) {
+      needed = NeededRole(command);
+      why = CommandKind(command);
+    }
+  }
+  absl::Status status = Admit(*context, "SubmitBatch", needed, why, slot);
+  if (status.ok()) status = DoSubmitBatch(*request, *response);
+  if (status.ok()) {
+    metrics_->ObserveSubmit("SubmitBatch",
+                            absl::ToDoubleSeconds(absl::Now() - start),
+                            request->commands_size());
+  }
+  return Finish("SubmitBatch", status);
+}
+
+absl::Status LedgerServiceImpl::DoSubmitBatch(
+    const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse& response) {
+  if (static_cast<size_t>(request.commands_size()) > kMaxBatchCommands) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a batch of ", request.commands_size(), " commands exceeds ",
+        kMaxBatchCommands, ": split it; nothing was applied"));
+  }
+  // The library takes a contiguous span; a RepeatedPtrField is not one.
+  std::vector<v1::Command> commands(request.commands().begin(),
+                                    request.commands().end());
+  absl::StatusOr<std::vector<SubmitResult>> submitted =
+      ledger_->SubmitBatch(commands);
+  RETURN_IF_ERROR(FromLedger(submitted.status()));
+  const std::vector<SubmitResult>& results = *submitted;
+  for (size_t i = 0; i < results.size(); ++i) {
+    metrics_->CountCommand(commands[i], results[i]);
+    *response.add_results() = ToResultProto(results[i]);
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status LedgerServiceImpl::GetBalance(grpc::ServerContext* context,
+                                           const v1::GetBalanceRequest* request,
+                                           v1::GetBalanceResponse* response) {
+  InFlightSlot slot(this);
+  absl::Status status =
+      Admit(*context, "GetBalance", Role::kReader, "read balances", slot);
+  if (status.ok()) status = DoGetBalance(*request, *response);
+  return Finish("GetBalance", status);
+}
+
+absl::Status LedgerServiceImpl::DoGetBalance(
+    const v1::GetBalanceRequest& request, v1::GetBalanceResponse& response) {
+  if (request.customer().empty()) {
+    return absl::InvalidArgumentError("customer is required");
+  }
+  int64_t at_us = absl::ToUnixMicros(absl::Now());
+  if (!request.at().empty()) {
+    absl::StatusOr<int64_t> parsed = ParseTimeUs(request.at());
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad at: ", parsed.status().message()));
+    }
+    at_us = *parsed;
+  }
+  absl::StatusOr<Balance> balance =
+      ledger_->GetBalance(request.customer(), at_us);
+  RETURN_IF_ERROR(FromLedger(balance.status()));
+  *response.mutable_balance() = ToBalanceProto(*balance);
+  return absl::OkStatus();
+}
+
+grpc::Status LedgerServiceImpl::ReadEvents(
+    grpc::ServerContext* context, const v1::ReadEventsRequest* request,
+    grpc::ServerWriter<v1::ReadEventsResponse>* writer) {
+  InFlightSlot slot(this);
+  absl::Status status =
+      Admit(*context, "ReadEvents", Role::kReader, "read events", slot);
+  // Seqs start at 1; from_seq 0 (the field's default) means the beginning.
+  uint64_t from_seq = request->from_seq() == 0 ? 1 : request->from_seq();
+  if (status.ok()) {
+    status = request->follow() ? Follow(*context, from_seq, *writer)
+                               : ReadOnce(*context, from_seq, *writer);
+  }
+  return Finish("ReadEvents", status);
+}
+
+absl::Status LedgerServiceImpl::ReadOnce(
+    grpc::ServerContext& context, uint64_t from_seq,
+    grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+  bool client_gone = false;
+  v1::ReadEventsResponse response;
+  RETURN_IF_ERROR(FromLedger(
+      ledger_->ReadEvents(from_seq, [&](const v1::Event& event) {
+        *response.mutable_event() = event;
+        client_gone = context.IsCancelled() || !writer.Write(response);
+        return !client_gone && !shutting_down_.load();
+      })));
+  if (client_gone) return absl::CancelledError("the client went away");
+  if (shutting_down_.load()) {
+    return absl::UnavailableError("ledgerd is shutting down: read again");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LedgerServiceImpl::Follow(
+    grpc::ServerContext& context, uint64_t from_seq,
+    grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+  absl::StatusOr<std::unique_ptr<Subscription>> subscribed =
+      ledger_->Subscribe(from_seq);
+  RETURN_IF_ERROR(FromLedger(subscribed.status()));
+  std::unique_ptr<Subscription> subscription = *std::move(subscribed);
+  v1::ReadEventsResponse response;
+  for (;;) {
+    if (context.IsCancelled()) {
+      return absl::CancelledError("the client cancelled the stream");
+    }
+    if (shutting_down_.load()) {
+      return absl::UnavailableError(
+          absl::StrCat("ledgerd is shutting down: resume with from_seq ",
+                       subscription->next_seq()));
+    }
+    absl::StatusOr<std::optional<v1::Event>> event =
+        subscription->Next(absl::Now() + kFollowPoll);
+    RETURN_IF_ERROR(FromLedger(event.status()));
+    if (!event->has_value()) continue;
+    *response.mutable_event() = **std::move(event);
+    if (!writer.Write(response)) {
+      return absl::CancelledError("the client went away");
+    }
+  }
+}
+
+}  // namespace ledger::ledgerd

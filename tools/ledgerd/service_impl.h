@@ -1,0 +1,95 @@
+// ledger.v1.LedgerService over one shared Ledger (SPEC 9). Every RPC of
+// every client goes through the same Ledger, so concurrent Submits share
+// its group commits; an answer is sent only once the library says the
+// commands are durable (Submit returns only then).
+//
+// Each RPC is admitted in one fixed order, so its refusal is predictable:
+// shutting down (UNAVAILABLE), deadline already expired (DEADLINE_EXCEEDED),
+// token (UNAUTHENTICATED), role for everything the RPC carries
+// (PERMISSION_DENIED, before any command is applied), in-flight bound
+// (RESOURCE_EXHAUSTED), then the arguments (INVALID_ARGUMENT).
+#ifndef CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
+#define CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
+
+#include <atomic>
+#include <cstddef>
+#include <string_view>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ledger/ledger.h"
+#include "ledger/v1/service.grpc.pb.h"
+#include "tools/ledgerd/metrics.h"
+#include "tools/ledgerd/tokens.h"
+
+namespace ledger::ledgerd {
+
+// SPEC 9: a SubmitBatch carries at most this many commands.
+inline constexpr size_t kMaxBatchCommands = 10000;
+
+// How often a follow stream with nothing new looks for a cancel or a drain:
+// the bound on how long either waits for it.
+inline constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
+
+class LedgerServiceImpl final : public v1::LedgerService::Service {
+ public:
+  // REQUIRES: ledger, tokens and metrics outlive the service.
+  LedgerServiceImpl(Ledger* ledger, const TokenTable* tokens, Metrics* metrics,
+                    int max_in_flight);
+
+  // From now on new RPCs get UNAVAILABLE and follow streams end (with
+  // UNAVAILABLE and the seq to resume from); RPCs already admitted finish.
+  void BeginShutdown() { shutting_down_.store(true); }
+
+  grpc::Status Submit(grpc::ServerContext* context,
+                      const v1::SubmitRequest* request,
+                      v1::SubmitResponse* response) override;
+  grpc::Status SubmitBatch(grpc::ServerContext* context,
+                           const v1::SubmitBatchRequest* request,
+                           v1::SubmitBatchResponse* response) override;
+  grpc::Status GetBalance(grpc::ServerContext* context,
+                          const v1::GetBalanceRequest* request,
+                          v1::GetBalanceResponse* response) override;
+  grpc::Status ReadEvents(
+      grpc::ServerContext* context, const v1::ReadEventsRequest* request,
+      grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
+
+ private:
+  // An RPC's place under the in-flight bound, given back when it ends.
+  class InFlightSlot {
+   public:
+    explicit InFlightSlot(LedgerServiceImpl* service) : service_(service) {}
+    ~InFlightSlot();
+    bool TryAcquire();
+
+   private:
+    LedgerServiceImpl* service_;
+    bool held_ = false;
+  };
+
+  absl::Status Admit(grpc::ServerContext& context, std::string_view rpc,
+                     Role needed, std::string_view why, InFlightSlot& slot);
+  grpc::Status Finish(std::string_view rpc, const absl::Status& status);
+
+  absl::Status DoSubmitBatch(const v1::SubmitBatchRequest& request,
+                             v1::SubmitBatchResponse& response);
+  absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
+                            v1::GetBalanceResponse& response);
+  absl::Status ReadOnce(grpc::ServerContext& context, uint64_t from_seq,
+                        grpc::ServerWriter<v1::ReadEventsResponse>& writer);
+  absl::Status Follow(grpc::ServerContext& context, uint64_t from_seq,
+                      grpc::ServerWriter<v1::ReadEventsResponse>& writer);
+
+  Ledger* const ledger_;
+  const TokenTable* const tokens_;
+  Metrics* const metrics_;
+  const int max_in_flight_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace ledger::ledgerd
+
+#endif  // CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
