@@ -1,5 +1,5 @@
 // The log out of the ledger and back in (docs/audit.md,
-// docs/audit-exports.md): the formats of `ledgerctl export`, the line of
+// docs/audit.md, "ledgerctl export"): the formats of `ledgerctl export`, the line of
 // `ledgerctl tail`, and the checked import of a jsonl export.
 //
 // jsonl: one object per event, members in this order:

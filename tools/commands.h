@@ -37,7 +37,7 @@ int RunVerify(std::span<char* const> args);
 const CommandSpec& DemoSpec();
 int RunDemo(std::span<char* const> args);
 
-// Audits (docs/audit-exports.md).
+// Audits (docs/audit.md).
 const CommandSpec& StatementSpec();
 int RunStatement(std::span<char* const> args);
 

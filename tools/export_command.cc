@@ -1,9 +1,10 @@
 // `ledgerctl export --db DIR --format jsonl|csv [--from-seq N]`: writes the
 // log to stdout, complete and checkable (jsonl) or as journal lines for a
 // spreadsheet or an accounting system (csv). Formats: ledger/export.h
-// and docs/audit-exports.md.
+// and docs/audit.md ("ledgerctl export").
 //
-// The ledger is read through a read-only RocksDB handle (no lock), so an
+// The log is read through ReadLog (ledger/log_reader.h): read-only on a
+// closed ledger, or through a secondary instance beside a live writer, so an
 // export may run while another process writes; it covers the log as it was
 // when the export started.
 #include <cerrno>
@@ -40,12 +41,12 @@ constexpr std::string_view kUsage =
     "         (debit and credit are non-negative; an event whose journal\n"
     "         entry is empty, e.g. cancel_subscription, has no row).\n"
     "\n"
-    "The export covers the log as it was when it started; it takes no lock,\n"
-    "so it may run while another process writes to the ledger. A progress\n"
+    "The export covers the log as it was when it started, and may run while\n"
+    "another process writes to the ledger. A progress\n"
     "bar goes to stderr when stderr is a terminal.\n"
     "\n"
     "Options:\n"
-    "  --db DIR       the ledger's folder (created, empty, when missing)\n"
+    "  --db DIR       the ledger's folder (never created)\n"
     "  --format F     jsonl or csv\n"
     "  --from-seq N   start at sequence number N (default 1); such an export\n"
     "                 cannot be imported into an empty ledger\n"

@@ -50,7 +50,7 @@ constexpr std::string_view kUsage =
     "         a closing row\n"
     "\n"
     "Options:\n"
-    "  --db DIR         the ledger's folder (created when missing)\n"
+    "  --db DIR         the ledger's folder (never created)\n"
     "  --customer ID    the customer\n"
     "  --from TIME      first time of the period, RFC 3339 (default: the\n"
     "                   customer's first event)\n"

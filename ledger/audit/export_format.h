@@ -1,5 +1,5 @@
 // The formats of the export (described in ledger/export.h;
-// docs/audit-exports.md has the column reference) and the check the import
+// docs/audit.md, "ledgerctl export", has the column reference) and the check the import
 // runs on each line.
 #ifndef CREDIT_LEDGER_LEDGER_AUDIT_EXPORT_FORMAT_H_
 #define CREDIT_LEDGER_LEDGER_AUDIT_EXPORT_FORMAT_H_
