@@ -6,7 +6,7 @@
 //   NAME.jsonl           commands of SPEC 4, one per line (blank lines are
 //                        skipped by ledgerctl and by this runner).
 //   NAME.expected.jsonl  one result per non-blank command line, in the form of
-//                        SPEC 7: {"key":"k1","status":"ACCEPTED","seq":1},
+//                        SPEC 7 and 8: {"key":"k1","status":"ACCEPTED","seq":1,"available":5},
 //                        {"key":"k1","status":"ACCEPTED","seq":1,
 //                        "duplicate":true}, {"key":"k2","status":"REJECTED",
 //                        "code":"INSUFFICIENT_CREDITS"}. Required.
@@ -196,7 +196,7 @@ void MatchSubset(const std::string& path, const Value& expected,
 void CompareResult(const Struct& expected, const Struct& actual,
                    std::vector<std::string>* diffs) {
   static const char* const kCompared[] = {"key", "status", "seq", "code",
-                                          "duplicate"};
+                                          "duplicate", "available"};
   const auto& want = expected.fields();
   const auto& have = actual.fields();
   for (const char* name : kCompared) {
