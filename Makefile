@@ -125,6 +125,12 @@ bench: build
 	/usr/bin/python3 bench/plot_benchmarks.py $(BUILD_DIR)/bench.json \
 	  --png $(BUILD_DIR)/benchmarks-throughput.png \
 	  --markdown $(BUILD_DIR)/benchmarks-results.md
+	@# The service against in-process (docs/benchmarks.md), when built.
+	if [ -x ./$(BUILD_DIR)/bench/service/service_bench ]; then \
+	  ./$(BUILD_DIR)/bench/service/service_bench \
+	    --benchmark_out=$(BUILD_DIR)/bench-service.json \
+	    --benchmark_out_format=json; \
+	fi
 
 clean:
 	rm -rf $(BUILD_DIR)
