@@ -1,6 +1,7 @@
 // The credit ledger's public API: open a ledger, submit commands, query
-// balances. Commands and their rules are ../shared/SPEC.md; the types of
-// commands are the generated protobuf messages of proto/ledger/v1/.
+// balances. Commands, their rules and the rejection codes in their order
+// are docs/contract.md; the types of commands are the generated protobuf
+// messages of proto/ledger/v1/.
 //
 // A Ledger is thread-safe: any number of threads may Submit and query at
 // once. Commands are validated one at a time in the order the single writer
@@ -42,7 +43,7 @@
 
 namespace ledger {
 
-// Bounds on input (SPEC 1, 4, 7).
+// Bounds on input (docs/contract.md sections 1, 4 and 7).
 inline constexpr size_t kMaxLineBytes = 64 * 1024;
 inline constexpr size_t kMaxKeyLength = 128;
 inline constexpr size_t kMaxIdLength = 64;
@@ -51,7 +52,7 @@ inline constexpr int64_t kMaxCredits = 1000000000000000;       // 10^15
 inline constexpr int64_t kMaxAmountMinor = 1000000000000000;   // 10^15
 inline constexpr int64_t kMaxWindowHours = 87600;
 inline constexpr int64_t kMaxCustomerCredits = 1000000000000000000;  // 10^18
-// A command's metadata (SPEC 8).
+// A command's metadata (docs/contract.md section 8).
 inline constexpr size_t kMaxMetadataEntries = 16;
 inline constexpr size_t kMaxMetadataKeyLength = 64;
 inline constexpr size_t kMaxMetadataValueBytes = 256;
@@ -62,6 +63,22 @@ enum class Outcome {
   kRejected,   // nothing changed; `code` and `message` say why
 };
 
+// The name of an outcome, for logs, metrics labels and messages:
+// "ACCEPTED", "DUPLICATE" or "REJECTED"; "UNKNOWN" for a value outside the
+// enum (never produced by the ledger). A rejection's reason is its
+// v1::RejectionCode, named by v1::RejectionCode_Name(code). On the command
+// line and in the service a duplicate is shown as status ACCEPTED with
+// "duplicate": true (docs/contract.md section 7); this name tells the two
+// apart in one word.
+constexpr std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kAccepted: return "ACCEPTED";
+    case Outcome::kDuplicate: return "DUPLICATE";
+    case Outcome::kRejected: return "REJECTED";
+  }
+  return "UNKNOWN";
+}
+
 // The answer to one command. A rejection under the policy is an outcome, not
 // an error: errors of the store come back as a non-OK absl::Status instead.
 struct SubmitResult {
@@ -69,9 +86,9 @@ struct SubmitResult {
   Outcome outcome = Outcome::kRejected;
   uint64_t seq = 0;  // for kAccepted and kDuplicate
   // For kAccepted of every kind but set_policy: the customer's available
-  // credits (SPEC 1) at the command's `at`, right after the command, so a
-  // call worker knows when to hang up without a second query. Absent for
-  // set_policy, duplicates and rejections.
+  // credits (docs/contract.md section 1) at the command's `at`, right after the
+  // command, so a call worker knows when to hang up without a second query.
+  // Absent for set_policy, duplicates and rejections.
   std::optional<int64_t> available;
   v1::RejectionCode code = v1::REJECTION_CODE_UNSPECIFIED;  // for kRejected
   std::string message;  // for kRejected: what was wrong and what to do
@@ -108,9 +125,9 @@ class Ledger {
   [[nodiscard]] virtual absl::StatusOr<SubmitResult> Submit(
       const v1::Command& command) = 0;
 
-  // Like Submit, for one JSON object of SPEC 4. Input that is not a valid
-  // command (not JSON, over kMaxLineBytes, unknown field, ...) is a
-  // kRejected INVALID_COMMAND outcome, with `key` when one could be read.
+  // Like Submit, for one JSON object of docs/contract.md section 4. Input that
+  // is not a valid command (not JSON, over kMaxLineBytes, unknown field, ...)
+  // is a kRejected INVALID_COMMAND outcome, with `key` when one could be read.
   // FailedPrecondition as Submit when the ledger is stopped.
   [[nodiscard]] virtual absl::StatusOr<SubmitResult> SubmitJson(
       std::string_view json) = 0;
@@ -129,7 +146,8 @@ class Ledger {
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
   SubmitJsonBatch(std::span<const std::string> lines) = 0;
 
-  // The balance of SPEC 6 at `at_us` (microseconds since the epoch, UTC).
+  // The balance of docs/contract.md section 6 at `at_us` (microseconds since
+  // the epoch, UTC).
   // NotFound for an unknown customer; InvalidArgument for an at_us outside
   // [kMinTimeUs, kMaxTimeUs] (time_util.h); FailedPrecondition when the
   // ledger is stopped.
