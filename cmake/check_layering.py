@@ -48,9 +48,9 @@ ALLOWED = {
     # by ledgerctl, the benchmarks and the tests, so it knows no ledgerctl.
     "workload": {"workload", "api", "vocabulary", "schema", "base", "absl",
                  "protobuf"},
-    # ledgerd, the gRPC service (SPEC 9): a driver over the public API, like
-    # ledgerctl, plus the RPC stack. Nothing else may know the service, and
-    # only ledgerd includes the service's generated schema.
+    # ledgerd, the gRPC service (docs/contract.md section 9): a driver over the
+    # public API, like ledgerctl, plus the RPC stack. Nothing else may know the
+    # service, and only ledgerd includes the service's generated schema.
     "ledgerd": {"ledgerd", "api", "vocabulary", "schema", "service_schema",
                 "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
                 "openssl"},

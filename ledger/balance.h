@@ -1,7 +1,7 @@
-// The answer of a balance query (SPEC 6): plain data, with no behaviour,
-// so that the pure folds of projections/ can build it without knowing the
-// rest of the library. Ledger::GetBalance (ledger.h) and BalanceAsOfSeq
-// (replay.h) return it.
+// The answer of a balance query (docs/contract.md section 6): plain data, with
+// no behaviour, so that the pure folds of projections/ can build it without
+// knowing the rest of the library. Ledger::GetBalance (ledger.h) and
+// BalanceAsOfSeq (replay.h) return it.
 #ifndef CREDIT_LEDGER_LEDGER_BALANCE_H_
 #define CREDIT_LEDGER_LEDGER_BALANCE_H_
 
@@ -43,7 +43,7 @@ struct ExpiringCredits {
 // How far ahead Balance::expiring looks.
 inline constexpr int64_t kExpiringHorizonDays = 30;
 
-// SPEC 6: a customer's balance at a time.
+// docs/contract.md section 6: a customer's balance at a time.
 struct Balance {
   std::string customer;
   v1::CustomerStatus status = v1::CUSTOMER_STATUS_UNSPECIFIED;
@@ -55,11 +55,12 @@ struct Balance {
   std::vector<CashAmount> refundable_cash;  // sorted by currency
   std::optional<SubscriptionBalance> subscription;
   // Credits that will expire per UTC day, over (T, T + kExpiringHorizonDays
-  // days]: the `remaining` of each lot not expired at T whose expires_at
-  // falls in that window, summed per day of expires_at; only days with
-  // credits, earliest first. Credits in a pending hold or a pending refund
-  // are not counted: they are not in the lot at T (SPEC 1), and count again
-  // once a release, a capture's rest or a denial returns them to the lot.
+  // days]: the `remaining` of each lot not expired at T whose expires_at falls
+  // in that window, summed per day of expires_at; only days with credits,
+  // earliest first. Credits in a pending hold or a pending refund are not
+  // counted: they are not in the lot at T (docs/contract.md section 1), and
+  // count again once a release, a capture's rest or a denial returns them to
+  // the lot.
   std::vector<ExpiringCredits> expiring;
 };
 

@@ -4,7 +4,8 @@
 //
 // jsonl: one object per event, members in this order:
 //   seq, key, customer, at, policy_version, kind, prev_hash, hash (hex),
-//   command (SPEC 4 JSON), postings, event (the stored bytes, base64)
+//   command (the JSON of docs/contract.md section 4), postings,
+//   event (the stored bytes, base64)
 // The readable members repeat what `event` holds; `hash` is
 // SHA-256(prev_hash || event bytes), the ledger's own chained hash.
 //

@@ -1,6 +1,6 @@
-// The liability report (SPEC 8): what the platform owes its customers in
-// credits and in cash, and how that moved over a period, read from the log
-// alone (ledger/verify.h checks it first). docs/audit.md shows it run;
+// The liability report (docs/contract.md section 8): what the platform owes its
+// customers in credits and in cash, and how that moved over a period, read from
+// the log alone (ledger/verify.h checks it first). docs/audit.md shows it run;
 // docs/accounting.md gives the journal accounts behind each row.
 #ifndef CREDIT_LEDGER_LEDGER_LIABILITY_H_
 #define CREDIT_LEDGER_LEDGER_LIABILITY_H_

@@ -1,7 +1,7 @@
 // Replay: rebuilds every projection from the log alone and checks it
-// against what is stored (SPEC 7, `ledgerctl replay`), or checks the log up
-// to an earlier point of it and answers a balance as it stood there (audits:
-// `--until-seq`, `--as-of`, `balance --as-of-seq`).
+// against what is stored (docs/contract.md section 7, `ledgerctl replay`),
+// or checks the log up to an earlier point of it and answers a balance as
+// it stood there (audits: `--until-seq`, `--as-of`, `balance --as-of-seq`).
 #ifndef CREDIT_LEDGER_LEDGER_REPLAY_H_
 #define CREDIT_LEDGER_LEDGER_REPLAY_H_
 
@@ -65,11 +65,11 @@ struct ReplayOptions {
 [[nodiscard]] absl::StatusOr<ReplayReport> ReplayLedger(
     const std::string& dir, const ReplayOptions& options);
 
-// SPEC 6's balance of `customer` at `at_us`, computed from the state rebuilt
-// to event `seq`, the log up to it checked as by ReplayLedger with
-// `until_seq`; DataLoss, naming the first bad seq, when a check fails. Never
-// writes to the ledger.
-// NotFound when the customer did not exist yet at that event.
+// The balance (docs/contract.md section 6) of `customer` at `at_us`, computed
+// from the state rebuilt to event `seq`, the log up to it checked as by
+// ReplayLedger with `until_seq`; DataLoss, naming the first bad seq, when a
+// check fails. Never writes to the ledger. NotFound when the customer did not
+// exist yet at that event.
 [[nodiscard]] absl::StatusOr<Balance> BalanceAsOfSeq(
     const std::string& dir, const std::string& customer, int64_t at_us,
     uint64_t seq);

@@ -11,9 +11,9 @@
 namespace ledger {
 namespace {
 
-// SPEC 6: a lot counts toward `refundable` at T when it is a purchase, not
-// charged back, not expired at T, has no pending or approved refund, and T
-// is within the refund window of the policy in force at T.
+// docs/contract.md section 6: a lot counts toward `refundable` at T when it is
+// a purchase, not charged back, not expired at T, has no pending or approved
+// refund, and T is within the refund window of the policy in force at T.
 bool RefundableAt(const v1::LotState& lot, const PolicyBook& policies,
                   int64_t at_us) {
   if (lot.source() != v1::PURCHASE || lot.charged_back() ||

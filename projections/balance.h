@@ -1,4 +1,5 @@
-// SPEC 6: a customer's balance at a time, computed from the state alone.
+// docs/contract.md section 6: a customer's balance at a time, computed from the
+// state alone.
 #ifndef CREDIT_LEDGER_PROJECTIONS_BALANCE_H_
 #define CREDIT_LEDGER_PROJECTIONS_BALANCE_H_
 

@@ -8,7 +8,8 @@
 namespace ledger {
 namespace {
 
-// SPEC 2, second key: COMPENSATION, then SUBSCRIPTION, then PURCHASE.
+// docs/contract.md section 2, second key: COMPENSATION, then SUBSCRIPTION, then
+// PURCHASE.
 int SourceRank(v1::LotSource source) {
   switch (source) {
     case v1::COMPENSATION:

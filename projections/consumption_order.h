@@ -1,4 +1,5 @@
-// SPEC 2: the order in which credits leave a customer's lots.
+// docs/contract.md section 2: the order in which credits leave a customer's
+// lots.
 #ifndef CREDIT_LEDGER_PROJECTIONS_CONSUMPTION_ORDER_H_
 #define CREDIT_LEDGER_PROJECTIONS_CONSUMPTION_ORDER_H_
 
@@ -19,7 +20,8 @@ bool LotExpiredAt(const v1::LotState& lot, int64_t at_us);
 std::vector<const v1::LotState*> LotsInConsumptionOrder(
     const CustomerState& customer);
 
-// Available at t (SPEC 1): remaining over lots not expired at at_us.
+// Available at t (docs/contract.md section 1): remaining over lots not expired
+// at at_us.
 int64_t AvailableAt(const CustomerState& customer, int64_t at_us);
 
 // Takes `credits` from the lots not expired at at_us, in consumption order,

@@ -34,7 +34,8 @@ struct CustomerState {
   int64_t TotalRemaining() const;
 };
 
-// The default policy of SPEC 3, in force from the beginning.
+// The default policy of docs/contract.md section 3, in force from the
+// beginning.
 inline constexpr char kDefaultPolicyVersion[] = "2026-03-07";
 inline constexpr int64_t kDefaultRefundWindowHours = 168;
 inline constexpr int64_t kDefaultInquiryWindowHours = 168;

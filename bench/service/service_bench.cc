@@ -1,7 +1,7 @@
-// service_bench: what gRPC costs over the library (SPEC 9), measured in one
-// process on one synced ledger. ledgerd's own service (LedgerServiceImpl,
-// StartServer) listens on 127.0.0.1 over TCP; the same ledger is also
-// called in-process, so the two differ only by the RPC:
+// service_bench: what gRPC costs over the library (docs/contract.md section 9),
+// measured in one process on one synced ledger. ledgerd's own service
+// (LedgerServiceImpl, StartServer) listens on 127.0.0.1 over TCP; the same
+// ledger is also called in-process, so the two differ only by the RPC:
 //   service/submit_batch_1000 vs inprocess/submit_batch_1000: one batch of
 //     1000 `use` commands per iteration;
 //   service/submit_concurrent vs inprocess/submit_concurrent, 64 threads:

@@ -1,5 +1,5 @@
-// libFuzzer harness: one command's JSON (SPEC 4, 5 step 1).
-// For any bytes:
+// libFuzzer harness: one command's JSON (docs/contract.md section 4; section
+// 5 step 1). For any bytes:
 // - ParseCommandJson and ValidateAndCanonicalize never crash, and either
 //   succeed or fail with InvalidArgument;
 // - canonicalizing a canonical command again succeeds and changes nothing

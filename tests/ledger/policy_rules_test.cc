@@ -1,5 +1,6 @@
-// The rules of SPEC 5 through the public API: validation, decision and the
-// store together, and replay judging every stored command the same way.
+// The rules of docs/contract.md section 5 through the public API: validation,
+// decision and the store together, and replay judging every stored command the
+// same way.
 #include <string>
 
 #include "gtest/gtest.h"

@@ -1,9 +1,9 @@
-// SPEC 6, tested on the fold itself (projections/balance.h): available at T
-// leaves out lots expired at T; refundable counts only an ACTIVE customer's
-// PURCHASE lots that are not charged back, not expired, inside the refund
-// window of the policy in force at T and without a pending or approved
-// refund; cash is floor(amount_minor * remaining / granted) per lot, summed
-// per currency and sorted by currency.
+// docs/contract.md section 6, tested on the fold itself
+// (projections/balance.h): available at T leaves out lots expired at T;
+// refundable counts only an ACTIVE customer's PURCHASE lots that are not
+// charged back, not expired, inside the refund window of the policy in force at
+// T and without a pending or approved refund; cash is floor(amount_minor *
+// remaining / granted) per lot, summed per currency and sorted by currency.
 #include "projections/balance.h"
 
 #include <string>
@@ -84,7 +84,8 @@ TEST(BalanceProjection, CashIsSummedPerCurrencyAndSortedByCurrency) {
 }
 
 TEST(BalanceProjection, ProRataCashNeedsMoreThanSixtyFourBits) {
-  const int64_t max = 1000000000000000;  // 10^15, SPEC's largest amount
+  // 10^15, the largest amount (docs/contract.md section 1).
+  const int64_t max = 1000000000000000;
   EXPECT_EQ(ProRataCashMinor(max, max, max), max);
   EXPECT_EQ(ProRataCashMinor(max, max - 1, max), max - 1);
   EXPECT_EQ(ProRataCashMinor(1999, 940, 1000), 1879);

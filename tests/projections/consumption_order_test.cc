@@ -1,8 +1,8 @@
-// SPEC 2, tested on the fold itself (projections/consumption_order.h):
-// earliest expiry first and lots without expiry last, then COMPENSATION,
-// SUBSCRIPTION, PURCHASE, then grant order; each draw takes
-// min(remaining, still needed); a lot expired at T is neither available nor
-// drawn from.
+// docs/contract.md section 2, tested on the fold itself
+// (projections/consumption_order.h): earliest expiry first and lots without
+// expiry last, then COMPENSATION, SUBSCRIPTION, PURCHASE, then grant order;
+// each draw takes min(remaining, still needed); a lot expired at T is neither
+// available nor drawn from.
 #include "projections/consumption_order.h"
 
 #include <string>

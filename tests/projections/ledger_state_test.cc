@@ -1,5 +1,6 @@
-// SPEC 3, tested on the fold itself (projections/ledger_state.h): the
-// version in force at t is the last one set with `at <= t`, or the default.
+// docs/contract.md section 3, tested on the fold itself
+// (projections/ledger_state.h): the version in force at t is the last one set
+// with `at <= t`, or the default.
 #include "projections/ledger_state.h"
 
 #include <string>

@@ -311,8 +311,9 @@ TEST(HostileInput, NumbersAtTheInt64LimitsAreRejectedOrExact) {
       {R"({"key":"pol2","at":"2026-03-08T10:00:00Z","set_policy":{"version":"v2","refund_window_hours":87600,"inquiry_window_hours":87600}})",
        "ACCEPTED", "windows of 87600 hours"},
   };
-  // 10^18 credits is the most a customer may hold (SPEC 5 step 7): 999 more
-  // purchases of 10^15 reach it exactly, the next one is LIMIT_EXCEEDED.
+  // 10^18 credits is the most a customer may hold (docs/contract.md section 5
+  // step 7): 999 more purchases of 10^15 reach it exactly, the next one is
+  // LIMIT_EXCEEDED.
   for (int i = 0; i < 999; ++i) {
     cases.push_back({Buy(absl::StrCat("fill", i), "c1", "1000000000000000",
                          "1000000000000000"),

@@ -1,5 +1,6 @@
-"""SPEC 9's command line: --version, the refusal to serve a non-loopback
-address without --tokens, a bad tokens file, a unix socket."""
+"""The command line of docs/contract.md section 9: --version, the refusal to
+serve a non-loopback address without --tokens, a bad tokens file, a unix
+socket."""
 import os
 import subprocess
 import unittest

@@ -1,6 +1,6 @@
-"""SPEC 9: SIGTERM under load drains and exits 0; after it, or after a
-kill -9 under load, every acknowledged command is in the ledger (a retry
-answers duplicate with the same seq) and `ledgerctl replay` passes."""
+"""docs/contract.md section 9: SIGTERM under load drains and exits 0; after it,
+or after a kill -9 under load, every acknowledged command is in the ledger (a
+retry answers duplicate with the same seq) and `ledgerctl replay` passes."""
 import signal
 import threading
 import time

@@ -1,5 +1,6 @@
-"""SPEC 9 limits against hostile input: the batch bound, the message size
-bound, invalid UTF-8 in a string field, and many idle connections."""
+"""docs/contract.md section 9 limits against hostile input: the batch bound,
+the message size bound, invalid UTF-8 in a string field, and many idle
+connections."""
 import socket
 import time
 import unittest

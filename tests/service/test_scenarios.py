@@ -1,5 +1,6 @@
-"""SPEC 9: the scenario files through the service give the same result
-lines and the same balances as `ledgerctl apply` and `ledgerctl balance`."""
+"""docs/contract.md section 9: the scenario files through the service give the
+same result lines and the same balances as `ledgerctl apply` and `ledgerctl
+balance`."""
 import glob
 import json
 import os

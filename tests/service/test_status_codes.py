@@ -1,5 +1,5 @@
-"""SPEC 9: every gRPC status code of the service, provoked, and every role
-against every RPC."""
+"""docs/contract.md section 9: every gRPC status code of the service, provoked,
+and every role against every RPC."""
 import os
 import resource
 import signal

@@ -1,5 +1,6 @@
-"""SPEC 9: TLS from --tls-cert/--tls-key (a client trusting another CA is
-refused), health and reflection served, Prometheus text at /metrics."""
+"""docs/contract.md section 9: TLS from --tls-cert/--tls-key (a client trusting
+another CA is refused), health and reflection served, Prometheus text at
+/metrics."""
 import os
 import re
 import subprocess

@@ -1,6 +1,6 @@
-// The command line of SPEC 7 as a user sees it: help and usage errors,
-// `apply` results line by line, `balance`, `replay` and a small `demo`,
-// all run as a separate process (LEDGERCTL_PATH).
+// The command line of docs/contract.md section 7 as a user sees it: help and
+// usage errors, `apply` results line by line, `balance`, `replay` and a small
+// `demo`, all run as a separate process (LEDGERCTL_PATH).
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -180,7 +180,8 @@ TEST(LedgerctlCliTest, BalancePrintsExpiringPerDayAsItsLastField) {
                           " --customer c1 --at 2026-03-08T11:00:00Z",
                       &out),
             0);
-  // Last, after the subscription: SPEC 6's fields keep their order.
+  // Last, after the subscription: the fields of docs/contract.md section 6
+  // keep their order.
   const size_t expiring = out.find("\"expiring\": [");
   ASSERT_NE(expiring, std::string::npos) << out;
   EXPECT_GT(expiring, out.find("\"subscription\""));

@@ -1,18 +1,20 @@
 // Runs every scenario of tests/scenarios through `ledgerctl apply` and checks
 // the results, and then the balances, against expectations worked out by hand
-// from the SPEC (the scenario files are the independent oracle).
+// from docs/contract.md (the scenario files are the independent oracle).
 //
 // A scenario NAME is three files:
-//   NAME.jsonl           commands of SPEC 4, one per line (blank lines are
-//                        skipped by ledgerctl and by this runner).
+//   NAME.jsonl           commands of docs/contract.md section 4, one per
+//                        line (blank lines are skipped by ledgerctl and by
+//                        this runner).
 //   NAME.expected.jsonl  one result per non-blank command line, in the form of
-//                        SPEC 7 and 8: {"key":"k1","status":"ACCEPTED","seq":1,"available":5},
+//                        docs/contract.md sections 7 and 8:
+//                        {"key":"k1","status":"ACCEPTED","seq":1,"available":5},
 //                        {"key":"k1","status":"ACCEPTED","seq":1,
 //                        "duplicate":true}, {"key":"k2","status":"REJECTED",
 //                        "code":"INSUFFICIENT_CREDITS"}. Required.
 //                        "message" is not compared, but every rejection must
 //                        carry a non-empty one. "key" may be left out where
-//                        the SPEC does not fix what a rejection echoes (an
+//                        the contract does not fix what a rejection echoes (an
 //                        invalid key); "key": null must then match null.
 //   NAME.balances.jsonl  optional; after the commands, one query per line:
 //                        {"customer":"c1","at":"...","expect":{...}} runs

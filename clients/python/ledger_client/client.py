@@ -1,4 +1,4 @@
-"""LedgerClient: the ledger's gRPC API with the JSON of the SPEC.
+"""LedgerClient: the ledger's gRPC API with the JSON of docs/contract.md.
 
 Retries: a call that fails with UNAVAILABLE (server draining or restarting)
 or DEADLINE_EXCEEDED is sent again, with the same idempotency keys, after a
@@ -92,9 +92,10 @@ class LedgerClient:
     # --- commands -------------------------------------------------------
 
     def command_from_json(self, command):
-        """A SPEC 4 command (a JSON string or a dict) as a Command message,
-        or (None, rejection dict) when it cannot be one: the INVALID_COMMAND
-        result `ledgerctl apply` gives for the same line."""
+        """A command of docs/contract.md section 4 (a JSON string or a dict)
+        as a Command message, or (None, rejection dict) when it cannot be
+        one: the INVALID_COMMAND result `ledgerctl apply` gives for the same
+        line."""
         text = command if isinstance(command, str) else json.dumps(command)
         try:
             obj = json.loads(text)
@@ -148,7 +149,8 @@ class LedgerClient:
     # --- queries --------------------------------------------------------
 
     def balance(self, customer, at=None):
-        """The SPEC 6 balance dict; LedgerError NOT_FOUND when unknown."""
+        """The balance of docs/contract.md section 6 as a dict; LedgerError
+        NOT_FOUND when unknown."""
         request = self._pb.GetBalanceRequest(customer=customer, at=at or "")
         return self.balance_to_dict(
             self._call(self._stub.GetBalance, request).balance)

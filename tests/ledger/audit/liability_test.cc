@@ -260,8 +260,8 @@ TEST(Liability, AUsageDrawingFromThreeLotsIsAttributedPerSourceAndPerLot) {
            R"({"key":"k2","customer":"c1","at":"2026-03-08T10:01:00Z","purchase":{"purchase_id":"p1","credits":10,"amount_minor":999,"currency":"USD"}})",
            R"({"key":"k3","customer":"c1","at":"2026-03-08T10:02:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":1}})",
            R"({"key":"k4","customer":"c1","at":"2026-03-08T10:03:00Z","compensate":{"adjustment_id":"a1","usage_id":"u1","credits":1,"verified_by":"ops"}})",
-           // SPEC 2: the expiring subscription lot (9 left), then compensation
-           // (1), then the purchase (5 of 10).
+           // docs/contract.md section 2: the expiring subscription lot (9
+           // left), then compensation (1), then the purchase (5 of 10).
            R"({"key":"k5","customer":"c1","at":"2026-03-08T10:04:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":15}})",
        }) {
     ASSERT_EQ(db.Code(json), "ACCEPTED") << json;

@@ -1,5 +1,6 @@
-// SPEC 8: a command's metadata is shown by the statement (text, json, csv),
-// the jsonl export and tail, keys sorted whatever order they came in.
+// docs/contract.md section 8: a command's metadata is shown by the statement
+// (text, json, csv), the jsonl export and tail, keys sorted whatever order they
+// came in.
 #include <string>
 
 #include "absl/status/status.h"

@@ -1,5 +1,5 @@
-// SPEC 5 step 1: every INVALID_COMMAND rule, the canonical form, and the
-// fingerprint that KEY_REUSED compares.
+// docs/contract.md section 5 step 1: every INVALID_COMMAND rule, the canonical
+// form, and the fingerprint that KEY_REUSED compares.
 #include "ledger/rules/command_validation.h"
 
 #include <string>

@@ -1,5 +1,5 @@
-// SPEC 5 steps 3 to 5 and the order of checks: a command that breaks two
-// rules gets the code of the earlier one.
+// docs/contract.md section 5 steps 3 to 5 and the order of checks: a command
+// that breaks two rules gets the code of the earlier one.
 #include <set>
 
 #include "tests/ledger/rules/decide_fixture.h"

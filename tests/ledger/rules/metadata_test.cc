@@ -1,5 +1,6 @@
-// SPEC 8: `metadata` on every command: bounded, stored with the event, part
-// of the content compared for KEY_REUSED, and never a reason for a decision.
+// docs/contract.md section 8: `metadata` on every command: bounded, stored with
+// the event, part of the content compared for KEY_REUSED, and never a reason
+// for a decision.
 #include <string>
 
 #include "absl/strings/str_cat.h"

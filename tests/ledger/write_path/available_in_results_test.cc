@@ -1,6 +1,6 @@
-// SPEC 8: every accepted, non-duplicate result carries the customer's
-// available credits at the command's `at`, right after the command; a
-// set_policy, a duplicate and a rejection carry none.
+// docs/contract.md section 8: every accepted, non-duplicate result carries the
+// customer's available credits at the command's `at`, right after the command;
+// a set_policy, a duplicate and a rejection carry none.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -83,7 +83,8 @@ TEST(AvailableInResults, ExpireTakesTheExpiredLotsAndTheValueIsAtTheCommandsTime
                                    R"("purchase":{"purchase_id":"p2","credits":50,"amount_minor":50,"currency":"USD"})")),
             150);
   // p1 is already expired at this command's `at`, though not yet swept:
-  // it does not count, as in SPEC 1's definition of available.
+  // it does not count, as in the definition of available
+  // in docs/contract.md section 1.
   EXPECT_EQ(AvailableAfter(db, Cmd("k3", "2026-03-10T00:00:00Z",
                                    R"("purchase":{"purchase_id":"p3","credits":1,"amount_minor":1,"currency":"USD"})")),
             51);

@@ -1,6 +1,6 @@
-// The workload's command builders: the JSON lines the tests submit are
-// exactly the SPEC 4 lines the tests' own copies used to write by hand, so
-// the tests that now share them submit the same bytes as before.
+// The workload's command builders: the JSON lines the tests submit are exactly
+// the docs/contract.md section 4 lines the tests' own copies used to write by
+// hand, so the tests that now share them submit the same bytes as before.
 #include "tools/workload/command_json.h"
 
 #include "gtest/gtest.h"
