@@ -29,12 +29,17 @@ export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 pkg-config --exists --print-errors credit-ledger
 echo "credit-ledger $(pkg-config --modversion credit-ledger)"
-# The flags must point into the prefix, wherever it was installed.
-cflags=$(pkg-config --cflags credit-ledger)
-case "$cflags" in
-  *"$work/prefix/include"*) ;;
-  *) echo "pkg-config --cflags does not name $work/prefix/include: $cflags" >&2; exit 1;;
-esac
+# The include path must be the prefix's, wherever it was installed.
+cflags=$(pkg-config --cflags-only-I credit-ledger)
+include_dir=""
+for flag in $cflags; do
+  dir=$(realpath -m "${flag#-I}")
+  if [ "$dir" = "$(realpath -m "$work/prefix/include")" ]; then include_dir=$dir; fi
+done
+if [ -z "$include_dir" ]; then
+  echo "pkg-config --cflags does not name $work/prefix/include: $cflags" >&2
+  exit 1
+fi
 # shellcheck disable=SC2046  # the flags are words
 "$cxx" -std=c++20 -o "$work/consumer-pc" "$source_dir/tests/install/consumer/main.cc" \
   $(pkg-config --cflags --libs credit-ledger) 2> "$work/pc-build.log" || { cat "$work/pc-build.log"; exit 1; }
