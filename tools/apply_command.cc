@@ -54,7 +54,7 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 constexpr size_t kMaxGroupLines = 1000;
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl apply --db DIR [FILE]\n"
+    "usage: ledgerctl apply --db DIR [--max-future DURATION] [FILE]\n"
     "\n"
     "Reads commands as JSON Lines (SPEC 4) from FILE, or standard input when\n"
     "FILE is missing or '-', applies them in order, and writes one result\n"

@@ -1,6 +1,7 @@
 #include "ledger/write_path/ledger_impl.h"
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -205,8 +206,16 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
     }
   };
   std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(prepare_slice, t);
+  size_t started = 1;
+  for (; started < threads; ++started) {
+    try {
+      helpers.emplace_back(prepare_slice, started);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: this thread parses the rest
+    }
+  }
   prepare_slice(0);
+  for (size_t t = started; t < threads; ++t) prepare_slice(t);
   for (std::thread& h : helpers) h.join();
   return Run(prepared);
 }
