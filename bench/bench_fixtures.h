@@ -124,6 +124,7 @@ void RegisterStorageBenchmarks();
 void RegisterCpuBenchmarks();
 void RegisterSubmitBenchmarks();
 void RegisterScaleBenchmarks();
+void RegisterJsonBenchmarks();  // json_bench.cc: the JSON path
 // Closes the cached ledgers and databases before the scratch folder goes.
 void CloseStorageFixtures();
 void CloseSubmitFixtures();

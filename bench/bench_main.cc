@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   lb::RegisterStorageBenchmarks();
   lb::RegisterCpuBenchmarks();
   lb::RegisterSubmitBenchmarks();
+  lb::RegisterJsonBenchmarks();
   lb::RegisterScaleBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
 

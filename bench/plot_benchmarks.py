@@ -226,6 +226,12 @@ def tables(context, runs):
             m = rss_points[-1]
             target("(same, %s events)" % "{:,}".format(int(m.get("events_in_log", 0))),
                    "%.0f" % m.get("peak_rss_mib", 0), m.get("peak_rss_mib", 1e9) <= 1024, " MiB")
+    # Issue 12: the JSON path (bench/json_bench.cc).
+    json_apply = next(iter(runs.get("json/apply_file", {}).values()), None)
+    json_batch = runs.get("json/submit_batch", {}).get(1000)
+    if json_apply or json_batch:
+        ratio_target("ledgerctl apply (JSON file) >= 0.5 x SubmitBatch(1000) of the same commands",
+                     rate(json_apply), rate(json_batch), 0.5)
     return "\n".join(lines) + "\n"
 
 

@@ -42,8 +42,12 @@ ALLOWED = {
               "vocabulary", "schema", "absl", "protobuf", "rocksdb"},
     # ledgerctl is a thin driver over the public library: it parses
     # arguments, calls the public headers and prints.
-    "tools": {"tools", "workload", "api", "vocabulary", "schema", "base",
-              "absl", "protobuf"},
+    "tools": {"tools", "workload", "edge", "api", "vocabulary", "schema",
+              "base", "absl", "protobuf"},
+    # Guards at the edge (tools/edge): checks a driver runs on input before
+    # it reaches the library; shared by ledgerctl and ledgerd.
+    "edge": {"edge", "api", "vocabulary", "schema", "base", "absl",
+             "protobuf"},
     # The workload simulator and command builders (tools/workload): shared
     # by ledgerctl, the benchmarks and the tests, so it knows no ledgerctl.
     "workload": {"workload", "api", "vocabulary", "schema", "base", "absl",
@@ -51,7 +55,7 @@ ALLOWED = {
     # ledgerd, the gRPC service (docs/contract.md section 9): a driver over the
     # public API, like ledgerctl, plus the RPC stack. Nothing else may know the
     # service, and only ledgerd includes the service's generated schema.
-    "ledgerd": {"ledgerd", "api", "vocabulary", "schema", "service_schema",
+    "ledgerd": {"ledgerd", "edge", "api", "vocabulary", "schema", "service_schema",
                 "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
                 "openssl"},
 }
@@ -74,6 +78,8 @@ def module_of(path):
         return parts[1] if parts[1] in ALLOWED else "ledger/" + parts[1]
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "workload":
         return "workload"
+    if parts[0] == "tools" and len(parts) > 2 and parts[1] == "edge":
+        return "edge"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
         return "ledgerd"
     if parts[0] in ("projections", "tools"):

@@ -1,43 +1,60 @@
 // `ledgerctl apply --db DIR [FILE]` (SPEC 7): applies JSON Lines commands in
 // order and writes one result line per non-blank input line.
 //
-// Durability and promptness: the complete lines of each chunk read are
-// committed as one group (Ledger::SubmitJsonBatch: one WriteBatch, one
-// sync), and their results are written only after that call returned, that
-// is once every command of the group is durable. Results are flushed to
-// stdout before every read of input that may block, so a result is never
-// held back waiting for input that has not arrived; input that arrives
-// faster than it is applied is handled a chunk (up to 64 KiB) at a time.
+// Durability and promptness: the complete lines available without waiting
+// (up to kMaxGroupLines) are committed as one group
+// (Ledger::SubmitJsonBatch: one WriteBatch, one sync; it parses the group on
+// several threads), and their results are written only after that call
+// returned, that is once every command of the group is durable. Results are
+// flushed to stdout before every wait for input, so a result is never held
+// back waiting for input that has not arrived.
+//
+// Stopping: SIGINT and SIGTERM are blocked in every thread and taken by one
+// thread (sigwait) that wakes the main loop through a pipe it polls beside
+// the input. The group in flight finishes, its results are written whole,
+// and apply says on stderr how many results it wrote and that a re-run of
+// the same input is safe; exit status 128 + the signal (130, 143).
 //
 // Memory is bounded: input is read in chunks of kReadChunkBytes and a line
 // is kept only up to ledger::kMaxLineBytes; the rest of a longer line is
 // discarded as it is read and the line is answered INVALID_COMMAND.
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "ledger/base/json_writer.h"
 #include "ledger/ledger.h"
 #include "tools/commands.h"
+#include "tools/edge/future_guard.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr size_t kReadChunkBytes = 64 * 1024;
 // Most lines committed as one group (well under
-// Options::max_batch_commands).
-constexpr size_t kMaxGroupLines = 4096;
+// Options::max_batch_commands). 1000: past it a larger group gains little
+// (a sync is under 1% of a group's time), and docs/benchmarks.md compares
+// apply with SubmitBatch(1000).
+constexpr size_t kMaxGroupLines = 1000;
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl apply --db DIR [FILE]\n"
+    "usage: ledgerctl apply --db DIR [--max-future DURATION] [FILE]\n"
     "\n"
     "Reads commands as JSON Lines (SPEC 4) from FILE, or standard input when\n"
     "FILE is missing or '-', applies them in order, and writes one result\n"
@@ -53,11 +70,20 @@ constexpr std::string_view kUsage =
     "command is durable.\n"
     "\n"
     "Options:\n"
-    "  --db DIR   the ledger's folder (created when missing)\n"
-    "  --help     print this help\n"
+    "  --db DIR                the ledger's folder (created when missing)\n"
+    "  --max-future DURATION   refuse (INVALID_COMMAND, not sent to the\n"
+    "                          ledger) a command whose \"at\" is more than\n"
+    "                          DURATION ahead of this machine's clock, e.g.\n"
+    "                          24h or 90m (docs/edge-guards.md); default: off\n"
+    "  --help                  print this help\n"
+    "\n"
+    "Ctrl-C (SIGINT) or SIGTERM: the group being committed finishes, its\n"
+    "results are written, and apply stops; running it again on the same\n"
+    "input is safe (commands already accepted answer as duplicates).\n"
     "\n"
     "Exit status: 0 when every line got a result (rejections included),\n"
-    "1 when the ledger or the input failed, 2 on bad usage.\n"
+    "1 when the ledger or the input failed, 2 on bad usage, 130 or 143\n"
+    "when stopped by SIGINT or SIGTERM.\n"
     "\n"
     "Example:\n"
     "  echo '{\"key\": \"k-1\", \"customer\": \"c1\", \"at\": "
@@ -69,6 +95,12 @@ constexpr std::string_view kUsage =
 struct InputLine {
   std::string text;       // empty when too_long
   bool too_long = false;  // longer than kMaxLineBytes; the text was dropped
+};
+
+// What ApplyLines needs besides the ledger.
+struct ApplyContext {
+  const edge::FutureGuard* future_guard = nullptr;  // --max-future, or none
+  size_t results_written = 0;                       // lines written so far
 };
 
 bool IsBlank(std::string_view text) {
@@ -166,43 +198,142 @@ std::string RenderTooLong() {
   return RenderResult(result);
 }
 
-// Applies the lines in order, in groups of at most kMaxGroupLines committed
-// with one sync each (SubmitJsonBatch returns once all of its group are
-// durable), and writes their results. Returns false after a store failure
-// (already reported on stderr); results written before it stand.
-bool ApplyLines(Ledger& ledger, std::vector<InputLine>& lines) {
+// The result of a line the edge refuses before the ledger sees it
+// (--max-future): INVALID_COMMAND, as the ledger answers a bad command.
+std::optional<std::string> RefusedAtTheEdge(const ApplyContext& context,
+                                            const InputLine& line) {
+  if (context.future_guard == nullptr || line.too_long) return std::nullopt;
+  absl::Status refused = context.future_guard->CheckJson(line.text);
+  if (refused.ok()) return std::nullopt;
+  SubmitResult result;
+  result.key = edge::TopLevelString(line.text, "key");
+  result.outcome = Outcome::kRejected;
+  result.code = v1::INVALID_COMMAND;
+  result.message = std::string(refused.message());
+  return RenderResult(result);
+}
+
+// Applies the first kMaxGroupLines lines (or all, when fewer) as one group
+// committed with one sync (SubmitJsonBatch returns once all of it is
+// durable), writes their results and removes them from `lines`. Returns
+// false after a store failure (already reported on stderr); results written
+// before it stand.
+bool ApplyGroup(Ledger& ledger, std::vector<InputLine>& lines,
+                ApplyContext& context) {
+  const size_t end = std::min(lines.size(), kMaxGroupLines);
+  std::vector<std::optional<std::string>> answered(end);
   std::vector<std::string> group;
-  std::string out;
-  size_t next = 0;  // first line without a result
-  while (next < lines.size()) {
-    group.clear();
-    size_t end = next;
-    for (; end < lines.size() && group.size() < kMaxGroupLines; ++end) {
-      if (!lines[end].too_long) group.push_back(std::move(lines[end].text));
+  group.reserve(end);
+  for (size_t i = 0; i < end; ++i) {
+    if (lines[i].too_long) {
+      answered[i] = RenderTooLong();
+    } else {
+      answered[i] = RefusedAtTheEdge(context, lines[i]);
     }
-    absl::StatusOr<std::vector<SubmitResult>> results;
-    if (!group.empty()) {
-      results = ledger.SubmitJsonBatch(group);
-      if (results.ok() && results->size() != group.size()) {
-        results = absl::InternalError("SubmitJsonBatch returned a wrong count");
-      }
-      if (!results.ok()) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "ledgerctl apply: the store failed: %s\n",
-                     results.status().ToString().c_str());
-        return false;
-      }
+    if (!answered[i].has_value()) group.push_back(std::move(lines[i].text));
+  }
+  absl::StatusOr<std::vector<SubmitResult>> results;
+  if (!group.empty()) {
+    results = ledger.SubmitJsonBatch(group);
+    if (results.ok() && results->size() != group.size()) {
+      results = absl::InternalError("SubmitJsonBatch returned a wrong count");
     }
-    size_t k = 0;
-    for (; next < end; ++next) {
-      out = lines[next].too_long ? RenderTooLong()
-                                 : RenderResult((*results)[k++]);
-      out.push_back('\n');
-      std::fwrite(out.data(), 1, out.size(), stdout);
+    if (!results.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "ledgerctl apply: the store failed: %s\n",
+                   results.status().ToString().c_str());
+      return false;
     }
   }
-  lines.clear();
+  // One write per group: whole lines only, in input order.
+  std::string out;
+  size_t k = 0;
+  for (size_t i = 0; i < end; ++i) {
+    out += answered[i].has_value() ? *answered[i] : RenderResult((*results)[k++]);
+    out.push_back('\n');
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  context.results_written += end;
+  lines.erase(lines.begin(), lines.begin() + static_cast<ptrdiff_t>(end));
   return true;
+}
+
+// SIGINT and SIGTERM, taken by one thread instead of interrupting whatever
+// runs: RocksDB's syncs and the group being judged never see EINTR, and the
+// main loop learns of the signal from a pipe it polls beside the input, so
+// a read waiting on a pipe or a terminal wakes up too.
+class StopSignals {
+ public:
+  // Blocks the two signals in this thread (and so in every thread started
+  // after, the ledger's included) and starts the waiting thread. False when
+  // the pipe cannot be made.
+  bool Start() {
+    sigset_t set = Set();
+    pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
+    if (::pipe2(pipe_, O_CLOEXEC) != 0) return false;
+    thread_ = std::thread([this, set] {
+      for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0) continue;
+        if (done_.load()) return;
+        int expected = 0;
+        if (signal_.compare_exchange_strong(expected, sig)) {
+          const char byte = 's';
+          ssize_t ignored = ::write(pipe_[1], &byte, 1);
+          (void)ignored;
+        }
+      }
+    });
+    return true;
+  }
+
+  ~StopSignals() {
+    if (thread_.joinable()) {
+      done_.store(true);
+      pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait
+      thread_.join();
+    }
+    for (int fd : pipe_) {
+      if (fd >= 0) ::close(fd);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+
+  int wake_fd() const { return pipe_[0]; }
+  int signal() const { return signal_.load(); }
+
+ private:
+  static sigset_t Set() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+  }
+
+  sigset_t old_mask_;
+  int pipe_[2] = {-1, -1};
+  std::thread thread_;
+  std::atomic<int> signal_{0};
+  std::atomic<bool> done_{false};
+};
+
+enum class Wait { kReadable, kNotYet, kStop, kError };
+
+// Waits until `fd` can be read (or, with block false, only checks), or a
+// stop was requested.
+Wait WaitForInput(int fd, int wake_fd, bool block) {
+  pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  for (;;) {
+    const int n = ::poll(fds, 2, block ? -1 : 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Wait::kError;
+    }
+    if (fds[1].revents != 0) return Wait::kStop;
+    if (n == 0) return Wait::kNotYet;
+    return Wait::kReadable;  // data, the end, or an error: read() says which
+  }
 }
 
 // Reads up to `size` bytes; retries on EINTR. -1 on error, 0 at the end.
@@ -213,35 +344,105 @@ ssize_t ReadSome(int fd, char* buf, size_t size) {
   }
 }
 
-int ApplyStream(Ledger& ledger, int fd, const std::string& input_name) {
-  LineSplitter splitter;
-  std::vector<InputLine> lines;
-  std::unique_ptr<char[]> buf(new char[kReadChunkBytes]);
-  for (;;) {
-    // Every result so far goes out before a read that may wait for input.
-    if (std::fflush(stdout) != 0) {
-      std::fprintf(stderr, "ledgerctl apply: cannot write results: %s\n",
-                   std::strerror(errno));
-      return kExitFailure;
+bool FlushResults() {
+  if (std::fflush(stdout) == 0) return true;
+  std::fprintf(stderr, "ledgerctl apply: cannot write results: %s\n",
+               std::strerror(errno));
+  return false;
+}
+
+// What apply says when a signal stopped it; returns 128 + the signal.
+int ReportStop(int sig, size_t results_written) {
+  std::fprintf(
+      stderr,
+      "ledgerctl apply: stopped by %s after writing %zu result%s; each "
+      "result written is final and its command durable, the rest of the "
+      "input was not applied.\n"
+      "Re-running apply on the same input is safe: the keys make it "
+      "idempotent, so commands already accepted are answered as duplicates "
+      "(\"duplicate\": true) and never applied twice; the others are judged "
+      "now.\n",
+      sig == SIGINT ? "SIGINT (Ctrl-C)" : "SIGTERM", results_written,
+      results_written == 1 ? "" : "s");
+  return 128 + sig;
+}
+
+// Reads what is available without waiting (after waiting for the first
+// bytes when nothing is pending), up to a group's worth of lines. Sets
+// *eof at the end of the input, *stop on a signal; false on a read error
+// (reported).
+bool Fill(int fd, const StopSignals& stop_signals,
+          const std::string& input_name, char* buf, LineSplitter& splitter,
+          std::vector<InputLine>& lines, bool* eof, bool* stop) {
+  while (!*eof && lines.size() < kMaxGroupLines) {
+    const bool block = lines.empty();
+    // Every result so far goes out before a wait for input.
+    if (block && !FlushResults()) return false;
+    const Wait wait = WaitForInput(fd, stop_signals.wake_fd(), block);
+    if (wait == Wait::kStop) {
+      *stop = true;
+      return true;
     }
-    const ssize_t n = ReadSome(fd, buf.get(), kReadChunkBytes);
+    if (wait == Wait::kNotYet) return true;
+    const ssize_t n =
+        wait == Wait::kError ? -1 : ReadSome(fd, buf, kReadChunkBytes);
     if (n < 0) {
       std::fprintf(stderr, "ledgerctl apply: cannot read %s: %s\n",
                    input_name.c_str(), std::strerror(errno));
+      return false;
+    }
+    if (n == 0) {
+      *eof = true;
+      splitter.Finish(&lines);
+      return true;
+    }
+    splitter.Feed(std::string_view(buf, static_cast<size_t>(n)), &lines);
+  }
+  return true;
+}
+
+int ApplyStream(Ledger& ledger, int fd, const std::string& input_name,
+                const StopSignals& stop_signals, ApplyContext& context) {
+  LineSplitter splitter;
+  std::vector<InputLine> lines;
+  std::unique_ptr<char[]> buf(new char[kReadChunkBytes]);
+  bool eof = false;
+  bool stop = false;
+  for (;;) {
+    if (!Fill(fd, stop_signals, input_name, buf.get(), splitter, lines, &eof,
+              &stop)) {
       return kExitFailure;
     }
-    if (n == 0) break;
-    splitter.Feed(std::string_view(buf.get(), static_cast<size_t>(n)), &lines);
-    if (!ApplyLines(ledger, lines)) return kExitFailure;
+    if (stop || stop_signals.signal() != 0) break;
+    if (lines.empty()) {
+      if (eof) break;
+      continue;
+    }
+    if (!ApplyGroup(ledger, lines, context)) return kExitFailure;
   }
-  splitter.Finish(&lines);
-  if (!ApplyLines(ledger, lines)) return kExitFailure;
-  if (std::fflush(stdout) != 0) {
-    std::fprintf(stderr, "ledgerctl apply: cannot write results: %s\n",
-                 std::strerror(errno));
-    return kExitFailure;
+  if (!FlushResults()) return kExitFailure;
+  if (stop_signals.signal() != 0) {
+    return ReportStop(stop_signals.signal(), context.results_written);
   }
   return kExitOk;
+}
+
+// --max-future: a duration absl::ParseDuration reads ("24h", "90m",
+// "1h30m"), positive.
+bool ParseMaxFuture(const CommandSpec& spec, const Args& parsed,
+                    std::optional<edge::FutureGuard>* guard, int* exit_code) {
+  if (!parsed.Has("max-future")) return true;
+  const std::string text = parsed.Get("max-future");
+  absl::Duration max_ahead;
+  if (!absl::ParseDuration(text, &max_ahead) || max_ahead <= absl::ZeroDuration() ||
+      max_ahead == absl::InfiniteDuration()) {
+    *exit_code = UsageError(
+        spec, absl::StrCat("--max-future wants a positive duration such as 24h "
+                           "or 90m, got '", text, "'"));
+    return false;
+  }
+  guard->emplace(max_ahead, absl::StrCat("--max-future ", text));
+  return true;
 }
 
 }  // namespace
@@ -251,7 +452,7 @@ const CommandSpec& ApplySpec() {
       .name = "apply",
       .summary = "apply JSON Lines commands and print one result per line",
       .usage = kUsage,
-      .options = {"db"},
+      .options = {"db", "max-future"},
       .required = {"db"},
       .max_positionals = 1,
   };
@@ -263,6 +464,8 @@ int RunApply(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
+  std::optional<edge::FutureGuard> future_guard;
+  if (!ParseMaxFuture(spec, parsed, &future_guard, &exit_code)) return exit_code;
 
   std::string input_name = "standard input";
   int fd = STDIN_FILENO;
@@ -276,6 +479,14 @@ int RunApply(std::span<char* const> args) {
     }
   }
 
+  // Before the ledger starts its threads, so that they inherit the mask.
+  StopSignals stop_signals;
+  if (!stop_signals.Start()) {
+    std::fprintf(stderr, "ledgerctl apply: cannot make a pipe: %s\n",
+                 std::strerror(errno));
+    if (fd != STDIN_FILENO) ::close(fd);
+    return kExitFailure;
+  }
   absl::StatusOr<std::unique_ptr<Ledger>> ledger =
       Ledger::Open(Options(), parsed.Get("db"));
   if (!ledger.ok()) {
@@ -284,7 +495,9 @@ int RunApply(std::span<char* const> args) {
     if (fd != STDIN_FILENO) ::close(fd);
     return kExitFailure;
   }
-  const int status = ApplyStream(**ledger, fd, input_name);
+  ApplyContext context;
+  if (future_guard.has_value()) context.future_guard = &*future_guard;
+  const int status = ApplyStream(**ledger, fd, input_name, stop_signals, context);
   if (fd != STDIN_FILENO) ::close(fd);
   return status;
 }

@@ -2,9 +2,13 @@
 // form, and the fingerprint that KEY_REUSED compares.
 #include "ledger/rules/command_validation.h"
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
@@ -140,10 +144,10 @@ TEST(CommandValidationTest, NoKindIsInvalid) {
                  "exactly one kind");
 }
 
-TEST(CommandValidationTest, TwoKindsAreInvalid) {
+TEST(CommandValidationTest, TwoKindsAreInvalidAndBothAreNamed) {
   EXPECT_INVALID(Replace(kPurchase, R"("purchase":)",
                          R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":1},"purchase":)"),
-                 "");
+                 "a command has exactly one kind; found both 'purchase' and 'use'");
 }
 
 TEST(CommandValidationTest, MissingCustomerIsInvalid) {
@@ -257,8 +261,99 @@ TEST(CommandValidationTest, AmountMayBeZeroButNotNegativeOrAboveLimit) {
   EXPECT_INVALID(Replace(kPurchase, "1999", "1000000000000001"), "purchase.amount_minor");
 }
 
-TEST(CommandValidationTest, NumberOutsideInt64IsInvalid) {
-  EXPECT_FALSE(Check(Replace(kPurchase, "1000,", "99999999999999999999,")).ok());
+TEST(CommandValidationTest, NumberOutsideInt64IsInvalidInPlainWords) {
+  EXPECT_INVALID(Replace(kPurchase, "1000,", "99999999999999999999,"),
+                 "purchase.credits: the number 1e+20 is out of range");
+  // Past 2^53 a double is no longer exact; every limit is far below it.
+  EXPECT_INVALID(Replace(kPurchase, "1000,", "9007199254740993,"),
+                 "purchase.credits: the number");
+  EXPECT_INVALID(Replace(kPurchase, "1999", "-99999999999999999999"),
+                 "purchase.amount_minor: the number -1e+20 is out of range");
+}
+
+// Issue 16: rejections speak the contract, not the parser's internals.
+TEST(CommandValidationTest, NoRejectionSpeaksProtobuf) {
+  const std::string kinds =
+      R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":1},"purchase":)";
+  for (const std::string& bad : {
+           Replace(kPurchase, "1000,", "99999999999999999999,"),
+           Replace(kPurchase, "1000,", "1e400,"),
+           Replace(kPurchase, R"("purchase":)", kinds),
+           Replace(kPurchase, R"("credits":1000)", R"("credits":"1000")"),
+           Replace(kPurchase, R"("credits":1000)", R"("credits":true)"),
+           Replace(kPurchase, R"("currency":"USD")", R"("currency":["USD"])"),
+           Replace(kPurchase, "2026-03-08T10:00:00Z", "2026-03-08T10:00:00"),
+           Replace(kPurchase, R"("key":"k1",)", R"("key":"k1","metadata":{"a":1},)"),
+           std::string(R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","expire":{},"forfeit":{}})"),
+       }) {
+    SCOPED_TRACE(bad);
+    absl::Status s = Check(bad);
+    ASSERT_TRUE(absl::IsInvalidArgument(s)) << s;
+    for (const char* jargon : {"TYPE_", "oneof", "INVALID_ARGUMENT", "Struct",
+                               "google.protobuf", "Failed to parse input"}) {
+      EXPECT_EQ(std::string(s.message()).find(jargon), std::string::npos)
+          << "'" << s.message() << "' says " << jargon;
+    }
+  }
+}
+
+TEST(CommandValidationTest, TimeWithoutZoneSaysToAddOne) {
+  EXPECT_INVALID(Replace(kPurchase, "2026-03-08T10:00:00Z", "2026-03-08T10:00:00"),
+                 "at: time has no zone; add Z or an offset like +02:00");
+  EXPECT_INVALID(Replace(kPurchase, R"("currency":"USD")",
+                         R"("currency":"USD","expires_at":"2026-06-08T10:00:00.25")"),
+                 "purchase.expires_at: time has no zone; add Z");
+}
+
+TEST(CommandValidationTest, TimeWithASpaceSaysToWriteT) {
+  EXPECT_INVALID(Replace(kPurchase, "2026-03-08T10:00:00Z", "2026-03-08 10:00:00Z"),
+                 "at: write 'T' between the date and the time");
+}
+
+TEST(CommandValidationTest, OtherBadTimesNameTheFormat) {
+  EXPECT_INVALID(Replace(kPurchase, "2026-03-08T10:00:00Z", "yesterday"),
+                 "expected RFC 3339, as in 2026-03-08T10:00:00Z");
+}
+
+// ParseCommandJson builds the command from the JSON tree it checked, where
+// it once ran protobuf's JSON parser a second time: every command of the
+// scenarios (all kinds, optional fields, offsets, fractions) must come out
+// exactly as protobuf's parser makes it.
+TEST(CommandValidationTest, ParsedCommandsEqualProtobufsOwnParse) {
+  int compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(SCENARIO_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".expected.") != std::string::npos ||
+        name.find(".balances.") != std::string::npos) {
+      continue;
+    }
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      v1::Command library;
+      google::protobuf::util::JsonParseOptions options;
+      if (!google::protobuf::util::JsonStringToMessage(line, &library, options).ok()) {
+        continue;
+      }
+      absl::StatusOr<v1::Command> ours = ParseCommandJson(line);
+      if (!ours.ok()) continue;  // stricter on purpose (CheckShape)
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*ours, library))
+          << line << "\nours:    " << ours->ShortDebugString()
+          << "\nprotobuf: " << library.ShortDebugString();
+      ++compared;
+    }
+  }
+  // With metadata, which no scenario carries.
+  const std::string with_metadata = Replace(
+      kPurchase, R"("key":"k1",)",
+      R"("key":"k1","metadata":{"zeta":"1","alpha":"bé","m.n-o_p":""},)");
+  v1::Command library;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(with_metadata, &library).ok());
+  absl::StatusOr<v1::Command> ours = ParseCommandJson(with_metadata);
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*ours, library));
+  EXPECT_EQ(CommandFingerprint(*ours), CommandFingerprint(library));
+  EXPECT_GT(compared, 1000);
 }
 
 TEST(CommandValidationTest, CurrencyMustBeThreeCapitalLetters) {
