@@ -6,29 +6,32 @@
 #include <atomic>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace ledger::ledgerd {
 namespace {
 
-// Jobs that each wait until `total` of them run at the same time, for at
-// most a few seconds.
+// Jobs that each wait until `total` of them run at the same time, until
+// at most 5 s after the rendezvous was made.
 class Rendezvous {
  public:
-  explicit Rendezvous(int total) : total_(total) {}
-  // Whether all `total` arrived before the timeout.
+  explicit Rendezvous(int total)
+      : total_(total), deadline_(absl::Now() + absl::Seconds(5)) {}
+  // Whether all `total` arrived before the deadline.
   bool Arrive() {
     absl::MutexLock lock(&mu_);
     ++arrived_;
     auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return arrived_ >= total_;
     };
-    return mu_.AwaitWithTimeout(absl::Condition(&all), absl::Seconds(5));
+    return mu_.AwaitWithDeadline(absl::Condition(&all), deadline_);
   }
 
  private:
   const int total_;
+  const absl::Time deadline_;
   absl::Mutex mu_;
   int arrived_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -55,13 +55,13 @@ TEST(GroupCommitStats, OneBatchIsOneGroupCountingItsCommandsEventsAndBytes) {
   Recorder recorder;
   std::unique_ptr<Ledger> db = OpenOrDie(recorder.WithHook(), dir.path());
   ASSERT_NE(db, nullptr);
-  // Two accepted commands and one rejection (c2 has no credits).
+  // Two accepted commands and one rejection (c2 is unknown).
   std::vector<std::string> lines{BuyJson("k1", "c1", "p1", 100),
                                  UseJson("k2", "c1", "u1", 10),
                                  UseJson("k3", "c2", "u2", 10)};
   auto results = db->SubmitJsonBatch(lines);
   ASSERT_TRUE(results.ok()) << results.status();
-  EXPECT_EQ(OutcomeName((*results)[2]), "INSUFFICIENT_CREDITS");
+  EXPECT_EQ(OutcomeName((*results)[2]), "UNKNOWN_CUSTOMER");
 
   // Reported before the call returned.
   std::vector<CommitStats> groups = recorder.groups();
@@ -84,7 +84,7 @@ TEST(GroupCommitStats, AGroupThatWritesNothingIsNotReported) {
   EXPECT_EQ(OutcomeName(*duplicate), "DUPLICATE");
   auto rejected = db->SubmitJson(UseJson("k2", "c9", "u1", 1));
   ASSERT_TRUE(rejected.ok());
-  EXPECT_EQ(OutcomeName(*rejected), "INSUFFICIENT_CREDITS");
+  EXPECT_EQ(OutcomeName(*rejected), "UNKNOWN_CUSTOMER");
   EXPECT_EQ(recorder.groups().size(), 1u);
 }
 
