@@ -2,9 +2,30 @@
 #ifndef CREDIT_LEDGER_LEDGER_OPTIONS_H_
 #define CREDIT_LEDGER_LEDGER_OPTIONS_H_
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 
 namespace ledger {
+
+// What one group commit wrote: one RocksDB WriteBatch and, with
+// Options::sync, one sync of the write-ahead log. See
+// Options::on_group_committed.
+struct CommitStats {
+  // Calls (Submit, SubmitBatch, SubmitJson, SubmitJsonBatch) merged into the
+  // group.
+  size_t calls = 0;
+  // Commands the group judged, of all its calls: accepted, duplicates and
+  // rejections alike.
+  size_t commands = 0;
+  // Events written: the accepted commands among them.
+  size_t events = 0;
+  // Bytes of the WriteBatch written (events, key records, projections, head).
+  size_t bytes = 0;
+  // Time of the write and, with Options::sync, the sync: the fsync cost one
+  // group paid.
+  std::chrono::nanoseconds write_duration{0};
+};
 
 struct Options {
   // Create the ledger when `dir` is missing or empty. An existing folder that
@@ -28,6 +49,16 @@ struct Options {
   // (InvalidArgument past that). Must be at least 1 (Open:
   // InvalidArgument). Default: 100000.
   size_t max_batch_commands = 100000;
+
+  // Called once after each group is written and synced, before any of its
+  // callers is answered, on the thread that wrote the group, with no lock of
+  // the ledger held. A group whose commands were all rejected or duplicates
+  // writes nothing and is not reported; a failed write is not reported (the
+  // calls get the error). For metrics: it delays every caller of the group
+  // and the next group, so it must be cheap (a few counter updates), must
+  // not block, and must not call into the Ledger (it may deadlock or
+  // fail). Default: empty (not called).
+  std::function<void(const CommitStats&)> on_group_committed;
 };
 
 }  // namespace ledger

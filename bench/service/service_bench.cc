@@ -5,11 +5,15 @@
 //   service/submit_batch_1000 vs inprocess/submit_batch_1000: one batch of
 //     1000 `use` commands per iteration;
 //   service/submit_concurrent vs inprocess/submit_concurrent, 64 threads:
-//     each thread one Submit at a time (group commit merges them);
+//     each thread one Submit at a time (group commit merges them); over
+//     gRPC each thread is a client with a connection of its own. The
+//     commands_per_group counter is the mean group commit size meanwhile
+//     (Options::on_group_committed);
 //   service/submit_latency vs inprocess/submit_latency: one Submit at a
 //     time on an otherwise idle server; p50_us and p99_us counters.
-// Not run by `make test` or `make bench`: build/bench/service/service_bench.
+// Run by `make bench` (into build/bench-service.json), not by `make test`.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -41,13 +45,37 @@ class Served {
   }
   Ledger& ledger() { return *ledger_; }
   v1::LedgerService::Stub& stub() { return *stub_; }
+  // A stub on a connection of its own, like a client process of its own
+  // (a local subchannel pool: gRPC shares connections between channels of
+  // equal arguments otherwise).
+  std::unique_ptr<v1::LedgerService::Stub> NewClient() {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
+        address_, grpc::InsecureChannelCredentials(), args);
+    // Connected before the timing starts, as a long-lived client is.
+    channel->WaitForConnected(std::chrono::system_clock::now() +
+                              std::chrono::seconds(30));
+    return v1::LedgerService::NewStub(channel);
+  }
+  // Groups committed and commands in them, since the ledger was opened.
+  uint64_t groups() const { return groups_.load(); }
+  uint64_t group_commands() const { return group_commands_.load(); }
   v1::Command NextUse(std::mt19937_64& rng) {
     return UseCommand(rng() % kCustomers, next_.fetch_add(1));
   }
 
  private:
   Served() : tokens_(ledgerd::TokenTable::AllowAll()) {
-    ledger_ = OpenLedgerOrDie(NewDir("served"), /*sync=*/true);
+    Options options;
+    options.on_group_committed = [this](const CommitStats& stats) {
+      groups_.fetch_add(1, std::memory_order_relaxed);
+      group_commands_.fetch_add(stats.commands, std::memory_order_relaxed);
+    };
+    absl::StatusOr<std::unique_ptr<Ledger>> opened =
+        Ledger::Open(options, NewDir("served"));
+    CheckOrDie(opened.status(), "opening the served ledger");
+    ledger_ = *std::move(opened);
     std::vector<v1::Command> purchases;
     for (uint64_t c = 0; c < kCustomers; ++c) purchases.push_back(PurchaseCommand(c));
     SubmitAllOrDie(*ledger_, purchases, 1000);
@@ -59,6 +87,7 @@ class Served {
         ledgerd::StartServer(flags, service_.get());
     CheckOrDie(running.status(), "starting the server");
     server_ = std::move(running->server);
+    address_ = running->listening_on;
     stub_ = v1::LedgerService::NewStub(grpc::CreateChannel(
         running->listening_on, grpc::InsecureChannelCredentials()));
   }
@@ -69,15 +98,19 @@ class Served {
   std::unique_ptr<ledgerd::LedgerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::LedgerService::Stub> stub_;
+  std::string address_;
   std::atomic<uint64_t> next_{0};
+  std::atomic<uint64_t> groups_{0};
+  std::atomic<uint64_t> group_commands_{0};
 };
 
-bool SubmitOverGrpc(const v1::Command& command) {
+bool SubmitOverGrpc(const v1::Command& command,
+                    v1::LedgerService::Stub& stub = Served::Get().stub()) {
   grpc::ClientContext context;
   v1::SubmitRequest request;
   *request.mutable_command() = command;
   v1::SubmitResponse response;
-  grpc::Status s = Served::Get().stub().Submit(&context, request, &response);
+  grpc::Status s = stub.Submit(&context, request, &response);
   return s.ok() && response.result().status() == v1::Result::ACCEPTED;
 }
 
@@ -123,14 +156,31 @@ template <bool kOverGrpc>
 void BM_SubmitConcurrent(benchmark::State& state) {
   Served& served = Served::Get();
   std::mt19937_64 rng(1000 + state.thread_index());
+  // Each thread is one client with its own connection.
+  std::unique_ptr<v1::LedgerService::Stub> client;
+  if (kOverGrpc) client = served.NewClient();
+  // Thread 0 counts the groups committed while the threads ran: how many
+  // of the 64 Submits each group commit (and sync) took in.
+  uint64_t groups_before = 0, commands_before = 0;
+  if (state.thread_index() == 0) {
+    groups_before = served.groups();
+    commands_before = served.group_commands();
+  }
   for (auto _ : state) {
     v1::Command use = served.NextUse(rng);
-    if (!(kOverGrpc ? SubmitOverGrpc(use) : SubmitInProcess(use))) {
+    if (!(kOverGrpc ? SubmitOverGrpc(use, *client) : SubmitInProcess(use))) {
       state.SkipWithError("a use was not accepted");
       break;
     }
   }
   state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    double groups = static_cast<double>(served.groups() - groups_before);
+    double commands =
+        static_cast<double>(served.group_commands() - commands_before);
+    // Only thread 0 sets it; the threads' counters are summed.
+    state.counters["commands_per_group"] = groups == 0 ? 0 : commands / groups;
+  }
 }
 
 template <bool kOverGrpc>

@@ -1,6 +1,7 @@
 #include "ledger/write_path/ledger_impl.h"
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 #include <thread>
 
@@ -287,6 +288,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
 absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   rocksdb::WriteBatch batch;
   uint64_t group_last_seq = 0;
+  size_t group_events = 0;
   {
     absl::MutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
@@ -307,10 +309,13 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
     batch.Put(store_->meta(), kHeadKey,
               EncodeHead(state_.last_seq, head_hash_));
     group_last_seq = state_.last_seq;
+    group_events = in_flight.fingerprints.size();
     writing_ = true;
   }
+  const auto write_start = std::chrono::steady_clock::now();
   absl::Status written = store_->Write(batch, options_.sync);
-  absl::MutexLock lock(&state_mu_);
+  const auto write_duration = std::chrono::steady_clock::now() - write_start;
+  absl::ReleasableMutexLock lock(&state_mu_);
   writing_ = false;
   pending_customers_.clear();
   pending_policy_ = false;
@@ -321,6 +326,17 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
+  lock.Release();
+  if (options_.on_group_committed) {
+    CommitStats stats;
+    stats.calls = group.size();
+    for (const Writer* w : group) stats.commands += w->commands->size();
+    stats.events = group_events;
+    stats.bytes = batch.GetDataSize();
+    stats.write_duration =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(write_duration);
+    options_.on_group_committed(stats);
+  }
   return absl::OkStatus();
 }
 

@@ -118,8 +118,16 @@ class WithoutTokens(ServerTestCase):
     def test_past_the_in_flight_bound_a_call_is_resource_exhausted(self):
         server = self.start(extra_args=["--max-in-flight", "1"])
         c = self.client(server, max_attempts=1)
-        follower = c.events(from_seq=1, follow=True, timeout=30)
-        holder = threading.Thread(target=lambda: code_of(lambda: follower))
+
+        def hold():
+            # A probe below may hold the one slot when the stream arrives;
+            # the stream then tries again until it holds the slot.
+            for _ in range(100):
+                code = code_of(lambda: c.events(from_seq=1, follow=True,
+                                                timeout=30))
+                if code != grpc.StatusCode.RESOURCE_EXHAUSTED:
+                    return
+        holder = threading.Thread(target=hold)
         holder.start()
         try:
             code = None

@@ -74,6 +74,28 @@ class HealthReflectionMetrics(ServerTestCase):
                 'ledgerd_rpcs_in_flight'):
             self.assertIn(wanted, text)
 
+    def test_group_commits_are_counted_with_their_commands_and_sync_time(self):
+        server = self.start(extra_args=["--metrics", "127.0.0.1:0"])
+        c = self.client(server, max_attempts=1)
+        c.submit(purchase("k1"))  # a group of 1
+        c.submit(purchase("k1"))  # a duplicate: writes nothing, no group
+        c.submit_batch([purchase(f"b{i}", customer=f"c{i}")
+                        for i in range(5)])  # a group of 5
+        url = f"http://127.0.0.1:{self.metrics_port(server)}/metrics"
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+
+        def value(name):
+            m = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+            self.assertIsNotNone(m, f"{name} not in /metrics:\n{text}")
+            return float(m.group(1))
+
+        self.assertEqual(value("ledgerd_group_commit_commands_count"), 2)
+        self.assertEqual(value("ledgerd_group_commit_commands_sum"), 6)
+        self.assertEqual(
+            value('ledgerd_group_commit_commands_bucket{le="1"}'), 1)
+        self.assertEqual(value("ledgerd_group_commit_sync_seconds_count"), 2)
+        self.assertGreater(value("ledgerd_group_commit_sync_seconds_sum"), 0)
+
     def test_health_says_serving_and_reflection_lists_the_ledger_service(self):
         server = self.start()
         with grpc.insecure_channel(server.address) as channel:

@@ -39,8 +39,13 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
     std::cerr << "ledgerd: metrics on port " << *port << " at /metrics"
               << std::endl;
   }
+  // metrics outlives the ledger: the hook runs until the ledger is closed.
+  Options options;
+  options.on_group_committed = [&metrics](const CommitStats& stats) {
+    metrics.ObserveGroupCommit(stats);
+  };
   absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(Options(), flags.db);
+      Ledger::Open(options, flags.db);
   if (!ledger.ok()) {
     return Fail(1, "cannot open the ledger: " + ledger.status().ToString());
   }

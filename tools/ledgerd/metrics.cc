@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <exception>
 #include <string>
 
@@ -65,6 +66,17 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                     .Help("RPCs being served now")
                     .Register(*registry_)
                     .Add({});
+  group_commands_ = &prometheus::BuildHistogram()
+                         .Name("ledgerd_group_commit_commands")
+                         .Help("Commands per group commit of the ledger "
+                               "(one write and one sync)")
+                         .Register(*registry_)
+                         .Add({}, kCommandsBuckets);
+  group_sync_seconds_ = &prometheus::BuildHistogram()
+                             .Name("ledgerd_group_commit_sync_seconds")
+                             .Help("Write and fsync time of one group commit")
+                             .Register(*registry_)
+                             .Add({}, kSecondsBuckets);
 }
 
 Metrics::~Metrics() = default;
@@ -104,5 +116,11 @@ void Metrics::CountRpc(std::string_view rpc, std::string_view code) {
 }
 
 void Metrics::InFlightChanged(int delta) { in_flight_->Increment(delta); }
+
+void Metrics::ObserveGroupCommit(const CommitStats& stats) {
+  group_commands_->Observe(static_cast<double>(stats.commands));
+  group_sync_seconds_->Observe(
+      std::chrono::duration<double>(stats.write_duration).count());
+}
 
 }  // namespace ledger::ledgerd

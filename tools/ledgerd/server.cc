@@ -56,9 +56,11 @@ absl::StatusOr<RunningServer> StartServer(const ServerFlags& flags,
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
                              kMaxConnectionIdleMs);
-  // Threads: one per RPC being served plus gRPC's pollers. Room above the
-  // in-flight bound, so that it is the bound (RESOURCE_EXHAUSTED, at once)
-  // that refuses extra calls, not a silent queue for a thread.
+  // Threads of the sync methods (ReadEvents; the others are callback
+  // methods whose library calls run on the service's CallThreads): one per
+  // stream being served plus gRPC's pollers. Room above the in-flight bound,
+  // so that it is the bound (RESOURCE_EXHAUSTED, at once) that refuses
+  // extra calls, not a silent queue for a thread.
   grpc::ResourceQuota quota("ledgerd");
   quota.SetMaxThreads(2 * flags.max_in_flight + 64);
   builder.SetResourceQuota(quota);

@@ -12,6 +12,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/conversions.h"
+#include "tools/ledgerd/request_parsing.h"
 #include "tools/ledgerd/status_mapping.h"
 
 namespace ledger::ledgerd {
@@ -23,7 +24,7 @@ Role NeededRole(const v1::Command& command) {
 }
 
 std::optional<std::string_view> AuthorizationOf(
-    const grpc::ServerContext& context) {
+    const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return std::nullopt;
@@ -37,7 +38,8 @@ LedgerServiceImpl::LedgerServiceImpl(Ledger* ledger, const TokenTable* tokens,
     : ledger_(ledger),
       tokens_(tokens),
       metrics_(metrics),
-      max_in_flight_(max_in_flight) {}
+      max_in_flight_(max_in_flight),
+      call_threads_(max_in_flight) {}
 
 bool LedgerServiceImpl::InFlightSlot::TryAcquire() {
   if (service_->in_flight_.fetch_add(1) >= service_->max_in_flight_) {
@@ -55,7 +57,7 @@ LedgerServiceImpl::InFlightSlot::~InFlightSlot() {
   service_->metrics_->InFlightChanged(-1);
 }
 
-absl::Status LedgerServiceImpl::Admit(grpc::ServerContext& context,
+absl::Status LedgerServiceImpl::Admit(grpc::ServerContextBase& context,
                                       std::string_view rpc, Role needed,
                                       std::string_view why,
                                       InFlightSlot& slot) {
@@ -96,52 +98,91 @@ grpc::Status LedgerServiceImpl::Finish(std::string_view rpc,
   return answer;
 }
 
-grpc::Status LedgerServiceImpl::Submit(grpc::ServerContext* context,
-                                       const v1::SubmitRequest* request,
-                                       v1::SubmitResponse* response) {
-  absl::Time start = absl::Now();
-  InFlightSlot slot(this);
-  const v1::Command& command = request->command();
-  absl::Status status = Admit(*context, "Submit", NeededRole(command),
-                              CommandKind(command), slot);
-  if (status.ok()) {
-    // The library judges a command from protobuf exactly as the same JSON
-    // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields and
-    // UTF-8 included): nothing is checked here a second time.
-    absl::StatusOr<SubmitResult> result = ledger_->Submit(command);
-    status = FromLedger(result.status());
-    if (result.ok()) {
-      metrics_->CountCommand(command, *result);
-      *response->mutable_result() = ToResultProto(*result);
-      metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
-    }
-  }
-  return Finish("Submit", status);
+grpc::ServerUnaryReactor* LedgerServiceImpl::Refuse(
+    grpc::CallbackServerContext& context, std::string_view rpc,
+    const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
+  reactor->Finish(Finish(rpc, status));
+  return reactor;
 }
 
-grpc::Status LedgerServiceImpl::SubmitBatch(
-    grpc::ServerContext* context, const v1::SubmitBatchRequest* request,
-    v1::SubmitBatchResponse* response) {
+// Parsed and admitted on gRPC's thread, which must not block; the library
+// call waits on call_threads_. A request that does not parse needs the
+// role of any Submit and is refused INVALID_ARGUMENT after the caller's
+// checks, so a caller without a token learns nothing from it.
+grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   absl::Time start = absl::Now();
-  InFlightSlot slot(this);
+  auto parsed = std::make_shared<v1::SubmitRequest>();
+  absl::Status valid = ParseRequest(*request, *parsed);
+  auto slot = std::make_shared<InFlightSlot>(this);
+  const v1::Command& command = parsed->command();
+  absl::Status status =
+      Admit(*context, "Submit", valid.ok() ? NeededRole(command) : Role::kWriter,
+            valid.ok() ? CommandKind(command) : "submit", *slot);
+  if (status.ok()) status = valid;
+  if (!status.ok()) return Refuse(*context, "Submit", status);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  call_threads_.Run([this, reactor, response, start, parsed, slot]() mutable {
+    v1::SubmitResponse answer;
+    absl::Status status = DoSubmit(*parsed, answer);
+    if (status.ok()) {
+      *response = SerializeResponse(answer);
+      metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
+    }
+    slot.reset();
+    reactor->Finish(Finish("Submit", status));
+  });
+  return reactor;
+}
+
+absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
+                                         v1::SubmitResponse& response) {
+  // The library judges a command from protobuf exactly as the same JSON
+  // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields
+  // included): nothing is checked here a second time.
+  absl::StatusOr<SubmitResult> result = ledger_->Submit(request.command());
+  RETURN_IF_ERROR(FromLedger(result.status()));
+  metrics_->CountCommand(request.command(), *result);
+  *response.mutable_result() = ToResultProto(*result);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitBatch(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  absl::Time start = absl::Now();
+  auto parsed = std::make_shared<v1::SubmitBatchRequest>();
+  absl::Status valid = ParseRequest(*request, *parsed);
+  auto slot = std::make_shared<InFlightSlot>(this);
   // Every command's role is checked before any is submitted, so a denied
   // batch applies nothing.
-  Role needed = Role::kWriter;  // even for an empty batch
+  Role needed = Role::kWriter;  // even for an empty or unparsed batch
   std::string why = "submit";
-  for (const v1::Command& command : request->commands()) {
-    if (NeededRole(command) > needed) {
+  for (const v1::Command& command : parsed->commands()) {
+    if (valid.ok() && NeededRole(command) > needed) {
       needed = NeededRole(command);
       why = CommandKind(command);
     }
   }
-  absl::Status status = Admit(*context, "SubmitBatch", needed, why, slot);
-  if (status.ok()) status = DoSubmitBatch(*request, *response);
-  if (status.ok()) {
-    metrics_->ObserveSubmit("SubmitBatch",
-                            absl::ToDoubleSeconds(absl::Now() - start),
-                            request->commands_size());
-  }
-  return Finish("SubmitBatch", status);
+  absl::Status status = Admit(*context, "SubmitBatch", needed, why, *slot);
+  if (status.ok()) status = valid;
+  if (!status.ok()) return Refuse(*context, "SubmitBatch", status);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  call_threads_.Run([this, reactor, response, start, parsed, slot]() mutable {
+    v1::SubmitBatchResponse answer;
+    absl::Status status = DoSubmitBatch(*parsed, answer);
+    if (status.ok()) {
+      *response = SerializeResponse(answer);
+      metrics_->ObserveSubmit("SubmitBatch",
+                              absl::ToDoubleSeconds(absl::Now() - start),
+                              parsed->commands_size());
+    }
+    slot.reset();
+    reactor->Finish(Finish("SubmitBatch", status));
+  });
+  return reactor;
 }
 
 absl::Status LedgerServiceImpl::DoSubmitBatch(
@@ -165,14 +206,26 @@ absl::Status LedgerServiceImpl::DoSubmitBatch(
   return absl::OkStatus();
 }
 
-grpc::Status LedgerServiceImpl::GetBalance(grpc::ServerContext* context,
-                                           const v1::GetBalanceRequest* request,
-                                           v1::GetBalanceResponse* response) {
-  InFlightSlot slot(this);
+grpc::ServerUnaryReactor* LedgerServiceImpl::GetBalance(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto parsed = std::make_shared<v1::GetBalanceRequest>();
+  absl::Status valid = ParseRequest(*request, *parsed);
+  auto slot = std::make_shared<InFlightSlot>(this);
   absl::Status status =
-      Admit(*context, "GetBalance", Role::kReader, "read balances", slot);
-  if (status.ok()) status = DoGetBalance(*request, *response);
-  return Finish("GetBalance", status);
+      Admit(*context, "GetBalance", Role::kReader, "read balances", *slot);
+  if (status.ok()) status = valid;
+  if (!status.ok()) return Refuse(*context, "GetBalance", status);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A balance of a customer whose group is being synced waits for the sync.
+  call_threads_.Run([this, reactor, response, parsed, slot]() mutable {
+    v1::GetBalanceResponse answer;
+    absl::Status status = DoGetBalance(*parsed, answer);
+    if (status.ok()) *response = SerializeResponse(answer);
+    slot.reset();
+    reactor->Finish(Finish("GetBalance", status));
+  });
+  return reactor;
 }
 
 absl::Status LedgerServiceImpl::DoGetBalance(

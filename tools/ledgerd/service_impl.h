@@ -8,6 +8,13 @@
 // token (UNAUTHENTICATED), role for everything the RPC carries
 // (PERMISSION_DENIED, before any command is applied), in-flight bound
 // (RESOURCE_EXHAUSTED), then the arguments (INVALID_ARGUMENT).
+//
+// Submit, SubmitBatch and GetBalance are raw callback methods: ledgerd
+// parses their bytes itself, so a request protobuf refuses (a string that
+// is not UTF-8) is INVALID_ARGUMENT naming the field, and makes the library
+// call on CallThreads, where as many calls wait together as are admitted,
+// so concurrent Submits share group commits. ReadEvents, a stream of
+// whose request holds no string, stays a sync method.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
 
@@ -22,6 +29,7 @@
 #include "ledger/ledger.h"
 #include "ledger/v1/service.grpc.pb.h"
 #include "tools/ledgerd/metrics.h"
+#include "tools/ledgerd/call_threads.h"
 #include "tools/ledgerd/tokens.h"
 
 namespace ledger::ledgerd {
@@ -33,7 +41,12 @@ inline constexpr size_t kMaxBatchCommands = 10000;
 // the bound on how long either waits for it.
 inline constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
 
-class LedgerServiceImpl final : public v1::LedgerService::Service {
+using LedgerServiceBase = v1::LedgerService::WithRawCallbackMethod_Submit<
+    v1::LedgerService::WithRawCallbackMethod_SubmitBatch<
+        v1::LedgerService::WithRawCallbackMethod_GetBalance<
+            v1::LedgerService::Service>>>;
+
+class LedgerServiceImpl final : public LedgerServiceBase {
  public:
   // REQUIRES: ledger, tokens and metrics outlive the service.
   LedgerServiceImpl(Ledger* ledger, const TokenTable* tokens, Metrics* metrics,
@@ -43,15 +56,17 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
   // UNAVAILABLE and the seq to resume from); RPCs already admitted finish.
   void BeginShutdown() { shutting_down_.store(true); }
 
-  grpc::Status Submit(grpc::ServerContext* context,
-                      const v1::SubmitRequest* request,
-                      v1::SubmitResponse* response) override;
-  grpc::Status SubmitBatch(grpc::ServerContext* context,
-                           const v1::SubmitBatchRequest* request,
-                           v1::SubmitBatchResponse* response) override;
-  grpc::Status GetBalance(grpc::ServerContext* context,
-                          const v1::GetBalanceRequest* request,
-                          v1::GetBalanceResponse* response) override;
+  // `request` holds the method's request message (SubmitRequest, ...),
+  // `response` gets its response message.
+  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* SubmitBatch(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetBalance(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
   grpc::Status ReadEvents(
       grpc::ServerContext* context, const v1::ReadEventsRequest* request,
       grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
@@ -69,10 +84,16 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
     bool held_ = false;
   };
 
-  absl::Status Admit(grpc::ServerContext& context, std::string_view rpc,
+  absl::Status Admit(grpc::ServerContextBase& context, std::string_view rpc,
                      Role needed, std::string_view why, InFlightSlot& slot);
   grpc::Status Finish(std::string_view rpc, const absl::Status& status);
 
+  // Answers a callback RPC that was refused before reaching the library.
+  grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext& context,
+                                   std::string_view rpc,
+                                   const absl::Status& status);
+  absl::Status DoSubmit(const v1::SubmitRequest& request,
+                        v1::SubmitResponse& response);
   absl::Status DoSubmitBatch(const v1::SubmitBatchRequest& request,
                              v1::SubmitBatchResponse& response);
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
@@ -88,6 +109,9 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
   const int max_in_flight_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> shutting_down_{false};
+  // Last member: destroyed first, it finishes every Submit handed to it
+  // while the rest is still there.
+  CallThreads call_threads_;
 };
 
 }  // namespace ledger::ledgerd
