@@ -10,7 +10,8 @@ CTEST_JOBS ?= 2
 DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
-  libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio
+  libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
+  nats-server libnats-dev
 
 .PHONY: all deps build demo serve test bench clean sanitize asan tsan fuzz
 

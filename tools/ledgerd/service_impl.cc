@@ -1,5 +1,6 @@
 #include "tools/ledgerd/service_impl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -28,6 +29,16 @@ std::optional<std::string_view> AuthorizationOf(
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return std::nullopt;
   return std::string_view(it->second.data(), it->second.size());
+}
+
+// A cluster call's deadline: the client's, at most kClusterWait away (a
+// call without a deadline must not wait forever for a partition).
+absl::Time ClusterDeadline(const grpc::ServerContext& context) {
+  constexpr absl::Duration kClusterWait = absl::Seconds(30);
+  const absl::Time cap = absl::Now() + kClusterWait;
+  const auto d = context.deadline();
+  if (d >= std::chrono::system_clock::now() + std::chrono::seconds(30)) return cap;
+  return std::min(cap, absl::FromChrono(d));
 }
 
 }  // namespace
@@ -108,6 +119,13 @@ grpc::Status LedgerServiceImpl::Submit(grpc::ServerContext* context,
     // The library judges a command from protobuf exactly as the same JSON
     // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields and
     // UTF-8 included): nothing is checked here a second time.
+    if (cluster_ != nullptr) {
+      std::vector<v1::Result> results;
+      status = cluster_->SubmitBatch({command}, ClusterDeadline(*context),
+                                     &results);
+      if (status.ok()) *response->mutable_result() = std::move(results.front());
+      return Finish("Submit", status);
+    }
     absl::StatusOr<SubmitResult> result = ledger_->Submit(command);
     status = FromLedger(result.status());
     if (result.ok()) {
@@ -135,7 +153,7 @@ grpc::Status LedgerServiceImpl::SubmitBatch(
     }
   }
   absl::Status status = Admit(*context, "SubmitBatch", needed, why, slot);
-  if (status.ok()) status = DoSubmitBatch(*request, *response);
+  if (status.ok()) status = DoSubmitBatch(*request, *response, *context);
   if (status.ok()) {
     metrics_->ObserveSubmit("SubmitBatch",
                             absl::ToDoubleSeconds(absl::Now() - start),
@@ -145,7 +163,8 @@ grpc::Status LedgerServiceImpl::SubmitBatch(
 }
 
 absl::Status LedgerServiceImpl::DoSubmitBatch(
-    const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse& response) {
+    const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse& response,
+    const grpc::ServerContext& context) {
   if (static_cast<size_t>(request.commands_size()) > kMaxBatchCommands) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", request.commands_size(), " commands exceeds ",
@@ -154,6 +173,13 @@ absl::Status LedgerServiceImpl::DoSubmitBatch(
   // The library takes a contiguous span; a RepeatedPtrField is not one.
   std::vector<v1::Command> commands(request.commands().begin(),
                                     request.commands().end());
+  if (cluster_ != nullptr) {
+    std::vector<v1::Result> results;
+    RETURN_IF_ERROR(
+        cluster_->SubmitBatch(commands, ClusterDeadline(context), &results));
+    for (v1::Result& r : results) *response.add_results() = std::move(r);
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<SubmitResult>> submitted =
       ledger_->SubmitBatch(commands);
   RETURN_IF_ERROR(FromLedger(submitted.status()));
@@ -171,14 +197,18 @@ grpc::Status LedgerServiceImpl::GetBalance(grpc::ServerContext* context,
   InFlightSlot slot(this);
   absl::Status status =
       Admit(*context, "GetBalance", Role::kReader, "read balances", slot);
-  if (status.ok()) status = DoGetBalance(*request, *response);
+  if (status.ok()) status = DoGetBalance(*request, *response, *context);
   return Finish("GetBalance", status);
 }
 
 absl::Status LedgerServiceImpl::DoGetBalance(
-    const v1::GetBalanceRequest& request, v1::GetBalanceResponse& response) {
+    const v1::GetBalanceRequest& request, v1::GetBalanceResponse& response,
+    const grpc::ServerContext& context) {
   if (request.customer().empty()) {
     return absl::InvalidArgumentError("customer is required");
+  }
+  if (cluster_ != nullptr) {
+    return cluster_->GetBalance(request, ClusterDeadline(context), &response);
   }
   int64_t at_us = absl::ToUnixMicros(absl::Now());
   if (!request.at().empty()) {
@@ -204,6 +234,11 @@ grpc::Status LedgerServiceImpl::ReadEvents(
       Admit(*context, "ReadEvents", Role::kReader, "read events", slot);
   // Seqs start at 1; from_seq 0 (the field's default) means the beginning.
   uint64_t from_seq = request->from_seq() == 0 ? 1 : request->from_seq();
+  if (status.ok() && cluster_ != nullptr) {
+    status = absl::UnimplementedError(
+        "ReadEvents is not served in cluster mode: each partition has a log "
+        "of its own (docs/cluster.md)");
+  }
   if (status.ok()) {
     status = request->follow() ? Follow(*context, from_seq, *writer)
                                : ReadOnce(*context, from_seq, *writer);

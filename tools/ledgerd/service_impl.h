@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
 #include "ledger/v1/service.grpc.pb.h"
+#include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/tokens.h"
 
@@ -42,6 +43,11 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
   // From now on new RPCs get UNAVAILABLE and follow streams end (with
   // UNAVAILABLE and the seq to resume from); RPCs already admitted finish.
   void BeginShutdown() { shutting_down_.store(true); }
+
+  // Cluster mode (docs/cluster.md): writes and reads go through `cluster`
+  // instead of the ledger (which may then be null); ReadEvents is not
+  // served. REQUIRES: cluster outlives the service; called before serving.
+  void SetCluster(cluster::ClusterApi* cluster) { cluster_ = cluster; }
 
   grpc::Status Submit(grpc::ServerContext* context,
                       const v1::SubmitRequest* request,
@@ -74,15 +80,18 @@ class LedgerServiceImpl final : public v1::LedgerService::Service {
   grpc::Status Finish(std::string_view rpc, const absl::Status& status);
 
   absl::Status DoSubmitBatch(const v1::SubmitBatchRequest& request,
-                             v1::SubmitBatchResponse& response);
+                             v1::SubmitBatchResponse& response,
+                             const grpc::ServerContext& context);
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
-                            v1::GetBalanceResponse& response);
+                            v1::GetBalanceResponse& response,
+                            const grpc::ServerContext& context);
   absl::Status ReadOnce(grpc::ServerContext& context, uint64_t from_seq,
                         grpc::ServerWriter<v1::ReadEventsResponse>& writer);
   absl::Status Follow(grpc::ServerContext& context, uint64_t from_seq,
                       grpc::ServerWriter<v1::ReadEventsResponse>& writer);
 
   Ledger* const ledger_;
+  cluster::ClusterApi* cluster_ = nullptr;
   const TokenTable* const tokens_;
   Metrics* const metrics_;
   const int max_in_flight_;
