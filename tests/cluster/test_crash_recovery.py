@@ -36,10 +36,13 @@ class CrashesLoseNothingAcknowledged(ch.ClusterTestCase):
         new_leader = nats_wire.stream_leader(self.nats_url(), stream)
         self.assertNotEqual(new_leader, leader)
         victim.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not victim.healthy() and time.monotonic() < deadline:
             time.sleep(0.1)
-        self.assertTrue(victim.healthy(), "the restarted NATS node is not healthy")
+        if not victim.healthy():
+            with open(os.path.join(victim.dir, "nats.log"), errors="replace") as f:
+                tail = f.read()[-3000:]
+            self.fail(f"the restarted NATS node is not healthy:\n{tail}")
 
     def wait_for_acks(self, workers, count):
         deadline = time.monotonic() + RUN_S
@@ -59,9 +62,13 @@ class CrashesLoseNothingAcknowledged(ch.ClusterTestCase):
         total = sum(len(ch.worker_commands(w)) for w in range(6))
         workers.start()
         self.wait_for_acks(workers, total // 4)
+        self.assertLess(workers.count(), total, "the crash came after the run")
         self.kill9_ledgerd_and_restart(1)
         self.wait_for_acks(workers, total // 2)
+        self.assertLess(workers.count(), total, "the crash came after the run")
         self.kill9_stream_leader_and_restart("LEDGER_P0")
+        print(f"acknowledged {workers.count()} of {total} when the stream "
+              "leader was back", flush=True)
         self.assertTrue(workers.join(RUN_S), "clients did not finish in time")
         self.assertEqual(workers.failures, [])
         acked = dict(workers.acked)
