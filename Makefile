@@ -132,6 +132,12 @@ bench: build
 	    --benchmark_out=$(BUILD_DIR)/bench-service.json \
 	    --benchmark_out_format=json; \
 	fi
+	@# The cluster (docs/cluster.md): 1 and 4 partitions beside one ledgerd,
+	@# catch-up and leader loss; about 2 minutes.
+	if [ -x ./$(BUILD_DIR)/bench/cluster/cluster_load ]; then \
+	  /usr/bin/python3 bench/cluster/cluster_bench.py --build $(BUILD_DIR) \
+	    --out $(BUILD_DIR)/bench-cluster.json; \
+	fi
 
 clean:
 	rm -rf $(BUILD_DIR)

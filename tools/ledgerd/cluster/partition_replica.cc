@@ -168,6 +168,8 @@ void PartitionReplica::OnAck(const std::string& batch_id,
 
 void PartitionReplica::ApplyLoop() {
   std::unique_ptr<NatsLog::Reader> reader;
+  // A message read but left for the next group.
+  std::optional<LogMessage> carried;
   absl::Duration idle;
   while (!stopping_.load()) {
     const uint64_t applied = ledger_->AppliedPosition();
@@ -181,52 +183,89 @@ void PartitionReplica::ApplyLoop() {
       reader = *std::move(opened);
       idle = absl::ZeroDuration();
     }
-    absl::StatusOr<std::optional<LogMessage>> next =
-        reader->Next(absl::Milliseconds(200));
-    if (!next.ok()) {
+    // The first message waits; the others of the group are those already
+    // delivered (timeout 0). The group's bound counts commands exactly, so
+    // a message over it is applied alone, the same way on every replica.
+    std::vector<LogMessage> group;
+    size_t commands = 0;
+    bool reread = false;
+    while (group.size() < kMaxMessagesPerApply) {
+      std::optional<LogMessage> message = std::move(carried);
+      carried.reset();
+      if (!message.has_value()) {
+        absl::StatusOr<std::optional<LogMessage>> next = reader->Next(
+            group.empty() ? absl::Milliseconds(200) : absl::ZeroDuration());
+        if (!next.ok()) {
+          reread = true;
+          break;
+        }
+        if (!next->has_value()) break;
+        message = **std::move(next);
+      }
+      const uint64_t expected =
+          (group.empty() ? applied : group.back().seq) + 1;
+      if (message->seq < expected) continue;  // delivered twice
+      if (message->seq != expected) {
+        std::cerr << "ledgerd: partition " << partition_ << ": message "
+                  << message->seq << " when " << expected
+                  << " was due, reading again" << std::endl;
+        reread = true;
+        break;
+      }
+      v1::SubmitBatchRequest batch;
+      const size_t n = batch.ParseFromString(message->payload)
+                           ? static_cast<size_t>(batch.commands_size())
+                           : 0;
+      if (!group.empty() && commands + n > kMaxCommandsPerApply) {
+        carried = std::move(message);
+        break;
+      }
+      commands += n;
+      group.push_back(*std::move(message));
+    }
+    if (!group.empty()) {
+      idle = absl::ZeroDuration();
+      if (!Apply(group)) return;
+    }
+    if (reread) {
       reader.reset();
+      carried.reset();
       absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
-    if (!next->has_value()) {
-      idle += absl::Milliseconds(200);
-      if (idle < kStallCheck) continue;
-      idle = absl::ZeroDuration();
-      absl::StatusOr<uint64_t> last = log_->LastSeq(partition_);
-      if (last.ok() && *last > applied) reader.reset();  // a lost consumer
-      continue;
-    }
+    if (!group.empty()) continue;
+    idle += absl::Milliseconds(200);
+    if (idle < kStallCheck) continue;
     idle = absl::ZeroDuration();
-    const LogMessage& message = **next;
-    if (message.seq <= applied) continue;  // delivered twice
-    if (message.seq != applied + 1) {
-      std::cerr << "ledgerd: partition " << partition_ << ": message "
-                << message.seq << " after " << applied << ", reading again"
-                << std::endl;
-      reader.reset();
-      continue;
-    }
-    if (!Apply(message)) return;
+    absl::StatusOr<uint64_t> last = log_->LastSeq(partition_);
+    if (last.ok() && *last > applied) reader.reset();  // a lost consumer
   }
 }
 
-bool PartitionReplica::Apply(const LogMessage& message) {
-  v1::SubmitBatchRequest batch;
+bool PartitionReplica::Apply(const std::vector<LogMessage>& messages) {
   std::vector<v1::Command> commands;
-  bool parsed = batch.ParseFromString(message.payload);
-  if (parsed) {
-    commands.assign(batch.commands().begin(), batch.commands().end());
+  // Per message: where its commands start, and why it was refused (OK: not).
+  std::vector<size_t> first(messages.size());
+  std::vector<absl::Status> refused(messages.size());
+  for (size_t m = 0; m < messages.size(); ++m) {
+    first[m] = commands.size();
+    v1::SubmitBatchRequest batch;
+    if (!batch.ParseFromString(messages[m].payload)) {
+      // Skipped the same way on every replica.
+      refused[m] = absl::InternalError("a log message that is not a batch");
+      continue;
+    }
+    commands.insert(commands.end(), batch.commands().begin(),
+                    batch.commands().end());
   }
+  const uint64_t position = messages.back().seq;
   absl::StatusOr<std::vector<SubmitResult>> results =
-      ledger_->SubmitBatchAt(commands, message.seq);
-  absl::Status refused;
+      ledger_->SubmitBatchAt(commands, position);
   if (!results.ok() && absl::IsInvalidArgument(results.status())) {
-    // Deterministic on every replica (too many commands): the message is
-    // skipped everywhere, its position recorded.
-    refused = results.status();
-    results = ledger_->SubmitBatchAt({}, message.seq);
-  } else if (!parsed) {
-    refused = absl::InternalError("a log message that is not a batch");
+    // Over the ledger's batch bound: deterministic on every replica, so the
+    // messages are skipped everywhere and their position recorded.
+    for (absl::Status& r : refused) r = results.status();
+    results = ledger_->SubmitBatchAt({}, position);
   }
   absl::MutexLock lock(&mu_);
   if (!results.ok()) {
@@ -241,23 +280,26 @@ bool PartitionReplica::Apply(const LogMessage& message) {
     }
     return false;
   }
-  auto it = batches_.find(message.batch_id);
-  if (it == batches_.end()) return true;  // another node's, or given up on
-  Batch& b = it->second;
-  size_t offset = 0;
-  for (auto& r : b.requests) {
-    const size_t n = r->commands.size();
-    if (!refused.ok()) {
-      r->failed = true;
-      r->status = refused;
-    } else if (offset + n <= results->size()) {
-      r->results.assign(results->begin() + offset, results->begin() + offset + n);
+  for (size_t m = 0; m < messages.size(); ++m) {
+    auto it = batches_.find(messages[m].batch_id);
+    if (it == batches_.end()) continue;  // another node's, or given up on
+    Batch& b = it->second;
+    size_t offset = first[m];
+    for (auto& r : b.requests) {
+      const size_t n = r->commands.size();
+      if (!refused[m].ok()) {
+        r->failed = true;
+        r->status = refused[m];
+      } else if (offset + n <= results->size()) {
+        r->results.assign(results->begin() + offset,
+                          results->begin() + offset + n);
+      }
+      offset += n;
+      r->applied = true;
     }
-    offset += n;
-    r->applied = true;
+    b.applied = true;
+    if (b.acked) batches_.erase(it);
   }
-  b.applied = true;
-  if (b.acked) batches_.erase(it);
   return true;
 }
 
