@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "tests/tamper_util.h"
 #include "tests/test_util.h"
 #include "tools/workload/command_builders.h"
 
@@ -68,6 +69,22 @@ TEST(AppliedPositionTest, ReplayAcceptsAStoredPosition) {
   EXPECT_EQ(RunLedgerctl("replay --db " + dir, &out,
                          testing::Stderr::kIntoOut), 0)
       << out;
+}
+
+TEST(AppliedPositionTest, ReplayRefusesAMalformedPosition) {
+  TestLedger db;
+  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), 4).ok());
+  const std::string dir = db.dir();
+  db.Close();
+  {
+    testing::RawLog raw(dir);
+    raw.PutRaw(kMetaFamily, kAppliedPositionKey, std::string(7, '\1'));
+  }
+  std::string out;
+  EXPECT_EQ(RunLedgerctl("replay --db " + dir, &out,
+                         testing::Stderr::kIntoOut), 1)
+      << out;
+  EXPECT_NE(out.find("applied position"), std::string::npos) << out;
 }
 
 }  // namespace
