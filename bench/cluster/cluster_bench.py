@@ -150,6 +150,12 @@ def main():
             try:
                 addresses = c.start()
                 r = load(a.build, addresses, a.threads, a.seconds)
+                # Commands per log message: how much batching the load got.
+                messages = sum(
+                    nats_wire.stream_info(c.nats[0].url, f"LEDGER_P{p}")
+                    ["state"]["last_seq"] for p in range(partitions))
+                r["log_messages"] = messages
+                r["commands_per_message"] = round(r["commands"] / max(1, messages), 1)
                 results[f"cluster_{partitions}_partitions"] = r
                 print(f"cluster, {partitions} partitions", r, flush=True)
                 if partitions == 4:
