@@ -89,5 +89,35 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
             ch.purchase("u2", c0, "2026-03-08T10:00:00Z", 10))["status"], "ACCEPTED")
 
 
+class ClusterFlags(unittest.TestCase):
+    """The flags of SPEC 10 are checked before anything starts."""
+
+    def run_ledgerd(self, *args):
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            return subprocess.run(
+                [ch.harness.LEDGERD, "--db", d, "--listen", "127.0.0.1:0",
+                 *args], capture_output=True, text=True, timeout=60)
+
+    def test_bad_cluster_flags_are_bad_usage(self):
+        nats = ("--nats", "nats://127.0.0.1:1")
+        for args in [(*nats, "--partitions", "2"),
+                     (*nats, "--partitions", "0", "--node", "n1"),
+                     (*nats, "--partitions", "2", "--node", "a.b"),
+                     ("--partitions", "2", "--node", "n1"),
+                     ("--host-partitions", "0"),
+                     (*nats, "--partitions", "2", "--node", "n1",
+                      "--host-partitions", "2")]:
+            r = self.run_ledgerd(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+
+    def test_an_unreachable_nats_fails_to_start(self):
+        r = self.run_ledgerd("--nats", "nats://127.0.0.1:1", "--partitions",
+                             "2", "--node", "n1")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("NATS", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

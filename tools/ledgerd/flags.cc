@@ -65,7 +65,8 @@ absl::Status CheckComplete(const ServerFlags& f) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
   }
-  if (!f.nats.empty() || f.partitions != 0 || !f.node.empty()) {
+  if (!f.nats.empty() || f.partitions != 0 || !f.node.empty() ||
+      f.host_partitions.has_value()) {
     if (f.nats.empty() || f.partitions < 1 || f.partitions > 256 ||
         f.node.empty()) {
       return absl::InvalidArgumentError(

@@ -68,7 +68,9 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   if (!flags.nats.empty()) {
     node = StartClusterNode(flags);
     if (!node.ok()) {
-      return Fail(1, "cannot join the cluster: " + node.status().ToString());
+      // A bad --host-partitions is bad usage (2), like any other flag.
+      return Fail(absl::IsInvalidArgument(node.status()) ? 2 : 1,
+                  "cannot join the cluster: " + node.status().ToString());
     }
   } else {
     ledger = Ledger::Open(Options(), flags.db);
