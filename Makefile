@@ -10,7 +10,8 @@ CTEST_JOBS ?= 2
 DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
-  libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio
+  libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
+  nats-server libnats-dev
 
 .PHONY: all deps build demo serve test bench clean sanitize asan tsan fuzz
 
@@ -130,6 +131,12 @@ bench: build
 	  ./$(BUILD_DIR)/bench/service/service_bench \
 	    --benchmark_out=$(BUILD_DIR)/bench-service.json \
 	    --benchmark_out_format=json; \
+	fi
+	@# The cluster (docs/cluster.md): 1 and 4 partitions beside one ledgerd,
+	@# catch-up and leader loss; about 2 minutes.
+	if [ -x ./$(BUILD_DIR)/bench/cluster/cluster_load ]; then \
+	  /usr/bin/python3 bench/cluster/cluster_bench.py --build $(BUILD_DIR) \
+	    --out $(BUILD_DIR)/bench-cluster.json; \
 	fi
 
 clean:

@@ -57,7 +57,11 @@ ALLOWED = {
     # service, and only ledgerd includes the service's generated schema.
     "ledgerd": {"ledgerd", "edge", "api", "vocabulary", "schema", "service_schema",
                 "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
-                "openssl"},
+                "openssl", "cluster"},
+    # ledgerd's cluster mode (tools/ledgerd/cluster, docs/cluster.md): the
+    # only code that knows NATS. The service sees it through cluster_api.h.
+    "cluster": {"cluster", "ledgerd", "api", "vocabulary", "schema",
+                "service_schema", "base", "absl", "protobuf", "nats"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
@@ -80,6 +84,8 @@ def module_of(path):
         return "workload"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "edge":
         return "edge"
+    if parts[:3] == ["tools", "ledgerd", "cluster"] and len(parts) > 3:
+        return "cluster"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
         return "ledgerd"
     if parts[0] in ("projections", "tools"):

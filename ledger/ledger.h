@@ -140,6 +140,21 @@ class Ledger {
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
       std::span<const v1::Command> commands) = 0;
 
+  // For a replica applying an external ordered log (a cluster partition,
+  // docs/cluster.md): SubmitBatch, and, in the same atomic write, stores
+  // `applied_position` (the log position of this batch), so the state and
+  // the position never disagree after a crash. Written even when no
+  // command of the batch is accepted. InvalidArgument when applied_position
+  // is not above AppliedPosition() (a batch is applied once), and as
+  // SubmitBatch otherwise.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
+  SubmitBatchAt(std::span<const v1::Command> commands,
+                uint64_t applied_position) = 0;
+
+  // The position stored by the last durable SubmitBatchAt; 0 when none.
+  // Never fails.
+  virtual uint64_t AppliedPosition() const = 0;
+
   // SubmitBatch for JSON lines: one result per line, in order, with lines
   // that are not valid commands answered as SubmitJson answers them. Errors
   // as SubmitBatch.

@@ -333,7 +333,7 @@ void Replayer::AddPostings(uint64_t seq, const v1::Event& event) {
 
 // The meta family must hold the format marker and, once an event is logged,
 // the head naming the last event, each byte for byte as stored by the
-// writer, and nothing else. (Store::Open already refuses a ledger whose
+// writer, and nothing else but a well-formed applied position. (Store::Open already refuses a ledger whose
 // format marker differs; it is compared here too so that replay names every
 // record it checks.)
 absl::Status Replayer::CheckMeta() {
@@ -344,6 +344,15 @@ absl::Status Replayer::CheckMeta() {
         if (key == kHeadKey) {
           head_seen = true;
           return value == head ? absl::OkStatus() : HeadDiffers(value);
+        }
+        if (key == kAppliedPositionKey) {
+          // A cluster replica's log position (docs/cluster.md): no event
+          // names it, so only its form can be checked.
+          absl::StatusOr<uint64_t> position = DecodeAppliedPosition(value);
+          if (position.ok()) return absl::OkStatus();
+          return Fail(0, absl::StrCat("the stored applied position (",
+                                      Hex(value), ") is malformed: ",
+                                      position.status().message()));
         }
         if (key == kFormatKey) {
           if (value == kFormatValue) return absl::OkStatus();

@@ -38,6 +38,23 @@ std::string EncodeHead(uint64_t seq, std::string_view hash) {
   return SerializeDeterministic(head);
 }
 
+std::string EncodeAppliedPosition(uint64_t position) {
+  return EventKey(position);  // the same 8-byte big-endian form
+}
+
+absl::StatusOr<uint64_t> DecodeAppliedPosition(std::string_view value) {
+  if (value.size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("applied position of ", value.size(), " bytes, not 8"));
+  }
+  uint64_t position = 0;
+  for (unsigned char c : value) position = (position << 8) | c;
+  if (position == 0) {
+    return absl::DataLossError("applied position 0 is never stored");
+  }
+  return position;
+}
+
 std::string EncodeKeyRecord(uint64_t seq, std::string_view fingerprint) {
   v1::KeyRecord record;
   record.set_seq(seq);

@@ -27,10 +27,20 @@ inline constexpr char kStateFamily[] = "state";    // projections
 inline constexpr char kFormatKey[] = "format";
 inline constexpr char kFormatValue[] = "credit-ledger/1";
 inline constexpr char kHeadKey[] = "head";
+// The position in an external ordered log (a cluster partition's stream
+// sequence, docs/cluster.md) of the last batch applied by
+// Ledger::SubmitBatchAt: 8 bytes big-endian, never 0. Absent until then.
+inline constexpr char kAppliedPositionKey[] = "applied_position";
 
 // The stored head: the last event's seq and hash. The writer stores it and
 // replay compares these bytes with the stored ones, so both build it here.
 std::string EncodeHead(uint64_t seq, std::string_view hash);
+
+// The stored applied position, and its decoding (DataLoss unless 8 bytes
+// that are not 0).
+std::string EncodeAppliedPosition(uint64_t position);
+[[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedPosition(
+    std::string_view value);
 
 // The stored idempotency record of event `seq`, whose canonical command has
 // `fingerprint` (the event header's command_fingerprint). The writer stores

@@ -144,6 +144,12 @@ absl::Status LedgerImpl::Restore() {
         "the ledger's head says seq ", head.seq(), " but the log ends at ",
         last_seen, " or its hash differs: run `ledgerctl replay`"));
   }
+  RETURN_IF_ERROR(store_->ForEachMetaEntry(
+      [&](std::string_view key, std::string_view value) -> absl::Status {
+        if (key != kAppliedPositionKey) return absl::OkStatus();
+        ASSIGN_OR_RETURN(applied_position_, DecodeAppliedPosition(value));
+        return absl::OkStatus();
+      }));
   feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
 }
@@ -234,11 +240,36 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(
   return Run(prepared);
 }
 
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAt(
+    std::span<const v1::Command> commands, uint64_t applied_position) {
+  if (commands.size() > options_.max_batch_commands) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
+                     options_.max_batch_commands));
+  }
+  if (applied_position <= AppliedPosition()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "applied position ", applied_position, " is not above the stored ",
+        AppliedPosition(), ": that batch was applied already"));
+  }
+  std::vector<Prepared> prepared;
+  prepared.reserve(commands.size());
+  for (const v1::Command& c : commands) prepared.push_back(Prepare(c));
+  return Run(prepared, applied_position);
+}
+
+uint64_t LedgerImpl::AppliedPosition() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  return applied_position_;
+}
+
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
-    std::vector<Prepared>& commands) {
+    std::vector<Prepared>& commands, uint64_t applied_position) {
   std::vector<SubmitResult> results;
-  if (commands.empty()) return results;
+  // A positioned batch is written even when empty: its position must move.
+  if (commands.empty() && applied_position == 0) return results;
   Writer w(&commands, &results);
+  w.applied_position = applied_position;
   queue_mu_.Lock();
   if (closing_) {
     queue_mu_.Unlock();
@@ -289,6 +320,8 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   rocksdb::WriteBatch batch;
   uint64_t group_last_seq = 0;
   size_t group_events = 0;
+  uint64_t position = 0;  // the group's highest SubmitBatchAt position
+  for (const Writer* w : group) position = std::max(position, w->applied_position);
   {
     absl::MutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
@@ -305,9 +338,15 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
         w->results->push_back(std::move(*r));
       }
     }
-    if (in_flight.fingerprints.empty()) return absl::OkStatus();
-    batch.Put(store_->meta(), kHeadKey,
-              EncodeHead(state_.last_seq, head_hash_));
+    if (in_flight.fingerprints.empty() && position == 0) return absl::OkStatus();
+    if (!in_flight.fingerprints.empty()) {
+      batch.Put(store_->meta(), kHeadKey,
+                EncodeHead(state_.last_seq, head_hash_));
+    }
+    if (position != 0) {
+      batch.Put(store_->meta(), kAppliedPositionKey,
+                EncodeAppliedPosition(position));
+    }
     group_last_seq = state_.last_seq;
     group_events = in_flight.fingerprints.size();
     writing_ = true;
@@ -323,6 +362,7 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   // ahead of the disk, and what the disk holds is known only on reopen.
   if (!written.ok()) return Stop(written);
   durable_seq_ = group_last_seq;
+  applied_position_ = std::max(applied_position_, position);
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);

@@ -37,6 +37,10 @@ class LedgerImpl final : public Ledger {
       std::span<const v1::Command> commands) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitJsonBatch(
       std::span<const std::string> lines) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitBatchAt(
+      std::span<const v1::Command> commands,
+      uint64_t applied_position) override;
+  uint64_t AppliedPosition() const override;
   absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                      int64_t at_us) const override;
   uint64_t LastSeq() const override;
@@ -60,6 +64,7 @@ class LedgerImpl final : public Ledger {
         : commands(c), results(r) {}
     std::vector<Prepared>* commands;
     std::vector<SubmitResult>* results;
+    uint64_t applied_position = 0;  // SubmitBatchAt's; 0: none
     absl::Status status;
     bool done = false;
     absl::CondVar cv;
@@ -72,7 +77,8 @@ class LedgerImpl final : public Ledger {
 
   static Prepared Prepare(const v1::Command& command);
   static Prepared PrepareJson(std::string_view json);
-  absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands);
+  absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands,
+                                                uint64_t applied_position = 0);
   absl::Status CommitGroup(const std::vector<Writer*>& group);
   // Makes every later call fail until the ledger is reopened; returns the
   // status they get.
@@ -123,6 +129,8 @@ class LedgerImpl final : public Ledger {
   // The last seq on disk; state_.last_seq runs ahead of it while a group is
   // being judged, and stays ahead after a failed write.
   uint64_t durable_seq_ ABSL_GUARDED_BY(state_mu_) = 0;
+  // The durable kAppliedPositionKey (SubmitBatchAt); 0 when none.
+  uint64_t applied_position_ ABSL_GUARDED_BY(state_mu_) = 0;
   // Set by the first failed write (the in-memory state may then be ahead of
   // the disk) or by Close: FailedPrecondition, which every call then returns
   // until the ledger is reopened.

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,8 @@ const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
     "               [--max-in-flight N]\n"
+    "               [--nats URL[,URL...] --partitions P --node NAME\n"
+    "                [--host-partitions LIST] [--replicas N]]\n"
     "       ledgerd --version\n"
     "\n"
     "Serves the ledger in DIR over gRPC (ledger.v1.LedgerService, SPEC 9),\n"
@@ -30,6 +33,13 @@ const std::string_view kUsage =
     "  --metrics ADDR     serve Prometheus text at http://ADDR/metrics\n"
     "  --max-in-flight N  RPCs served at once; more get RESOURCE_EXHAUSTED\n"
     "                     (default 256)\n"
+    "  --nats URLS        cluster mode (docs/cluster.md): NATS JetStream servers\n"
+    "                     holding the replicated log; DIR holds p<N> folders\n"
+    "  --partitions P     partitions of the cluster (same on every node)\n"
+    "  --node NAME        this node's name (letters, digits, - and _)\n"
+    "  --host-partitions LIST  partitions hosted here, e.g. 0-3,8 (default:\n"
+    "                     all); others are forwarded to a hosting node\n"
+    "  --replicas N       copies of each partition's stream (default 3)\n"
     "\n"
     "Exit status: 0 after a drain, 1 when the ledger or the listener fails,\n"
     "2 on bad usage.\n";
@@ -42,6 +52,7 @@ std::optional<std::string>* ValueSlot(ServerFlags& f, std::string_view name) {
   if (name == "--tls-cert") return &f.tls_cert;
   if (name == "--tls-key") return &f.tls_key;
   if (name == "--metrics") return &f.metrics;
+  if (name == "--host-partitions") return &f.host_partitions;
   return nullptr;
 }
 
@@ -53,6 +64,23 @@ absl::Status CheckComplete(const ServerFlags& f) {
   if (f.tls_cert.has_value() != f.tls_key.has_value()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!f.nats.empty() || f.partitions != 0 || !f.node.empty() ||
+      f.host_partitions.has_value()) {
+    if (f.nats.empty() || f.partitions < 1 || f.partitions > 256 ||
+        f.node.empty()) {
+      return absl::InvalidArgumentError(
+          "cluster mode needs --nats URLS, --partitions P (1..256) and --node NAME");
+    }
+    for (char c : f.node) {
+      if (!absl::ascii_isalnum(c) && c != '-' && c != '_') {
+        return absl::InvalidArgumentError(
+            "--node NAME: letters, digits, - and _ only");
+      }
+    }
+    if (f.replicas < 1 || f.replicas > 5) {
+      return absl::InvalidArgumentError("--replicas must be 1..5");
+    }
   }
   if (f.max_in_flight < 1) {
     return absl::InvalidArgumentError("--max-in-flight must be at least 1");
@@ -77,6 +105,16 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
       f.db = value;
     } else if (arg == "--listen") {
       f.listen = value;
+    } else if (arg == "--nats") {
+      f.nats = value;
+    } else if (arg == "--node") {
+      f.node = value;
+    } else if (arg == "--partitions" || arg == "--replicas") {
+      if (!absl::SimpleAtoi(value, arg == "--partitions" ? &f.partitions
+                                                         : &f.replicas)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(arg, " takes a number, got ", value));
+      }
     } else if (arg == "--max-in-flight") {
       if (!absl::SimpleAtoi(value, &f.max_in_flight)) {
         return absl::InvalidArgumentError(

@@ -25,6 +25,12 @@ struct ServerFlags {
   std::optional<std::string> tls_key;      // --tls-key FILE
   std::optional<std::string> metrics;      // --metrics HOST:PORT
   int max_in_flight = kDefaultMaxInFlight; // --max-in-flight N
+  // Cluster mode (SPEC 10, docs/cluster.md): set by --nats.
+  std::string nats;                        // --nats URL[,URL...]
+  int partitions = 0;                      // --partitions P
+  std::string node;                        // --node NAME
+  std::optional<std::string> host_partitions;  // --host-partitions LIST
+  int replicas = 3;                        // --replicas N (stream copies)
   bool version = false;                    // --version
   bool help = false;                       // --help
 };

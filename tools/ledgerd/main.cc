@@ -9,6 +9,9 @@
 
 #include "ledger/ledger.h"
 #include "ledger/options.h"
+#include "absl/strings/str_split.h"
+#include "tools/ledgerd/cluster/cluster_node.h"
+#include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/flags.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/server.h"
@@ -29,6 +32,25 @@ int Fail(int exit_code, const std::string& message) {
   return exit_code;
 }
 
+absl::StatusOr<std::unique_ptr<cluster::ClusterNode>> StartClusterNode(
+    const ServerFlags& flags) {
+  cluster::ClusterConfig config;
+  config.dir = flags.db;
+  config.nats_urls = absl::StrSplit(flags.nats, ',', absl::SkipEmpty());
+  config.partitions = flags.partitions;
+  config.node = flags.node;
+  config.replicas = flags.replicas;
+  if (flags.host_partitions.has_value()) {
+    absl::StatusOr<std::vector<int>> hosted = cluster::ParsePartitionList(
+        *flags.host_partitions, flags.partitions);
+    if (!hosted.ok()) return hosted.status();
+    config.hosted = *std::move(hosted);
+  } else {
+    for (int p = 0; p < flags.partitions; ++p) config.hosted.push_back(p);
+  }
+  return cluster::ClusterNode::Start(config);
+}
+
 // Serves until a stop signal, then drains. Returns the exit status.
 int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   BlockStopSignals();
@@ -39,18 +61,31 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
     std::cerr << "ledgerd: metrics on port " << *port << " at /metrics"
               << std::endl;
   }
-  // metrics outlives the ledger: the hook runs until the ledger is closed.
-  Options options;
-  options.on_group_committed = [&metrics](const CommitStats& stats) {
-    metrics.ObserveGroupCommit(stats);
-  };
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(options, flags.db);
+  // Cluster mode: the node's partitions instead of one ledger.
+  absl::StatusOr<std::unique_ptr<cluster::ClusterNode>> node =
+      std::unique_ptr<cluster::ClusterNode>();
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = std::unique_ptr<Ledger>();
+  if (!flags.nats.empty()) {
+    node = StartClusterNode(flags);
+    if (!node.ok()) {
+      // A bad --host-partitions is bad usage (2), like any other flag.
+      return Fail(absl::IsInvalidArgument(node.status()) ? 2 : 1,
+                  "cannot join the cluster: " + node.status().ToString());
+    }
+  } else {
+    // metrics outlives the ledger: the hook runs until the ledger is closed.
+    Options options;
+    options.on_group_committed = [&metrics](const CommitStats& stats) {
+      metrics.ObserveGroupCommit(stats);
+    };
+    ledger = Ledger::Open(options, flags.db);
+  }
   if (!ledger.ok()) {
     return Fail(1, "cannot open the ledger: " + ledger.status().ToString());
   }
   LedgerServiceImpl service(ledger->get(), &tokens, &metrics,
                             flags.max_in_flight);
+  if (*node != nullptr) service.SetCluster(node->get());
   absl::StatusOr<RunningServer> running = StartServer(flags, &service);
   if (!running.ok()) return Fail(1, running.status().ToString());
   std::printf("listening on %s\n", running->listening_on.c_str());
@@ -65,6 +100,7 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   running->server->Shutdown(std::chrono::system_clock::now() + kDrainDeadline);
   running->server->Wait();
   ledger->reset();  // closes the ledger: everything acknowledged is synced
+  node->reset();    // closes the partitions' ledgers
   std::cerr << "ledgerd: drained, ledger closed" << std::endl;
   return 0;
 }

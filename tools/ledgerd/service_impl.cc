@@ -1,5 +1,6 @@
 #include "tools/ledgerd/service_impl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -29,6 +30,16 @@ std::optional<std::string_view> AuthorizationOf(
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return std::nullopt;
   return std::string_view(it->second.data(), it->second.size());
+}
+
+// A cluster call's deadline: the client's, at most kClusterWait away (a
+// call without a deadline must not wait forever for a partition).
+absl::Time ClusterDeadline(const grpc::ServerContextBase& context) {
+  constexpr absl::Duration kClusterWait = absl::Seconds(30);
+  const absl::Time cap = absl::Now() + kClusterWait;
+  const auto d = context.deadline();
+  if (d >= std::chrono::system_clock::now() + std::chrono::seconds(30)) return cap;
+  return std::min(cap, absl::FromChrono(d));
 }
 
 }  // namespace
@@ -124,9 +135,11 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
   if (status.ok()) status = valid;
   if (!status.ok()) return Refuse(*context, "Submit", status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  call_threads_.Run([this, reactor, response, start, parsed, slot]() mutable {
+  const absl::Time deadline = ClusterDeadline(*context);
+  call_threads_.Run([this, reactor, response, start, parsed, slot,
+                     deadline]() mutable {
     v1::SubmitResponse answer;
-    absl::Status status = DoSubmit(*parsed, answer);
+    absl::Status status = DoSubmit(*parsed, answer, deadline);
     if (status.ok()) {
       *response = SerializeResponse(answer);
       metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
@@ -138,7 +151,15 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
 }
 
 absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
-                                         v1::SubmitResponse& response) {
+                                         v1::SubmitResponse& response,
+                                         absl::Time cluster_deadline) {
+  if (cluster_ != nullptr) {
+    std::vector<v1::Result> results;
+    RETURN_IF_ERROR(cluster_->SubmitBatch({request.command()},
+                                          cluster_deadline, &results));
+    *response.mutable_result() = std::move(results.front());
+    return absl::OkStatus();
+  }
   // The library judges a command from protobuf exactly as the same JSON
   // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields
   // included): nothing is checked here a second time.
@@ -170,9 +191,11 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitBatch(
   if (status.ok()) status = valid;
   if (!status.ok()) return Refuse(*context, "SubmitBatch", status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  call_threads_.Run([this, reactor, response, start, parsed, slot]() mutable {
+  const absl::Time deadline = ClusterDeadline(*context);
+  call_threads_.Run([this, reactor, response, start, parsed, slot,
+                     deadline]() mutable {
     v1::SubmitBatchResponse answer;
-    absl::Status status = DoSubmitBatch(*parsed, answer);
+    absl::Status status = DoSubmitBatch(*parsed, answer, deadline);
     if (status.ok()) {
       *response = SerializeResponse(answer);
       metrics_->ObserveSubmit("SubmitBatch",
@@ -186,7 +209,8 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitBatch(
 }
 
 absl::Status LedgerServiceImpl::DoSubmitBatch(
-    const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse& response) {
+    const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse& response,
+    absl::Time cluster_deadline) {
   if (static_cast<size_t>(request.commands_size()) > kMaxBatchCommands) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", request.commands_size(), " commands exceeds ",
@@ -195,6 +219,13 @@ absl::Status LedgerServiceImpl::DoSubmitBatch(
   // The library takes a contiguous span; a RepeatedPtrField is not one.
   std::vector<v1::Command> commands(request.commands().begin(),
                                     request.commands().end());
+  if (cluster_ != nullptr) {
+    std::vector<v1::Result> results;
+    RETURN_IF_ERROR(
+        cluster_->SubmitBatch(commands, cluster_deadline, &results));
+    for (v1::Result& r : results) *response.add_results() = std::move(r);
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<SubmitResult>> submitted =
       ledger_->SubmitBatch(commands);
   RETURN_IF_ERROR(FromLedger(submitted.status()));
@@ -218,9 +249,11 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::GetBalance(
   if (!status.ok()) return Refuse(*context, "GetBalance", status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // A balance of a customer whose group is being synced waits for the sync.
-  call_threads_.Run([this, reactor, response, parsed, slot]() mutable {
+  const absl::Time deadline = ClusterDeadline(*context);
+  call_threads_.Run([this, reactor, response, parsed, slot,
+                     deadline]() mutable {
     v1::GetBalanceResponse answer;
-    absl::Status status = DoGetBalance(*parsed, answer);
+    absl::Status status = DoGetBalance(*parsed, answer, deadline);
     if (status.ok()) *response = SerializeResponse(answer);
     slot.reset();
     reactor->Finish(Finish("GetBalance", status));
@@ -229,9 +262,13 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::GetBalance(
 }
 
 absl::Status LedgerServiceImpl::DoGetBalance(
-    const v1::GetBalanceRequest& request, v1::GetBalanceResponse& response) {
+    const v1::GetBalanceRequest& request, v1::GetBalanceResponse& response,
+    absl::Time cluster_deadline) {
   if (request.customer().empty()) {
     return absl::InvalidArgumentError("customer is required");
+  }
+  if (cluster_ != nullptr) {
+    return cluster_->GetBalance(request, cluster_deadline, &response);
   }
   int64_t at_us = absl::ToUnixMicros(absl::Now());
   if (!request.at().empty()) {
@@ -257,6 +294,11 @@ grpc::Status LedgerServiceImpl::ReadEvents(
       Admit(*context, "ReadEvents", Role::kReader, "read events", slot);
   // Seqs start at 1; from_seq 0 (the field's default) means the beginning.
   uint64_t from_seq = request->from_seq() == 0 ? 1 : request->from_seq();
+  if (status.ok() && cluster_ != nullptr) {
+    status = absl::UnimplementedError(
+        "ReadEvents is not served in cluster mode: each partition has a log "
+        "of its own (docs/cluster.md)");
+  }
   if (status.ok()) {
     status = request->follow() ? Follow(*context, from_seq, *writer)
                                : ReadOnce(*context, from_seq, *writer);

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
 #include "ledger/v1/service.grpc.pb.h"
+#include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/call_threads.h"
 #include "tools/ledgerd/tokens.h"
@@ -55,6 +56,11 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   // From now on new RPCs get UNAVAILABLE and follow streams end (with
   // UNAVAILABLE and the seq to resume from); RPCs already admitted finish.
   void BeginShutdown() { shutting_down_.store(true); }
+
+  // Cluster mode (docs/cluster.md): writes and reads go through `cluster`
+  // instead of the ledger (which may then be null); ReadEvents is not
+  // served. REQUIRES: cluster outlives the service; called before serving.
+  void SetCluster(cluster::ClusterApi* cluster) { cluster_ = cluster; }
 
   // `request` holds the method's request message (SubmitRequest, ...),
   // `response` gets its response message.
@@ -92,18 +98,24 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext& context,
                                    std::string_view rpc,
                                    const absl::Status& status);
+  // The library (or cluster) call of each RPC, on a call thread. In cluster
+  // mode nothing waits for a partition past `cluster_deadline`.
   absl::Status DoSubmit(const v1::SubmitRequest& request,
-                        v1::SubmitResponse& response);
+                        v1::SubmitResponse& response,
+                        absl::Time cluster_deadline);
   absl::Status DoSubmitBatch(const v1::SubmitBatchRequest& request,
-                             v1::SubmitBatchResponse& response);
+                             v1::SubmitBatchResponse& response,
+                             absl::Time cluster_deadline);
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
-                            v1::GetBalanceResponse& response);
+                            v1::GetBalanceResponse& response,
+                            absl::Time cluster_deadline);
   absl::Status ReadOnce(grpc::ServerContext& context, uint64_t from_seq,
                         grpc::ServerWriter<v1::ReadEventsResponse>& writer);
   absl::Status Follow(grpc::ServerContext& context, uint64_t from_seq,
                       grpc::ServerWriter<v1::ReadEventsResponse>& writer);
 
   Ledger* const ledger_;
+  cluster::ClusterApi* cluster_ = nullptr;
   const TokenTable* const tokens_;
   Metrics* const metrics_;
   const int max_in_flight_;

@@ -144,14 +144,18 @@ class LedgerClient:
                         message=result.message)
         if result.HasField("available"):
             line["available"] = result.available
+        if result.HasField("partition"):  # a cluster's (docs/cluster.md)
+            line["partition"] = result.partition
         return line
 
     # --- queries --------------------------------------------------------
 
-    def balance(self, customer, at=None):
-        """The balance of docs/contract.md section 6 as a dict; LedgerError
-        NOT_FOUND when unknown."""
-        request = self._pb.GetBalanceRequest(customer=customer, at=at or "")
+    def balance(self, customer, at=None, min_seq=0):
+        """The balance of docs/contract.md section 6 as a dict; LedgerError NOT_FOUND when unknown. In a
+        cluster, min_seq waits until the customer's partition applied that
+        seq on the node asked (read your writes on any node)."""
+        request = self._pb.GetBalanceRequest(customer=customer, at=at or "",
+                                             min_seq=min_seq)
         return self.balance_to_dict(
             self._call(self._stub.GetBalance, request).balance)
 

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""A local ledgerd cluster on loopback (docs/cluster.md): 3 NATS JetStream
+servers and N ledgerd nodes, each with ports and folders of its own under
+one base folder, and every process it starts stopped by its PID.
+
+As a program:
+  local_cluster.py start --base DIR [--nodes 3] [--partitions 1]
+                   [--ledgerd PATH] [--nats-server PATH]
+      starts everything, writes DIR/cluster.json (PIDs, ports, addresses)
+      and prints the ledgerd addresses, one a line.
+  local_cluster.py stop --base DIR
+      stops (SIGTERM, then SIGKILL after 10 s) every PID in DIR/cluster.json.
+
+As a module (the tests): LocalCluster(base, ...).start(); .stop().
+"""
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+NATS_NODES = 3
+START_TIMEOUT_S = 30
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_pid_gone(pid, timeout_s):
+    """True once `pid` (a child of ours or not) has exited."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done == pid:
+                return True
+        except ChildProcessError:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def stop_pid(pid, sig=signal.SIGTERM, timeout_s=10):
+    """Stops one process by PID: `sig`, then SIGKILL if it outlives timeout."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    if not wait_pid_gone(pid, timeout_s):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        wait_pid_gone(pid, 5)
+
+
+class NatsNode:
+    def __init__(self, base, index, binary):
+        self.name = f"n{index}"
+        self.dir = os.path.join(base, "nats", self.name)
+        self.port = free_port()
+        self.cluster_port = free_port()
+        self.http_port = free_port()
+        self.binary = binary
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"nats://127.0.0.1:{self.port}"
+
+    def write_config(self, routes):
+        os.makedirs(self.dir, exist_ok=True)
+        # max_payload above the 900 KiB cluster message (partition_replica.h).
+        text = (
+            f"server_name: {self.name}\n"
+            f"listen: 127.0.0.1:{self.port}\n"
+            f"http: 127.0.0.1:{self.http_port}\n"
+            f"max_payload: 2MB\n"
+            f"jetstream {{ store_dir: \"{self.dir}/js\" }}\n"
+            f"cluster {{\n  name: ledger\n  listen: 127.0.0.1:{self.cluster_port}\n"
+            f"  routes: [{', '.join(routes)}]\n}}\n")
+        with open(os.path.join(self.dir, "nats.conf"), "w") as f:
+            f.write(text)
+
+    def start(self):
+        log = open(os.path.join(self.dir, "nats.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, "-c", os.path.join(self.dir, "nats.conf")],
+            stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(
+                    f"http://127.0.0.1:{self.http_port}/healthz", timeout=1) as r:
+                return r.status == 200 and b"ok" in r.read()
+        except OSError:
+            return False
+
+
+class LedgerdNode:
+    def __init__(self, base, index, binary, nats_urls, partitions,
+                 host_partitions=None):
+        self.name = f"node{index}"
+        self.dir = os.path.join(base, "ledgerd", self.name)
+        self.binary = binary
+        self.nats_urls = nats_urls
+        self.partitions = partitions
+        self.host_partitions = host_partitions
+        self.proc = None
+        self.address = None
+
+    def start(self, timeout_s=START_TIMEOUT_S):
+        os.makedirs(self.dir, exist_ok=True)
+        args = [self.binary, "--db", self.dir, "--listen", "127.0.0.1:0",
+                "--nats", ",".join(self.nats_urls),
+                "--partitions", str(self.partitions), "--node", self.name]
+        if self.host_partitions is not None:
+            args += ["--host-partitions", self.host_partitions]
+        err = open(self.dir + ".log", "ab")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
+        err.close()
+        deadline = time.monotonic() + timeout_s
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        buf = b""
+        while time.monotonic() < deadline:
+            chunk = self.proc.stdout.read()
+            if chunk:
+                buf += chunk
+            if b"\n" in buf:
+                line = buf.split(b"\n")[0].decode()
+                if line.startswith("listening on "):
+                    self.address = line[len("listening on "):]
+                    return self.address
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start; see {self.dir}.log")
+
+
+class LocalCluster:
+    def __init__(self, base, nodes=3, partitions=1, ledgerd="ledgerd",
+                 nats_server="/usr/sbin/nats-server", host_partitions=None):
+        self.base = os.path.abspath(base)
+        self.nats = [NatsNode(self.base, i + 1, nats_server)
+                     for i in range(NATS_NODES)]
+        urls = [n.url for n in self.nats]
+        host_partitions = host_partitions or [None] * nodes
+        self.nodes = [LedgerdNode(self.base, i + 1, ledgerd, urls, partitions,
+                                  host_partitions[i]) for i in range(nodes)]
+
+    def start_nats(self):
+        for n in self.nats:
+            routes = [f"nats-route://127.0.0.1:{m.cluster_port}"
+                      for m in self.nats if m is not n]
+            n.write_config(routes)
+            n.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if all(n.healthy() for n in self.nats):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the NATS cluster did not become healthy")
+
+    def start(self):
+        self.start_nats()
+        for node in self.nodes:
+            node.start()
+        self.save()
+        return [n.address for n in self.nodes]
+
+    def pids(self):
+        return [p.proc.pid for p in self.nodes + self.nats if p.proc]
+
+    def save(self):
+        state = {
+            "nats": [{"name": n.name, "pid": n.proc.pid, "url": n.url,
+                      "http_port": n.http_port} for n in self.nats if n.proc],
+            "ledgerd": [{"name": n.name, "pid": n.proc.pid, "address": n.address,
+                         "dir": n.dir} for n in self.nodes if n.proc],
+        }
+        with open(os.path.join(self.base, "cluster.json"), "w") as f:
+            json.dump(state, f, indent=1)
+
+    def stop(self):
+        """Stops every process this object started, by PID: ledgerd first."""
+        for p in self.nodes + self.nats:
+            if p.proc is not None and p.proc.poll() is None:
+                stop_pid(p.proc.pid)
+            if p.proc is not None:
+                p.proc.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("action", choices=["start", "stop"])
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--nodes", type=int, default=3)
+    ap.add_argument("--partitions", type=int, default=1)
+    ap.add_argument("--ledgerd", default="build/tools/ledgerd/ledgerd")
+    ap.add_argument("--nats-server", default="/usr/sbin/nats-server")
+    a = ap.parse_args()
+    if a.action == "stop":
+        with open(os.path.join(a.base, "cluster.json")) as f:
+            state = json.load(f)
+        for p in state["ledgerd"] + state["nats"]:
+            stop_pid(p["pid"])
+        return 0
+    os.makedirs(a.base, exist_ok=True)
+    cluster = LocalCluster(a.base, a.nodes, a.partitions, a.ledgerd,
+                           a.nats_server)
+    try:
+        for address in cluster.start():
+            print(address)
+    except Exception:
+        cluster.stop()
+        raise
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,398 @@
+#include "tools/ledgerd/cluster/cluster_node.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "ledger/time_util.h"
+#include "tools/ledgerd/cluster/partitioning.h"
+#include "tools/ledgerd/conversions.h"
+#include "tools/ledgerd/status_mapping.h"
+
+namespace ledger::cluster {
+namespace {
+
+constexpr char kOpHeader[] = "Ledger-Op";
+constexpr char kDeadlineHeader[] = "Ledger-Deadline-Ms";
+constexpr char kCodeHeader[] = "Ledger-Code";
+constexpr char kMessageHeader[] = "Ledger-Message";
+
+std::string ForwardSubject(int partition) {
+  return absl::StrCat("ledger.p", partition, ".rpc");
+}
+
+// Tells this process's batches apart from those of an earlier run of the
+// same node, whose waiting clients are gone.
+std::string RandomNonce() {
+  std::random_device rd;
+  return absl::StrCat(absl::Hex(rd(), absl::kZeroPad8));
+}
+
+std::string Header(natsMsg* msg, const char* key) {
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, key, &value) != NATS_OK || value == nullptr) return "";
+  return value;
+}
+
+absl::Status WriteMarker(const ClusterConfig& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", config.dir,
+                                               ": ", ec.message()));
+  }
+  const std::string path = config.dir + "/" + kClusterMarkerFile;
+  std::ifstream in(path);
+  std::string word;
+  int partitions = 0;
+  if (in >> word >> partitions && partitions != config.partitions) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        config.dir, " belongs to a cluster of ", partitions,
+        " partitions, not ", config.partitions,
+        ": repartitioning is not supported"));
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << "partitions " << config.partitions << "\n";
+  if (!out.flush()) return absl::UnavailableError("cannot write " + path);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(
+    const ClusterConfig& config) {
+  if (absl::Status s = WriteMarker(config); !s.ok()) return s;
+  std::unique_ptr<ClusterNode> node(new ClusterNode(config));
+  ClusterNode* raw = node.get();
+  absl::StatusOr<std::unique_ptr<NatsLog>> log = NatsLog::Connect(
+      config.nats_urls, absl::StrCat("ledgerd-", config.node),
+      [raw](const std::string& id, absl::StatusOr<uint64_t> seq) {
+        raw->RouteAck(id, std::move(seq));
+      });
+  if (!log.ok()) return log.status();
+  node->log_ = *std::move(log);
+  for (int p = 0; p < config.partitions; ++p) {
+    absl::Status s = node->log_->EnsureStream(p, config.replicas, absl::Seconds(30));
+    if (!s.ok()) return s;
+  }
+  node->replicas_.resize(config.partitions);
+  const std::string prefix = absl::StrCat(config.node, ".", RandomNonce());
+  for (int p : config.hosted) {
+    absl::StatusOr<std::unique_ptr<PartitionReplica>> r = PartitionReplica::Start(
+        p, absl::StrCat(config.dir, "/p", p), node->log_.get(), prefix);
+    if (!r.ok()) {
+      return absl::Status(r.status().code(),
+                          absl::StrCat("partition ", p, ": ", r.status().message()));
+    }
+    node->replicas_[p] = *std::move(r);
+  }
+  if (absl::Status s = node->ServeForwarding(); !s.ok()) return s;
+  return node;
+}
+
+ClusterNode::~ClusterNode() {
+  for (natsSubscription* sub : forward_subs_) {
+    (void)natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+  }
+  {
+    absl::MutexLock lock(&forward_mu_);
+    forward_stopped_ = true;
+  }
+  for (std::thread& t : forward_workers_) t.join();
+  for (natsMsg* m : forward_queue_) natsMsg_Destroy(m);
+  {
+    absl::MutexLock lock(&acks_mu_);
+    acks_stopped_ = true;
+  }
+  replicas_.clear();
+  log_.reset();
+}
+
+void ClusterNode::RouteAck(const std::string& batch_id,
+                           absl::StatusOr<uint64_t> seq) {
+  // node.nonce.partition.counter (PartitionReplica's prefix).
+  std::vector<std::string> parts = absl::StrSplit(batch_id, '.');
+  int partition = -1;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[2], &partition) ||
+      partition < 0 || partition >= config_.partitions) {
+    return;
+  }
+  absl::ReaderMutexLock lock(&acks_mu_);
+  if (acks_stopped_ || replicas_[partition] == nullptr) return;
+  replicas_[partition]->OnAck(batch_id, std::move(seq));
+}
+
+absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
+                                      absl::Time deadline,
+                                      std::vector<v1::Result>* results) {
+  const int partitions = config_.partitions;
+  // Which commands go to each partition, in the batch's order.
+  std::vector<std::vector<int>> routed(partitions);
+  for (int i = 0; i < static_cast<int>(commands.size()); ++i) {
+    const v1::Command& c = commands[i];
+    if (c.has_set_policy()) {
+      for (int p = 0; p < partitions; ++p) routed[p].push_back(i);
+    } else {
+      routed[PartitionOf(c.customer(), partitions)].push_back(i);
+    }
+  }
+  std::vector<absl::StatusOr<std::vector<v1::Result>>> answers(
+      partitions, absl::UnknownError("not asked"));
+  std::vector<std::thread> threads;
+  for (int p = 0; p < partitions; ++p) {
+    if (routed[p].empty()) continue;
+    std::vector<v1::Command> part;
+    part.reserve(routed[p].size());
+    for (int i : routed[p]) part.push_back(commands[i]);
+    auto run = [this, p, &answers, deadline](std::vector<v1::Command> cmds) {
+      answers[p] = SubmitToPartition(p, std::move(cmds), deadline);
+    };
+    // The partitions of one batch are published at once, not one by one.
+    threads.emplace_back(run, std::move(part));
+  }
+  for (std::thread& t : threads) t.join();
+  results->assign(commands.size(), v1::Result());
+  for (int p = 0; p < partitions; ++p) {
+    if (routed[p].empty()) continue;
+    if (!answers[p].ok()) return answers[p].status();
+    if (answers[p]->size() != routed[p].size()) {
+      return absl::InternalError(absl::StrCat(
+          "partition ", p, " answered ", answers[p]->size(), " results for ",
+          routed[p].size(), " commands"));
+    }
+    for (size_t j = 0; j < routed[p].size(); ++j) {
+      v1::Result& slot = (*results)[routed[p][j]];
+      // A set_policy reports the lowest partition's answer (partition 0).
+      if (slot.has_partition()) continue;
+      slot = std::move((*answers[p])[j]);
+      slot.set_partition(p);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitToPartition(
+    int partition, std::vector<v1::Command> commands, absl::Time deadline) {
+  if (replicas_[partition] != nullptr) {
+    return SubmitHere(*replicas_[partition], std::move(commands), deadline);
+  }
+  v1::SubmitBatchRequest request;
+  for (v1::Command& c : commands) *request.add_commands() = std::move(c);
+  std::string reply;
+  absl::Status s = Forward(partition, "submit", request.SerializeAsString(),
+                           deadline, &reply);
+  if (!s.ok()) return s;
+  v1::SubmitBatchResponse response;
+  if (!response.ParseFromString(reply)) {
+    return absl::InternalError("a forwarded submit's answer does not parse");
+  }
+  return std::vector<v1::Result>(response.results().begin(),
+                                 response.results().end());
+}
+
+absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitHere(
+    PartitionReplica& replica, std::vector<v1::Command> commands,
+    absl::Time deadline) {
+  absl::StatusOr<std::vector<SubmitResult>> done =
+      replica.Submit(std::move(commands), deadline);
+  if (!done.ok()) return done.status();
+  std::vector<v1::Result> out;
+  out.reserve(done->size());
+  for (const SubmitResult& r : *done) out.push_back(ledgerd::ToResultProto(r));
+  return out;
+}
+
+absl::Status ClusterNode::GetBalance(const v1::GetBalanceRequest& request,
+                                     absl::Time deadline,
+                                     v1::GetBalanceResponse* response) {
+  const int p = PartitionOf(request.customer(), config_.partitions);
+  if (replicas_[p] != nullptr) {
+    return BalanceHere(*replicas_[p], request, deadline, response);
+  }
+  std::string reply;
+  absl::Status s = Forward(p, "balance", request.SerializeAsString(), deadline,
+                           &reply);
+  if (!s.ok()) return s;
+  if (!response->ParseFromString(reply)) {
+    return absl::InternalError("a forwarded balance's answer does not parse");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
+                                      const v1::GetBalanceRequest& request,
+                                      absl::Time deadline,
+                                      v1::GetBalanceResponse* response) {
+  int64_t at_us = absl::ToUnixMicros(absl::Now());
+  if (!request.at().empty()) {
+    absl::StatusOr<int64_t> parsed = ParseTimeUs(request.at());
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad at: ", parsed.status().message()));
+    }
+    at_us = *parsed;
+  }
+  if (request.min_seq() > 0) {
+    absl::Status reached = replica.WaitForSeq(request.min_seq(), deadline);
+    if (!reached.ok()) return reached;
+  }
+  absl::StatusOr<Balance> balance =
+      replica.ledger().GetBalance(request.customer(), at_us);
+  if (!balance.ok()) return ledgerd::FromLedger(balance.status());
+  *response->mutable_balance() = ledgerd::ToBalanceProto(*balance);
+  return absl::OkStatus();
+}
+
+absl::Status ClusterNode::Forward(int partition, const char* op,
+                                  const std::string& body, absl::Time deadline,
+                                  std::string* reply) {
+  const int64_t wait_ms =
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now()));
+  const std::string subject = ForwardSubject(partition);
+  natsMsg* request = nullptr;
+  natsStatus s = natsMsg_Create(&request, subject.c_str(), nullptr, body.data(),
+                                static_cast<int>(body.size()));
+  if (s == NATS_OK) s = natsMsgHeader_Set(request, kOpHeader, op);
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(request, kDeadlineHeader,
+                          absl::StrCat(wait_ms).c_str());
+  }
+  natsMsg* answer = nullptr;
+  if (s == NATS_OK) {
+    s = natsConnection_RequestMsg(&answer, log_->connection(), request, wait_ms);
+  }
+  natsMsg_Destroy(request);
+  if (s == NATS_NO_RESPONDERS) {
+    return absl::UnavailableError(absl::StrCat(
+        "no node hosting partition ", partition, " is reachable: retry later"));
+  }
+  if (s == NATS_TIMEOUT) {
+    return absl::UnavailableError(absl::StrCat(
+        "the node hosting partition ", partition,
+        " did not answer in time: retry with the same keys"));
+  }
+  if (s != NATS_OK) return FromNats(s, "forwarding to a hosting node");
+  int code = 0;
+  (void)absl::SimpleAtoi(Header(answer, kCodeHeader), &code);
+  std::string message = Header(answer, kMessageHeader);
+  reply->assign(natsMsg_GetData(answer),
+                static_cast<size_t>(natsMsg_GetDataLength(answer)));
+  natsMsg_Destroy(answer);
+  if (code != 0) return absl::Status(static_cast<absl::StatusCode>(code), message);
+  return absl::OkStatus();
+}
+
+absl::Status ClusterNode::ServeForwarding() {
+  for (int p : config_.hosted) {
+    natsSubscription* sub = nullptr;
+    const std::string subject = ForwardSubject(p);
+    const std::string group = absl::StrCat("ledger.p", p);
+    natsStatus s = natsConnection_QueueSubscribe(
+        &sub, log_->connection(), subject.c_str(), group.c_str(),
+        &ClusterNode::OnForwarded, this);
+    if (s != NATS_OK) return FromNats(s, "serving forwarded requests");
+    forward_subs_.push_back(sub);
+  }
+  for (int i = 0; i < kForwardWorkers; ++i) {
+    forward_workers_.emplace_back([this] { ForwardWorker(); });
+  }
+  return absl::OkStatus();
+}
+
+// nats.c delivers a subscription's messages on one thread: the work is
+// handed to the workers so one slow batch does not hold up the others.
+void ClusterNode::OnForwarded(natsConnection*, natsSubscription*, natsMsg* msg,
+                              void* closure) {
+  auto* node = static_cast<ClusterNode*>(closure);
+  absl::MutexLock lock(&node->forward_mu_);
+  if (node->forward_stopped_ || node->forward_queue_.size() >= kMaxForwardQueue) {
+    natsMsg_Destroy(msg);  // the sender times out and retries elsewhere
+    return;
+  }
+  node->forward_queue_.push_back(msg);
+}
+
+void ClusterNode::ForwardWorker() {
+  for (;;) {
+    natsMsg* msg = nullptr;
+    {
+      absl::MutexLock lock(&forward_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(forward_mu_) {
+        return forward_stopped_ || !forward_queue_.empty();
+      };
+      forward_mu_.Await(absl::Condition(&ready));
+      if (forward_stopped_) return;
+      msg = forward_queue_.front();
+      forward_queue_.pop_front();
+    }
+    Answer(msg);
+    natsMsg_Destroy(msg);
+  }
+}
+
+void ClusterNode::Answer(natsMsg* request) {
+  const std::string subject = natsMsg_GetSubject(request);
+  int partition = -1;
+  std::vector<std::string> parts = absl::StrSplit(subject, '.');
+  if (parts.size() == 3 && parts[1].size() > 1) {
+    (void)absl::SimpleAtoi(parts[1].substr(1), &partition);
+  }
+  int64_t wait_ms = 0;
+  (void)absl::SimpleAtoi(Header(request, kDeadlineHeader), &wait_ms);
+  const absl::Time deadline =
+      absl::Now() + absl::Milliseconds(std::min<int64_t>(wait_ms, 30000));
+  const std::string op = Header(request, kOpHeader);
+  const std::string body(natsMsg_GetData(request),
+                         static_cast<size_t>(natsMsg_GetDataLength(request)));
+  absl::Status status;
+  std::string out;
+  if (partition < 0 || partition >= config_.partitions ||
+      replicas_[partition] == nullptr) {
+    status = absl::UnavailableError("partition not hosted here");
+  } else if (op == "submit") {
+    v1::SubmitBatchRequest in;
+    v1::SubmitBatchResponse response;
+    if (!in.ParseFromString(body)) {
+      status = absl::InvalidArgumentError("a forwarded submit that does not parse");
+    } else {
+      absl::StatusOr<std::vector<v1::Result>> r = SubmitHere(
+          *replicas_[partition],
+          std::vector<v1::Command>(in.commands().begin(), in.commands().end()),
+          deadline);
+      status = r.status();
+      if (r.ok()) for (v1::Result& x : *r) *response.add_results() = std::move(x);
+    }
+    out = response.SerializeAsString();
+  } else {
+    v1::GetBalanceRequest in;
+    v1::GetBalanceResponse response;
+    status = in.ParseFromString(body)
+                 ? BalanceHere(*replicas_[partition], in, deadline, &response)
+                 : absl::InvalidArgumentError("a forwarded read that does not parse");
+    out = response.SerializeAsString();
+  }
+  const char* reply_to = natsMsg_GetReply(request);
+  if (reply_to == nullptr) return;
+  natsMsg* answer = nullptr;
+  natsStatus s = natsMsg_Create(&answer, reply_to, nullptr, out.data(),
+                                static_cast<int>(out.size()));
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(answer, kCodeHeader,
+                          absl::StrCat(static_cast<int>(status.code())).c_str());
+  }
+  if (s == NATS_OK && !status.ok()) {
+    s = natsMsgHeader_Set(answer, kMessageHeader,
+                          std::string(status.message()).c_str());
+  }
+  if (s == NATS_OK) (void)natsConnection_PublishMsg(log_->connection(), answer);
+  natsMsg_Destroy(answer);
+}
+
+}  // namespace ledger::cluster

@@ -1,0 +1,103 @@
+// A ledgerd node of a cluster (SPEC 10, docs/cluster.md): the partitions it
+// hosts (a PartitionReplica each, in DIR/p<N>), the routing of each command
+// to its partition, and forwarding to a node that hosts a partition this
+// one does not, over NATS request/reply: hosting nodes serve the subject
+// ledger.p<N>.rpc in the queue group ledger.p<N>, so NATS itself finds a
+// hosting node (and balances between them); no registry to keep.
+#ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_
+#define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nats/nats.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "tools/ledgerd/cluster/cluster_api.h"
+#include "tools/ledgerd/cluster/nats_log.h"
+#include "tools/ledgerd/cluster/partition_replica.h"
+
+namespace ledger::cluster {
+
+// The file in a node's folder that marks it as one (`ledgerctl digest`
+// then prints one line per partition folder). Holds "partitions P\n".
+inline constexpr char kClusterMarkerFile[] = "CLUSTER";
+
+// Threads that serve requests forwarded by other nodes, and how many may
+// wait for one: past it a forwarded request is answered Unavailable.
+inline constexpr int kForwardWorkers = 8;
+inline constexpr size_t kMaxForwardQueue = 1024;
+
+struct ClusterConfig {
+  std::string dir;                     // the node's folder
+  std::vector<std::string> nats_urls;  // --nats
+  int partitions = 1;                  // --partitions
+  std::string node;                    // --node
+  std::vector<int> hosted;             // --host-partitions (default: all)
+  int replicas = 3;                    // --replicas: copies of each stream
+};
+
+class ClusterNode final : public ClusterApi {
+ public:
+  // Connects to NATS, creates the streams that are missing, opens and
+  // starts every hosted partition and serves forwarded requests for them.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ClusterNode>> Start(
+      const ClusterConfig& config);
+  // Stops serving forwarded requests, stops the partitions (closing their
+  // ledgers) and leaves NATS.
+  ~ClusterNode() override;
+
+  absl::Status SubmitBatch(const std::vector<v1::Command>& commands,
+                           absl::Time deadline,
+                           std::vector<v1::Result>* results) override;
+  absl::Status GetBalance(const v1::GetBalanceRequest& request,
+                          absl::Time deadline,
+                          v1::GetBalanceResponse* response) override;
+
+ private:
+  explicit ClusterNode(ClusterConfig config) : config_(std::move(config)) {}
+  void RouteAck(const std::string& batch_id, absl::StatusOr<uint64_t> seq);
+  // One partition's share of a batch, here or on a hosting node.
+  absl::StatusOr<std::vector<v1::Result>> SubmitToPartition(
+      int partition, std::vector<v1::Command> commands, absl::Time deadline);
+  absl::StatusOr<std::vector<v1::Result>> SubmitHere(
+      PartitionReplica& replica, std::vector<v1::Command> commands,
+      absl::Time deadline);
+  absl::Status BalanceHere(PartitionReplica& replica,
+                           const v1::GetBalanceRequest& request,
+                           absl::Time deadline,
+                           v1::GetBalanceResponse* response);
+  // Sends a request to a node hosting `partition`; `op` is "submit" or
+  // "balance". Fills `reply` with the answer's bytes.
+  absl::Status Forward(int partition, const char* op, const std::string& body,
+                       absl::Time deadline, std::string* reply);
+  absl::Status ServeForwarding();
+  static void OnForwarded(natsConnection* nc, natsSubscription* sub,
+                          natsMsg* msg, void* closure);
+  void ForwardWorker();
+  void Answer(natsMsg* request);
+
+  const ClusterConfig config_;
+  std::unique_ptr<NatsLog> log_;
+  // Indexed by partition; null for a partition not hosted here.
+  std::vector<std::unique_ptr<PartitionReplica>> replicas_;
+  // Held shared while an ack is routed to a replica; exclusively to stop
+  // routing before the replicas go away.
+  absl::Mutex acks_mu_;
+  bool acks_stopped_ ABSL_GUARDED_BY(acks_mu_) = false;
+
+  std::vector<natsSubscription*> forward_subs_;
+  absl::Mutex forward_mu_;
+  std::deque<natsMsg*> forward_queue_ ABSL_GUARDED_BY(forward_mu_);
+  bool forward_stopped_ ABSL_GUARDED_BY(forward_mu_) = false;
+  std::vector<std::thread> forward_workers_;
+};
+
+}  // namespace ledger::cluster
+
+#endif  // CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_

@@ -1,0 +1,318 @@
+#include "tools/ledgerd/cluster/partition_replica.h"
+
+#include <iostream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "ledger/options.h"
+#include "ledger/v1/service.pb.h"
+
+namespace ledger::cluster {
+namespace {
+
+// What a client hears when its batch was not confirmed: it may or may not
+// be in the log, and a retry with the same keys answers either way.
+absl::Status NotConfirmed(absl::string_view why) {
+  return absl::UnavailableError(absl::StrCat(
+      why, ": the commands may or may not be in the log; retry with the same "
+           "keys (they make the retry idempotent)"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PartitionReplica>> PartitionReplica::Start(
+    int partition, const std::string& dir, NatsLog* log,
+    const std::string& batch_id_prefix) {
+  std::unique_ptr<PartitionReplica> r(new PartitionReplica(
+      partition, log, absl::StrCat(batch_id_prefix, ".", partition, ".")));
+  absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(Options(), dir);
+  if (!opened.ok()) return opened.status();
+  r->ledger_ = *std::move(opened);
+  r->applier_ = std::thread([p = r.get()] { p->ApplyLoop(); });
+  r->publisher_ = std::thread([p = r.get()] { p->PublishLoop(); });
+  return r;
+}
+
+PartitionReplica::~PartitionReplica() {
+  stopping_.store(true);
+  {
+    absl::MutexLock lock(&mu_);  // wakes the publisher's Await
+    if (failed_.ok()) failed_ = absl::UnavailableError("ledgerd is stopping");
+  }
+  if (publisher_.joinable()) publisher_.join();
+  if (applier_.joinable()) applier_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& [id, batch] : batches_) {
+    for (auto& r : batch.requests) {
+      if (r->Done()) continue;
+      r->failed = true;
+      r->status = NotConfirmed("ledgerd stopped before the batch was applied");
+    }
+  }
+  batches_.clear();
+  for (auto& r : queue_) {
+    r->failed = true;
+    r->status = absl::UnavailableError("ledgerd is stopping: retry elsewhere");
+  }
+  queue_.clear();
+  if (ledger_ != nullptr) (void)ledger_->Close();
+}
+
+absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
+    std::vector<v1::Command> commands, absl::Time deadline) {
+  size_t bytes = 0;
+  for (const v1::Command& c : commands) bytes += c.ByteSizeLong() + 8;
+  if (bytes > kMaxMessageBytes || commands.size() > kMaxCommandsPerMessage) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a batch of ", bytes, " bytes for one partition exceeds a cluster "
+        "message (", kMaxMessageBytes, " bytes): split it; nothing was applied"));
+  }
+  auto request = std::make_shared<Request>();
+  request->commands = std::move(commands);
+  absl::MutexLock lock(&mu_);
+  if (!failed_.ok()) return failed_;
+  queue_.push_back(request);
+  Request* r = request.get();
+  mu_.AwaitWithDeadline(absl::Condition(+[](Request* q) { return q->Done(); }, r),
+                        deadline);
+  if (r->Done()) {
+    if (r->failed) return r->status;
+    return std::move(r->results);
+  }
+  // Still queued: withdraw it, nothing was published.
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->get() == r) {
+      queue_.erase(it);
+      return absl::DeadlineExceededError(
+          "the deadline passed before the batch was published: nothing was done");
+    }
+  }
+  return NotConfirmed("the deadline passed before the batch was applied here");
+}
+
+void PartitionReplica::PublishLoop() {
+  for (;;) {
+    std::string id;
+    v1::SubmitBatchRequest message;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_.load() ||
+               (!queue_.empty() && unacked_ < kMaxUnackedMessages);
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(200));
+      if (stopping_.load()) return;
+      if (!ready()) continue;
+      // Every request waiting leaves in this message, up to its bounds; a
+      // request is never split.
+      Batch batch;
+      size_t bytes = 0;
+      while (!queue_.empty()) {
+        Request& next = *queue_.front();
+        size_t next_bytes = 0;
+        for (const v1::Command& c : next.commands) next_bytes += c.ByteSizeLong() + 8;
+        if (!batch.requests.empty() &&
+            (bytes + next_bytes > kMaxMessageBytes ||
+             message.commands_size() + next.commands.size() >
+                 kMaxCommandsPerMessage)) {
+          break;
+        }
+        for (const v1::Command& c : next.commands) *message.add_commands() = c;
+        bytes += next_bytes;
+        batch.requests.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      id = absl::StrCat(prefix_, next_batch_++);
+      batches_.emplace(id, std::move(batch));
+      ++unacked_;
+    }
+    absl::Status sent =
+        log_->PublishAsync(partition_, id, message.SerializeAsString());
+    if (!sent.ok()) {
+      absl::MutexLock lock(&mu_);
+      FailBatch(id, NotConfirmed(sent.message()));
+    }
+  }
+}
+
+void PartitionReplica::FailBatch(const std::string& id,
+                                 const absl::Status& why) {
+  auto it = batches_.find(id);
+  if (it == batches_.end()) return;
+  if (!it->second.acked) --unacked_;
+  for (auto& r : it->second.requests) {
+    if (r->Done()) continue;
+    r->failed = true;
+    r->status = why;
+  }
+  batches_.erase(it);
+}
+
+void PartitionReplica::OnAck(const std::string& batch_id,
+                             absl::StatusOr<uint64_t> seq) {
+  absl::MutexLock lock(&mu_);
+  if (!seq.ok()) {
+    FailBatch(batch_id, NotConfirmed(seq.status().message()));
+    return;
+  }
+  auto it = batches_.find(batch_id);
+  if (it == batches_.end()) return;
+  Batch& batch = it->second;
+  batch.acked = true;
+  --unacked_;
+  for (auto& r : batch.requests) r->acked = true;
+  if (batch.applied) batches_.erase(it);
+}
+
+void PartitionReplica::ApplyLoop() {
+  std::unique_ptr<NatsLog::Reader> reader;
+  // A message read but left for the next group.
+  std::optional<LogMessage> carried;
+  absl::Duration idle;
+  while (!stopping_.load()) {
+    const uint64_t applied = ledger_->AppliedPosition();
+    if (reader == nullptr) {
+      absl::StatusOr<std::unique_ptr<NatsLog::Reader>> opened =
+          log_->Read(partition_, applied + 1);
+      if (!opened.ok()) {
+        absl::SleepFor(absl::Milliseconds(200));
+        continue;
+      }
+      reader = *std::move(opened);
+      idle = absl::ZeroDuration();
+    }
+    // The first message waits; the others of the group are those already
+    // delivered (timeout 0). The group's bound counts commands exactly, so
+    // a message over it is applied alone, the same way on every replica.
+    std::vector<LogMessage> group;
+    size_t commands = 0;
+    bool reread = false;
+    while (group.size() < kMaxMessagesPerApply) {
+      std::optional<LogMessage> message = std::move(carried);
+      carried.reset();
+      if (!message.has_value()) {
+        absl::StatusOr<std::optional<LogMessage>> next = reader->Next(
+            group.empty() ? absl::Milliseconds(200) : absl::ZeroDuration());
+        if (!next.ok()) {
+          reread = true;
+          break;
+        }
+        if (!next->has_value()) break;
+        message = **std::move(next);
+      }
+      const uint64_t expected =
+          (group.empty() ? applied : group.back().seq) + 1;
+      if (message->seq < expected) continue;  // delivered twice
+      if (message->seq != expected) {
+        std::cerr << "ledgerd: partition " << partition_ << ": message "
+                  << message->seq << " when " << expected
+                  << " was due, reading again" << std::endl;
+        reread = true;
+        break;
+      }
+      v1::SubmitBatchRequest batch;
+      const size_t n = batch.ParseFromString(message->payload)
+                           ? static_cast<size_t>(batch.commands_size())
+                           : 0;
+      if (!group.empty() && commands + n > kMaxCommandsPerApply) {
+        carried = std::move(message);
+        break;
+      }
+      commands += n;
+      group.push_back(*std::move(message));
+    }
+    if (!group.empty()) {
+      idle = absl::ZeroDuration();
+      if (!Apply(group)) return;
+    }
+    if (reread) {
+      reader.reset();
+      carried.reset();
+      absl::SleepFor(absl::Milliseconds(100));
+      continue;
+    }
+    if (!group.empty()) continue;
+    idle += absl::Milliseconds(200);
+    if (idle < kStallCheck) continue;
+    idle = absl::ZeroDuration();
+    absl::StatusOr<uint64_t> last = log_->LastSeq(partition_);
+    if (last.ok() && *last > applied) reader.reset();  // a lost consumer
+  }
+}
+
+bool PartitionReplica::Apply(const std::vector<LogMessage>& messages) {
+  std::vector<v1::Command> commands;
+  // Per message: where its commands start, and why it was refused (OK: not).
+  std::vector<size_t> first(messages.size());
+  std::vector<absl::Status> refused(messages.size());
+  for (size_t m = 0; m < messages.size(); ++m) {
+    first[m] = commands.size();
+    v1::SubmitBatchRequest batch;
+    if (!batch.ParseFromString(messages[m].payload)) {
+      // Skipped the same way on every replica.
+      refused[m] = absl::InternalError("a log message that is not a batch");
+      continue;
+    }
+    commands.insert(commands.end(), batch.commands().begin(),
+                    batch.commands().end());
+  }
+  const uint64_t position = messages.back().seq;
+  absl::StatusOr<std::vector<SubmitResult>> results =
+      ledger_->SubmitBatchAt(commands, position);
+  if (!results.ok() && absl::IsInvalidArgument(results.status())) {
+    // Over the ledger's batch bound: deterministic on every replica, so the
+    // messages are skipped everywhere and their position recorded.
+    for (absl::Status& r : refused) r = results.status();
+    results = ledger_->SubmitBatchAt({}, position);
+  }
+  absl::MutexLock lock(&mu_);
+  if (!results.ok()) {
+    failed_ = absl::InternalError(absl::StrCat(
+        "partition ", partition_, ": the ledger's store failed: ",
+        results.status().message(), "; restart ledgerd"));
+    std::cerr << "ledgerd: " << failed_.message() << std::endl;
+    for (auto& [id, b] : batches_) {
+      for (auto& r : b.requests) {
+        if (!r->Done()) { r->failed = true; r->status = failed_; }
+      }
+    }
+    return false;
+  }
+  for (size_t m = 0; m < messages.size(); ++m) {
+    auto it = batches_.find(messages[m].batch_id);
+    if (it == batches_.end()) continue;  // another node's, or given up on
+    Batch& b = it->second;
+    size_t offset = first[m];
+    for (auto& r : b.requests) {
+      const size_t n = r->commands.size();
+      if (!refused[m].ok()) {
+        r->failed = true;
+        r->status = refused[m];
+      } else if (offset + n <= results->size()) {
+        r->results.assign(results->begin() + offset,
+                          results->begin() + offset + n);
+      }
+      offset += n;
+      r->applied = true;
+    }
+    b.applied = true;
+    if (b.acked) batches_.erase(it);
+  }
+  return true;
+}
+
+absl::Status PartitionReplica::WaitForSeq(uint64_t seq, absl::Time deadline) {
+  if (ledger_->LastSeq() >= seq) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<Subscription>> sub = ledger_->Subscribe(seq);
+  if (!sub.ok()) return sub.status();
+  absl::StatusOr<std::optional<v1::Event>> event = (*sub)->Next(deadline);
+  if (!event.ok()) return event.status();
+  if (event->has_value() || ledger_->LastSeq() >= seq) return absl::OkStatus();
+  return absl::DeadlineExceededError(absl::StrCat(
+      "partition ", partition_, " has applied seq ", ledger_->LastSeq(),
+      " here, not yet min_seq ", seq, ", within the deadline"));
+}
+
+}  // namespace ledger::cluster
