@@ -41,6 +41,38 @@ class CommandLine(ServerTestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(":2:", done.stderr)
 
+    def test_max_future_refuses_far_future_commands_and_only_with_the_flag(self):
+        far = "2062-03-08T10:00:00Z"  # a typo for 2026: decades ahead
+        guarded = self.start(extra_args=("--max-future", "24h"))
+        c = self.client(guarded, max_attempts=1)
+        refused = c.submit(purchase("f1", at=far))
+        self.assertEqual(refused["status"], "REJECTED")
+        self.assertEqual(refused["code"], "INVALID_COMMAND")
+        self.assertIn("--max-future 24h", refused["message"])
+        # In a batch, only the far one is refused; the others keep their
+        # order and are applied.
+        results = c.submit_batch([purchase("b1"), purchase("b2", at=far),
+                                  purchase("b3", at="2026-03-08T11:00:00Z")])
+        self.assertEqual([r["status"] for r in results],
+                         ["ACCEPTED", "REJECTED", "ACCEPTED"])
+        self.assertEqual([r.get("key") for r in results], ["b1", "b2", "b3"])
+        self.assertEqual(results[1]["code"], "INVALID_COMMAND")
+        self.assertEqual(results[2]["seq"], results[0]["seq"] + 1)
+        # Nothing refused reached the log: the customer is not locked out.
+        self.assertEqual(c.submit(purchase("f2"))["status"], "ACCEPTED")
+
+        plain = self.start(db=os.path.join(self.folder, "plain"))
+        p = self.client(plain, max_attempts=1)
+        self.assertEqual(p.submit(purchase("f1", at=far))["status"], "ACCEPTED")
+
+    def test_a_bad_max_future_is_bad_usage(self):
+        for value in ("soon", "-1h", "0s"):
+            with self.subTest(value=value):
+                done = run("--db", os.path.join(self.folder, "db"), "--listen",
+                           "127.0.0.1:0", "--max-future", value)
+                self.assertEqual(done.returncode, 2)
+                self.assertIn("--max-future", done.stderr)
+
     def test_a_unix_socket_is_served_and_named_in_the_listening_line(self):
         sock = os.path.join(self.folder, "ledgerd.sock")
         proc = subprocess.Popen(

@@ -8,13 +8,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace ledger::ledgerd {
 
 const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
-    "               [--max-in-flight N]\n"
+    "               [--max-in-flight N] [--max-future DURATION]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]]\n"
     "       ledgerd --version\n"
@@ -33,6 +34,10 @@ const std::string_view kUsage =
     "  --metrics ADDR     serve Prometheus text at http://ADDR/metrics\n"
     "  --max-in-flight N  RPCs served at once; more get RESOURCE_EXHAUSTED\n"
     "                     (default 256)\n"
+    "  --max-future DURATION  refuse (REJECTED, INVALID_COMMAND) a command\n"
+    "                     whose `at` is more than DURATION (e.g. 24h) ahead\n"
+    "                     of this machine's clock, before the ledger sees it\n"
+    "                     (docs/edge-guards.md); off by default\n"
     "  --nats URLS        cluster mode (docs/cluster.md): NATS JetStream servers\n"
     "                     holding the replicated log; DIR holds p<N> folders\n"
     "  --partitions P     partitions of the cluster (same on every node)\n"
@@ -120,6 +125,17 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             absl::StrCat("--max-in-flight takes a number, got ", value));
       }
+    } else if (arg == "--max-future") {
+      absl::Duration max_future;
+      if (!absl::ParseDuration(value, &max_future) ||
+          max_future <= absl::ZeroDuration() ||
+          max_future == absl::InfiniteDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--max-future wants a positive duration such as 24h or 90m, got ",
+            value));
+      }
+      f.max_future = max_future;
+      f.max_future_text = value;
     } else if (std::optional<std::string>* slot = ValueSlot(f, arg)) {
       *slot = value;
     } else {

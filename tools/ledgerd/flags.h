@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace ledger::ledgerd {
 
@@ -31,6 +32,10 @@ struct ServerFlags {
   std::string node;                        // --node NAME
   std::optional<std::string> host_partitions;  // --host-partitions LIST
   int replicas = 3;                        // --replicas N (stream copies)
+  // --max-future DURATION: the edge guard of docs/edge-guards.md, off
+  // when unset; max_future_text is the value as given, for messages.
+  std::optional<absl::Duration> max_future;
+  std::string max_future_text;
   bool version = false;                    // --version
   bool help = false;                       // --help
 };

@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string.h>
 
 #include "ledger/ledger.h"
 #include "ledger/options.h"
 #include "absl/strings/str_split.h"
+#include "tools/edge/future_guard.h"
 #include "tools/ledgerd/cluster/cluster_node.h"
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/flags.h"
@@ -83,9 +85,16 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   if (!ledger.ok()) {
     return Fail(1, "cannot open the ledger: " + ledger.status().ToString());
   }
+  // Declared before the service, which keeps a pointer to it.
+  std::optional<edge::FutureGuard> future_guard;
+  if (flags.max_future.has_value()) {
+    future_guard.emplace(*flags.max_future,
+                         "--max-future " + flags.max_future_text);
+  }
   LedgerServiceImpl service(ledger->get(), &tokens, &metrics,
                             flags.max_in_flight);
   if (*node != nullptr) service.SetCluster(node->get());
+  if (future_guard.has_value()) service.SetFutureGuard(&*future_guard);
   absl::StatusOr<RunningServer> running = StartServer(flags, &service);
   if (!running.ok()) return Fail(1, running.status().ToString());
   std::printf("listening on %s\n", running->listening_on.c_str());

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/conversions.h"
@@ -150,9 +151,30 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
   return reactor;
 }
 
+std::optional<v1::Result> LedgerServiceImpl::RefusedAtTheEdge(
+    const v1::Command& command) const {
+  if (future_guard_ == nullptr || !command.has_at()) return std::nullopt;
+  // A time that does not parse passes: the ledger rejects it with the
+  // precise reason.
+  absl::StatusOr<int64_t> at_us = ParseTimeUs(command.at());
+  if (!at_us.ok()) return std::nullopt;
+  absl::Status refused = future_guard_->CheckAt(*at_us);
+  if (refused.ok()) return std::nullopt;
+  v1::Result result;
+  if (command.has_key()) result.set_key(command.key());
+  result.set_status(v1::Result::REJECTED);
+  result.set_code(v1::INVALID_COMMAND);
+  result.set_message(std::string(refused.message()));
+  return result;
+}
+
 absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
                                          v1::SubmitResponse& response,
                                          absl::Time cluster_deadline) {
+  if (std::optional<v1::Result> refused = RefusedAtTheEdge(request.command())) {
+    *response.mutable_result() = *std::move(refused);
+    return absl::OkStatus();
+  }
   if (cluster_ != nullptr) {
     std::vector<v1::Result> results;
     RETURN_IF_ERROR(cluster_->SubmitBatch({request.command()},
@@ -217,22 +239,37 @@ absl::Status LedgerServiceImpl::DoSubmitBatch(
         kMaxBatchCommands, ": split it; nothing was applied"));
   }
   // The library takes a contiguous span; a RepeatedPtrField is not one.
-  std::vector<v1::Command> commands(request.commands().begin(),
-                                    request.commands().end());
-  if (cluster_ != nullptr) {
-    std::vector<v1::Result> results;
+  // Commands the future guard refuses are answered here and left out; the
+  // rest keep their order and go as one group.
+  std::vector<v1::Command> commands;
+  commands.reserve(request.commands_size());
+  std::vector<std::optional<v1::Result>> refused(request.commands_size());
+  for (int i = 0; i < request.commands_size(); ++i) {
+    refused[i] = RefusedAtTheEdge(request.commands(i));
+    if (!refused[i].has_value()) commands.push_back(request.commands(i));
+  }
+  std::vector<v1::Result> results;
+  results.reserve(commands.size());
+  if (commands.empty()) {
+    // Nothing reaches the ledger.
+  } else if (cluster_ != nullptr) {
     RETURN_IF_ERROR(
         cluster_->SubmitBatch(commands, cluster_deadline, &results));
-    for (v1::Result& r : results) *response.add_results() = std::move(r);
-    return absl::OkStatus();
+  } else {
+    absl::StatusOr<std::vector<SubmitResult>> submitted =
+        ledger_->SubmitBatch(commands);
+    RETURN_IF_ERROR(FromLedger(submitted.status()));
+    for (size_t i = 0; i < submitted->size(); ++i) {
+      metrics_->CountCommand(commands[i], (*submitted)[i]);
+      results.push_back(ToResultProto((*submitted)[i]));
+    }
   }
-  absl::StatusOr<std::vector<SubmitResult>> submitted =
-      ledger_->SubmitBatch(commands);
-  RETURN_IF_ERROR(FromLedger(submitted.status()));
-  const std::vector<SubmitResult>& results = *submitted;
-  for (size_t i = 0; i < results.size(); ++i) {
-    metrics_->CountCommand(commands[i], results[i]);
-    *response.add_results() = ToResultProto(results[i]);
+  LEDGER_CHECK(results.size() == commands.size())
+      << "one result per command sent";
+  size_t next = 0;
+  for (std::optional<v1::Result>& r : refused) {
+    *response.add_results() =
+        r.has_value() ? *std::move(r) : std::move(results[next++]);
   }
   return absl::OkStatus();
 }

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
 #include "ledger/v1/service.grpc.pb.h"
+#include "tools/edge/future_guard.h"
 #include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/call_threads.h"
@@ -61,6 +62,11 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   // instead of the ledger (which may then be null); ReadEvents is not
   // served. REQUIRES: cluster outlives the service; called before serving.
   void SetCluster(cluster::ClusterApi* cluster) { cluster_ = cluster; }
+
+  // --max-future (docs/edge-guards.md): commands dated too far ahead of the
+  // wall clock are answered REJECTED / INVALID_COMMAND here and never reach
+  // the ledger. REQUIRES: guard outlives the service; called before serving.
+  void SetFutureGuard(const edge::FutureGuard* guard) { future_guard_ = guard; }
 
   // `request` holds the method's request message (SubmitRequest, ...),
   // `response` gets its response message.
@@ -100,6 +106,9 @@ class LedgerServiceImpl final : public LedgerServiceBase {
                                    const absl::Status& status);
   // The library (or cluster) call of each RPC, on a call thread. In cluster
   // mode nothing waits for a partition past `cluster_deadline`.
+  // The answer to a command the future guard refuses; nullopt when it
+  // passes (or there is no guard).
+  std::optional<v1::Result> RefusedAtTheEdge(const v1::Command& command) const;
   absl::Status DoSubmit(const v1::SubmitRequest& request,
                         v1::SubmitResponse& response,
                         absl::Time cluster_deadline);
@@ -116,6 +125,7 @@ class LedgerServiceImpl final : public LedgerServiceBase {
 
   Ledger* const ledger_;
   cluster::ClusterApi* cluster_ = nullptr;
+  const edge::FutureGuard* future_guard_ = nullptr;
   const TokenTable* const tokens_;
   Metrics* const metrics_;
   const int max_in_flight_;
