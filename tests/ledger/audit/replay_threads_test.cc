@@ -38,7 +38,7 @@ using testing::TestLedger;
 
 constexpr int kCustomers = 12;
 // Thread counts compared with 1: more threads than customers too.
-constexpr int kThreadCounts[] = {2, 3, 4, 7, 16};
+constexpr int kThreadCounts[] = {2, 3, 4, 5, 7, 16};
 
 // "2026-03-08T10:00:00Z" plus `minutes`.
 std::string At(int minutes) {
@@ -319,27 +319,36 @@ TEST_F(ReplayThreads, TheFirstProblemInLogOrderIsNamedWhicheverThreadFindsOneFir
 
 // One event with two problems that different threads judge (its key is
 // another event's, its effects are forged): the key's, checked first by a
-// single thread, is the one named.
+// single thread, is the one named. Three such events, each in a copy of the
+// log, so that with some thread count the key's worker comes after the
+// customer's.
 TEST_F(ReplayThreads, TwoProblemsInOneEventAreNamedInTheOrderOneThreadChecksThem) {
   const std::vector<v1::Event> events = Events();
-  const uint64_t seq = FirstFrom(events, 900, [](const v1::Event& e) {
-    return e.command().has_use();
-  });
   const std::string earlier_key = events[20].header().key();
-  {
-    RawLog raw(db_.dir());
-    raw.RewriteFrom(seq, head_, [&](v1::Event& e) {
-      e.mutable_command()->set_key(earlier_key);
-      e.mutable_header()->set_key(earlier_key);
-      e.mutable_header()->set_command_fingerprint(CommandFingerprint(e.command()));
-      e.mutable_header()->set_policy_version("forged");
+  uint64_t from = 900;
+  for (int copy_number = 0; copy_number < 3; ++copy_number) {
+    const uint64_t seq = FirstFrom(events, from, [](const v1::Event& e) {
+      return e.command().has_use();
     });
+    from = seq + 97;
+    SCOPED_TRACE(absl::StrCat("event ", seq));
+    TempDir copy;
+    const std::string dir = CopyOf(db_.dir(), copy);
+    {
+      RawLog raw(dir);
+      raw.RewriteFrom(seq, head_, [&](v1::Event& e) {
+        e.mutable_command()->set_key(earlier_key);
+        e.mutable_header()->set_key(earlier_key);
+        e.mutable_header()->set_command_fingerprint(CommandFingerprint(e.command()));
+        e.mutable_header()->set_policy_version("forged");
+      });
+    }
+    ReplayReport one = ReplayWith(dir, 1);
+    EXPECT_FALSE(one.ok);
+    EXPECT_EQ(one.first_bad_seq, seq);
+    EXPECT_THAT(one.problem, HasSubstr("used twice"));
+    ExpectSameReportWithAnyThreads(dir, ReplayOptions(), one);
   }
-  ReplayReport one = ReplayWith(db_.dir(), 1);
-  EXPECT_FALSE(one.ok);
-  EXPECT_EQ(one.first_bad_seq, seq);
-  EXPECT_THAT(one.problem, HasSubstr("used twice"));
-  ExpectSameReportWithAnyThreads(db_.dir(), ReplayOptions(), one);
 }
 
 TEST(ReplayThreadsOption, OutOfRangeIsRefused) {
