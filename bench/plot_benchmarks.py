@@ -93,6 +93,7 @@ def tables(context, runs):
     disk = runs.get("disk/fdatasync_1KiB", {})
     scale_cost = runs.get("scale/cost_per_command", {})
     replay = runs.get("scale/replay", {})
+    replay_threads = runs.get("scale/replay_threads", {})
     scan = runs.get("scale/raw_scan", {})
     scan_sha = runs.get("scale/raw_scan_sha256", {})
     scan_parse = runs.get("scale/raw_scan_parse", {})
@@ -205,6 +206,15 @@ def tables(context, runs):
     if rep:
         target("replay >= 2 M events/s (%s events)" % "{:,}".format(int(rep.get("events", 0))),
                "%.2f M/s" % (rate(rep) / 1e6), rate(rep) >= 2e6)
+    rt = next(iter(replay_threads.values()), None)
+    if rt:
+        target("replay 2 threads >= 1.6 x 1 thread (%s events, best of %d each, load %.1f)" % (
+            "{:,}".format(int(rt.get("events", 0))), int(rt.get("rounds", 0)),
+            rt.get("loadavg_1m", 0)),
+            "%.2f (%.1f s / %.1f s)" % (rt.get("speedup_2_threads", 0),
+                                        rt.get("seconds_1_thread", 0),
+                                        rt.get("seconds_2_threads", 0)),
+            rt.get("speedup_2_threads", 0) >= 1.6)
     one_m = [balance[n] for n in sorted(balance)]
     if one_m:
         b = one_m[0]

@@ -19,8 +19,14 @@
 //   scale/replay: ReplayLedger over the whole log (hash chain, re-judging,
 //     journal balance, projections, keys);
 //   scale/raw_scan_sha256 and scale/raw_scan_parse: the raw scan plus the
-//     hash chain, or plus parsing each Event: where replay's time goes.
+//     hash chain, or plus parsing each Event: where replay's time goes;
+//   scale/replay_threads: ReplayLedger with 1 and with 2 threads, in turn,
+//     several times over the same log: the speedup of the second core.
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 #include <cinttypes>
 #include <cstdio>
@@ -294,6 +300,66 @@ void BM_Replay(benchmark::State& state, uint64_t target) {
   state.counters["process_peak_rss_mib"] = static_cast<double>(PeakRssKib()) / 1024;
 }
 
+// CPU seconds of the whole process so far (every thread).
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Replays with 1 thread, then with 2, `rounds` times in turn, so that a
+// change in the machine's load falls on both alike; the best of each is
+// compared (the load only ever slows a run). The counters give both times,
+// their ratio, the CPU each used and the 1-minute load average at the end
+// (the machine's other work: on a shared VM the ratio means little
+// without it).
+void BM_ReplayThreads(benchmark::State& state, uint64_t target, int rounds) {
+  ScaleLedger& s = ScaleLedger::Get();
+  s.GrowTo(target);
+  s.Close();
+  double best[3] = {1e300, 1e300, 1e300};
+  double cpu[3] = {0, 0, 0};
+  ReplayReport report;
+  for (auto _ : state) {
+    double total = 0;
+    for (int round = 0; round < rounds; ++round) {
+      for (int threads : {1, 2}) {
+        ReplayOptions options;
+        options.threads = threads;
+        const double cpu_start = ProcessCpuSeconds();
+        const double start = NowSeconds();
+        absl::StatusOr<ReplayReport> r = ReplayLedger(s.dir(), options);
+        const double took = NowSeconds() - start;
+        if (!r.ok() || !r->ok) {
+          state.SkipWithError(r.ok() ? r->problem.c_str()
+                                     : "replay could not read the log");
+          return;
+        }
+        report = *r;
+        total += took;
+        if (took < best[threads]) {
+          best[threads] = took;
+          cpu[threads] = ProcessCpuSeconds() - cpu_start;
+        }
+      }
+    }
+    state.SetIterationTime(total);
+  }
+  double load[1] = {0};
+  getloadavg(load, 1);
+  state.SetItemsProcessed(static_cast<int64_t>(report.events));
+  state.counters["events"] = static_cast<double>(report.events);
+  state.counters["customers"] = static_cast<double>(report.customers);
+  state.counters["seconds_1_thread"] = best[1];
+  state.counters["seconds_2_threads"] = best[2];
+  state.counters["speedup_2_threads"] = best[1] / best[2];
+  state.counters["cpu_seconds_1_thread"] = cpu[1];
+  state.counters["cpu_seconds_2_threads"] = cpu[2];
+  state.counters["rounds"] = rounds;
+  state.counters["loadavg_1m"] = load[0];
+}
+
 enum class ScanWork { kTouch, kSha256Chain, kParse };
 
 void BM_RawScan(benchmark::State& state, uint64_t target, ScanWork work) {
@@ -387,6 +453,13 @@ void RegisterScaleBenchmarks() {
       ->UseManualTime()
       ->Iterations(1);
   benchmark::RegisterBenchmark(("scale/replay" + events).c_str(), BM_Replay, last)
+      ->UseManualTime()
+      ->Iterations(1);
+  // LEDGER_BENCH_REPLAY_ROUNDS: rounds of (1 thread, 2 threads). Default 3.
+  const char* rounds_env = std::getenv("LEDGER_BENCH_REPLAY_ROUNDS");
+  const int rounds = std::clamp(rounds_env ? std::atoi(rounds_env) : 3, 1, 100);
+  benchmark::RegisterBenchmark(("scale/replay_threads" + events).c_str(),
+                               BM_ReplayThreads, last, rounds)
       ->UseManualTime()
       ->Iterations(1);
   benchmark::RegisterBenchmark(("scale/raw_scan_sha256" + events).c_str(),

@@ -43,10 +43,20 @@ struct ReplayOptions {
   // be in time order in the log, so the state is the log up to that event:
   // it may hold an earlier-logged event with a later `at`. Default: none.
   std::optional<int64_t> as_of_us;
-  // Called on the replaying thread after each event folded with
-  // (events folded, events to fold). Default: none.
+  // Called on the calling thread, once per event in log order, after that
+  // event and every one before it were folded, with (events folded, events
+  // to fold). Default: none.
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // Threads that check and fold the log (each event's stateless checks run
+  // on any of them; customers are split among them by a hash of their id),
+  // 1 to kMaxReplayThreads; one more thread reads the log. The report is
+  // the same with any count. Default: 0, meaning
+  // std::thread::hardware_concurrency() (1 when it is unknown).
+  int threads = 0;
 };
+
+// The most threads a replay uses to check and fold.
+inline constexpr int kMaxReplayThreads = 256;
 
 // Reads the ledger in `dir` without writing to it. For each event in order it
 // checks the hash chain, the sequence, the balance of the journal entry per
@@ -61,7 +71,8 @@ struct ReplayOptions {
 // The same checks up to the point `options` names. The comparison with the
 // stored projections, keys and head is made only for a full replay (the
 // stored ones are those of the head). InvalidArgument when both until_seq
-// and as_of_us are set; OutOfRange when until_seq is past the stored head.
+// and as_of_us are set or threads is out of range; OutOfRange when
+// until_seq is past the stored head.
 [[nodiscard]] absl::StatusOr<ReplayReport> ReplayLedger(
     const std::string& dir, const ReplayOptions& options);
 

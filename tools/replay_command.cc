@@ -41,6 +41,7 @@ constexpr std::string_view kUsage =
     "  --as-of TIME     stop after the last event whose `at` is at or before\n"
     "                   TIME (RFC 3339); the events before it in the log are\n"
     "                   included whatever their `at`\n"
+    "  --threads N      threads that check and fold (default 0: one per core)\n"
     "  --help           print this help\n"
     "\n"
     "Exit status: 0 when every check passed, 1 on any difference (the first\n"
@@ -99,7 +100,7 @@ const CommandSpec& ReplaySpec() {
       .name = "replay",
       .summary = "rebuild the projections from the log and check them",
       .usage = kUsage,
-      .options = {"db", "until-seq", "as-of"},
+      .options = {"db", "until-seq", "as-of", "threads"},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -113,6 +114,10 @@ int RunReplay(std::span<char* const> args) {
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   ReplayOptions options;
   if (!ParsePoint(spec, parsed, &options, &exit_code)) return exit_code;
+  int64_t threads = 0;
+  if (!ParseIntOption(spec, parsed, "threads", 0, 0, kMaxReplayThreads, &threads,
+                      &exit_code)) return exit_code;
+  options.threads = static_cast<int>(threads);
   const std::string dir = parsed.Get("db");
   const bool full = !options.until_seq.has_value() && !options.as_of_us.has_value();
   if (full && !CreateWhenMissing(dir)) return kExitFailure;

@@ -49,13 +49,22 @@ struct CheckedEventStream::Batch {
 
 CheckedEventStream::CheckedEventStream(const Store& store,
                                        std::optional<uint64_t> limit,
-                                       int checkers)
+                                       int checkers, int consumers)
     : store_(store), limit_(limit) {
-  LEDGER_CHECK(checkers >= 1) << "CheckedEventStream needs at least one checker thread, got "
+  LEDGER_CHECK(checkers >= 0) << "CheckedEventStream: negative checker count "
                               << checkers;
-  for (size_t i = 0; i < kBatches; ++i) {
-    batches_.push_back(std::make_unique<Batch>());
-    free_.push_back(batches_.back().get());
+  LEDGER_CHECK(consumers >= 1 && consumers <= kMaxConsumers)
+      << "CheckedEventStream needs 1 to " << kMaxConsumers << " consumers, got "
+      << consumers;
+  {
+    absl::MutexLock lock(&mu_);
+    // One more batch per consumer than kBatches: each holds one while it
+    // folds, and the reader still has batches to fill ahead of them.
+    for (size_t i = 0; i < kBatches + static_cast<size_t>(consumers); ++i) {
+      batches_.push_back(std::make_unique<Batch>());
+      free_.push_back(batches_.back().get());
+    }
+    consumers_.resize(static_cast<size_t>(consumers));
   }
   reader_ = std::thread([this] { Read(); });
   for (int i = 0; i < checkers; ++i) {
@@ -76,7 +85,7 @@ bool CheckedEventStream::ReaderMayTake() const {
   return stopped_ || !free_.empty();
 }
 
-// Waits for a batch to fill; null when the caller stopped the stream.
+// Waits for a batch to fill; null when the stream was stopped.
 CheckedEventStream::Batch* CheckedEventStream::TakeFreeBatch() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(this, &CheckedEventStream::ReaderMayTake));
@@ -110,7 +119,7 @@ void CheckedEventStream::Read() {
         batch->values.emplace_back(batch->bytes.size(), value.size());
         batch->bytes.append(value);
         // Unchecked: if these bytes are not the hash, this event's own check
-        // fails and the caller stops before the next one matters.
+        // fails and the consumers stop before the next one matters.
         prev_hash.assign(value.substr(0, kHashBytes));
         ++next_seq;
         if (batch->keys.size() == kBatchEvents) publish();
@@ -133,6 +142,21 @@ bool CheckedEventStream::CheckerMayGo() const {
   return stopped_ || read_all_ || NextToCheck() != nullptr;
 }
 
+// Runs the checks of every event of `batch`, without the lock: the batch is
+// kChecking, so no one else touches it.
+void CheckedEventStream::CheckBatch(Batch* batch) {
+  batch->checked.clear();
+  batch->arena.Reset();
+  std::string_view prev_hash = batch->prev_hash;
+  for (size_t i = 0; i < batch->keys.size(); ++i) {
+    std::string_view value = batch->Slice(batch->values[i]);
+    batch->checked.push_back(CheckStoredEvent(batch->Slice(batch->keys[i]),
+                                              value, batch->first_seq + i,
+                                              prev_hash, &batch->arena));
+    prev_hash = value.substr(0, kHashBytes);
+  }
+}
+
 void CheckedEventStream::Check() {
   while (true) {
     Batch* batch = nullptr;
@@ -144,37 +168,87 @@ void CheckedEventStream::Check() {
       if (batch == nullptr) return;  // read_all_, and nothing left to check
       batch->phase = Batch::Phase::kChecking;
     }
-    batch->checked.clear();
-    batch->arena.Reset();
-    std::string_view prev_hash = batch->prev_hash;
-    for (size_t i = 0; i < batch->keys.size(); ++i) {
-      std::string_view value = batch->Slice(batch->values[i]);
-      batch->checked.push_back(CheckStoredEvent(batch->Slice(batch->keys[i]),
-                                                value, batch->first_seq + i,
-                                                prev_hash, &batch->arena));
-      prev_hash = value.substr(0, kHashBytes);
-    }
+    CheckBatch(batch);
     absl::MutexLock lock(&mu_);
     batch->phase = Batch::Phase::kChecked;
   }
 }
 
-bool CheckedEventStream::CallerMayGo() const {
-  if (in_order_.empty()) return read_all_;
-  return in_order_.front()->phase == Batch::Phase::kChecked;
+CheckedEventStream::Batch* CheckedEventStream::BatchNumbered(
+    uint64_t number) const {
+  if (number < first_number_ || number - first_number_ >= in_order_.size()) {
+    return nullptr;
+  }
+  return in_order_[number - first_number_];
 }
 
-absl::Span<const CheckedEvent> CheckedEventStream::Next() {
-  absl::MutexLock lock(&mu_);
-  if (held_ != nullptr) {
-    free_.push_back(held_);
-    held_ = nullptr;
+// A consumer may go on when its next batch is checked, when there is a batch
+// to check, or when it has had every batch there will be.
+bool CheckedEventStream::ConsumerMayGo(Waiter* waiter) {  // Await holds mu_
+  CheckedEventStream& s = *waiter->stream;
+  if (s.stopped_ || s.NextToCheck() != nullptr) return true;
+  Batch* mine = s.BatchNumbered(s.consumers_[waiter->consumer].next);
+  if (mine != nullptr) return mine->phase == Batch::Phase::kChecked;
+  return s.read_all_;
+}
+
+void CheckedEventStream::Release(Consumer& consumer) {
+  consumer.held = nullptr;
+  FreeDoneBatches();
+}
+
+// Batches leave in log order: every consumer takes them in that order, so
+// the front one is the first that all are done with.
+void CheckedEventStream::FreeDoneBatches() {
+  while (!in_order_.empty()) {
+    Batch* front = in_order_.front();
+    for (const Consumer& c : consumers_) {
+      if (!c.left && (c.next <= first_number_ || c.held == front)) return;
+    }
+    in_order_.pop_front();
+    ++first_number_;
+    free_.push_back(front);
   }
-  mu_.Await(absl::Condition(this, &CheckedEventStream::CallerMayGo));
-  if (in_order_.empty()) return {};
-  held_ = in_order_.front();
-  in_order_.pop_front();
-  return held_->checked;
+}
+
+absl::Span<const CheckedEvent> CheckedEventStream::Next(int consumer) {
+  absl::MutexLock lock(&mu_);
+  Consumer& me = consumers_[static_cast<size_t>(consumer)];
+  LEDGER_CHECK(!me.left) << "consumer " << consumer << " left the stream";
+  Release(me);
+  Waiter waiter{this, consumer};
+  while (true) {
+    mu_.Await(absl::Condition(&CheckedEventStream::ConsumerMayGo, &waiter));
+    Batch* mine = BatchNumbered(me.next);
+    if (mine != nullptr && mine->phase == Batch::Phase::kChecked) {
+      me.held = mine;
+      ++me.next;
+      return mine->checked;
+    }
+    if (stopped_) return {};
+    // Rather than wait for its batch, check the earliest unchecked one
+    // (most often its own).
+    Batch* to_check = NextToCheck();
+    if (to_check != nullptr) {
+      to_check->phase = Batch::Phase::kChecking;
+      mu_.Unlock();
+      CheckBatch(to_check);
+      mu_.Lock();
+      to_check->phase = Batch::Phase::kChecked;
+      continue;
+    }
+    if (mine == nullptr && read_all_) return {};
+  }
+}
+
+void CheckedEventStream::Leave(int consumer) {
+  absl::MutexLock lock(&mu_);
+  Consumer& me = consumers_[static_cast<size_t>(consumer)];
+  if (me.left) return;
+  me.left = true;
+  me.held = nullptr;
+  if (++consumers_left_ == static_cast<int>(consumers_.size())) stopped_ = true;
+  FreeDoneBatches();
 }
 
 absl::Status CheckedEventStream::status() {

@@ -29,6 +29,12 @@ class KeyIndexDigest {
     sum_ += static_cast<uint64_t>(absl::HashOf(key, value));  // wraps: fine
   }
   uint64_t count() const { return count_; }
+  // Adds the records of `other`: digests of disjoint parts of a set add up
+  // to the digest of the whole, so replay's workers digest their keys apart.
+  void Merge(const KeyIndexDigest& other) {
+    count_ += other.count_;
+    sum_ += other.sum_;  // wraps: fine
+  }
 
   friend bool operator==(const KeyIndexDigest&, const KeyIndexDigest&) = default;
 

@@ -1,6 +1,9 @@
 #include "ledger/replay.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -11,11 +14,13 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "ledger/audit/checked_event_stream.h"
 #include "ledger/audit/key_index_digest.h"
 #include "ledger/audit/rebuild_state.h"
 #include "ledger/rules/decide.h"
+#include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
@@ -49,26 +54,85 @@ struct CustomerAudit {
   int64_t refund_pending = 0;
 };
 
+// The checks one event goes through, in the order a single thread runs
+// them: two problems found in the same event are ranked by it.
+enum class Stage { kStateless = 0, kKey = 1, kDecision = 2, kApply = 3 };
+
+// The first problem a fold worker found, and where the log stood then.
+struct Finding {
+  uint64_t seq = 0;
+  Stage stage = Stage::kStateless;
+  std::string problem;
+  uint64_t events = 0;    // events passed before it
+  uint64_t last_seq = 0;  // the seq of the last of them
+};
+
+// Why folding customers apart gives what one fold gives. Decide reads of
+// the state only the command's own customer (FindCustomer) and the policy
+// versions (InForceAt, last_set_at_us); the rules read ctx.customer and
+// ctx.policy, never another customer. ApplyEvent changes only the event's
+// customer, or for a set_policy only the policy versions, and reads
+// last_seq for the sequence check. So each worker owns the customers whose
+// id hashes to it and folds, in log order, their events and every
+// set_policy event: when it judges an event, its customer's state and its
+// policy book are exactly those a single fold would hold then (the policy
+// book holds the versions of the set_policy events before it in the log,
+// no more), and last_seq is set to the seq of the event before it in the
+// log. The idempotency keys are split the same way by a hash of the key,
+// so a key logged twice meets itself in one worker, in log order. Every
+// worker sees every event (it skips the others' cheaply), so each one's
+// first finding, its count of events passed and its last seq are what a
+// single fold would have at that event; the first finding in log order
+// over all workers (ties in one event broken by Stage) is the one a single
+// fold reports, and it stopped there.
+struct FoldShard {
+  LedgerState state;  // its customers, and every policy version
+  absl::flat_hash_map<std::string, CustomerAudit> audits;
+  // A key used twice is found without keeping every key: the first seq of
+  // each key's hash, and the keys whose hash an earlier, other key had.
+  // A hash seen before is confirmed against the event it came from.
+  absl::flat_hash_map<uint64_t, uint64_t> first_seq_of_key_hash;
+  absl::flat_hash_map<std::string, uint64_t> keys_of_shared_hashes;
+  KeyIndexDigest logged_keys;  // the records its keys imply
+  // Where the log stood after the last event passed (every event, the
+  // others' too).
+  uint64_t events = 0;
+  uint64_t last_seq = 0;
+  std::string last_hash = std::string(kHashBytes, '\0');
+  std::optional<Finding> finding;
+  absl::Status error;   // the log could not be read
+  v1::Event judged;     // CheckDecision's scratch
+  std::string stored_bytes, judged_bytes;  // SameMessages' scratch
+};
+
 class Replayer {
  public:
   Replayer(const Store& store, const ReplayOptions& options)
       : store_(store), options_(options) {}
+  // The shards' states are freed on as many threads as built them.
+  ~Replayer();
 
   absl::StatusOr<ReplayReport> Run() {
     RETURN_IF_ERROR(ResolveTarget());
-    // The stored idempotency index is digested while the log is replayed;
-    // the thread is joined before the digests are compared (or on return).
+    const bool parallel = threads_ > 1;
+    // The stored idempotency index is digested while the log is replayed,
+    // when there is more than one thread; the thread is joined before the
+    // digests are compared (or on return).
     std::jthread stored_keys_scan;
-    if (report_.full) {
+    if (report_.full && parallel) {
       stored_keys_scan = std::jthread([this] { DigestStoredKeys(); });
     }
     RETURN_IF_ERROR(ReplayLog());
-    report_.last_seq = state_.last_seq;  // how far the rebuild got
+    report_.last_seq = last_seq_;  // how far the rebuild got
     if (!report_.problem.empty()) return report_;
     if (report_.full) {
       RETURN_IF_ERROR(CheckMeta());
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
-      stored_keys_scan.join();
+      if (parallel) {
+        stored_keys_scan.join();
+      } else {
+        DigestStoredKeys();
+      }
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
     } else if (report_.events < target_) {
       // The head promised this event, but the log ends before it.
@@ -78,15 +142,14 @@ class Replayer {
           .IgnoreError();  // the report holds the finding
     }
     if (report_.problem.empty()) CheckAccounts();
-    report_.customers = state_.customers.size();
+    report_.customers = CustomerCount();
     report_.ok = report_.problem.empty();
     return report_;
   }
 
-  // The rebuilt state; call once, after Run.
-  std::unique_ptr<LedgerState> TakeState() {
-    return std::make_unique<LedgerState>(std::move(state_));
-  }
+  // The rebuilt state, the shards' customers in one map; call once, after
+  // Run.
+  std::unique_ptr<LedgerState> TakeState();
 
  private:
   // Records the first problem found (later ones are consequences of it).
@@ -105,11 +168,29 @@ class Replayer {
   absl::Status ResolveTarget();
   absl::Status LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq);
   absl::Status ReplayLog();
-  absl::Status Consume(const CheckedEvent& checked);
-  absl::Status CheckKeyUnused(uint64_t seq, const std::string& key);
+  void Fold(int worker, CheckedEventStream& stream);
+  void ReportProgressWhileFolding();
+  absl::Status Consume(int worker, FoldShard& shard, const CheckedEvent& checked);
+  absl::Status Find(FoldShard& shard, uint64_t seq, Stage stage,
+                    std::string problem);
+  absl::Status CheckKeyUnused(FoldShard& shard, uint64_t seq,
+                              const std::string& key);
   absl::StatusOr<std::string> KeyOfEvent(uint64_t seq) const;
-  absl::Status CheckDecision(uint64_t seq, const v1::Event& event);
-  void AddPostings(uint64_t seq, const v1::Event& event);
+  absl::Status CheckDecision(FoldShard& shard, uint64_t seq,
+                             const v1::Event& event);
+  static void AddPostings(FoldShard& shard, uint64_t seq, const v1::Event& event);
+  absl::Status MergeShards();
+  size_t ShardOf(std::string_view id) const {
+    return threads_ == 1 ? 0
+                         : absl::HashOf(absl::string_view(id.data(), id.size())) %
+                               static_cast<size_t>(threads_);
+  }
+  const CustomerState* FindCustomer(const std::string& id) const {
+    return shards_[ShardOf(id)]->state.FindCustomer(id);
+  }
+  const CustomerAudit* FindAudit(std::string_view id) const;
+  const PolicyBook& policies() const { return shards_[0]->state.policies; }
+  size_t CustomerCount() const;
   absl::Status CheckMeta();
   absl::Status HeadDiffers(std::optional<std::string_view> stored);
   // What one key range of the stored projections gave: the first
@@ -135,32 +216,58 @@ class Replayer {
 
   const Store& store_;
   const ReplayOptions& options_;
+  int threads_ = 1;  // fold workers, one shard each
   // The last event to fold (a partial replay) or the stored head's seq (a
   // full one, for the progress total only: a full replay reads to the end).
   uint64_t target_ = 0;
-  LedgerState state_;
+  std::vector<std::unique_ptr<FoldShard>> shards_;
   ReplayReport report_;
+  // The last event folded, and its stored hash.
+  uint64_t last_seq_ = 0;
   std::string prev_hash_ = std::string(kHashBytes, '\0');
-  absl::flat_hash_map<std::string, CustomerAudit> audits_;
-  // A key used twice is found without keeping every key: the first seq of
-  // each key's hash, and the keys whose hash an earlier, other key had.
-  // A hash seen before is confirmed against the event it came from.
-  absl::flat_hash_map<uint64_t, uint64_t> first_seq_of_key_hash_;
-  absl::flat_hash_map<std::string, uint64_t> keys_of_shared_hashes_;
+  // A finding's seq, once one is found: the workers need go no further.
+  std::atomic<uint64_t> stop_after_{UINT64_MAX};
   // The keys the log names and those the index stores (written by the
   // DigestStoredKeys thread, read after it is joined).
   KeyIndexDigest logged_keys_;
   KeyIndexDigest stored_keys_;
   absl::Status stored_keys_status_;
-  v1::Event judged_;  // CheckDecision's scratch
-  std::string stored_bytes_, judged_bytes_;  // SameMessages' scratch
+
+  // What the workers tell the calling thread, for options_.progress.
+  absl::Mutex progress_mu_;
+  std::vector<uint64_t> passed_ ABSL_GUARDED_BY(progress_mu_);  // per worker
+  int workers_done_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  uint64_t progress_waits_past_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  uint64_t progress_reported_ = 0;  // calling thread only
 };
+
+Replayer::~Replayer() {
+  // Freeing a state costs about as much as half its folding (a UsageState
+  // per use); free the shards on as many threads as folded them.
+  std::vector<std::jthread> freeing;
+  for (size_t i = 1; i < shards_.size(); ++i) {
+    freeing.emplace_back([shard = std::move(shards_[i])]() mutable { shard.reset(); });
+  }
+  shards_.clear();
+}
 
 // Decides where the replay stops, and refuses a point the log cannot have.
 absl::Status Replayer::ResolveTarget() {
   if (options_.until_seq.has_value() && options_.as_of_us.has_value()) {
     return absl::InvalidArgumentError(
         "give either a sequence number or a time to replay to, not both");
+  }
+  if (options_.threads < 0 || options_.threads > kMaxReplayThreads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "replay threads must be 0 (one per core) to ", kMaxReplayThreads,
+        ", not ", options_.threads));
+  }
+  threads_ = options_.threads != 0
+                 ? options_.threads
+                 : std::clamp(static_cast<int>(std::thread::hardware_concurrency()),
+                              1, kMaxReplayThreads);
+  for (int i = 0; i < threads_; ++i) {
+    shards_.push_back(std::make_unique<FoldShard>());
   }
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
   report_.full = !options_.until_seq.has_value() && !options_.as_of_us.has_value();
@@ -205,57 +312,184 @@ absl::Status Replayer::LastSeqAtOrBefore(int64_t at_us, uint64_t head_seq) {
   return scanned;
 }
 
-// A reader thread scans the log and checker threads run the checks that
-// need no state (CheckedEventStream); this thread judges and folds the
-// events in order and stops the stream at the first bad one.
+// A reader thread scans the log; threads_ workers check its batches
+// (CheckedEventStream) and fold them, each its own customers (FoldShard);
+// this thread reports progress, then takes the first finding in log order.
 absl::Status Replayer::ReplayLog() {
   if (!report_.problem.empty()) return absl::OkStatus();  // the first pass failed
-  // The folding thread is the one every event waits for: leave it a core of
-  // its own (on 2 cores, 2 checkers beside it made replay 15% slower than 1).
-  const int checkers =
-      std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
-  CheckedEventStream stream(
-      store_, report_.full ? std::nullopt : std::optional<uint64_t>(target_),
-      checkers);
-  for (absl::Span<const CheckedEvent> batch = stream.Next(); !batch.empty();
-       batch = stream.Next()) {
-    for (const CheckedEvent& checked : batch) {
-      if (!Consume(checked).ok()) return absl::OkStatus();  // in the report
+  {
+    absl::MutexLock lock(&progress_mu_);
+    passed_.assign(static_cast<size_t>(threads_), 0);
+  }
+  {
+    CheckedEventStream stream(
+        store_, report_.full ? std::nullopt : std::optional<uint64_t>(target_),
+        /*checkers=*/0, /*consumers=*/threads_);
+    std::vector<std::jthread> workers;
+    for (int w = 0; w < threads_; ++w) {
+      workers.emplace_back([this, w, &stream] { Fold(w, stream); });
+    }
+    if (options_.progress) ReportProgressWhileFolding();
+    workers.clear();  // joins them
+    RETURN_IF_ERROR(MergeShards());
+    if (report_.problem.empty()) RETURN_IF_ERROR(stream.status());
+  }
+  if (options_.progress) {
+    while (progress_reported_ < report_.events) {
+      options_.progress(++progress_reported_, target_);
     }
   }
-  return stream.status();
+  return absl::OkStatus();
 }
 
-absl::Status Replayer::Consume(const CheckedEvent& checked) {
-  if (!checked.problem.empty()) return Fail(checked.seq, checked.problem);
+// One worker: every event, in log order, through the checks of its share.
+void Replayer::Fold(int worker, CheckedEventStream& stream) {
+  FoldShard& shard = *shards_[static_cast<size_t>(worker)];
+  for (absl::Span<const CheckedEvent> batch = stream.Next(worker);
+       !batch.empty(); batch = stream.Next(worker)) {
+    bool stop = false;
+    for (const CheckedEvent& checked : batch) {
+      // Past another worker's finding nothing can come first.
+      if (checked.seq > stop_after_.load(std::memory_order_relaxed) ||
+          !Consume(worker, shard, checked).ok()) {
+        stop = true;
+        break;
+      }
+    }
+    absl::MutexLock lock(&progress_mu_);
+    passed_[static_cast<size_t>(worker)] = shard.events;
+    if (stop) break;
+  }
+  stream.Leave(worker);
+  absl::MutexLock lock(&progress_mu_);
+  ++workers_done_;
+}
+
+// Calls options_.progress for each event every worker has passed: none has
+// found a problem in it, so one fold would have folded it.
+void Replayer::ReportProgressWhileFolding() {
+  while (true) {
+    uint64_t passed = 0;
+    bool done = false;
+    {
+      absl::MutexLock lock(&progress_mu_);
+      // The condition may be evaluated on a worker's thread: it reads only
+      // what the lock guards.
+      progress_waits_past_ = progress_reported_;
+      auto may_go = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress_mu_) {
+        return workers_done_ == threads_ ||
+               *std::min_element(passed_.begin(), passed_.end()) >
+                   progress_waits_past_;
+      };
+      progress_mu_.Await(absl::Condition(&may_go));
+      passed = *std::min_element(passed_.begin(), passed_.end());
+      done = workers_done_ == threads_;
+    }
+    while (progress_reported_ < passed) {
+      options_.progress(++progress_reported_, target_);
+    }
+    if (done) return;
+  }
+}
+
+// The workers are joined: the first finding in log order is the report's;
+// else every worker passed every event, and their key digests add up to
+// the log's.
+absl::Status Replayer::MergeShards() {
+  const Finding* first = nullptr;
+  for (const auto& shard : shards_) {
+    RETURN_IF_ERROR(shard->error);
+  }
+  for (const auto& shard : shards_) {
+    if (!shard->finding.has_value()) continue;
+    const Finding& f = *shard->finding;
+    if (first == nullptr || f.seq < first->seq ||
+        (f.seq == first->seq && f.stage < first->stage)) {
+      first = &f;
+    }
+  }
+  if (first != nullptr) {
+    Record(first->seq, first->problem);
+    report_.events = first->events;
+    last_seq_ = first->last_seq;
+    return absl::OkStatus();
+  }
+  const FoldShard& any = *shards_[0];
+  report_.events = any.events;
+  last_seq_ = any.last_seq;
+  prev_hash_ = any.last_hash;
+  for (const auto& shard : shards_) {
+    LEDGER_CHECK(shard->events == any.events)
+        << "a replay worker stopped early without a finding";
+    logged_keys_.Merge(shard->logged_keys);
+  }
+  return absl::OkStatus();
+}
+
+// Records the worker's first finding; the status stops the worker.
+absl::Status Replayer::Find(FoldShard& shard, uint64_t seq, Stage stage,
+                            std::string problem) {
+  shard.finding = Finding{seq, stage, std::move(problem), shard.events,
+                          shard.last_seq};
+  uint64_t stop = stop_after_.load(std::memory_order_relaxed);
+  while (seq < stop && !stop_after_.compare_exchange_weak(stop, seq)) {
+  }
+  return StopScan();
+}
+
+// One event through the checks of this worker's share: all of them for
+// its customers' events and every set_policy; the key's for its keys.
+absl::Status Replayer::Consume(int worker, FoldShard& shard,
+                               const CheckedEvent& checked) {
+  if (!checked.problem.empty()) {
+    return Find(shard, checked.seq, Stage::kStateless, checked.problem);
+  }
   const v1::Event& event = *checked.event;
-  RETURN_IF_ERROR(CheckKeyUnused(checked.seq, event.header().key()));
-  RETURN_IF_ERROR(CheckDecision(checked.seq, event));
-  absl::Status applied = ApplyEvent(event, state_, nullptr);
-  if (!applied.ok()) return Fail(checked.seq, std::string(applied.message()));
-  AddPostings(checked.seq, event);
-  // The record the writer stored for this event (EncodeKeyRecord), byte
-  // for byte.
-  logged_keys_.Add(event.header().key(),
-                   EncodeKeyRecord(checked.seq,
-                                   event.header().command_fingerprint()));
-  prev_hash_ = checked.hash;
-  ++report_.events;
-  if (options_.progress) options_.progress(report_.events, target_);
+  const v1::EventHeader& h = event.header();
+  const size_t me = static_cast<size_t>(worker);
+  if (ShardOf(h.key()) == me) {
+    RETURN_IF_ERROR(CheckKeyUnused(shard, checked.seq, h.key()));
+    // The record the writer stored for this event (EncodeKeyRecord), byte
+    // for byte.
+    shard.logged_keys.Add(h.key(),
+                          EncodeKeyRecord(checked.seq, h.command_fingerprint()));
+  }
+  if (h.customer().empty() || ShardOf(h.customer()) == me) {
+    RETURN_IF_ERROR(CheckDecision(shard, checked.seq, event));
+    // The shard has not folded the others' events: its last_seq is the
+    // log's.
+    shard.state.last_seq = shard.last_seq;
+    absl::Status applied = ApplyEvent(event, shard.state, nullptr);
+    if (!applied.ok()) {
+      return Find(shard, checked.seq, Stage::kApply,
+                  std::string(applied.message()));
+    }
+    AddPostings(shard, checked.seq, event);
+  }
+  shard.last_seq = h.seq();
+  shard.last_hash.assign(checked.hash.data(), checked.hash.size());
+  ++shard.events;
   return absl::OkStatus();
 }
 
 // A key names one command: a second event with it is a second acceptance.
-absl::Status Replayer::CheckKeyUnused(uint64_t seq, const std::string& key) {
+absl::Status Replayer::CheckKeyUnused(FoldShard& shard, uint64_t seq,
+                                      const std::string& key) {
   auto [first, inserted] =
-      first_seq_of_key_hash_.try_emplace(absl::HashOf(key), seq);
+      shard.first_seq_of_key_hash.try_emplace(absl::HashOf(key), seq);
   if (inserted) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string earlier, KeyOfEvent(first->second));
+  absl::StatusOr<std::string> earlier = KeyOfEvent(first->second);
+  if (!earlier.ok()) {
+    shard.error = earlier.status();
+    return shard.error;
+  }
   // Another key with the same hash: only these are kept whole.
-  if (earlier != key && keys_of_shared_hashes_.try_emplace(key, seq).second) {
+  if (*earlier != key &&
+      shard.keys_of_shared_hashes.try_emplace(key, seq).second) {
     return absl::OkStatus();
   }
-  return Fail(seq, absl::StrCat("idempotency key '", key, "' used twice"));
+  return Find(shard, seq, Stage::kKey,
+              absl::StrCat("idempotency key '", key, "' used twice"));
 }
 
 // The key of the event at `seq`, which was replayed already.
@@ -287,32 +521,36 @@ bool SameMessages(const Repeated& a, const Repeated& b, std::string& a_bytes,
 
 // Judges the event's command again against the state rebuilt so far: the
 // same code and the same state must give the same decision.
-absl::Status Replayer::CheckDecision(uint64_t seq, const v1::Event& event) {
+absl::Status Replayer::CheckDecision(FoldShard& shard, uint64_t seq,
+                                     const v1::Event& event) {
   const v1::EventHeader& h = event.header();
   // One message, cleared and reused: on the heap, not an arena, so that
   // Decide's effects and postings are moved into it, not copied.
-  v1::Event& again = judged_;
+  v1::Event& again = shard.judged;
   again.Clear();
   // The command was checked valid and canonical by CheckStoredEvent.
-  Decision decision = Decide(event.command(), state_, &again);
+  Decision decision = Decide(event.command(), shard.state, &again);
   if (!decision.accepted) {
-    return Fail(seq, absl::StrCat("judged again, the command is rejected ",
-                                  v1::RejectionCode_Name(decision.code), ": ",
-                                  decision.message));
+    return Find(shard, seq, Stage::kDecision,
+                absl::StrCat("judged again, the command is rejected ",
+                             v1::RejectionCode_Name(decision.code), ": ",
+                             decision.message));
   }
   if (h.policy_version() != again.header().policy_version() ||
-      !SameMessages(event.effects(), again.effects(), stored_bytes_,
-                    judged_bytes_) ||
-      !SameMessages(event.postings(), again.postings(), stored_bytes_,
-                    judged_bytes_)) {
-    return Fail(seq, "judged again, the command decides other effects or postings");
+      !SameMessages(event.effects(), again.effects(), shard.stored_bytes,
+                    shard.judged_bytes) ||
+      !SameMessages(event.postings(), again.postings(), shard.stored_bytes,
+                    shard.judged_bytes)) {
+    return Find(shard, seq, Stage::kDecision,
+                "judged again, the command decides other effects or postings");
   }
   return absl::OkStatus();
 }
 
-void Replayer::AddPostings(uint64_t seq, const v1::Event& event) {
+void Replayer::AddPostings(FoldShard& shard, uint64_t seq,
+                           const v1::Event& event) {
   if (event.header().customer().empty()) return;
-  CustomerAudit& a = audits_[event.header().customer()];
+  CustomerAudit& a = shard.audits[event.header().customer()];
   a.last_seq = seq;
   for (const v1::Posting& p : event.postings()) {
     switch (p.account()) {
@@ -337,7 +575,7 @@ void Replayer::AddPostings(uint64_t seq, const v1::Event& event) {
 // format marker differs; it is compared here too so that replay names every
 // record it checks.)
 absl::Status Replayer::CheckMeta() {
-  const std::string head = EncodeHead(state_.last_seq, prev_hash_);
+  const std::string head = EncodeHead(last_seq_, prev_hash_);
   bool head_seen = false;
   absl::Status scanned = store_.ForEachMetaEntry(
       [&](std::string_view key, std::string_view value) {
@@ -366,7 +604,7 @@ absl::Status Replayer::CheckMeta() {
   if (!report_.problem.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(scanned);
   // A ledger with no event has no head yet.
-  if (!head_seen && state_.last_seq != 0) HeadDiffers(std::nullopt).IgnoreError();
+  if (!head_seen && last_seq_ != 0) HeadDiffers(std::nullopt).IgnoreError();
   return absl::OkStatus();
 }
 
@@ -381,12 +619,12 @@ absl::Status Replayer::HeadDiffers(std::optional<std::string_view> stored) {
                                 Hex(*stored),
                                 ") does not parse"));
   }
-  if (head.seq() != state_.last_seq || head.hash() != prev_hash_) {
-    return Fail(std::min<uint64_t>(head.seq(), state_.last_seq) + 1,
+  if (head.seq() != last_seq_ || head.hash() != prev_hash_) {
+    return Fail(std::min<uint64_t>(head.seq(), last_seq_) + 1,
                 absl::StrCat("the stored head (seq ", head.seq(), ", hash ",
                              absl::BytesToHexString(head.hash()),
                              ") is not the end of the log (seq ",
-                             state_.last_seq, ", hash ",
+                             last_seq_, ", hash ",
                              absl::BytesToHexString(prev_hash_), ")"));
   }
   return Fail(0, absl::StrCat("the stored head (",
@@ -394,7 +632,7 @@ absl::Status Replayer::HeadDiffers(std::optional<std::string_view> stored) {
                               ") names the end of the log but is not stored "
                               "as the writer stores it (",
                               absl::BytesToHexString(
-                                  EncodeHead(state_.last_seq, prev_hash_)),
+                                  EncodeHead(last_seq_, prev_hash_)),
                               ")"));
 }
 
@@ -405,7 +643,8 @@ absl::Status Replayer::HeadDiffers(std::optional<std::string_view> stored) {
 // once, split at a customer near the middle; the first difference in key
 // order is the one reported, as a single pass would.
 absl::Status Replayer::CheckProjections() {
-  const std::string middle = CustomerNearTheMiddle();
+  // One thread: one range, on this thread.
+  const std::string middle = threads_ > 1 ? CustomerNearTheMiddle() : "";
   ProjectionRange low;
   ProjectionRange high;
   if (middle.empty()) {
@@ -433,9 +672,15 @@ absl::Status Replayer::CheckProjections() {
 // is the failure path), and name the first missing in key order.
 absl::Status Replayer::NameMissingProjection() {
   std::vector<std::string> rebuilt;
-  EncodeState(state_, [&](std::string key, std::string) {
+  auto put = [&](std::string key, std::string) {
     rebuilt.push_back(std::move(key));
-  });
+  };
+  for (const v1::PolicyState& p : policies().versions()) EncodePolicy(p, put);
+  for (const auto& shard : shards_) {
+    for (const auto& [id, customer] : shard->state.customers) {
+      EncodeCustomer(customer, nullptr, put);
+    }
+  }
   std::sort(rebuilt.begin(), rebuilt.end());
   size_t next = 0;  // stored keys are a subset of `rebuilt`, in order
   absl::Status scanned = store_.ForEachStateEntry(
@@ -452,8 +697,8 @@ absl::Status Replayer::NameMissingProjection() {
     return absl::OkStatus();
   }
   const std::string& missing = rebuilt[next];
-  auto audit = audits_.find(missing.substr(0, missing.find('\0')));
-  Record(audit == audits_.end() ? 0 : audit->second.last_seq,
+  const CustomerAudit* audit = FindAudit(missing.substr(0, missing.find('\0')));
+  Record(audit == nullptr ? 0 : audit->last_seq,
          absl::StrCat("projection ", Escaped(missing),
                       " is missing from the store"));
   return absl::OkStatus();
@@ -464,9 +709,11 @@ absl::Status Replayer::NameMissingProjection() {
 std::string Replayer::CustomerNearTheMiddle() const {
   constexpr size_t kSample = 1024;
   std::vector<std::string_view> sample;
-  for (const auto& [id, customer] : state_.customers) {
-    if (sample.size() == kSample) break;
-    sample.emplace_back(id);
+  for (const auto& shard : shards_) {
+    for (const auto& [id, customer] : shard->state.customers) {
+      if (sample.size() == kSample) break;
+      sample.emplace_back(id);
+    }
   }
   if (sample.size() < 2) return "";
   auto middle = sample.begin() + sample.size() / 2;
@@ -482,8 +729,8 @@ Replayer::ProjectionRange Replayer::CheckProjectionRange(
   ProjectionRange out;
   auto blame = [&](std::string_view key) -> uint64_t {
     std::string customer(key.substr(0, key.find('\0')));
-    auto it = audits_.find(customer);
-    return it == audits_.end() ? 0 : it->second.last_seq;
+    const CustomerAudit* audit = FindAudit(customer);
+    return audit == nullptr ? 0 : audit->last_seq;
   };
   auto fail = [&](std::string_view key, std::string problem) {
     out.bad_seq = blame(key);
@@ -541,19 +788,47 @@ void Replayer::EncodeOwner(
     out.emplace(std::move(key), std::move(value));
   };
   if (owner.empty()) {
-    for (const v1::PolicyState& p : state_.policies.versions()) EncodePolicy(p, put);
+    for (const v1::PolicyState& p : policies().versions()) EncodePolicy(p, put);
     return;
   }
-  const CustomerState* customer = state_.FindCustomer(owner);
+  const CustomerState* customer = FindCustomer(owner);
   if (customer != nullptr) EncodeCustomer(*customer, nullptr, put);
 }
 
 size_t Replayer::EntityCount() const {
-  size_t count = state_.policies.versions().size();
-  for (const auto& [id, c] : state_.customers) {
-    count += 1 + c.lots.size() + c.holds.size() + c.usages.size() + c.refunds.size();
+  size_t count = policies().versions().size();
+  for (const auto& shard : shards_) {
+    for (const auto& [id, c] : shard->state.customers) {
+      count += 1 + c.lots.size() + c.holds.size() + c.usages.size() + c.refunds.size();
+    }
   }
   return count;
+}
+
+const CustomerAudit* Replayer::FindAudit(std::string_view id) const {
+  const auto& audits = shards_[ShardOf(id)]->audits;
+  auto it = audits.find(absl::string_view(id.data(), id.size()));
+  return it == audits.end() ? nullptr : &it->second;
+}
+
+size_t Replayer::CustomerCount() const {
+  size_t count = 0;
+  for (const auto& shard : shards_) count += shard->state.customers.size();
+  return count;
+}
+
+std::unique_ptr<LedgerState> Replayer::TakeState() {
+  auto state = std::make_unique<LedgerState>();
+  state->customers.reserve(CustomerCount());
+  for (auto& shard : shards_) {
+    auto& customers = shard->state.customers;
+    while (!customers.empty()) {
+      state->customers.insert(customers.extract(customers.begin()));
+    }
+  }
+  state->policies = std::move(shards_[0]->state.policies);
+  state->last_seq = last_seq_;
+  return state;
 }
 
 void Replayer::DigestStoredKeys() {
@@ -635,17 +910,30 @@ absl::Status Replayer::FindKeyDifference() {
 }
 
 // Each customer's own accounts, summed from the postings, must mirror the
-// folded state: CUSTOMER_LOTS is minus the lots' remaining, and so on.
+// folded state: CUSTOMER_LOTS is minus the lots' remaining, and so on. Of
+// several customers that do not, the one whose last event came first is
+// named, whatever the shards' or hash maps' order.
 void Replayer::CheckAccounts() {
-  for (const auto& [id, customer] : state_.customers) {
-    const CustomerAudit& a = audits_[id];
-    if (a.lots != -customer.TotalRemaining() || a.held != -customer.header.held() ||
-        a.refund_pending != -customer.header.refund_pending()) {
-      Record(a.last_seq,
-           absl::StrCat("the postings of customer ", id,
-                        " do not match their lots, holds and refunds"));
-      return;
+  const std::string* worst_id = nullptr;
+  uint64_t worst_seq = 0;
+  for (const auto& shard : shards_) {
+    for (const auto& [id, customer] : shard->state.customers) {
+      const CustomerAudit* found = FindAudit(id);
+      const CustomerAudit& a = found != nullptr ? *found : CustomerAudit();
+      if (a.lots == -customer.TotalRemaining() && a.held == -customer.header.held() &&
+          a.refund_pending == -customer.header.refund_pending()) {
+        continue;
+      }
+      if (worst_id == nullptr || a.last_seq < worst_seq ||
+          (a.last_seq == worst_seq && id < *worst_id)) {
+        worst_id = &id;
+        worst_seq = a.last_seq;
+      }
     }
+  }
+  if (worst_id != nullptr) {
+    Record(worst_seq, absl::StrCat("the postings of customer ", *worst_id,
+                                   " do not match their lots, holds and refunds"));
   }
 }
 
