@@ -157,8 +157,8 @@ TEST(StatementTest, StatementFromTheLogAloneEqualsTheOneFromTheLedger) {
       absl::StatusOr<Statement> log =
           ReadStatement(ledger.dir(), customer, p);
       ASSERT_TRUE(open.ok() && log.ok()) << open.status() << log.status();
-      EXPECT_EQ(RenderStatement(*log, StatementFormat::kJson),
-                RenderStatement(*open, StatementFormat::kJson))
+      EXPECT_EQ(RenderStatement(*log, StatementFormat::kJsonl),
+                RenderStatement(*open, StatementFormat::kJsonl))
           << customer;
     }
   }
