@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/verify.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
@@ -51,7 +52,8 @@ absl::Status CheckIsDemoLedger(const std::string& dir) {
                                     "readable ledger (",
                                     s.message(), ")"));
   }
-  return absl::OkStatus();
+  // Never remove a ledger another process is writing to (Aborted: busy).
+  return CheckNoWriter(dir);
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ bool Write(std::string_view text) {
 const CommandSpec& ExportSpec() {
   static const CommandSpec* const spec = new CommandSpec{
       .name = "export",
-      .summary = "write the event log as JSON Lines or journal lines as CSV",
+      .summary = "write the event log as JSON (Lines) or journal lines as CSV",
       .usage = kUsage,
       .options = {"db", "format", "from-seq"},
       .required = {"db", "format"},

@@ -2,9 +2,11 @@
 #include "tools/failure.h"
 
 #include <cstdio>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "ledger/ledger.h"
 #include "tools/arguments.h"
 
 namespace ledger::tools {
@@ -51,6 +53,14 @@ int Fail(std::string_view command, std::string_view what,
   line.push_back('\n');
   std::fputs(line.c_str(), stderr);
   return ExitStatusOf(status);
+}
+
+absl::Status CheckNoWriter(const std::string& dir) {
+  Options options;
+  options.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
+  if (!ledger.ok()) return ledger.status();
+  return (*ledger)->Close();
 }
 
 int FailWith(std::string_view command, std::string_view message) {

@@ -32,6 +32,13 @@ std::string DefaultHint(const absl::Status& status);
 int Fail(std::string_view command, std::string_view what,
          const absl::Status& status, std::string_view hint = "");
 
+// OK when no process holds the ledger in `dir` open for writing, checked
+// by opening it (never creating it) and closing it again; Aborted, which
+// Fail reports as busy, when one does. For the writers that replace a
+// folder (demo, import): removing a ledger under a live writer would lose
+// what it goes on writing. REQUIRES: `dir` holds a ledger.
+absl::Status CheckNoWriter(const std::string& dir);
+
 // Writes "ledgerctl COMMAND: MESSAGE" to stderr for a failure that is not a
 // library status (a check that did not pass, a file that cannot be
 // written); returns kExitFailure.

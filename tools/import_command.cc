@@ -93,7 +93,8 @@ absl::Status CheckTarget(const std::string& dir, bool* replace) {
         " events: import needs a new, empty folder"));
   }
   *replace = true;
-  return absl::OkStatus();
+  // The import replaces it at the end: not under a live writer.
+  return CheckNoWriter(dir);
 }
 
 // Makes the rename of `path` durable.
@@ -147,7 +148,7 @@ int RunImport(std::span<char* const> args) {
   bool replace = false;
   if (absl::Status target = CheckTarget(dir, &replace); !target.ok()) {
     return Fail("import", "cannot import into " + dir, target,
-                "Give --db a new or empty folder");
+                absl::IsAborted(target) ? "" : "Give --db a new or empty folder");
   }
   const std::string staging = dir + ".importing";
   std::error_code ec;

@@ -1,6 +1,6 @@
 // `ledgerctl liability --db DIR --from T1 --to T2 [--format text|json|csv]`
-// (SPEC 8): what the platform owes its customers in credits and in cash,
-// and how it moved between T1 and T2. A thin driver over
+// (docs/contract.md section 8): what the platform owes its customers in
+// credits and in cash, and how it moved between T1 and T2. A thin driver over
 // LiabilityReportFor (ledger/liability.h).
 #include <algorithm>
 #include <array>
