@@ -36,16 +36,16 @@ constexpr char kLaterUse[] =
     R"({"key":"k4","customer":"c1","at":"2026-03-08T13:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":10}})";
 
 // One run of ledgerctl, stdout and stderr apart.
-struct Run {
+struct CtlRun {
   int code = -1;
   std::string out;
   std::string err;
 };
 
-Run Ledgerctl(const std::string& args) {
+CtlRun Ledgerctl(const std::string& args) {
   TempDir files;
   const std::string err_path = files.path() + "/err";
-  Run run;
+  CtlRun run;
   run.code = RunCommand(absl::StrCat(LEDGERCTL_PATH, " ", args, " 2>", err_path),
                         &run.out);
   std::ifstream in(err_path);
@@ -57,7 +57,7 @@ Run Ledgerctl(const std::string& args) {
 
 // A failure line: one line, "ledgerctl COMMAND: ...", and no status code
 // name of the library.
-void ExpectOneCleanErrorLine(const Run& run, const std::string& command) {
+void ExpectOneCleanErrorLine(const CtlRun& run, const std::string& command) {
   EXPECT_EQ(SplitLines(run.err).size(), 1u) << run.err;
   EXPECT_THAT(run.err, ::testing::StartsWith("ledgerctl " + command + ": "));
   for (const char* name : {"NOT_FOUND", "UNAVAILABLE", "FAILED_PRECONDITION",
@@ -106,7 +106,7 @@ class LiveWriter : public ::testing::Test {
 
 TEST_F(LiveWriter, EveryReaderRunsBesideItAndTheWriterGoesOn) {
   for (const Reader& r : Readers()) {
-    const Run run = Ledgerctl(Words(r, db_.dir()));
+    const CtlRun run = Ledgerctl(Words(r, db_.dir()));
     EXPECT_EQ(run.code, 0) << r.command << ": " << run.err;
   }
   // Nothing the readers did stopped the writer.
@@ -114,7 +114,7 @@ TEST_F(LiveWriter, EveryReaderRunsBesideItAndTheWriterGoesOn) {
 }
 
 TEST_F(LiveWriter, BalanceReadsWhatTheWriterCommitted) {
-  Run run = Ledgerctl("balance --db " + db_.dir() +
+  CtlRun run = Ledgerctl("balance --db " + db_.dir() +
                       " --customer c1 --at 2026-03-08T12:30:00Z");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct balance = ParseJsonObject(run.out);
@@ -129,7 +129,7 @@ TEST_F(LiveWriter, BalanceReadsWhatTheWriterCommitted) {
 }
 
 TEST_F(LiveWriter, CustomersListsEveryCustomerSortedWithAvailableCredits) {
-  Run run = Ledgerctl("customers --db " + db_.dir() +
+  CtlRun run = Ledgerctl("customers --db " + db_.dir() +
                       " --at 2026-03-08T12:30:00Z --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct doc = ParseJsonObject(run.out);
@@ -150,7 +150,7 @@ TEST_F(LiveWriter, CustomersListsEveryCustomerSortedWithAvailableCredits) {
 }
 
 TEST_F(LiveWriter, PolicyShowsTheDefaultAndEachVersionAndWhichIsInForce) {
-  Run run = Ledgerctl("policy --db " + db_.dir() +
+  CtlRun run = Ledgerctl("policy --db " + db_.dir() +
                       " --at 2026-03-08T10:30:00Z --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct before = ParseJsonObject(run.out);
@@ -176,7 +176,7 @@ TEST_F(LiveWriter, PolicyShowsTheDefaultAndEachVersionAndWhichIsInForce) {
 }
 
 TEST_F(LiveWriter, DigestAndReplayReadTheCommittedLog) {
-  Run run = Ledgerctl("digest --db " + db_.dir() + " --format json");
+  CtlRun run = Ledgerctl("digest --db " + db_.dir() + " --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(ParseJsonObject(run.out).fields().at("seq").number_value(), 3);
   run = Ledgerctl("replay --db " + db_.dir() + " --format json");
@@ -192,7 +192,7 @@ TEST_F(LiveWriter, AWriterBesideItIsBusyWithItsOwnExitStatus) {
   const std::string empty_export = other.path() + "/empty.jsonl";
   WriteFile(empty_export, "");
   TestLedger empty;
-  Run run = Ledgerctl("import --db " + empty.dir() + " " + empty_export);
+  CtlRun run = Ledgerctl("import --db " + empty.dir() + " " + empty_export);
   EXPECT_EQ(run.code, 3) << run.err;
   ExpectOneCleanErrorLine(run, "import");
   EXPECT_THAT(run.err, HasSubstr("open for writing"));
@@ -210,7 +210,7 @@ TEST(LedgerctlReaders, AMissingOrMistypedDirFailsClearlyAndIsNeverCreated) {
   std::filesystem::create_directories(dir.path() + "/notes");
   WriteFile(dir.path() + "/notes/todo.txt", "not a ledger");
   for (const Reader& r : Readers()) {
-    Run run = Ledgerctl(Words(r, missing));
+    CtlRun run = Ledgerctl(Words(r, missing));
     EXPECT_EQ(run.code, 1) << r.command;
     EXPECT_EQ(run.out, "") << r.command;
     ExpectOneCleanErrorLine(run, r.command);
@@ -257,19 +257,19 @@ TEST(LedgerctlFormats, JsonIsOneDocumentInEveryCommandThatHasIt) {
       {"demo", "--db " + dir.path() + "/demo --customers 5 --threads 1"},
   };
   for (const auto& [command, args] : commands) {
-    const Run run = Ledgerctl(command + " " + args + " --format json");
+    const CtlRun run = Ledgerctl(command + " " + args + " --format json");
     ASSERT_EQ(run.code, 0) << command << ": " << run.err;
     ASSERT_EQ(SplitLines(run.out).size(), 1u) << command << ": " << run.out;
     Struct doc = ParseJsonObject(run.out);
     EXPECT_GT(doc.fields_size(), 0) << command << ": " << run.out;
   }
   // The statement's json holds the objects its jsonl prints, one a line.
-  const Run jsonl = Ledgerctl("statement --db " + db + " --customer c1 --format jsonl");
+  const CtlRun jsonl = Ledgerctl("statement --db " + db + " --customer c1 --format jsonl");
   ASSERT_EQ(jsonl.code, 0) << jsonl.err;
   const std::vector<std::string> lines = SplitLines(jsonl.out);
   ASSERT_EQ(lines.size(), 3u) << jsonl.out;  // opening, one event, closing
   for (const std::string& line : lines) EXPECT_GT(ParseJsonObject(line).fields_size(), 0);
-  const Run json = Ledgerctl("statement --db " + db + " --customer c1 --format json");
+  const CtlRun json = Ledgerctl("statement --db " + db + " --customer c1 --format json");
   Struct doc = ParseJsonObject(json.out);
   EXPECT_EQ(doc.fields().at("events").list_value().values_size(), 1);
   EXPECT_EQ(doc.fields().at("opening").struct_value().fields().at("type").string_value(),
@@ -305,14 +305,14 @@ TEST(LedgerctlCli, VersionPrintsTheProjectVersion) {
   ASSERT_TRUE(std::regex_search(body, match,
                                 std::regex(R"(project\(\w+ VERSION ([0-9.]+))")));
   for (const char* flag : {"--version", "-V"}) {
-    const Run run = Ledgerctl(flag);
+    const CtlRun run = Ledgerctl(flag);
     EXPECT_EQ(run.code, 0);
     EXPECT_EQ(run.out, "ledgerctl " + match[1].str() + "\n") << flag;
   }
 }
 
 TEST(LedgerctlCli, AMistypedCommandGetsADidYouMean) {
-  Run run = Ledgerctl("balanse --db x");
+  CtlRun run = Ledgerctl("balanse --db x");
   EXPECT_EQ(run.code, 2);
   EXPECT_EQ(run.out, "");
   EXPECT_THAT(run.err, HasSubstr("unknown command 'balanse'; did you mean 'balance'?"));
@@ -328,7 +328,7 @@ TEST(LedgerctlCli, AUsageErrorIsOneLineAndAHintToHelpWithExitTwo) {
   for (const char* args : {"balance --db d", "replay --db d --format xml",
                            "customers --db d --status GONE",
                            "export --db d --format yaml", "tail --db d --format json"}) {
-    const Run run = Ledgerctl(args);
+    const CtlRun run = Ledgerctl(args);
     EXPECT_EQ(run.code, 2) << args;
     EXPECT_EQ(run.out, "") << args;
     const std::vector<std::string> lines = SplitLines(run.err);
@@ -340,7 +340,7 @@ TEST(LedgerctlCli, AUsageErrorIsOneLineAndAHintToHelpWithExitTwo) {
 }
 
 TEST(LedgerctlCli, HelpListsEveryExitStatus) {
-  const Run run = Ledgerctl("--help");
+  const CtlRun run = Ledgerctl("--help");
   ASSERT_EQ(run.code, 0);
   for (const char* line : {"  0  done", "  1  failed", "  2  bad usage", "  3  busy"}) {
     EXPECT_THAT(run.out, HasSubstr(line));
