@@ -49,8 +49,9 @@ constexpr std::string_view kToolUsageTail =
     "     a check that found a problem, a failure of the disk\n"
     "  2  bad usage (an unknown command or option, a bad value): nothing\n"
     "     was done\n"
-    "  3  busy: another process has the ledger open for writing (apply,\n"
-    "     import and demo wait for no one; run them again once it closed)\n";
+    "  3  busy: another process has the ledger open for writing; a writer\n"
+    "     does not wait: run it again once that process closed the ledger\n"
+    "     (readers are never busy)\n";
 
 struct Subcommand {
   const CommandSpec& (*spec)();
