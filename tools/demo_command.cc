@@ -109,7 +109,8 @@ int RunDemo(std::span<char* const> args) {
   config.seed = static_cast<uint64_t>(seed);
 
   if (absl::Status s = PrepareDemoFolder(config.dir); !s.ok()) {
-    return Fail("demo", "cannot use " + config.dir, s);
+    return Fail("demo", "cannot use " + config.dir, s,
+                absl::IsFailedPrecondition(s) ? kRefusalHint : "");
   }
   absl::StatusOr<DayResult> day = RunDay(config);  // closes the ledger
   if (!day.ok()) {

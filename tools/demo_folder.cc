@@ -28,10 +28,9 @@ bool HasDemoMarker(const fs::path& dir) {
 }
 
 absl::Status Refuse(const std::string& dir, const std::string& why) {
+  // What to do is the caller's hint (tools/failure.h): kRefusalHint.
   return absl::FailedPreconditionError(absl::StrCat(
-      "refusing to use ", dir, " as --db: ", why,
-      "; it was left untouched. Pass a missing or empty folder, or one an "
-      "earlier `ledgerctl demo` made"));
+      "refusing to use ", dir, " as --db: ", why, "; it was left untouched"));
 }
 
 // OK when `dir`, which exists and is not empty, is a demo ledger.
