@@ -7,8 +7,9 @@
 // lock: read-only, or as a RocksDB secondary instance when another process
 // has the ledger open for writing (support staff query balances while the
 // platform runs). None creates `dir`. Each reads the projections as the
-// writer last committed them, the whole state at once, so a call costs a
-// scan of every stored projection: fine for a tool, not for a hot path.
+// writer last committed them: ReadStoredBalance and ReadStoredPolicies only
+// the key ranges they need, ListStoredCustomers every customer's. Fine for
+// a tool, not for a hot path.
 //
 // Errors, for every call: NotFound when `dir` is missing or holds no
 // ledger; FailedPrecondition when it holds something that is not a ledger

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/storage/storage_layout.h"
 #include "ledger/storage/store.h"
 #include "ledger/time_util.h"
 #include "projections/balance.h"
@@ -25,15 +26,50 @@ absl::Status CheckTime(int64_t at_us) {
   return absl::OkStatus();
 }
 
+// Which stored projections to load: all of them, or only the policy
+// versions and (when not empty) one customer's entities.
+struct Ranges {
+  bool all = true;
+  std::string customer;
+};
+
+// Decodes the state entries whose key starts with `prefix`.
+absl::Status LoadRange(const Store& store, const std::string& prefix,
+                       StateDecoder& decoder) {
+  bool past = false;
+  absl::Status s = store.ForEachStateEntry(
+      [&](std::string_view key, std::string_view value) {
+        if (!key.starts_with(prefix)) {
+          past = true;
+          return absl::CancelledError("past the range");  // ends the scan
+        }
+        return decoder.Add(key, value);
+      },
+      prefix);
+  return past && absl::IsCancelled(s) ? absl::OkStatus() : s;
+}
+
 // The stored projections as the writer last committed them. Store::Open in
 // kReadOnly mode never creates `dir` and, beside a live writer, reads
 // through a secondary instance instead of taking the lock.
 absl::StatusOr<std::unique_ptr<LedgerState>> LoadStoredState(
-    const std::string& dir) {
+    const std::string& dir, const Ranges& ranges = Ranges()) {
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadOnly, false));
   auto state = std::make_unique<LedgerState>();
-  RETURN_IF_ERROR(store->LoadState(*state));
+  if (ranges.all) {
+    RETURN_IF_ERROR(store->LoadState(*state));
+  } else {
+    // One customer's entries sort together (docs/storage.md), so a balance
+    // reads that customer and the policies, not the whole state.
+    StateDecoder decoder(*state);
+    RETURN_IF_ERROR(LoadRange(*store, PolicyStatePrefix(), decoder));
+    if (!ranges.customer.empty()) {
+      RETURN_IF_ERROR(
+          LoadRange(*store, CustomerStatePrefix(ranges.customer), decoder));
+    }
+    RETURN_IF_ERROR(decoder.Finish());
+  }
   RETURN_IF_ERROR(store->Close());
   return state;
 }
@@ -54,7 +90,11 @@ absl::StatusOr<Balance> ReadStoredBalance(const std::string& dir,
                                           const std::string& customer,
                                           int64_t at_us) {
   RETURN_IF_ERROR(CheckTime(at_us));
-  ASSIGN_OR_RETURN(std::unique_ptr<LedgerState> state, LoadStoredState(dir));
+  if (customer.empty()) {
+    return absl::NotFoundError("unknown customer ''");
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerState> state,
+                   LoadStoredState(dir, Ranges{.all = false, .customer = customer}));
   const CustomerState* c = state->FindCustomer(customer);
   if (c == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown customer '", customer, "'"));
@@ -86,7 +126,8 @@ absl::StatusOr<std::vector<CustomerSummary>> ListStoredCustomers(
 absl::StatusOr<PolicyHistory> ReadStoredPolicies(const std::string& dir,
                                                  int64_t at_us) {
   RETURN_IF_ERROR(CheckTime(at_us));
-  ASSIGN_OR_RETURN(std::unique_ptr<LedgerState> state, LoadStoredState(dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerState> state,
+                   LoadStoredState(dir, Ranges{.all = false, .customer = ""}));
   const PolicyBook& book = state->policies;
   PolicyHistory history;
   // A fresh book holds only the default (seq 0), in force from the epoch.
