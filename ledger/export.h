@@ -53,9 +53,8 @@ std::string ExportEvent(const LogEvent& event, ExportFormat format);
     const std::function<absl::Status(uint64_t seq, std::string_view text)>& write);
 
 // The JSON line `ledgerctl tail` prints for an event, without the line
-// break: seq, at, customer (null for set_policy), key, kind, metadata (only
-// when the command has some), policy_version,
-// hash (hex) and postings. REQUIRES: event.event is set.
+// break: exactly the jsonl line of ExportEvent, so an event reads the same
+// in a tail and in an export. REQUIRES: event.event is set.
 std::string TailJsonLine(const LogEvent& event);
 
 struct ImportSummary {

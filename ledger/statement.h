@@ -71,7 +71,11 @@ struct Statement {
   std::vector<StatementEntry> entries;
 };
 
-enum class StatementFormat { kText, kJson, kCsv };
+// kText: for a person. kJsonl: JSON Lines, {"type": "opening", ...}, one
+// {"type": "event", ...} per event, {"type": "closing", ...}. kJson: the
+// same objects in one document, {"opening": {...}, "events": [...],
+// "closing": {...}}. kCsv: RFC 4180 with a header row.
+enum class StatementFormat { kText, kJson, kCsv, kJsonl };
 
 // Builds the statement from the log of an open `ledger`. Returns NotFound
 // for an unknown customer, the ledger's errors otherwise.

@@ -16,9 +16,10 @@ std::string Args::Get(std::string_view name, std::string_view fallback) const {
 }
 
 int UsageError(const CommandSpec& spec, std::string_view message) {
-  std::fprintf(stderr, "ledgerctl %s: %s\n\n", std::string(spec.name).c_str(),
-               std::string(message).c_str());
-  std::fputs(std::string(spec.usage).c_str(), stderr);
+  const std::string name(spec.name);
+  std::fprintf(stderr,
+               "ledgerctl %s: %s\nRun `ledgerctl %s --help` for its usage.\n",
+               name.c_str(), std::string(message).c_str(), name.c_str());
   return kExitUsage;
 }
 
@@ -121,6 +122,42 @@ bool ParseIntOption(const CommandSpec& spec, const Args& args,
   }
   *value = parsed;
   return true;
+}
+
+std::string_view FormatName(Format format) {
+  switch (format) {
+    case Format::kText:
+      return "text";
+    case Format::kJson:
+      return "json";
+    case Format::kJsonl:
+      return "jsonl";
+    case Format::kCsv:
+      return "csv";
+  }
+  return "text";
+}
+
+bool ParseFormatOption(const CommandSpec& spec, const Args& args,
+                       std::vector<Format> allowed, Format fallback,
+                       Format* format, int* exit_code) {
+  if (!args.Has("format")) {
+    *format = fallback;
+    return true;
+  }
+  const std::string name = args.Get("format");
+  std::string names;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    if (FormatName(allowed[i]) == name) {
+      *format = allowed[i];
+      return true;
+    }
+    absl::StrAppend(&names, i == 0 ? "" : (i + 1 == allowed.size() ? " or " : ", "),
+                    std::string(FormatName(allowed[i])));
+  }
+  *exit_code = UsageError(
+      spec, absl::StrCat("--format must be ", names, ", not '", name, "'"));
+  return false;
 }
 
 }  // namespace ledger::tools

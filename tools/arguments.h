@@ -16,9 +16,19 @@
 
 namespace ledger::tools {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 2;
+// ledgerctl's exit statuses, the same for every command (docs/ledgerctl.md).
+inline constexpr int kExitOk = 0;       // done; for a check: it passed
+inline constexpr int kExitFailure = 1;  // failed, or a check found a problem
+inline constexpr int kExitUsage = 2;    // bad usage: nothing was done
+inline constexpr int kExitBusy = 3;     // another process holds the ledger
+                                        // open for writing: try later
+
+// The output formats. One meaning per name in every command that prints:
+//   text   for a person (tables, `name: value` lines)
+//   json   one JSON document (an object) on stdout
+//   jsonl  JSON Lines: one JSON object per line, for streams
+//   csv    RFC 4180, with a header line
+enum class Format { kText, kJson, kJsonl, kCsv };
 
 // What one subcommand accepts.
 struct CommandSpec {
@@ -49,15 +59,16 @@ struct Args {
 
 // Parses `args` (the words after the subcommand's name) against `spec`.
 // On success returns true. On bad usage writes "ledgerctl NAME: PROBLEM" and
-// the usage to stderr, sets *exit_code to kExitUsage and returns false. When
+// a hint to `--help` to stderr, sets *exit_code to kExitUsage and returns false. When
 // --help is given prints the usage to stdout, sets *exit_code to kExitOk and
 // returns false. A repeated option keeps its last value; "--" ends the
 // options and "-" is a positional (standard input).
 bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
                Args* parsed, int* exit_code);
 
-// Writes "ledgerctl NAME: MESSAGE" and the usage to stderr; returns
-// kExitUsage.
+// Writes "ledgerctl NAME: MESSAGE" and, on a second line, a hint to
+// `ledgerctl NAME --help` to stderr (not the whole usage, which would bury
+// the message); returns kExitUsage.
 int UsageError(const CommandSpec& spec, std::string_view message);
 
 // Parses a whole number option in [min, max]; on failure reports bad usage
@@ -65,6 +76,16 @@ int UsageError(const CommandSpec& spec, std::string_view message);
 bool ParseIntOption(const CommandSpec& spec, const Args& args,
                     std::string_view name, int64_t fallback, int64_t min,
                     int64_t max, int64_t* value, int* exit_code);
+
+// Reads --format into *format: `fallback` when not given, else one of
+// `allowed`; on any other name reports bad usage and returns false with
+// *exit_code set.
+bool ParseFormatOption(const CommandSpec& spec, const Args& args,
+                       std::vector<Format> allowed, Format fallback,
+                       Format* format, int* exit_code);
+
+// The name of `format` as --format takes it ("jsonl").
+std::string_view FormatName(Format format);
 
 }  // namespace ledger::tools
 

@@ -1,6 +1,8 @@
 // `ledgerctl balance --db DIR --customer ID [--at TIME] [--as-of-seq N]`
-// (SPEC 6, 7): prints a customer's balance as one line of JSON, from the
-// stored projections or, for an audit, from the state rebuilt to event N.
+// (docs/contract.md sections 6 and 7): prints a customer's balance as one
+// line of JSON, from the stored projections (read beside a live writer, as
+// every reading command is) or, for an audit, from the state rebuilt to
+// event N.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -9,19 +11,21 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "ledger/base/json_writer.h"
-#include "ledger/ledger.h"
 #include "ledger/replay.h"
+#include "ledger/stored_state.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl balance --db DIR --customer ID [--at TIME]\n"
-    "                         [--as-of-seq N]\n"
+    "                         [--as-of-seq N] [--format json]\n"
     "\n"
-    "Prints the balance of a customer at TIME (SPEC 6) as one line of JSON:\n"
+    "Prints the balance of a customer at TIME (docs/contract.md section 6)\n"
+    "as one JSON document on one line:\n"
     "customer, status, available, held, refund_pending, lots (in consumption\n"
     "order), refundable {credits, cash per currency} and, once the customer\n"
     "has subscribed, subscription {plan, period_end, cancelled}; last,\n"
@@ -32,22 +36,27 @@ constexpr std::string_view kUsage =
     "\n"
     "With --as-of-seq N the balance is computed from the state rebuilt from\n"
     "the log alone up to event N, which checks the log up to there as\n"
-    "`ledgerctl replay --until-seq N` does; the ledger is only read, never\n"
-    "written or created. TIME still defaults to now: give --at (e.g. the\n"
-    "time of event N) to see the balance as the customer saw it then.\n"
+    "`ledgerctl replay --until-seq N` does. TIME still defaults to now:\n"
+    "give --at (e.g. the time of event N) to see the balance as the\n"
+    "customer saw it then.\n"
+    "\n"
+    "Only reads: DIR is never written or created, and balance runs beside\n"
+    "a live writer (the platform keeps the ledger open), reading what it\n"
+    "has committed.\n"
     "\n"
     "Options:\n"
-    "  --db DIR        the ledger's folder (created when missing)\n"
+    "  --db DIR        the ledger's folder\n"
     "  --customer ID   the customer\n"
     "  --at TIME       an RFC 3339 time, e.g. 2026-03-08T10:00:00Z\n"
     "                  (default: now)\n"
     "  --as-of-seq N   rebuild the state to event N (1 .. the head's seq)\n"
     "                  instead of reading the stored projections\n"
+    "  --format json   the only format (the default): the contract's object\n"
     "  --help          print this help\n"
     "\n"
-    "Exit status: 0 on success, 1 for an unknown customer (at N: one that\n"
-    "did not exist yet), N past the head, a log that fails its checks up to\n"
-    "N, or a failure of the ledger, 2 on bad usage.\n"
+    "Exit status: 0 on success, 1 for no ledger in DIR, an unknown customer\n"
+    "(at N: one that did not exist yet), N past the head, a log that fails\n"
+    "its checks up to N, or a failure of the ledger, 2 on bad usage.\n"
     "\n"
     "Examples:\n"
     "  ledgerctl balance --db /tmp/ledger --customer c1 "
@@ -82,7 +91,8 @@ std::string RenderBalance(const Balance& balance) {
   w.Key("refundable").BeginObject();
   w.Key("credits").Int(balance.refundable_credits);
   w.Key("cash").BeginArray();
-  // The ledger returns cash sorted by currency (SPEC 7); printed as given.
+  // The ledger returns cash sorted by currency (docs/contract.md section 7);
+  // printed as given.
   for (const CashAmount& cash : balance.refundable_cash) {
     w.BeginObject();
     w.Key("currency").String(cash.currency);
@@ -99,7 +109,7 @@ std::string RenderBalance(const Balance& balance) {
     w.Key("cancelled").Bool(sub.cancelled);
     w.EndObject();
   }
-  // Last, so the fields of SPEC 6 keep their order.
+  // Last, so the fields of docs/contract.md section 6 keep their order.
   w.Key("expiring").BeginArray();
   for (const ExpiringCredits& day : balance.expiring) {
     w.BeginObject();
@@ -112,21 +122,21 @@ std::string RenderBalance(const Balance& balance) {
   return w.str();
 }
 
-// Prints the balance, or what went wrong; returns the exit status. The
-// stored projections say NotFound only for an unknown customer; a replay
-// also for a missing ledger, and its message says which.
+// Prints the balance, or what went wrong; returns the exit status.
+// NotFound means no ledger in DIR or an unknown customer; the message says
+// which, and the hint follows it.
 int PrintBalance(const absl::StatusOr<Balance>& balance,
-                 const std::string& customer, const std::string& dir,
-                 bool replayed) {
+                 const std::string& customer, const std::string& dir) {
   if (!balance.ok()) {
-    if (absl::IsNotFound(balance.status()) && !replayed) {
-      std::fprintf(stderr, "ledgerctl balance: unknown customer '%s' in %s\n",
-                   customer.c_str(), dir.c_str());
-    } else {
-      std::fprintf(stderr, "ledgerctl balance: %s\n",
-                   balance.status().ToString().c_str());
+    const absl::Status& s = balance.status();
+    std::string hint;
+    if (absl::IsNotFound(s) &&
+        s.message().find("unknown customer") != absl::string_view::npos) {
+      hint = "List the customers with `ledgerctl customers --db " + dir + "`";
     }
-    return kExitFailure;
+    return Fail("balance",
+                "cannot read the balance of '" + customer + "' in " + dir, s,
+                hint);
   }
   std::string line = RenderBalance(*balance);
   line.push_back('\n');
@@ -142,7 +152,7 @@ const CommandSpec& BalanceSpec() {
       .name = "balance",
       .summary = "print a customer's balance at a time (default: now)",
       .usage = kUsage,
-      .options = {"db", "customer", "at", "as-of-seq"},
+      .options = {"db", "customer", "at", "as-of-seq", "format"},
       .required = {"db", "customer"},
       .max_positionals = 0,
   };
@@ -154,6 +164,11 @@ int RunBalance(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
+  Format format = Format::kJson;
+  if (!ParseFormatOption(spec, parsed, {Format::kJson}, Format::kJson, &format,
+                         &exit_code)) {
+    return exit_code;
+  }
 
   int64_t at_us = absl::ToUnixMicros(absl::Now());
   if (parsed.Has("at")) {
@@ -171,18 +186,9 @@ int RunBalance(std::span<char* const> args) {
   if (parsed.Has("as-of-seq")) {
     return PrintBalance(
         BalanceAsOfSeq(dir, customer, at_us, static_cast<uint64_t>(as_of_seq)),
-        customer, dir, /*replayed=*/true);
+        customer, dir);
   }
-
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(Options(), dir);
-  if (!ledger.ok()) {
-    std::fprintf(stderr,
-                 "ledgerctl balance: cannot open the ledger in %s: %s\n",
-                 dir.c_str(), ledger.status().ToString().c_str());
-    return kExitFailure;
-  }
-  return PrintBalance((*ledger)->GetBalance(customer, at_us), customer, dir,
-                      /*replayed=*/false);
+  return PrintBalance(ReadStoredBalance(dir, customer, at_us), customer, dir);
 }
 
 }  // namespace ledger::tools

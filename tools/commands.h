@@ -1,11 +1,12 @@
-// ledgerctl's subcommands (SPEC 7); the argument parser they share is
-// tools/arguments.h.
+// ledgerctl's subcommands (docs/ledgerctl.md); the argument parser they
+// share is tools/arguments.h, the failure lines tools/failure.h.
 //
 // Every subcommand takes the arguments that follow its name, prints its usage
 // to stdout with exit status 0 on `--help` / `-h`, and prints the problem and
-// its usage to stderr with exit status 2 on bad usage. Other failures (the
-// store, the input file, an unknown customer) print a message to stderr and
-// exit with status 1.
+// a hint to --help to stderr with exit status 2 on bad usage. Other failures
+// (the store, the input file, an unknown customer) print one line to stderr
+// and exit with status 1, or 3 when another process holds the ledger open
+// for writing.
 #ifndef CREDIT_LEDGER_TOOLS_COMMANDS_H_
 #define CREDIT_LEDGER_TOOLS_COMMANDS_H_
 
@@ -52,6 +53,13 @@ int RunTail(std::span<char* const> args);
 
 const CommandSpec& LiabilitySpec();
 int RunLiability(std::span<char* const> args);
+
+// Queries on the stored projections (ledger/stored_state.h).
+const CommandSpec& CustomersSpec();
+int RunCustomers(std::span<char* const> args);
+
+const CommandSpec& PolicySpec();
+int RunPolicy(std::span<char* const> args);
 
 }  // namespace ledger::tools
 

@@ -5,7 +5,8 @@
 // demo_report.h's; which folders may be used, demo_folder.h's.
 //
 // The commands and outcomes depend only on the seed, not on --threads or on
-// scheduling (the sequence numbers do depend on scheduling):
+// scheduling (the sequence numbers, and so the digest, do depend on
+// scheduling):
 // tools/workload/customer_simulation.h says why.
 #include <algorithm>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include "tools/demo_day.h"
 #include "tools/demo_folder.h"
 #include "tools/demo_report.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
@@ -27,6 +29,7 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: ledgerctl demo [--db DIR] [--customers N] [--threads T] "
     "[--seed S]\n"
+    "                      [--format text|json]\n"
     "\n"
     "Simulates a day of a voice-calling platform against a fresh ledger in\n"
     "DIR (see --db for which folders it may use): customers buy credits or\n"
@@ -34,11 +37,20 @@ constexpr std::string_view kUsage =
     "top up, ask for refunds that support approves or denies, get\n"
     "compensations, are now and then suspended and reinstated, and an expiry\n"
     "sweep runs late in the day; a new policy version starts at noon.\n"
-    "Commands are submitted from T threads, each owning its own customers.\n"
-    "Then replays the ledger and prints a report: commands and events,\n"
-    "outcomes by code, credits used by category, credits expired,\n"
-    "throughput and the replay's verdict. The commands and their outcomes\n"
-    "depend only on the seed.\n"
+    "Commands are submitted from T threads, each owning its own customers\n"
+    "(ids cust-000001, cust-000002, ...), in batches: one SubmitBatch call\n"
+    "with the thread's next command for each of its customers, committed\n"
+    "as one group.\n"
+    "\n"
+    "Then reads the ledger back and prints a report: commands and events,\n"
+    "outcomes by code, credits used by category; credits sold, granted by\n"
+    "subscriptions, compensated, used, expired, refunded and still owed,\n"
+    "and the cash sold, refunded and owed per currency (the ledger's\n"
+    "liability report); throughput; the verdicts of replay and verify.\n"
+    "\n"
+    "The commands and their outcomes depend only on the seed. With more\n"
+    "than one thread the order of the log, and so the sequence numbers and\n"
+    "the digest, depend on scheduling.\n"
     "\n"
     "Options:\n"
     "  --db DIR         the ledger's folder (default: ./demo-db): missing,\n"
@@ -48,10 +60,11 @@ constexpr std::string_view kUsage =
     "  --customers N    number of customers, 1..100000 (default: 2000)\n"
     "  --threads T      submitting threads, 1..64 (default: 4)\n"
     "  --seed S         seed of the simulation, >= 0 (default: 1)\n"
+    "  --format F       text (default) or json (the report as one document)\n"
     "  --help           print this help\n"
     "\n"
-    "Exit status: 0 when the day ran and the replay passed, 1 otherwise,\n"
-    "2 on bad usage.\n"
+    "Exit status: 0 when the day ran and replay and verify passed, 1\n"
+    "otherwise, 2 on bad usage, 3 when another process has DIR open.\n"
     "\n"
     "Example:\n"
     "  ledgerctl demo --db build/demo-db --customers 500 --threads 2\n";
@@ -63,7 +76,7 @@ const CommandSpec& DemoSpec() {
       .name = "demo",
       .summary = "simulate a platform day on a fresh ledger, replay it, report",
       .usage = kUsage,
-      .options = {"db", "customers", "threads", "seed"},
+      .options = {"db", "customers", "threads", "seed", "format"},
       .required = {},
       .max_positionals = 0,
   };
@@ -86,22 +99,24 @@ int RunDemo(std::span<char* const> args) {
                       &exit_code)) {
     return exit_code;
   }
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
+  }
   config.customers = static_cast<int>(customers);
   config.threads = static_cast<int>(std::min(threads, customers));
   config.seed = static_cast<uint64_t>(seed);
 
   if (absl::Status s = PrepareDemoFolder(config.dir); !s.ok()) {
-    std::fprintf(stderr, "ledgerctl demo: %s\n", s.ToString().c_str());
-    return kExitFailure;
+    return Fail("demo", "cannot use " + config.dir, s,
+                absl::IsFailedPrecondition(s) ? kRefusalHint : "");
   }
   absl::StatusOr<DayResult> day = RunDay(config);  // closes the ledger
   if (!day.ok()) {
-    std::fprintf(stderr, "ledgerctl demo: the ledger failed: %s\n",
-                 day.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("demo", "the day failed in " + config.dir, day.status());
   }
-  PrintReport(config, *day);
-  return ReplayAndReport(config.dir);
+  return ReportDay(config, *day, format);
 }
 
 }  // namespace ledger::tools

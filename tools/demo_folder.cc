@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/verify.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
@@ -27,10 +28,9 @@ bool HasDemoMarker(const fs::path& dir) {
 }
 
 absl::Status Refuse(const std::string& dir, const std::string& why) {
+  // What to do is the caller's hint (tools/failure.h): kRefusalHint.
   return absl::FailedPreconditionError(absl::StrCat(
-      "refusing to use ", dir, " as --db: ", why,
-      "; it was left untouched. Pass a missing or empty folder, or one an "
-      "earlier `ledgerctl demo` made"));
+      "refusing to use ", dir, " as --db: ", why, "; it was left untouched"));
 }
 
 // OK when `dir`, which exists and is not empty, is a demo ledger.
@@ -51,7 +51,8 @@ absl::Status CheckIsDemoLedger(const std::string& dir) {
                                     "readable ledger (",
                                     s.message(), ")"));
   }
-  return absl::OkStatus();
+  // Never remove a ledger another process is writing to (Aborted: busy).
+  return CheckNoWriter(dir);
 }
 
 }  // namespace

@@ -17,6 +17,10 @@
 
 namespace ledger::tools {
 
+// What to do when PrepareDemoFolder refuses a folder.
+inline constexpr char kRefusalHint[] =
+    "Pass a missing or empty folder, or one an earlier `ledgerctl demo` made";
+
 inline constexpr char kDemoMarkerName[] = "LEDGERCTL_DEMO";
 inline constexpr char kDemoMarkerText[] =
     "This ledger was made by `ledgerctl demo`; the next `ledgerctl demo` "

@@ -1,112 +1,259 @@
-// `ledgerctl demo`'s report: the day's counts, then the replay's and the
-// auditor's verdicts on the ledger it left (docs/audit.md).
+// `ledgerctl demo`'s report: the day's counts, what happened to the credits
+// and the cash (read back from the ledger through the liability report, so
+// the numbers are the ledger's, not the simulator's), then the replay's and
+// the auditor's verdicts on the ledger it left (docs/audit.md).
 #include "tools/demo_report.h"
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/base/json_writer.h"
+#include "ledger/liability.h"
 #include "ledger/replay.h"
+#include "ledger/time_util.h"
 #include "ledger/verify.h"
-#include "tools/commands.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
 
-// The auditor's view of the day's log (docs/audit.md): the digest to
-// publish, and the hash chain checked against it.
-int VerifyAndReport(const std::string& dir) {
+// What the ledger says about the day, beside what the simulator counted.
+struct LedgerFacts {
+  LiabilityReport money;
+  ReplayReport replay;
+  double replay_seconds = 0;
+  VerifyReport verify;
+  LogDigest digest;
+};
+
+// The credit rows of the liability report added up, by flow.
+struct CreditFlows {
+  __int128 sold = 0;        // granted on purchase lots
+  __int128 subscribed = 0;  // granted on subscription lots
+  __int128 compensated = 0; // granted on compensation lots
+  __int128 used = 0;
+  __int128 expired = 0;
+  __int128 refunded = 0;
+  __int128 forfeited = 0;   // forfeited for abuse and clawed back
+  __int128 owed = 0;        // still the customers' at the end of the day
+};
+
+CreditFlows FlowsOf(const LiabilityReport& report) {
+  CreditFlows f;
+  for (const LiabilityRow& row : report.units) {
+    if (!row.unit.starts_with("CREDITS:")) continue;
+    if (row.unit == "CREDITS:PURCHASE") f.sold += row.granted;
+    if (row.unit == "CREDITS:SUBSCRIPTION") f.subscribed += row.granted;
+    if (row.unit == "CREDITS:COMPENSATION") f.compensated += row.granted;
+    f.used += row.used;
+    f.expired += row.expired;
+    f.refunded += row.refunded;
+    f.forfeited += row.forfeited + row.charged_back;
+    f.owed += row.closing;
+  }
+  return f;
+}
+
+long long Ll(__int128 v) { return static_cast<long long>(v); }
+
+// Reads what the ledger holds; a non-OK status when it cannot be read.
+absl::StatusOr<LedgerFacts> ReadFacts(const std::string& dir) {
+  LedgerFacts facts;
+  absl::StatusOr<LiabilityReport> money =
+      LiabilityReportFor(dir, kMinTimeUs, kMaxTimeUs);
+  if (!money.ok()) return money.status();
+  facts.money = *std::move(money);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<ReplayReport> replay = ReplayLedger(dir);
+  if (!replay.ok()) return replay.status();
+  facts.replay = *replay;
+  facts.replay_seconds = std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
   absl::StatusOr<LogDigest> digest = ReadDigest(dir);
+  if (!digest.ok()) return digest.status();
+  facts.digest = *digest;
   VerifyOptions options;
-  if (digest.ok()) options.digest = *digest;
-  absl::StatusOr<VerifyReport> report =
-      digest.ok() ? VerifyLog(dir, options)
-                  : absl::StatusOr<VerifyReport>(digest.status());
-  if (!report.ok()) {
-    std::printf("verify:                  FAILED\n");
-    std::fflush(stdout);
-    std::fprintf(stderr, "ledgerctl demo: verify cannot read %s: %s\n",
-                 dir.c_str(), report.status().ToString().c_str());
-    return kExitFailure;
+  options.digest = *digest;
+  absl::StatusOr<VerifyReport> verify = VerifyLog(dir, options);
+  if (!verify.ok()) return verify.status();
+  facts.verify = *verify;
+  return facts;
+}
+
+std::string CustomerIds(const DemoConfig& config) {
+  return absl::StrFormat("cust-000001 .. cust-%06d", config.customers);
+}
+
+constexpr char kOrderMeaning[] =
+    "with more than one thread, the order of the log (and so the digest) "
+    "depends on scheduling; the commands and their outcomes do not, they "
+    "depend on the seed alone";
+
+std::string RenderText(const DemoConfig& config, const DayResult& day,
+                       const LedgerFacts& f) {
+  const Tally& t = day.tally;
+  std::string out = absl::StrFormat(
+      "ledgerctl demo: one simulated day, %d customers, %d threads, seed %d\n",
+      config.customers, config.threads, config.seed);
+  absl::StrAppendFormat(&out, "ledger:                  %s\n", config.dir);
+  absl::StrAppendFormat(&out, "customer ids:            %s\n", CustomerIds(config));
+  absl::StrAppendFormat(&out, "commands submitted:      %d\n", t.submitted);
+  absl::StrAppendFormat(&out, "events in the log:       %d\n", day.events);
+  out.append("outcomes:\n");
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "ACCEPTED", t.accepted);
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "DUPLICATE (retries)",
+                        t.duplicates);
+  for (const auto& [code, n] : t.rejected) {
+    absl::StrAppendFormat(&out, "  %-26s %12d\n", v1::RejectionCode_Name(code), n);
   }
-  std::printf("verify:                  %s (digest %s)\n",
-              report->ok ? "OK" : "FAILED", FormatDigest(*digest).c_str());
-  std::fflush(stdout);
-  if (!report->ok) {
-    std::fprintf(stderr, "ledgerctl demo: verify: first bad event seq %llu: %s\n",
-                 static_cast<unsigned long long>(report->first_bad_seq),
-                 report->problem.c_str());
-    return kExitFailure;
+  out.append("credits used by category:\n");
+  int64_t used = 0;
+  for (int i = 1; i < v1::Category_ARRAYSIZE; ++i) {
+    used += t.used_by_category[i];
+    absl::StrAppendFormat(&out, "  %-26s %12d\n",
+                          v1::Category_Name(static_cast<v1::Category>(i)),
+                          t.used_by_category[i]);
   }
-  return kExitOk;
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "total", used);
+  const CreditFlows c = FlowsOf(f.money);
+  out.append("credits over the day (from the ledger):\n");
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "sold (purchases)", Ll(c.sold));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "granted by subscriptions",
+                        Ll(c.subscribed));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "compensated", Ll(c.compensated));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "used", Ll(c.used));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "expired", Ll(c.expired));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "refunded", Ll(c.refunded));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "forfeited or clawed back",
+                        Ll(c.forfeited));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "still owed at the end",
+                        Ll(c.owed));
+  out.append("cash per currency (minor units, at cost):\n");
+  for (const LiabilityRow& row : f.money.units) {
+    if (row.unit.starts_with("CREDITS:")) continue;
+    absl::StrAppendFormat(&out, "  %-4s sold %12d  refunded %10d  owed %12d\n",
+                          row.unit, Ll(row.granted), Ll(row.refunded),
+                          Ll(row.closing));
+  }
+  absl::StrAppendFormat(
+      &out,
+      "throughput:              %.0f commands/s (%d commands in %.2f s, %d "
+      "batches)\n",
+      day.seconds > 0 ? static_cast<double>(t.submitted) / day.seconds : 0.0,
+      t.submitted, day.seconds, t.batches);
+  out.append(
+      "  a batch: one SubmitBatch call, a thread's next command for each of\n"
+      "  its customers still in the day, committed as one group (one write,\n"
+      "  one sync)\n");
+  absl::StrAppendFormat(
+      &out, "replay:                  %s (%d events checked, %d customers, %.2f s)\n",
+      f.replay.ok ? "OK" : "FAILED", f.replay.events, f.replay.customers,
+      f.replay_seconds);
+  absl::StrAppendFormat(&out, "verify:                  %s (digest %s)\n",
+                        f.verify.ok ? "OK" : "FAILED", FormatDigest(f.digest));
+  out.append(
+      "note: with more than one thread the order of the log (and so the\n"
+      "digest) depends on scheduling; the commands and their outcomes do\n"
+      "not: they depend on the seed alone.\n");
+  absl::StrAppendFormat(
+      &out, "next: ledgerctl customers --db %s, then ledgerctl balance --db %s "
+      "--customer cust-000001\n", config.dir, config.dir);
+  return out;
+}
+
+std::string RenderJson(const DemoConfig& config, const DayResult& day,
+                       const LedgerFacts& f) {
+  const Tally& t = day.tally;
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("db").String(config.dir);
+  w.Key("customers").Int(config.customers);
+  w.Key("threads").Int(config.threads);
+  w.Key("seed").Uint(config.seed);
+  w.Key("first_customer").String("cust-000001");
+  w.Key("last_customer").String(absl::StrFormat("cust-%06d", config.customers));
+  w.Key("commands").Uint(t.submitted);
+  w.Key("events").Uint(day.events);
+  w.Key("outcomes").BeginObject();
+  w.Key("ACCEPTED").Uint(t.accepted);
+  w.Key("DUPLICATE").Uint(t.duplicates);
+  for (const auto& [code, n] : t.rejected) {
+    w.Key(v1::RejectionCode_Name(code)).Uint(n);
+  }
+  w.EndObject();
+  w.Key("used_by_category").BeginObject();
+  for (int i = 1; i < v1::Category_ARRAYSIZE; ++i) {
+    w.Key(v1::Category_Name(static_cast<v1::Category>(i)))
+        .Int(t.used_by_category[i]);
+  }
+  w.EndObject();
+  const CreditFlows c = FlowsOf(f.money);
+  w.Key("credits").BeginObject();
+  w.Key("sold").Int128(c.sold);
+  w.Key("subscribed").Int128(c.subscribed);
+  w.Key("compensated").Int128(c.compensated);
+  w.Key("used").Int128(c.used);
+  w.Key("expired").Int128(c.expired);
+  w.Key("refunded").Int128(c.refunded);
+  w.Key("forfeited").Int128(c.forfeited);
+  w.Key("owed").Int128(c.owed);
+  w.EndObject();
+  w.Key("cash").BeginArray();
+  for (const LiabilityRow& row : f.money.units) {
+    if (row.unit.starts_with("CREDITS:")) continue;
+    w.BeginObject();
+    w.Key("currency").String(row.unit);
+    w.Key("sold_minor").Int128(row.granted);
+    w.Key("refunded_minor").Int128(row.refunded);
+    w.Key("owed_minor").Int128(row.closing);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("seconds").String(absl::StrFormat("%.3f", day.seconds));
+  w.Key("batches").Uint(t.batches);
+  w.Key("replay").BeginObject();
+  w.Key("ok").Bool(f.replay.ok);
+  w.Key("events").Uint(f.replay.events);
+  w.Key("customers").Uint(f.replay.customers);
+  w.EndObject();
+  w.Key("verify").BeginObject();
+  w.Key("ok").Bool(f.verify.ok);
+  w.Key("digest").String(FormatDigest(f.digest));
+  w.EndObject();
+  w.Key("note").String(kOrderMeaning);
+  w.EndObject();
+  return w.str() + "\n";
 }
 
 }  // namespace
 
-void PrintReport(const DemoConfig& config, const DayResult& day) {
-  const Tally& t = day.tally;
-  std::printf("ledgerctl demo: one simulated day, %d customers, %d threads, "
-              "seed %llu\n", config.customers, config.threads,
-              static_cast<unsigned long long>(config.seed));
-  std::printf("ledger:                  %s\n", config.dir.c_str());
-  std::printf("commands submitted:      %llu\n",
-              static_cast<unsigned long long>(t.submitted));
-  std::printf("events in the log:       %llu\n",
-              static_cast<unsigned long long>(day.events));
-  std::printf("outcomes:\n");
-  std::printf("  %-26s %10llu\n", "ACCEPTED",
-              static_cast<unsigned long long>(t.accepted));
-  std::printf("  %-26s %10llu\n", "DUPLICATE (retries)",
-              static_cast<unsigned long long>(t.duplicates));
-  for (const auto& [code, n] : t.rejected) {
-    std::printf("  %-26s %10llu\n", v1::RejectionCode_Name(code).c_str(),
-                static_cast<unsigned long long>(n));
+int ReportDay(const DemoConfig& config, const DayResult& day, Format format) {
+  absl::StatusOr<LedgerFacts> facts = ReadFacts(config.dir);
+  if (!facts.ok()) {
+    return Fail("demo", "cannot read back the ledger in " + config.dir,
+                facts.status());
   }
-  std::printf("credits used by category:\n");
-  int64_t used = 0;
-  for (int i = 1; i < v1::Category_ARRAYSIZE; ++i) {
-    const int64_t credits = t.used_by_category[i];
-    used += credits;
-    std::printf("  %-26s %10lld\n",
-                v1::Category_Name(static_cast<v1::Category>(i)).c_str(),
-                static_cast<long long>(credits));
-  }
-  std::printf("  %-26s %10lld\n", "total", static_cast<long long>(used));
-  std::printf("credits expired:         %lld\n",
-              static_cast<long long>(t.credits_expired));
-  std::printf("throughput:              %.0f commands/s (%llu commands in "
-              "%.2f s, %llu batches)\n",
-              day.seconds > 0 ? static_cast<double>(t.submitted) / day.seconds
-                              : 0.0,
-              static_cast<unsigned long long>(t.submitted), day.seconds,
-              static_cast<unsigned long long>(t.batches));
+  const std::string out = format == Format::kJson
+                              ? RenderJson(config, day, *facts)
+                              : RenderText(config, day, *facts);
+  std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
-}
-
-int ReplayAndReport(const std::string& dir) {
-  const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<ReplayReport> report = ReplayLedger(dir);
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start).count();
-  if (!report.ok()) {
-    std::printf("replay:                  FAILED\n");
-    std::fflush(stdout);
-    std::fprintf(stderr, "ledgerctl demo: replay cannot read %s: %s\n",
-                 dir.c_str(), report.status().ToString().c_str());
-    return kExitFailure;
+  if (!facts->replay.ok) {
+    return FailWith("demo", absl::StrCat("replay: first bad event seq ",
+                                         facts->replay.first_bad_seq, ": ",
+                                         facts->replay.problem));
   }
-  std::printf("replay:                  %s (%llu events checked, %llu "
-              "customers, %.2f s)\n", report->ok ? "OK" : "FAILED",
-              static_cast<unsigned long long>(report->events),
-              static_cast<unsigned long long>(report->customers), seconds);
-  std::fflush(stdout);
-  if (!report->ok) {
-    std::fprintf(stderr, "ledgerctl demo: replay: first bad event seq %llu: %s\n",
-                 static_cast<unsigned long long>(report->first_bad_seq),
-                 report->problem.c_str());
-    return kExitFailure;
+  if (!facts->verify.ok) {
+    return FailWith("demo", absl::StrCat("verify: first bad event seq ",
+                                         facts->verify.first_bad_seq, ": ",
+                                         facts->verify.problem));
   }
-  return VerifyAndReport(dir);
+  return kExitOk;
 }
 
 }  // namespace ledger::tools

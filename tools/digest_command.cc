@@ -1,17 +1,19 @@
-// `ledgerctl digest --db DIR`: prints the head of the log as SEQ:HASH, the
+// `ledgerctl digest --db DIR [--format text|json]`: prints the head of the log as SEQ:HASH, the
 // digest an auditor publishes and later checks with `ledgerctl verify`.
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "ledger/base/json_writer.h"
 #include "ledger/verify.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl digest --db DIR\n"
+    "usage: ledgerctl digest --db DIR [--format text|json]\n"
     "\n"
     "Prints the head of the event log as one line SEQ:HASH: the sequence\n"
     "number of the last event and the chained hash the ledger stores for it\n"
@@ -22,11 +24,13 @@ constexpr std::string_view kUsage =
     "exactly those events. An empty ledger prints 0 and 64 zeros.\n"
     "\n"
     "The digest is read as stored, not checked: run `ledgerctl verify` first\n"
-    "to know the log up to it is intact. Reads the ledger without writing to\n"
-    "it; DIR is never created.\n"
+    "to know the log up to it is intact. Only reads: DIR is never written or\n"
+    "created, and digest runs beside a live writer.\n"
     "\n"
     "Options:\n"
     "  --db DIR   the ledger's folder\n"
+    "  --format F text (default: the line SEQ:HASH) or json (one document:\n"
+    "             {\"seq\", \"hash\", \"digest\"}, digest being SEQ:HASH)\n"
     "  --help     print this help\n"
     "\n"
     "Exit status: 0 on success, 1 when there is no ledger in DIR or it\n"
@@ -62,7 +66,7 @@ const CommandSpec& DigestSpec() {
       .name = "digest",
       .summary = "print the log's head as SEQ:HASH, to publish",
       .usage = kUsage,
-      .options = {"db"},
+      .options = {"db", "format"},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -74,15 +78,29 @@ int RunDigest(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
+  }
   const std::string dir = parsed.Get("db");
   if (std::filesystem::exists(dir + "/CLUSTER")) return DigestPartitions(dir);
   absl::StatusOr<LogDigest> digest = ReadDigest(dir);
   if (!digest.ok()) {
-    std::fprintf(stderr, "ledgerctl digest: cannot read the ledger in %s: %s\n",
-                 dir.c_str(), digest.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("digest", "cannot read the ledger in " + dir, digest.status());
   }
-  std::printf("%s\n", FormatDigest(*digest).c_str());
+  const std::string line = FormatDigest(*digest);
+  if (format == Format::kJson) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("seq").Uint(digest->seq);
+    w.Key("hash").String(line.substr(line.find(':') + 1));
+    w.Key("digest").String(line);
+    w.EndObject();
+    std::printf("%s\n", w.str().c_str());
+  } else {
+    std::printf("%s\n", line.c_str());
+  }
   if (std::fflush(stdout) != 0) return kExitFailure;
   return kExitOk;
 }

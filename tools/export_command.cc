@@ -1,6 +1,7 @@
-// `ledgerctl export --db DIR --format jsonl|csv [--from-seq N]`: writes the
-// log to stdout, complete and checkable (jsonl) or as journal lines for a
-// spreadsheet or an accounting system (csv). Formats: ledger/export.h
+// `ledgerctl export --db DIR --format jsonl|json|csv [--from-seq N]`: writes
+// the log to stdout, complete and checkable (jsonl, or json: the same
+// objects in one document) or as journal lines for a spreadsheet or an
+// accounting system (csv). Formats: ledger/export.h
 // and docs/audit.md ("ledgerctl export").
 //
 // The log is read through ReadLog (ledger/log_reader.h): read-only on a
@@ -20,40 +21,44 @@
 #include "ledger/export.h"
 #include "ledger/log_reader.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl export --db DIR --format jsonl|csv [--from-seq N]\n"
+    "usage: ledgerctl export --db DIR --format jsonl|json|csv [--from-seq N]\n"
     "\n"
     "Writes the event log to standard output, in log order.\n"
     "\n"
     "  jsonl  one JSON object per event: seq, key, customer, at,\n"
     "         policy_version, kind, prev_hash, hash (hex), command (the\n"
-    "         canonical command as SPEC 4 JSON), postings, and event: the\n"
+    "         canonical command as the JSON of docs/contract.md section 4),\n"
+    "         postings, and event: the\n"
     "         stored event bytes in base64. hash = SHA-256(prev_hash ||\n"
     "         event bytes), the ledger's own hash chain, so the export can be\n"
     "         checked without the ledger and loaded with `ledgerctl import`.\n"
+    "  json   one JSON document, {\"events\": [...]}, holding the objects\n"
+    "         of jsonl in log order (import reads jsonl only).\n"
     "  csv    RFC 4180 with a header row, one row per journal line:\n"
     "         seq,at,customer,key,kind,account,unit,debit,credit,event_hash\n"
     "         (debit and credit are non-negative; an event whose journal\n"
     "         entry is empty, e.g. cancel_subscription, has no row).\n"
     "\n"
     "The export covers the log as it was when it started, and may run while\n"
-    "another process writes to the ledger. A progress\n"
-    "bar goes to stderr when stderr is a terminal.\n"
+    "another process writes to the ledger; DIR is never written or created.\n"
+    "A progress bar goes to stderr when stderr is a terminal.\n"
     "\n"
     "Options:\n"
     "  --db DIR       the ledger's folder (never created)\n"
-    "  --format F     jsonl or csv\n"
+    "  --format F     jsonl, json or csv\n"
     "  --from-seq N   start at sequence number N (default 1); such an export\n"
     "                 cannot be imported into an empty ledger\n"
     "  --help         print this help\n"
     "\n"
-    "Exit status: 0 on success, 1 when the ledger cannot be read or stdout\n"
-    "cannot be written, 2 on bad usage.\n"
+    "Exit status: 0 on success, 1 when there is no ledger in DIR, it cannot\n"
+    "be read or stdout cannot be written, 2 on bad usage.\n"
     "\n"
     "Example:\n"
     "  ledgerctl export --db /tmp/ledger --format jsonl > ledger.jsonl\n";
@@ -67,7 +72,7 @@ bool Write(std::string_view text) {
 const CommandSpec& ExportSpec() {
   static const CommandSpec* const spec = new CommandSpec{
       .name = "export",
-      .summary = "write the event log as JSON Lines or journal lines as CSV",
+      .summary = "write the event log as JSON (Lines) or journal lines as CSV",
       .usage = kUsage,
       .options = {"db", "format", "from-seq"},
       .required = {"db", "format"},
@@ -81,10 +86,11 @@ int RunExport(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  const std::string format = parsed.Get("format");
-  if (format != "jsonl" && format != "csv") {
-    return UsageError(spec, absl::StrCat("--format must be jsonl or csv, not '",
-                                         format, "'"));
+  Format format = Format::kJsonl;
+  if (!ParseFormatOption(spec, parsed,
+                         {Format::kJsonl, Format::kJson, Format::kCsv},
+                         Format::kJsonl, &format, &exit_code)) {
+    return exit_code;
   }
   int64_t from_seq = 1;
   if (!ParseIntOption(spec, parsed, "from-seq", 1, 1,
@@ -97,22 +103,32 @@ int RunExport(std::span<char* const> args) {
   const std::string dir = parsed.Get("db");
   absl::StatusOr<LogHead> head = ReadLogHead(dir);
   if (!head.ok()) {
-    std::fprintf(stderr, "ledgerctl export: cannot read the ledger in %s: %s\n",
-                 dir.c_str(), head.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("export", "cannot read the ledger in " + dir, head.status());
   }
   const uint64_t first = static_cast<uint64_t>(from_seq);
   ProgressBar progress("export", head->seq >= first ? head->seq - first + 1 : 0);
-  if (format == "csv" && !Write(kExportCsvHeader)) {
-    std::fprintf(stderr, "ledgerctl export: cannot write: %s\n", std::strerror(errno));
-    return kExitFailure;
+  // json: the jsonl lines as the elements of one array, {"events": [...]}.
+  const char* opening = format == Format::kCsv    ? kExportCsvHeader
+                        : format == Format::kJson ? "{\"events\": ["
+                                                  : "";
+  if (!Write(opening)) {
+    return FailWith("export", absl::StrCat("cannot write: ", std::strerror(errno)));
   }
   uint64_t done = 0;
   // Up to the head read above: events written since are not part of this
   // export, so the count in the progress bar is its real total.
   absl::Status read = ExportLog(
-      dir, format == "jsonl" ? ExportFormat::kJsonl : ExportFormat::kCsv,
+      dir, format == Format::kCsv ? ExportFormat::kCsv : ExportFormat::kJsonl,
       first, head->seq, [&](uint64_t, std::string_view text) {
+        if (format == Format::kJson) {
+          // The jsonl line without its line break, after a comma but the
+          // first.
+          text.remove_suffix(1);
+          if (done > 0 && !Write(", ")) {
+            return absl::UnavailableError(
+                absl::StrCat("cannot write: ", std::strerror(errno)));
+          }
+        }
         if (!Write(text)) {
           return absl::UnavailableError(
               absl::StrCat("cannot write: ", std::strerror(errno)));
@@ -122,12 +138,10 @@ int RunExport(std::span<char* const> args) {
       });
   progress.Finish();
   if (!read.ok()) {
-    std::fprintf(stderr, "ledgerctl export: %s\n", read.ToString().c_str());
-    return kExitFailure;
+    return Fail("export", "cannot export the ledger in " + dir, read);
   }
-  if (std::fflush(stdout) != 0) {
-    std::fprintf(stderr, "ledgerctl export: cannot write: %s\n", std::strerror(errno));
-    return kExitFailure;
+  if ((format == Format::kJson && !Write("]}\n")) || std::fflush(stdout) != 0) {
+    return FailWith("export", absl::StrCat("cannot write: ", std::strerror(errno)));
   }
   return kExitOk;
 }

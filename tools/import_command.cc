@@ -32,14 +32,16 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/export.h"
 #include "ledger/log_reader.h"
+#include "ledger/base/json_writer.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl import --db NEWDIR [FILE]\n"
+    "usage: ledgerctl import --db NEWDIR [--format text|json] [FILE]\n"
     "\n"
     "Loads a jsonl export (`ledgerctl export --format jsonl`, from seq 1)\n"
     "from FILE, or standard input when FILE is missing or '-', into a new,\n"
@@ -61,6 +63,8 @@ constexpr std::string_view kUsage =
     "\n"
     "Options:\n"
     "  --db NEWDIR   the new ledger's folder\n"
+    "  --format F    text (default) or json (one document: {\"events\",\n"
+    "                \"head_seq\", \"head_hash\"})\n"
     "  --help        print this help\n"
     "\n"
     "Exit status: 0 when every event was imported and matched, 1 when the\n"
@@ -89,7 +93,8 @@ absl::Status CheckTarget(const std::string& dir, bool* replace) {
         " events: import needs a new, empty folder"));
   }
   *replace = true;
-  return absl::OkStatus();
+  // The import replaces it at the end: not under a live writer.
+  return CheckNoWriter(dir);
 }
 
 // Makes the rename of `path` durable.
@@ -119,7 +124,7 @@ const CommandSpec& ImportSpec() {
       .name = "import",
       .summary = "load a jsonl export into a new, empty ledger and check it",
       .usage = kUsage,
-      .options = {"db"},
+      .options = {"db", "format"},
       .required = {"db"},
       .max_positionals = 1,
   };
@@ -134,21 +139,25 @@ int RunImport(std::span<char* const> args) {
   std::string dir = parsed.Get("db");
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   if (dir.empty()) return UsageError(spec, "--db needs a folder");
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
+  }
 
   bool replace = false;
   if (absl::Status target = CheckTarget(dir, &replace); !target.ok()) {
-    std::fprintf(stderr, "ledgerctl import: %s\n",
-                 std::string(target.message()).c_str());
-    return kExitFailure;
+    return Fail("import", "cannot import into " + dir, target,
+                absl::IsAborted(target) ? "" : "Give --db a new or empty folder");
   }
   const std::string staging = dir + ".importing";
   std::error_code ec;
   if (std::filesystem::exists(staging, ec)) {
-    std::fprintf(stderr,
-                 "ledgerctl import: %s exists: another import into %s is "
-                 "running, or one was interrupted (then remove it)\n",
-                 staging.c_str(), dir.c_str());
-    return kExitFailure;
+    return FailWith("import",
+                    absl::StrCat("cannot import into ", dir, ": ", staging,
+                                 " exists. Another import into ", dir,
+                                 " is running, or one was interrupted: then "
+                                 "remove it and run the import again."));
   }
 
   std::ifstream file;
@@ -157,9 +166,10 @@ int RunImport(std::span<char* const> args) {
   if (input != "-") {
     file.open(input, std::ios::binary);
     if (!file) {
-      std::fprintf(stderr, "ledgerctl import: cannot open %s: %s\n",
-                   input.c_str(), std::strerror(errno));
-      return kExitFailure;
+      return FailWith("import",
+                      absl::StrCat("cannot open ", input, ": ",
+                                   std::strerror(errno),
+                                   ". Check the file's path and permissions."));
     }
     in = &file;
   }
@@ -169,20 +179,31 @@ int RunImport(std::span<char* const> args) {
   if (summary.ok() && !ec) std::filesystem::rename(staging, dir, ec);
   if (!summary.ok() || ec) {
     std::filesystem::remove_all(staging, ec);
-    std::fprintf(stderr, "ledgerctl import: %s; %s was not changed\n",
-                 summary.ok() ? ec.message().c_str()
-                              : std::string(summary.status().message()).c_str(),
-                 dir.c_str());
-    return kExitFailure;
+    const absl::Status why = summary.ok()
+                                 ? absl::UnavailableError(ec.message())
+                                 : summary.status();
+    return Fail("import", "cannot import into " + dir, why,
+                dir + " was not changed; fix the export or the folder and "
+                      "run the import again");
   }
   SyncParent(dir);
-  std::printf("imported events: %llu\n",
-              static_cast<unsigned long long>(summary->events));
-  std::printf("head seq:        %llu\n",
-              static_cast<unsigned long long>(summary->head_seq));
-  std::printf("head hash:       %s\n", absl::BytesToHexString(summary->head_hash).c_str());
-  std::fflush(stdout);
-  return kExitOk;
+  const std::string hash = absl::BytesToHexString(summary->head_hash);
+  if (format == Format::kJson) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("events").Uint(summary->events);
+    w.Key("head_seq").Uint(summary->head_seq);
+    w.Key("head_hash").String(hash);
+    w.EndObject();
+    std::printf("%s\n", w.str().c_str());
+  } else {
+    std::printf("imported events: %llu\n",
+                static_cast<unsigned long long>(summary->events));
+    std::printf("head seq:        %llu\n",
+                static_cast<unsigned long long>(summary->head_seq));
+    std::printf("head hash:       %s\n", hash.c_str());
+  }
+  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
 }  // namespace ledger::tools

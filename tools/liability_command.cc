@@ -1,6 +1,6 @@
 // `ledgerctl liability --db DIR --from T1 --to T2 [--format text|json|csv]`
-// (SPEC 8): what the platform owes its customers in credits and in cash,
-// and how it moved between T1 and T2. A thin driver over
+// (docs/contract.md section 8): what the platform owes its customers in
+// credits and in cash, and how it moved between T1 and T2. A thin driver over
 // LiabilityReportFor (ledger/liability.h).
 #include <algorithm>
 #include <array>
@@ -14,6 +14,7 @@
 #include "ledger/liability.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 #include "ledger/base/json_writer.h"
 
 namespace ledger::tools {
@@ -193,25 +194,24 @@ int RunLiability(std::span<char* const> args) {
     return exit_code;
   }
   if (from_us > to_us) return UsageError(spec, "--from is later than --to");
-  const std::string format = parsed.Get("format", "text");
-  if (format != "text" && format != "json" && format != "csv") {
-    return UsageError(
-        spec,
-        absl::StrCat("--format must be text, json or csv, not '", format, "'"));
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed,
+                         {Format::kText, Format::kJson, Format::kCsv},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
   }
   const std::string dir = parsed.Get("db");
   absl::StatusOr<LiabilityReport> report =
       LiabilityReportFor(dir, from_us, to_us);
   if (!report.ok()) {
-    std::fprintf(stderr, "ledgerctl liability: %s: %s\n", dir.c_str(),
-                 report.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("liability", "cannot report on the ledger in " + dir,
+                report.status());
   }
   const absl::Status adds_up = CheckLiabilityIdentity(*report);
   std::string out;
-  if (format == "json") {
+  if (format == Format::kJson) {
     out = RenderJson(*report);
-  } else if (format == "csv") {
+  } else if (format == Format::kCsv) {
     out = RenderCsv(*report);
   } else {
     out = RenderText(*report) + Verdict(adds_up.ok());
@@ -219,9 +219,7 @@ int RunLiability(std::span<char* const> args) {
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (std::fflush(stdout) != 0) return kExitFailure;
   if (!adds_up.ok()) {
-    std::fprintf(stderr, "ledgerctl liability: %s\n",
-                 std::string(adds_up.message()).c_str());
-    return kExitFailure;
+    return FailWith("liability", std::string(adds_up.message()));
   }
   return kExitOk;
 }

@@ -1,19 +1,18 @@
-// `ledgerctl replay --db DIR [--until-seq N | --as-of TIME]` (SPEC 7, and
-// the audits of issue 6): rebuilds every projection from the log alone and
+// `ledgerctl replay --db DIR [--until-seq N | --as-of TIME]`
+// (docs/contract.md section 7, and the audits of docs/audit.md): rebuilds every projection from the log alone and
 // checks it against the stored ones, or rebuilds the state as it stood at an
 // earlier point and checks the log up to there.
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/ledger.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
@@ -21,19 +20,20 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl replay --db DIR [--until-seq N | --as-of TIME]\n"
+    "                        [--threads N] [--format text|json]\n"
     "\n"
     "Rebuilds every projection from the event log alone and checks it\n"
     "against the stored projections, the hash chain, the sequence, the\n"
     "balance of every journal entry and the decision of every command.\n"
-    "Reads the ledger without writing to it (a missing DIR is created as an\n"
-    "empty ledger first).\n"
+    "Only reads: DIR is never written or created (a missing DIR or a\n"
+    "folder without a ledger is an error), and replay runs beside a live\n"
+    "writer, checking the ledger as it was when replay began.\n"
     "\n"
     "With --until-seq or --as-of it rebuilds the state as it stood at that\n"
     "point and checks the log up to there (hash chain, sequence, balance of\n"
     "each journal entry, decisions judged again, the customers' accounts\n"
     "against their lots); the stored projections are those of the head, so\n"
-    "they are compared only by a full replay. A partial replay never creates\n"
-    "DIR.\n"
+    "they are compared only by a full replay.\n"
     "\n"
     "Options:\n"
     "  --db DIR         the ledger's folder\n"
@@ -42,30 +42,20 @@ constexpr std::string_view kUsage =
     "                   TIME (RFC 3339); the events before it in the log are\n"
     "                   included whatever their `at`\n"
     "  --threads N      threads that check and fold (default 0: one per core)\n"
+    "  --format F       text (default: `name: value` lines) or json (one\n"
+    "                   document: {\"events\", \"customers\", \"full\",\n"
+    "                   \"last_seq\", \"ok\", and when not ok \"first_bad_seq\"\n"
+    "                   and \"problem\"})\n"
     "  --help           print this help\n"
     "\n"
     "Exit status: 0 when every check passed, 1 on any difference (the first\n"
-    "bad sequence number and the problem go to stderr), when the ledger\n"
-    "cannot be read or N is past the head, 2 on bad usage.\n"
+    "bad sequence number and the problem go to stderr), when there is no\n"
+    "ledger in DIR, it cannot be read or N is past the head, 2 on bad usage.\n"
     "\n"
     "Examples:\n"
     "  ledgerctl replay --db /tmp/ledger\n"
     "  ledgerctl replay --db /tmp/ledger --until-seq 17\n"
     "  ledgerctl replay --db /tmp/ledger --as-of 2026-03-31T23:59:59Z\n";
-
-// SPEC 7: "DIR is created when missing". Only then is the folder written,
-// by opening (and so creating) an empty ledger in it.
-bool CreateWhenMissing(const std::string& dir) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec)) return true;
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(Options(), dir);
-  if (!ledger.ok()) {
-    std::fprintf(stderr, "ledgerctl replay: cannot create a ledger in %s: %s\n",
-                 dir.c_str(), ledger.status().ToString().c_str());
-    return false;
-  }
-  return true;
-}
 
 // Reads --until-seq or --as-of (at most one) into `options`.
 bool ParsePoint(const CommandSpec& spec, const Args& parsed,
@@ -93,6 +83,33 @@ bool ParsePoint(const CommandSpec& spec, const Args& parsed,
   return true;
 }
 
+std::string RenderText(const ReplayReport& report) {
+  std::string out = absl::StrCat("events checked: ", report.events, "\n",
+                                 "customers:      ", report.customers, "\n");
+  if (!report.full) {
+    absl::StrAppend(&out, "state at seq:   ", report.last_seq, "\n",
+                    "projections:    not compared (only a full replay does)\n");
+  }
+  absl::StrAppend(&out, "verdict:        ", report.ok ? "OK" : "FAILED", "\n");
+  return out;
+}
+
+std::string RenderJson(const ReplayReport& report) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("events").Uint(report.events);
+  w.Key("customers").Uint(report.customers);
+  w.Key("full").Bool(report.full);
+  w.Key("last_seq").Uint(report.last_seq);
+  w.Key("ok").Bool(report.ok);
+  if (!report.ok) {
+    w.Key("first_bad_seq").Uint(report.first_bad_seq);
+    w.Key("problem").String(report.problem);
+  }
+  w.EndObject();
+  return w.str() + "\n";
+}
+
 }  // namespace
 
 const CommandSpec& ReplaySpec() {
@@ -100,7 +117,7 @@ const CommandSpec& ReplaySpec() {
       .name = "replay",
       .summary = "rebuild the projections from the log and check them",
       .usage = kUsage,
-      .options = {"db", "until-seq", "as-of", "threads"},
+      .options = {"db", "until-seq", "as-of", "threads", "format"},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -118,39 +135,36 @@ int RunReplay(std::span<char* const> args) {
   if (!ParseIntOption(spec, parsed, "threads", 0, 0, kMaxReplayThreads, &threads,
                       &exit_code)) return exit_code;
   options.threads = static_cast<int>(threads);
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
+  }
   const std::string dir = parsed.Get("db");
-  const bool full = !options.until_seq.has_value() && !options.as_of_us.has_value();
-  if (full && !CreateWhenMissing(dir)) return kExitFailure;
 
   std::unique_ptr<ProgressBar> bar;
   options.progress = ProgressCallback("replay", &bar);
   absl::StatusOr<ReplayReport> report = ReplayLedger(dir, options);
   bar.reset();  // ends the bar's line before the results
   if (!report.ok()) {
-    std::fprintf(stderr, "ledgerctl replay: cannot read the ledger in %s: %s\n",
-                 dir.c_str(), report.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("replay", "cannot replay the ledger in " + dir,
+                report.status());
   }
-  std::printf("events checked: %llu\n",
-              static_cast<unsigned long long>(report->events));
-  std::printf("customers:      %llu\n",
-              static_cast<unsigned long long>(report->customers));
-  if (!full) {
-    std::printf("state at seq:   %llu\n",
-                static_cast<unsigned long long>(report->last_seq));
-    std::printf("projections:    not compared (only a full replay does)\n");
-  }
-  std::printf("verdict:        %s\n", report->ok ? "OK" : "FAILED");
+  const std::string out = format == Format::kJson ? RenderJson(*report)
+                                                  : RenderText(*report);
+  std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   if (!report->ok) {
     if (report->first_bad_seq != 0) {
-      std::fprintf(stderr, "ledgerctl replay: first bad event seq %llu: %s\n",
-                   static_cast<unsigned long long>(report->first_bad_seq),
-                   report->problem.c_str());
-    } else {
-      std::fprintf(stderr, "ledgerctl replay: %s\n", report->problem.c_str());
+      return FailWith("replay",
+                      absl::StrCat("the ledger in ", dir,
+                                   " failed its checks: first bad event seq ",
+                                   report->first_bad_seq, ": ",
+                                   report->problem));
     }
-    return kExitFailure;
+    return FailWith("replay", absl::StrCat("the ledger in ", dir,
+                                           " failed its checks: ",
+                                           report->problem));
   }
   return kExitOk;
 }

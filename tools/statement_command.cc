@@ -1,5 +1,5 @@
 // `ledgerctl statement --db DIR --customer ID [--from TIME] [--to TIME]
-// [--format text|json|csv]`: a customer's events with their postings and
+// [--format text|json|jsonl|csv]`: a customer's events with their postings and
 // the running balance (ledger/statement.h).
 #include <cstdio>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "ledger/statement.h"
 #include "ledger/time_util.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: ledgerctl statement --db DIR --customer ID [--from TIME] "
     "[--to TIME]\n"
-    "                           [--format text|json|csv]\n"
+    "                           [--format text|json|jsonl|csv]\n"
     "\n"
     "Prints the statement of a customer: every event of the customer in log\n"
     "order whose time is in [--from, --to] (both included), each with its\n"
@@ -43,24 +44,29 @@ constexpr std::string_view kUsage =
     "         opening and closing balance), one line per event (date, seq,\n"
     "         credits +/-, running balance, policy version, what happened)\n"
     "         and its postings indented below it\n"
-    "  json   JSON Lines: {\"type\": \"opening\", ...}, one {\"type\": \"event\",\n"
+    "  jsonl  JSON Lines: {\"type\": \"opening\", ...}, one {\"type\": \"event\",\n"
     "         ...} per event (seq, at, key, kind, description, policy_version,\n"
     "         credits, balance, command, postings), {\"type\": \"closing\", ...}\n"
+    "  json   the same objects in one JSON document: {\"opening\": {...},\n"
+    "         \"events\": [...], \"closing\": {...}}\n"
     "  csv    RFC 4180 with a header row; an opening row, one row per event,\n"
     "         a closing row\n"
     "\n"
     "Options:\n"
-    "  --db DIR         the ledger's folder (never created)\n"
+    "  --db DIR         the ledger's folder\n"
     "  --customer ID    the customer\n"
     "  --from TIME      first time of the period, RFC 3339 (default: the\n"
     "                   customer's first event)\n"
     "  --to TIME        last time of the period, RFC 3339 (default: the\n"
     "                   customer's last event)\n"
-    "  --format F       text (default), json or csv\n"
+    "  --format F       text (default), json, jsonl or csv\n"
     "  --help           print this help\n"
     "\n"
-    "Exit status: 0 on success, 1 for an unknown customer or a failure of\n"
-    "the ledger, 2 on bad usage.\n"
+    "Only reads: DIR is never written or created, and statement runs beside\n"
+    "a live writer.\n"
+    "\n"
+    "Exit status: 0 on success, 1 for no ledger in DIR, an unknown customer\n"
+    "or a failure of the ledger, 2 on bad usage.\n"
     "\n"
     "Example:\n"
     "  ledgerctl statement --db /tmp/ledger --customer c1 \\\n"
@@ -100,17 +106,19 @@ int RunStatement(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  const std::string format_name = parsed.Get("format", "text");
-  StatementFormat format;
-  if (format_name == "text") {
-    format = StatementFormat::kText;
-  } else if (format_name == "json") {
-    format = StatementFormat::kJson;
-  } else if (format_name == "csv") {
-    format = StatementFormat::kCsv;
-  } else {
-    return UsageError(spec, absl::StrCat("--format must be text, json or csv, "
-                                         "not '", format_name, "'"));
+  Format format_option = Format::kText;
+  if (!ParseFormatOption(
+          spec, parsed,
+          {Format::kText, Format::kJson, Format::kJsonl, Format::kCsv},
+          Format::kText, &format_option, &exit_code)) {
+    return exit_code;
+  }
+  StatementFormat format = StatementFormat::kText;
+  switch (format_option) {
+    case Format::kText: format = StatementFormat::kText; break;
+    case Format::kJson: format = StatementFormat::kJson; break;
+    case Format::kJsonl: format = StatementFormat::kJsonl; break;
+    case Format::kCsv: format = StatementFormat::kCsv; break;
   }
   StatementPeriod period;
   if (!ParseTimeOption(spec, parsed, "from", &period.from_us, &exit_code) ||
@@ -125,22 +133,21 @@ int RunStatement(std::span<char* const> args) {
   // Read from the log alone, beside a live writer too, and never creating
   // DIR, like every audit command (docs/audit.md).
   if (absl::StatusOr<LogHead> head = ReadLogHead(dir); !head.ok()) {
-    std::fprintf(stderr,
-                 "ledgerctl statement: cannot read the ledger in %s: %s\n",
-                 dir.c_str(), head.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("statement", "cannot read the ledger in " + dir, head.status());
   }
   absl::StatusOr<Statement> statement =
       ReadStatement(dir, customer, period);
   if (!statement.ok()) {
     if (absl::IsNotFound(statement.status())) {
-      std::fprintf(stderr, "ledgerctl statement: unknown customer '%s' in %s\n",
-                   customer.c_str(), dir.c_str());
-    } else {
-      std::fprintf(stderr, "ledgerctl statement: %s\n",
-                   statement.status().ToString().c_str());
+      return Fail("statement",
+                  "cannot read the statement of '" + customer + "' in " + dir,
+                  absl::NotFoundError("unknown customer '" + customer + "'"),
+                  "List the customers with `ledgerctl customers --db " + dir +
+                      "`");
     }
-    return kExitFailure;
+    return Fail("statement",
+                "cannot read the statement of '" + customer + "' in " + dir,
+                statement.status());
   }
   const std::string out = RenderStatement(*statement, format);
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -1,9 +1,11 @@
-// `ledgerctl tail --db DIR [--from-seq N] [--follow]`: prints the log from
-// seq N as JSON lines, and with --follow keeps printing what another process
-// commits. The ledger is normally held open for writing by the platform
-// (RocksDB's LOCK), so tail never opens it for writing: it reads with
-// FollowLog (ledger/log_reader.h), through a RocksDB secondary instance, and
-// prints TailJsonLine (ledger/export.h) of each event.
+// `ledgerctl tail --db DIR [--from-seq N] [--follow] [--format jsonl|csv]`:
+// prints the log from seq N, and with --follow keeps printing what another
+// process commits. The ledger is normally held open for writing by the
+// platform (RocksDB's LOCK), so tail never opens it for writing: it reads
+// with FollowLog (ledger/log_reader.h), through a RocksDB secondary
+// instance, and prints each event exactly as `ledgerctl export` does
+// (ExportEvent, ledger/export.h): one renderer, so a line of tail and the
+// same line of an export are the same bytes.
 #include <signal.h>
 
 #include <csignal>
@@ -16,17 +18,20 @@
 #include "ledger/export.h"
 #include "ledger/log_reader.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl tail --db DIR [--from-seq N] [--follow]\n"
+    "                      [--format jsonl|csv]\n"
     "\n"
-    "Prints the ledger's log from seq N on, one event per line of JSON, in\n"
-    "seq order: seq, at, customer (null for set_policy), key, kind (the\n"
-    "command's kind), policy_version, hash (SHA-256 of the event, hex) and\n"
-    "postings [{account, unit, amount}] (amount > 0 debits the account).\n"
+    "Prints the ledger's log from seq N on, in seq order, each event exactly\n"
+    "as `ledgerctl export` prints it: with jsonl (the default) one JSON\n"
+    "object per line, {seq, key, customer, at, policy_version, kind,\n"
+    "prev_hash, hash, command, postings, event} (see `ledgerctl export\n"
+    "--help`); with csv a header line, then one row per journal line.\n"
     "Without --follow it stops at the last event; with --follow it then\n"
     "keeps printing each event the process that has the ledger open commits,\n"
     "until it is interrupted (SIGINT or SIGTERM end it with status 0).\n"
@@ -43,10 +48,12 @@ constexpr std::string_view kUsage =
     "  --from-seq N    the first seq to print, 1 or more (default: 1); past\n"
     "                  the last event, prints nothing (or waits, --follow)\n"
     "  --follow        keep printing new events as they are committed\n"
+    "  --format F      jsonl (default) or csv; a stream has no json (one\n"
+    "                  document) form\n"
     "  --help          print this help\n"
     "\n"
-    "Exit status: 0 on success, 1 when the ledger is missing, damaged or\n"
-    "cannot be read, 2 on bad usage.\n"
+    "Exit status: 0 on success, 1 when there is no ledger in DIR or it is\n"
+    "damaged or cannot be read, 2 on bad usage.\n"
     "\n"
     "Examples:\n"
     "  ledgerctl tail --db /tmp/ledger --from-seq 40\n"
@@ -64,9 +71,9 @@ constexpr size_t kOutputChunk = 64 << 10;
 const CommandSpec& TailSpec() {
   static const CommandSpec* const spec = new CommandSpec{
       .name = "tail",
-      .summary = "print the log from a seq as JSON lines; --follow for more",
+      .summary = "print the log from a seq, as export does; --follow for more",
       .usage = kUsage,
-      .options = {"db", "from-seq"},
+      .options = {"db", "from-seq", "format"},
       .required = {"db"},
       .flags = {"follow"},
       .max_positionals = 0,
@@ -85,6 +92,13 @@ int RunTail(std::span<char* const> args) {
                       &exit_code)) {
     return exit_code;
   }
+  Format format = Format::kJsonl;
+  if (!ParseFormatOption(spec, parsed, {Format::kJsonl, Format::kCsv},
+                         Format::kJsonl, &format, &exit_code)) {
+    return exit_code;
+  }
+  const ExportFormat export_format =
+      format == Format::kCsv ? ExportFormat::kCsv : ExportFormat::kJsonl;
   const std::string dir = parsed.Get("db");
   const bool follow = parsed.Has("follow");
   // Stop cleanly on SIGINT / SIGTERM, so the scratch folder is removed.
@@ -96,7 +110,7 @@ int RunTail(std::span<char* const> args) {
   FollowOptions options;
   options.follow = follow;
   options.stop = [] { return g_stop != 0; };
-  std::string out;
+  std::string out = format == Format::kCsv ? kExportCsvHeader : "";
   const auto write_out = [&]() -> absl::Status {
     std::fwrite(out.data(), 1, out.size(), stdout);
     out.clear();
@@ -108,7 +122,7 @@ int RunTail(std::span<char* const> args) {
   options.caught_up = write_out;
   absl::Status status = FollowLog(
       dir, static_cast<uint64_t>(from_seq), options, [&](const LogEvent& e) {
-        absl::StrAppend(&out, TailJsonLine(e), "\n");
+        out.append(ExportEvent(e, export_format));
         if (out.size() >= kOutputChunk) {
           std::fwrite(out.data(), 1, out.size(), stdout);
           out.clear();
@@ -119,8 +133,7 @@ int RunTail(std::span<char* const> args) {
   // interrupted or failed read may leave a part of a chunk here.
   if (absl::Status flushed = write_out(); status.ok()) status = flushed;
   if (!status.ok()) {
-    std::fprintf(stderr, "ledgerctl tail: %s\n", status.ToString().c_str());
-    return kExitFailure;
+    return Fail("tail", "cannot read the log in " + dir, status);
   }
   return kExitOk;
 }

@@ -13,6 +13,7 @@
 #include "ledger/time_util.h"
 #include "ledger/trial_balance.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
@@ -30,7 +31,8 @@ constexpr std::string_view kUsage =
     "every journal entry must. The log's hash chain is verified first\n"
     "(`ledgerctl verify`), so the sums come from an intact log.\n"
     "\n"
-    "Reads the ledger without writing to it; DIR is never created.\n"
+    "Only reads: DIR is never written or created, and trial-balance runs\n"
+    "beside a live writer.\n"
     "\n"
     "Options:\n"
     "  --db DIR        the ledger's folder\n"
@@ -151,26 +153,26 @@ int RunTrialBalance(std::span<char* const> args) {
     }
     as_of_us = *at;
   }
-  const std::string format = parsed.Get("format", "text");
-  if (format != "text" && format != "json") {
-    return UsageError(spec, absl::StrCat("--format must be text or json, not '",
-                                         format, "'"));
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
   }
   const std::string dir = parsed.Get("db");
   absl::StatusOr<TrialBalance> tb = ComputeTrialBalance(dir, as_of_us);
   if (!tb.ok()) {
-    std::fprintf(stderr, "ledgerctl trial-balance: %s: %s\n", dir.c_str(),
-                 tb.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("trial-balance", "cannot read the ledger in " + dir,
+                tb.status());
   }
   const std::string out =
-      format == "json" ? RenderJson(*tb, as_of_us) : RenderText(*tb, as_of_us);
+      format == Format::kJson ? RenderJson(*tb, as_of_us) : RenderText(*tb, as_of_us);
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (std::fflush(stdout) != 0) return kExitFailure;
   if (!tb->balanced()) {
-    std::fprintf(stderr,
-                 "ledgerctl trial-balance: a unit does not net to zero\n");
-    return kExitFailure;
+    return FailWith("trial-balance",
+                    "a unit does not net to zero: the ledger's journal does "
+                    "not balance. Run `ledgerctl replay --db " + dir +
+                        "` to find the first bad event.");
   }
   return kExitOk;
 }

@@ -7,8 +7,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/json_writer.h"
 #include "ledger/verify.h"
 #include "tools/commands.h"
+#include "tools/failure.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
@@ -16,6 +18,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl verify --db DIR [--digest SEQ:HASH]\n"
+    "                        [--format text|json]\n"
     "\n"
     "Reads the event log alone (no stored projections) and proves it was not\n"
     "changed: from seq 1 on, every event sits at the next sequence number,\n"
@@ -30,12 +33,15 @@ constexpr std::string_view kUsage =
     "the log still holds the very events the digest was taken of.\n"
     "\n"
     "Checks the chain only; `ledgerctl replay` also judges every decision\n"
-    "again and compares the projections. Reads the ledger without writing\n"
-    "to it; DIR is never created.\n"
+    "again and compares the projections. Only reads: DIR is never written\n"
+    "or created, and verify runs beside a live writer.\n"
     "\n"
     "Options:\n"
     "  --db DIR             the ledger's folder\n"
     "  --digest SEQ:HASH    a digest printed earlier by `ledgerctl digest`\n"
+    "  --format F           text (default) or json (one document: {\"events\",\n"
+    "                       \"head\", \"digest\" when given, \"ok\", and when\n"
+    "                       not ok \"first_bad_seq\" and \"problem\"})\n"
     "  --help               print this help\n"
     "\n"
     "Prints the events checked, the head as SEQ:HASH and the verdict.\n"
@@ -47,6 +53,36 @@ constexpr std::string_view kUsage =
     "  ledgerctl verify --db /tmp/ledger\n"
     "  ledgerctl verify --db /tmp/ledger --digest 42:3b1f...e07a\n";
 
+std::string RenderText(const VerifyReport& report,
+                       const VerifyOptions& options) {
+  std::string out =
+      absl::StrCat("events checked: ", report.events, "\n",
+                   "head:           ", FormatDigest(report.head), "\n");
+  if (options.digest.has_value()) {
+    absl::StrAppend(&out, "digest:         ", FormatDigest(*options.digest), "\n");
+  }
+  absl::StrAppend(&out, "verdict:        ", report.ok ? "OK" : "FAILED", "\n");
+  return out;
+}
+
+std::string RenderJson(const VerifyReport& report,
+                       const VerifyOptions& options) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("events").Uint(report.events);
+  w.Key("head").String(FormatDigest(report.head));
+  if (options.digest.has_value()) {
+    w.Key("digest").String(FormatDigest(*options.digest));
+  }
+  w.Key("ok").Bool(report.ok);
+  if (!report.ok) {
+    w.Key("first_bad_seq").Uint(report.first_bad_seq);
+    w.Key("problem").String(report.problem);
+  }
+  w.EndObject();
+  return w.str() + "\n";
+}
+
 }  // namespace
 
 const CommandSpec& VerifySpec() {
@@ -54,7 +90,7 @@ const CommandSpec& VerifySpec() {
       .name = "verify",
       .summary = "prove the hash chain intact, and that it extends a digest",
       .usage = kUsage,
-      .options = {"db", "digest"},
+      .options = {"db", "digest", "format"},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -74,6 +110,11 @@ int RunVerify(std::span<char* const> args) {
     }
     options.digest = *digest;
   }
+  Format format = Format::kText;
+  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
+                         Format::kText, &format, &exit_code)) {
+    return exit_code;
+  }
   const std::string dir = parsed.Get("db");
 
   std::unique_ptr<ProgressBar> bar;
@@ -81,23 +122,18 @@ int RunVerify(std::span<char* const> args) {
   absl::StatusOr<VerifyReport> report = VerifyLog(dir, options);
   bar.reset();  // ends the bar's line before the results
   if (!report.ok()) {
-    std::fprintf(stderr, "ledgerctl verify: cannot read the ledger in %s: %s\n",
-                 dir.c_str(), report.status().ToString().c_str());
-    return kExitFailure;
+    return Fail("verify", "cannot read the ledger in " + dir, report.status());
   }
-  std::printf("events checked: %llu\n",
-              static_cast<unsigned long long>(report->events));
-  std::printf("head:           %s\n", FormatDigest(report->head).c_str());
-  if (options.digest.has_value()) {
-    std::printf("digest:         %s\n", FormatDigest(*options.digest).c_str());
-  }
-  std::printf("verdict:        %s\n", report->ok ? "OK" : "FAILED");
+  const std::string out = format == Format::kJson
+                              ? RenderJson(*report, options)
+                              : RenderText(*report, options);
+  std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   if (!report->ok) {
-    std::fprintf(stderr, "ledgerctl verify: first bad event seq %llu: %s\n",
-                 static_cast<unsigned long long>(report->first_bad_seq),
-                 report->problem.c_str());
-    return kExitFailure;
+    return FailWith("verify",
+                    absl::StrCat("the log in ", dir,
+                                 " does not verify: first bad event seq ",
+                                 report->first_bad_seq, ": ", report->problem));
   }
   return kExitOk;
 }

@@ -160,33 +160,8 @@ std::string ExportCsvRows(const LogEvent& e) {
   return out;
 }
 
-std::string TailJsonLine(const LogEvent& e) {
-  const v1::EventHeader& h = e.event->header();
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("seq").Uint(h.seq());
-  w.Key("at").String(FormatTimeUs(h.at_us()));
-  w.Key("customer");
-  if (h.customer().empty()) {
-    w.Null();
-  } else {
-    w.String(h.customer());
-  }
-  w.Key("key").String(h.key());
-  const std::string kind = CommandKind(e.event->command());
-  w.Key("kind").String(kind.empty() ? "unknown" : kind);
-  if (!e.event->command().metadata().empty()) {
-    w.Key("metadata");
-    WriteMetadataJson(e.event->command(), w);
-  }
-  w.Key("policy_version").String(h.policy_version());
-  w.Key("hash").String(absl::BytesToHexString(
-      absl::string_view(e.hash.data(), e.hash.size())));
-  w.Key("postings");
-  WritePostingsJson(e.event->postings(), w);
-  w.EndObject();
-  return w.str();
-}
+// One renderer for an event's line: tail and export print the same bytes.
+std::string TailJsonLine(const LogEvent& e) { return ExportJsonLine(e); }
 
 absl::StatusOr<ExportedEvent> ExportReader::Next(std::string_view line) {
   ++lines_;

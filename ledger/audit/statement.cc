@@ -105,7 +105,10 @@ void WriteOptionalTime(const std::optional<int64_t>& us, JsonWriter& w) {
   }
 }
 
-std::string RenderJson(const Statement& s) {
+// The opening, one object per event, the closing: the lines of jsonl and
+// the members of json.
+std::vector<std::string> JsonObjects(const Statement& s) {
+  std::vector<std::string> out;
   JsonWriter open;
   open.BeginObject().Key("type").String("opening");
   open.Key("customer").String(s.customer).Key("from");
@@ -115,7 +118,7 @@ std::string RenderJson(const Statement& s) {
   open.Key("balance");
   WriteBalanceJson(s.opening, open);
   open.EndObject();
-  std::string out = absl::StrCat(open.str(), "\n");
+  out.push_back(open.str());
   for (const StatementEntry& e : s.entries) {
     const v1::EventHeader& h = e.event.header();
     JsonWriter w;
@@ -134,7 +137,7 @@ std::string RenderJson(const Statement& s) {
     w.Key("postings");
     WritePostingsJson(e.event.postings(), w);
     w.EndObject();
-    absl::StrAppend(&out, w.str(), "\n");
+    out.push_back(w.str());
   }
   JsonWriter close;
   close.BeginObject().Key("type").String("closing");
@@ -142,8 +145,24 @@ std::string RenderJson(const Statement& s) {
   close.Key("events").Uint(s.entries.size()).Key("balance");
   WriteBalanceJson(s.closing, close);
   close.EndObject();
-  absl::StrAppend(&out, close.str(), "\n");
+  out.push_back(close.str());
   return out;
+}
+
+std::string RenderJsonl(const Statement& s) {
+  std::string out;
+  for (const std::string& object : JsonObjects(s)) {
+    absl::StrAppend(&out, object, "\n");
+  }
+  return out;
+}
+
+std::string RenderJson(const Statement& s) {
+  const std::vector<std::string> objects = JsonObjects(s);
+  std::vector<std::string> events(objects.begin() + 1, objects.end() - 1);
+  return absl::StrCat("{\"opening\": ", objects.front(), ", \"events\": [",
+                      absl::StrJoin(events, ", "), "], \"closing\": ",
+                      objects.back(), "}\n");
 }
 
 std::string CsvBalance(const RunningBalance& b) {
@@ -270,6 +289,7 @@ std::string RenderStatement(const Statement& statement, StatementFormat format) 
   switch (format) {
     case StatementFormat::kText: return RenderText(statement);
     case StatementFormat::kJson: return RenderJson(statement);
+    case StatementFormat::kJsonl: return RenderJsonl(statement);
     case StatementFormat::kCsv: return RenderCsv(statement);
   }
   return "";

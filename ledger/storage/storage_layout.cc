@@ -161,6 +161,16 @@ void EncodeState(const LedgerState& state, const EmitFn& emit) {
   }
 }
 
+std::string CustomerStatePrefix(std::string_view customer) {
+  std::string prefix(customer);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+std::string PolicyStatePrefix() {
+  return std::string({'\0', kPolicyType});
+}
+
 absl::Status StateDecoder::Add(std::string_view key, std::string_view value) {
   size_t sep = key.find('\0');
   if (sep == std::string_view::npos || sep + 1 >= key.size()) {

@@ -68,6 +68,12 @@ void EncodePolicy(const v1::PolicyState& policy, const EmitFn& emit);
 // Every projection of the state, in any order.
 void EncodeState(const LedgerState& state, const EmitFn& emit);
 
+// The first bytes of every state key of `customer`, and of every policy
+// version: a reader that needs one customer (and the policies) scans only
+// those key ranges (ledger/stored_state.h).
+std::string CustomerStatePrefix(std::string_view customer);
+std::string PolicyStatePrefix();
+
 // Rebuilds the state from the stored projections, iterated in key order.
 class StateDecoder {
  public:

@@ -47,12 +47,13 @@ Parsed Parse(std::vector<std::string> words) {
   return p;
 }
 
-// A usage error: exit 2, "ledgerctl demo: PROBLEM" and the usage on stderr,
-// nothing on stdout.
+// A usage error: exit 2, "ledgerctl demo: PROBLEM" and one line pointing
+// at --help on stderr (not the whole usage), nothing on stdout.
 void ExpectUsageError(const Parsed& p, const std::string& problem) {
   EXPECT_FALSE(p.ok);
   EXPECT_EQ(p.exit_code, kExitUsage);
-  EXPECT_EQ(p.err, "ledgerctl demo: " + problem + "\n\n" + std::string(kUsage));
+  EXPECT_EQ(p.err, "ledgerctl demo: " + problem +
+                       "\nRun `ledgerctl demo --help` for its usage.\n");
   EXPECT_EQ(p.out, "");
 }
 
@@ -166,7 +167,8 @@ TEST(Arguments, AWholeNumberOptionIsCheckedAgainstItsRange) {
     const std::string err = ::testing::internal::GetCapturedStderr();
     EXPECT_EQ(exit_code, kExitUsage) << bad;
     EXPECT_EQ(err, "ledgerctl demo: --limit must be a whole number in 1..10, "
-                   "not '" + std::string(bad) + "'\n\n" + std::string(kUsage));
+                   "not '" + std::string(bad) +
+                       "'\nRun `ledgerctl demo --help` for its usage.\n");
   }
 }
 

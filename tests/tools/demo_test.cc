@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The report's lines that must depend on the seed alone: from "commands
-// submitted" to "credits expired". Left out: the header (it names the
+// submitted" to the cash per currency, up to "throughput". Left out: the header (it names the
 // threads), the folder, throughput (batches and time), and the replay and
 // verify lines (time, and a digest over sequence numbers, which depend on
 // scheduling).
@@ -28,8 +28,8 @@ std::vector<std::string> SeedLines(const std::string& report) {
   bool in = false;
   for (const std::string& line : SplitLines(report)) {
     if (line.starts_with("commands submitted:")) in = true;
+    if (line.starts_with("throughput:")) break;
     if (in) lines.push_back(line);
-    if (line.starts_with("credits expired:")) break;
   }
   return lines;
 }

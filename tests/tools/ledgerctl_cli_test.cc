@@ -193,9 +193,14 @@ TEST(LedgerctlCliTest, BalancePrintsExpiringPerDayAsItsLastField) {
 TEST(LedgerctlCliTest, BalanceOfAnUnknownCustomerFails) {
   TempDir dir;
   std::string out;
+  ASSERT_EQ(RunLedgerctl("apply --db " + dir.path() + "/db < /dev/null", &out), 0);
   EXPECT_EQ(RunLedgerctl("balance --db " + dir.path() + "/db --customer nobody", &out),
             1);
   EXPECT_EQ(out, "");
+  RunLedgerctl("balance --db " + dir.path() + "/db --customer nobody", &out,
+               Stderr::kIntoOut);
+  EXPECT_NE(out.find("unknown customer 'nobody'"), std::string::npos) << out;
+  EXPECT_NE(out.find("ledgerctl customers"), std::string::npos) << out;
 }
 
 TEST(LedgerctlCliTest, BalanceWithABadTimeIsBadUsage) {
@@ -221,6 +226,8 @@ TEST(LedgerctlCliTest, ReplayExitsZeroOnAGoodLedger) {
 TEST(LedgerctlCliTest, ReplayOfAnEmptyLedgerExitsZero) {
   TempDir dir;
   std::string out;
+  // apply of no command makes an empty ledger; replay never creates one.
+  ASSERT_EQ(RunLedgerctl("apply --db " + dir.path() + "/db < /dev/null", &out), 0);
   EXPECT_EQ(RunLedgerctl("replay --db " + dir.path() + "/db", &out), 0) << out;
 }
 

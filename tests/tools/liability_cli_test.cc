@@ -137,7 +137,7 @@ TEST_F(LiabilityCli, AMissingLedgerFailsWithoutBeingCreated) {
   EXPECT_THAT(Run(absl::StrCat("liability --db ", missing, " --from ", kFrom,
                                " --to ", kTo),
                   1),
-              HasSubstr("NOT_FOUND"));
+              HasSubstr("no ledger in"));
   EXPECT_FALSE(std::filesystem::exists(missing));
 }
 

@@ -92,7 +92,7 @@ TEST_F(AuditApiTest, AStatementForAPeriodHasItsOpeningClosingAndRows) {
   EXPECT_NE(text.find("Closing balance:  900 credits in lots"), std::string::npos)
       << text;
   // json: opening, one line per event, closing.
-  EXPECT_EQ(Lines(RenderStatement(*s, StatementFormat::kJson)).size(), 4u);
+  EXPECT_EQ(Lines(RenderStatement(*s, StatementFormat::kJsonl)).size(), 4u);
   // csv: a header row, opening, the events, closing; CRLF line ends.
   const std::string csv = RenderStatement(*s, StatementFormat::kCsv);
   EXPECT_EQ(Lines(csv).size(), 5u);
@@ -105,8 +105,8 @@ TEST_F(AuditApiTest, StatementOfAnOpenLedgerEqualsTheOneReadFromItsLog) {
   std::unique_ptr<Ledger> db = Ledger::Open(Options(), dir_).value();
   const absl::StatusOr<Statement> open = BuildStatement(*db, "c1", {});
   ASSERT_TRUE(open.ok()) << open.status();
-  EXPECT_EQ(RenderStatement(*open, StatementFormat::kJson),
-            RenderStatement(*from_log, StatementFormat::kJson));
+  EXPECT_EQ(RenderStatement(*open, StatementFormat::kJsonl),
+            RenderStatement(*from_log, StatementFormat::kJsonl));
   EXPECT_TRUE(absl::IsNotFound(BuildStatement(*db, "nobody", {}).status()));
   EXPECT_TRUE(absl::IsNotFound(ReadStatement(dir_, "nobody", {}).status()));
   EXPECT_FALSE(ReadStatement((root_ / "missing").string(), "c1", {}).ok());

@@ -25,7 +25,7 @@ TEST(MetadataShown, InEveryStatementFormat) {
   EXPECT_NE(text.find("[call.id=ca_9, ticket=T-42]"), std::string::npos) << text;
   const std::string csv = RenderStatement(*s, StatementFormat::kCsv);
   EXPECT_NE(csv.find("[call.id=ca_9, ticket=T-42]"), std::string::npos) << csv;
-  const std::string json = RenderStatement(*s, StatementFormat::kJson);
+  const std::string json = RenderStatement(*s, StatementFormat::kJsonl);
   EXPECT_NE(json.find(R"("metadata": {"call.id": "ca_9", "ticket": "T-42"})"),
             std::string::npos)
       << json;

@@ -157,8 +157,8 @@ TEST(StatementTest, StatementFromTheLogAloneEqualsTheOneFromTheLedger) {
       absl::StatusOr<Statement> log =
           ReadStatement(ledger.dir(), customer, p);
       ASSERT_TRUE(open.ok() && log.ok()) << open.status() << log.status();
-      EXPECT_EQ(RenderStatement(*log, StatementFormat::kJson),
-                RenderStatement(*open, StatementFormat::kJson))
+      EXPECT_EQ(RenderStatement(*log, StatementFormat::kJsonl),
+                RenderStatement(*open, StatementFormat::kJsonl))
           << customer;
     }
   }
@@ -243,7 +243,7 @@ TEST_F(StatementCliTest, JsonClosingBalanceEqualsLedgerctlBalanceForEveryCustome
       lots += static_cast<int64_t>(Number(lot.struct_value(), "remaining"));
     }
     ASSERT_EQ(RunLedgerctl(absl::StrCat("statement --db ", db_, " --customer ",
-                                     customer, " --format json"),
+                                     customer, " --format jsonl"),
                         &out),
               0);
     const std::vector<std::string> lines = SplitLines(out);
@@ -337,7 +337,7 @@ TEST_F(StatementCliTest, CsvHasAHeaderRowAndTheSameRowsAsJson) {
                         &csv),
               0);
     ASSERT_EQ(RunLedgerctl(absl::StrCat("statement --db ", db_, " --customer ",
-                                     customer, " --format json"),
+                                     customer, " --format jsonl"),
                         &json),
               0);
     const std::vector<std::string> rows = SplitLines(csv);
@@ -368,7 +368,7 @@ TEST(StatementTest, StatementRunsBesideALiveWriter) {
   SubmitAll(ledger);
   std::string out;
   ASSERT_EQ(RunLedgerctl("statement --db " + ledger.dir() +
-                          " --customer c1 --format json",
+                          " --customer c1 --format jsonl",
                       &out),
             0);
   EXPECT_NE(out.find("\"k5\""), std::string::npos) << out;  // the approval
