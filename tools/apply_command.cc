@@ -1,5 +1,5 @@
-// `ledgerctl apply --db DIR [FILE]` (SPEC 7): applies JSON Lines commands in
-// order and writes one result line per non-blank input line.
+// `ledgerctl apply --db DIR [FILE]` (docs/contract.md section 7): applies JSON
+// Lines commands in order and writes one result line per non-blank input line.
 //
 // Durability and promptness: the complete lines available without waiting
 // (up to kMaxGroupLines) are committed as one group
@@ -42,6 +42,7 @@
 #include "ledger/ledger.h"
 #include "tools/commands.h"
 #include "tools/edge/future_guard.h"
+#include "tools/failure.h"
 
 namespace ledger::tools {
 namespace {
@@ -56,9 +57,9 @@ constexpr size_t kMaxGroupLines = 1000;
 constexpr std::string_view kUsage =
     "usage: ledgerctl apply --db DIR [--max-future DURATION] [FILE]\n"
     "\n"
-    "Reads commands as JSON Lines (SPEC 4) from FILE, or standard input when\n"
-    "FILE is missing or '-', applies them in order, and writes one result\n"
-    "line per non-blank input line:\n"
+    "Reads commands as JSON Lines (docs/contract.md section 4) from FILE,\n"
+    "or standard input when FILE is missing or '-', applies them in order,\n"
+    "and writes one result line per non-blank input line:\n"
     "  {\"key\": \"k-1\", \"status\": \"ACCEPTED\", \"seq\": 17, "
     "\"available\": 940}\n"
     "  {\"key\": \"k-1\", \"status\": \"ACCEPTED\", \"seq\": 17, "
@@ -490,10 +491,11 @@ int RunApply(std::span<char* const> args) {
   absl::StatusOr<std::unique_ptr<Ledger>> ledger =
       Ledger::Open(Options(), parsed.Get("db"));
   if (!ledger.ok()) {
-    std::fprintf(stderr, "ledgerctl apply: cannot open the ledger in %s: %s\n",
-                 parsed.Get("db").c_str(), ledger.status().ToString().c_str());
     if (fd != STDIN_FILENO) ::close(fd);
-    return kExitFailure;
+    // Busy (another writer holds the ledger) exits kExitBusy, like every
+    // command; the line has the shape of docs/ledgerctl.md.
+    return Fail("apply", "cannot open the ledger in " + parsed.Get("db"),
+                ledger.status());
   }
   ApplyContext context;
   if (future_guard.has_value()) context.future_guard = &*future_guard;

@@ -43,7 +43,8 @@ constexpr std::string_view kUsage =
     "A cluster node's folder (docs/cluster.md, it holds a CLUSTER file) gives\n"
     "one line per partition folder it holds, `pN SEQ:HASH`, in partition order.\n";
 
-// A cluster node's folder: one line per p<N> folder (SPEC 10).
+// A cluster node's folder: one line per p<N> folder (docs/contract.md section
+// 10).
 int DigestPartitions(const std::string& dir) {
   for (int p = 0; p < 256; ++p) {
     const std::string part = dir + "/p" + std::to_string(p);

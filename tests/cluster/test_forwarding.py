@@ -1,6 +1,7 @@
-"""--host-partitions, forwarding and min_seq (SPEC 10): a node answers for
-customers of partitions it does not host, a read with min_seq on another
-node sees the write, and a partition no running node hosts is UNAVAILABLE."""
+"""--host-partitions, forwarding and min_seq (docs/contract.md section 10):
+a node answers for customers of partitions it does not host, a read with
+min_seq on another node sees the write, and a partition no running node
+hosts is UNAVAILABLE."""
 import os
 import signal
 import unittest
@@ -90,7 +91,8 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
 
 
 class ClusterFlags(unittest.TestCase):
-    """The flags of SPEC 10 are checked before anything starts."""
+    """The cluster flags (docs/contract.md section 10) are checked before
+    anything starts."""
 
     def run_ledgerd(self, *args):
         import subprocess

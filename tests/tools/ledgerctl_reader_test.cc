@@ -202,6 +202,14 @@ TEST_F(LiveWriter, AWriterBesideItIsBusyWithItsOwnExitStatus) {
   EXPECT_EQ(run.code, 3) << run.err;
   ExpectOneCleanErrorLine(run, "demo");
   EXPECT_EQ(db_.Code(kLaterUse), "ACCEPTED");  // the writer's ledger is whole
+
+  // apply cannot open a ledger another process writes: busy too.
+  const std::string input = other.path() + "/one.jsonl";
+  WriteFile(input, "{}\n");
+  run = Ledgerctl("apply --db " + db_.dir() + " " + input);
+  EXPECT_EQ(run.code, 3) << run.err;
+  EXPECT_EQ(run.out, "");
+  ExpectOneCleanErrorLine(run, "apply");
 }
 
 TEST(LedgerctlReaders, AMissingOrMistypedDirFailsClearlyAndIsNeverCreated) {

@@ -1,6 +1,7 @@
-// The library's answers as the service's messages: SubmitResult as Result
-// (an `apply` result line, SPEC 7) and Balance as Balance (SPEC 6). Plain
-// field copies with times formatted as RFC 3339; no JSON involved.
+// The library's answers as the service's messages: SubmitResult as Result (an
+// `apply` result line, docs/contract.md section 7) and Balance as Balance
+// (docs/contract.md section 6). Plain field copies with times formatted as RFC
+// 3339; no JSON involved.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_
 

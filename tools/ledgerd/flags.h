@@ -1,5 +1,5 @@
-// The command line of ledgerd (SPEC 9): what it parses into, and the rule
-// that keeps an unauthenticated server off the network.
+// The command line of ledgerd (docs/contract.md section 9): what it parses
+// into, and the rule that keeps an unauthenticated server off the network.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
 
@@ -26,7 +26,7 @@ struct ServerFlags {
   std::optional<std::string> tls_key;      // --tls-key FILE
   std::optional<std::string> metrics;      // --metrics HOST:PORT
   int max_in_flight = kDefaultMaxInFlight; // --max-in-flight N
-  // Cluster mode (SPEC 10, docs/cluster.md): set by --nats.
+  // Cluster mode (docs/contract.md section 10, docs/cluster.md): set by --nats.
   std::string nats;                        // --nats URL[,URL...]
   int partitions = 0;                      // --partitions P
   std::string node;                        // --node NAME

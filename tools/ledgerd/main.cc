@@ -1,6 +1,7 @@
-// ledgerd: the ledger as a gRPC service (SPEC 9, docs/service.md). Opens
-// the ledger, serves it until SIGTERM or SIGINT, then drains: stops
-// accepting, answers every RPC in flight, closes the ledger, exits 0.
+// ledgerd: the ledger as a gRPC service (docs/contract.md section 9,
+// docs/service.md). Opens the ledger, serves it until SIGTERM or SIGINT, then
+// drains: stops accepting, answers every RPC in flight, closes the ledger,
+// exits 0.
 #include <chrono>
 #include <cstdio>
 #include <iostream>

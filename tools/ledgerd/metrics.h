@@ -67,7 +67,8 @@ class Metrics {
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 
-// The kind of a command as SPEC 4 names it ("purchase", ...), or "none".
+// The kind of a command as docs/contract.md section 4 names it ("purchase",
+// ...), or "none".
 std::string CommandKind(const v1::Command& command);
 
 }  // namespace ledger::ledgerd

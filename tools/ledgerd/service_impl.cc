@@ -20,7 +20,8 @@
 namespace ledger::ledgerd {
 namespace {
 
-// set_policy changes the rules for every customer: admin only (SPEC 9).
+// set_policy changes the rules for every customer: admin only (docs/contract.md
+// section 9).
 Role NeededRole(const v1::Command& command) {
   return command.has_set_policy() ? Role::kAdmin : Role::kWriter;
 }
@@ -183,8 +184,8 @@ absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
     return absl::OkStatus();
   }
   // The library judges a command from protobuf exactly as the same JSON
-  // (SPEC 5 check 1 is its ValidateAndCanonicalize, unknown fields
-  // included): nothing is checked here a second time.
+  // (docs/contract.md section 5 check 1 is its ValidateAndCanonicalize, unknown
+  // fields included): nothing is checked here a second time.
   absl::StatusOr<SubmitResult> result = ledger_->Submit(request.command());
   RETURN_IF_ERROR(FromLedger(result.status()));
   metrics_->CountCommand(request.command(), *result);

@@ -1,6 +1,6 @@
-// ledger.v1.LedgerService over one shared Ledger (SPEC 9). Every RPC of
-// every client goes through the same Ledger, so concurrent Submits share
-// its group commits; an answer is sent only once the library says the
+// ledger.v1.LedgerService over one shared Ledger (docs/contract.md section 9).
+// Every RPC of every client goes through the same Ledger, so concurrent Submits
+// share its group commits; an answer is sent only once the library says the
 // commands are durable (Submit returns only then).
 //
 // Each RPC is admitted in one fixed order, so its refusal is predictable:
@@ -36,7 +36,7 @@
 
 namespace ledger::ledgerd {
 
-// SPEC 9: a SubmitBatch carries at most this many commands.
+// docs/contract.md section 9: a SubmitBatch carries at most this many commands.
 inline constexpr size_t kMaxBatchCommands = 10000;
 
 // How often a follow stream with nothing new looks for a cancel or a drain:

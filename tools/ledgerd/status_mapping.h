@@ -1,8 +1,8 @@
-// Where statuses become gRPC statuses (SPEC 9's codes). Handlers work with
-// absl::Status: the ones the service raises itself carry their SPEC 9 code
-// already; those of the library pass through FromLedger first, since the
-// library's codes say what failed inside (Unavailable for an I/O error of
-// the store), not what the caller should do.
+// Where statuses become gRPC statuses (docs/contract.md section 9 codes).
+// Handlers work with absl::Status: the ones the service raises itself carry
+// their docs/contract.md section 9 code already; those of the library pass
+// through FromLedger first, since the library's codes say what failed inside
+// (Unavailable for an I/O error of the store), not what the caller should do.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_STATUS_MAPPING_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_STATUS_MAPPING_H_
 

@@ -1,5 +1,5 @@
-// Who may call what (SPEC 9): the bearer tokens of --tokens FILE, each a
-// role, and the role each RPC needs.
+// Who may call what (docs/contract.md section 9): the bearer tokens of --tokens
+// FILE, each a role, and the role each RPC needs.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_TOKENS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_TOKENS_H_
 

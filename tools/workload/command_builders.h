@@ -1,6 +1,7 @@
-// Small builders of single commands (SPEC 4) as v1::Command, for the
-// benchmarks, the tests and the simulator: a purchase and a use with the
-// fields callers vary, the others fixed to values any ledger accepts.
+// Small builders of single commands (docs/contract.md section 4) as
+// v1::Command, for the benchmarks, the tests and the simulator: a purchase and
+// a use with the fields callers vary, the others fixed to values any ledger
+// accepts.
 //
 //   v1::Command c = workload::Purchase({.key = "k1", .customer = "c1",
 //                                       .at = "2026-03-08T10:00:00Z",

@@ -1,5 +1,6 @@
-// A command as one SPEC 4 JSON line, for the tests and tools that submit
-// JSON (SubmitJson, `ledgerctl apply`) rather than v1::Command.
+// A command as one docs/contract.md section 4 JSON line, for the tests and
+// tools that submit JSON (SubmitJson, `ledgerctl apply`) rather than
+// v1::Command.
 #ifndef CREDIT_LEDGER_TOOLS_WORKLOAD_COMMAND_JSON_H_
 #define CREDIT_LEDGER_TOOLS_WORKLOAD_COMMAND_JSON_H_
 

@@ -4,7 +4,7 @@
 //
 // It owns:
 //   command_builders.h     single commands as v1::Command (a purchase, a use)
-//   command_json.h         the same as SPEC 4 JSON lines
+//   command_json.h         the same as docs/contract.md section 4 JSON lines
 //   platform_day.h         the simulated day: its date, units, noon policy
 //   customer_simulation.h  one customer's day, from a seed: the next command
 //                          chosen after the previous result

@@ -1,6 +1,6 @@
-// What the gRPC service asks of a cluster node (SPEC 10, docs/cluster.md).
-// An interface, so tools/ledgerd's service depends on no NATS code; the
-// implementation is ClusterNode (cluster_node.h).
+// What the gRPC service asks of a cluster node (docs/contract.md section 10,
+// docs/cluster.md). An interface, so tools/ledgerd's service depends on no NATS
+// code; the implementation is ClusterNode (cluster_node.h).
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_API_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_API_H_
 

@@ -1,9 +1,9 @@
-// A ledgerd node of a cluster (SPEC 10, docs/cluster.md): the partitions it
-// hosts (a PartitionReplica each, in DIR/p<N>), the routing of each command
-// to its partition, and forwarding to a node that hosts a partition this
-// one does not, over NATS request/reply: hosting nodes serve the subject
-// ledger.p<N>.rpc in the queue group ledger.p<N>, so NATS itself finds a
-// hosting node (and balances between them); no registry to keep.
+// A ledgerd node of a cluster (docs/contract.md section 10, docs/cluster.md):
+// the partitions it hosts (a PartitionReplica each, in DIR/p<N>), the routing
+// of each command to its partition, and forwarding to a node that hosts a
+// partition this one does not, over NATS request/reply: hosting nodes serve the
+// subject ledger.p<N>.rpc in the queue group ledger.p<N>, so NATS itself finds
+// a hosting node (and balances between them); no registry to keep.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_
 

@@ -29,9 +29,9 @@
 
 namespace ledger::cluster {
 
-// Bounds on one message of the log. Commands: a SubmitBatch of SPEC 9 (at
-// most 10 000) always fits one message, so a client's batch is never split.
-// Bytes: below NATS's default max_payload of 1 MiB.
+// Bounds on one message of the log. Commands: a SubmitBatch of docs/contract.md
+// section 9 (at most 10 000) always fits one message, so a client's batch is
+// never split. Bytes: below NATS's default max_payload of 1 MiB.
 inline constexpr size_t kMaxCommandsPerMessage = 10000;
 inline constexpr size_t kMaxMessageBytes = 900 * 1024;
 // Messages published by this node and not yet acknowledged, per partition.

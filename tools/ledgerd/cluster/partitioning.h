@@ -1,5 +1,6 @@
-// How a cluster splits customers into partitions (SPEC 10), and the
-// --host-partitions list. Pure functions: every node must compute the same.
+// How a cluster splits customers into partitions (docs/contract.md section 10),
+// and the --host-partitions list. Pure functions: every node must compute the
+// same.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_PARTITIONING_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_PARTITIONING_H_
 
