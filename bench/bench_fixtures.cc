@@ -153,9 +153,11 @@ void SubmitAllOrDie(Ledger& ledger, std::span<const v1::Command> commands,
   }
 }
 
-std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir, bool sync) {
+std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir, bool sync,
+                                        size_t state_cache_customers) {
   Options options;
   options.sync = sync;
+  options.state_cache_customers = state_cache_customers;
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
   CheckOrDie(ledger.status(), absl::StrCat("opening ledger ", dir));
   return std::move(*ledger);

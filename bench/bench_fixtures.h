@@ -64,7 +64,9 @@ void CheckOrDie(const absl::Status& status, std::string_view what);
 // Counts accepted results; dies on a store failure.
 size_t CountAccepted(const absl::StatusOr<std::vector<SubmitResult>>& results);
 
-std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir, bool sync);
+std::unique_ptr<Ledger> OpenLedgerOrDie(
+    const std::string& dir, bool sync,
+    size_t state_cache_customers = Options().state_cache_customers);
 
 // The RocksDB options a ledger's Store uses (ledger/store.cc), so a raw
 // database compares like for like.

@@ -3,10 +3,16 @@
 // large purchase, so every `use` is accepted:
 //   ledger/submit_batch/N: SubmitBatch of N `use` commands for random
 //     customers, one call per iteration;
+//   ledger/submit_batch_cache_misses/N: the same on a ledger whose state
+//     cache holds a tenth of the customers (Options::state_cache_customers
+//     = hot_customers / 10), so nine commands in ten read their customer,
+//     their usage id and their key from RocksDB: the working set larger
+//     than the cache, against ledger/submit_batch's that fits;
 //   ledger/submit_concurrent/threads:T: T threads each calling Submit with
 //     one `use` at a time on the shared ledger; the group commit merges what
 //     waits into one WriteBatch and one sync.
 // items_per_second counts commands.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -20,14 +26,17 @@ namespace {
 
 class HotLedger {
  public:
-  static HotLedger& Get() {
+  // With `small_cache`, the ledger caches a tenth of its customers.
+  static HotLedger& Get(bool small_cache = false) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (instance_ == nullptr) instance_.reset(new HotLedger());
-    return *instance_;
+    std::unique_ptr<HotLedger>& instance = small_cache ? small_ : instance_;
+    if (instance == nullptr) instance.reset(new HotLedger(small_cache));
+    return *instance;
   }
   static void Close() {
     std::lock_guard<std::mutex> lock(mu_);
     instance_.reset();
+    small_.reset();
   }
 
   Ledger& ledger() { return *ledger_; }
@@ -38,9 +47,12 @@ class HotLedger {
   }
 
  private:
-  HotLedger() {
-    const std::string dir = NewDir("hot");
-    ledger_ = OpenLedgerOrDie(dir, /*sync=*/true);
+  explicit HotLedger(bool small_cache) {
+    const std::string dir = NewDir(small_cache ? "hot-small-cache" : "hot");
+    ledger_ = small_cache
+                  ? OpenLedgerOrDie(dir, /*sync=*/true,
+                                    std::max<uint64_t>(1, Config().hot_customers / 10))
+                  : OpenLedgerOrDie(dir, /*sync=*/true);
     std::vector<v1::Command> purchases;
     for (uint64_t c = 0; c < Config().hot_customers; ++c) {
       purchases.push_back(PurchaseCommand(c));
@@ -50,16 +62,18 @@ class HotLedger {
 
   static std::mutex mu_;
   static std::unique_ptr<HotLedger> instance_;
+  static std::unique_ptr<HotLedger> small_;
   std::unique_ptr<Ledger> ledger_;
   std::atomic<uint64_t> next_use_{0};
 };
 
 std::mutex HotLedger::mu_;
 std::unique_ptr<HotLedger> HotLedger::instance_;
+std::unique_ptr<HotLedger> HotLedger::small_;
 
-void BM_SubmitBatch(benchmark::State& state) {
+void BM_SubmitBatch(benchmark::State& state, bool small_cache) {
   const size_t batch_size = static_cast<size_t>(state.range(0));
-  HotLedger& hot = HotLedger::Get();
+  HotLedger& hot = HotLedger::Get(small_cache);
   std::mt19937_64 rng(1);
   std::vector<v1::Command> batch;
   for (auto _ : state) {
@@ -94,10 +108,17 @@ void BM_ConcurrentSubmit(benchmark::State& state) {
 }  // namespace
 
 void RegisterSubmitBenchmarks() {
-  benchmark::RegisterBenchmark("ledger/submit_batch", BM_SubmitBatch)
+  benchmark::RegisterBenchmark("ledger/submit_batch", BM_SubmitBatch,
+                               /*small_cache=*/false)
       ->ArgName("batch")
       ->Arg(1)
       ->Arg(100)
+      ->Arg(1000)
+      ->UseRealTime()
+      ->MinTime(1.0);
+  benchmark::RegisterBenchmark("ledger/submit_batch_cache_misses",
+                               BM_SubmitBatch, /*small_cache=*/true)
+      ->ArgName("batch")
       ->Arg(1000)
       ->UseRealTime()
       ->MinTime(1.0);

@@ -50,6 +50,26 @@ struct Options {
   // InvalidArgument). Default: 100000.
   size_t max_batch_commands = 100000;
 
+  // Most customers whose state the writer keeps in memory between groups
+  // (header, lots, pending holds and refunds); the others are read from
+  // the store when a command or a balance names them. Usages, and holds and
+  // refunds that are no longer pending, are never kept past their group:
+  // the rules read them by id, from the store. A group's own customers stay
+  // in memory until it is on disk, so a group may lift the count above this
+  // bound until it is written. 0 keeps none between groups (every command
+  // then reads its customer from the store; tests use it).
+  // Default: 100000, about 100 MB at the ~1 KB a customer with a few lots
+  // takes (docs/benchmarks.md): enough for the customers with calls in
+  // progress on a large platform, so the hot path reads no disk, while a
+  // ledger of millions of customers opens in constant time and memory.
+  size_t state_cache_customers = 100000;
+
+  // Bytes of RocksDB's block cache, shared by the ledger's key families,
+  // which also holds their index and bloom-filter blocks, so RocksDB's own
+  // memory does not grow with the log either. Default: 64 MiB (the filters
+  // of ~50 million keys and the hot data blocks).
+  size_t block_cache_bytes = size_t{64} << 20;
+
   // Called once after each group is written and synced, before any of its
   // callers is answered, on the thread that wrote the group, with no lock of
   // the ledger held. A group whose commands were all rejected or duplicates

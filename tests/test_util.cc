@@ -32,9 +32,13 @@ TempDir::~TempDir() {
 
 TestLedger::TestLedger() { Reopen(); }
 
+TestLedger::TestLedger(const Options& options) : options_(options) {
+  Reopen();
+}
+
 void TestLedger::Reopen() {
   ledger_.reset();
-  auto opened = Ledger::Open(Options(), dir_.path());
+  auto opened = Ledger::Open(options_, dir_.path());
   if (!opened.ok()) {
     ADD_FAILURE() << "open failed: " << opened.status();
     std::abort();

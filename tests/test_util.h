@@ -28,6 +28,8 @@ class TempDir {
 class TestLedger {
  public:
   TestLedger();
+  // Opens (and reopens) with `options`, e.g. a small state cache.
+  explicit TestLedger(const Options& options);
   Ledger& operator*() { return *ledger_; }
   Ledger* operator->() { return ledger_.get(); }
   const std::string& dir() const { return dir_.path(); }
@@ -52,6 +54,7 @@ class TestLedger {
 
  private:
   TempDir dir_;
+  Options options_;
   std::unique_ptr<Ledger> ledger_;
 };
 

@@ -17,6 +17,9 @@ constexpr char kHoldType = 'O';
 constexpr char kUsageType = 'U';
 constexpr char kRefundType = 'R';
 constexpr char kPolicyType = 'P';
+// The ranges of storage_layout.h rely on this order.
+static_assert(kHeaderType < kLotType && kLotType < kHoldType &&
+              kHoldType < kRefundType && kRefundType < kUsageType);
 
 std::string StateKey(std::string_view customer, char type,
                      std::string_view id) {
@@ -30,6 +33,25 @@ std::string StateKey(std::string_view customer, char type,
 }
 
 }  // namespace
+
+std::string CustomerStart(std::string_view customer) {
+  return StateKey(customer, kHeaderType, "").substr(0, customer.size() + 1);
+}
+std::string CustomerHoldsStart(std::string_view customer) {
+  return StateKey(customer, kHoldType, "");
+}
+std::string CustomerUsagesStart(std::string_view customer) {
+  return StateKey(customer, kUsageType, "");
+}
+std::string HoldKey(std::string_view customer, std::string_view hold_id) {
+  return StateKey(customer, kHoldType, hold_id);
+}
+std::string UsageKey(std::string_view customer, std::string_view usage_id) {
+  return StateKey(customer, kUsageType, usage_id);
+}
+std::string RefundKey(std::string_view customer, std::string_view refund_id) {
+  return StateKey(customer, kRefundType, refund_id);
+}
 
 std::string EncodeHead(uint64_t seq, std::string_view hash) {
   v1::HeadRecord head;

@@ -58,6 +58,22 @@ std::string EventKey(uint64_t seq);
 [[nodiscard]] absl::StatusOr<v1::Event> DecodeStoredEvent(
     std::string_view key, std::string_view value);
 
+// State keys the writer reads on demand (docs/storage.md, "Memory"). A
+// customer's entries sort header, lots, holds, refunds, usages, so one range
+// reads what a decision needs without its (unbounded) usages.
+// [CustomerStart, CustomerHoldsStart): header and lots, what a balance reads.
+// [CustomerStart, CustomerUsagesStart): with holds and refunds.
+std::string CustomerStart(std::string_view customer);
+std::string CustomerHoldsStart(std::string_view customer);
+std::string CustomerUsagesStart(std::string_view customer);
+std::string HoldKey(std::string_view customer, std::string_view hold_id);
+std::string UsageKey(std::string_view customer, std::string_view usage_id);
+std::string RefundKey(std::string_view customer, std::string_view refund_id);
+// [kPoliciesStart, kPoliciesEnd) holds the policy versions and nothing else:
+// customer ids never start with \0 or \1.
+inline constexpr std::string_view kPoliciesStart("\0", 1);
+inline constexpr std::string_view kPoliciesEnd("\1", 1);
+
 // Calls `emit(key, value)` for the stored form of each entity named in
 // `touched` (or, with `touched` null, of every entity of the customer).
 using EmitFn = std::function<void(std::string key, std::string value)>;

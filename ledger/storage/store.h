@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,9 +41,15 @@ class Store {
   // a missing or empty folder becomes a new ledger. FailedPrecondition for a
   // folder that is not a ledger; DataLoss for a corrupt one. `env`, when not
   // null, replaces RocksDB's default Env (tests inject storage faults).
+  // `block_cache_bytes` sizes the block cache shared by the families, which
+  // also holds their index and bloom-filter blocks, so what RocksDB keeps in
+  // memory does not grow with the log (docs/storage.md, "Memory").
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(
       const std::string& dir, Mode mode, bool create_if_missing,
-      rocksdb::Env* env = nullptr);
+      rocksdb::Env* env = nullptr,
+      size_t block_cache_bytes = kDefaultBlockCacheBytes);
+  // Options::block_cache_bytes's default (ledger/options.h says why).
+  static constexpr size_t kDefaultBlockCacheBytes = size_t{64} << 20;
 
   // Opens the ledger in `dir` as a kSecondary instance: it follows the
   // process that has `dir` open for writing, by CatchUp(). `scratch_dir`
@@ -95,6 +102,18 @@ class Store {
                                        std::string_view value)>& fn,
       std::string_view from = {}) const;
 
+  // Every stored projection with `from` <= key < `to`, in key order, read
+  // through the block cache: the writer's reads of one customer or of the
+  // policy versions.
+  [[nodiscard]] absl::Status ForEachStateEntryIn(
+      std::string_view from, std::string_view to,
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+
+  // The stored projection under `key`; nullopt when there is none.
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadStateEntry(
+      std::string_view key) const;
+
   // Every event (key, value) in log order, from `from_seq` on.
   [[nodiscard]] absl::Status ForEachEvent(
       uint64_t from_seq,
@@ -103,6 +122,11 @@ class Store {
 
   // The idempotency record of `key`, NotFound when there is none.
   [[nodiscard]] absl::StatusOr<v1::KeyRecord> ReadKey(
+      std::string_view key) const;
+
+  // The idempotency record of `key`; nullopt when there is none (the usual
+  // answer: the keys family's bloom filter spares most of the disk reads).
+  [[nodiscard]] absl::StatusOr<std::optional<v1::KeyRecord>> FindKey(
       std::string_view key) const;
 
   // How the store reads: kReadOnly asked for beside a live writer becomes
@@ -123,11 +147,12 @@ class Store {
   Store() = default;
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenIn(
       const std::string& dir, Mode mode, bool create_if_missing,
-      rocksdb::Env* env, const std::string& scratch_dir);
+      rocksdb::Env* env, const std::string& scratch_dir,
+      size_t block_cache_bytes);
 
   // kReadOnly, once Open has decided how to read (see OpenReader).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenReader(
-      const std::string& dir, rocksdb::Env* env);
+      const std::string& dir, rocksdb::Env* env, size_t block_cache_bytes);
 
   Mode mode_ = Mode::kReadOnly;
   bool read_only_ = true;

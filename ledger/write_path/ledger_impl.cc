@@ -74,7 +74,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
   RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadWrite,
-                               options.create_if_missing, env));
+                               options.create_if_missing, env,
+                               options.block_cache_bytes));
   auto ledger = std::make_unique<LedgerImpl>(options, std::move(store));
   RETURN_IF_ERROR(ledger->Restore());
   return std::unique_ptr<Ledger>(std::move(ledger));
@@ -120,15 +121,17 @@ absl::Status LedgerImpl::Close() {
 absl::Status LedgerImpl::Restore() {
   absl::MutexLock lock(&state_mu_);
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_->ReadHead());
-  RETURN_IF_ERROR(store_->LoadState(state_));
+  // Only the policy versions: customers are read when a command names them.
+  StateDecoder policies(state_);
+  RETURN_IF_ERROR(store_->ForEachStateEntryIn(
+      kPoliciesStart, kPoliciesEnd,
+      [&](std::string_view key, std::string_view value) {
+        return policies.Add(key, value);
+      }));
+  RETURN_IF_ERROR(policies.Finish());
   state_.last_seq = head.seq();
   durable_seq_ = head.seq();
   head_hash_ = head.hash();
-  RETURN_IF_ERROR(store_->ForEachKey(
-      [&](std::string_view key, const v1::KeyRecord& record) {
-        key_index_.emplace(std::string(key), record.seq());
-        return absl::OkStatus();
-      }));
   // The head must name the last event, and its hash must be that event's.
   uint64_t last_seen = 0;
   std::string last_hash(kHashBytes, '\0');
@@ -152,6 +155,129 @@ absl::Status LedgerImpl::Restore() {
       }));
   feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
+}
+
+size_t LedgerImpl::CachedCustomersForTest() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  return state_.customers.size();
+}
+
+size_t LedgerImpl::CachedEntitiesForTest() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  size_t n = 0;
+  for (const auto& [id, c] : state_.customers) {
+    n += c.usages.size() + c.holds.size() + c.refunds.size();
+  }
+  return n;
+}
+
+namespace {
+
+// What no rule reads other than by id: usages, and holds and refunds that
+// are no longer pending. Suspend, terminate and expire walk the pending ones.
+void DropSettled(CustomerState& c) {
+  c.usages.clear();
+  absl::erase_if(c.holds, [](const auto& entry) {
+    return entry.second.status() != v1::HOLD_PENDING;
+  });
+  absl::erase_if(c.refunds, [](const auto& entry) {
+    return entry.second.status() != v1::REFUND_PENDING;
+  });
+}
+
+// Reads the entity stored under `key` into `map[id]` unless it is there
+// already (then it is at least as new as the store's).
+template <typename Message, typename Map>
+absl::Status FetchById(const Store& store, const std::string& key,
+                       const std::string& id, Map& map) {
+  if (map.contains(id)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<std::string> value, store.ReadStateEntry(key));
+  if (!value.has_value()) return absl::OkStatus();
+  Message m;
+  if (!m.ParseFromString(*value)) {
+    return absl::DataLossError(
+        absl::StrCat("stored projection of ", id, " is corrupt"));
+  }
+  map.emplace(id, std::move(m));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<CustomerState>> LedgerImpl::ReadCustomer(
+    const std::string& customer, bool for_rules) const {
+  LedgerState read;
+  StateDecoder decoder(read);
+  RETURN_IF_ERROR(store_->ForEachStateEntryIn(
+      CustomerStart(customer),
+      for_rules ? CustomerUsagesStart(customer) : CustomerHoldsStart(customer),
+      [&](std::string_view key, std::string_view value) {
+        return decoder.Add(key, value);
+      }));
+  RETURN_IF_ERROR(decoder.Finish());
+  auto it = read.customers.find(customer);
+  if (it == read.customers.end()) return std::optional<CustomerState>();
+  DropSettled(it->second);
+  return std::optional<CustomerState>(std::move(it->second));
+}
+
+absl::Status LedgerImpl::Fetch(const v1::Command& command) {
+  const std::string& id = command.customer();
+  if (id.empty()) return absl::OkStatus();  // set_policy
+  group_customers_.insert(id);
+  auto it = state_.customers.find(id);
+  if (it == state_.customers.end()) {
+    ASSIGN_OR_RETURN(std::optional<CustomerState> stored,
+                     ReadCustomer(id, /*for_rules=*/true));
+    if (!stored.has_value()) return absl::OkStatus();  // UNKNOWN_CUSTOMER
+    it = state_.customers.try_emplace(id, std::move(*stored)).first;
+  }
+  lru_.Touch(id);
+  CustomerState& c = it->second;
+  const Store& store = *store_;
+  auto usage = [&](const std::string& usage_id) {
+    return FetchById<v1::UsageState>(store, UsageKey(id, usage_id), usage_id,
+                                     c.usages);
+  };
+  auto hold = [&](const std::string& hold_id) {
+    return FetchById<v1::HoldState>(store, HoldKey(id, hold_id), hold_id,
+                                    c.holds);
+  };
+  auto refund = [&](const std::string& refund_id) {
+    return FetchById<v1::RefundState>(store, RefundKey(id, refund_id),
+                                      refund_id, c.refunds);
+  };
+  switch (command.kind_case()) {
+    case v1::Command::kUse: return usage(command.use().usage_id());
+    case v1::Command::kCompensate: return usage(command.compensate().usage_id());
+    case v1::Command::kHold: return hold(command.hold().hold_id());
+    case v1::Command::kRelease: return hold(command.release().hold_id());
+    case v1::Command::kCapture:
+      RETURN_IF_ERROR(hold(command.capture().hold_id()));
+      return usage(command.capture().usage_id());
+    case v1::Command::kRequestRefund:
+      return refund(command.request_refund().refund_id());
+    case v1::Command::kApproveRefund:
+      return refund(command.approve_refund().refund_id());
+    case v1::Command::kDenyRefund:
+      return refund(command.deny_refund().refund_id());
+    default:
+      return absl::OkStatus();
+  }
+}
+
+void LedgerImpl::ShrinkCache() {
+  for (const std::string& id : group_customers_) {
+    auto it = state_.customers.find(id);
+    if (it != state_.customers.end()) DropSettled(it->second);
+  }
+  group_customers_.clear();
+  while (lru_.size() > options_.state_cache_customers) {
+    state_.customers.erase(lru_.PopOldest());
+  }
+  LEDGER_CHECK(lru_.size() == state_.customers.size())
+      << "the customer cache lost track of " << state_.customers.size()
+      << " customers against " << lru_.size() << " in its order";
 }
 
 LedgerImpl::Prepared LedgerImpl::Prepare(const v1::Command& command) {
@@ -338,7 +464,10 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
         w->results->push_back(std::move(*r));
       }
     }
-    if (in_flight.fingerprints.empty() && position == 0) return absl::OkStatus();
+    if (in_flight.fingerprints.empty() && position == 0) {
+      ShrinkCache();  // all rejected or duplicates: nothing to write
+      return absl::OkStatus();
+    }
     if (!in_flight.fingerprints.empty()) {
       batch.Put(store_->meta(), kHeadKey,
                 EncodeHead(state_.last_seq, head_hash_));
@@ -363,6 +492,7 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   if (!written.ok()) return Stop(written);
   durable_seq_ = group_last_seq;
   applied_position_ = std::max(applied_position_, position);
+  ShrinkCache();
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
@@ -400,15 +530,20 @@ bool LedgerImpl::AnswerableNow(const std::string& customer) const {
 
 absl::StatusOr<std::optional<SubmitResult>> LedgerImpl::CheckKey(
     const Prepared& p, const InFlight& in_flight) const {
-  auto it = key_index_.find(p.command.key());
-  if (it == key_index_.end()) return std::optional<SubmitResult>();
-  const uint64_t seq = it->second;
+  // The group's own keys are not in the store yet; every earlier group's
+  // are (the next group starts only once this one's write returned).
+  uint64_t seq = 0;
   std::string original;
-  if (seq >= in_flight.first_seq) {
+  if (auto it = in_flight.keys.find(p.command.key());
+      it != in_flight.keys.end()) {
+    seq = it->second;
     original = *in_flight.fingerprints[seq - in_flight.first_seq];
   } else {
-    ASSIGN_OR_RETURN(v1::KeyRecord record, store_->ReadKey(p.command.key()));
-    original = record.command_fingerprint();
+    ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> record,
+                     store_->FindKey(p.command.key()));
+    if (!record.has_value()) return std::optional<SubmitResult>();
+    seq = record->seq();
+    original = std::move(*record->mutable_command_fingerprint());
   }
   if (original != p.fingerprint) {
     return std::optional<SubmitResult>(Rejected(
@@ -429,6 +564,7 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   if (p.invalid.has_value()) return *p.invalid;
   ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p, in_flight));
   if (known.has_value()) return std::move(*known);
+  RETURN_IF_ERROR(Fetch(p.command));
   v1::Event event;
   Decision decision = Decide(p.command, state_, &event);
   if (!decision.accepted) {
@@ -436,6 +572,9 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   }
   RETURN_IF_ERROR(Append(p, event, batch));
   in_flight.fingerprints.push_back(&p.fingerprint);
+  in_flight.keys.emplace(p.command.key(), event.header().seq());
+  // A purchase or subscribe may have just made the customer.
+  if (!p.command.customer().empty()) lru_.Touch(p.command.customer());
   SubmitResult accepted;
   accepted.key = p.command.key();
   accepted.outcome = Outcome::kAccepted;
@@ -486,7 +625,6 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
   } else {
     EncodeCustomer(state_.customers.at(h.customer()), &touched, put_state);
   }
-  key_index_.emplace(h.key(), h.seq());
   head_hash_ = hash;
   return absl::OkStatus();
 }
@@ -509,6 +647,14 @@ absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
   state_mu_.Await(absl::Condition(&answerable));
   if (!failed_.ok()) return failed_;
   const CustomerState* c = state_.FindCustomer(customer);
+  // Not cached, so not changed by the group being written (its customers
+  // stay cached until it is on disk): the store holds exactly its durable
+  // state, and no other group starts while this lock is held.
+  std::optional<CustomerState> stored;
+  if (c == nullptr) {
+    ASSIGN_OR_RETURN(stored, ReadCustomer(customer, /*for_rules=*/false));
+    if (stored.has_value()) c = &*stored;
+  }
   if (c == nullptr) {
     return absl::NotFoundError(absl::StrCat("unknown customer '", customer, "'"));
   }

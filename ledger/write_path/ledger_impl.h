@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/ledger.h"
 #include "ledger/write_path/commit_feed.h"
+#include "ledger/write_path/customer_lru.h"
 #include "ledger/storage/store.h"
 #include "projections/ledger_state.h"
 
@@ -28,8 +29,14 @@ class LedgerImpl final : public Ledger {
   LedgerImpl(const Options& options, std::unique_ptr<Store> store);
   // Closes the ledger (Close) when the embedder did not, dropping its status.
   ~LedgerImpl() override;
-  // Loads the stored projections, the key index and the head.
+  // Reads the head (checking it names the log's last event) and the policy
+  // versions: nothing that grows with the log or the customers.
   [[nodiscard]] absl::Status Restore();
+
+  // How many customers the writer's cache holds now (tests).
+  size_t CachedCustomersForTest() const;
+  // How many usages, holds and refunds the cache holds now (tests).
+  size_t CachedEntitiesForTest() const;
 
   absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
   absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
@@ -73,6 +80,8 @@ class LedgerImpl final : public Ledger {
   struct InFlight {
     uint64_t first_seq = 0;
     std::vector<const std::string*> fingerprints;
+    // Keys accepted in the group, not yet in the store, with their seq.
+    absl::flat_hash_map<std::string, uint64_t> keys;
   };
 
   static Prepared Prepare(const v1::Command& command);
@@ -94,6 +103,18 @@ class LedgerImpl final : public Ledger {
   absl::Status Append(const Prepared& prepared, v1::Event& event,
                       rocksdb::WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Brings into the cache what judging `command` reads: its customer, and
+  // the usage, hold or refund it names by id (the rules read no other).
+  absl::Status Fetch(const v1::Command& command)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // The stored state of `customer`: header and lots, and with
+  // `for_rules` its pending holds and refunds too; nullopt when unknown.
+  absl::StatusOr<std::optional<CustomerState>> ReadCustomer(
+      const std::string& customer, bool for_rules) const;
+  // Once the group is on disk: drops the entities of the group's customers
+  // that no rule reads other than by id, then the least recently used
+  // customers past Options::state_cache_customers.
+  void ShrinkCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Whether a balance of `customer` can be answered now (see state_mu_).
   bool AnswerableNow(const std::string& customer) const
       ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
@@ -122,9 +143,14 @@ class LedgerImpl final : public Ledger {
   // group is written (writing_), a query waits only if the group changed
   // what it reads (AnswerableNow), so none sees a command not on disk.
   mutable absl::Mutex state_mu_;
+  // A cache of the stored state (docs/storage.md, "Memory"): the policy
+  // versions, and the customers of lru_. Between groups everything in it is
+  // on disk, so any of it may be dropped and read again; the customers a
+  // group names stay until the group is written.
   LedgerState state_ ABSL_GUARDED_BY(state_mu_);
-  absl::flat_hash_map<std::string, uint64_t> key_index_
-      ABSL_GUARDED_BY(state_mu_);
+  CustomerLru lru_ ABSL_GUARDED_BY(state_mu_);
+  // Customers the group being judged named, whose entities ShrinkCache trims.
+  absl::flat_hash_set<std::string> group_customers_ ABSL_GUARDED_BY(state_mu_);
   std::string head_hash_ ABSL_GUARDED_BY(state_mu_);
   // The last seq on disk; state_.last_seq runs ahead of it while a group is
   // being judged, and stays ahead after a failed write.

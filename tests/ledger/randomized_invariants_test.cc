@@ -46,6 +46,26 @@ struct Books {
   }
 };
 
+// Every randomized test runs twice: with the default state cache, and with
+// one customer cached, so that almost every command reads its customer (and
+// the usage, hold or refund it names) back from the store.
+class RandomizedInvariants : public ::testing::TestWithParam<size_t> {
+ protected:
+  Options WithCache() const {
+    Options options;
+    options.state_cache_customers = GetParam();
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    StateCache, RandomizedInvariants,
+    ::testing::Values(Options().state_cache_customers, size_t{1}),
+    [](const ::testing::TestParamInfo<size_t>& info) {
+      return info.param == 1 ? std::string("OneCustomerCached")
+                             : std::string("DefaultCache");
+    });
+
 class CommandGenerator {
  public:
   explicit CommandGenerator(uint32_t seed) : rng_(seed) {}
@@ -155,10 +175,10 @@ void CheckCustomer(Ledger& db, const Books& books, const std::string& id,
   ASSERT_EQ(remaining + b->held + b->refund_pending, granted - gone) << after;
 }
 
-TEST(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand) {
+TEST_P(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand) {
   constexpr uint32_t kSeed = 20261129;
   constexpr int kCommands = 4000;
-  TestLedger db;
+  TestLedger db(WithCache());
   CommandGenerator gen(kSeed);
   Books books;
   uint64_t read_to = 0;
@@ -274,12 +294,12 @@ __int128 ClosingCredits(const LiabilityReport& report) {
   return sum;
 }
 
-TEST(RandomizedInvariants, LiabilityAddsUpAfterEveryCommandAndOwesWhatBalancesHold) {
+TEST_P(RandomizedInvariants, LiabilityAddsUpAfterEveryCommandAndOwesWhatBalancesHold) {
   constexpr uint32_t kSeed = 20261201;
   constexpr int kCommands = 3000;
   constexpr int64_t kDayUs = 86400LL * 1000000;
   const int64_t from_us = 1772964000000000 + 60 * kDayUs;  // day 60 of the run
-  TestLedger db;
+  TestLedger db(WithCache());
   CommandGenerator gen(kSeed);
   LiabilityFold fold(from_us, kMaxTimeUs);
   std::map<std::string, LotCost> costs;

@@ -6,7 +6,8 @@
 //   ready
 //   A <thread> <i> <seq>      accepted (or duplicate) with that seq
 //   R <thread> <i> <code>     rejected
-// It runs until killed (or until --max-commands per thread).
+// It runs until killed (or until MAX_COMMANDS per thread), with a state
+// cache of CACHE_CUSTOMERS customers (default: Options' default).
 #include <unistd.h>
 
 #include <cstdio>
@@ -41,7 +42,7 @@ void Report(const std::string& line) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s DIR SEED ROUND [MAX_COMMANDS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR SEED ROUND [MAX_COMMANDS [CACHE_CUSTOMERS]]\n", argv[0]);
     return 2;
   }
   const std::string dir = argv[1];
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   const int max_commands = argc > 4 ? std::atoi(argv[4]) : 1 << 30;
   ledger::Options options;
   options.sync = true;
+  if (argc > 5) options.state_cache_customers = std::strtoull(argv[5], nullptr, 10);
   auto opened = ledger::Ledger::Open(options, dir);
   if (!opened.ok()) {
     std::fprintf(stderr, "crash child: %s\n",

@@ -76,7 +76,8 @@ struct Child {
   }
 };
 
-void Spawn(const std::string& dir, uint64_t seed, int round, Child& child) {
+void Spawn(const std::string& dir, uint64_t seed, int round,
+           size_t cache_customers, Child& child) {
   int fds[2];
   if (pipe(fds) != 0) std::abort();
   posix_spawn_file_actions_t actions;
@@ -86,10 +87,14 @@ void Spawn(const std::string& dir, uint64_t seed, int round, Child& child) {
   posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
   const std::string seed_arg = std::to_string(seed);
   const std::string round_arg = std::to_string(round);
+  const std::string max_arg = std::to_string(1 << 30);
+  const std::string cache_arg = std::to_string(cache_customers);
   std::vector<char*> argv = {const_cast<char*>(LEDGER_CRASH_CHILD_PATH),
                              const_cast<char*>(dir.c_str()),
                              const_cast<char*>(seed_arg.c_str()),
-                             const_cast<char*>(round_arg.c_str()), nullptr};
+                             const_cast<char*>(round_arg.c_str()),
+                             const_cast<char*>(max_arg.c_str()),
+                             const_cast<char*>(cache_arg.c_str()), nullptr};
   if (posix_spawn(&child.pid, LEDGER_CRASH_CHILD_PATH, &actions, nullptr,
                   argv.data(), environ) != 0) {
     std::abort();
@@ -117,7 +122,27 @@ struct RoundFigures {
   int resubmitted = 0;           // duplicates checked
 };
 
-TEST(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
+// Runs with the default state cache, and with one customer cached, so that
+// the children read almost every customer back from the store after each
+// recovery and between groups.
+class CrashSafety : public ::testing::TestWithParam<size_t> {
+ protected:
+  Options WithCache() const {
+    Options options;
+    options.state_cache_customers = GetParam();
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    StateCache, CrashSafety,
+    ::testing::Values(Options().state_cache_customers, size_t{1}),
+    [](const ::testing::TestParamInfo<size_t>& info) {
+      return info.param == 1 ? std::string("OneCustomerCached")
+                             : std::string("DefaultCache");
+    });
+
+TEST_P(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
   const uint64_t seed = EnvOr("LEDGER_CRASH_SEED", 20260308);
   const int rounds = static_cast<int>(EnvOr("LEDGER_CRASH_ROUNDS", 40));
   std::cout << "[ info ] crash test seed " << seed << ", " << rounds
@@ -136,7 +161,7 @@ TEST(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE(absl::StrCat("seed ", seed, " round ", round));
     Child child;
-    Spawn(dir.path(), seed, round, child);
+    Spawn(dir.path(), seed, round, GetParam(), child);
     const bool early = rng() % 5 == 0;  // kill while it opens and recovers
     if (early) {
       std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
@@ -185,7 +210,7 @@ TEST(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
     ASSERT_TRUE(report->ok) << "replay after kill " << kills << ": seq "
                             << report->first_bad_seq << ": "
                             << report->problem;
-    auto opened = Ledger::Open(Options(), dir.path());
+    auto opened = Ledger::Open(WithCache(), dir.path());
     ASSERT_TRUE(opened.ok()) << opened.status();
     Ledger& db = **opened;
     std::string error;

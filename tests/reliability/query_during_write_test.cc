@@ -38,8 +38,11 @@ struct GatedLedger {
   TempDir dir;
   std::unique_ptr<Ledger> db;
 
-  GatedLedger() {
-    auto opened = OpenLedgerWithEnv(Options(), dir.path(), env.get());
+  // `cache_customers`: Options::state_cache_customers.
+  explicit GatedLedger(size_t cache_customers = Options().state_cache_customers) {
+    Options options;
+    options.state_cache_customers = cache_customers;
+    auto opened = OpenLedgerWithEnv(options, dir.path(), env.get());
     EXPECT_TRUE(opened.ok()) << opened.status();
     if (!opened.ok()) return;
     db = std::move(opened).value();
@@ -70,8 +73,8 @@ struct GatedLedger {
   }
 };
 
-TEST(QueriesDuringAWrite, AnUntouchedCustomerIsAnsweredDuringTheSyncATouchedOneAfterIt) {
-  GatedLedger ledger;
+void UntouchedDuringTheSyncTouchedAfterIt(size_t cache_customers) {
+  GatedLedger ledger(cache_customers);
   ASSERT_NE(ledger.db, nullptr);
   auto use = ledger.SubmitHeldAtTheGate(UseJson("k3", "c1", "u1", 100));
 
@@ -97,6 +100,17 @@ TEST(QueriesDuringAWrite, AnUntouchedCustomerIsAnsweredDuringTheSyncATouchedOneA
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->available, 900);
   EXPECT_EQ(ledger.db->LastSeq(), 3u);
+}
+
+TEST(QueriesDuringAWrite, AnUntouchedCustomerIsAnsweredDuringTheSyncATouchedOneAfterIt) {
+  UntouchedDuringTheSyncTouchedAfterIt(Options().state_cache_customers);
+}
+
+// With no customer cached between groups, c2 is read from the store during
+// the sync, and c1, which the group being written changed, stays in memory
+// until the group is on disk, so its query still waits.
+TEST(QueriesDuringAWrite, WithNoCustomerCachedTheSameHolds) {
+  UntouchedDuringTheSyncTouchedAfterIt(0);
 }
 
 TEST(QueriesDuringAWrite, ASetPolicyBeingWrittenHoldsEveryBalance) {
