@@ -340,7 +340,8 @@ std::string FormatMoney(int64_t amount_minor, std::string_view currency) {
   }
   const int64_t scale = exponent == 3 ? 1000 : 100;
   const char* sign = amount_minor < 0 ? "-" : "";
-  // Magnitudes are at most 10^15 (SPEC 1), so negating cannot overflow.
+  // Magnitudes are at most 10^15 (docs/contract.md section 1), so negating
+  // cannot overflow.
   const int64_t magnitude = std::llabs(amount_minor);
   return absl::StrFormat("%s%d.%0*d %s", sign, magnitude / scale, exponent,
                          magnitude % scale, std::string(currency));

@@ -1,7 +1,7 @@
-// How the audit output (statement, export, tail) shows one event: its
-// command as SPEC 4 JSON, its journal lines, and a sentence a support agent
-// can read to a customer. Pure functions of the event, so the three formats
-// of the statement and the two of the export cannot drift apart.
+// How the audit output (statement, export, tail) shows one event: its command
+// as docs/contract.md section 4 JSON, its journal lines, and a sentence a
+// support agent can read to a customer. Pure functions of the event, so the
+// three formats of the statement and the two of the export cannot drift apart.
 #ifndef CREDIT_LEDGER_LEDGER_AUDIT_EVENT_RENDER_H_
 #define CREDIT_LEDGER_LEDGER_AUDIT_EVENT_RENDER_H_
 
@@ -15,10 +15,10 @@
 
 namespace ledger {
 
-// The command as one SPEC 4 JSON object: the fields that are set, in field
-// number order, numbers as JSON numbers (protobuf's own JSON mapping would
-// print int64 as strings). Parsing it with ledger::ParseCommandJson gives
-// the same command back.
+// The command as one docs/contract.md section 4 JSON object: the fields that
+// are set, in field number order, numbers as JSON numbers (protobuf's own JSON
+// mapping would print int64 as strings). Parsing it with
+// ledger::ParseCommandJson gives the same command back.
 std::string CommandJson(const v1::Command& command);
 // The same, written into `w` as the next value.
 void WriteCommandJson(const v1::Command& command, JsonWriter& w);
@@ -26,8 +26,8 @@ void WriteCommandJson(const v1::Command& command, JsonWriter& w);
 // as the next value.
 void WriteMetadataJson(const v1::Command& command, JsonWriter& w);
 
-// The command's kind as SPEC 4 names it ("purchase", "set_policy"); empty
-// when none is set.
+// The command's kind as docs/contract.md section 4 names it ("purchase",
+// "set_policy"); empty when none is set.
 std::string CommandKind(const v1::Command& command);
 
 // One sentence for the event, e.g. "Purchased 1000 credits (lot p1) for

@@ -176,8 +176,8 @@ void LiabilityFold::Record(const std::string& unit, Column column,
   }
 }
 
-// What the state says each lot still owes: its remaining, plus what sits in
-// its customer's pending holds and pending refunds (SPEC 8).
+// What the state says each lot still owes: its remaining, plus what sits in its
+// customer's pending holds and pending refunds (docs/contract.md section 8).
 absl::Status LiabilityFold::AddClosing(
     const CustomerState& customer,
     std::map<std::string, LiabilityRow>& rows) const {

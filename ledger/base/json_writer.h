@@ -1,7 +1,7 @@
-// A small writer of JSON text for ledgerctl's and the audit library's output. Hand-written rather
-// than protobuf's JSON mapping because that mapping prints int64 as strings,
-// while SPEC 6 and 7 show plain numbers. Separators follow the SPEC's
-// examples: `{"key": "k-1", "seq": 17}`.
+// A small writer of JSON text for ledgerctl's and the audit library's output.
+// Hand-written rather than protobuf's JSON mapping because that mapping prints
+// int64 as strings, while docs/contract.md sections 6 and 7 show plain numbers.
+// Separators follow the contract's examples: `{"key": "k-1", "seq": 17}`.
 #ifndef CREDIT_LEDGER_LEDGER_BASE_JSON_WRITER_H_
 #define CREDIT_LEDGER_LEDGER_BASE_JSON_WRITER_H_
 

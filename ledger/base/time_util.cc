@@ -7,9 +7,10 @@
 namespace ledger {
 
 // absl::ParseTime alone: a hand-written reader of the canonical form was
-// measured within the noise of replay (docs/benchmarks.md), so the library
-// is kept. RFC3339_full takes "Z" or a numeric offset and any number of
-// fractional digits; SPEC 1 wants no more than the microsecond we store.
+// measured within the noise of replay (docs/benchmarks.md), so the library is
+// kept. RFC3339_full takes "Z" or a numeric offset and any number of fractional
+// digits; docs/contract.md section 1 wants no more than the microsecond we
+// store.
 absl::StatusOr<int64_t> ParseTimeUs(std::string_view rfc3339) {
   absl::Time t;
   std::string err;
@@ -35,7 +36,8 @@ namespace {
 // absl::FormatTime's general formatter, for the years FormatTimeUs does not
 // write itself.
 std::string FormatTimeUsGeneral(int64_t us) {
-  // RFC3339_full would print "+00:00"; the SPEC's times end in "Z".
+  // RFC3339_full would print "+00:00"; the contract's times end in "Z"
+  // (docs/contract.md section 1).
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", absl::FromUnixMicros(us),
                           absl::UTCTimeZone());
 }

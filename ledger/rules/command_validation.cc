@@ -247,7 +247,7 @@ absl::Status FillMessage(const Struct& object, google::protobuf::Message& m,
 }
 
 // ---------------------------------------------------------------------------
-// Field rules (SPEC 1, 4).
+// Field rules (docs/contract.md sections 1, 4).
 
 bool IsIdChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -316,7 +316,7 @@ absl::Status CheckCurrency(bool present, const std::string& value,
                               Quote(value)));
 }
 
-// `value` must be one of `names` (SPEC 4 enumerations).
+// `value` must be one of `names` (docs/contract.md section 4 enumerations).
 absl::Status CheckName(bool present, const std::string& value,
                        std::initializer_list<const char*> names,
                        const std::string& name) {
@@ -435,7 +435,7 @@ void CanonicalizeTimes(google::protobuf::Message& m) {
 }
 
 // ---------------------------------------------------------------------------
-// One function per kind: the fields of the SPEC 4 table.
+// One function per kind: the fields of the docs/contract.md section 4 table.
 
 absl::Status ValidatePurchase(const v1::Purchase& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckId(k.has_purchase_id(), k.purchase_id(), "purchase.purchase_id"));
@@ -587,8 +587,9 @@ bool IsMetadataKeyChar(char c) {
          c == '.' || c == '-';
 }
 
-// SPEC 8. Metadata never changes a decision, but it is stored, hashed and
-// shown to auditors, so it is bounded like every other field.
+// docs/contract.md section 8. Metadata never changes a decision, but it is
+// stored, hashed and shown to auditors, so it is bounded like every other
+// field.
 absl::Status CheckMetadata(const v1::Command& c) {
   if (c.metadata_size() > static_cast<int>(kMaxMetadataEntries)) {
     return Invalid(absl::StrCat("metadata has at most ", kMaxMetadataEntries,

@@ -1,5 +1,6 @@
-// SPEC 5 step 1 (INVALID_COMMAND): the checks that need nothing but the
-// command itself, and the canonical form that idempotency compares.
+// docs/contract.md section 5 step 1 (INVALID_COMMAND): the checks that need
+// nothing but the command itself, and the canonical form that idempotency
+// compares.
 #ifndef CREDIT_LEDGER_LEDGER_RULES_COMMAND_VALIDATION_H_
 #define CREDIT_LEDGER_LEDGER_RULES_COMMAND_VALIDATION_H_
 
@@ -13,8 +14,9 @@
 
 namespace ledger {
 
-// Parses one JSON object of SPEC 4 (protobuf's JSON mapping, proto field
-// names, unknown fields rejected). InvalidArgument with a message on failure.
+// Parses one JSON object of docs/contract.md section 4 (protobuf's JSON
+// mapping, proto field names, unknown fields rejected). InvalidArgument with a
+// message on failure.
 [[nodiscard]] absl::StatusOr<v1::Command> ParseCommandJson(
     std::string_view json);
 
@@ -22,11 +24,11 @@ namespace ledger {
 // rejection can still name it. Empty when there is none to read.
 std::optional<std::string> ReadKeyLeniently(std::string_view json);
 
-// Checks every rule of SPEC 5 step 1 (required and forbidden fields, exactly
-// one kind, id and text formats, ranges, enum names, times, and
-// expires_at / period_end / credits_expire_at later than `at`), then rewrites
-// every time into its canonical form (FormatTimeUs) so that equal values
-// compare equal. InvalidArgument with a message a person can act on.
+// Checks every rule of docs/contract.md section 5 step 1 (required and
+// forbidden fields, exactly one kind, id and text formats, ranges, enum names,
+// times, and expires_at / period_end / credits_expire_at later than `at`), then
+// rewrites every time into its canonical form (FormatTimeUs) so that equal
+// values compare equal. InvalidArgument with a message a person can act on.
 [[nodiscard]] absl::Status ValidateAndCanonicalize(v1::Command& command);
 
 // SHA-256 of the deterministic serialization of a canonical command: what

@@ -11,7 +11,7 @@
 namespace ledger {
 namespace {
 
-// SPEC 5 step 5: which statuses a kind needs.
+// docs/contract.md section 5 step 5: which statuses a kind needs.
 enum class Gate { kActive, kNotTerminated, kSuspended, kNotActive, kAny };
 
 Gate GateOf(v1::Command::KindCase kind) {

@@ -1,7 +1,7 @@
-// SPEC 5 steps 3 to 7: judges a valid, canonical command against the state
-// and, when it is accepted, decides its effects and its journal entry.
-// Pure: reads the state, changes nothing. projections/apply.cc then folds the
-// decided effects.
+// docs/contract.md section 5 steps 3 to 7: judges a valid, canonical command
+// against the state and, when it is accepted, decides its effects and its
+// journal entry. Pure: reads the state, changes nothing. projections/apply.cc
+// then folds the decided effects.
 #ifndef CREDIT_LEDGER_LEDGER_RULES_DECIDE_H_
 #define CREDIT_LEDGER_LEDGER_RULES_DECIDE_H_
 

@@ -1,8 +1,8 @@
-// Internal to ledger/decide.cc: the kind checks of SPEC 5 step 6 (and step 7,
-// LIMIT_EXCEEDED, for the kinds that grant), one function per command kind,
-// grouped by family in rules_*.cc. Each either rejects, leaving `effects`
-// untouched, or accepts and appends the effects it decided, in the order
-// projections/apply.cc folds them.
+// Internal to ledger/decide.cc: the kind checks of docs/contract.md section 5
+// step 6 (and step 7, LIMIT_EXCEEDED, for the kinds that grant), one function
+// per command kind, grouped by family in rules_*.cc. Each either rejects,
+// leaving `effects` untouched, or accepts and appends the effects it decided,
+// in the order projections/apply.cc folds them.
 #ifndef CREDIT_LEDGER_LEDGER_RULES_RULES_H_
 #define CREDIT_LEDGER_LEDGER_RULES_RULES_H_
 

@@ -59,7 +59,8 @@ class LedgerImpl final : public Ledger {
   absl::Status Close() override;
 
  private:
-  // A command after SPEC 5 step 1, done by the submitting thread.
+  // A command after docs/contract.md section 5 step 1, done by the submitting
+  // thread.
   struct Prepared {
     v1::Command command;      // canonical
     std::string fingerprint;  // of the canonical command
