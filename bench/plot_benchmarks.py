@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads ledger_bench's JSON output, prints markdown tables with the ratios of
-issue 4 (each against the baseline measured in the same run), and draws the
+the targets (each against the baseline measured in the same run), and draws the
 throughput chart (commands per second against batch size and threads).
 
     python3 bench/plot_benchmarks.py build/bench.json \
@@ -183,8 +183,8 @@ def tables(context, runs):
                 events / rate(b) if rate(b) else 0, fmt_ratio(rate(b), scan_rate)))
         lines.append("")
 
-    # Targets of issue 4.
-    lines.append("| target (issue 4) | measured | verdict |")
+    # The write and replay targets.
+    lines.append("| target | measured | verdict |")
     lines.append("|---|---:|---|")
 
     def target(text, value, ok, unit=""):
@@ -236,7 +236,7 @@ def tables(context, runs):
             m = rss_points[-1]
             target("(same, %s events)" % "{:,}".format(int(m.get("events_in_log", 0))),
                    "%.0f" % m.get("peak_rss_mib", 0), m.get("peak_rss_mib", 1e9) <= 1024, " MiB")
-    # Issue 12: the JSON path (bench/json_bench.cc).
+    # The JSON path (bench/json_bench.cc).
     json_apply = next(iter(runs.get("json/apply_file", {}).values()), None)
     json_batch = runs.get("json/submit_batch", {}).get(1000)
     if json_apply or json_batch:

@@ -1,4 +1,4 @@
-// `ledgerctl apply` stopped by SIGINT or SIGTERM (issue 16), through the
+// `ledgerctl apply` stopped by SIGINT or SIGTERM, through the
 // binary: the group in flight finishes, only whole result lines are
 // written, stderr says how many and that a re-run is safe, and a re-run of
 // the same input answers what was applied as duplicates and doubles nothing.

@@ -271,7 +271,7 @@ TEST(CommandValidationTest, NumberOutsideInt64IsInvalidInPlainWords) {
                  "purchase.amount_minor: the number -1e+20 is out of range");
 }
 
-// Issue 16: rejections speak the contract, not the parser's internals.
+// Rejections speak the contract, not the parser's internals.
 TEST(CommandValidationTest, NoRejectionSpeaksProtobuf) {
   const std::string kinds =
       R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":1},"purchase":)";
