@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "google/protobuf/struct.pb.h"
+#include "gtest/gtest.h"
 #include "ledger/ledger.h"
 
 namespace ledger::testing {
@@ -82,6 +83,25 @@ void WriteFile(const std::string& path, const std::string& text);
 // Parses one JSON object; a test failure, and an empty object, when `json`
 // is not one.
 google::protobuf::Struct ParseJsonObject(const std::string& json);
+
+// The state cache sizes the randomized and crash suites run with: the
+// default, and one customer, so that almost every command reads its
+// customer (and the entity it names) back from the store. Use as
+//   INSTANTIATE_TEST_SUITE_P(StateCache, Suite, StateCacheSizes(),
+//                            StateCacheName);
+inline constexpr size_t kOneCustomerCached = 1;
+inline auto StateCacheSizes() {
+  return ::testing::Values(Options().state_cache_customers, kOneCustomerCached);
+}
+inline std::string StateCacheName(const ::testing::TestParamInfo<size_t>& info) {
+  return info.param == kOneCustomerCached ? "OneCustomerCached" : "DefaultCache";
+}
+// Options with `state_cache_customers` set to `customers`.
+inline Options WithStateCache(size_t customers) {
+  Options options;
+  options.state_cache_customers = customers;
+  return options;
+}
 
 }  // namespace ledger::testing
 

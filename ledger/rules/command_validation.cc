@@ -162,8 +162,17 @@ absl::Status ParseJsonObject(std::string_view json, Struct* object) {
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), object, options);
   if (!status.ok()) {
-    return Invalid(absl::StrCat("not a JSON object: ",
-                                std::string(status.message())));
+    // protobuf's message reads "Unexpected token.\n<the input>\n   ^": the
+    // first line says what, the rest repeats the input across lines.
+    std::string_view what = status.message();
+    what = what.substr(0, what.find('\n'));
+    while (!what.empty() && (what.back() == '.' || what.back() == ' ')) {
+      what.remove_suffix(1);
+    }
+    return Invalid(absl::StrCat(
+        "not a JSON object (", what,
+        "): a command is one JSON object on one line; check its quotes, "
+        "commas and braces"));
   }
   return absl::OkStatus();
 }

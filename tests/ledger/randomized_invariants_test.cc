@@ -25,7 +25,10 @@
 namespace ledger {
 namespace {
 
+using testing::StateCacheName;
+using testing::StateCacheSizes;
 using testing::TestLedger;
+using testing::WithStateCache;
 
 // Sums of postings per customer and account, and per unit for the ledger.
 struct Books {
@@ -51,20 +54,11 @@ struct Books {
 // the usage, hold or refund it names) back from the store.
 class RandomizedInvariants : public ::testing::TestWithParam<size_t> {
  protected:
-  Options WithCache() const {
-    Options options;
-    options.state_cache_customers = GetParam();
-    return options;
-  }
+  Options WithCache() const { return WithStateCache(GetParam()); }
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    StateCache, RandomizedInvariants,
-    ::testing::Values(Options().state_cache_customers, size_t{1}),
-    [](const ::testing::TestParamInfo<size_t>& info) {
-      return info.param == 1 ? std::string("OneCustomerCached")
-                             : std::string("DefaultCache");
-    });
+INSTANTIATE_TEST_SUITE_P(StateCache, RandomizedInvariants, StateCacheSizes(),
+                         StateCacheName);
 
 class CommandGenerator {
  public:

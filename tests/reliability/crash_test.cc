@@ -47,7 +47,10 @@ using testing::CrashCommand;
 using testing::CrashKey;
 using testing::kCrashThreads;
 using testing::KeysInLog;
+using testing::StateCacheName;
+using testing::StateCacheSizes;
 using testing::TempDir;
+using testing::WithStateCache;
 
 uint64_t EnvOr(const char* name, uint64_t fallback) {
   const char* v = std::getenv(name);
@@ -127,20 +130,11 @@ struct RoundFigures {
 // recovery and between groups.
 class CrashSafety : public ::testing::TestWithParam<size_t> {
  protected:
-  Options WithCache() const {
-    Options options;
-    options.state_cache_customers = GetParam();
-    return options;
-  }
+  Options WithCache() const { return WithStateCache(GetParam()); }
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    StateCache, CrashSafety,
-    ::testing::Values(Options().state_cache_customers, size_t{1}),
-    [](const ::testing::TestParamInfo<size_t>& info) {
-      return info.param == 1 ? std::string("OneCustomerCached")
-                             : std::string("DefaultCache");
-    });
+INSTANTIATE_TEST_SUITE_P(StateCache, CrashSafety, StateCacheSizes(),
+                         StateCacheName);
 
 TEST_P(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
   const uint64_t seed = EnvOr("LEDGER_CRASH_SEED", 20260308);

@@ -1,5 +1,7 @@
 #include "tools/ledgerd/conversions.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "ledger/time_util.h"
 
 namespace ledger::ledgerd {
@@ -66,6 +68,16 @@ v1::Balance ToBalanceProto(const Balance& balance) {
     e->set_credits(day.credits);
   }
   return out;
+}
+
+absl::StatusOr<int64_t> BalanceTimeUs(const v1::GetBalanceRequest& request) {
+  if (request.at().empty()) return absl::ToUnixMicros(absl::Now());
+  absl::StatusOr<int64_t> parsed = ParseTimeUs(request.at());
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad at: ", parsed.status().message()));
+  }
+  return *parsed;
 }
 
 }  // namespace ledger::ledgerd

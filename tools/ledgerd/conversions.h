@@ -5,6 +5,9 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_
 
+#include <cstdint>
+
+#include "absl/status/statusor.h"
 #include "ledger/balance.h"
 #include "ledger/ledger.h"
 #include "ledger/v1/service.pb.h"
@@ -14,6 +17,11 @@ namespace ledger::ledgerd {
 v1::Result ToResultProto(const SubmitResult& result);
 
 v1::Balance ToBalanceProto(const Balance& balance);
+
+// The time a GetBalanceRequest asks about, in microseconds since the epoch:
+// its `at`, or now when `at` is empty. InvalidArgument ("bad at: ...") for
+// an `at` that is not RFC 3339.
+absl::StatusOr<int64_t> BalanceTimeUs(const v1::GetBalanceRequest& request);
 
 }  // namespace ledger::ledgerd
 

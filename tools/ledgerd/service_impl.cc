@@ -308,15 +308,7 @@ absl::Status LedgerServiceImpl::DoGetBalance(
   if (cluster_ != nullptr) {
     return cluster_->GetBalance(request, cluster_deadline, &response);
   }
-  int64_t at_us = absl::ToUnixMicros(absl::Now());
-  if (!request.at().empty()) {
-    absl::StatusOr<int64_t> parsed = ParseTimeUs(request.at());
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bad at: ", parsed.status().message()));
-    }
-    at_us = *parsed;
-  }
+  ASSIGN_OR_RETURN(const int64_t at_us, BalanceTimeUs(request));
   absl::StatusOr<Balance> balance =
       ledger_->GetBalance(request.customer(), at_us);
   RETURN_IF_ERROR(FromLedger(balance.status()));

@@ -10,6 +10,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
 #include "ledger/time_util.h"
@@ -294,6 +295,23 @@ TEST(CommandValidationTest, NoRejectionSpeaksProtobuf) {
       EXPECT_EQ(std::string(s.message()).find(jargon), std::string::npos)
           << "'" << s.message() << "' says " << jargon;
     }
+  }
+}
+
+// A line that is not JSON gets one line of plain words, not the parser's
+// copy of the input with a caret under it.
+TEST(CommandValidationTest, NotJsonIsOneLineThatSaysWhatACommandIs) {
+  for (const std::string& bad : {std::string("not json"),
+                                 std::string(R"({"key":"k1",)"),
+                                 std::string(R"({"key" "k1"})")}) {
+    SCOPED_TRACE(bad);
+    absl::Status s = Check(bad);
+    ASSERT_TRUE(absl::IsInvalidArgument(s)) << s;
+    EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos) << s;
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::StartsWith("not a JSON object ("));
+    EXPECT_THAT(std::string(s.message()),
+                ::testing::HasSubstr("one JSON object on one line"));
   }
 }
 

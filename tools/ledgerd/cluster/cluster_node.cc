@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/conversions.h"
@@ -230,15 +231,7 @@ absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
                                       const v1::GetBalanceRequest& request,
                                       absl::Time deadline,
                                       v1::GetBalanceResponse* response) {
-  int64_t at_us = absl::ToUnixMicros(absl::Now());
-  if (!request.at().empty()) {
-    absl::StatusOr<int64_t> parsed = ParseTimeUs(request.at());
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bad at: ", parsed.status().message()));
-    }
-    at_us = *parsed;
-  }
+  ASSIGN_OR_RETURN(const int64_t at_us, BalanceTimeUs(request));
   if (request.min_seq() > 0) {
     absl::Status reached = replica.WaitForSeq(request.min_seq(), deadline);
     if (!reached.ok()) return reached;
