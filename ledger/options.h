@@ -73,8 +73,9 @@ struct Options {
   // Called once after each group is written and synced, before any of its
   // callers is answered, on the thread that wrote the group, with no lock of
   // the ledger held. A group whose commands were all rejected or duplicates
-  // writes nothing and is not reported; a failed write is not reported (the
-  // calls get the error). For metrics: it delays every caller of the group
+  // writes nothing and is not reported, unless it carries a SubmitBatchAt
+  // position, which is written (reported with events == 0); a failed write
+  // is not reported (the calls get the error). For metrics: it delays every caller of the group
   // and the next group, so it must be cheap (a few counter updates), must
   // not block, and must not call into the Ledger (it may deadlock or
   // fail). Default: empty (not called).
