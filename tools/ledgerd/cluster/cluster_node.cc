@@ -231,7 +231,7 @@ absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
                                       const v1::GetBalanceRequest& request,
                                       absl::Time deadline,
                                       v1::GetBalanceResponse* response) {
-  ASSIGN_OR_RETURN(const int64_t at_us, BalanceTimeUs(request));
+  ASSIGN_OR_RETURN(const int64_t at_us, ledgerd::BalanceTimeUs(request));
   if (request.min_seq() > 0) {
     absl::Status reached = replica.WaitForSeq(request.min_seq(), deadline);
     if (!reached.ok()) return reached;
