@@ -164,10 +164,10 @@ absl::Status ParseJsonObject(std::string_view json, Struct* object) {
   if (!status.ok()) {
     // protobuf's message reads "Unexpected token.\n<the input>\n   ^": the
     // first line says what, the rest repeats the input across lines.
-    std::string_view what = status.message();
-    what = what.substr(0, what.find('\n'));
+    std::string what(status.message());
+    what.resize(std::min(what.size(), what.find('\n')));
     while (!what.empty() && (what.back() == '.' || what.back() == ' ')) {
-      what.remove_suffix(1);
+      what.pop_back();
     }
     return Invalid(absl::StrCat(
         "not a JSON object (", what,
