@@ -59,7 +59,8 @@ class CommandLine(ServerTestCase):
         self.assertEqual(results[1]["code"], "INVALID_COMMAND")
         self.assertEqual(results[2]["seq"], results[0]["seq"] + 1)
         # Nothing refused reached the log: the customer is not locked out.
-        self.assertEqual(c.submit(purchase("f2"))["status"], "ACCEPTED")
+        self.assertEqual(c.submit(purchase("f2", at="2026-03-08T12:00:00Z"))["status"],
+                         "ACCEPTED")
 
         plain = self.start(db=os.path.join(self.folder, "plain"))
         p = self.client(plain, max_attempts=1)

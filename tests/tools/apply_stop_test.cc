@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -176,6 +178,13 @@ TEST(ApplyStopTest, SigtermWhileWaitingForInputAnswersWhatArrivedAndSaysSo) {
   apply.ReadLines(3, &out);  // answered while the pipe stays open
   ASSERT_EQ(SplitLines(out).size(), 3u) << out;
   ASSERT_EQ(kill(apply.pid, SIGTERM), 0);
+  // Finish closes the input: wait (bounded) for apply to take the signal
+  // first, or the end of the input could win the race and apply would
+  // rightly finish as if never stopped.
+  for (int i = 0; i < 1000 && apply.Stderr().find("stopped by") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(apply.Finish(&out), 143);
   EXPECT_EQ(SplitLines(out).size(), 3u) << out;
   EXPECT_NE(apply.Stderr().find("stopped by SIGTERM after writing 3 results"),
