@@ -52,7 +52,11 @@ LedgerServiceImpl::LedgerServiceImpl(Ledger* ledger, const TokenTable* tokens,
       tokens_(tokens),
       metrics_(metrics),
       max_in_flight_(max_in_flight),
-      call_threads_(max_in_flight) {}
+      call_threads_(max_in_flight) {
+  if (ledger_ != nullptr) {
+    coalescer_ = std::make_unique<SubmitCoalescer>(ledger_, kMaxCoalescedCommands);
+  }
+}
 
 bool LedgerServiceImpl::InFlightSlot::TryAcquire() {
   if (service_->in_flight_.fetch_add(1) >= service_->max_in_flight_) {
@@ -119,8 +123,10 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Refuse(
   return reactor;
 }
 
-// Parsed and admitted on gRPC's thread, which must not block; the library
-// call waits on call_threads_. A request that does not parse needs the
+// Parsed and admitted on gRPC's thread, which must not block. On a single
+// ledger the command goes to the coalescer, which answers from its own
+// thread once the command is durable; in cluster mode the call waits for
+// its partition on call_threads_. A request that does not parse needs the
 // role of any Submit and is refused INVALID_ARGUMENT after the caller's
 // checks, so a caller without a token learns nothing from it.
 grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
@@ -137,6 +143,11 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
   if (status.ok()) status = valid;
   if (!status.ok()) return Refuse(*context, "Submit", status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (cluster_ == nullptr) {
+    SubmitToLedger(std::move(*parsed->mutable_command()), reactor, response,
+                   start, std::move(slot));
+    return reactor;
+  }
   const absl::Time deadline = ClusterDeadline(*context);
   call_threads_.Run([this, reactor, response, start, parsed, slot,
                      deadline]() mutable {
@@ -150,6 +161,42 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
     reactor->Finish(Finish("Submit", status));
   });
   return reactor;
+}
+
+void LedgerServiceImpl::SubmitToLedger(v1::Command command,
+                                       grpc::ServerUnaryReactor* reactor,
+                                       grpc::ByteBuffer* response,
+                                       absl::Time start,
+                                       std::shared_ptr<InFlightSlot> slot) {
+  auto answer = [this, reactor, response, start, slot = std::move(slot)](
+                    const v1::Result& result) mutable {
+    v1::SubmitResponse message;
+    *message.mutable_result() = result;
+    *response = SerializeResponse(message);
+    metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
+    slot.reset();
+    reactor->Finish(Finish("Submit", absl::OkStatus()));
+  };
+  if (std::optional<v1::Result> refused = RefusedAtTheEdge(command)) {
+    answer(*refused);
+    return;
+  }
+  // The library judges a command from protobuf exactly as the same JSON
+  // (docs/contract.md section 5 check 1 is its ValidateAndCanonicalize,
+  // unknown fields included): nothing is checked here a second time.
+  coalescer_->Submit(
+      std::move(command),
+      [this, reactor, answer = std::move(answer)](
+          const v1::Command& submitted,
+          absl::StatusOr<SubmitResult> result) mutable {
+        absl::Status status = FromLedger(result.status());
+        if (!status.ok()) {
+          reactor->Finish(Finish("Submit", status));
+          return;
+        }
+        metrics_->CountCommand(submitted, *result);
+        answer(ToResultProto(*result));
+      });
 }
 
 std::optional<v1::Result> LedgerServiceImpl::RefusedAtTheEdge(
@@ -176,20 +223,10 @@ absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
     *response.mutable_result() = *std::move(refused);
     return absl::OkStatus();
   }
-  if (cluster_ != nullptr) {
-    std::vector<v1::Result> results;
-    RETURN_IF_ERROR(cluster_->SubmitBatch({request.command()},
-                                          cluster_deadline, &results));
-    *response.mutable_result() = std::move(results.front());
-    return absl::OkStatus();
-  }
-  // The library judges a command from protobuf exactly as the same JSON
-  // (docs/contract.md section 5 check 1 is its ValidateAndCanonicalize, unknown
-  // fields included): nothing is checked here a second time.
-  absl::StatusOr<SubmitResult> result = ledger_->Submit(request.command());
-  RETURN_IF_ERROR(FromLedger(result.status()));
-  metrics_->CountCommand(request.command(), *result);
-  *response.mutable_result() = ToResultProto(*result);
+  std::vector<v1::Result> results;
+  RETURN_IF_ERROR(cluster_->SubmitBatch({request.command()}, cluster_deadline,
+                                        &results));
+  *response.mutable_result() = std::move(results.front());
   return absl::OkStatus();
 }
 

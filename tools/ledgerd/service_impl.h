@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <string_view>
 
 #include <grpcpp/grpcpp.h>
@@ -32,12 +33,18 @@
 #include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/call_threads.h"
+#include "tools/ledgerd/submit_coalescer.h"
 #include "tools/ledgerd/tokens.h"
 
 namespace ledger::ledgerd {
 
 // docs/contract.md section 9: a SubmitBatch carries at most this many commands.
 inline constexpr size_t kMaxBatchCommands = 10000;
+
+// Most concurrent Submits one library call commits (SubmitCoalescer): no
+// more than a SubmitBatch may carry, and far more than are ever in flight
+// at the default bound.
+inline constexpr size_t kMaxCoalescedCommands = 1024;
 
 // How often a follow stream with nothing new looks for a cancel or a drain:
 // the bound on how long either waits for it.
@@ -109,6 +116,12 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   // The answer to a command the future guard refuses; nullopt when it
   // passes (or there is no guard).
   std::optional<v1::Result> RefusedAtTheEdge(const v1::Command& command) const;
+  // A single ledger's Submit: the future guard, then the coalescer, which
+  // answers on its thread once the command is durable.
+  void SubmitToLedger(v1::Command command, grpc::ServerUnaryReactor* reactor,
+                      grpc::ByteBuffer* response, absl::Time start,
+                      std::shared_ptr<InFlightSlot> slot);
+  // Cluster mode's Submit, on a call thread.
   absl::Status DoSubmit(const v1::SubmitRequest& request,
                         v1::SubmitResponse& response,
                         absl::Time cluster_deadline);
@@ -131,9 +144,10 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   const int max_in_flight_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> shutting_down_{false};
-  // Last member: destroyed first, it finishes every Submit handed to it
+  // Destroyed before the rest, they finish every call handed to them
   // while the rest is still there.
   CallThreads call_threads_;
+  std::unique_ptr<SubmitCoalescer> coalescer_;  // null without a ledger
 };
 
 }  // namespace ledger::ledgerd
