@@ -63,8 +63,20 @@ void SetTableOptions(const std::string& family,
   table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Index and filter in partitions of about 4 KiB, with only their small
+  // top level pinned: a whole-file filter is 10 bits a key (3 to 4 MiB for
+  // a 64 MiB table of a million-customer `state`), larger than a shard of
+  // the block cache (64 MiB in 64 shards), so it was evicted as soon as it
+  // was read and read again, megabytes per lookup: a writer missing its
+  // state cache ran 750 commands/s at a million customers, where partitions
+  // cost one small block per lookup (docs/benchmarks.md, "Memory and
+  // open").
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
   if (family == kKeysFamily || family == kStateFamily) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.partition_filters = true;
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 }
@@ -235,12 +247,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
       // and reads each one's index and filter blocks into the cache, so
       // Open's time and memory grew with the log (0.15 s and 46 MiB at
       // 200 000 events, 0.55 s and 89 MiB at 1.1 million,
-      // docs/benchmarks.md). A bounded table cache makes Open load at most
-      // a quarter of it, and lets files the writer does not read stay
-      // closed; 64 files of 64 MiB covers the hot tables of a ledger of
-      // tens of millions of events. Statistics for compaction are then
-      // gathered as files are opened, not all at Open.
-      options.max_open_files = 64;
+      // docs/benchmarks.md). With a bound, tables are opened when first
+      // read, and files the writer does not read stay closed. Statistics
+      // for compaction are then gathered as files are opened, not all at
+      // Open.
+      //
+      // The table cache is split in 2^table_cache_numshardbits shards, each
+      // an LRU of its share of the files: with RocksDB's default of 64
+      // shards, the earlier bound of 64 files left each shard room for about
+      // one table, so tables were closed and reopened (reading their index
+      // and filter again) on nearly every lookup of a writer missing its
+      // state cache. 4 shards of 128 keep every table of a ledger of about
+      // 30 GiB open once read; an open table without its blocks (they live
+      // in the block cache) costs a few KiB.
+      options.max_open_files = 512;
+      options.table_cache_numshardbits = 2;
       options.skip_stats_update_on_db_open = true;
       s = rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
                             &store->db_);
