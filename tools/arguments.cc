@@ -23,6 +23,35 @@ int UsageError(const CommandSpec& spec, std::string_view message) {
   return kExitUsage;
 }
 
+namespace {
+
+// Reads --format into *format: `fallback` when not given, else one of
+// `allowed`; on any other name reports bad usage and returns false with
+// *exit_code set.
+bool ParseFormatOption(const CommandSpec& spec, const Args& args,
+                       const std::vector<Format>& allowed, Format fallback,
+                       Format* format, int* exit_code) {
+  if (!args.Has("format")) {
+    *format = fallback;
+    return true;
+  }
+  const std::string name = args.Get("format");
+  std::string names;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    if (FormatName(allowed[i]) == name) {
+      *format = allowed[i];
+      return true;
+    }
+    absl::StrAppend(&names, i == 0 ? "" : (i + 1 == allowed.size() ? " or " : ", "),
+                    std::string(FormatName(allowed[i])));
+  }
+  *exit_code = UsageError(
+      spec, absl::StrCat("--format must be ", names, ", not '", name, "'"));
+  return false;
+}
+
+}  // namespace
+
 bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
                Args* parsed, int* exit_code) {
   const auto listed = [](const std::vector<std::string_view>& names,
@@ -101,6 +130,11 @@ bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
                            parsed->positionals[spec.max_positionals], "'"));
     return false;
   }
+  if (!spec.formats.empty() &&
+      !ParseFormatOption(spec, *parsed, spec.formats, spec.formats.front(),
+                         &parsed->format, exit_code)) {
+    return false;
+  }
   return true;
 }
 
@@ -136,28 +170,6 @@ std::string_view FormatName(Format format) {
       return "csv";
   }
   return "text";
-}
-
-bool ParseFormatOption(const CommandSpec& spec, const Args& args,
-                       std::vector<Format> allowed, Format fallback,
-                       Format* format, int* exit_code) {
-  if (!args.Has("format")) {
-    *format = fallback;
-    return true;
-  }
-  const std::string name = args.Get("format");
-  std::string names;
-  for (size_t i = 0; i < allowed.size(); ++i) {
-    if (FormatName(allowed[i]) == name) {
-      *format = allowed[i];
-      return true;
-    }
-    absl::StrAppend(&names, i == 0 ? "" : (i + 1 == allowed.size() ? " or " : ", "),
-                    std::string(FormatName(allowed[i])));
-  }
-  *exit_code = UsageError(
-      spec, absl::StrCat("--format must be ", names, ", not '", name, "'"));
-  return false;
 }
 
 }  // namespace ledger::tools

@@ -37,6 +37,10 @@ struct CommandSpec {
   std::string_view usage;    // the full text printed by `--help`
   // Options that take a value (`--db DIR` or `--db=DIR`), without dashes.
   std::vector<std::string_view> options;
+  // The names --format takes (listed in `options` too), the first its
+  // default; ParseArgs puts the one given in Args::format. Empty for a
+  // command that prints nothing to choose.
+  std::vector<Format> formats = {};
   // Options that are required.
   std::vector<std::string_view> required;
   // Options that take no value (`--follow`); Args::Has tells if given.
@@ -49,6 +53,7 @@ struct Args {
   std::map<std::string, std::string, std::less<>> options;
   std::vector<std::string> positionals;
   bool help = false;  // --help or -h was given
+  Format format = Format::kText;  // --format, one of CommandSpec::formats
 
   bool Has(std::string_view name) const {
     return options.find(name) != options.end();
@@ -62,7 +67,8 @@ struct Args {
 // a hint to `--help` to stderr, sets *exit_code to kExitUsage and returns false. When
 // --help is given prints the usage to stdout, sets *exit_code to kExitOk and
 // returns false. A repeated option keeps its last value; "--" ends the
-// options and "-" is a positional (standard input).
+// options and "-" is a positional (standard input). --format must be one
+// of spec.formats (the first when not given).
 bool ParseArgs(const CommandSpec& spec, std::span<char* const> args,
                Args* parsed, int* exit_code);
 
@@ -76,13 +82,6 @@ int UsageError(const CommandSpec& spec, std::string_view message);
 bool ParseIntOption(const CommandSpec& spec, const Args& args,
                     std::string_view name, int64_t fallback, int64_t min,
                     int64_t max, int64_t* value, int* exit_code);
-
-// Reads --format into *format: `fallback` when not given, else one of
-// `allowed`; on any other name reports bad usage and returns false with
-// *exit_code set.
-bool ParseFormatOption(const CommandSpec& spec, const Args& args,
-                       std::vector<Format> allowed, Format fallback,
-                       Format* format, int* exit_code);
 
 // The name of `format` as --format takes it ("jsonl").
 std::string_view FormatName(Format format);

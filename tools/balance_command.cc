@@ -153,6 +153,8 @@ const CommandSpec& BalanceSpec() {
       .summary = "print a customer's balance at a time (default: now)",
       .usage = kUsage,
       .options = {"db", "customer", "at", "as-of-seq", "format"},
+      // JSON only: the object of docs/contract.md section 6.
+      .formats = {Format::kJson},
       .required = {"db", "customer"},
       .max_positionals = 0,
   };
@@ -164,11 +166,6 @@ int RunBalance(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  Format format = Format::kJson;
-  if (!ParseFormatOption(spec, parsed, {Format::kJson}, Format::kJson, &format,
-                         &exit_code)) {
-    return exit_code;
-  }
 
   int64_t at_us = absl::ToUnixMicros(absl::Now());
   if (parsed.Has("at")) {

@@ -110,6 +110,7 @@ const CommandSpec& CustomersSpec() {
       .summary = "list the customers with status and available credits",
       .usage = kUsage,
       .options = {"db", "status", "at", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -121,11 +122,7 @@ int RunCustomers(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   std::optional<v1::CustomerStatus> status;
   if (!ParseStatus(spec, parsed, &status, &exit_code)) return exit_code;
   int64_t at_us = absl::ToUnixMicros(absl::Now());

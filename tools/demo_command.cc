@@ -77,6 +77,7 @@ const CommandSpec& DemoSpec() {
       .summary = "simulate a platform day on a fresh ledger, replay it, report",
       .usage = kUsage,
       .options = {"db", "customers", "threads", "seed", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {},
       .max_positionals = 0,
   };
@@ -99,11 +100,7 @@ int RunDemo(std::span<char* const> args) {
                       &exit_code)) {
     return exit_code;
   }
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   config.customers = static_cast<int>(customers);
   config.threads = static_cast<int>(std::min(threads, customers));
   config.seed = static_cast<uint64_t>(seed);

@@ -68,6 +68,7 @@ const CommandSpec& DigestSpec() {
       .summary = "print the log's head as SEQ:HASH, to publish",
       .usage = kUsage,
       .options = {"db", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -79,11 +80,7 @@ int RunDigest(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
   if (std::filesystem::exists(dir + "/CLUSTER")) return DigestPartitions(dir);
   absl::StatusOr<LogDigest> digest = ReadDigest(dir);

@@ -75,6 +75,7 @@ const CommandSpec& ExportSpec() {
       .summary = "write the event log as JSON (Lines) or journal lines as CSV",
       .usage = kUsage,
       .options = {"db", "format", "from-seq"},
+      .formats = {Format::kJsonl, Format::kJson, Format::kCsv},
       .required = {"db", "format"},
       .max_positionals = 0,
   };
@@ -86,12 +87,7 @@ int RunExport(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  Format format = Format::kJsonl;
-  if (!ParseFormatOption(spec, parsed,
-                         {Format::kJsonl, Format::kJson, Format::kCsv},
-                         Format::kJsonl, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   int64_t from_seq = 1;
   if (!ParseIntOption(spec, parsed, "from-seq", 1, 1,
                       std::numeric_limits<int64_t>::max(), &from_seq,

@@ -125,6 +125,7 @@ const CommandSpec& ImportSpec() {
       .summary = "load a jsonl export into a new, empty ledger and check it",
       .usage = kUsage,
       .options = {"db", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 1,
   };
@@ -139,11 +140,7 @@ int RunImport(std::span<char* const> args) {
   std::string dir = parsed.Get("db");
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   if (dir.empty()) return UsageError(spec, "--db needs a folder");
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
 
   bool replace = false;
   if (absl::Status target = CheckTarget(dir, &replace); !target.ok()) {

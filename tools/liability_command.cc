@@ -176,6 +176,7 @@ const CommandSpec& LiabilitySpec() {
       .summary = "report what is owed in credits and cash, and how it moved",
       .usage = kUsage,
       .options = {"db", "from", "to", "format"},
+      .formats = {Format::kText, Format::kJson, Format::kCsv},
       .required = {"db", "from", "to"},
       .max_positionals = 0,
   };
@@ -194,12 +195,7 @@ int RunLiability(std::span<char* const> args) {
     return exit_code;
   }
   if (from_us > to_us) return UsageError(spec, "--from is later than --to");
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed,
-                         {Format::kText, Format::kJson, Format::kCsv},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
   absl::StatusOr<LiabilityReport> report =
       LiabilityReportFor(dir, from_us, to_us);

@@ -107,6 +107,7 @@ const CommandSpec& PolicySpec() {
       .summary = "print the policy in force and its history",
       .usage = kUsage,
       .options = {"db", "at", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -118,11 +119,7 @@ int RunPolicy(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   int64_t at_us = absl::ToUnixMicros(absl::Now());
   if (parsed.Has("at")) {
     absl::StatusOr<int64_t> at = ParseTimeUs(parsed.Get("at"));

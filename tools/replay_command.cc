@@ -118,6 +118,7 @@ const CommandSpec& ReplaySpec() {
       .summary = "rebuild the projections from the log and check them",
       .usage = kUsage,
       .options = {"db", "until-seq", "as-of", "threads", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -135,11 +136,7 @@ int RunReplay(std::span<char* const> args) {
   if (!ParseIntOption(spec, parsed, "threads", 0, 0, kMaxReplayThreads, &threads,
                       &exit_code)) return exit_code;
   options.threads = static_cast<int>(threads);
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
 
   std::unique_ptr<ProgressBar> bar;

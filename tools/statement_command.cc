@@ -95,6 +95,7 @@ const CommandSpec& StatementSpec() {
       .summary = "print a customer's events with postings and running balance",
       .usage = kUsage,
       .options = {"db", "customer", "from", "to", "format"},
+      .formats = {Format::kText, Format::kJson, Format::kJsonl, Format::kCsv},
       .required = {"db", "customer"},
       .max_positionals = 0,
   };
@@ -106,13 +107,7 @@ int RunStatement(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  Format format_option = Format::kText;
-  if (!ParseFormatOption(
-          spec, parsed,
-          {Format::kText, Format::kJson, Format::kJsonl, Format::kCsv},
-          Format::kText, &format_option, &exit_code)) {
-    return exit_code;
-  }
+  const Format format_option = parsed.format;
   StatementFormat format = StatementFormat::kText;
   switch (format_option) {
     case Format::kText: format = StatementFormat::kText; break;

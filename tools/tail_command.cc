@@ -74,6 +74,7 @@ const CommandSpec& TailSpec() {
       .summary = "print the log from a seq, as export does; --follow for more",
       .usage = kUsage,
       .options = {"db", "from-seq", "format"},
+      .formats = {Format::kJsonl, Format::kCsv},
       .required = {"db"},
       .flags = {"follow"},
       .max_positionals = 0,
@@ -92,11 +93,7 @@ int RunTail(std::span<char* const> args) {
                       &exit_code)) {
     return exit_code;
   }
-  Format format = Format::kJsonl;
-  if (!ParseFormatOption(spec, parsed, {Format::kJsonl, Format::kCsv},
-                         Format::kJsonl, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   const ExportFormat export_format =
       format == Format::kCsv ? ExportFormat::kCsv : ExportFormat::kJsonl;
   const std::string dir = parsed.Get("db");

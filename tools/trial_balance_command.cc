@@ -134,6 +134,7 @@ const CommandSpec& TrialBalanceSpec() {
       .summary = "sum the journal per account and unit; check it nets to zero",
       .usage = kUsage,
       .options = {"db", "as-of", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -153,11 +154,7 @@ int RunTrialBalance(std::span<char* const> args) {
     }
     as_of_us = *at;
   }
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
   absl::StatusOr<TrialBalance> tb = ComputeTrialBalance(dir, as_of_us);
   if (!tb.ok()) {

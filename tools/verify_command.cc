@@ -91,6 +91,7 @@ const CommandSpec& VerifySpec() {
       .summary = "prove the hash chain intact, and that it extends a digest",
       .usage = kUsage,
       .options = {"db", "digest", "format"},
+      .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
   };
@@ -110,11 +111,7 @@ int RunVerify(std::span<char* const> args) {
     }
     options.digest = *digest;
   }
-  Format format = Format::kText;
-  if (!ParseFormatOption(spec, parsed, {Format::kText, Format::kJson},
-                         Format::kText, &format, &exit_code)) {
-    return exit_code;
-  }
+  const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
 
   std::unique_ptr<ProgressBar> bar;

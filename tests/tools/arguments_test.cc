@@ -18,7 +18,8 @@ const CommandSpec& Spec() {
       .name = "demo",
       .summary = "a command for the tests",
       .usage = kUsage,
-      .options = {"db", "at", "limit"},
+      .options = {"db", "at", "limit", "format"},
+      .formats = {Format::kJsonl, Format::kJson, Format::kCsv},
       .required = {"db"},
       .flags = {"follow"},
       .max_positionals = 1,
@@ -55,6 +56,23 @@ void ExpectUsageError(const Parsed& p, const std::string& problem) {
   EXPECT_EQ(p.err, "ledgerctl demo: " + problem +
                        "\nRun `ledgerctl demo --help` for its usage.\n");
   EXPECT_EQ(p.out, "");
+}
+
+TEST(Arguments, FormatIsTheFirstOfTheSpecsFormatsWhenNotGiven) {
+  Parsed p = Parse({"--db", "d"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.args.format, Format::kJsonl);
+}
+
+TEST(Arguments, FormatTakesAnyOfTheSpecsFormats) {
+  Parsed p = Parse({"--db", "d", "--format", "csv"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.args.format, Format::kCsv);
+}
+
+TEST(Arguments, AFormatTheCommandDoesNotPrintIsBadUsageNamingTheChoices) {
+  ExpectUsageError(Parse({"--db", "d", "--format", "text"}),
+                   "--format must be jsonl, json or csv, not 'text'");
 }
 
 TEST(Arguments, AnOptionTakesTheNextWordAsItsValue) {

@@ -11,10 +11,12 @@
 //
 // Submit, SubmitBatch and GetBalance are raw callback methods: ledgerd
 // parses their bytes itself, so a request protobuf refuses (a string that
-// is not UTF-8) is INVALID_ARGUMENT naming the field, and makes the library
-// call on CallThreads, where as many calls wait together as are admitted,
-// so concurrent Submits share group commits. ReadEvents, a stream of
-// whose request holds no string, stays a sync method.
+// is not UTF-8) is INVALID_ARGUMENT naming the field. A single ledger's
+// Submits go to the SubmitCoalescer, which commits every queued one with
+// one SubmitBatch; SubmitBatch, GetBalance and the cluster's Submit make
+// their blocking call on CallThreads, where as many calls wait together as
+// are admitted. ReadEvents, a stream whose request holds no string, stays
+// a sync method.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_SERVICE_IMPL_H_
 
