@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/command_fingerprint.h"
 #include "ledger/base/sha256.h"
 
 namespace ledger {
@@ -77,11 +78,54 @@ absl::StatusOr<uint64_t> DecodeAppliedPosition(std::string_view value) {
   return position;
 }
 
-std::string EncodeKeyRecord(uint64_t seq, std::string_view fingerprint) {
+std::string EncodeKeyRecord(uint64_t seq) {
   v1::KeyRecord record;
   record.set_seq(seq);
-  record.set_command_fingerprint(fingerprint.data(), fingerprint.size());
   return SerializeDeterministic(record);
+}
+
+std::string DerivedFieldStored(const v1::EventHeader& h) {
+  if (!h.key().empty()) return "key";
+  if (!h.customer().empty()) return "customer";
+  if (!h.prev_hash().empty()) return "prev_hash";
+  if (!h.command_fingerprint().empty()) return "command_fingerprint";
+  return "";
+}
+
+std::string StoredEventBytes(const v1::Event& event) {
+  if (DerivedFieldStored(event.header()).empty()) {
+    return SerializeDeterministic(event);
+  }
+  // A copy: only rewriters of stored events (tests, tools) get here; the
+  // writer serializes its event before it fills the derived fields.
+  v1::Event stored = event;
+  v1::EventHeader& h = *stored.mutable_header();
+  h.clear_key();
+  h.clear_customer();
+  h.clear_prev_hash();
+  h.clear_command_fingerprint();
+  return SerializeDeterministic(stored);
+}
+
+void FillDerivedHeader(v1::Event& event, std::string_view prev_hash,
+                       std::string fingerprint) {
+  v1::EventHeader& h = *event.mutable_header();
+  h.set_key(event.command().key());
+  h.set_customer(event.command().customer());
+  h.set_prev_hash(prev_hash.data(), prev_hash.size());
+  h.set_command_fingerprint(std::move(fingerprint));
+}
+
+absl::Status RestoreDerivedHeader(v1::Event& event,
+                                  std::string_view prev_hash) {
+  const std::string stored = DerivedFieldStored(event.header());
+  if (!stored.empty()) {
+    return absl::DataLossError(absl::StrCat(
+        "stored event ", event.header().seq(), " carries its header's ", stored,
+        ", which the ledger never stores"));
+  }
+  FillDerivedHeader(event, prev_hash, CommandFingerprint(event.command()));
+  return absl::OkStatus();
 }
 
 namespace {
@@ -132,7 +176,8 @@ absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key) {
 }
 
 absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
-                                            std::string_view value) {
+                                            std::string_view value,
+                                            std::string_view prev_hash) {
   absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
   if (!seq.ok()) return seq.status();
   v1::Event event;
@@ -146,6 +191,9 @@ absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
     return absl::DataLossError(absl::StrCat("stored event ", *seq,
                                             " says it is seq ",
                                             event.header().seq()));
+  }
+  if (absl::Status s = RestoreDerivedHeader(event, prev_hash); !s.ok()) {
+    return s;
   }
   return event;
 }
