@@ -130,27 +130,50 @@ absl::Status RestoreDerivedHeader(v1::Event& event,
 
 namespace {
 
+// The id field (field 1) of each stored entity: the key holds it, so the
+// stored value leaves it out and readers set it from the key.
+void SetId(v1::CustomerHeader& m, std::string_view id) {
+  m.set_customer(id.data(), id.size());
+}
+void SetId(v1::LotState& m, std::string_view id) { m.set_lot_id(id.data(), id.size()); }
+void SetId(v1::HoldState& m, std::string_view id) { m.set_hold_id(id.data(), id.size()); }
+void SetId(v1::UsageState& m, std::string_view id) { m.set_usage_id(id.data(), id.size()); }
+void SetId(v1::RefundState& m, std::string_view id) {
+  m.set_refund_id(id.data(), id.size());
+}
+
+// The stored value of an entity: its deterministic bytes without its id. A
+// copy, as the state is not the encoder's to change; these messages are
+// small (tens of bytes), unlike an event.
+template <typename Message>
+std::string WithoutId(const Message& m) {
+  Message stored = m;
+  SetId(stored, "");
+  return SerializeDeterministic(stored);
+}
+
 template <typename Map>
 void EmitEach(const std::string& customer, char type, const Map& map,
               const std::vector<std::string>* only, const EmitFn& emit) {
   if (only != nullptr) {
     for (const std::string& id : *only) {
-      emit(StateKey(customer, type, id), SerializeDeterministic(map.at(id)));
+      emit(StateKey(customer, type, id), WithoutId(map.at(id)));
     }
     return;
   }
   for (const auto& [id, entity] : map) {
-    emit(StateKey(customer, type, id), SerializeDeterministic(entity));
+    emit(StateKey(customer, type, id), WithoutId(entity));
   }
 }
 
 template <typename Message>
 absl::Status ParseInto(std::string_view value, Message& m,
-                       std::string_view key) {
+                       std::string_view key, std::string_view id) {
   if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
         absl::StrCat("stored projection ", absl::CEscape(std::string(key)), " is corrupt"));
   }
+  SetId(m, id);
   return absl::OkStatus();
 }
 
@@ -198,18 +221,34 @@ absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
   return event;
 }
 
+template <typename Message>
+absl::Status DecodeStoredEntity(std::string_view id, std::string_view value,
+                                Message& entity) {
+  if (!entity.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("stored projection of ", std::string(id), " is corrupt"));
+  }
+  SetId(entity, id);
+  return absl::OkStatus();
+}
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::HoldState&);
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::UsageState&);
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::RefundState&);
+
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit) {
   const std::string& id = customer.header.customer();
-  emit(StateKey(id, kHeaderType, ""), SerializeDeterministic(customer.header));
+  emit(StateKey(id, kHeaderType, ""), WithoutId(customer.header));
   if (touched != nullptr) {
     for (const std::string& lot_id : touched->lots) {
-      emit(StateKey(id, kLotType, lot_id),
-           SerializeDeterministic(*customer.FindLot(lot_id)));
+      emit(StateKey(id, kLotType, lot_id), WithoutId(*customer.FindLot(lot_id)));
     }
   } else {
     for (const v1::LotState& lot : customer.lots) {
-      emit(StateKey(id, kLotType, lot.lot_id()), SerializeDeterministic(lot));
+      emit(StateKey(id, kLotType, lot.lot_id()), WithoutId(lot));
     }
   }
   EmitEach(id, kHoldType, customer.holds, touched ? &touched->holds : nullptr, emit);
@@ -252,23 +291,25 @@ absl::Status StateDecoder::Add(std::string_view key, std::string_view value) {
   std::string id(key.substr(sep + 2));
   if (type == kPolicyType) {
     v1::PolicyState policy;
-    absl::Status s = ParseInto(value, policy, key);
-    if (!s.ok()) return s;
+    if (!policy.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "stored projection ", absl::CEscape(std::string(key)), " is corrupt"));
+    }
     state_.policies.Add(policy);
     return absl::OkStatus();
   }
   CustomerState& c = state_.customers[customer];
   switch (type) {
     case kHeaderType:
-      return ParseInto(value, c.header, key);
+      return ParseInto(value, c.header, key, customer);
     case kLotType:
-      return ParseInto(value, c.lots.emplace_back(), key);
+      return ParseInto(value, c.lots.emplace_back(), key, id);
     case kHoldType:
-      return ParseInto(value, c.holds[id], key);
+      return ParseInto(value, c.holds[id], key, id);
     case kUsageType:
-      return ParseInto(value, c.usages[id], key);
+      return ParseInto(value, c.usages[id], key, id);
     case kRefundType:
-      return ParseInto(value, c.refunds[id], key);
+      return ParseInto(value, c.refunds[id], key, id);
     default:
       return absl::DataLossError(
           absl::StrCat("state key of unknown type ", absl::CEscape(std::string(key))));

@@ -105,10 +105,21 @@ inline constexpr std::string_view kPoliciesStart("\0", 1);
 inline constexpr std::string_view kPoliciesEnd("\1", 1);
 
 // Calls `emit(key, value)` for the stored form of each entity named in
-// `touched` (or, with `touched` null, of every entity of the customer).
+// `touched` (or, with `touched` null, of every entity of the customer). The
+// value leaves out the entity's id (the customer of a header, the lot,
+// hold, usage or refund id), which its key holds; StateDecoder and
+// DecodeStoredEntity set it again.
 using EmitFn = std::function<void(std::string key, std::string value)>;
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit);
+// The hold, usage or refund `id` read by its key (HoldKey, UsageKey,
+// RefundKey) from its stored `value`, which leaves out the id the key holds
+// (as every state value does: docs/storage.md). DataLoss when it does not
+// parse.
+template <typename Message>
+[[nodiscard]] absl::Status DecodeStoredEntity(std::string_view id,
+                                              std::string_view value,
+                                              Message& entity);
 // The stored form of one policy version.
 void EncodePolicy(const v1::PolicyState& policy, const EmitFn& emit);
 // Every projection of the state, in any order.

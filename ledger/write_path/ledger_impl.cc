@@ -194,10 +194,7 @@ absl::Status FetchById(const Store& store, const std::string& key,
   ASSIGN_OR_RETURN(std::optional<std::string> value, store.ReadStateEntry(key));
   if (!value.has_value()) return absl::OkStatus();
   Message m;
-  if (!m.ParseFromString(*value)) {
-    return absl::DataLossError(
-        absl::StrCat("stored projection of ", id, " is corrupt"));
-  }
+  RETURN_IF_ERROR(DecodeStoredEntity(id, *value, m));
   map.emplace(id, std::move(m));
   return absl::OkStatus();
 }

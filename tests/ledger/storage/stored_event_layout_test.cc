@@ -13,6 +13,7 @@
 #include "ledger/base/command_fingerprint.h"
 #include "ledger/base/deterministic_bytes.h"
 #include "ledger/base/sha256.h"
+#include "ledger/balance.h"
 #include "ledger/export.h"
 #include "ledger/ledger.h"
 #include "ledger/log_reader.h"
@@ -166,6 +167,59 @@ TEST(StoredEventLayout, AnEventStoredWithADerivedHeaderFieldIsNamed) {
     return absl::OkStatus();
   });
   EXPECT_TRUE(absl::IsDataLoss(read)) << read;
+}
+
+// A state value leaves out the id its key holds; the writer's reads (the
+// customer range at open of a customer, the point lookup of a usage) set it.
+TEST(StoredEventLayout, StateValuesLeaveOutTheIdTheirKeyHoldsAndReadersSetIt) {
+  TestLedger db;
+  db.WriteFourEventsAndClose();
+  int entities = 0;
+  for (const auto& [key, value] : RawLog(db.dir()).Entries(kStateFamily)) {
+    const size_t sep = key.find('\0');
+    ASSERT_NE(sep, std::string::npos);
+    if (sep == 0) continue;  // a policy version keeps its seq
+    ++entities;
+    switch (key[sep + 1]) {
+      case 'H': {
+        v1::CustomerHeader h;
+        ASSERT_TRUE(h.ParseFromString(value));
+        EXPECT_TRUE(h.customer().empty()) << absl::CEscape(key);
+        break;
+      }
+      case 'L': {
+        v1::LotState lot;
+        ASSERT_TRUE(lot.ParseFromString(value));
+        EXPECT_TRUE(lot.lot_id().empty()) << absl::CEscape(key);
+        break;
+      }
+      case 'U': {
+        v1::UsageState usage;
+        ASSERT_TRUE(usage.ParseFromString(value));
+        EXPECT_TRUE(usage.usage_id().empty()) << absl::CEscape(key);
+        break;
+      }
+      default:
+        ADD_FAILURE() << "unexpected entity " << absl::CEscape(key);
+    }
+  }
+  EXPECT_EQ(entities, 6);  // c1: header, p1, u1, u2; c2: header, p1
+  db.Reopen();
+  Balance b = db.BalanceAt("c1", "2026-03-08T13:00:00Z");
+  ASSERT_EQ(b.lots.size(), 1u);
+  EXPECT_EQ(b.lots[0].lot_id, "p1");
+  EXPECT_EQ(b.available, 900);
+  // u1 is read by its key: its id must be known to find it taken.
+  EXPECT_EQ(db.Code(R"({"key":"k5","customer":"c1","at":"2026-03-08T13:00:00Z",)"
+                    R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":1}})"),
+            "DUPLICATE_ID");
+  EXPECT_EQ(db.Code(R"({"key":"k6","customer":"c1","at":"2026-03-08T13:00:00Z",)"
+                    R"("use":{"usage_id":"u3","category":"AI_PROCESSING","credits":1}})"),
+            "ACCEPTED");
+  db.Close();
+  absl::StatusOr<ReplayReport> replayed = ReplayLedger(db.dir());
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_TRUE(replayed->ok) << replayed->problem;
 }
 
 // docs/storage.md, "Format versions": a ledger of the previous format is
