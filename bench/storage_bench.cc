@@ -186,6 +186,12 @@ void BM_RawWriteBatch(benchmark::State& state) {
                                   shape.lot.key_bytes + shape.lot.value_bytes +
                                   shape.usage.key_bytes + shape.usage.value_bytes;
   state.counters["head_bytes"] = shape.head.key_bytes + shape.head.value_bytes;
+  // Each state put apart, so a layout change shows which entity it moved.
+  state.counters["header_bytes"] = shape.header.key_bytes + shape.header.value_bytes;
+  state.counters["lot_bytes"] = shape.lot.key_bytes + shape.lot.value_bytes;
+  state.counters["usage_bytes"] = shape.usage.key_bytes + shape.usage.value_bytes;
+  state.counters["event_value_bytes"] = shape.event.value_bytes;
+  state.counters["key_value_bytes"] = shape.key.value_bytes;
 }
 
 }  // namespace

@@ -61,6 +61,13 @@ struct ImportSummary {
   uint64_t events = 0;
   uint64_t head_seq = 0;
   std::string head_hash;  // 32 bytes; zeros for an empty export
+  // The export was of a ledger of the previous format (credit-ledger/1):
+  // the events were matched as messages, and the new ledger's hashes, over
+  // this format's bytes, differ from the exported ones
+  // (`exported_head_hash`). Digests published of the old ledger are then
+  // checked against the export, not the new ledger.
+  bool previous_format = false;
+  std::string exported_head_hash;  // equals head_hash unless previous_format
 };
 
 // Imports the jsonl export read from `in` (from seq 1, one event a line;
@@ -69,7 +76,9 @@ struct ImportSummary {
 // Each line is checked on its own and against the one before (exactly what
 // export writes for its bytes, a hash chain from seq 1 without a gap); each
 // exported command is then submitted again, in batches, and the resulting
-// event must have the exported seq and chained hash. At the end the stored
+// event must have the exported seq and chained hash (for an export of the
+// previous format, credit-ledger/1: be the exported event, field by field
+// but its prev_hash; see ImportSummary). At the end the stored
 // head must be the export's. `progress`, when set, gets the number of events
 // submitted and matched so far after each line and once at the end (events
 // are matched a batch of 4096 at a time).

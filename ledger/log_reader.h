@@ -28,7 +28,10 @@ struct LogEvent {
   uint64_t seq = 0;
   std::string_view hash;   // SHA-256(prev_hash || bytes), 32 bytes
   std::string_view bytes;  // the serialized v1::Event exactly as stored
-  const v1::Event* event = nullptr;  // `bytes` parsed
+  // `bytes` parsed, the whole event: its header's key, customer, prev_hash
+  // and command_fingerprint, which the stored bytes leave out
+  // (docs/storage.md), are refilled
+  const v1::Event* event = nullptr;
 };
 
 struct LogHead {

@@ -119,8 +119,10 @@ class RawLog {
 
   // What an attacker with the files can do without a published digest:
   // changes event `from` with `change`, then recomputes the hash chain (each
-  // later header's prev_hash, each stored hash) and the head, so that the
-  // log is consistent again.
+  // stored hash; a header's prev_hash is not stored) and the head, so that
+  // the log is consistent again. The event is stored as the writer stores
+  // it (StoredEventBytes): a change to a derived header field (key,
+  // customer, prev_hash, fingerprint) is dropped; change the command.
   void RewriteFrom(uint64_t from, uint64_t head_seq,
                    const std::function<void(v1::Event&)>& change) {
     std::string prev = from == 1 ? std::string(kHashBytes, '\0')
@@ -129,8 +131,7 @@ class RawLog {
       v1::Event event;
       ASSERT_TRUE(event.ParseFromString(Get(seq).substr(kHashBytes)));
       if (seq == from) change(event);
-      event.mutable_header()->set_prev_hash(prev);
-      const std::string bytes = SerializeDeterministic(event);
+      const std::string bytes = StoredEventBytes(event);
       prev = Sha256(prev, bytes);
       Put(seq, prev + bytes);
     }

@@ -58,7 +58,11 @@ constexpr std::string_view kUsage =
     "\n"
     "NEWDIR must be missing, an empty folder, or a ledger without events.\n"
     "On success prints the number of events and the head (seq and hash),\n"
-    "which equal the exported ledger's. A progress bar goes to stderr when\n"
+    "which equal the exported ledger's. An export of a ledger of the\n"
+    "previous format (credit-ledger/1, made with the build that wrote it)\n"
+    "is the way over to this one: its events are matched field by field\n"
+    "but prev_hash, and the new ledger's hashes differ from the exported\n"
+    "ones (both heads are printed). A progress bar goes to stderr when\n"
     "stderr is a terminal.\n"
     "\n"
     "Options:\n"
@@ -191,6 +195,10 @@ int RunImport(std::span<char* const> args) {
     w.Key("events").Uint(summary->events);
     w.Key("head_seq").Uint(summary->head_seq);
     w.Key("head_hash").String(hash);
+    if (summary->previous_format) {
+      w.Key("exported_head_hash")
+          .String(absl::BytesToHexString(summary->exported_head_hash));
+    }
     w.EndObject();
     std::printf("%s\n", w.str().c_str());
   } else {
@@ -199,6 +207,14 @@ int RunImport(std::span<char* const> args) {
     std::printf("head seq:        %llu\n",
                 static_cast<unsigned long long>(summary->head_seq));
     std::printf("head hash:       %s\n", hash.c_str());
+    if (summary->previous_format) {
+      // The chain is rebuilt over this format's bytes: a digest published
+      // of the old ledger names the export's hashes, not these.
+      std::printf("migrated from %s: every event matched, the hashes are "
+                  "new; the export's head hash was %s\n",
+                  "credit-ledger/1",
+                  absl::BytesToHexString(summary->exported_head_hash).c_str());
+    }
   }
   return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }

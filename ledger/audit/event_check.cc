@@ -13,19 +13,22 @@
 namespace ledger {
 namespace {
 
-// Empty when the command is valid, canonical (validating a copy gives the
-// fingerprint stored when it was accepted) and matches the header.
-std::string CheckCommand(const v1::Event& event, google::protobuf::Arena* arena) {
-  const v1::EventHeader& h = event.header();
+// Empty when the command is valid, canonical (validating a copy changes
+// none of its bytes) and at the header's time. Sets the header's
+// command_fingerprint, which the stored bytes leave out, from the bytes
+// just compared.
+std::string CheckCommand(v1::Event& event, google::protobuf::Arena* arena) {
+  v1::EventHeader& h = *event.mutable_header();
   // Canonicalized on a copy: the stored command must already be canonical.
   v1::Command& command =
       *google::protobuf::Arena::CreateMessage<v1::Command>(arena);
   command = event.command();
+  std::string stored = SerializeDeterministic(event.command());
   if (!ValidateAndCanonicalize(command).ok() ||
-      CommandFingerprint(command) != h.command_fingerprint() ||
-      command.key() != h.key() || command.customer() != h.customer()) {
-    return "the stored command does not match its header";
+      SerializeDeterministic(command) != stored) {
+    return "the stored command is not valid and canonical";
   }
+  h.set_command_fingerprint(Sha256(stored));
   absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
   if (!at.ok() || *at != h.at_us()) {
     return "the event's time differs from its command's";
@@ -72,11 +75,19 @@ CheckedEvent CheckStoredEvent(std::string_view key, std::string_view value,
     out.problem = "event does not parse";
     return out;
   }
-  if (event->header().seq() != expected_seq ||
-      event->header().prev_hash() != prev_hash) {
+  if (event->header().seq() != expected_seq) {
     out.problem = "event header names another position in the log";
     return out;
   }
+  // The writer never stores these (docs/storage.md): a stored one could
+  // name another key or customer than the command.
+  if (const std::string stored = DerivedFieldStored(event->header());
+      !stored.empty()) {
+    out.problem = absl::StrCat("event header carries its ", stored,
+                               ", which the ledger never stores");
+    return out;
+  }
+  FillDerivedHeader(*event, prev_hash, "");
   out.problem = CheckPostings(*event);
   if (out.problem.empty()) out.problem = CheckCommand(*event, arena);
   out.event = event;

@@ -1,7 +1,9 @@
 // The checks of one stored event that need no ledger state: its position,
-// the hash chain, its parse, the balance of its journal entry, and that its
-// command is valid, canonical and the one its header names. Replay runs
-// them on checker threads ahead of the checks that need state.
+// the hash chain, its parse, the balance of its journal entry, that its
+// header carries none of the fields the log derives, and that its command is
+// valid and canonical. The checked event has those fields refilled
+// (docs/storage.md). Replay runs them on checker threads ahead of the checks
+// that need state.
 #ifndef CREDIT_LEDGER_LEDGER_AUDIT_EVENT_CHECK_H_
 #define CREDIT_LEDGER_LEDGER_AUDIT_EVENT_CHECK_H_
 

@@ -6,9 +6,11 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "ledger/audit/event_render.h"
+#include "ledger/base/command_fingerprint.h"
 #include "ledger/base/json_writer.h"
 #include "ledger/base/sha256.h"
 #include "ledger/export.h"
+#include "ledger/storage/storage_layout.h"
 #include "ledger/time_util.h"
 
 namespace ledger {
@@ -187,6 +189,21 @@ absl::StatusOr<ExportedEvent> ExportReader::Next(std::string_view line) {
   }
   const std::string expected_prev =
       lines_ == 1 ? std::string(kHashBytes, '\0') : last_hash_;
+  // Every event of the previous format stored its prev_hash (32 bytes, zeros
+  // for the first); this format stores none of the derived fields.
+  e.previous_format = !DerivedFieldStored(e.event.header()).empty();
+  if (lines_ == 1) previous_format_ = e.previous_format;
+  if (e.previous_format != previous_format_) {
+    return fail(absl::StrCat(
+        "the event bytes are of the ",
+        e.previous_format ? "previous" : "current",
+        " format but the export's first line is not: one export holds one "
+        "format"));
+  }
+  if (!e.previous_format) {
+    FillDerivedHeader(e.event, expected_prev,
+                      CommandFingerprint(e.event.command()));
+  }
   if (e.event.header().prev_hash() != expected_prev) {
     return fail("prev_hash is not the hash of the line before: the chain is "
                 "broken");

@@ -34,7 +34,12 @@ struct ExportedEvent {
   uint64_t seq = 0;
   std::string hash;   // 32 bytes
   std::string bytes;  // the stored event bytes
-  v1::Event event;    // `bytes` parsed
+  // `bytes` parsed, with the header fields the stored bytes leave out
+  // refilled (an export of the previous format stored them itself)
+  v1::Event event;
+  // The bytes are an event of the previous format (credit-ledger/1), which
+  // stored prev_hash, key, customer and command_fingerprint in its header.
+  bool previous_format = false;
 };
 
 // Reads a jsonl export line by line and checks each line on its own and
@@ -42,7 +47,10 @@ struct ExportedEvent {
 // its event bytes (so no readable member was edited), `hash` must be
 // SHA-256(prev_hash || bytes), the first line must be seq 1 with the
 // all-zero prev_hash, and each later line the next seq with prev_hash the
-// previous line's hash. Errors name the line and the seq.
+// previous line's hash. An export of a ledger of the previous format
+// (credit-ledger/1, whose event bytes hold their prev_hash) is read too, the
+// way over to this format; one export holds one format. Errors name the
+// line and the seq.
 class ExportReader {
  public:
   [[nodiscard]] absl::StatusOr<ExportedEvent> Next(std::string_view line);
@@ -52,6 +60,7 @@ class ExportReader {
   uint64_t lines_ = 0;
   uint64_t last_seq_ = 0;
   std::string last_hash_;  // empty before the first line
+  bool previous_format_ = false;  // of the first line
 };
 
 }  // namespace ledger

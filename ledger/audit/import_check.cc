@@ -50,6 +50,7 @@ std::string Diff(const v1::Event& decided, const v1::Event& exported) {
 ImportChecker::ImportChecker(Ledger& ledger, size_t batch_commands)
     : ledger_(ledger), batch_commands_(batch_commands) {
   summary_.head_hash = std::string(kHashBytes, '\0');
+  summary_.exported_head_hash = summary_.head_hash;
 }
 
 absl::Status ImportChecker::Add(std::string_view line) {
@@ -84,19 +85,32 @@ absl::Status ImportChecker::Flush() {
 }
 
 // Reads the batch's events back and chains their hashes. The ledger hashes
-// SerializeDeterministic(event); this binary serializes a message it just
-// built the same way, so re-serializing the read-back event gives the
-// stored bytes (CheckStoredHead confirms it on the stored head at the end).
+// the deterministic bytes of the event without its derived header fields;
+// this binary serializes a message it just built the same way, so
+// StoredEventBytes of the read-back event gives the stored bytes
+// (CheckStoredHead confirms it on the stored head at the end).
+//
+// An export of the previous format cannot give this format's bytes, so its
+// hashes cannot match: each event must then equal the exported one as a
+// message, every field but prev_hash (which names the previous format's
+// chain; ReadEvents refills the new one). Those exported bytes were checked
+// against their own chain line by line (ExportReader).
 absl::Status ImportChecker::CheckReadBack() {
   size_t i = 0;
   absl::Status mismatch;
+  google::protobuf::util::MessageDifferencer but_prev_hash;
+  but_prev_hash.IgnoreField(
+      v1::EventHeader::descriptor()->FindFieldByName("prev_hash"));
   RETURN_IF_ERROR(ledger_.ReadEvents(
       exported_.front().seq, [&](const v1::Event& decided) {
         if (i >= exported_.size()) return false;
         const ExportedEvent& want = exported_[i];
         const std::string hash =
-            Sha256(summary_.head_hash, SerializeDeterministic(decided));
-        if (decided.header().seq() != want.seq || hash != want.hash) {
+            Sha256(summary_.head_hash, StoredEventBytes(decided));
+        const bool same = want.previous_format
+                              ? but_prev_hash.Compare(want.event, decided)
+                              : hash == want.hash;
+        if (decided.header().seq() != want.seq || !same) {
           mismatch = absl::FailedPreconditionError(absl::StrCat(
               "seq ", want.seq,
               ": the ledger decided the exported command into another event "
@@ -106,6 +120,8 @@ absl::Status ImportChecker::CheckReadBack() {
         }
         summary_.head_seq = want.seq;
         summary_.head_hash = hash;
+        summary_.exported_head_hash = want.hash;
+        summary_.previous_format = want.previous_format;
         ++summary_.events;
         ++i;
         return true;

@@ -65,11 +65,12 @@ absl::Status DeliverEvents(const Store& store, uint64_t last_seq,
                            const std::function<absl::Status(const LogEvent&)>& fn,
                            uint64_t* next_seq) {
   if (*next_seq > last_seq) return absl::OkStatus();
+  StoredEventDecoder decoder(store);
   absl::Status scanned = store.ForEachEvent(
       *next_seq,
       [&](std::string_view key, std::string_view value) -> absl::Status {
         if (Stopped(options)) return absl::AbortedError(kStopped);
-        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value));
+        ASSIGN_OR_RETURN(v1::Event event, decoder.Next(key, value));
         if (event.header().seq() != *next_seq) {
           return absl::DataLossError(
               absl::StrCat("the log has a gap: expected seq ", *next_seq,

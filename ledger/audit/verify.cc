@@ -94,12 +94,19 @@ absl::Status Verifier::CheckEvent(std::string_view key, std::string_view value) 
   if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Fail(expected, absl::StrCat("event ", expected, " does not parse"));
   }
-  if (event.header().seq() != expected ||
-      event.header().prev_hash() != last_hash_) {
+  if (event.header().seq() != expected) {
     return Fail(expected, absl::StrCat("event ", expected,
                                        ": its header names another position "
                                        "in the log (seq ",
                                        event.header().seq(), ")"));
+  }
+  // The chain above already binds the previous hash; the header's copy of it
+  // (and its key, customer and fingerprint) is derived, never stored.
+  if (const std::string stored = DerivedFieldStored(event.header());
+      !stored.empty()) {
+    return Fail(expected, absl::StrCat("event ", expected,
+                                       ": its header carries its ", stored,
+                                       ", which the ledger never stores"));
   }
   const std::optional<LogDigest>& digest = options_.digest;
   if (digest.has_value() && digest->seq == expected && digest->hash != hash) {
@@ -112,7 +119,11 @@ absl::Status Verifier::CheckEvent(std::string_view key, std::string_view value) 
                              ": the log was rewritten at or before seq ",
                              expected));
   }
-  if (on_event_) on_event_(event);
+  if (on_event_) {
+    // Checked above, so this cannot fail; only a consumer needs the fields.
+    (void)RestoreDerivedHeader(event, last_hash_);
+    on_event_(event);
+  }
   last_seq_ = expected;
   last_hash_ = std::string(hash);
   ++report_.events;

@@ -678,8 +678,4 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
   return absl::OkStatus();
 }
 
-std::string CommandFingerprint(const v1::Command& canonical) {
-  return Sha256(SerializeDeterministic(canonical));
-}
-
 }  // namespace ledger

@@ -10,6 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+// CommandFingerprint, computed of the command this file canonicalizes.
+#include "ledger/base/command_fingerprint.h"
 #include "ledger/v1/command.pb.h"
 
 namespace ledger {
@@ -30,10 +32,6 @@ std::optional<std::string> ReadKeyLeniently(std::string_view json);
 // rewrites every time into its canonical form (FormatTimeUs) so that equal
 // values compare equal. InvalidArgument with a message a person can act on.
 [[nodiscard]] absl::Status ValidateAndCanonicalize(v1::Command& command);
-
-// SHA-256 of the deterministic serialization of a canonical command: what
-// KEY_REUSED compares.
-std::string CommandFingerprint(const v1::Command& canonical);
 
 }  // namespace ledger
 

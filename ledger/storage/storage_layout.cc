@@ -4,6 +4,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/command_fingerprint.h"
 #include "ledger/base/sha256.h"
 
 namespace ledger {
@@ -77,36 +78,102 @@ absl::StatusOr<uint64_t> DecodeAppliedPosition(std::string_view value) {
   return position;
 }
 
-std::string EncodeKeyRecord(uint64_t seq, std::string_view fingerprint) {
+std::string EncodeKeyRecord(uint64_t seq) {
   v1::KeyRecord record;
   record.set_seq(seq);
-  record.set_command_fingerprint(fingerprint.data(), fingerprint.size());
   return SerializeDeterministic(record);
 }
 
+std::string DerivedFieldStored(const v1::EventHeader& h) {
+  if (!h.key().empty()) return "key";
+  if (!h.customer().empty()) return "customer";
+  if (!h.prev_hash().empty()) return "prev_hash";
+  if (!h.command_fingerprint().empty()) return "command_fingerprint";
+  return "";
+}
+
+std::string StoredEventBytes(const v1::Event& event) {
+  if (DerivedFieldStored(event.header()).empty()) {
+    return SerializeDeterministic(event);
+  }
+  // A copy: only rewriters of stored events (tests, tools) get here; the
+  // writer serializes its event before it fills the derived fields.
+  v1::Event stored = event;
+  v1::EventHeader& h = *stored.mutable_header();
+  h.clear_key();
+  h.clear_customer();
+  h.clear_prev_hash();
+  h.clear_command_fingerprint();
+  return SerializeDeterministic(stored);
+}
+
+void FillDerivedHeader(v1::Event& event, std::string_view prev_hash,
+                       std::string fingerprint) {
+  v1::EventHeader& h = *event.mutable_header();
+  h.set_key(event.command().key());
+  h.set_customer(event.command().customer());
+  h.set_prev_hash(prev_hash.data(), prev_hash.size());
+  h.set_command_fingerprint(std::move(fingerprint));
+}
+
+absl::Status RestoreDerivedHeader(v1::Event& event,
+                                  std::string_view prev_hash) {
+  const std::string stored = DerivedFieldStored(event.header());
+  if (!stored.empty()) {
+    return absl::DataLossError(absl::StrCat(
+        "stored event ", event.header().seq(), " carries its header's ", stored,
+        ", which the ledger never stores"));
+  }
+  FillDerivedHeader(event, prev_hash, CommandFingerprint(event.command()));
+  return absl::OkStatus();
+}
+
 namespace {
+
+// The id field (field 1) of each stored entity: the key holds it, so the
+// stored value leaves it out and readers set it from the key.
+void SetId(v1::CustomerHeader& m, std::string_view id) {
+  m.set_customer(id.data(), id.size());
+}
+void SetId(v1::LotState& m, std::string_view id) { m.set_lot_id(id.data(), id.size()); }
+void SetId(v1::HoldState& m, std::string_view id) { m.set_hold_id(id.data(), id.size()); }
+void SetId(v1::UsageState& m, std::string_view id) { m.set_usage_id(id.data(), id.size()); }
+void SetId(v1::RefundState& m, std::string_view id) {
+  m.set_refund_id(id.data(), id.size());
+}
+
+// The stored value of an entity: its deterministic bytes without its id. A
+// copy, as the state is not the encoder's to change; these messages are
+// small (tens of bytes), unlike an event.
+template <typename Message>
+std::string WithoutId(const Message& m) {
+  Message stored = m;
+  SetId(stored, "");
+  return SerializeDeterministic(stored);
+}
 
 template <typename Map>
 void EmitEach(const std::string& customer, char type, const Map& map,
               const std::vector<std::string>* only, const EmitFn& emit) {
   if (only != nullptr) {
     for (const std::string& id : *only) {
-      emit(StateKey(customer, type, id), SerializeDeterministic(map.at(id)));
+      emit(StateKey(customer, type, id), WithoutId(map.at(id)));
     }
     return;
   }
   for (const auto& [id, entity] : map) {
-    emit(StateKey(customer, type, id), SerializeDeterministic(entity));
+    emit(StateKey(customer, type, id), WithoutId(entity));
   }
 }
 
 template <typename Message>
 absl::Status ParseInto(std::string_view value, Message& m,
-                       std::string_view key) {
+                       std::string_view key, std::string_view id) {
   if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
         absl::StrCat("stored projection ", absl::CEscape(std::string(key)), " is corrupt"));
   }
+  SetId(m, id);
   return absl::OkStatus();
 }
 
@@ -132,7 +199,8 @@ absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key) {
 }
 
 absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
-                                            std::string_view value) {
+                                            std::string_view value,
+                                            std::string_view prev_hash) {
   absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
   if (!seq.ok()) return seq.status();
   v1::Event event;
@@ -147,21 +215,40 @@ absl::StatusOr<v1::Event> DecodeStoredEvent(std::string_view key,
                                             " says it is seq ",
                                             event.header().seq()));
   }
+  if (absl::Status s = RestoreDerivedHeader(event, prev_hash); !s.ok()) {
+    return s;
+  }
   return event;
 }
+
+template <typename Message>
+absl::Status DecodeStoredEntity(std::string_view id, std::string_view value,
+                                Message& entity) {
+  if (!entity.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("stored projection of ", std::string(id), " is corrupt"));
+  }
+  SetId(entity, id);
+  return absl::OkStatus();
+}
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::HoldState&);
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::UsageState&);
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::RefundState&);
 
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit) {
   const std::string& id = customer.header.customer();
-  emit(StateKey(id, kHeaderType, ""), SerializeDeterministic(customer.header));
+  emit(StateKey(id, kHeaderType, ""), WithoutId(customer.header));
   if (touched != nullptr) {
     for (const std::string& lot_id : touched->lots) {
-      emit(StateKey(id, kLotType, lot_id),
-           SerializeDeterministic(*customer.FindLot(lot_id)));
+      emit(StateKey(id, kLotType, lot_id), WithoutId(*customer.FindLot(lot_id)));
     }
   } else {
     for (const v1::LotState& lot : customer.lots) {
-      emit(StateKey(id, kLotType, lot.lot_id()), SerializeDeterministic(lot));
+      emit(StateKey(id, kLotType, lot.lot_id()), WithoutId(lot));
     }
   }
   EmitEach(id, kHoldType, customer.holds, touched ? &touched->holds : nullptr, emit);
@@ -204,23 +291,25 @@ absl::Status StateDecoder::Add(std::string_view key, std::string_view value) {
   std::string id(key.substr(sep + 2));
   if (type == kPolicyType) {
     v1::PolicyState policy;
-    absl::Status s = ParseInto(value, policy, key);
-    if (!s.ok()) return s;
+    if (!policy.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return absl::DataLossError(absl::StrCat(
+          "stored projection ", absl::CEscape(std::string(key)), " is corrupt"));
+    }
     state_.policies.Add(policy);
     return absl::OkStatus();
   }
   CustomerState& c = state_.customers[customer];
   switch (type) {
     case kHeaderType:
-      return ParseInto(value, c.header, key);
+      return ParseInto(value, c.header, key, customer);
     case kLotType:
-      return ParseInto(value, c.lots.emplace_back(), key);
+      return ParseInto(value, c.lots.emplace_back(), key, id);
     case kHoldType:
-      return ParseInto(value, c.holds[id], key);
+      return ParseInto(value, c.holds[id], key, id);
     case kUsageType:
-      return ParseInto(value, c.usages[id], key);
+      return ParseInto(value, c.usages[id], key, id);
     case kRefundType:
-      return ParseInto(value, c.refunds[id], key);
+      return ParseInto(value, c.refunds[id], key, id);
     default:
       return absl::DataLossError(
           absl::StrCat("state key of unknown type ", absl::CEscape(std::string(key))));

@@ -25,7 +25,11 @@ inline constexpr char kStateFamily[] = "state";    // projections
 
 // Meta keys.
 inline constexpr char kFormatKey[] = "format";
-inline constexpr char kFormatValue[] = "credit-ledger/1";
+// The layout of docs/storage.md. /2 stores events without the header fields
+// other stored bytes fix, and key records without the fingerprint; a /1
+// ledger is refused by Store::Open with the way over (kPreviousFormatValue).
+inline constexpr char kFormatValue[] = "credit-ledger/2";
+inline constexpr char kPreviousFormatValue[] = "credit-ledger/1";
 inline constexpr char kHeadKey[] = "head";
 // The position in an external ordered log (a cluster partition's stream
 // sequence, docs/cluster.md) of the last batch applied by
@@ -42,21 +46,47 @@ std::string EncodeAppliedPosition(uint64_t position);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedPosition(
     std::string_view value);
 
-// The stored idempotency record of event `seq`, whose canonical command has
-// `fingerprint` (the event header's command_fingerprint). The writer stores
-// it and replay compares these bytes with the stored ones, so both build it
-// here.
-std::string EncodeKeyRecord(uint64_t seq, std::string_view fingerprint);
+// The stored idempotency record of event `seq`. It holds no fingerprint:
+// KEY_REUSED reads it from the event at `seq` when a key comes again (the
+// rare path), rather than every command storing 34 more bytes. The writer
+// stores it and replay compares these bytes with the stored ones, so both
+// build it here.
+std::string EncodeKeyRecord(uint64_t seq);
 
 // Events: 8-byte big-endian sequence number, so keys sort in log order.
 std::string EventKey(uint64_t seq);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeEventKey(std::string_view key);
 
-// The event stored as (key, hash || event bytes). DataLoss when the value
-// does not parse or its seq is not the key's: readers of the log
+// The header fields an event's stored bytes leave out, because other
+// stored bytes already fix them: `key` and `customer` (the command's),
+// `prev_hash` (the stored hash of the event before, which the chain binds:
+// hash n = SHA-256(hash n-1 || bytes n)) and `command_fingerprint` (SHA-256
+// of the stored canonical command). Every reader refills them, so what it
+// shows is the whole event.
+//
+// The bytes stored (and hashed) for `event`: its deterministic encoding
+// without the derived header fields.
+std::string StoredEventBytes(const v1::Event& event);
+// Sets the derived header fields of `event` from its command, `prev_hash`
+// and `fingerprint` (the command's CommandFingerprint).
+void FillDerivedHeader(v1::Event& event, std::string_view prev_hash,
+                       std::string fingerprint);
+// Refills the derived header fields of an event parsed from stored bytes.
+// DataLoss when the stored bytes carry any of them (this layout never
+// writes them, so an event that does was not written by the ledger).
+[[nodiscard]] absl::Status RestoreDerivedHeader(v1::Event& event,
+                                                std::string_view prev_hash);
+// Empty when the stored header carries none of the derived fields, else
+// which one it carries.
+std::string DerivedFieldStored(const v1::EventHeader& header);
+
+// The event stored as (key, hash || event bytes), following an event whose
+// stored hash is `prev_hash` (32 zero bytes for seq 1), with its derived
+// header fields refilled. DataLoss when the value does not parse, its seq is
+// not the key's or it carries a derived field: readers of the log
 // (subscriptions, `ledgerctl tail`) must never hand out a damaged event.
 [[nodiscard]] absl::StatusOr<v1::Event> DecodeStoredEvent(
-    std::string_view key, std::string_view value);
+    std::string_view key, std::string_view value, std::string_view prev_hash);
 
 // State keys the writer reads on demand (docs/storage.md, "Memory"). A
 // customer's entries sort header, lots, holds, refunds, usages, so one range
@@ -75,10 +105,21 @@ inline constexpr std::string_view kPoliciesStart("\0", 1);
 inline constexpr std::string_view kPoliciesEnd("\1", 1);
 
 // Calls `emit(key, value)` for the stored form of each entity named in
-// `touched` (or, with `touched` null, of every entity of the customer).
+// `touched` (or, with `touched` null, of every entity of the customer). The
+// value leaves out the entity's id (the customer of a header, the lot,
+// hold, usage or refund id), which its key holds; StateDecoder and
+// DecodeStoredEntity set it again.
 using EmitFn = std::function<void(std::string key, std::string value)>;
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit);
+// The hold, usage or refund `id` read by its key (HoldKey, UsageKey,
+// RefundKey) from its stored `value`, which leaves out the id the key holds
+// (as every state value does: docs/storage.md). DataLoss when it does not
+// parse.
+template <typename Message>
+[[nodiscard]] absl::Status DecodeStoredEntity(std::string_view id,
+                                              std::string_view value,
+                                              Message& entity);
 // The stored form of one policy version.
 void EncodePolicy(const v1::PolicyState& policy, const EmitFn& emit);
 // Every projection of the state, in any order.

@@ -281,6 +281,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   }
   std::string format;
   s = store->db_->Get(rocksdb::ReadOptions(), store->meta(), kFormatKey, &format);
+  if (s.ok() && format == kPreviousFormatValue) {
+    // Nothing was written: a /1 ledger is only read by the build that wrote
+    // it. Its export is the one path over, as import rebuilds every record
+    // in this layout and checks each event against the exported one.
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is a ledger of the previous format '", kPreviousFormatValue,
+        "', which this build does not read (it reads '", kFormatValue,
+        "'). Migrate it: with the build that wrote it, run `ledgerctl export "
+        "--db ", dir, " --format jsonl > ledger.jsonl`; then, with this "
+        "build, `ledgerctl import --db NEWDIR ledger.jsonl` "
+        "(docs/storage.md, \"Format versions\")"));
+  }
   if (s.IsNotFound() || (s.ok() && format != kFormatValue)) {
     return absl::FailedPreconditionError(absl::StrCat(
         dir, " is not a ledger of this format (expected '", kFormatValue, "')"));
@@ -425,6 +437,40 @@ absl::StatusOr<std::optional<std::string>> Store::ReadStateEntry(
   if (s.IsNotFound()) return std::optional<std::string>();
   RETURN_IF_ERROR(FromRocks(s, "reading a stored projection"));
   return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<std::optional<std::string>> Store::ReadEventValue(
+    uint64_t seq) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events(), EventKey(seq),
+                               &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(s, "reading a stored event"));
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<std::string> Store::HashBefore(uint64_t seq) const {
+  if (seq <= 1) return std::string(kHashBytes, '\0');
+  ASSIGN_OR_RETURN(std::optional<std::string> value, ReadEventValue(seq - 1));
+  if (!value.has_value() || value->size() < kHashBytes) {
+    return absl::DataLossError(absl::StrCat(
+        "stored event ", seq - 1, ", which event ", seq,
+        " chains onto, is missing or shorter than its hash"));
+  }
+  value->resize(kHashBytes);
+  return std::move(*value);
+}
+
+absl::StatusOr<v1::Event> StoredEventDecoder::Next(std::string_view key,
+                                                   std::string_view value) {
+  ASSIGN_OR_RETURN(uint64_t seq, DecodeEventKey(key));
+  if (last_seq_ == 0 || seq != last_seq_ + 1) {
+    ASSIGN_OR_RETURN(last_hash_, store_.HashBefore(seq));
+  }
+  ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value, last_hash_));
+  last_seq_ = seq;
+  last_hash_.assign(value.data(), kHashBytes);  // DecodeStoredEvent checked the size
+  return event;
 }
 
 absl::StatusOr<std::optional<v1::KeyRecord>> Store::FindKey(

@@ -120,6 +120,18 @@ class Store {
       const std::function<absl::Status(std::string_view key,
                                        std::string_view value)>& fn) const;
 
+  // The stored value (hash || event bytes) of event `seq`; nullopt when
+  // there is none.
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadEventValue(
+      uint64_t seq) const;
+
+
+  // The stored hash of the event before `seq` (32 zero bytes for seq 1):
+  // what the event at `seq` chains onto, and its header's prev_hash, which
+  // its stored bytes leave out (DecodeStoredEvent). DataLoss when that
+  // event is missing.
+  [[nodiscard]] absl::StatusOr<std::string> HashBefore(uint64_t seq) const;
+
   // The idempotency record of `key`, NotFound when there is none.
   [[nodiscard]] absl::StatusOr<v1::KeyRecord> ReadKey(
       std::string_view key) const;
@@ -161,6 +173,22 @@ class Store {
   std::string owned_scratch_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+// Decodes the events of a scan of the log in order, from any seq, with
+// their derived header fields refilled (DecodeStoredEvent): it keeps the
+// stored hash each event chains onto, reading the one before the first
+// event (and after a gap) with HashBefore.
+class StoredEventDecoder {
+ public:
+  explicit StoredEventDecoder(const Store& store) : store_(store) {}
+  [[nodiscard]] absl::StatusOr<v1::Event> Next(std::string_view key,
+                                               std::string_view value);
+
+ private:
+  const Store& store_;
+  uint64_t last_seq_ = 0;  // 0 before the first event
+  std::string last_hash_;
 };
 
 }  // namespace ledger

@@ -16,27 +16,16 @@ absl::Status ReadStoredEvents(
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadOnly,
                                /*create_if_missing=*/false));
-  v1::Event event;
+  StoredEventDecoder decoder(*store);
   return store->ForEachEvent(
       from_seq, [&](std::string_view key, std::string_view value) {
-        ASSIGN_OR_RETURN(uint64_t seq, DecodeEventKey(key));
-        event.Clear();
-        if (value.size() < kHashBytes ||
-            !event.ParseFromArray(value.data() + kHashBytes,
-                                  static_cast<int>(value.size() - kHashBytes))) {
-          return absl::DataLossError(
-              absl::StrCat("stored event seq ", seq, " does not parse"));
-        }
-        if (event.header().seq() != seq) {
-          return absl::DataLossError(
-              absl::StrCat("stored event under seq ", seq, " says seq ",
-                           event.header().seq()));
-        }
+        absl::StatusOr<v1::Event> event = decoder.Next(key, value);
+        if (!event.ok()) return event.status();
         StoredEvent stored;
-        stored.seq = seq;
+        stored.seq = event->header().seq();
         stored.hash = value.substr(0, kHashBytes);
         stored.bytes = value.substr(kHashBytes);
-        stored.event = &event;
+        stored.event = &*event;
         return fn(stored);
       });
 }

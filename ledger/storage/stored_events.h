@@ -28,7 +28,9 @@ struct StoredEvent {
   uint64_t seq = 0;
   std::string_view hash;   // SHA-256(prev_hash || bytes), kHashBytes long
   std::string_view bytes;  // the serialized v1::Event exactly as stored
-  const v1::Event* event = nullptr;  // `bytes` parsed
+  // `bytes` parsed, with the header fields they leave out refilled
+  // (DecodeStoredEvent, storage_layout.h)
+  const v1::Event* event = nullptr;
 };
 
 struct StoredHead {

@@ -58,9 +58,10 @@ absl::Status CommitFeed::Read(uint64_t from, uint64_t to,
   absl::ReaderMutexLock lock(&store_mu_);
   if (store_ == nullptr) return absl::AbortedError("the ledger was closed");
   uint64_t expected = from;
+  StoredEventDecoder decoder(*store_);
   absl::Status scanned = store_->ForEachEvent(
       from, [&](std::string_view key, std::string_view value) -> absl::Status {
-        absl::StatusOr<v1::Event> event = DecodeStoredEvent(key, value);
+        absl::StatusOr<v1::Event> event = decoder.Next(key, value);
         if (!event.ok()) return event.status();
         if (event->header().seq() != expected) {
           return absl::DataLossError(

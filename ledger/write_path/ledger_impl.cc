@@ -194,10 +194,7 @@ absl::Status FetchById(const Store& store, const std::string& key,
   ASSIGN_OR_RETURN(std::optional<std::string> value, store.ReadStateEntry(key));
   if (!value.has_value()) return absl::OkStatus();
   Message m;
-  if (!m.ParseFromString(*value)) {
-    return absl::DataLossError(
-        absl::StrCat("stored projection of ", id, " is corrupt"));
-  }
+  RETURN_IF_ERROR(DecodeStoredEntity(id, *value, m));
   map.emplace(id, std::move(m));
   return absl::OkStatus();
 }
@@ -543,7 +540,7 @@ absl::StatusOr<std::optional<SubmitResult>> LedgerImpl::CheckKey(
                      store_->FindKey(p.command.key()));
     if (!record.has_value()) return std::optional<SubmitResult>();
     seq = record->seq();
-    original = std::move(*record->mutable_command_fingerprint());
+    ASSIGN_OR_RETURN(original, StoredFingerprint(seq));
   }
   if (original != p.fingerprint) {
     return std::optional<SubmitResult>(Rejected(
@@ -556,6 +553,24 @@ absl::StatusOr<std::optional<SubmitResult>> LedgerImpl::CheckKey(
   duplicate.outcome = Outcome::kDuplicate;
   duplicate.seq = seq;
   return std::optional<SubmitResult>(std::move(duplicate));
+}
+
+// The key record holds no fingerprint (docs/storage.md): a key seen again,
+// the rare path, reads its event, whose stored command is canonical, and
+// fingerprints that.
+absl::StatusOr<std::string> LedgerImpl::StoredFingerprint(uint64_t seq) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   store_->ReadEventValue(seq));
+  v1::Event event;
+  if (!value.has_value() || value->size() < kHashBytes ||
+      !event.ParseFromArray(value->data() + kHashBytes,
+                            static_cast<int>(value->size() - kHashBytes))) {
+    return absl::DataLossError(absl::StrCat(
+        "the idempotency record names seq ", seq,
+        " but that event is missing or does not parse: run `ledgerctl "
+        "replay`"));
+  }
+  return CommandFingerprint(event.command());
 }
 
 absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
@@ -592,15 +607,15 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
                                 rocksdb::WriteBatch& batch) {
   v1::EventHeader& h = *event.mutable_header();
   h.set_seq(state_.last_seq + 1);
-  h.set_key(p.command.key());
-  h.set_customer(p.command.customer());
   ASSIGN_OR_RETURN(int64_t at_us, ParseTimeUs(p.command.at()));
   h.set_at_us(at_us);
-  h.set_prev_hash(head_hash_);
-  h.set_command_fingerprint(p.fingerprint);
   *event.mutable_command() = p.command;
+  // Serialized before the fields other stored bytes fix are filled in: they
+  // are not stored (docs/storage.md), and the fold and the group's
+  // bookkeeping below read them from the filled message.
   const std::string bytes = SerializeDeterministic(event);
   const std::string hash = Sha256(head_hash_, bytes);
+  FillDerivedHeader(event, head_hash_, p.fingerprint);
 
   TouchedEntities touched;
   absl::Status applied = ApplyEvent(event, state_, &touched);
@@ -616,7 +631,7 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
     pending_customers_.insert(h.customer());
   }
   batch.Put(store_->events(), EventKey(h.seq()), absl::StrCat(hash, bytes));
-  batch.Put(store_->keys(), h.key(), EncodeKeyRecord(h.seq(), p.fingerprint));
+  batch.Put(store_->keys(), h.key(), EncodeKeyRecord(h.seq()));
   auto put_state = [&](std::string key, std::string value) {
     batch.Put(store_->state(), key, value);
   };
@@ -673,10 +688,11 @@ absl::Status LedgerImpl::ReadEvents(
   }
   // RocksDB iterators read a consistent snapshot, so no lock is needed; an
   // event is visible once its group's batch is written.
+  StoredEventDecoder decoder(*store_);
   absl::Status scanned = store_->ForEachEvent(
       from_seq,
       [&](std::string_view key, std::string_view value) -> absl::Status {
-        ASSIGN_OR_RETURN(v1::Event event, DecodeStoredEvent(key, value));
+        ASSIGN_OR_RETURN(v1::Event event, decoder.Next(key, value));
         return fn(event) ? absl::OkStatus()
                          : absl::CancelledError("stopped by the reader");
       });

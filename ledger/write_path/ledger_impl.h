@@ -101,6 +101,9 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<std::optional<SubmitResult>> CheckKey(
       const Prepared& prepared, const InFlight& in_flight) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // The fingerprint of the command of stored event `seq`, for KEY_REUSED.
+  absl::StatusOr<std::string> StoredFingerprint(uint64_t seq) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::Status Append(const Prepared& prepared, v1::Event& event,
                       rocksdb::WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);

@@ -159,7 +159,7 @@ TEST_F(AuditCli, VerifyNamesTheFirstOfTwoSwappedEvents) {
 TEST_F(AuditCli, VerifyWithThePublishedDigestCatchesARewrittenHistory) {
   const std::string published = Digest();
   RawLog(db_).RewriteFrom(2, 5, [](v1::Event& event) {
-    event.mutable_header()->set_key("k2-forged");
+    event.mutable_command()->set_key("k2-forged");
   });
   EXPECT_NE(Digest(), published);
   EXPECT_THAT(Run("verify --db " + db_, 0), HasSubstr("verdict:        OK"));

@@ -19,7 +19,9 @@
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "ledger/base/command_fingerprint.h"
 #include "ledger/base/sha256.h"
 #include "ledger/export.h"
 #include "ledger/storage/storage_layout.h"
@@ -272,10 +274,11 @@ TEST_F(ExportImportTest, TamperedEffectsWithARecomputedChainAreCaughtByReDecisio
                 ->mutable_lot();
         lot->set_amount_minor(lot->amount_minor() + 1);
       }
-      event.mutable_header()->set_prev_hash(prev_hash);
     }
-    const std::string bytes = SerializeDeterministic(event);
+    // Stored without its derived header fields; the line shows them.
+    const std::string bytes = StoredEventBytes(event);
     const std::string hash = Sha256(prev_hash, bytes);
+    FillDerivedHeader(event, prev_hash, CommandFingerprint(event.command()));
     LogEvent stored;
     stored.seq = event.header().seq();
     stored.hash = hash;
@@ -372,6 +375,62 @@ TEST_F(ExportImportTest, BadExportUsage) {
     EXPECT_EQ(Ledgerctl(help, &out), 0);
     EXPECT_NE(out.find("usage: ledgerctl"), std::string::npos);
   }
+}
+
+// The way over from a ledger of the previous format (credit-ledger/1,
+// docs/storage.md "Format versions"): its export, made by the build that
+// wrote it (`ledgerctl demo --customers 3 --threads 1 --seed 7`, then
+// `export --format jsonl`, kept in tests/tools/testdata), imports into this
+// format. Every event is the exported one but for the chain, which is
+// rebuilt over the new bytes; replay and verify pass on the result.
+TEST(ExportImportPreviousFormat, AnExportOfThePreviousFormatImportsWithEveryEventKept) {
+  TempDir dir;
+  const std::string old_export =
+      std::string(SOURCE_DIR) + "/tests/tools/testdata/format1_demo_export.jsonl";
+  const std::string target = dir.path() + "/migrated";
+  std::string out, err;
+  ASSERT_EQ(Ledgerctl("import --db " + target + " " + old_export, &out, &err), 0)
+      << err;
+  EXPECT_NE(out.find("imported events: 162"), std::string::npos) << out;
+  EXPECT_NE(out.find("migrated from credit-ledger/1"), std::string::npos) << out;
+  EXPECT_NE(out.find("cfb208c5f26c9d566b0e2251f243257565d589394a433b8d37b0b2dd134321d5"),
+            std::string::npos)
+      << "the export's head is named: " << out;
+  EXPECT_EQ(Ledgerctl("replay --db " + target, &out, &err), 0) << out << err;
+  EXPECT_EQ(Ledgerctl("verify --db " + target, &out, &err), 0) << out << err;
+
+  std::string exported_again;
+  ASSERT_EQ(Ledgerctl("export --db " + target + " --format jsonl", &exported_again), 0);
+  std::ifstream in(old_export);
+  const std::string old_text(std::istreambuf_iterator<char>(in), {});
+  const std::vector<std::string> old_lines = SplitLines(old_text);
+  const std::vector<std::string> new_lines = SplitLines(exported_again);
+  ASSERT_EQ(new_lines.size(), old_lines.size());
+  for (size_t i = 0; i < old_lines.size(); ++i) {
+    Struct was = ParseJsonObject(old_lines[i]);
+    Struct now = ParseJsonObject(new_lines[i]);
+    for (const std::string chained : {"prev_hash", "hash", "event"}) {
+      if (i > 0 || chained != "prev_hash") {  // both start at the zero hash
+        EXPECT_NE(now.fields().at(chained).string_value(),
+                  was.fields().at(chained).string_value())
+            << chained << " of line " << i + 1;
+      }
+      was.mutable_fields()->erase(chained);
+      now.mutable_fields()->erase(chained);
+    }
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(was, now))
+        << "line " << i + 1 << ":\n" << old_lines[i] << "\n" << new_lines[i];
+    if (i == 0) {  // the first event still follows the zero hash
+      EXPECT_EQ(ParseJsonObject(new_lines[0]).fields().at("prev_hash").string_value(),
+                std::string(64, '0'));
+    }
+  }
+  // Its import again is the ordinary kind: the same chain.
+  const std::string again_file = dir.path() + "/again.jsonl";
+  WriteFile(again_file, exported_again);
+  ASSERT_EQ(Ledgerctl("import --db " + dir.path() + "/again " + again_file, &out, &err), 0)
+      << err;
+  EXPECT_EQ(out.find("migrated"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -245,7 +245,7 @@ TEST(ReplayBytes, AnUnknownFieldAppendedToAnyRecordIsNamed) {
 
 TEST(ReplayBytes, AChangedFormatMarkerIsRefusedNamingIt) {
   for (const std::string marker :
-       {std::string(kFormatValue) + "x", std::string("credit-ledger/2")}) {
+       {std::string(kFormatValue) + "x", std::string("credit-ledger/3")}) {
     TestLedger db;
     WriteEveryRecordKind(db);
     RawLog(db.dir()).PutRaw(kMetaFamily, kFormatKey, marker);
@@ -272,7 +272,7 @@ TEST(ReplayBytes, ARecordAddedWithNoEventBehindItIsNamedInEveryFamily) {
   };
   const std::vector<Case> cases = {
       {kMetaFamily, "extra", "x", "stored meta record 'extra' has no event behind it"},
-      {kKeysFamily, "k99", EncodeKeyRecord(99, std::string(32, 'f')),
+      {kKeysFamily, "k99", EncodeKeyRecord(99),
        "idempotency record of key 'k99' has no event behind it"},
       {kStateFamily, std::string("c1\0Lp9", 6), lot,
        "stored projection c1\\000Lp9 has no event behind it"},

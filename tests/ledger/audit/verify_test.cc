@@ -139,7 +139,6 @@ TEST(Verify, VerifyNamesTheSeqOfAnEventAppendedPastTheHead) {
     v1::Event event;
     ASSERT_TRUE(event.ParseFromString(last.substr(kHashBytes)));
     event.mutable_header()->set_seq(kEvents + 1);
-    event.mutable_header()->set_prev_hash(last.substr(0, kHashBytes));
     const std::string bytes = SerializeDeterministic(event);
     raw.Put(kEvents + 1, Sha256(last.substr(0, kHashBytes), bytes) + bytes);
   }
@@ -158,7 +157,7 @@ TEST(Verify, VerifyWithADigestNamesItsSeqWhenHistoryWasRewrittenPastIt) {
   LogDigest at_four{4, RawLog(db.dir()).Get(4).substr(0, kHashBytes)};
   LogDigest at_two{2, RawLog(db.dir()).Get(2).substr(0, kHashBytes)};
   RawLog(db.dir()).RewriteFrom(3, kEvents, [](v1::Event& event) {
-    event.mutable_header()->set_key("k3-rewritten");
+    event.mutable_command()->set_key("k3-rewritten");
   });
 
   EXPECT_TRUE(Verify(db.dir()).ok) << "the rewritten chain is consistent";

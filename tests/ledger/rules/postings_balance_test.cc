@@ -58,7 +58,6 @@ TEST(PostingsBalanceTest, TheAuditNamesTheUnitInWhichAStoredEntryDoesNotBalance)
   const std::string prev(kHashBytes, '\0');
   v1::Event event;
   event.mutable_header()->set_seq(1);
-  event.mutable_header()->set_prev_hash(prev);
   Post(*event.mutable_postings(), v1::CASH, "EUR", 7);
   const std::string bytes = SerializeDeterministic(event);
   const std::string value = Sha256(prev, bytes) + bytes;
