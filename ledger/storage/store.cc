@@ -77,6 +77,13 @@ void SetTableOptions(const std::string& family,
   if (family == kKeysFamily || family == kStateFamily) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.partition_filters = true;
+    // The same for the memtables: the writer's lookups of a new key and a
+    // new usage id find nothing, and without a filter each searched the
+    // skip list of a 64 MiB memtable (about a tenth of the writer's CPU).
+    // 2% of the write buffer, 1.3 MiB per memtable, is 10 bits a key for
+    // a million entries.
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.02;
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 }
