@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/balance.h"
 #include "ledger/v1/types.pb.h"
@@ -73,6 +74,14 @@ struct PolicyHistory {
 // The policy versions of the ledger and the one in force at `at_us`.
 [[nodiscard]] absl::StatusOr<PolicyHistory> ReadStoredPolicies(
     const std::string& dir, int64_t at_us);
+
+// The format marker (e.g. "credit-ledger/1") of a ledger that Ledger::Open
+// or any reader of this library refused because another layout than this
+// build's wrote it (docs/storage.md, "Format versions"); nullopt for any
+// other status. A tool tells "a ledger, of another build" from "not a
+// ledger" with it: `ledgerctl demo` replaces its own demo ledger of an
+// older build.
+std::optional<std::string> RefusedFormatMarker(const absl::Status& status);
 
 }  // namespace ledger
 

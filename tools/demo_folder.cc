@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/stored_state.h"
 #include "ledger/verify.h"
 #include "tools/failure.h"
 
@@ -45,14 +46,22 @@ absl::Status CheckIsDemoLedger(const std::string& dir) {
                                     "marker did: remove it yourself)"));
   }
   // The marker alone could be a copied file: the folder must also be a
-  // ledger, its format marker and head readable.
-  if (absl::Status s = ReadDigest(dir).status(); !s.ok()) {
+  // ledger, its format marker and head readable. A demo ledger an older
+  // build wrote in its own layout is refused by this build's readers, but
+  // it is a ledger and the demo's own: `make demo` after an upgrade
+  // replaces it, as it replaces any earlier demo.
+  if (absl::Status s = ReadDigest(dir).status();
+      !s.ok() && !RefusedFormatMarker(s).has_value()) {
     return Refuse(dir, absl::StrCat("it has the demo's marker but is not a "
                                     "readable ledger (",
                                     s.message(), ")"));
   }
   // Never remove a ledger another process is writing to (Aborted: busy).
-  return CheckNoWriter(dir);
+  // Opening an older build's ledger got past its lock before its layout
+  // was refused, so no writer has it.
+  absl::Status no_writer = CheckNoWriter(dir);
+  if (RefusedFormatMarker(no_writer).has_value()) return absl::OkStatus();
+  return no_writer;
 }
 
 }  // namespace

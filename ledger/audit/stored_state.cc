@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
@@ -141,6 +142,15 @@ absl::StatusOr<PolicyHistory> ReadStoredPolicies(const std::string& dir,
     if (history.versions[i].seq == now.seq()) history.in_force = i;
   }
   return history;
+}
+
+std::optional<std::string> RefusedFormatMarker(const absl::Status& status) {
+  // absl::optional: this Abseil does not alias std::optional.
+  auto marker = status.GetPayload(kRefusedFormatPayloadUrl);
+  if (!absl::IsFailedPrecondition(status) || !marker.has_value()) {
+    return std::nullopt;
+  }
+  return std::string(*marker);
 }
 
 }  // namespace ledger

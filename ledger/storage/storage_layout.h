@@ -30,6 +30,10 @@ inline constexpr char kFormatKey[] = "format";
 // ledger is refused by Store::Open with the way over (kPreviousFormatValue).
 inline constexpr char kFormatValue[] = "credit-ledger/2";
 inline constexpr char kPreviousFormatValue[] = "credit-ledger/1";
+// The payload a refusal of another format carries (absl::Status::SetPayload):
+// the stored marker, so a tool tells "a ledger of another build" from "not
+// a ledger" without reading the message (RefusedFormatMarker, stored_state.h).
+inline constexpr char kRefusedFormatPayloadUrl[] = "type.credit-ledger/refused-format";
 inline constexpr char kHeadKey[] = "head";
 // The position in an external ordered log (a cluster partition's stream
 // sequence, docs/cluster.md) of the last batch applied by

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -133,6 +135,17 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   if (s.IsIOError()) return absl::UnavailableError(message);
   return absl::InternalError(message);
 }
+
+namespace {
+
+// FailedPrecondition with the stored format marker as its payload.
+absl::Status RefusedFormat(const std::string& marker, const std::string& message) {
+  absl::Status refused = absl::FailedPreconditionError(message);
+  refused.SetPayload(kRefusedFormatPayloadUrl, absl::Cord(marker));
+  return refused;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    Mode mode,
@@ -292,7 +305,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
     // Nothing was written: a /1 ledger is only read by the build that wrote
     // it. Its export is the one path over, as import rebuilds every record
     // in this layout and checks each event against the exported one.
-    return absl::FailedPreconditionError(absl::StrCat(
+    return RefusedFormat(format, absl::StrCat(
         dir, " is a ledger of the previous format '", kPreviousFormatValue,
         "', which this build does not read (it reads '", kFormatValue,
         "'). Migrate it: with the build that wrote it, run `ledgerctl export "
@@ -300,7 +313,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
         "build, `ledgerctl import --db NEWDIR ledger.jsonl` "
         "(docs/storage.md, \"Format versions\")"));
   }
-  if (s.IsNotFound() || (s.ok() && format != kFormatValue)) {
+  if (s.ok() && format != kFormatValue) {
+    return RefusedFormat(format, absl::StrCat(dir, " is not a ledger of this format (expected '",
+                                 kFormatValue, "', found '", absl::CEscape(format), "')"));
+  }
+  if (s.IsNotFound()) {
     return absl::FailedPreconditionError(absl::StrCat(
         dir, " is not a ledger of this format (expected '", kFormatValue, "')"));
   }
