@@ -4,11 +4,13 @@
 #include "tools/ledgerd/submit_coalescer.h"
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -158,6 +160,25 @@ TEST(SubmitCoalescer, DestroyingItAnswersEveryCommandAlreadyGiven) {
     EXPECT_EQ(r->outcome, Outcome::kAccepted);
   }
   EXPECT_EQ(ledger->LastSeq(), 51u);
+}
+
+// ledgerd's callbacks hold the call's in-flight slot: each must be let go
+// once called, not when the next batch comes.
+TEST(SubmitCoalescer, ACallbackIsReleasedOnceCalledWithNoOtherCommandComing) {
+  testing::TestLedger ledger;
+  SubmitCoalescer coalescer(&*ledger, 1024);
+  auto held = std::make_shared<int>(0);
+  absl::Notification answered;
+  coalescer.Submit(Purchase("buy", 100),
+                   [held, &answered](const v1::Command&,
+                                     absl::StatusOr<SubmitResult>) {
+                     answered.Notify();
+                   });
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  for (int i = 0; i < 1000 && held.use_count() > 1; ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(held.use_count(), 1) << "the callback is still held";
 }
 
 TEST(SubmitCoalescer, AClosedLedgerAnswersEachCommandWithTheLibrarysError) {

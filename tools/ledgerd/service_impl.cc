@@ -168,17 +168,24 @@ void LedgerServiceImpl::SubmitToLedger(v1::Command command,
                                        grpc::ByteBuffer* response,
                                        absl::Time start,
                                        std::shared_ptr<InFlightSlot> slot) {
-  auto answer = [this, reactor, response, start, slot = std::move(slot)](
-                    const v1::Result& result) mutable {
-    v1::SubmitResponse message;
-    *message.mutable_result() = result;
-    *response = SerializeResponse(message);
-    metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
+  // Answers the call, with `result` when `status` is OK. The in-flight slot
+  // is given back before the answer leaves, so a client that calls again at
+  // once is not refused for a slot its last call still held.
+  auto finish = [this, reactor, response, start, slot = std::move(slot)](
+                    const absl::Status& status,
+                    const v1::Result* result) mutable {
+    if (status.ok()) {
+      v1::SubmitResponse message;
+      *message.mutable_result() = *result;
+      *response = SerializeResponse(message);
+      metrics_->ObserveSubmit("Submit",
+                              absl::ToDoubleSeconds(absl::Now() - start), 1);
+    }
     slot.reset();
-    reactor->Finish(Finish("Submit", absl::OkStatus()));
+    reactor->Finish(Finish("Submit", status));
   };
   if (std::optional<v1::Result> refused = RefusedAtTheEdge(command)) {
-    answer(*refused);
+    finish(absl::OkStatus(), &*refused);
     return;
   }
   // The library judges a command from protobuf exactly as the same JSON
@@ -186,16 +193,16 @@ void LedgerServiceImpl::SubmitToLedger(v1::Command command,
   // unknown fields included): nothing is checked here a second time.
   coalescer_->Submit(
       std::move(command),
-      [this, reactor, answer = std::move(answer)](
+      [this, finish = std::move(finish)](
           const v1::Command& submitted,
           absl::StatusOr<SubmitResult> result) mutable {
-        absl::Status status = FromLedger(result.status());
-        if (!status.ok()) {
-          reactor->Finish(Finish("Submit", status));
+        if (!result.ok()) {
+          finish(FromLedger(result.status()), nullptr);
           return;
         }
         metrics_->CountCommand(submitted, *result);
-        answer(ToResultProto(*result));
+        const v1::Result answer = ToResultProto(*result);
+        finish(absl::OkStatus(), &answer);
       });
 }
 

@@ -42,8 +42,6 @@ void SubmitCoalescer::Loop() {
   std::vector<Queued> taken;
   std::vector<v1::Command> commands;
   for (;;) {
-    taken.clear();
-    commands.clear();
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&ready));
@@ -59,18 +57,22 @@ void SubmitCoalescer::Loop() {
     for (Queued& q : taken) commands.push_back(std::move(q.command));
     absl::StatusOr<std::vector<SubmitResult>> results =
         ledger_->SubmitBatch(commands);
-    if (!results.ok()) {
-      for (size_t i = 0; i < taken.size(); ++i) {
-        taken[i].done(commands[i], results.status());
-      }
-      continue;
+    if (results.ok()) {
+      LEDGER_CHECK(results->size() == taken.size())
+          << "SubmitBatch answered " << results->size() << " results for "
+          << taken.size() << " commands";
     }
-    LEDGER_CHECK(results->size() == taken.size())
-        << "SubmitBatch answered " << results->size() << " results for "
-        << taken.size() << " commands";
     for (size_t i = 0; i < taken.size(); ++i) {
-      taken[i].done(commands[i], std::move((*results)[i]));
+      taken[i].done(commands[i], results.ok()
+                                     ? absl::StatusOr<SubmitResult>(
+                                           std::move((*results)[i]))
+                                     : absl::StatusOr<SubmitResult>(
+                                           results.status()));
     }
+    // Now, not when the next batch comes: a callback may hold what its
+    // caller must get back (ledgerd's in-flight slot).
+    taken.clear();
+    commands.clear();
   }
 }
 
