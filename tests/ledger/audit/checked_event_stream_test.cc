@@ -79,7 +79,9 @@ void Record(const CheckedEvent& e, Drained& out) {
   out.problems.push_back(e.problem);
   if (!e.problem.empty()) return;
   EXPECT_NE(e.event, nullptr) << "seq " << e.seq << " has no event";
-  if (e.event != nullptr) EXPECT_EQ(e.event->header().seq(), e.seq);
+  if (e.event != nullptr) {
+    EXPECT_EQ(e.event->header().seq(), e.seq);
+  }
   out.last_hash = std::string(e.hash);
 }
 

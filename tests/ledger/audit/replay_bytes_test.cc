@@ -244,7 +244,7 @@ TEST(ReplayBytes, AnUnknownFieldAppendedToAnyRecordIsNamed) {
 }
 
 TEST(ReplayBytes, AChangedFormatMarkerIsRefusedNamingIt) {
-  for (const std::string marker :
+  for (const std::string& marker :
        {std::string(kFormatValue) + "x", std::string("credit-ledger/3")}) {
     TestLedger db;
     WriteEveryRecordKind(db);
