@@ -13,7 +13,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
   nats-server libnats-dev
 
-.PHONY: all deps build demo serve test bench clean sanitize asan tsan fuzz
+.PHONY: all deps build demo serve test test-all bench clean sanitize asan tsan fuzz
 
 all: build
 
@@ -53,8 +53,14 @@ serve: build
 	./$(BUILD_DIR)/tools/ledgerd/ledgerd --db $(BUILD_DIR)/serve-db \
 	  --listen 127.0.0.1:$(SERVE_PORT) --metrics 127.0.0.1:0
 
+# `make test` runs every feature's tests once; tests labelled `slow` (long
+# soaks, many rounds of a randomized test, a million customers) are left to
+# `make test-all`, which runs everything (README, "Tests").
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) -LE slow
+
+test-all: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 # Reliability suites (docs/reliability.md). Each sanitizer has a build folder
 # of its own; the slow label and the install check (whose consumer is built
