@@ -252,6 +252,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   store->mode_ = mode;
   store->read_only_ = mode != Mode::kReadWrite;
   store->dir_ = dir;
+  store->env_ = env;
   rocksdb::Status s;
   switch (mode) {
     case Mode::kReadOnly:
@@ -559,11 +560,21 @@ absl::Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync;
   rocksdb::Status s = db_->Write(options, &batch);
-  if (IsNoSpace(s)) {
+  // A write stalled behind a flush or compaction that ran out of space
+  // fails as Incomplete, with the no-space error the listener was told.
+  if (IsNoSpace(s) || (!s.ok() && out_of_space())) {
     space_->Mark(s.ToString());
     return DiskFullError(dir_, s.ToString());
   }
   return FromRocks(s, "writing to the ledger");
+}
+
+absl::StatusOr<uint64_t> Store::FreeBytes() const {
+  if (env_ == nullptr) return FreeDiskBytes(dir_);
+  uint64_t free = 0;
+  rocksdb::Status s = env_->GetFreeSpace(dir_, &free);
+  RETURN_IF_ERROR(FromRocks(s, "reading the free space of the ledger's disk"));
+  return free;
 }
 
 absl::Status Store::Resume() {

@@ -186,6 +186,11 @@ class Store {
   // Bytes the memtables of every family hold: about what Resume's flush
   // writes (less: table files are compressed).
   uint64_t MemtableBytes() const;
+  // Free bytes on the store's disk (FreeDiskBytes). When the store was
+  // opened on a caller's Env (tests), that Env's GetFreeSpace answers, so
+  // an injected full disk (tests/reliability/fault_fs.h) looks full here
+  // too.
+  [[nodiscard]] absl::StatusOr<uint64_t> FreeBytes() const;
   // The folder the store was opened on.
   const std::string& dir() const { return dir_; }
 
@@ -203,6 +208,7 @@ class Store {
   Mode mode_ = Mode::kReadOnly;
   bool read_only_ = true;
   std::string dir_;
+  rocksdb::Env* env_ = nullptr;  // the caller's Env, or null (the default)
   // kReadWrite only: learns of RocksDB's no-space errors.
   std::shared_ptr<OutOfSpaceListener> space_;
   // Set by a Resume that failed, with RocksDB's message (see Resume).

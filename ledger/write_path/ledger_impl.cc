@@ -184,7 +184,7 @@ absl::Status LedgerImpl::EnsureWritable() {
   const std::string& dir = store_->dir();
   const uint64_t floor = options_.min_free_disk_bytes;
   if (store_->out_of_space()) {
-    ASSIGN_OR_RETURN(uint64_t free, FreeDiskBytes(dir));
+    ASSIGN_OR_RETURN(uint64_t free, store_->FreeBytes());
     // RocksDB resumes by flushing every memtable to a table file and
     // starting a new WAL: wait for room for that (table files are smaller
     // than the memtables they come from) and for the floor. A Resume that
@@ -201,7 +201,7 @@ absl::Status LedgerImpl::EnsureWritable() {
     RETURN_IF_ERROR(store_->Resume());
   }
   if (floor == 0) return absl::OkStatus();
-  ASSIGN_OR_RETURN(uint64_t free, FreeDiskBytes(dir));
+  ASSIGN_OR_RETURN(uint64_t free, store_->FreeBytes());
   if (free < floor) {
     return DiskFullError(dir, absl::StrCat(
         HumanBytes(free), " free, under the floor of ", HumanBytes(floor),
