@@ -10,7 +10,15 @@
 // returns only after its command is durable. Consumers downstream follow
 // the log with Subscribe (subscription.h).
 //
-// Stopped ledgers: after a write or sync of the store failed, or after
+// A full disk: when the ledger's disk is full (RocksDB found no room for a
+// write, a sync, a flush or a compaction) or has less free space than
+// Options::min_free_disk_bytes, every write (Submit and the batches) fails
+// with Unavailable, IsDiskFull(status) true, before any of its commands is
+// judged; queries keep answering. Writes resume by themselves, without a
+// reopen, once there is room again: retry later (keys make it safe).
+//
+// Stopped ledgers: after a write or sync of the store failed other than for
+// want of space, or after
 // Close, every call below fails with FailedPrecondition (LastSeq, which
 // cannot fail, keeps answering the last durable seq) until the ledger is
 // closed and opened again. Do not retry such a call: no retry succeeds
@@ -56,6 +64,11 @@ inline constexpr int64_t kMaxCustomerCredits = 1000000000000000000;  // 10^18
 inline constexpr size_t kMaxMetadataEntries = 16;
 inline constexpr size_t kMaxMetadataKeyLength = 64;
 inline constexpr size_t kMaxMetadataValueBytes = 256;
+
+// Whether `status` is the Unavailable a write gets while the ledger's disk
+// is full or under Options::min_free_disk_bytes. Its message names the
+// folder and the free space, and says what to do.
+bool IsDiskFull(const absl::Status& status);
 
 enum class Outcome {
   kAccepted,   // a new event; `seq` is its sequence number
@@ -118,10 +131,12 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
 
   // Validates and, when accepted, durably appends one command. Returns the
-  // outcome; a non-OK status only when the ledger is stopped: the store
-  // failed while writing this command's group (nothing of the group was
-  // acknowledged) or earlier, or Close was called. Then FailedPrecondition,
-  // here and from every later call, until the ledger is reopened.
+  // outcome; a non-OK status only when the disk is full (Unavailable,
+  // IsDiskFull: nothing of the call was judged or written; retry once
+  // there is room) or when the ledger is stopped: the store failed while
+  // writing this command's group (nothing of the group was acknowledged)
+  // or earlier, or Close was called. Then FailedPrecondition, here and
+  // from every later call, until the ledger is reopened.
   [[nodiscard]] virtual absl::StatusOr<SubmitResult> Submit(
       const v1::Command& command) = 0;
 
@@ -192,6 +207,15 @@ class Ledger {
   // writer's locks, so a slow consumer does not slow down Submit.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Subscription>>
   Subscribe(uint64_t from_seq) = 0;
+
+  // Whether writes are taken now: OK, or the disk-full Unavailable
+  // (IsDiskFull) while the disk is full or under
+  // Options::min_free_disk_bytes. When RocksDB had found the disk full and
+  // there is room again, it resumes the store first (as the next write
+  // would), so a health check that calls it every few seconds brings
+  // writes back even when none arrive. FailedPrecondition when the ledger
+  // is stopped. Cheap: one statvfs.
+  [[nodiscard]] virtual absl::Status CheckWritable() = 0;
 
   // Closes the ledger and returns what closing the store returned (the
   // destructor cannot). Calls already committing when Close starts finish as

@@ -70,6 +70,20 @@ struct Options {
   // of ~50 million keys and the hot data blocks).
   size_t block_cache_bytes = size_t{64} << 20;
 
+  // A floor of free space on the ledger's disk (bytes an unprivileged
+  // writer may still use there, statvfs's f_bavail). Below it the writer
+  // refuses a group before writing any of it, with the disk-full
+  // Unavailable (IsDiskFull, ledger.h), and takes writes again by itself
+  // once the disk has room: RocksDB then never runs out in the middle of a
+  // group, and its memtable flushes and compactions, which need room of
+  // their own, keep it (etcd's space quota does the same for its
+  // database). Reads are not affected. 0 turns the floor off (writes go on
+  // until RocksDB itself finds the disk full, which the ledger also
+  // survives, docs/reliability.md). Default: 256 MiB, enough to flush every
+  // memtable (4 families of at most 64 MiB) and to leave room for a
+  // compaction's output.
+  uint64_t min_free_disk_bytes = uint64_t{256} << 20;
+
   // Called once after each group is written and synced, before any of its
   // callers is answered, on the thread that wrote the group, with no lock of
   // the ledger held. A group whose commands were all rejected or duplicates

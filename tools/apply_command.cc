@@ -41,6 +41,7 @@
 #include "ledger/base/json_writer.h"
 #include "ledger/ledger.h"
 #include "tools/commands.h"
+#include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
 #include "tools/failure.h"
 
@@ -55,7 +56,8 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 constexpr size_t kMaxGroupLines = 1000;
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl apply --db DIR [--max-future DURATION] [FILE]\n"
+    "usage: ledgerctl apply --db DIR [--max-future DURATION]\n"
+    "                       [--min-free-disk SIZE] [FILE]\n"
     "\n"
     "Reads commands as JSON Lines (docs/contract.md section 4) from FILE,\n"
     "or standard input when FILE is missing or '-', applies them in order,\n"
@@ -76,14 +78,22 @@ constexpr std::string_view kUsage =
     "                          ledger) a command whose \"at\" is more than\n"
     "                          DURATION ahead of this machine's clock, e.g.\n"
     "                          24h or 90m (docs/edge-guards.md); default: off\n"
+    "  --min-free-disk SIZE    stop (exit 1) before a group when the ledger's\n"
+    "                          disk has less free space than SIZE, e.g.\n"
+    "                          512MiB or 2GiB; 0: only when the disk is\n"
+    "                          full (docs/operations.md); default: 256MiB\n"
     "  --help                  print this help\n"
     "\n"
     "Ctrl-C (SIGINT) or SIGTERM: the group being committed finishes, its\n"
     "results are written, and apply stops; running it again on the same\n"
     "input is safe (commands already accepted answer as duplicates).\n"
     "\n"
+    "A full disk (or one under --min-free-disk) stops apply with exit 1\n"
+    "and one line on stderr; every result written before it is durable,\n"
+    "and running apply again on the same input once there is room is safe.\n"
+    "\n"
     "Exit status: 0 when every line got a result (rejections included),\n"
-    "1 when the ledger or the input failed, 2 on bad usage, 3 when another\n"
+    "1 when the ledger, its disk or the input failed, 2 on bad usage, 3 when another\n"
     "process has the ledger open for writing (busy), 130 or 143 when\n"
     "stopped by SIGINT or SIGTERM.\n"
     "\n"
@@ -242,6 +252,18 @@ bool ApplyGroup(Ledger& ledger, std::vector<InputLine>& lines,
     }
     if (!results.ok()) {
       std::fflush(stdout);
+      if (IsDiskFull(results.status())) {
+        // One line: what happened, what to do, and what stands.
+        std::fprintf(
+            stderr,
+            "ledgerctl apply: stopped: %s; the %zu result%s written before "
+            "this are durable and nothing after them was applied: run apply "
+            "again on the same input once there is room (accepted commands "
+            "answer as duplicates)\n",
+            std::string(results.status().message()).c_str(),
+            context.results_written, context.results_written == 1 ? "" : "s");
+        return false;
+      }
       std::fprintf(stderr, "ledgerctl apply: the store failed: %s\n",
                    results.status().ToString().c_str());
       return false;
@@ -447,6 +469,22 @@ bool ParseMaxFuture(const CommandSpec& spec, const Args& parsed,
   return true;
 }
 
+// --min-free-disk: a size (edge::ParseByteSize) into
+// Options::min_free_disk_bytes, whose default it keeps when not given.
+bool ParseMinFreeDisk(const CommandSpec& spec, const Args& parsed,
+                      Options* options, int* exit_code) {
+  if (!parsed.Has("min-free-disk")) return true;
+  absl::StatusOr<uint64_t> bytes =
+      edge::ParseByteSize(parsed.Get("min-free-disk"));
+  if (!bytes.ok()) {
+    *exit_code = UsageError(
+        spec, absl::StrCat("--min-free-disk: ", bytes.status().message()));
+    return false;
+  }
+  options->min_free_disk_bytes = *bytes;
+  return true;
+}
+
 }  // namespace
 
 const CommandSpec& ApplySpec() {
@@ -454,7 +492,7 @@ const CommandSpec& ApplySpec() {
       .name = "apply",
       .summary = "apply JSON Lines commands and print one result per line",
       .usage = kUsage,
-      .options = {"db", "max-future"},
+      .options = {"db", "max-future", "min-free-disk"},
       .required = {"db"},
       .max_positionals = 1,
   };
@@ -468,6 +506,8 @@ int RunApply(std::span<char* const> args) {
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   std::optional<edge::FutureGuard> future_guard;
   if (!ParseMaxFuture(spec, parsed, &future_guard, &exit_code)) return exit_code;
+  Options options;
+  if (!ParseMinFreeDisk(spec, parsed, &options, &exit_code)) return exit_code;
 
   std::string input_name = "standard input";
   int fd = STDIN_FILENO;
@@ -490,7 +530,7 @@ int RunApply(std::span<char* const> args) {
     return kExitFailure;
   }
   absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(Options(), parsed.Get("db"));
+      Ledger::Open(options, parsed.Get("db"));
   if (!ledger.ok()) {
     if (fd != STDIN_FILENO) ::close(fd);
     // Busy (another writer holds the ledger) exits kExitBusy, like every

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/storage/info_log.h"
 #include "ledger/storage/storage_layout.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -151,13 +152,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    Mode mode,
                                                    bool create_if_missing,
                                                    rocksdb::Env* env,
-                                                   size_t block_cache_bytes) {
+                                                   size_t block_cache_bytes,
+                                                   size_t write_buffer_bytes) {
   if (mode == Mode::kSecondary) {
     return absl::InvalidArgumentError(
         "a secondary instance needs a scratch folder: use Store::OpenSecondary");
   }
   if (mode == Mode::kReadOnly) return OpenReader(dir, env, block_cache_bytes);
-  return OpenIn(dir, mode, create_if_missing, env, "", block_cache_bytes);
+  return OpenIn(dir, mode, create_if_missing, env, "", block_cache_bytes,
+                write_buffer_bytes);
 }
 
 // RocksDB leaves a read-only instance undefined while another instance
@@ -218,7 +221,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
     const std::string& dir, Mode mode, bool create_if_missing,
     rocksdb::Env* env, const std::string& scratch_dir,
-    size_t block_cache_bytes) {
+    size_t block_cache_bytes, size_t write_buffer_bytes) {
   const bool fresh = IsMissingOrEmpty(dir);
   if (fresh && (mode != Mode::kReadWrite || !create_if_missing)) {
     return absl::NotFoundError(absl::StrCat("no ledger in ", dir));
@@ -236,6 +239,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   if (env != nullptr) options.env = env;
   options.create_if_missing = fresh;
   options.create_missing_column_families = fresh;
+  if (write_buffer_bytes != 0) options.write_buffer_size = write_buffer_bytes;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
@@ -247,6 +251,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   std::unique_ptr<Store> store(new Store());
   store->mode_ = mode;
   store->read_only_ = mode != Mode::kReadWrite;
+  store->dir_ = dir;
+  store->env_ = env;
   rocksdb::Status s;
   switch (mode) {
     case Mode::kReadOnly:
@@ -283,6 +289,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
       options.max_open_files = 512;
       options.table_cache_numshardbits = 2;
       options.skip_stats_update_on_db_open = true;
+      // A full disk must be an error, not an abort: the info log is the
+      // ledger's (info_log.h says why), and no-space errors are the write
+      // path's to recover from (disk_space.h).
+      options.info_log = NewInfoLog(dir);
+      store->space_ = std::make_shared<OutOfSpaceListener>();
+      options.listeners.push_back(store->space_);
       s = rocksdb::DB::Open(options, dir, descriptors, &store->handles_,
                             &store->db_);
       if (s.IsIOError() && LockIsHeld(dir, options.env)) {
@@ -292,6 +304,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
             "first (", s.ToString(), ")"));
       }
       break;
+  }
+  if (IsNoSpace(s)) {
+    // Opening writes (a new WAL, the recovered memtables, a MANIFEST).
+    return DiskFullError(dir, absl::StrCat("opening it needs room to write: ",
+                                           s.ToString()));
   }
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
   if (fresh) {
@@ -332,7 +349,9 @@ Store::~Store() {
 
 absl::Status Store::Close() {
   absl::Status status;
-  if (db_ != nullptr && !read_only_) {
+  // Out of space, the flush would enter the write path RocksDB left in
+  // error (see Write); the WAL holds everything acknowledged anyway.
+  if (db_ != nullptr && !read_only_ && !out_of_space()) {
     status = FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_),
                        "flushing the ledger on close");
   }
@@ -537,9 +556,58 @@ absl::Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
     return absl::FailedPreconditionError(
         "the ledger was opened read-only and is never written");
   }
+  if (out_of_space()) return DiskFullError(dir_, out_of_space_cause());
   rocksdb::WriteOptions options;
   options.sync = sync;
-  return FromRocks(db_->Write(options, &batch), "writing to the ledger");
+  rocksdb::Status s = db_->Write(options, &batch);
+  // A write stalled behind a flush or compaction that ran out of space
+  // fails as Incomplete, with the no-space error the listener was told.
+  if (IsNoSpace(s) || (!s.ok() && out_of_space())) {
+    space_->Mark(s.ToString());
+    return DiskFullError(dir_, s.ToString());
+  }
+  return FromRocks(s, "writing to the ledger");
+}
+
+absl::StatusOr<uint64_t> Store::FreeBytes() const {
+  if (env_ == nullptr) return FreeDiskBytes(dir_);
+  uint64_t free = 0;
+  rocksdb::Status s = env_->GetFreeSpace(dir_, &free);
+  RETURN_IF_ERROR(FromRocks(s, "reading the free space of the ledger's disk"));
+  return free;
+}
+
+absl::Status Store::Resume() {
+  if (!out_of_space()) return absl::OkStatus();
+  if (resume_failed_) {
+    // With RocksDB 7.8 a Resume after one that failed mid-flush was seen to
+    // wait forever for that flush (docs/reliability.md): never risk it.
+    return DiskFullError(dir_, absl::StrCat(
+        "RocksDB could not resume after the disk filled (", resume_failure_,
+        "); once there is room, reopen the ledger (restart the process)"));
+  }
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    space_->Clear();
+    return absl::OkStatus();
+  }
+  resume_failed_ = true;
+  resume_failure_ = s.ToString();
+  return DiskFullError(dir_, absl::StrCat(
+      "RocksDB could not resume after the disk filled (", resume_failure_,
+      "); once there is room, reopen the ledger (restart the process)"));
+}
+
+uint64_t Store::MemtableBytes() const {
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    uint64_t bytes = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables,
+                            &bytes)) {
+      total += bytes;
+    }
+  }
+  return total;
 }
 
 }  // namespace ledger

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/storage/disk_space.h"
 #include "ledger/v1/event.pb.h"
 #include "projections/ledger_state.h"
 #include "rocksdb/db.h"
@@ -47,7 +48,11 @@ class Store {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(
       const std::string& dir, Mode mode, bool create_if_missing,
       rocksdb::Env* env = nullptr,
-      size_t block_cache_bytes = kDefaultBlockCacheBytes);
+      size_t block_cache_bytes = kDefaultBlockCacheBytes,
+      size_t write_buffer_bytes = 0);
+  // `write_buffer_bytes`, when not 0, sizes each family's memtable in place
+  // of RocksDB's 64 MiB: tests make it small to see flushes and
+  // compactions happen.
   // Options::block_cache_bytes's default (ledger/options.h says why).
   static constexpr size_t kDefaultBlockCacheBytes = size_t{64} << 20;
 
@@ -152,15 +157,49 @@ class Store {
   rocksdb::ColumnFamilyHandle* state() const { return handles_[3]; }
 
   // Writes `batch` atomically; with `sync` the WAL is synced first.
-  // FailedPrecondition unless the store was opened kReadWrite.
+  // FailedPrecondition unless the store was opened kReadWrite. While the
+  // store is out of space (out_of_space()), the disk-full Unavailable
+  // (DiskFullError) without calling into RocksDB: after a failed write
+  // RocksDB's write path must not be entered again before Resume (with
+  // Debian's assertions on, a write or sync after a failed one aborts). A
+  // write that fails for want of space marks the store out of space and
+  // returns the same status; nothing of `batch` is then visible.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch, bool sync);
+
+  // Whether RocksDB reported the disk full (a WAL write, a flush, a
+  // compaction, a MANIFEST write) and the store was not resumed since.
+  // Reads keep working meanwhile.
+  bool out_of_space() const { return space_ != nullptr && space_->out_of_space(); }
+  // RocksDB's message of the no-space error; empty when not out of space.
+  std::string out_of_space_cause() const {
+    return space_ != nullptr ? space_->what() : std::string();
+  }
+  // Resumes an out-of-space store (DB::Resume: it flushes the memtables to
+  // new table files and starts a new WAL, then takes writes again). Call it
+  // only once there is room for that flush (MemtableBytes): a Resume that
+  // fails mid-flush can leave the next one waiting forever
+  // (docs/reliability.md), so after a failed one this store never resumes
+  // again and every later call answers the disk-full Unavailable, saying
+  // to reopen the ledger. OK and nothing done when not out of space.
+  // Not thread-safe: one caller at a time (the write path's space lock).
+  [[nodiscard]] absl::Status Resume();
+  // Bytes the memtables of every family hold: about what Resume's flush
+  // writes (less: table files are compressed).
+  uint64_t MemtableBytes() const;
+  // Free bytes on the store's disk (FreeDiskBytes). When the store was
+  // opened on a caller's Env (tests), that Env's GetFreeSpace answers, so
+  // an injected full disk (tests/reliability/fault_fs.h) looks full here
+  // too.
+  [[nodiscard]] absl::StatusOr<uint64_t> FreeBytes() const;
+  // The folder the store was opened on.
+  const std::string& dir() const { return dir_; }
 
  private:
   Store() = default;
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenIn(
       const std::string& dir, Mode mode, bool create_if_missing,
       rocksdb::Env* env, const std::string& scratch_dir,
-      size_t block_cache_bytes);
+      size_t block_cache_bytes, size_t write_buffer_bytes = 0);
 
   // kReadOnly, once Open has decided how to read (see OpenReader).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenReader(
@@ -168,6 +207,13 @@ class Store {
 
   Mode mode_ = Mode::kReadOnly;
   bool read_only_ = true;
+  std::string dir_;
+  rocksdb::Env* env_ = nullptr;  // the caller's Env, or null (the default)
+  // kReadWrite only: learns of RocksDB's no-space errors.
+  std::shared_ptr<OutOfSpaceListener> space_;
+  // Set by a Resume that failed, with RocksDB's message (see Resume).
+  bool resume_failed_ = false;
+  std::string resume_failure_;
   // A secondary instance's scratch folder that this store made (and removes
   // when it closes); empty otherwise.
   std::string owned_scratch_;

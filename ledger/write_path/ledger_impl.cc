@@ -12,6 +12,7 @@
 #include "ledger/write_path/open_with_env.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/storage/disk_space.h"
 #include "ledger/storage/storage_layout.h"
 #include "ledger/write_path/subscription_impl.h"
 #include "ledger/time_util.h"
@@ -70,12 +71,13 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const Options& options,
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
-    const Options& options, const std::string& dir, rocksdb::Env* env) {
+    const Options& options, const std::string& dir, rocksdb::Env* env,
+    size_t write_buffer_bytes) {
   RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadWrite,
                                options.create_if_missing, env,
-                               options.block_cache_bytes));
+                               options.block_cache_bytes, write_buffer_bytes));
   auto ledger = std::make_unique<LedgerImpl>(options, std::move(store));
   RETURN_IF_ERROR(ledger->Restore());
   return std::unique_ptr<Ledger>(std::move(ledger));
@@ -113,6 +115,7 @@ absl::Status LedgerImpl::Close() {
   // Subscriptions may outlive the ledger: they stop reading the store
   // before it closes.
   if (feed_ != nullptr) feed_->DetachStore();
+  absl::MutexLock space_lock(&space_mu_);  // no CheckWritable resumes it now
   absl::MutexLock store_lock(&store_mu_);
   closed_ = store_->Close();
   return *closed_;
@@ -120,6 +123,12 @@ absl::Status LedgerImpl::Close() {
 
 absl::Status LedgerImpl::Restore() {
   absl::MutexLock lock(&state_mu_);
+  RETURN_IF_ERROR(LoadDurable());
+  feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
+  return absl::OkStatus();
+}
+
+absl::Status LedgerImpl::LoadDurable() {
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_->ReadHead());
   // Only the policy versions: customers are read when a command names them.
   StateDecoder policies(state_);
@@ -153,8 +162,61 @@ absl::Status LedgerImpl::Restore() {
         ASSIGN_OR_RETURN(applied_position_, DecodeAppliedPosition(value));
         return absl::OkStatus();
       }));
-  feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
+}
+
+absl::Status LedgerImpl::ForgetFailedGroup() {
+  const uint64_t durable = durable_seq_;
+  state_ = LedgerState();
+  lru_ = CustomerLru();
+  group_customers_.clear();
+  applied_position_ = 0;
+  RETURN_IF_ERROR(LoadDurable());
+  if (durable_seq_ != durable) {
+    return absl::InternalError(absl::StrCat(
+        "after a write that failed for want of space the store's head is seq ",
+        durable_seq_, ", not the last acknowledged seq ", durable));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LedgerImpl::EnsureWritable() {
+  const std::string& dir = store_->dir();
+  const uint64_t floor = options_.min_free_disk_bytes;
+  if (store_->out_of_space()) {
+    ASSIGN_OR_RETURN(uint64_t free, store_->FreeBytes());
+    // RocksDB resumes by flushing every memtable to a table file and
+    // starting a new WAL: wait for room for that (table files are smaller
+    // than the memtables they come from) and for the floor. A Resume that
+    // runs out of room mid-flush can hang the next one (disk_space.h).
+    constexpr uint64_t kResumeSlackBytes = uint64_t{4} << 20;
+    const uint64_t needed =
+        std::max(floor, 2 * store_->MemtableBytes() + kResumeSlackBytes);
+    if (free < needed) {
+      return DiskFullError(dir, absl::StrCat(
+          HumanBytes(free), " free; RocksDB found no room (",
+          store_->out_of_space_cause(), ") and writes resume once ",
+          HumanBytes(needed), " are free"));
+    }
+    RETURN_IF_ERROR(store_->Resume());
+  }
+  if (floor == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(uint64_t free, store_->FreeBytes());
+  if (free < floor) {
+    return DiskFullError(dir, absl::StrCat(
+        HumanBytes(free), " free, under the floor of ", HumanBytes(floor),
+        " kept for RocksDB's flushes and compactions (--min-free-disk)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LedgerImpl::CheckWritable() {
+  absl::MutexLock space_lock(&space_mu_);
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (!failed_.ok()) return failed_;
+  }
+  return EnsureWritable();
 }
 
 size_t LedgerImpl::CachedCustomersForTest() const {
@@ -445,6 +507,14 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   size_t group_events = 0;
   uint64_t position = 0;  // the group's highest SubmitBatchAt position
   for (const Writer* w : group) position = std::max(position, w->applied_position);
+  absl::MutexLock space_lock(&space_mu_);
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (!failed_.ok()) return failed_;
+  }
+  // Before judging anything: a group refused for want of space leaves no
+  // trace, and RocksDB is not asked to write what it has no room for.
+  RETURN_IF_ERROR(EnsureWritable());
   {
     absl::MutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
@@ -484,8 +554,16 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   writing_ = false;
   pending_customers_.clear();
   pending_policy_ = false;
-  // Never carry on after a failed write or sync: the state in memory is
-  // ahead of the disk, and what the disk holds is known only on reopen.
+  if (IsDiskFull(written)) {
+    // Out of space: the store refuses writes until it is resumed
+    // (EnsureWritable), and reads go on from the durable state.
+    absl::Status forgotten = ForgetFailedGroup();
+    if (!forgotten.ok()) return Stop(forgotten);
+    return written;
+  }
+  // Never carry on after any other failed write or sync: the state in
+  // memory is ahead of the disk, and what the disk holds is known only on
+  // reopen.
   if (!written.ok()) return Stop(written);
   durable_seq_ = group_last_seq;
   applied_position_ = std::max(applied_position_, position);

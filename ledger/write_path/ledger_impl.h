@@ -56,6 +56,7 @@ class LedgerImpl final : public Ledger {
       const std::function<bool(const v1::Event&)>& fn) const override;
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       uint64_t from_seq) override;
+  absl::Status CheckWritable() override;
   absl::Status Close() override;
 
  private:
@@ -90,6 +91,18 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands,
                                                 uint64_t applied_position = 0);
   absl::Status CommitGroup(const std::vector<Writer*>& group);
+  // OK when a group may be written now; else the disk-full Unavailable
+  // (Options::min_free_disk_bytes, or a store RocksDB found out of space
+  // that has no room yet to resume). Resumes the store once it has.
+  absl::Status EnsureWritable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(space_mu_);
+  // Reads what the state starts from (head, policy versions, applied
+  // position) from the store, checking that the head names the log's last
+  // event. Customers are read when a command names them.
+  absl::Status LoadDurable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // After a group's write failed for want of space: nothing of it is in
+  // the store (a RocksDB write is all or none), but the state in memory
+  // holds it, so it is dropped and the durable state read back.
+  absl::Status ForgetFailedGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Makes every later call fail until the ledger is reopened; returns the
   // status they get.
   absl::Status Stop(const absl::Status& cause)
@@ -128,6 +141,12 @@ class LedgerImpl final : public Ledger {
   // Tells subscriptions what is durable; shared with them because they may
   // outlive the ledger. Set in Restore.
   std::shared_ptr<CommitFeed> feed_;
+
+  // Held by the leader around its whole group (the space check, the
+  // judging and the write), by CheckWritable, and by Close around closing
+  // the store: only one of them at a time checks the disk, resumes the
+  // store or writes. Taken before state_mu_.
+  absl::Mutex space_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);
 
   absl::Mutex queue_mu_;
   std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);

@@ -14,9 +14,11 @@
 namespace ledger {
 
 // Like Ledger::Open, with every file operation going through `env`, which
-// must outlive the ledger.
+// must outlive the ledger. `write_buffer_bytes`, when not 0, sizes RocksDB's
+// memtables (Store::Open), so that a test sees flushes and compactions.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
-    const Options& options, const std::string& dir, rocksdb::Env* env);
+    const Options& options, const std::string& dir, rocksdb::Env* env,
+    size_t write_buffer_bytes = 0);
 
 }  // namespace ledger
 

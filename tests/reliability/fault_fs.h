@@ -10,6 +10,8 @@
 #ifndef CREDIT_LEDGER_TESTS_RELIABILITY_FAULT_FS_H_
 #define CREDIT_LEDGER_TESTS_RELIABILITY_FAULT_FS_H_
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -38,6 +40,30 @@ inline const char* FaultPointName(FaultPoint p) {
     case FaultPoint::kWalSync: return "wal-sync";
     case FaultPoint::kTableRead: return "table-read";
     case FaultPoint::kAnyRead: return "any-read";
+  }
+  return "?";
+}
+
+// Out of space (docs/reliability.md, "A full disk"): where a write fails
+// the way a full disk fails it, with RocksDB's NoSpace status (ENOSPC), so
+// the ledger takes it for a full disk and not for a broken one.
+enum class NoSpacePoint {
+  kNone,
+  kWalAppend,       // Append to a write-ahead log file
+  kWalSync,         // Sync / Fsync of a write-ahead log file
+  kFlushWrite,      // Append to a table file written by a memtable flush
+  kCompactionWrite, // Append to a table file written by a compaction
+  kManifestWrite,   // Append to the database's own MANIFEST
+};
+
+inline const char* NoSpacePointName(NoSpacePoint p) {
+  switch (p) {
+    case NoSpacePoint::kNone: return "none";
+    case NoSpacePoint::kWalAppend: return "wal-append";
+    case NoSpacePoint::kWalSync: return "wal-sync";
+    case NoSpacePoint::kFlushWrite: return "flush";
+    case NoSpacePoint::kCompactionWrite: return "compaction";
+    case NoSpacePoint::kManifestWrite: return "manifest";
   }
   return "?";
 }
@@ -89,7 +115,23 @@ class FaultInjector {
 
   std::unique_ptr<rocksdb::Env> NewEnv();
 
+  // Makes every later write at `point` fail with NoSpace until
+  // DisarmNoSpace(): the disk stays full until space is freed.
+  void ArmNoSpace(NoSpacePoint point) { no_space_.store(point); }
+  void DisarmNoSpace() { no_space_.store(NoSpacePoint::kNone); }
+  bool no_space_armed() const { return no_space_.load() != NoSpacePoint::kNone; }
+  // How many writes failed for want of space so far.
+  int no_space_injected() const { return no_space_injected_.load(); }
+  // Whether this write runs out of space now; counts it when it does.
+  bool ShouldRunOutOfSpace(NoSpacePoint kind) {
+    if (no_space_.load() != kind) return false;
+    no_space_injected_.fetch_add(1);
+    return true;
+  }
+
  private:
+  std::atomic<NoSpacePoint> no_space_{NoSpacePoint::kNone};
+  std::atomic<int> no_space_injected_{0};
   std::mutex gate_mu_;
   std::condition_variable gate_cv_;
   bool gate_closed_ = false;
@@ -110,6 +152,57 @@ inline rocksdb::IOStatus Injected(const char* what) {
   return rocksdb::IOStatus::IOError(std::string("injected fault: ") + what);
 }
 
+// What the default file system answers on ENOSPC.
+inline rocksdb::IOStatus InjectedNoSpace(const char* what) {
+  return rocksdb::IOStatus::NoSpace(std::string("injected: ") + what,
+                                    "No space left on device");
+}
+
+// RocksDB runs memtable flushes on its high-priority pool ("rocksdb:high")
+// and compactions on its low one ("rocksdb:low"): the thread tells a table
+// file of a flush from one of a compaction.
+inline bool OnThreadNamed(const char* name) {
+  char current[32] = {};
+  pthread_getname_np(pthread_self(), current, sizeof(current));
+  return std::string(current) == name;
+}
+
+// A table file or the MANIFEST: runs out of space on command.
+class SpaceFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  SpaceFile(std::unique_ptr<rocksdb::FSWritableFile> file, bool table,
+            FaultInjector* f)
+      : FSWritableFileOwnerWrapper(std::move(file)), table_(table),
+        faults_(f) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (table_ && OnThreadNamed("rocksdb:high") &&
+        faults_->ShouldRunOutOfSpace(NoSpacePoint::kFlushWrite)) {
+      return InjectedNoSpace("flush write");
+    }
+    if (table_ && OnThreadNamed("rocksdb:low") &&
+        faults_->ShouldRunOutOfSpace(NoSpacePoint::kCompactionWrite)) {
+      return InjectedNoSpace("compaction write");
+    }
+    if (!table_ && faults_->ShouldRunOutOfSpace(NoSpacePoint::kManifestWrite)) {
+      return InjectedNoSpace("MANIFEST write");
+    }
+    return target()->Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo&,
+                           rocksdb::IODebugContext* dbg) override {
+    return Append(data, options, dbg);
+  }
+
+ private:
+  bool table_;
+  FaultInjector* faults_;
+};
+
 class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   WalFile(std::unique_ptr<rocksdb::FSWritableFile> file, FaultInjector* f)
@@ -120,6 +213,9 @@ class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
                            rocksdb::IODebugContext* dbg) override {
     if (faults_->ShouldFail(FaultPoint::kWalAppend)) {
       return Injected("WAL append");
+    }
+    if (faults_->ShouldRunOutOfSpace(NoSpacePoint::kWalAppend)) {
+      return InjectedNoSpace("WAL append");
     }
     if (faults_->ShouldFail(FaultPoint::kWalTornAppend)) {
       // A torn write: the first half reaches the file, then the device fails.
@@ -140,12 +236,18 @@ class WalFile : public rocksdb::FSWritableFileOwnerWrapper {
                          rocksdb::IODebugContext* dbg) override {
     faults_->PassSyncGate();
     if (faults_->ShouldFail(FaultPoint::kWalSync)) return Injected("WAL sync");
+    if (faults_->ShouldRunOutOfSpace(NoSpacePoint::kWalSync)) {
+      return InjectedNoSpace("WAL sync");
+    }
     return target()->Sync(options, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
     faults_->PassSyncGate();
     if (faults_->ShouldFail(FaultPoint::kWalSync)) return Injected("WAL fsync");
+    if (faults_->ShouldRunOutOfSpace(NoSpacePoint::kWalSync)) {
+      return InjectedNoSpace("WAL fsync");
+    }
     return target()->Fsync(options, dbg);
   }
   rocksdb::IOStatus RangeSync(uint64_t offset, uint64_t nbytes,
@@ -248,6 +350,18 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
                                             dbg),
                 result);
   }
+  // While a no-space point is armed the disk reads as full, as a real full
+  // disk does, so the ledger does not resume before it is disarmed.
+  rocksdb::IOStatus GetFreeSpace(const std::string& path,
+                                 const rocksdb::IOOptions& options,
+                                 uint64_t* free_space,
+                                 rocksdb::IODebugContext* dbg) override {
+    if (faults_->no_space_armed()) {
+      *free_space = 0;
+      return rocksdb::IOStatus::OK();
+    }
+    return target()->GetFreeSpace(path, options, free_space, dbg);
+  }
   rocksdb::IOStatus NewRandomAccessFile(
       const std::string& name, const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
@@ -276,6 +390,10 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
                          std::unique_ptr<rocksdb::FSWritableFile>* result) {
     if (s.ok() && EndsWith(name, ".log")) {
       *result = std::make_unique<WalFile>(std::move(*result), faults_);
+    } else if (s.ok() && (EndsWith(name, ".sst") ||
+                          name.find("/MANIFEST-") != std::string::npos)) {
+      *result = std::make_unique<SpaceFile>(std::move(*result),
+                                            EndsWith(name, ".sst"), faults_);
     }
     return s;
   }

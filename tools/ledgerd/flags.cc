@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "tools/edge/byte_size.h"
 
 namespace ledger::ledgerd {
 
@@ -16,6 +17,7 @@ const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
     "               [--max-in-flight N] [--max-future DURATION]\n"
+    "               [--min-free-disk SIZE]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]]\n"
     "       ledgerd --version\n"
@@ -39,6 +41,11 @@ const std::string_view kUsage =
     "                     whose `at` is more than DURATION (e.g. 24h) ahead\n"
     "                     of this machine's clock, before the ledger sees it\n"
     "                     (docs/edge-guards.md); off by default\n"
+    "  --min-free-disk SIZE  refuse writes (UNAVAILABLE) while the ledger's\n"
+    "                     disk has less free space than SIZE (e.g. 512MiB,\n"
+    "                     2GiB; 0: only once it is full); reads go on, and\n"
+    "                     writes come back by themselves once there is room\n"
+    "                     (docs/operations.md); default 256MiB\n"
     "  --nats URLS        cluster mode (docs/cluster.md): NATS JetStream servers\n"
     "                     holding the replicated log; DIR holds p<N> folders\n"
     "  --partitions P     partitions of the cluster (same on every node)\n"
@@ -137,6 +144,13 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
       }
       f.max_future = max_future;
       f.max_future_text = value;
+    } else if (arg == "--min-free-disk") {
+      absl::StatusOr<uint64_t> bytes = edge::ParseByteSize(value);
+      if (!bytes.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--min-free-disk: ", bytes.status().message()));
+      }
+      f.min_free_disk = *bytes;
     } else if (std::optional<std::string>* slot = ValueSlot(f, arg)) {
       *slot = value;
     } else {

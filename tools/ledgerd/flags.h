@@ -3,6 +3,7 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,9 @@ struct ServerFlags {
   // when unset; max_future_text is the value as given, for messages.
   std::optional<absl::Duration> max_future;
   std::string max_future_text;
+  // --min-free-disk SIZE: Options::min_free_disk_bytes; unset keeps the
+  // library's default.
+  std::optional<uint64_t> min_free_disk;
   bool version = false;                    // --version
   bool help = false;                       // --help
 };

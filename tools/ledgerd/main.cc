@@ -15,6 +15,7 @@
 #include "tools/edge/future_guard.h"
 #include "tools/ledgerd/cluster/cluster_node.h"
 #include "tools/ledgerd/cluster/partitioning.h"
+#include "tools/ledgerd/disk_watch.h"
 #include "tools/ledgerd/flags.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/server.h"
@@ -29,6 +30,9 @@ namespace {
 // SubmitBatch of 10 000 commands takes well under a second; follow streams
 // end within kFollowPoll.
 constexpr auto kDrainDeadline = std::chrono::seconds(30);
+// How often the health of writes is checked (DiskWatch): one statvfs, so a
+// second costs nothing, and a full disk freed is seen within it.
+constexpr absl::Duration kDiskWatchPeriod = absl::Seconds(1);
 
 int Fail(int exit_code, const std::string& message) {
   std::cerr << "ledgerd: " << message << std::endl;
@@ -43,6 +47,9 @@ absl::StatusOr<std::unique_ptr<cluster::ClusterNode>> StartClusterNode(
   config.partitions = flags.partitions;
   config.node = flags.node;
   config.replicas = flags.replicas;
+  if (flags.min_free_disk.has_value()) {
+    config.min_free_disk_bytes = *flags.min_free_disk;
+  }
   if (flags.host_partitions.has_value()) {
     absl::StatusOr<std::vector<int>> hosted = cluster::ParsePartitionList(
         *flags.host_partitions, flags.partitions);
@@ -81,6 +88,9 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
     options.on_group_committed = [&metrics](const CommitStats& stats) {
       metrics.ObserveGroupCommit(stats);
     };
+    if (flags.min_free_disk.has_value()) {
+      options.min_free_disk_bytes = *flags.min_free_disk;
+    }
     ledger = Ledger::Open(options, flags.db);
   }
   if (!ledger.ok()) {
@@ -98,6 +108,18 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   if (future_guard.has_value()) service.SetFutureGuard(&*future_guard);
   absl::StatusOr<RunningServer> running = StartServer(flags, &service);
   if (!running.ok()) return Fail(1, running.status().ToString());
+  // Single-ledger mode: whether writes are taken, in health and metrics.
+  std::optional<DiskWatch> disk_watch;
+  if (*ledger != nullptr) {
+    grpc::HealthCheckServiceInterface* health =
+        running->server->GetHealthCheckService();
+    disk_watch.emplace(ledger->get(), kDiskWatchPeriod,
+                       [&metrics, health](bool disk_full, const absl::Status&) {
+                         metrics.SetDiskFull(disk_full);
+                         health->SetServingStatus(kWritesHealthService,
+                                                  !disk_full);
+                       });
+  }
   std::printf("listening on %s\n", running->listening_on.c_str());
   std::fflush(stdout);
 
@@ -105,6 +127,7 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   std::cerr << "ledgerd: " << strsignal(signal)
             << ": draining (no new calls, answering those in flight)"
             << std::endl;
+  disk_watch.reset();  // before the server and the ledger go
   service.BeginShutdown();
   running->server->GetHealthCheckService()->SetServingStatus(false);
   running->server->Shutdown(std::chrono::system_clock::now() + kDrainDeadline);

@@ -66,6 +66,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                     .Help("RPCs being served now")
                     .Register(*registry_)
                     .Add({});
+  disk_full_ = &prometheus::BuildGauge()
+                    .Name("ledgerd_disk_full")
+                    .Help("1 while writes are refused for want of disk "
+                          "space (full, or under --min-free-disk), else 0")
+                    .Register(*registry_)
+                    .Add({});
   group_commands_ = &prometheus::BuildHistogram()
                          .Name("ledgerd_group_commit_commands")
                          .Help("Commands per group commit of the ledger "
@@ -122,5 +128,7 @@ void Metrics::ObserveGroupCommit(const CommitStats& stats) {
   group_sync_seconds_->Observe(
       std::chrono::duration<double>(stats.write_duration).count());
 }
+
+void Metrics::SetDiskFull(bool full) { disk_full_->Set(full ? 1 : 0); }
 
 }  // namespace ledger::ledgerd

@@ -54,6 +54,9 @@ class Metrics {
   // prometheus-cpp): it runs on the library's writer
   // thread as Options::on_group_committed.
   void ObserveGroupCommit(const CommitStats& stats);
+  // ledgerd_disk_full: 1 while writes are refused for want of disk space
+  // (the disk is full, or under --min-free-disk), else 0 (DiskWatch).
+  void SetDiskFull(bool full);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -62,6 +65,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* submit_seconds_;
   prometheus::Family<prometheus::Histogram>* rpc_commands_;
   prometheus::Gauge* in_flight_;
+  prometheus::Gauge* disk_full_;
   prometheus::Histogram* group_commands_;
   prometheus::Histogram* group_sync_seconds_;
   std::unique_ptr<prometheus::Exposer> exposer_;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/ledger.h"
 
 namespace ledger::ledgerd {
 
@@ -12,6 +13,11 @@ absl::Status FromLedger(const absl::Status& status) {
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kInvalidArgument:
       return status;
+    case absl::StatusCode::kUnavailable:
+      // A full disk: retryable once there is room, and the message says
+      // so (the ledger takes writes again by itself).
+      if (IsDiskFull(status)) return status;
+      [[fallthrough]];
     default:
       // The library fails only when its store failed (ledger.h); it then
       // refuses writes until reopened, which an operator must know.

@@ -13,8 +13,10 @@
 namespace ledger::ledgerd {
 
 // A status returned by the library: NotFound (unknown customer) and
-// InvalidArgument (a bad request) are the caller's; every other non-OK one
-// means the store failed and becomes Internal, with a message that says so.
+// InvalidArgument (a bad request) are the caller's, and a full disk's
+// Unavailable (IsDiskFull) stays Unavailable: retry once there is room.
+// Every other non-OK one means the store failed and becomes Internal, with
+// a message that says so.
 absl::Status FromLedger(const absl::Status& status);
 
 // The gRPC status of the same code and message.

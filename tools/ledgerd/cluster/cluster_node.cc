@@ -86,7 +86,8 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(
   const std::string prefix = absl::StrCat(config.node, ".", RandomNonce());
   for (int p : config.hosted) {
     absl::StatusOr<std::unique_ptr<PartitionReplica>> r = PartitionReplica::Start(
-        p, absl::StrCat(config.dir, "/p", p), node->log_.get(), prefix);
+        p, absl::StrCat(config.dir, "/p", p), node->log_.get(), prefix,
+        config.min_free_disk_bytes);
     if (!r.ok()) {
       return absl::Status(r.status().code(),
                           absl::StrCat("partition ", p, ": ", r.status().message()));

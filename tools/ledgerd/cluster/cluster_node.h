@@ -17,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "ledger/options.h"
 #include "absl/synchronization/mutex.h"
 #include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/cluster/nats_log.h"
@@ -40,6 +41,8 @@ struct ClusterConfig {
   std::string node;                    // --node
   std::vector<int> hosted;             // --host-partitions (default: all)
   int replicas = 3;                    // --replicas: copies of each stream
+  // --min-free-disk: each partition ledger's Options::min_free_disk_bytes.
+  uint64_t min_free_disk_bytes = Options().min_free_disk_bytes;
 };
 
 class ClusterNode final : public ClusterApi {

@@ -24,10 +24,12 @@ absl::Status NotConfirmed(absl::string_view why) {
 
 absl::StatusOr<std::unique_ptr<PartitionReplica>> PartitionReplica::Start(
     int partition, const std::string& dir, NatsLog* log,
-    const std::string& batch_id_prefix) {
+    const std::string& batch_id_prefix, uint64_t min_free_disk_bytes) {
   std::unique_ptr<PartitionReplica> r(new PartitionReplica(
       partition, log, absl::StrCat(batch_id_prefix, ".", partition, ".")));
-  absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(Options(), dir);
+  Options options;
+  options.min_free_disk_bytes = min_free_disk_bytes;
+  absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(options, dir);
   if (!opened.ok()) return opened.status();
   r->ledger_ = *std::move(opened);
   r->applier_ = std::thread([p = r.get()] { p->ApplyLoop(); });
@@ -68,6 +70,14 @@ absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", bytes, " bytes for one partition exceeds a cluster "
         "message (", kMaxMessageBytes, " bytes): split it; nothing was applied"));
+  }
+  // A node whose disk is full publishes nothing it could not apply: the
+  // client goes to another replica, which acknowledges in its stead.
+  // (CheckWritable also resumes the ledger once there is room.)
+  if (absl::Status writable = ledger_->CheckWritable(); IsDiskFull(writable)) {
+    return absl::UnavailableError(absl::StrCat(
+        "partition ", partition_, " on this node: ", writable.message(),
+        "; nothing was published: retry with the same keys on another node"));
   }
   auto request = std::make_shared<Request>();
   request->commands = std::move(commands);
@@ -225,7 +235,18 @@ void PartitionReplica::ApplyLoop() {
     }
     if (!group.empty()) {
       idle = absl::ZeroDuration();
-      if (!Apply(group)) return;
+      const Applied applied_now = Apply(group);
+      if (applied_now == Applied::kStopped) return;
+      if (applied_now == Applied::kDiskFull) {
+        // Read the same messages again once there is room: the position
+        // did not move, so nothing is skipped and nothing applied twice.
+        reader.reset();
+        carried.reset();
+        for (int i = 0; i < 10 && !stopping_.load(); ++i) {
+          absl::SleepFor(absl::Milliseconds(100));
+        }
+        continue;
+      }
     }
     if (reread) {
       reader.reset();
@@ -242,7 +263,8 @@ void PartitionReplica::ApplyLoop() {
   }
 }
 
-bool PartitionReplica::Apply(const std::vector<LogMessage>& messages) {
+PartitionReplica::Applied PartitionReplica::Apply(
+    const std::vector<LogMessage>& messages) {
   std::vector<v1::Command> commands;
   // Per message: where its commands start, and why it was refused (OK: not).
   std::vector<size_t> first(messages.size());
@@ -268,6 +290,33 @@ bool PartitionReplica::Apply(const std::vector<LogMessage>& messages) {
     results = ledger_->SubmitBatchAt({}, position);
   }
   absl::MutexLock lock(&mu_);
+  if (!results.ok() && IsDiskFull(results.status())) {
+    if (!disk_full_) {
+      std::cerr << "ledgerd: partition " << partition_
+                << ": not applying the stream here: "
+                << results.status().message()
+                << "; the other replicas go on, and this one catches up from "
+                   "the stream once there is room"
+                << std::endl;
+      disk_full_ = true;
+    }
+    // This node's callers: their commands are in the log (or will be) and
+    // the other replicas apply them; a retry elsewhere answers them.
+    for (const LogMessage& m : messages) {
+      FailBatch(m.batch_id, absl::UnavailableError(absl::StrCat(
+          "partition ", partition_, " on this node: ",
+          results.status().message(), "; the commands are in the log and "
+          "the other replicas apply them: retry with the same keys on "
+          "another node")));
+    }
+    return Applied::kDiskFull;
+  }
+  if (disk_full_) {
+    std::cerr << "ledgerd: partition " << partition_
+              << ": the disk has room again: applying the stream from "
+              << messages.front().seq << std::endl;
+    disk_full_ = false;
+  }
   if (!results.ok()) {
     failed_ = absl::InternalError(absl::StrCat(
         "partition ", partition_, ": the ledger's store failed: ",
@@ -278,7 +327,7 @@ bool PartitionReplica::Apply(const std::vector<LogMessage>& messages) {
         if (!r->Done()) { r->failed = true; r->status = failed_; }
       }
     }
-    return false;
+    return Applied::kStopped;
   }
   for (size_t m = 0; m < messages.size(); ++m) {
     auto it = batches_.find(messages[m].batch_id);
@@ -300,7 +349,7 @@ bool PartitionReplica::Apply(const std::vector<LogMessage>& messages) {
     b.applied = true;
     if (b.acked) batches_.erase(it);
   }
-  return true;
+  return Applied::kDone;
 }
 
 absl::Status PartitionReplica::WaitForSeq(uint64_t seq, absl::Time deadline) {

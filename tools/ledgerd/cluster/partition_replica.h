@@ -54,16 +54,19 @@ class PartitionReplica {
   // Opens the ledger in `dir` (created when missing) and starts applying
   // the partition's stream from the ledger's AppliedPosition() + 1.
   // REQUIRES: `log` outlives the replica.
+  // `min_free_disk_bytes` is the ledger's Options::min_free_disk_bytes.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PartitionReplica>> Start(
       int partition, const std::string& dir, NatsLog* log,
-      const std::string& batch_id_prefix);
+      const std::string& batch_id_prefix, uint64_t min_free_disk_bytes);
   // Stops both threads and closes the ledger.
   ~PartitionReplica();
 
   // Publishes `commands` (in order, in one message) and waits until the
   // stream acknowledged the message and this node applied and synced it.
   // Results are this ledger's. Unavailable when the log refused or did not
-  // confirm in time (retry with the same keys: keys make it idempotent);
+  // confirm in time (retry with the same keys: keys make it idempotent),
+  // or when this node's disk is full (nothing is published then: retry on
+  // another node);
   // InvalidArgument when the commands exceed one message; Internal when
   // this replica's store failed.
   [[nodiscard]] absl::StatusOr<std::vector<SubmitResult>> Submit(
@@ -99,9 +102,15 @@ class PartitionReplica {
       : partition_(partition), log_(log), prefix_(std::move(prefix)) {}
   void PublishLoop();
   void ApplyLoop();
-  // Applies consecutive messages in one write; false when the ledger
-  // stopped (the applier ends).
-  bool Apply(const std::vector<LogMessage>& messages);
+  enum class Applied {
+    kDone,
+    // This node's disk is full: nothing applied; the applier reads the
+    // same messages again later and catches up once there is room.
+    kDiskFull,
+    kStopped,  // the ledger stopped: the applier ends
+  };
+  // Applies consecutive messages in one write.
+  Applied Apply(const std::vector<LogMessage>& messages);
   void FailBatch(const std::string& id, const absl::Status& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -118,6 +127,8 @@ class PartitionReplica {
   uint64_t next_batch_ ABSL_GUARDED_BY(mu_) = 0;
   // Set when the ledger stopped: every later Submit fails with it.
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
+  // While the applier finds the disk full (said once on stderr).
+  bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
 
   std::thread publisher_;
   std::thread applier_;
