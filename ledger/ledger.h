@@ -103,6 +103,13 @@ struct SubmitResult {
   // command, so a call worker knows when to hang up without a second query.
   // Absent for set_policy, duplicates and rejections.
   std::optional<int64_t> available;
+  // For kAccepted, when the ledger chose the time the command was judged at
+  // (docs/contract.md section 15): the command had no `at` and was stamped
+  // with the writer's clock (raised to the customer's last time), or its
+  // `at` was within the skew tolerance before the customer's last time and
+  // it was judged at that time. Absent when judged at its own `at`, for
+  // duplicates and for rejections.
+  std::optional<int64_t> at_us;
   v1::RejectionCode code = v1::REJECTION_CODE_UNSPECIFIED;  // for kRejected
   std::string message;  // for kRejected: what was wrong and what to do
 };
@@ -162,9 +169,25 @@ class Ledger {
   // command of the batch is accepted. InvalidArgument when applied_position
   // is not above AppliedPosition() (a batch is applied once), and as
   // SubmitBatch otherwise.
+  //
+  // `received_at_us` gives, per command, the clock of the node that received
+  // it, which stamps a command without `at` (docs/contract.md section 15)
+  // in place of Options::clock, so that every replica stamps alike: one
+  // entry per command (InvalidArgument otherwise), or empty for none
+  // (kNoReceivedTimeUs: a command without `at` is then INVALID_COMMAND).
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
   SubmitBatchAt(std::span<const v1::Command> commands,
+                std::span<const int64_t> received_at_us,
                 uint64_t applied_position) = 0;
+
+  // SubmitBatch with the writer's clock given per command, as in
+  // SubmitBatchAt, instead of read from Options::clock: for a caller that
+  // repeats a log whose stamps are known (the checked import gives each
+  // command its exported event's time). Errors as SubmitBatchAt, without
+  // the position.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
+  SubmitBatchReceivedAt(std::span<const v1::Command> commands,
+                        std::span<const int64_t> received_at_us) = 0;
 
   // The position stored by the last durable SubmitBatchAt; 0 when none.
   // Never fails.

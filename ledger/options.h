@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 namespace ledger {
@@ -94,6 +95,14 @@ struct Options {
   // not block, and must not call into the Ledger (it may deadlock or
   // fail). Default: empty (not called).
   std::function<void(const CommitStats&)> on_group_committed;
+
+  // The writer's clock, in microseconds since the epoch: a command sent
+  // without `at` is stamped with it when it is submitted (docs/contract.md
+  // section 15), raised to the customer's last time. Read on the
+  // submitting thread, once per such command, never by the rules, so
+  // replay judges from the stored time alone. Tests give a fixed one.
+  // Default: empty, the system clock.
+  std::function<int64_t()> clock;
 };
 
 }  // namespace ledger

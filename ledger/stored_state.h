@@ -59,6 +59,8 @@ struct PolicyVersionInfo {
   std::string version;
   int64_t refund_window_hours = 0;
   int64_t inquiry_window_hours = 0;
+  // docs/contract.md section 15: the skew tolerance; 0 for the default.
+  int64_t clock_skew_seconds = 0;
   int64_t effective_from_us = 0;  // kMinTimeUs for the default
   uint64_t seq = 0;  // of its set_policy event; 0 for the default
 };

@@ -18,6 +18,16 @@ namespace ledger {
 inline constexpr int64_t kMinTimeUs = 0;
 inline constexpr int64_t kMaxTimeUs = 253402300799999999;
 inline constexpr int64_t kMicrosPerHour = 3600LL * 1000 * 1000;
+inline constexpr int64_t kMicrosPerSecond = 1000 * 1000;
+
+// docs/contract.md section 15: the most a policy's clock_skew_seconds may be.
+inline constexpr int64_t kMaxClockSkewSeconds = 3600;
+
+// The writer's clock, when a command comes without `at`, is an input of the
+// write path (the rules read no clock). This value says that none was
+// given: a command without `at` is then INVALID_COMMAND (a cluster log
+// message published before nodes stamped commands carries none).
+inline constexpr int64_t kNoReceivedTimeUs = -1;
 
 // Parses an RFC 3339 time ("2026-03-08T10:00:00Z", fractional seconds and
 // numeric offsets allowed) into microseconds since the epoch. Fails with

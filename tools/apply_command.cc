@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@
 #include "absl/time/time.h"
 #include "ledger/base/json_writer.h"
 #include "ledger/ledger.h"
+#include "ledger/time_util.h"
 #include "tools/commands.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
@@ -56,7 +58,7 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 constexpr size_t kMaxGroupLines = 1000;
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl apply --db DIR [--max-future DURATION]\n"
+    "usage: ledgerctl apply --db DIR [--max-future DURATION|off]\n"
     "                       [--min-free-disk SIZE] [FILE]\n"
     "\n"
     "Reads commands as JSON Lines (docs/contract.md section 4) from FILE,\n"
@@ -77,7 +79,8 @@ constexpr std::string_view kUsage =
     "  --max-future DURATION   refuse (INVALID_COMMAND, not sent to the\n"
     "                          ledger) a command whose \"at\" is more than\n"
     "                          DURATION ahead of this machine's clock, e.g.\n"
-    "                          24h or 90m (docs/edge-guards.md); default: off\n"
+    "                          24h or 90m (docs/edge-guards.md); default:\n"
+    "                          24h; off removes the guard\n"
     "  --min-free-disk SIZE    stop (exit 1) before a group when the ledger's\n"
     "                          disk has less free space than SIZE, e.g.\n"
     "                          512MiB or 2GiB; 0: only when the disk is\n"
@@ -190,6 +193,9 @@ std::string RenderResult(const SubmitResult& result) {
       w.Key("status").String("ACCEPTED").Key("seq").Uint(result.seq);
       if (result.outcome == Outcome::kDuplicate) w.Key("duplicate").Bool(true);
       if (result.available.has_value()) w.Key("available").Int(*result.available);
+      // The time the ledger chose (stamped, or raised within the skew
+      // tolerance); absent when the command was judged at its own `at`.
+      if (result.at_us.has_value()) w.Key("at").String(FormatTimeUs(*result.at_us));
       break;
     case Outcome::kRejected:
       w.Key("status").String("REJECTED");
@@ -451,21 +457,22 @@ int ApplyStream(Ledger& ledger, int fd, const std::string& input_name,
   return kExitOk;
 }
 
-// --max-future: a duration absl::ParseDuration reads ("24h", "90m",
-// "1h30m"), positive.
-bool ParseMaxFuture(const CommandSpec& spec, const Args& parsed,
-                    std::optional<edge::FutureGuard>* guard, int* exit_code) {
-  if (!parsed.Has("max-future")) return true;
-  const std::string text = parsed.Get("max-future");
-  absl::Duration max_ahead;
-  if (!absl::ParseDuration(text, &max_ahead) || max_ahead <= absl::ZeroDuration() ||
-      max_ahead == absl::InfiniteDuration()) {
-    *exit_code = UsageError(
-        spec, absl::StrCat("--max-future wants a positive duration such as 24h "
-                           "or 90m, got '", text, "'"));
+// --max-future: on by default at 24 hours (docs/contract.md section 15), a
+// positive duration ("24h", "90m", "1h30m") or "off".
+bool ReadMaxFuture(const CommandSpec& spec, const Args& parsed,
+                   std::optional<edge::FutureGuard>* guard, int* exit_code) {
+  std::optional<std::string> text;
+  if (parsed.Has("max-future")) text = parsed.Get("max-future");
+  absl::StatusOr<std::optional<absl::Duration>> max_ahead =
+      text.has_value() ? edge::ParseMaxFuture(*text)
+                       : std::optional<absl::Duration>(edge::kDefaultMaxFuture);
+  if (!max_ahead.ok()) {
+    *exit_code = UsageError(spec, std::string(max_ahead.status().message()));
     return false;
   }
-  guard->emplace(max_ahead, absl::StrCat("--max-future ", text));
+  if (max_ahead->has_value()) {
+    guard->emplace(**max_ahead, edge::MaxFutureSetting(text));
+  }
   return true;
 }
 
@@ -505,7 +512,7 @@ int RunApply(std::span<char* const> args) {
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   std::optional<edge::FutureGuard> future_guard;
-  if (!ParseMaxFuture(spec, parsed, &future_guard, &exit_code)) return exit_code;
+  if (!ReadMaxFuture(spec, parsed, &future_guard, &exit_code)) return exit_code;
   Options options;
   if (!ParseMinFreeDisk(spec, parsed, &options, &exit_code)) return exit_code;
 
@@ -529,14 +536,21 @@ int RunApply(std::span<char* const> args) {
     if (fd != STDIN_FILENO) ::close(fd);
     return kExitFailure;
   }
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(options, parsed.Get("db"));
+  // A mistyped --db would otherwise start a new, empty ledger in silence.
+  const std::string dir = parsed.Get("db");
+  std::error_code ignored;
+  const bool existed = std::filesystem::exists(dir, ignored) &&
+                       !std::filesystem::is_empty(dir, ignored);
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
   if (!ledger.ok()) {
     if (fd != STDIN_FILENO) ::close(fd);
     // Busy (another writer holds the ledger) exits kExitBusy, like every
     // command; the line has the shape of docs/ledgerctl.md.
-    return Fail("apply", "cannot open the ledger in " + parsed.Get("db"),
-                ledger.status());
+    return Fail("apply", "cannot open the ledger in " + dir, ledger.status());
+  }
+  if (!existed) {
+    std::fprintf(stderr, "ledgerctl apply: created a new ledger in %s\n",
+                 dir.c_str());
   }
   ApplyContext context;
   if (future_guard.has_value()) context.future_guard = &*future_guard;

@@ -3,11 +3,14 @@
 // line of JSON, from the stored projections (read beside a live writer, as
 // every reading command is) or, for an audit, from the state rebuilt to
 // event N.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "ledger/base/json_writer.h"
@@ -22,7 +25,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl balance --db DIR --customer ID [--at TIME]\n"
-    "                         [--as-of-seq N] [--format json]\n"
+    "                         [--as-of-seq N] [--format json|text]\n"
     "\n"
     "Prints the balance of a customer at TIME (docs/contract.md section 6)\n"
     "as one JSON document on one line:\n"
@@ -51,7 +54,9 @@ constexpr std::string_view kUsage =
     "                  (default: now)\n"
     "  --as-of-seq N   rebuild the state to event N (1 .. the head's seq)\n"
     "                  instead of reading the stored projections\n"
-    "  --format json   the only format (the default): the contract's object\n"
+    "  --format F      json (the default): the contract's object on one line;\n"
+    "                  text: the same for a person, one field a line and a\n"
+    "                  table of the lots\n"
     "  --help          print this help\n"
     "\n"
     "Exit status: 0 on success, 1 for no ledger in DIR, an unknown customer\n"
@@ -122,11 +127,62 @@ std::string RenderBalance(const Balance& balance) {
   return w.str();
 }
 
+// The same fields for a person to read: one a line, then the lots.
+std::string RenderBalanceText(const Balance& balance, int64_t at_us) {
+  std::string out = absl::StrFormat(
+      "Customer %s (%s) at %s\n"
+      "Available:       %d\n"
+      "Held:            %d\n"
+      "Refund pending:  %d\n"
+      "Refundable:      %d credits",
+      balance.customer, v1::CustomerStatus_Name(balance.status),
+      FormatTimeUs(at_us), balance.available, balance.held,
+      balance.refund_pending, balance.refundable_credits);
+  for (const CashAmount& cash : balance.refundable_cash) {
+    absl::StrAppend(&out, ", ", cash.amount_minor, " ", cash.currency,
+                    " minor units");
+  }
+  out.push_back('\n');
+  if (balance.subscription.has_value()) {
+    const SubscriptionBalance& sub = *balance.subscription;
+    absl::StrAppend(&out, "Subscription:    ", sub.plan, ", period ends ",
+                    FormatTimeUs(sub.period_end_us),
+                    sub.cancelled ? " (cancelled)" : "", "\n");
+  }
+  absl::StrAppend(&out, "\nLots, in consumption order:\n");
+  size_t width = 6;  // "lot_id"
+  for (const LotBalance& lot : balance.lots) width = std::max(width, lot.lot_id.size());
+  constexpr char kRow[] = "  %-*s  %-12s  %12s  %12s  %-27s  %s\n";
+  absl::StrAppend(&out, absl::StrFormat(kRow, static_cast<int>(width), "lot_id",
+                                        "source", "granted", "remaining",
+                                        "granted at", "expires at"));
+  for (const LotBalance& lot : balance.lots) {
+    absl::StrAppend(
+        &out, absl::StrFormat(kRow, static_cast<int>(width), lot.lot_id,
+                              v1::LotSource_Name(lot.source),
+                              absl::StrCat(lot.granted), absl::StrCat(lot.remaining),
+                              FormatTimeUs(lot.granted_at_us),
+                              lot.expires_at_us.has_value()
+                                  ? FormatTimeUs(*lot.expires_at_us)
+                                  : std::string("never")));
+  }
+  if (balance.lots.empty()) out.append("  (none)\n");
+  if (!balance.expiring.empty()) {
+    absl::StrAppend(&out, "\nExpiring over the next ", kExpiringHorizonDays,
+                    " days:\n");
+    for (const ExpiringCredits& day : balance.expiring) {
+      absl::StrAppend(&out, "  ", day.date, "  ", day.credits, "\n");
+    }
+  }
+  return out;
+}
+
 // Prints the balance, or what went wrong; returns the exit status.
 // NotFound means no ledger in DIR or an unknown customer; the message says
 // which, and the hint follows it.
 int PrintBalance(const absl::StatusOr<Balance>& balance,
-                 const std::string& customer, const std::string& dir) {
+                 const std::string& customer, const std::string& dir,
+                 Format format, int64_t at_us) {
   if (!balance.ok()) {
     const absl::Status& s = balance.status();
     std::string hint;
@@ -138,8 +194,13 @@ int PrintBalance(const absl::StatusOr<Balance>& balance,
                 "cannot read the balance of '" + customer + "' in " + dir, s,
                 hint);
   }
-  std::string line = RenderBalance(*balance);
-  line.push_back('\n');
+  std::string line;
+  if (format == Format::kText) {
+    line = RenderBalanceText(*balance, at_us);
+  } else {
+    line = RenderBalance(*balance);
+    line.push_back('\n');
+  }
   std::fwrite(line.data(), 1, line.size(), stdout);
   if (std::fflush(stdout) != 0) return kExitFailure;
   return kExitOk;
@@ -153,8 +214,8 @@ const CommandSpec& BalanceSpec() {
       .summary = "print a customer's balance at a time (default: now)",
       .usage = kUsage,
       .options = {"db", "customer", "at", "as-of-seq", "format"},
-      // JSON only: the object of docs/contract.md section 6.
-      .formats = {Format::kJson},
+      // JSON first, the default: the object of docs/contract.md section 6.
+      .formats = {Format::kJson, Format::kText},
       .required = {"db", "customer"},
       .max_positionals = 0,
   };
@@ -183,9 +244,10 @@ int RunBalance(std::span<char* const> args) {
   if (parsed.Has("as-of-seq")) {
     return PrintBalance(
         BalanceAsOfSeq(dir, customer, at_us, static_cast<uint64_t>(as_of_seq)),
-        customer, dir);
+        customer, dir, parsed.format, at_us);
   }
-  return PrintBalance(ReadStoredBalance(dir, customer, at_us), customer, dir);
+  return PrintBalance(ReadStoredBalance(dir, customer, at_us), customer, dir,
+                      parsed.format, at_us);
 }
 
 }  // namespace ledger::tools

@@ -13,7 +13,9 @@
 #include "absl/status/status.h"
 #include "ledger/balance.h"
 #include "ledger/options.h"
+#include "ledger/time_util.h"
 #include "tools/demo_folder.h"
+#include "tools/edge/future_guard.h"
 #include "tools/workload/customer_simulation.h"
 #include "tools/workload/platform_day.h"
 
@@ -44,10 +46,44 @@ absl::StatusOr<int64_t> CreditsOnBook(const Ledger& ledger,
   return total;
 }
 
+// The demo keeps the future guard of apply and ledgerd on, at their
+// default (docs/contract.md section 15): a command dated more than 24 hours
+// ahead of this machine's clock is answered INVALID_COMMAND and never sent.
+// The simulated day lies in the past, so it refuses nothing unless a
+// workload is dated ahead by mistake. Refused commands leave `commands`.
+void GuardRound(std::vector<v1::Command>& commands,
+                std::vector<SimulatedCustomer*>& owners, Tally& tally) {
+  static const edge::FutureGuard* const guard = new edge::FutureGuard(
+      edge::kDefaultMaxFuture, edge::MaxFutureSetting(std::nullopt));
+  size_t kept = 0;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const absl::StatusOr<int64_t> at = ParseTimeUs(commands[i].at());
+    const absl::Status let_in = at.ok() ? guard->CheckAt(*at) : absl::OkStatus();
+    if (!let_in.ok()) {
+      SubmitResult refused;
+      refused.key = commands[i].key();
+      refused.code = v1::INVALID_COMMAND;
+      refused.message = std::string(let_in.message());
+      ++tally.submitted;
+      tally.Count(commands[i], refused);
+      owners[i]->OnResult(commands[i], refused);
+      continue;
+    }
+    if (kept != i) {
+      commands[kept] = std::move(commands[i]);
+      owners[kept] = owners[i];
+    }
+    ++kept;
+  }
+  commands.resize(kept);
+  owners.resize(kept);
+}
+
 // Submits one round's commands; feeds the results back to their customers.
 absl::Status SubmitRound(Ledger& ledger, std::vector<v1::Command>& commands,
                          std::vector<SimulatedCustomer*>& owners,
                          Tally& tally) {
+  GuardRound(commands, owners, tally);
   // Credits on the book before each first sweep, to count what it expired.
   std::vector<int64_t> before_sweep(commands.size(), 0);
   for (size_t i = 0; i < commands.size(); ++i) {

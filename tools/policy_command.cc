@@ -36,7 +36,8 @@ constexpr std::string_view kUsage =
     "  --format F      text (default) or json (one document: {\"at\",\n"
     "                  \"in_force\": {...}, \"history\": [{\"version\",\n"
     "                  \"refund_window_hours\", \"inquiry_window_hours\",\n"
-    "                  \"effective_from\", \"seq\", \"in_force\"}, ...]};\n"
+    "                  \"clock_skew_seconds\", \"effective_from\", \"seq\",\n"
+    "                  \"in_force\"}, ...]};\n"
     "                  seq 0 is the default)\n"
     "  --help          print this help\n"
     "\n"
@@ -51,6 +52,7 @@ void WriteVersion(const PolicyVersionInfo& v, bool in_force, JsonWriter& w) {
   w.Key("version").String(v.version);
   w.Key("refund_window_hours").Int(v.refund_window_hours);
   w.Key("inquiry_window_hours").Int(v.inquiry_window_hours);
+  w.Key("clock_skew_seconds").Int(v.clock_skew_seconds);
   w.Key("effective_from").String(FormatTimeUs(v.effective_from_us));
   w.Key("seq").Uint(v.seq);
   w.Key("in_force").Bool(in_force);
@@ -75,23 +77,26 @@ std::string RenderJson(const PolicyHistory& history, int64_t at_us) {
 std::string RenderText(const PolicyHistory& history, int64_t at_us) {
   const PolicyVersionInfo& now = history.versions[history.in_force];
   std::string out = absl::StrFormat(
-      "in force at %s: %s (refund window %dh, inquiry window %dh)\n\n",
+      "in force at %s: %s (refund window %dh, inquiry window %dh, clock "
+      "skew %ds)\n\n",
       FormatTimeUs(at_us), now.version, now.refund_window_hours,
-      now.inquiry_window_hours);
+      now.inquiry_window_hours, now.clock_skew_seconds);
   size_t width = 7;  // "version"
   for (const PolicyVersionInfo& v : history.versions) {
     width = std::max(width, v.version.size());
   }
-  absl::StrAppendFormat(&out, "  %-*s  %-13s  %-14s  %-27s  %s\n",
+  absl::StrAppendFormat(&out, "  %-*s  %-13s  %-14s  %-10s  %-27s  %s\n",
                         static_cast<int>(width), "version", "refund window",
-                        "inquiry window", "effective from", "set by seq");
+                        "inquiry window", "clock skew", "effective from",
+                        "set by seq");
   for (size_t i = 0; i < history.versions.size(); ++i) {
     const PolicyVersionInfo& v = history.versions[i];
     absl::StrAppendFormat(
-        &out, "%s %-*s  %-13s  %-14s  %-27s  %s\n",
+        &out, "%s %-*s  %-13s  %-14s  %-10s  %-27s  %s\n",
         i == history.in_force ? "*" : " ", static_cast<int>(width), v.version,
         absl::StrCat(v.refund_window_hours, "h"),
         absl::StrCat(v.inquiry_window_hours, "h"),
+        absl::StrCat(v.clock_skew_seconds, "s"),
         FormatTimeUs(v.effective_from_us),
         v.seq == 0 ? std::string("(default)") : absl::StrCat(v.seq));
   }

@@ -29,8 +29,13 @@ std::string CheckCommand(v1::Event& event, google::protobuf::Arena* arena) {
     return "the stored command is not valid and canonical";
   }
   h.set_command_fingerprint(Sha256(stored));
+  // A command stored without `at` was stamped by the writer; one judged
+  // within the skew tolerance keeps its own, earlier `at` (docs/contract.md
+  // section 15). Judging it again (replay) checks the exact time.
+  if (!command.has_at()) return "";
   absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
-  if (!at.ok() || *at != h.at_us()) {
+  if (!at.ok() || *at > h.at_us() ||
+      h.at_us() - *at > kMaxClockSkewSeconds * kMicrosPerSecond) {
     return "the event's time differs from its command's";
   }
   return "";

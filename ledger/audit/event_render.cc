@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "ledger/time_util.h"
 
 namespace ledger {
 namespace {
@@ -328,9 +329,29 @@ std::string DescribeMetadata(const v1::Command& command) {
   return out + "]";
 }
 
+std::optional<int64_t> RequestedAtUs(const v1::Event& event) {
+  if (!event.command().has_at()) return std::nullopt;
+  absl::StatusOr<int64_t> sent = ParseTimeUs(event.command().at());
+  if (!sent.ok() || *sent == event.header().at_us()) return std::nullopt;
+  return *sent;
+}
+
+namespace {
+
+// " (requested at T, judged at the customer's last time)" for an event
+// judged within the skew tolerance; empty otherwise.
+std::string DescribeSkew(const v1::Event& event) {
+  std::optional<int64_t> requested = RequestedAtUs(event);
+  if (!requested.has_value()) return "";
+  return absl::StrCat(" (requested at ", FormatTimeUs(*requested),
+                      ", judged at the customer's last time)");
+}
+
+}  // namespace
+
 std::string DescribeEvent(const v1::Event& event) {
   return absl::StrCat(DescribeCommand(event), SideEffects(event),
-                      DescribeMetadata(event.command()));
+                      DescribeSkew(event), DescribeMetadata(event.command()));
 }
 
 std::string FormatMoney(int64_t amount_minor, std::string_view currency) {

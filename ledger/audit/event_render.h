@@ -6,6 +6,7 @@
 #define CREDIT_LEDGER_LEDGER_AUDIT_EVENT_RENDER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ std::string CommandKind(const v1::Command& command);
 // 19.99 USD", including what its side effects moved (holds released,
 // refunds denied, credits expired or clawed back).
 std::string DescribeEvent(const v1::Event& event);
+
+// docs/contract.md section 15: the `at` the command was sent with when the
+// event was judged at a later time (the customer's last time, within the
+// skew tolerance); nullopt when it was judged at its own `at` or was sent
+// without one (stamped by the ledger).
+std::optional<int64_t> RequestedAtUs(const v1::Event& event);
 
 // "19.99 USD" for 1999 minor units of USD; the number of decimals is the
 // currency's ISO 4217 exponent (0 for JPY, 3 for KWD, 2 otherwise).

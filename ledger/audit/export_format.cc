@@ -116,6 +116,11 @@ std::string ExportJsonLine(const LogEvent& e) {
   w.Key("key").String(h.key());
   w.Key("customer").String(h.customer());
   w.Key("at").String(FormatTimeUs(h.at_us()));
+  // Only for an event judged at a later time than sent (docs/contract.md
+  // section 15), so every other line stays as it was.
+  if (std::optional<int64_t> requested = RequestedAtUs(*e.event)) {
+    w.Key("requested_at").String(FormatTimeUs(*requested));
+  }
   w.Key("policy_version").String(h.policy_version());
   w.Key("kind").String(CommandKind(e.event->command()));
   w.Key("prev_hash").String(absl::BytesToHexString(h.prev_hash()));

@@ -65,8 +65,16 @@ absl::Status ImportChecker::Finish() { return Flush(); }
 
 absl::Status ImportChecker::Flush() {
   if (commands_.empty()) return absl::OkStatus();
+  // Each command is received at its exported event's time, so one the
+  // writer stamped (sent without `at`) is stamped the same again
+  // (docs/contract.md section 15); the others never read it.
+  std::vector<int64_t> received_at_us;
+  received_at_us.reserve(exported_.size());
+  for (const ExportedEvent& e : exported_) {
+    received_at_us.push_back(e.event.header().at_us());
+  }
   ASSIGN_OR_RETURN(std::vector<SubmitResult> results,
-                   ledger_.SubmitBatch(commands_));
+                   ledger_.SubmitBatchReceivedAt(commands_, received_at_us));
   if (results.size() != commands_.size()) {
     return absl::InternalError("SubmitBatch returned a wrong count");
   }

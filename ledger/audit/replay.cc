@@ -20,6 +20,7 @@
 #include "ledger/audit/key_index_digest.h"
 #include "ledger/audit/rebuild_state.h"
 #include "ledger/rules/decide.h"
+#include "ledger/time_util.h"
 #include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -536,13 +537,23 @@ absl::Status Replayer::CheckDecision(FoldShard& shard, uint64_t seq,
   // Decide's effects and postings are moved into it, not copied.
   v1::Event& again = shard.judged;
   again.Clear();
-  // The command was checked valid and canonical by CheckStoredEvent.
-  Decision decision = Decide(event.command(), shard.state, &again);
+  // The command was checked valid and canonical by CheckStoredEvent. A
+  // command stored without `at` was stamped with the writer's clock raised
+  // to the customer's last time: the stored time, given as the clock,
+  // judges the same (docs/contract.md section 15).
+  Decision decision = Decide(event.command(), shard.state, &again, h.at_us());
   if (!decision.accepted) {
     return Find(shard, seq, Stage::kDecision,
                 absl::StrCat("judged again, the command is rejected ",
                              v1::RejectionCode_Name(decision.code), ": ",
                              decision.message));
+  }
+  if (h.at_us() != again.header().at_us()) {
+    return Find(shard, seq, Stage::kDecision,
+                absl::StrCat("judged again, the command is judged at ",
+                             FormatTimeUs(again.header().at_us()),
+                             ", not at the event's time ",
+                             FormatTimeUs(h.at_us())));
   }
   if (h.policy_version() != again.header().policy_version() ||
       !SameMessages(event.effects(), again.effects(), shard.stored_bytes,

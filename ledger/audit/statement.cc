@@ -125,6 +125,9 @@ std::vector<std::string> JsonObjects(const Statement& s) {
     w.BeginObject().Key("type").String("event");
     w.Key("seq").Uint(h.seq());
     w.Key("at").String(FormatTimeUs(h.at_us()));
+    if (std::optional<int64_t> requested = RequestedAtUs(e.event)) {
+      w.Key("requested_at").String(FormatTimeUs(*requested));
+    }
     w.Key("key").String(h.key());
     w.Key("kind").String(CommandKind(e.event.command()));
     w.Key("description").String(DescribeEvent(e.event));

@@ -80,6 +80,7 @@ PolicyVersionInfo InfoOf(const v1::PolicyState& policy) {
       .version = policy.version(),
       .refund_window_hours = policy.refund_window_hours(),
       .inquiry_window_hours = policy.inquiry_window_hours(),
+      .clock_skew_seconds = policy.clock_skew_seconds(),
       .effective_from_us = policy.effective_from_us(),
       .seq = policy.seq(),
   };

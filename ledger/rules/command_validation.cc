@@ -516,8 +516,11 @@ absl::Status ValidateSetPolicy(const v1::SetPolicy& k) {
   RETURN_IF_ERROR(CheckId(k.has_version(), k.version(), "set_policy.version"));
   RETURN_IF_ERROR(CheckRange(k.has_refund_window_hours(), k.refund_window_hours(), 0,
                              kMaxWindowHours, "set_policy.refund_window_hours"));
-  return CheckRange(k.has_inquiry_window_hours(), k.inquiry_window_hours(), 0,
-                    kMaxWindowHours, "set_policy.inquiry_window_hours");
+  RETURN_IF_ERROR(CheckRange(k.has_inquiry_window_hours(), k.inquiry_window_hours(), 0,
+                             kMaxWindowHours, "set_policy.inquiry_window_hours"));
+  if (!k.has_clock_skew_seconds()) return absl::OkStatus();  // 0, the default
+  return CheckRange(true, k.clock_skew_seconds(), 0, kMaxClockSkewSeconds,
+                    "set_policy.clock_skew_seconds");
 }
 
 absl::Status ValidateKind(const v1::Command& c, int64_t at_us) {
@@ -670,12 +673,29 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
     return Invalid("exactly one kind is required, e.g. \"purchase\": {...}");
   }
   RETURN_IF_ERROR(CheckCustomer(command));
-  int64_t at_us = 0;
-  RETURN_IF_ERROR(ParseTimeField(command.has_at(), command.at(), "at", &at_us));
+  // A command without `at` is stamped by the writer (docs/contract.md
+  // section 15); its times that must come after `at` are compared with the
+  // stamp once it is known (CheckTimesAfterStamp), so here only their form
+  // is checked: every valid time is later than kMinTimeUs - 1.
+  int64_t at_us = kMinTimeUs - 1;
+  if (command.has_at()) {
+    RETURN_IF_ERROR(ParseTimeField(true, command.at(), "at", &at_us));
+  }
   RETURN_IF_ERROR(ValidateKind(command, at_us));
   RETURN_IF_ERROR(CheckMetadata(command));
   CanonicalizeTimes(command);
+  // Absent and 0 are the same tolerance: one content for KEY_REUSED.
+  if (command.has_set_policy() && command.set_policy().has_clock_skew_seconds() &&
+      command.set_policy().clock_skew_seconds() == 0) {
+    command.mutable_set_policy()->clear_clock_skew_seconds();
+  }
   return absl::OkStatus();
+}
+
+absl::Status CheckTimesAfterStamp(const v1::Command& command, int64_t at_us) {
+  // The kind's checks passed already; run again, only the comparisons
+  // with `at` can fail.
+  return ValidateKind(command, at_us);
 }
 
 }  // namespace ledger

@@ -31,7 +31,17 @@ std::optional<std::string> ReadKeyLeniently(std::string_view json);
 // times, and expires_at / period_end / credits_expire_at later than `at`), then
 // rewrites every time into its canonical form (FormatTimeUs) so that equal
 // values compare equal. InvalidArgument with a message a person can act on.
+// A command without `at` is valid (the ledger stamps it, docs/contract.md
+// section 15); its times that must be later than `at` are then checked by
+// CheckTimesAfterStamp once the stamp is known.
 [[nodiscard]] absl::Status ValidateAndCanonicalize(v1::Command& command);
+
+// For a command without `at`, REQUIRES ValidateAndCanonicalize succeeded:
+// the step 1 checks that compare expires_at, period_end or
+// credits_expire_at with `at`, against the time `at_us` the ledger stamped
+// the command with. InvalidArgument as ValidateAndCanonicalize.
+[[nodiscard]] absl::Status CheckTimesAfterStamp(const v1::Command& command,
+                                                int64_t at_us);
 
 }  // namespace ledger
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/check.h"
+#include "ledger/rules/judging_time.h"
 #include "ledger/rules/postings.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
@@ -101,51 +102,37 @@ Decision RunKind(const rules::Context& ctx, rules::Effects& effects) {
   return rules::Reject(v1::INVALID_COMMAND, "exactly one kind is required");
 }
 
-// Steps 3 and 4 for a customer's command. `found` is null for a customer the
+// Step 3 for a customer's command. `found` is null for a customer the
 // ledger does not know.
-Decision CheckCustomerAndTime(const v1::Command& command, const CustomerState* found,
-                              int64_t at_us) {
-  bool creates = command.has_purchase() || command.has_subscribe();
-  if (found == nullptr) {
-    if (creates) return rules::Accept();
-    return rules::Reject(v1::UNKNOWN_CUSTOMER,
-                         absl::StrCat("customer ", command.customer(),
-                                      " does not exist: a purchase or subscribe "
-                                      "creates a customer"));
+Decision CheckCustomer(const v1::Command& command, const CustomerState* found) {
+  if (found != nullptr || command.has_purchase() || command.has_subscribe()) {
+    return rules::Accept();
   }
-  if (at_us < found->header.last_at_us()) {
-    return rules::Reject(
-        v1::TIME_WENT_BACKWARDS,
-        absl::StrCat("at ", FormatTimeUs(at_us), " is earlier than ",
-                     FormatTimeUs(found->header.last_at_us()),
-                     ", the time of customer ", command.customer(),
-                     "'s last accepted command"));
-  }
-  return CheckGate(command, found->header.status());
-}
-
-Decision CheckPolicyTime(const LedgerState& state, int64_t at_us) {
-  int64_t last = state.policies.last_set_at_us();
-  if (at_us >= last) return rules::Accept();
-  return rules::Reject(v1::TIME_WENT_BACKWARDS,
-                       absl::StrCat("at ", FormatTimeUs(at_us), " is earlier than ",
-                                    FormatTimeUs(last),
-                                    ", the time of the last accepted set_policy"));
+  return rules::Reject(v1::UNKNOWN_CUSTOMER,
+                       absl::StrCat("customer ", command.customer(),
+                                    " does not exist: a purchase or subscribe "
+                                    "creates a customer"));
 }
 
 }  // namespace
 
 Decision Decide(const v1::Command& command, const LedgerState& state,
-                v1::Event* event) {
-  absl::StatusOr<int64_t> at = ParseTimeUs(command.at());
-  LEDGER_CHECK(at.ok()) << "Decide needs a validated command; at: " << at.status();
-  const int64_t at_us = *at;
-
+                v1::Event* event, int64_t received_at_us) {
   const bool is_policy = command.has_set_policy();
   const CustomerState* found = is_policy ? nullptr : state.FindCustomer(command.customer());
-  Decision pre = is_policy ? CheckPolicyTime(state, at_us)
-                           : CheckCustomerAndTime(command, found, at_us);
-  if (!pre.accepted) return pre;
+  if (!is_policy) {
+    Decision known = CheckCustomer(command, found);  // step 3
+    if (!known.accepted) return known;
+  }
+  // Step 4, and the time every later step judges at.
+  rules::JudgingTime time =
+      rules::DecideJudgingTime(command, found, state, received_at_us);
+  if (!time.verdict.accepted) return time.verdict;
+  const int64_t at_us = time.at_us;
+  if (found != nullptr) {
+    Decision gate = CheckGate(command, found->header.status());  // step 5
+    if (!gate.accepted) return gate;
+  }
 
   // A customer the command creates starts empty and ACTIVE; step 5 then
   // passes for purchase and subscribe, which need ACTIVE. Built only then:
@@ -165,9 +152,12 @@ Decision Decide(const v1::Command& command, const LedgerState& state,
   Decision decision = RunKind(ctx, effects);
   if (!decision.accepted) return decision;
 
+  event->mutable_header()->set_at_us(at_us);
   event->mutable_header()->set_policy_version(policy.version());
   *event->mutable_postings() = PostingsFor(effects);
   *event->mutable_effects() = std::move(effects);
+  decision.at_us = at_us;
+  decision.at_chosen = time.chosen;
   return decision;
 }
 

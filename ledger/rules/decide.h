@@ -5,8 +5,10 @@
 #ifndef CREDIT_LEDGER_LEDGER_RULES_DECIDE_H_
 #define CREDIT_LEDGER_LEDGER_RULES_DECIDE_H_
 
+#include <cstdint>
 #include <string>
 
+#include "ledger/time_util.h"
 #include "ledger/v1/event.pb.h"
 #include "ledger/v1/types.pb.h"
 #include "projections/ledger_state.h"
@@ -17,14 +19,23 @@ struct Decision {
   bool accepted = false;
   v1::RejectionCode code = v1::REJECTION_CODE_UNSPECIFIED;  // when rejected
   std::string message;                                      // when rejected
+  // When accepted (docs/contract.md section 15): the time the command was
+  // judged at, the event's, and whether the ledger chose it (the command
+  // had no `at`, or was judged at the customer's last time within the skew
+  // tolerance) rather than taking the command's own `at`.
+  int64_t at_us = 0;
+  bool at_chosen = false;
 };
 
 // REQUIRES: ValidateAndCanonicalize(command) succeeded.
-// On acceptance fills event->header.policy_version, event->effects and
-// event->postings (balanced per unit); other header fields are the caller's.
-// On rejection leaves `event` untouched.
+// On acceptance fills event->header.at_us and policy_version, event->effects
+// and event->postings (balanced per unit); other header fields are the
+// caller's. On rejection leaves `event` untouched. `received_at_us` is the
+// writer's clock when the command arrived, read only for a command without
+// `at` (kNoReceivedTimeUs: none, such a command is INVALID_COMMAND); replay
+// gives the event's stored time, which judges the same.
 Decision Decide(const v1::Command& command, const LedgerState& state,
-                v1::Event* event);
+                v1::Event* event, int64_t received_at_us = kNoReceivedTimeUs);
 
 }  // namespace ledger
 

@@ -201,6 +201,7 @@ Decision SetPolicy(const Context& ctx, Effects& effects) {
   p.set_version(k.version());
   p.set_refund_window_hours(k.refund_window_hours());
   p.set_inquiry_window_hours(k.inquiry_window_hours());
+  p.set_clock_skew_seconds(k.clock_skew_seconds());  // absent: 0
   p.set_effective_from_us(ctx.at_us);
   p.set_seq(0);  // apply sets it from the event's header
   return Accept();

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "ledger/base/check.h"
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/decide.h"
@@ -339,9 +340,16 @@ void LedgerImpl::ShrinkCache() {
       << " customers against " << lru_.size() << " in its order";
 }
 
-LedgerImpl::Prepared LedgerImpl::Prepare(const v1::Command& command) {
+int64_t LedgerImpl::ReceivedNow() const {
+  if (options_.clock) return options_.clock();
+  return absl::ToUnixMicros(absl::Now());
+}
+
+LedgerImpl::Prepared LedgerImpl::Prepare(const v1::Command& command,
+                                         int64_t received_at_us) {
   Prepared p;
   p.command = command;
+  p.received_at_us = received_at_us;
   absl::Status valid = ValidateAndCanonicalize(p.command);
   if (!valid.ok()) {
     p.invalid = Rejected(KeyOf(command), v1::INVALID_COMMAND,
@@ -354,14 +362,15 @@ LedgerImpl::Prepared LedgerImpl::Prepare(const v1::Command& command) {
 
 absl::StatusOr<SubmitResult> LedgerImpl::Submit(const v1::Command& command) {
   std::vector<Prepared> prepared;
-  prepared.push_back(Prepare(command));
+  prepared.push_back(Prepare(command, ReceivedNow()));
   ASSIGN_OR_RETURN(std::vector<SubmitResult> results, Run(prepared));
   return std::move(results.front());
 }
 
-LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json) {
+LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json,
+                                             int64_t received_at_us) {
   absl::StatusOr<v1::Command> command = ParseCommandJson(json);
-  if (command.ok()) return Prepare(*command);
+  if (command.ok()) return Prepare(*command, received_at_us);
   Prepared p;
   p.invalid = Rejected(ReadKeyLeniently(json), v1::INVALID_COMMAND,
                        std::string(command.status().message()));
@@ -370,7 +379,7 @@ LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json) {
 
 absl::StatusOr<SubmitResult> LedgerImpl::SubmitJson(std::string_view json) {
   std::vector<Prepared> prepared;
-  prepared.push_back(PrepareJson(json));
+  prepared.push_back(PrepareJson(json, ReceivedNow()));
   ASSIGN_OR_RETURN(std::vector<SubmitResult> results, Run(prepared));
   return std::move(results.front());
 }
@@ -387,6 +396,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
   // batch is parsed on several threads before it queues for the single
   // writer. Each thread takes a contiguous slice: the order is unchanged.
   std::vector<Prepared> prepared(lines.size());
+  const int64_t received_at_us = ReceivedNow();
   const size_t threads = std::clamp<size_t>(
       std::min<size_t>(std::thread::hardware_concurrency(),
                        lines.size() / kMinJsonLinesPerThread),
@@ -394,7 +404,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
   auto prepare_slice = [&](size_t t) {
     const size_t end = (t + 1) * lines.size() / threads;
     for (size_t i = t * lines.size() / threads; i < end; ++i) {
-      prepared[i] = PrepareJson(lines[i]);
+      prepared[i] = PrepareJson(lines[i], received_at_us);
     }
   };
   std::vector<std::thread> helpers;
@@ -421,25 +431,54 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(
   }
   std::vector<Prepared> prepared;
   prepared.reserve(commands.size());
-  for (const v1::Command& c : commands) prepared.push_back(Prepare(c));
+  const int64_t received_at_us = ReceivedNow();
+  for (const v1::Command& c : commands) {
+    prepared.push_back(Prepare(c, received_at_us));
+  }
   return Run(prepared);
 }
 
-absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAt(
-    std::span<const v1::Command> commands, uint64_t applied_position) {
+absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareReceived(
+    std::span<const v1::Command> commands,
+    std::span<const int64_t> received_at_us) const {
   if (commands.size() > options_.max_batch_commands) {
     return absl::InvalidArgumentError(
         absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
                      options_.max_batch_commands));
   }
+  if (!received_at_us.empty() && received_at_us.size() != commands.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a batch of ", commands.size(), " commands came with ",
+        received_at_us.size(), " receipt times: give one per command or none"));
+  }
+  std::vector<Prepared> prepared;
+  prepared.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    prepared.push_back(Prepare(
+        commands[i],
+        received_at_us.empty() ? kNoReceivedTimeUs : received_at_us[i]));
+  }
+  return prepared;
+}
+
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchReceivedAt(
+    std::span<const v1::Command> commands,
+    std::span<const int64_t> received_at_us) {
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared,
+                   PrepareReceived(commands, received_at_us));
+  return Run(prepared);
+}
+
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAt(
+    std::span<const v1::Command> commands,
+    std::span<const int64_t> received_at_us, uint64_t applied_position) {
   if (applied_position <= AppliedPosition()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "applied position ", applied_position, " is not above the stored ",
         AppliedPosition(), ": that batch was applied already"));
   }
-  std::vector<Prepared> prepared;
-  prepared.reserve(commands.size());
-  for (const v1::Command& c : commands) prepared.push_back(Prepare(c));
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared,
+                   PrepareReceived(commands, received_at_us));
   return Run(prepared, applied_position);
 }
 
@@ -659,7 +698,7 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   if (known.has_value()) return std::move(*known);
   RETURN_IF_ERROR(Fetch(p.command));
   v1::Event event;
-  Decision decision = Decide(p.command, state_, &event);
+  Decision decision = Decide(p.command, state_, &event, p.received_at_us);
   if (!decision.accepted) {
     return Rejected(p.command.key(), decision.code, std::move(decision.message));
   }
@@ -672,6 +711,7 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   accepted.key = p.command.key();
   accepted.outcome = Outcome::kAccepted;
   accepted.seq = event.header().seq();
+  if (decision.at_chosen) accepted.at_us = decision.at_us;
   // The state is at hand and already holds the command's effects: the
   // customer's lots as the command left them, read at its own `at`.
   if (!p.command.customer().empty()) {
@@ -684,9 +724,7 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
 absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
                                 rocksdb::WriteBatch& batch) {
   v1::EventHeader& h = *event.mutable_header();
-  h.set_seq(state_.last_seq + 1);
-  ASSIGN_OR_RETURN(int64_t at_us, ParseTimeUs(p.command.at()));
-  h.set_at_us(at_us);
+  h.set_seq(state_.last_seq + 1);  // at_us: Decide's
   *event.mutable_command() = p.command;
   // Serialized before the fields other stored bytes fix are filled in: they
   // are not stored (docs/storage.md), and the fold and the group's

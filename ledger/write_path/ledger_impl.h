@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/ledger.h"
+#include "ledger/time_util.h"
 #include "ledger/write_path/commit_feed.h"
 #include "ledger/write_path/customer_lru.h"
 #include "ledger/storage/store.h"
@@ -46,7 +47,11 @@ class LedgerImpl final : public Ledger {
       std::span<const std::string> lines) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitBatchAt(
       std::span<const v1::Command> commands,
+      std::span<const int64_t> received_at_us,
       uint64_t applied_position) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitBatchReceivedAt(
+      std::span<const v1::Command> commands,
+      std::span<const int64_t> received_at_us) override;
   uint64_t AppliedPosition() const override;
   absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                      int64_t at_us) const override;
@@ -66,6 +71,9 @@ class LedgerImpl final : public Ledger {
     v1::Command command;      // canonical
     std::string fingerprint;  // of the canonical command
     std::optional<SubmitResult> invalid;  // INVALID_COMMAND, when it is
+    // The writer's clock when the command arrived (docs/contract.md section
+    // 15), or kNoReceivedTimeUs; read only when the command has no `at`.
+    int64_t received_at_us = kNoReceivedTimeUs;
   };
   // One Submit / SubmitBatch call waiting in the queue.
   struct Writer {
@@ -86,8 +94,17 @@ class LedgerImpl final : public Ledger {
     absl::flat_hash_map<std::string, uint64_t> keys;
   };
 
-  static Prepared Prepare(const v1::Command& command);
-  static Prepared PrepareJson(std::string_view json);
+  static Prepared Prepare(const v1::Command& command, int64_t received_at_us);
+  static Prepared PrepareJson(std::string_view json, int64_t received_at_us);
+  // Options::clock, or the system clock: the time a command without `at`
+  // is stamped with. Read once per submitting call.
+  int64_t ReceivedNow() const;
+  // The commands of SubmitBatchAt and SubmitBatchReceivedAt, prepared with
+  // the clock the caller gives; InvalidArgument on a count that does not
+  // match, or over max_batch_commands.
+  absl::StatusOr<std::vector<Prepared>> PrepareReceived(
+      std::span<const v1::Command> commands,
+      std::span<const int64_t> received_at_us) const;
   absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands,
                                                 uint64_t applied_position = 0);
   absl::Status CommitGroup(const std::vector<Writer*>& group);

@@ -29,7 +29,7 @@ TEST(AppliedPositionTest, PositionSurvivesAReopenWithTheBatchItCameWith) {
   TestLedger db;
   EXPECT_EQ(db->AppliedPosition(), 0u);
   absl::StatusOr<std::vector<SubmitResult>> r =
-      db->SubmitBatchAt(TwoPurchases("a"), 7);
+      db->SubmitBatchAt(TwoPurchases("a"), {}, 7);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ((*r)[1].seq, 2u);
   EXPECT_EQ(db->AppliedPosition(), 7u);
@@ -40,12 +40,12 @@ TEST(AppliedPositionTest, PositionSurvivesAReopenWithTheBatchItCameWith) {
 
 TEST(AppliedPositionTest, ABatchOfOnlyDuplicatesStillMovesThePosition) {
   TestLedger db;
-  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), 3).ok());
+  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), {}, 3).ok());
   absl::StatusOr<std::vector<SubmitResult>> again =
-      db->SubmitBatchAt(TwoPurchases("a"), 9);
+      db->SubmitBatchAt(TwoPurchases("a"), {}, 9);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ((*again)[0].outcome, Outcome::kDuplicate);
-  ASSERT_TRUE(db->SubmitBatchAt({}, 10).ok());
+  ASSERT_TRUE(db->SubmitBatchAt({}, {}, 10).ok());
   db.Reopen();
   EXPECT_EQ(db->AppliedPosition(), 10u);
   EXPECT_EQ(db->LastSeq(), 2u);
@@ -53,16 +53,16 @@ TEST(AppliedPositionTest, ABatchOfOnlyDuplicatesStillMovesThePosition) {
 
 TEST(AppliedPositionTest, APositionNotAboveTheStoredOneIsRefused) {
   TestLedger db;
-  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), 5).ok());
+  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), {}, 5).ok());
   absl::StatusOr<std::vector<SubmitResult>> r =
-      db->SubmitBatchAt(TwoPurchases("b"), 5);
+      db->SubmitBatchAt(TwoPurchases("b"), {}, 5);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(db->LastSeq(), 2u);
 }
 
 TEST(AppliedPositionTest, ReplayAcceptsAStoredPosition) {
   TestLedger db;
-  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), 4).ok());
+  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), {}, 4).ok());
   const std::string dir = db.dir();
   db.Close();
   std::string out;
@@ -73,7 +73,7 @@ TEST(AppliedPositionTest, ReplayAcceptsAStoredPosition) {
 
 TEST(AppliedPositionTest, ReplayRefusesAMalformedPosition) {
   TestLedger db;
-  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), 4).ok());
+  ASSERT_TRUE(db->SubmitBatchAt(TwoPurchases("a"), {}, 4).ok());
   const std::string dir = db.dir();
   db.Close();
   {

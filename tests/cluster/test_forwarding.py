@@ -2,8 +2,10 @@
 a node answers for customers of partitions it does not host, a read with
 min_seq on another node sees the write, and a partition no running node
 hosts is UNAVAILABLE."""
+import json
 import os
 import signal
+import time
 import unittest
 
 import grpc
@@ -54,6 +56,60 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
                           ("k3", "ACCEPTED", 1)], batch)
         # Every node routes by the same function.
         self.assertEqual(batch[1]["partition"], fnv1a64(c0.encode()) % 2)
+
+    def test_commands_without_at_are_stamped_before_the_log_alike_everywhere(self):
+        """docs/contract.md section 15: the node that receives a command
+        without `at` stamps it before the log, so every replica holds the
+        same time; a set_policy without `at` gets one time in every
+        partition; a retry without `at` on another node is a duplicate."""
+        node1, node2, node3 = self.cluster.nodes
+        c1 = customer_in(1, 2, "s")  # node1 does not host partition 1
+        client1 = self.client(node1.address)
+        self.assertEqual(client1.submit(
+            ch.purchase("s1", c1, "2026-03-08T10:00:00Z", 100))["status"],
+            "ACCEPTED")
+        stamped = {"key": "s2", "customer": c1,
+                   "use": {"usage_id": "u-s2", "category": "AI_PROCESSING",
+                           "credits": 1}}
+        first = client1.submit(stamped)
+        self.assertEqual(first["status"], "ACCEPTED", first)
+        self.assertIn("at", first)
+        again = self.client(node3.address).submit(stamped)
+        self.assertEqual((again["seq"], again.get("duplicate")),
+                         (first["seq"], True), again)
+        policy = client1.submit(
+            {"key": "pol-s", "set_policy": {"version": "vs",
+                                            "refund_window_hours": 168,
+                                            "inquiry_window_hours": 168}})
+        self.assertEqual(policy["status"], "ACCEPTED", policy)
+        # Every replica of each partition, once it applied them (bounded).
+        expected = {"p0": {"pol-s"}, "p1": {"s2", "pol-s"}}
+        deadline = time.monotonic() + 30
+        while True:
+            times, complete = {}, True
+            for node in (node1, node2, node3):
+                for p, keys in expected.items():
+                    folder = os.path.join(node.dir, p)
+                    if not os.path.exists(folder):
+                        continue
+                    r = ch.harness.ledgerctl("export", "--format", "jsonl", "--db",
+                                            folder, timeout=60)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    seen = {}
+                    for line in r.stdout.splitlines():
+                        e = json.loads(line)
+                        if e["key"] in keys:
+                            seen[e["key"]] = e["at"]
+                    complete = complete and set(seen) == keys
+                    for key, at in seen.items():
+                        times.setdefault(key, set()).add(at)
+            if complete or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertTrue(complete, times)
+        self.assertEqual(times["s2"], {first["at"]})
+        self.assertEqual(len(times["pol-s"]), 1, times)
+        self.assertEqual(times["pol-s"], {policy["at"]})
 
     def test_a_read_with_min_seq_on_another_node_sees_the_write(self):
         node1, node2, node3 = self.cluster.nodes

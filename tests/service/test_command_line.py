@@ -41,14 +41,14 @@ class CommandLine(ServerTestCase):
         self.assertEqual(done.returncode, 2)
         self.assertIn(":2:", done.stderr)
 
-    def test_max_future_refuses_far_future_commands_and_only_with_the_flag(self):
+    def test_max_future_refuses_far_future_commands_by_default(self):
         far = "2062-03-08T10:00:00Z"  # a typo for 2026: decades ahead
-        guarded = self.start(extra_args=("--max-future", "24h"))
+        guarded = self.start()
         c = self.client(guarded, max_attempts=1)
         refused = c.submit(purchase("f1", at=far))
         self.assertEqual(refused["status"], "REJECTED")
         self.assertEqual(refused["code"], "INVALID_COMMAND")
-        self.assertIn("--max-future 24h", refused["message"])
+        self.assertIn("--max-future 24h (the default)", refused["message"])
         # In a batch, only the far one is refused; the others keep their
         # order and are applied.
         results = c.submit_batch([purchase("b1"), purchase("b2", at=far),
@@ -62,7 +62,15 @@ class CommandLine(ServerTestCase):
         self.assertEqual(c.submit(purchase("f2", at="2026-03-08T12:00:00Z"))["status"],
                          "ACCEPTED")
 
-        plain = self.start(db=os.path.join(self.folder, "plain"))
+    def test_max_future_with_a_duration_or_off(self):
+        far = "2062-03-08T10:00:00Z"
+        narrow = self.start(db=os.path.join(self.folder, "narrow"),
+                            extra_args=("--max-future", "24h"))
+        refused = self.client(narrow, max_attempts=1).submit(purchase("f1", at=far))
+        self.assertEqual(refused["code"], "INVALID_COMMAND")
+        self.assertIn("--max-future 24h", refused["message"])
+        plain = self.start(db=os.path.join(self.folder, "plain"),
+                           extra_args=("--max-future", "off"))
         p = self.client(plain, max_attempts=1)
         self.assertEqual(p.submit(purchase("f1", at=far))["status"], "ACCEPTED")
 

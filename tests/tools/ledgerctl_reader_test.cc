@@ -172,7 +172,7 @@ TEST_F(LiveWriter, PolicyShowsTheDefaultAndEachVersionAndWhichIsInForce) {
             "2026-04");
   run = Ledgerctl("policy --db " + db_.dir());
   ASSERT_EQ(run.code, 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr("(refund window 72h, inquiry window 24h)"));
+  EXPECT_THAT(run.out, HasSubstr("(refund window 72h, inquiry window 24h, clock skew 0s)"));
 }
 
 TEST_F(LiveWriter, DigestAndReplayReadTheCommittedLog) {

@@ -157,7 +157,28 @@ absl::Status FutureGuard::CheckAt(int64_t at_us) const {
       " ahead of this machine's clock (", FormatTimeUs(absl::ToUnixMicros(now)),
       "), more than the ", absl::FormatDuration(max_ahead_), " allowed by ",
       setting_, "; the command was not sent to the ledger. Check the date, "
-      "or raise or drop ", setting_.substr(0, setting_.find(' '))));
+      "or raise the limit with --max-future DURATION (--max-future off "
+      "removes the guard)"));
+}
+
+absl::StatusOr<std::optional<absl::Duration>> ParseMaxFuture(std::string_view text) {
+  if (text == "off") return std::optional<absl::Duration>();
+  absl::Duration max_ahead;
+  // Debian's Abseil has its own string_view: pass a std::string.
+  const std::string value(text);
+  if (!absl::ParseDuration(value, &max_ahead) || max_ahead <= absl::ZeroDuration() ||
+      max_ahead == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max-future wants a positive duration such as 24h or 90m, or off, "
+        "got '", value, "'"));
+  }
+  return std::optional<absl::Duration>(max_ahead);
+}
+
+std::string MaxFutureSetting(std::optional<std::string_view> text) {
+  if (text.has_value()) return absl::StrCat("--max-future ", std::string(*text));
+  return absl::StrCat("--max-future ", absl::FormatDuration(kDefaultMaxFuture),
+                      " (the default)");
 }
 
 absl::Status FutureGuard::CheckJson(std::string_view json) const {

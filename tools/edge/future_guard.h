@@ -1,6 +1,9 @@
-// An opt-in guard at the edge of the ledger (`ledgerctl apply --max-future`,
-// later ledgerd): a command dated more than a set duration ahead of this
-// machine's clock is refused before it reaches the ledger (docs/edge-guards.md).
+// A guard at the edge of the ledger (`ledgerctl apply` and `ledgerd`, on by
+// default at 24 hours, `--max-future DURATION` or `off`): a command dated
+// more than a set duration ahead of this machine's clock is refused before
+// it reaches the ledger (docs/edge-guards.md, docs/contract.md section 15).
+// One mistyped year would otherwise lock its customer out: every later
+// command would be earlier than it.
 //
 // Why at the edge and not in the rules: judging must never read the wall
 // clock, so that replay and a replica reach the same decisions from the log
@@ -16,9 +19,22 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace ledger::edge {
+
+// What `apply` and `ledgerd` guard with when --max-future is not given.
+inline constexpr absl::Duration kDefaultMaxFuture = absl::Hours(24);
+
+// The guard a --max-future value asks for: a positive duration
+// absl::ParseDuration reads ("24h", "90m", "1h30m"), or "off" for none
+// (nullopt). InvalidArgument with a message naming the flag otherwise.
+absl::StatusOr<std::optional<absl::Duration>> ParseMaxFuture(std::string_view text);
+
+// How a guard was set, for its messages: "--max-future TEXT", or, when the
+// flag was not given, "--max-future 24h (the default)".
+std::string MaxFutureSetting(std::optional<std::string_view> text);
 
 class FutureGuard {
  public:

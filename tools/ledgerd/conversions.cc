@@ -23,6 +23,7 @@ v1::Result ToResultProto(const SubmitResult& result) {
       break;
   }
   if (result.available.has_value()) out.set_available(*result.available);
+  if (result.at_us.has_value()) out.set_at(FormatTimeUs(*result.at_us));
   return out;
 }
 

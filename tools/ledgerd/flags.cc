@@ -10,13 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "tools/edge/byte_size.h"
+#include "tools/edge/future_guard.h"
 
 namespace ledger::ledgerd {
 
 const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
-    "               [--max-in-flight N] [--max-future DURATION]\n"
+    "               [--max-in-flight N] [--max-future DURATION|off]\n"
     "               [--min-free-disk SIZE]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]]\n"
@@ -40,7 +41,7 @@ const std::string_view kUsage =
     "  --max-future DURATION  refuse (REJECTED, INVALID_COMMAND) a command\n"
     "                     whose `at` is more than DURATION (e.g. 24h) ahead\n"
     "                     of this machine's clock, before the ledger sees it\n"
-    "                     (docs/edge-guards.md); off by default\n"
+    "                     (docs/edge-guards.md); default 24h, off removes it\n"
     "  --min-free-disk SIZE  refuse writes (UNAVAILABLE) while the ledger's\n"
     "                     disk has less free space than SIZE (e.g. 512MiB,\n"
     "                     2GiB; 0: only once it is full); reads go on, and\n"
@@ -134,15 +135,10 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
             absl::StrCat("--max-in-flight takes a number, got ", value));
       }
     } else if (arg == "--max-future") {
-      absl::Duration max_future;
-      if (!absl::ParseDuration(value, &max_future) ||
-          max_future <= absl::ZeroDuration() ||
-          max_future == absl::InfiniteDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--max-future wants a positive duration such as 24h or 90m, got ",
-            value));
-      }
-      f.max_future = max_future;
+      absl::StatusOr<std::optional<absl::Duration>> max_future =
+          edge::ParseMaxFuture(value);
+      if (!max_future.ok()) return max_future.status();
+      f.max_future = *max_future;
       f.max_future_text = value;
     } else if (arg == "--min-free-disk") {
       absl::StatusOr<uint64_t> bytes = edge::ParseByteSize(value);

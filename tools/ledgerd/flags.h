@@ -33,10 +33,12 @@ struct ServerFlags {
   std::string node;                        // --node NAME
   std::optional<std::string> host_partitions;  // --host-partitions LIST
   int replicas = 3;                        // --replicas N (stream copies)
-  // --max-future DURATION: the edge guard of docs/edge-guards.md, off
-  // when unset; max_future_text is the value as given, for messages.
-  std::optional<absl::Duration> max_future;
-  std::string max_future_text;
+  // --max-future DURATION|off: the edge guard of docs/edge-guards.md, on
+  // at 24 hours when unset (docs/contract.md section 15), none for `off`;
+  // max_future_text is the value as given (nullopt: not given), for
+  // messages.
+  std::optional<absl::Duration> max_future = absl::Hours(24);
+  std::optional<std::string> max_future_text;
   // --min-free-disk SIZE: Options::min_free_disk_bytes; unset keeps the
   // library's default.
   std::optional<uint64_t> min_free_disk;

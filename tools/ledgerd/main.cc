@@ -100,7 +100,7 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   std::optional<edge::FutureGuard> future_guard;
   if (flags.max_future.has_value()) {
     future_guard.emplace(*flags.max_future,
-                         "--max-future " + flags.max_future_text);
+                         edge::MaxFutureSetting(flags.max_future_text));
   }
   LedgerServiceImpl service(ledger->get(), &tokens, &metrics,
                             flags.max_in_flight);

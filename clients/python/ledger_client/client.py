@@ -144,6 +144,8 @@ class LedgerClient:
                         message=result.message)
         if result.HasField("available"):
             line["available"] = result.available
+        if result.HasField("at"):  # the time the ledger chose (stamp or skew)
+            line["at"] = result.at
         if result.HasField("partition"):  # a cluster's (docs/cluster.md)
             line["partition"] = result.partition
         return line

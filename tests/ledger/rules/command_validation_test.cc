@@ -188,8 +188,21 @@ TEST(CommandValidationTest, SetPolicyWindowsAreZeroTo87600Hours) {
                  "set_policy.inquiry_window_hours is required");
 }
 
-TEST(CommandValidationTest, MissingAtIsInvalid) {
-  EXPECT_INVALID(Replace(kPurchase, R"("at":"2026-03-08T10:00:00Z",)", ""), "at is required");
+// docs/contract.md section 15: a command may leave `at` out (the ledger
+// stamps it); its times that must come after `at` are then checked against
+// the stamp, which validation alone does not know.
+TEST(CommandValidationTest, AMissingAtIsValidAndLaterTimesAreCheckedAgainstTheStamp) {
+  absl::StatusOr<v1::Command> command = ParseCommandJson(
+      R"({"key":"k1","customer":"c1","hold":{"hold_id":"h1","credits":5,)"
+      R"("expires_at":"2026-03-08T10:00:00+00:00"}})");
+  ASSERT_TRUE(command.ok()) << command.status();
+  ASSERT_TRUE(ValidateAndCanonicalize(*command).ok());
+  EXPECT_FALSE(command->has_at());
+  EXPECT_EQ(command->hold().expires_at(), "2026-03-08T10:00:00Z");
+  EXPECT_TRUE(CheckTimesAfterStamp(*command, *ParseTimeUs("2026-03-08T09:59:59Z")).ok());
+  absl::Status late = CheckTimesAfterStamp(*command, *ParseTimeUs("2026-03-08T10:00:00Z"));
+  EXPECT_TRUE(absl::IsInvalidArgument(late));
+  EXPECT_NE(late.message().find("hold.expires_at"), std::string::npos) << late;
 }
 
 TEST(CommandValidationTest, UnparseableTimeIsInvalid) {

@@ -67,7 +67,8 @@ TEST(FutureGuardTest, TopLevelStringUnescapesAndSkipsNestedValues) {
   EXPECT_EQ(TopLevelString("", "key"), std::nullopt);
 }
 
-// Through the binary: off by default, on with --max-future.
+// Through the binary: on by default at 24 hours, `--max-future off` removes
+// it (docs/contract.md section 15).
 std::string Command(const std::string& key, const std::string& customer,
                     const std::string& at) {
   return absl::StrCat(R"({"key":")", key, R"(","customer":")", customer,
@@ -75,34 +76,78 @@ std::string Command(const std::string& key, const std::string& customer,
                       R"(","purchase":{"purchase_id":"p1","credits":10,"amount_minor":1,"currency":"USD"}})");
 }
 
-TEST(FutureGuardTest, ApplyRefusesAFarFutureCommandOnlyWithMaxFuture) {
+// The statuses of apply's result lines for `input`, with `flags`.
+std::vector<google::protobuf::Struct> Apply(const std::string& flags,
+                                            const std::string& input) {
+  std::string out;
+  EXPECT_EQ(testing::RunLedgerctl("apply " + flags + " " + input, &out), 0) << out;
+  std::vector<google::protobuf::Struct> results;
+  for (const std::string& line : testing::SplitLines(out)) {
+    results.push_back(testing::ParseJsonObject(line));
+  }
+  return results;
+}
+
+std::string Field(const google::protobuf::Struct& s, const std::string& name) {
+  auto it = s.fields().find(name);
+  return it == s.fields().end() ? "" : it->second.string_value();
+}
+
+TEST(FutureGuardTest, ApplyRefusesAFarFutureCommandByDefaultNamingTheDefault) {
   testing::TempDir dir;
   const std::string now = FormatTimeUs(absl::ToUnixMicros(absl::Now()));
   const std::string input = dir.path() + "/in.jsonl";
   testing::WriteFile(input, Command("k-now", "c1", now) + "\n" +
-                                Command("k-2062", "c2", "2062-03-08T10:00:00Z") + "\n");
+                                Command("k-9999", "c2", "9999-03-08T10:00:00Z") + "\n");
+  std::vector<google::protobuf::Struct> results =
+      Apply("--db " + dir.path() + "/default", input);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(Field(results[0], "status"), "ACCEPTED");
+  EXPECT_EQ(Field(results[1], "key"), "k-9999");
+  EXPECT_EQ(Field(results[1], "status"), "REJECTED");
+  EXPECT_EQ(Field(results[1], "code"), "INVALID_COMMAND");
+  const std::string message = Field(results[1], "message");
+  EXPECT_NE(message.find("--max-future 24h (the default)"), std::string::npos) << message;
+  EXPECT_NE(message.find("--max-future off"), std::string::npos) << message;
+}
 
-  std::string out;
-  ASSERT_EQ(testing::RunLedgerctl(
-                "apply --max-future 24h --db " + dir.path() + "/on " + input, &out),
-            0);
-  std::vector<std::string> lines = testing::SplitLines(out);
-  ASSERT_EQ(lines.size(), 2u) << out;
-  EXPECT_EQ(testing::ParseJsonObject(lines[0]).fields().at("status").string_value(),
-            "ACCEPTED");
-  google::protobuf::Struct refused = testing::ParseJsonObject(lines[1]);
-  EXPECT_EQ(refused.fields().at("key").string_value(), "k-2062");
-  EXPECT_EQ(refused.fields().at("status").string_value(), "REJECTED");
-  EXPECT_EQ(refused.fields().at("code").string_value(), "INVALID_COMMAND");
-  EXPECT_NE(refused.fields().at("message").string_value().find("--max-future 24h"),
-            std::string::npos) << lines[1];
+TEST(FutureGuardTest, ApplyWithMaxFutureOffSendsAFarFutureCommandToTheLedger) {
+  testing::TempDir dir;
+  const std::string input = dir.path() + "/in.jsonl";
+  testing::WriteFile(input, Command("k-9999", "c2", "9999-03-08T10:00:00Z") + "\n");
+  std::vector<google::protobuf::Struct> results =
+      Apply("--max-future off --db " + dir.path() + "/off", input);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(Field(results[0], "status"), "ACCEPTED")
+      << "without the guard the ledger judges it as before";
+}
 
-  out.clear();
-  ASSERT_EQ(testing::RunLedgerctl("apply --db " + dir.path() + "/off " + input, &out), 0);
-  lines = testing::SplitLines(out);
-  ASSERT_EQ(lines.size(), 2u) << out;
-  EXPECT_EQ(testing::ParseJsonObject(lines[1]).fields().at("status").string_value(),
-            "ACCEPTED") << "without the flag the ledger judges it as before";
+TEST(FutureGuardTest, ApplyWithAnotherMaxFutureRefusesPastThatLimitOnly) {
+  testing::TempDir dir;
+  const absl::Time now = absl::Now();
+  const std::string input = dir.path() + "/in.jsonl";
+  testing::WriteFile(
+      input,
+      Command("k-30h", "c1", FormatTimeUs(absl::ToUnixMicros(now + absl::Hours(30)))) +
+          "\n" +
+          Command("k-3d", "c2", FormatTimeUs(absl::ToUnixMicros(now + absl::Hours(72)))) +
+          "\n");
+  std::vector<google::protobuf::Struct> results =
+      Apply("--max-future 48h --db " + dir.path() + "/48h", input);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(Field(results[0], "status"), "ACCEPTED") << "30h is within 48h";
+  EXPECT_EQ(Field(results[1], "code"), "INVALID_COMMAND");
+  EXPECT_NE(Field(results[1], "message").find("--max-future 48h"), std::string::npos);
+}
+
+TEST(FutureGuardTest, ParseMaxFutureTakesADurationOrOff) {
+  EXPECT_EQ(ParseMaxFuture("off").value(), std::nullopt);
+  EXPECT_EQ(ParseMaxFuture("90m").value(), absl::Minutes(90));
+  for (const char* bad : {"tomorrow", "-1h", "0s", "24", "OFF", ""}) {
+    EXPECT_FALSE(ParseMaxFuture(bad).ok()) << bad;
+  }
+  EXPECT_EQ(MaxFutureSetting(std::nullopt), "--max-future 24h (the default)");
+  EXPECT_EQ(MaxFutureSetting("2h"), "--max-future 2h");
 }
 
 TEST(FutureGuardTest, ApplyRefusesABadMaxFutureAsUsage) {

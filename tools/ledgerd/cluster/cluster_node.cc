@@ -135,6 +135,11 @@ absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
                                       absl::Time deadline,
                                       std::vector<v1::Result>* results) {
   const int partitions = config_.partitions;
+  // This node received the batch: its clock stamps the commands without
+  // `at`, once for every partition, so a set_policy without `at` gets the
+  // same time in each (docs/contract.md section 15). Taken here, before
+  // the log, never when a replica applies.
+  const int64_t received_at_us = absl::ToUnixMicros(absl::Now());
   // Which commands go to each partition, in the batch's order.
   std::vector<std::vector<int>> routed(partitions);
   for (int i = 0; i < static_cast<int>(commands.size()); ++i) {
@@ -153,8 +158,9 @@ absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
     std::vector<v1::Command> part;
     part.reserve(routed[p].size());
     for (int i : routed[p]) part.push_back(commands[i]);
-    auto run = [this, p, &answers, deadline](std::vector<v1::Command> cmds) {
-      answers[p] = SubmitToPartition(p, std::move(cmds), deadline);
+    auto run = [this, p, &answers, received_at_us,
+                deadline](std::vector<v1::Command> cmds) {
+      answers[p] = SubmitToPartition(p, std::move(cmds), received_at_us, deadline);
     };
     // The partitions of one batch are published at once, not one by one.
     threads.emplace_back(run, std::move(part));
@@ -181,12 +187,18 @@ absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
 }
 
 absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitToPartition(
-    int partition, std::vector<v1::Command> commands, absl::Time deadline) {
+    int partition, std::vector<v1::Command> commands, int64_t received_at_us,
+    absl::Time deadline) {
   if (replicas_[partition] != nullptr) {
-    return SubmitHere(*replicas_[partition], std::move(commands), deadline);
+    return SubmitHere(*replicas_[partition], std::move(commands),
+                      received_at_us, deadline);
   }
-  v1::SubmitBatchRequest request;
-  for (v1::Command& c : commands) *request.add_commands() = std::move(c);
+  // A LogBatch reads as a SubmitBatchRequest, and carries this node's clock.
+  v1::LogBatch request;
+  for (v1::Command& c : commands) {
+    *request.add_commands() = std::move(c);
+    request.add_received_at_us(received_at_us);
+  }
   std::string reply;
   absl::Status s = Forward(partition, "submit", request.SerializeAsString(),
                            deadline, &reply);
@@ -201,9 +213,9 @@ absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitToPartition(
 
 absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitHere(
     PartitionReplica& replica, std::vector<v1::Command> commands,
-    absl::Time deadline) {
+    int64_t received_at_us, absl::Time deadline) {
   absl::StatusOr<std::vector<SubmitResult>> done =
-      replica.Submit(std::move(commands), deadline);
+      replica.Submit(std::move(commands), received_at_us, deadline);
   if (!done.ok()) return done.status();
   std::vector<v1::Result> out;
   out.reserve(done->size());
@@ -351,15 +363,20 @@ void ClusterNode::Answer(natsMsg* request) {
       replicas_[partition] == nullptr) {
     status = absl::UnavailableError("partition not hosted here");
   } else if (op == "submit") {
-    v1::SubmitBatchRequest in;
+    v1::LogBatch in;
     v1::SubmitBatchResponse response;
     if (!in.ParseFromString(body)) {
       status = absl::InvalidArgumentError("a forwarded submit that does not parse");
     } else {
+      // The forwarding node's clock; a node that sent none (an older
+      // build) leaves this one to be the receiving node.
+      const int64_t received_at_us = in.received_at_us().empty()
+                                         ? absl::ToUnixMicros(absl::Now())
+                                         : in.received_at_us(0);
       absl::StatusOr<std::vector<v1::Result>> r = SubmitHere(
           *replicas_[partition],
           std::vector<v1::Command>(in.commands().begin(), in.commands().end()),
-          deadline);
+          received_at_us, deadline);
       status = r.status();
       if (r.ok()) for (v1::Result& x : *r) *response.add_results() = std::move(x);
     }

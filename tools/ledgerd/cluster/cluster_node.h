@@ -66,11 +66,15 @@ class ClusterNode final : public ClusterApi {
   explicit ClusterNode(ClusterConfig config) : config_(std::move(config)) {}
   void RouteAck(const std::string& batch_id, absl::StatusOr<uint64_t> seq);
   // One partition's share of a batch, here or on a hosting node.
+  // `received_at_us` is the clock of the node the client sent the batch
+  // to, which stamps its commands without `at` (docs/contract.md section
+  // 15); it travels with a forwarded batch and into the log.
   absl::StatusOr<std::vector<v1::Result>> SubmitToPartition(
-      int partition, std::vector<v1::Command> commands, absl::Time deadline);
+      int partition, std::vector<v1::Command> commands,
+      int64_t received_at_us, absl::Time deadline);
   absl::StatusOr<std::vector<v1::Result>> SubmitHere(
       PartitionReplica& replica, std::vector<v1::Command> commands,
-      absl::Time deadline);
+      int64_t received_at_us, absl::Time deadline);
   absl::Status BalanceHere(PartitionReplica& replica,
                            const v1::GetBalanceRequest& request,
                            absl::Time deadline,

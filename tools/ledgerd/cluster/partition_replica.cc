@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "ledger/options.h"
+#include "ledger/time_util.h"
 #include "ledger/v1/service.pb.h"
 
 namespace ledger::cluster {
@@ -14,6 +15,10 @@ namespace {
 
 // What a client hears when its batch was not confirmed: it may or may not
 // be in the log, and a retry with the same keys answers either way.
+// What a command costs in a message beyond its own bytes: its tag and
+// length (up to 8) and its receiving time, a packed varint (up to 10).
+constexpr size_t kFramingBytes = 18;
+
 absl::Status NotConfirmed(absl::string_view why) {
   return absl::UnavailableError(absl::StrCat(
       why, ": the commands may or may not be in the log; retry with the same "
@@ -63,9 +68,10 @@ PartitionReplica::~PartitionReplica() {
 }
 
 absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
-    std::vector<v1::Command> commands, absl::Time deadline) {
+    std::vector<v1::Command> commands, int64_t received_at_us,
+    absl::Time deadline) {
   size_t bytes = 0;
-  for (const v1::Command& c : commands) bytes += c.ByteSizeLong() + 8;
+  for (const v1::Command& c : commands) bytes += c.ByteSizeLong() + kFramingBytes;
   if (bytes > kMaxMessageBytes || commands.size() > kMaxCommandsPerMessage) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", bytes, " bytes for one partition exceeds a cluster "
@@ -81,6 +87,7 @@ absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
   }
   auto request = std::make_shared<Request>();
   request->commands = std::move(commands);
+  request->received_at_us = received_at_us;
   absl::MutexLock lock(&mu_);
   if (!failed_.ok()) return failed_;
   queue_.push_back(request);
@@ -105,7 +112,7 @@ absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
 void PartitionReplica::PublishLoop() {
   for (;;) {
     std::string id;
-    v1::SubmitBatchRequest message;
+    v1::LogBatch message;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -122,14 +129,17 @@ void PartitionReplica::PublishLoop() {
       while (!queue_.empty()) {
         Request& next = *queue_.front();
         size_t next_bytes = 0;
-        for (const v1::Command& c : next.commands) next_bytes += c.ByteSizeLong() + 8;
+        for (const v1::Command& c : next.commands) next_bytes += c.ByteSizeLong() + kFramingBytes;
         if (!batch.requests.empty() &&
             (bytes + next_bytes > kMaxMessageBytes ||
              message.commands_size() + next.commands.size() >
                  kMaxCommandsPerMessage)) {
           break;
         }
-        for (const v1::Command& c : next.commands) *message.add_commands() = c;
+        for (const v1::Command& c : next.commands) {
+          *message.add_commands() = c;
+          message.add_received_at_us(next.received_at_us);
+        }
         bytes += next_bytes;
         batch.requests.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -266,12 +276,15 @@ void PartitionReplica::ApplyLoop() {
 PartitionReplica::Applied PartitionReplica::Apply(
     const std::vector<LogMessage>& messages) {
   std::vector<v1::Command> commands;
+  // The receiving node's clock per command; kNoReceivedTimeUs for a message
+  // published without it, the same on every replica.
+  std::vector<int64_t> received_at_us;
   // Per message: where its commands start, and why it was refused (OK: not).
   std::vector<size_t> first(messages.size());
   std::vector<absl::Status> refused(messages.size());
   for (size_t m = 0; m < messages.size(); ++m) {
     first[m] = commands.size();
-    v1::SubmitBatchRequest batch;
+    v1::LogBatch batch;
     if (!batch.ParseFromString(messages[m].payload)) {
       // Skipped the same way on every replica.
       refused[m] = absl::InternalError("a log message that is not a batch");
@@ -279,15 +292,20 @@ PartitionReplica::Applied PartitionReplica::Apply(
     }
     commands.insert(commands.end(), batch.commands().begin(),
                     batch.commands().end());
+    const bool stamped = batch.received_at_us_size() == batch.commands_size();
+    for (int i = 0; i < batch.commands_size(); ++i) {
+      received_at_us.push_back(stamped ? batch.received_at_us(i)
+                                       : kNoReceivedTimeUs);
+    }
   }
   const uint64_t position = messages.back().seq;
   absl::StatusOr<std::vector<SubmitResult>> results =
-      ledger_->SubmitBatchAt(commands, position);
+      ledger_->SubmitBatchAt(commands, received_at_us, position);
   if (!results.ok() && absl::IsInvalidArgument(results.status())) {
     // Over the ledger's batch bound: deterministic on every replica, so the
     // messages are skipped everywhere and their position recorded.
     for (absl::Status& r : refused) r = results.status();
-    results = ledger_->SubmitBatchAt({}, position);
+    results = ledger_->SubmitBatchAt({}, {}, position);
   }
   absl::MutexLock lock(&mu_);
   if (!results.ok() && IsDiskFull(results.status())) {

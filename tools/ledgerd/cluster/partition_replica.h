@@ -69,8 +69,11 @@ class PartitionReplica {
   // another node);
   // InvalidArgument when the commands exceed one message; Internal when
   // this replica's store failed.
+  // `received_at_us` (the receiving node's clock) goes into the message
+  // with every command and stamps those without `at` on every replica.
   [[nodiscard]] absl::StatusOr<std::vector<SubmitResult>> Submit(
-      std::vector<v1::Command> commands, absl::Time deadline);
+      std::vector<v1::Command> commands, int64_t received_at_us,
+      absl::Time deadline);
 
   // The log's answer to a batch this node published (NatsLog's AckFn).
   void OnAck(const std::string& batch_id, absl::StatusOr<uint64_t> seq);
@@ -85,6 +88,7 @@ class PartitionReplica {
  private:
   struct Request {
     std::vector<v1::Command> commands;
+    int64_t received_at_us = 0;
     std::vector<SubmitResult> results;
     absl::Status status;  // set with failed
     bool acked = false;
