@@ -56,6 +56,11 @@ class LedgerImpl final : public Ledger {
       const std::function<bool(const v1::Event&)>& fn) const override;
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       uint64_t from_seq) override;
+  // In delivery_cursor.cc.
+  absl::Status SetDeliveryCursor(const std::string& name,
+                                 uint64_t seq) override;
+  absl::StatusOr<uint64_t> DeliveryCursor(
+      const std::string& name) const override;
   absl::Status Close() override;
 
  private:
