@@ -55,6 +55,10 @@ class Metrics {
   // thread as Options::on_group_committed.
   void ObserveGroupCommit(const CommitStats& stats);
 
+  // The registry /metrics serves, for the metrics of parts that register
+  // their own families (webhook delivery: webhooks/webhook_metrics.h).
+  prometheus::Registry& registry() { return *registry_; }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* commands_;
