@@ -63,6 +63,15 @@ absl::StatusOr<std::unique_ptr<WebhookDelivery>> WebhookDelivery::Start(
     auto e = std::make_unique<Endpoint>(std::move(config), registry);
     absl::StatusOr<uint64_t> cursor = ledger->DeliveryCursor(e->config.name);
     if (!cursor.ok()) return cursor.status();
+    if (*cursor > ledger->LastSeq()) {
+      // Only a ledger folder older than its cursors (restored from a copy)
+      // gets here: delivering from the cursor would skip the events logged
+      // anew up to it.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "webhook ", e->config.name, ": its cursor is at seq ", *cursor,
+          " but the log ends at seq ", ledger->LastSeq(),
+          "; give the endpoint a new NAME to deliver from the first event"));
+    }
     absl::StatusOr<std::unique_ptr<Subscription>> sub =
         ledger->Subscribe(*cursor + 1);
     if (!sub.ok()) return sub.status();

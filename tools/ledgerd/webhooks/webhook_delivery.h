@@ -45,7 +45,9 @@ class WebhookDelivery {
  public:
   // Reads each endpoint's cursor and starts its thread, plus one that
   // samples the ledger's last seq for the age metric. Errors of the ledger
-  // (reading a cursor, subscribing) are returned and nothing is started.
+  // (reading a cursor, subscribing) are returned and nothing is started;
+  // FailedPrecondition for a cursor past the end of the log (a ledger
+  // folder older than its cursors), which delivery would otherwise skip.
   // REQUIRES: InitHttpClient() was called; `ledger` and `registry` outlive
   // the delivery (call Stop before closing the ledger).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<WebhookDelivery>> Start(
