@@ -21,9 +21,8 @@ bool WantsEvent(const std::set<std::string>& kinds,
                 std::string_view export_json);
 
 // `webhook-id` of an event: "evt_" and the hex of its chained hash. Unique
-// per event (the chain makes each hash depend on every event before it),
-// the same on every retry, after a restart, and on every replica of a
-// cluster partition, which hold the same events byte for byte.
+// per event of one ledger (the chain makes each hash depend on every event
+// before it), the same on every retry and after a restart.
 std::string WebhookId(std::string_view event_hash);
 
 // `webhook-signature`: "v1," + base64 of HMAC-SHA256(key, id "." timestamp
