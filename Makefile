@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
-  nats-server libnats-dev
+  nats-server libnats-dev libcurl4-openssl-dev
 
 .PHONY: all deps build demo serve test test-all bench clean sanitize asan tsan fuzz
 
@@ -143,6 +143,12 @@ bench: build
 	if [ -x ./$(BUILD_DIR)/bench/cluster/cluster_load ]; then \
 	  /usr/bin/python3 bench/cluster/cluster_bench.py --build $(BUILD_DIR) \
 	    --out $(BUILD_DIR)/bench-cluster.json; \
+	fi
+	@# Webhook delivery (docs/webhooks.md): throughput from a backlog and
+	@# the lag while the ledger ingests at full speed; about 1 minute.
+	if [ -x ./$(BUILD_DIR)/tools/ledgerd/ledgerd ]; then \
+	  /usr/bin/python3 bench/webhooks/webhook_bench.py --build $(BUILD_DIR) \
+	    --out $(BUILD_DIR)/bench-webhooks.json; \
 	fi
 
 clean:

@@ -57,7 +57,7 @@ ALLOWED = {
     # service, and only ledgerd includes the service's generated schema.
     "ledgerd": {"ledgerd", "edge", "api", "vocabulary", "schema", "service_schema",
                 "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
-                "openssl", "cluster"},
+                "openssl", "curl", "cluster"},
     # ledgerd's cluster mode (tools/ledgerd/cluster, docs/cluster.md): the
     # only code that knows NATS. The service sees it through cluster_api.h.
     "cluster": {"cluster", "ledgerd", "api", "vocabulary", "schema",
@@ -98,8 +98,8 @@ def module_of(path):
         return "rocksdb"
     if parts[0] == "openssl":
         return "openssl"
-    if parts[0] in ("grpc", "grpcpp", "prometheus", "nats", "gtest", "gmock",
-                    "benchmark"):
+    if parts[0] in ("grpc", "grpcpp", "prometheus", "nats", "curl", "gtest",
+                    "gmock", "benchmark"):
         return parts[0]
     return None  # the standard library and the system
 

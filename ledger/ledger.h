@@ -239,6 +239,29 @@ class Ledger {
   // writes back even when none arrive. FailedPrecondition when the ledger
   // is stopped. Cheap: one statvfs.
   [[nodiscard]] virtual absl::Status CheckWritable() = 0;
+  // Delivery cursors: how far a consumer downstream of the ledger (such as
+  // an endpoint of ledgerd's --webhooks, docs/webhooks.md) got through the
+  // log, kept in the ledger so that a restart resumes where it stopped.
+  // A cursor is not a fact of the ledger: no event records it, the hash
+  // chain and digests do not cover it, and replay checks only its form and
+  // that it names no event past the head (docs/storage.md).
+  //
+  // Stores `seq` (the last event the consumer has handled; 0: none) as the
+  // cursor of `name`, durably (synced) in a write of its own, so a crash
+  // keeps either the old cursor or the new one. InvalidArgument for a name
+  // that is empty, longer than kMaxIdLength or not of [A-Za-z0-9._:-], or a
+  // seq past LastSeq(); FailedPrecondition when the ledger is stopped; the
+  // disk-full Unavailable (IsDiskFull) while the disk is full or under
+  // Options::min_free_disk_bytes, which leaves the ledger running. Any
+  // other failed write stops the ledger, as a failed commit does.
+  [[nodiscard]] virtual absl::Status SetDeliveryCursor(const std::string& name,
+                                                       uint64_t seq) = 0;
+
+  // The stored cursor of `name`; 0 when none was stored. InvalidArgument
+  // for a name SetDeliveryCursor refuses; FailedPrecondition when the
+  // ledger is stopped; DataLoss for a malformed stored cursor.
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> DeliveryCursor(
+      const std::string& name) const = 0;
 
   // Closes the ledger and returns what closing the store returned (the
   // destructor cannot). Calls already committing when Close starts finish as

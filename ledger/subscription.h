@@ -24,9 +24,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ledger/log_reader.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
@@ -34,6 +36,24 @@ namespace ledger {
 // Most events one subscription reads from the store at a time (its memory
 // bound), and so the most events it holds that it has not yet handed out.
 inline constexpr uint64_t kSubscriptionChunkEvents = 256;
+
+// An event with its exact stored bytes and chained hash: what a consumer
+// needs to forward the event as `ledgerctl export` shows it (ExportEvent,
+// export.h, takes log_event()).
+struct SubscribedEvent {
+  v1::Event event;    // as Next returns it: the whole event
+  std::string hash;   // SHA-256(prev_hash || bytes), 32 bytes
+  std::string bytes;  // the serialized event exactly as stored
+  // A view of this event; valid while this object lives unchanged.
+  LogEvent log_event() const {
+    LogEvent e;
+    e.seq = event.header().seq();
+    e.hash = hash;
+    e.bytes = bytes;
+    e.event = &event;
+    return e;
+  }
+};
 
 // Made by Ledger::Subscribe. One consumer thread calls Next; any thread may
 // call Cancel. The subscription may outlive its Ledger: once the ledger is
@@ -56,6 +76,12 @@ class Subscription {
   // REQUIRES: not called from two threads at once.
   [[nodiscard]] virtual absl::StatusOr<std::optional<v1::Event>> Next(
       absl::Time deadline) = 0;
+
+  // Next, with the event's stored bytes and hash (SubscribedEvent). The
+  // two may be mixed on one subscription: each hands out the next event.
+  // REQUIRES: as Next.
+  [[nodiscard]] virtual absl::StatusOr<std::optional<SubscribedEvent>>
+  NextStored(absl::Time deadline) = 0;
 
   // Ends the subscription: a Next blocked now, and every later one, returns
   // Cancelled. Idempotent; safe from any thread, also during Next.

@@ -590,7 +590,8 @@ void Replayer::AddPostings(FoldShard& shard, uint64_t seq,
 
 // The meta family must hold the format marker and, once an event is logged,
 // the head naming the last event, each byte for byte as stored by the
-// writer, and nothing else but a well-formed applied position. (Store::Open already refuses a ledger whose
+// writer, and nothing else but a well-formed applied position and delivery
+// cursors. (Store::Open already refuses a ledger whose
 // format marker differs; it is compared here too so that replay names every
 // record it checks.)
 absl::Status Replayer::CheckMeta() {
@@ -610,6 +611,25 @@ absl::Status Replayer::CheckMeta() {
           return Fail(0, absl::StrCat("the stored applied position (",
                                       Hex(value), ") is malformed: ",
                                       position.status().message()));
+        }
+        if (key.starts_with(kDeliveryCursorPrefix)) {
+          // How far a consumer downstream got (Ledger::SetDeliveryCursor):
+          // not a fact of the ledger and outside the hash chain, so only
+          // its form is checked, and that it names no event past the log.
+          absl::StatusOr<uint64_t> cursor = DecodeDeliveryCursor(value);
+          if (!cursor.ok()) {
+            return Fail(0, absl::StrCat("the stored delivery cursor '",
+                                        Escaped(key), "' (", Hex(value),
+                                        ") is malformed: ",
+                                        cursor.status().message()));
+          }
+          if (*cursor > last_seq_) {
+            return Fail(0, absl::StrCat("the stored delivery cursor '",
+                                        Escaped(key), "' names seq ", *cursor,
+                                        ", past the end of the log (seq ",
+                                        last_seq_, ")"));
+          }
+          return absl::OkStatus();
         }
         if (key == kFormatKey) {
           if (value == kFormatValue) return absl::OkStatus();

@@ -179,6 +179,20 @@ absl::Status ParseInto(std::string_view value, Message& m,
 
 }  // namespace
 
+std::string EncodeDeliveryCursor(uint64_t seq) {
+  return EventKey(seq);  // the same 8-byte big-endian form
+}
+
+absl::StatusOr<uint64_t> DecodeDeliveryCursor(std::string_view value) {
+  if (value.size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("delivery cursor of ", value.size(), " bytes, not 8"));
+  }
+  uint64_t seq = 0;
+  for (unsigned char c : value) seq = (seq << 8) | c;
+  return seq;
+}
+
 std::string EventKey(uint64_t seq) {
   std::string key(8, '\0');
   for (int i = 7; i >= 0; --i) {

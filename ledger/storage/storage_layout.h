@@ -39,6 +39,12 @@ inline constexpr char kHeadKey[] = "head";
 // sequence, docs/cluster.md) of the last batch applied by
 // Ledger::SubmitBatchAt: 8 bytes big-endian, never 0. Absent until then.
 inline constexpr char kAppliedPositionKey[] = "applied_position";
+// Delivery cursors (Ledger::SetDeliveryCursor; ledgerd --webhooks,
+// docs/webhooks.md): under this prefix + the consumer's name, the seq of the
+// last event that consumer has handled, 8 bytes big-endian. Not a fact of
+// the ledger: no event names it, the hash chain and the head do not cover
+// it, and it is written in a batch of its own.
+inline constexpr char kDeliveryCursorPrefix[] = "delivery_cursor/";
 
 // The stored head: the last event's seq and hash. The writer stores it and
 // replay compares these bytes with the stored ones, so both build it here.
@@ -48,6 +54,11 @@ std::string EncodeHead(uint64_t seq, std::string_view hash);
 // that are not 0).
 std::string EncodeAppliedPosition(uint64_t position);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedPosition(
+    std::string_view value);
+
+// The stored delivery cursor, and its decoding (DataLoss unless 8 bytes).
+std::string EncodeDeliveryCursor(uint64_t seq);
+[[nodiscard]] absl::StatusOr<uint64_t> DecodeDeliveryCursor(
     std::string_view value);
 
 // The stored idempotency record of event `seq`. It holds no fingerprint:

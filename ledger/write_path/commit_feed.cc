@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/check.h"
+#include "ledger/base/sha256.h"
 #include "ledger/storage/storage_layout.h"
 
 namespace ledger {
@@ -53,7 +54,7 @@ absl::StatusOr<uint64_t> CommitFeed::WaitFor(
 }
 
 absl::Status CommitFeed::Read(uint64_t from, uint64_t to,
-                              std::deque<v1::Event>* out) const {
+                              std::deque<SubscribedEvent>* out) const {
   LEDGER_CHECK(from >= 1 && from <= to) << "feed read of seqs " << from << ".." << to;
   absl::ReaderMutexLock lock(&store_mu_);
   if (store_ == nullptr) return absl::AbortedError("the ledger was closed");
@@ -68,7 +69,10 @@ absl::Status CommitFeed::Read(uint64_t from, uint64_t to,
               absl::StrCat("the log has a gap: expected seq ", expected,
                            ", found ", event->header().seq()));
         }
-        out->push_back(std::move(*event));
+        SubscribedEvent& stored = out->emplace_back();
+        stored.event = std::move(*event);
+        stored.hash = std::string(value.substr(0, kHashBytes));
+        stored.bytes = std::string(value.substr(kHashBytes));
         ++expected;
         // Not an error: the chunk is complete (told apart below).
         return expected > to ? absl::CancelledError() : absl::OkStatus();

@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/storage/store.h"
+#include "ledger/subscription.h"
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
@@ -54,11 +55,12 @@ class CommitFeed {
   // Wakes every waiting reader so it re-checks its cancel flag.
   void WakeAll();
 
-  // Reader: appends the events [from, to] to `out`, in order. DataLoss when
-  // one does not parse or one is missing; Aborted after DetachStore.
+  // Reader: appends the events [from, to] to `out`, in order, each with
+  // its stored bytes and hash. DataLoss when one does not parse or one is
+  // missing; Aborted after DetachStore.
   // REQUIRES: `to` <= a seq this feed published.
   [[nodiscard]] absl::Status Read(uint64_t from, uint64_t to,
-                                  std::deque<v1::Event>* out) const;
+                                  std::deque<SubscribedEvent>* out) const;
 
  private:
   mutable absl::Mutex mu_;

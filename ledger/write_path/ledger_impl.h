@@ -62,6 +62,11 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       uint64_t from_seq) override;
   absl::Status CheckWritable() override;
+  // In delivery_cursor.cc.
+  absl::Status SetDeliveryCursor(const std::string& name,
+                                 uint64_t seq) override;
+  absl::StatusOr<uint64_t> DeliveryCursor(
+      const std::string& name) const override;
   absl::Status Close() override;
 
  private:

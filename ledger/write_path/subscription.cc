@@ -15,6 +15,14 @@ SubscriptionImpl::SubscriptionImpl(std::shared_ptr<CommitFeed> feed,
 
 absl::StatusOr<std::optional<v1::Event>> SubscriptionImpl::Next(
     absl::Time deadline) {
+  absl::StatusOr<std::optional<SubscribedEvent>> stored = NextStored(deadline);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<v1::Event>();
+  return std::optional<v1::Event>(std::move((*stored)->event));
+}
+
+absl::StatusOr<std::optional<SubscribedEvent>> SubscriptionImpl::NextStored(
+    absl::Time deadline) {
   if (!ended_.ok()) return ended_;
   // Asked every time, also with events buffered, so that Cancel, a close or
   // a failure of the ledger ends the subscription at once.
@@ -26,7 +34,7 @@ absl::StatusOr<std::optional<v1::Event>> SubscriptionImpl::Next(
     return ended_;
   }
   if (buffer_.empty()) {
-    if (*durable < next_seq_.load()) return std::optional<v1::Event>();
+    if (*durable < next_seq_.load()) return std::optional<SubscribedEvent>();
     const uint64_t last =
         std::min(*durable, next_seq_.load() + kSubscriptionChunkEvents - 1);
     absl::Status read = feed_->Read(next_seq_.load(), last, &buffer_);
@@ -38,12 +46,13 @@ absl::StatusOr<std::optional<v1::Event>> SubscriptionImpl::Next(
   }
   LEDGER_CHECK(!buffer_.empty()) << "the feed read no event up to a durable seq at "
                                  << next_seq_.load();
-  std::optional<v1::Event> event(std::move(buffer_.front()));
+  std::optional<SubscribedEvent> event(std::move(buffer_.front()));
   buffer_.pop_front();
   // Exactly once and in order: the feed's Read checked the seqs; this is
   // where they are relied on.
-  LEDGER_CHECK(event->header().seq() == next_seq_.load())
-      << "subscription expected seq " << next_seq_.load() << ", got " << event->header().seq();
+  LEDGER_CHECK(event->event.header().seq() == next_seq_.load())
+      << "subscription expected seq " << next_seq_.load() << ", got "
+      << event->event.header().seq();
   next_seq_.fetch_add(1);
   return event;
 }

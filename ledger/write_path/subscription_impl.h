@@ -19,6 +19,8 @@ class SubscriptionImpl final : public Subscription {
   SubscriptionImpl(std::shared_ptr<CommitFeed> feed, uint64_t from_seq);
 
   absl::StatusOr<std::optional<v1::Event>> Next(absl::Time deadline) override;
+  absl::StatusOr<std::optional<SubscribedEvent>> NextStored(
+      absl::Time deadline) override;
   void Cancel() override;
   uint64_t next_seq() const override;
 
@@ -29,7 +31,7 @@ class SubscriptionImpl final : public Subscription {
   std::atomic<uint64_t> next_seq_;
   std::atomic<bool> cancelled_{false};
   // Consumer thread only.
-  std::deque<v1::Event> buffer_;  // events from next_seq_ on, read ahead
+  std::deque<SubscribedEvent> buffer_;  // from next_seq_ on, read ahead
   absl::Status ended_;            // once set, every Next returns it
 };
 

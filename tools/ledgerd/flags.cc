@@ -18,7 +18,7 @@ const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
     "               [--max-in-flight N] [--max-future DURATION|off]\n"
-    "               [--min-free-disk SIZE]\n"
+    "               [--min-free-disk SIZE] [--webhooks FILE]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]]\n"
     "       ledgerd --version\n"
@@ -36,6 +36,9 @@ const std::string_view kUsage =
     "  --tls-cert FILE    PEM certificate chain (with --tls-key)\n"
     "  --tls-key FILE     PEM private key\n"
     "  --metrics ADDR     serve Prometheus text at http://ADDR/metrics\n"
+    "  --webhooks FILE    POST each accepted event, signed, to the endpoints\n"
+    "                     of FILE, lines `NAME URL SECRET [KINDS]`\n"
+    "                     (docs/webhooks.md); not in cluster mode yet\n"
     "  --max-in-flight N  RPCs served at once; more get RESOURCE_EXHAUSTED\n"
     "                     (default 256)\n"
     "  --max-future DURATION  refuse (REJECTED, INVALID_COMMAND) a command\n"
@@ -66,6 +69,7 @@ std::optional<std::string>* ValueSlot(ServerFlags& f, std::string_view name) {
   if (name == "--tls-cert") return &f.tls_cert;
   if (name == "--tls-key") return &f.tls_key;
   if (name == "--metrics") return &f.metrics;
+  if (name == "--webhooks") return &f.webhooks;
   if (name == "--host-partitions") return &f.host_partitions;
   return nullptr;
 }
@@ -95,6 +99,13 @@ absl::Status CheckComplete(const ServerFlags& f) {
     if (f.replicas < 1 || f.replicas > 5) {
       return absl::InvalidArgumentError("--replicas must be 1..5");
     }
+  }
+  if (f.webhooks.has_value() && !f.nats.empty()) {
+    // The design for a cluster is docs/cluster.md, "Webhooks"; until it is
+    // built, refusing beats delivering each event once per replica.
+    return absl::InvalidArgumentError(
+        "--webhooks is not available in cluster mode (--nats) yet: run it on "
+        "a single-node ledgerd (docs/cluster.md, \"Webhooks\")");
   }
   if (f.max_in_flight < 1) {
     return absl::InvalidArgumentError("--max-in-flight must be at least 1");

@@ -26,6 +26,7 @@ struct ServerFlags {
   std::optional<std::string> tls_cert;     // --tls-cert FILE
   std::optional<std::string> tls_key;      // --tls-key FILE
   std::optional<std::string> metrics;      // --metrics HOST:PORT
+  std::optional<std::string> webhooks;     // --webhooks FILE
   int max_in_flight = kDefaultMaxInFlight; // --max-in-flight N
   // Cluster mode (docs/contract.md section 10, docs/cluster.md): set by --nats.
   std::string nats;                        // --nats URL[,URL...]

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string.h>
+#include <vector>
 
 #include "ledger/ledger.h"
 #include "ledger/options.h"
@@ -22,6 +23,9 @@
 #include "tools/ledgerd/service_impl.h"
 #include "tools/ledgerd/signals.h"
 #include "tools/ledgerd/tokens.h"
+#include "tools/ledgerd/webhooks/http_post.h"
+#include "tools/ledgerd/webhooks/webhook_config.h"
+#include "tools/ledgerd/webhooks/webhook_delivery.h"
 
 namespace ledger::ledgerd {
 namespace {
@@ -62,7 +66,8 @@ absl::StatusOr<std::unique_ptr<cluster::ClusterNode>> StartClusterNode(
 }
 
 // Serves until a stop signal, then drains. Returns the exit status.
-int Serve(const ServerFlags& flags, const TokenTable& tokens) {
+int Serve(const ServerFlags& flags, const TokenTable& tokens,
+          std::vector<WebhookEndpoint> webhooks) {
   BlockStopSignals();
   Metrics metrics;
   if (flags.metrics.has_value()) {
@@ -96,6 +101,18 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
   if (!ledger.ok()) {
     return Fail(1, "cannot open the ledger: " + ledger.status().ToString());
   }
+  // Delivery reads the ledger, so it stops before the ledger closes.
+  std::unique_ptr<WebhookDelivery> delivery;
+  if (!webhooks.empty()) {
+    absl::StatusOr<std::unique_ptr<WebhookDelivery>> started =
+        WebhookDelivery::Start(ledger->get(), std::move(webhooks),
+                               metrics.registry());
+    if (!started.ok()) {
+      return Fail(1, "cannot start webhook delivery: " +
+                         started.status().ToString());
+    }
+    delivery = *std::move(started);
+  }
   // Declared before the service, which keeps a pointer to it.
   std::optional<edge::FutureGuard> future_guard;
   if (flags.max_future.has_value()) {
@@ -128,6 +145,7 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens) {
             << ": draining (no new calls, answering those in flight)"
             << std::endl;
   disk_watch.reset();  // before the server and the ledger go
+  if (delivery != nullptr) delivery->Stop();  // a POST in flight is resent
   service.BeginShutdown();
   running->server->GetHealthCheckService()->SetServingStatus(false);
   running->server->Shutdown(std::chrono::system_clock::now() + kDrainDeadline);
@@ -161,7 +179,17 @@ int Main(int argc, char** argv) {
     if (!loaded.ok()) return Fail(2, std::string(loaded.status().message()));
     tokens = *std::move(loaded);
   }
-  return Serve(*flags, tokens);
+  std::vector<WebhookEndpoint> webhooks;
+  if (flags->webhooks.has_value()) {
+    absl::StatusOr<std::vector<WebhookEndpoint>> loaded =
+        LoadWebhooks(*flags->webhooks);
+    if (!loaded.ok()) return Fail(2, std::string(loaded.status().message()));
+    webhooks = *std::move(loaded);
+    if (absl::Status s = InitHttpClient(); !s.ok()) {
+      return Fail(1, std::string(s.message()));
+    }
+  }
+  return Serve(*flags, tokens, std::move(webhooks));
 }
 
 }  // namespace

@@ -58,6 +58,10 @@ class Metrics {
   // (the disk is full, or under --min-free-disk), else 0 (DiskWatch).
   void SetDiskFull(bool full);
 
+  // The registry /metrics serves, for the metrics of parts that register
+  // their own families (webhook delivery: webhooks/webhook_metrics.h).
+  prometheus::Registry& registry() { return *registry_; }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* commands_;
