@@ -44,6 +44,8 @@ struct WebhookDelivery::Endpoint {
   std::atomic<uint64_t> handled{0};
   // The last cursor stored in the ledger; the endpoint's thread only.
   uint64_t saved = 0;
+  // Whether the last save was refused for a full disk (said once).
+  bool cursor_held_back = false;
 };
 
 absl::Duration BackoffAfter(int failures, const WebhookTiming& timing) {
@@ -173,6 +175,19 @@ bool WebhookDelivery::Deliver(Endpoint& e, const std::string& body,
 
 bool WebhookDelivery::SaveCursor(Endpoint& e, uint64_t seq) {
   absl::Status saved = ledger_->SetDeliveryCursor(e.config.name, seq);
+  if (IsDiskFull(saved)) {
+    // Delivery goes on while the disk is full: the stored cursor stays
+    // behind, so a crash now repeats more, never skips (at least once), and
+    // the next save after space returns catches up.
+    if (!e.cursor_held_back) {
+      Say(e.config.name, absl::StrCat("the cursor stays at seq ", e.saved,
+                                      " while the disk is full: ",
+                                      saved.message()));
+    }
+    e.cursor_held_back = true;
+    return true;
+  }
+  e.cursor_held_back = false;
   if (!saved.ok()) {
     Say(e.config.name, absl::StrCat("cannot store the cursor at seq ", seq,
                                     ", delivery stopped: ", saved.ToString()));
