@@ -11,7 +11,9 @@
 //                        {"key":"k1","status":"ACCEPTED","seq":1,"available":5},
 //                        {"key":"k1","status":"ACCEPTED","seq":1,
 //                        "duplicate":true}, {"key":"k2","status":"REJECTED",
-//                        "code":"INSUFFICIENT_CREDITS"}. Required.
+//                        "code":"INSUFFICIENT_CREDITS"}; "alerts" and
+//                        "top_up" (docs/contract.md section 12) as apply
+//                        prints them. Required.
 //                        "message" is not compared, but every rejection must
 //                        carry a non-empty one. "key" may be left out where
 //                        the contract does not fix what a rejection echoes (an
@@ -198,7 +200,8 @@ void MatchSubset(const std::string& path, const Value& expected,
 void CompareResult(const Struct& expected, const Struct& actual,
                    std::vector<std::string>* diffs) {
   static const char* const kCompared[] = {"key", "status", "seq", "code",
-                                          "duplicate", "available"};
+                                          "duplicate", "available", "alerts",
+                                          "top_up"};
   const auto& want = expected.fields();
   const auto& have = actual.fields();
   for (const char* name : kCompared) {
