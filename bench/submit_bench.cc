@@ -8,6 +8,11 @@
 //     = hot_customers / 10), so nine commands in ten read their customer,
 //     their usage id and their key from RocksDB: the working set larger
 //     than the cache, against ledger/submit_batch's that fits;
+//   ledger/submit_batch_alerts/N: the same on a ledger whose every customer
+//     also has three balance alerts and automatic top-up configured
+//     (docs/contract.md section 12), so every command is followed by the
+//     crossing rule and the request rule; compare with
+//     ledger/submit_batch/N of the same run;
 //   ledger/submit_concurrent/threads:T: T threads each calling Submit with
 //     one `use` at a time on the shared ledger; the group commit merges what
 //     waits into one WriteBatch and one sync.
@@ -17,6 +22,10 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "bench/bench_fixtures.h"
 #include "benchmark/benchmark.h"
@@ -26,17 +35,20 @@ namespace {
 
 class HotLedger {
  public:
-  // With `small_cache`, the ledger caches a tenth of its customers.
-  static HotLedger& Get(bool small_cache = false) {
+  // With `small_cache`, the ledger caches a tenth of its customers; with
+  // `alerts`, every customer has alerts and automatic top-up set.
+  static HotLedger& Get(bool small_cache = false, bool alerts = false) {
     std::lock_guard<std::mutex> lock(mu_);
-    std::unique_ptr<HotLedger>& instance = small_cache ? small_ : instance_;
-    if (instance == nullptr) instance.reset(new HotLedger(small_cache));
+    std::unique_ptr<HotLedger>& instance =
+        alerts ? alerts_ : small_cache ? small_ : instance_;
+    if (instance == nullptr) instance.reset(new HotLedger(small_cache, alerts));
     return *instance;
   }
   static void Close() {
     std::lock_guard<std::mutex> lock(mu_);
     instance_.reset();
     small_.reset();
+    alerts_.reset();
   }
 
   Ledger& ledger() { return *ledger_; }
@@ -47,8 +59,9 @@ class HotLedger {
   }
 
  private:
-  explicit HotLedger(bool small_cache) {
-    const std::string dir = NewDir(small_cache ? "hot-small-cache" : "hot");
+  HotLedger(bool small_cache, bool alerts) {
+    const std::string dir =
+        NewDir(alerts ? "hot-alerts" : small_cache ? "hot-small-cache" : "hot");
     ledger_ = small_cache
                   ? OpenLedgerOrDie(dir, /*sync=*/true,
                                     std::max<uint64_t>(1, Config().hot_customers / 10))
@@ -58,11 +71,42 @@ class HotLedger {
       purchases.push_back(PurchaseCommand(c));
     }
     SubmitAllOrDie(*ledger_, purchases, 1000);
+    if (alerts) SubmitAllOrDie(*ledger_, AlertCommands(), 1000);
+  }
+
+  // Three thresholds and automatic top-up per customer, all below what a
+  // customer holds, as a platform would set them: evaluated after every
+  // command, crossed by none of the benchmark's uses.
+  static std::vector<v1::Command> AlertCommands() {
+    std::vector<v1::Command> out;
+    for (uint64_t c = 0; c < Config().hot_customers; ++c) {
+      v1::Command alerts;
+      alerts.set_key(absl::StrCat("alerts-", c));
+      alerts.set_customer(CustomerId(c));
+      alerts.set_at("2026-03-08T09:00:00Z");
+      for (auto [code, credits] : {std::pair<const char*, int64_t>{"low", 1'000'000},
+                                   {"very-low", 100'000},
+                                   {"empty", 0}}) {
+        v1::AlertThreshold& t = *alerts.mutable_set_alerts()->add_thresholds();
+        t.set_code(code);
+        t.set_credits(credits);
+      }
+      out.push_back(alerts);
+      v1::Command top_up;
+      top_up.set_key(absl::StrCat("top-up-", c));
+      top_up.set_customer(CustomerId(c));
+      top_up.set_at("2026-03-08T09:00:00Z");
+      top_up.mutable_set_auto_top_up()->set_below(500'000);
+      top_up.mutable_set_auto_top_up()->set_target(2'000'000);
+      out.push_back(top_up);
+    }
+    return out;
   }
 
   static std::mutex mu_;
   static std::unique_ptr<HotLedger> instance_;
   static std::unique_ptr<HotLedger> small_;
+  static std::unique_ptr<HotLedger> alerts_;
   std::unique_ptr<Ledger> ledger_;
   std::atomic<uint64_t> next_use_{0};
 };
@@ -70,10 +114,11 @@ class HotLedger {
 std::mutex HotLedger::mu_;
 std::unique_ptr<HotLedger> HotLedger::instance_;
 std::unique_ptr<HotLedger> HotLedger::small_;
+std::unique_ptr<HotLedger> HotLedger::alerts_;
 
-void BM_SubmitBatch(benchmark::State& state, bool small_cache) {
+void BM_SubmitBatch(benchmark::State& state, bool small_cache, bool alerts) {
   const size_t batch_size = static_cast<size_t>(state.range(0));
-  HotLedger& hot = HotLedger::Get(small_cache);
+  HotLedger& hot = HotLedger::Get(small_cache, alerts);
   std::mt19937_64 rng(1);
   std::vector<v1::Command> batch;
   for (auto _ : state) {
@@ -109,7 +154,7 @@ void BM_ConcurrentSubmit(benchmark::State& state) {
 
 void RegisterSubmitBenchmarks() {
   benchmark::RegisterBenchmark("ledger/submit_batch", BM_SubmitBatch,
-                               /*small_cache=*/false)
+                               /*small_cache=*/false, /*alerts=*/false)
       ->ArgName("batch")
       ->Arg(1)
       ->Arg(100)
@@ -117,7 +162,13 @@ void RegisterSubmitBenchmarks() {
       ->UseRealTime()
       ->MinTime(1.0);
   benchmark::RegisterBenchmark("ledger/submit_batch_cache_misses",
-                               BM_SubmitBatch, /*small_cache=*/true)
+                               BM_SubmitBatch, /*small_cache=*/true, /*alerts=*/false)
+      ->ArgName("batch")
+      ->Arg(1000)
+      ->UseRealTime()
+      ->MinTime(1.0);
+  benchmark::RegisterBenchmark("ledger/submit_batch_alerts", BM_SubmitBatch,
+                               /*small_cache=*/false, /*alerts=*/true)
       ->ArgName("batch")
       ->Arg(1000)
       ->UseRealTime()

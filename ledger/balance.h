@@ -40,6 +40,27 @@ struct ExpiringCredits {
   int64_t credits = 0;
 };
 
+// docs/contract.md section 12: one balance alert threshold and its state.
+struct AlertBalance {
+  std::string code;
+  int64_t credits = 0;
+  bool in_alert = false;
+};
+
+// docs/contract.md section 12: a pending top-up request.
+struct PendingTopUp {
+  std::string request_id;
+  int64_t credits = 0;
+};
+
+// docs/contract.md section 12: automatic top-up, shown while it is on or a
+// request is pending.
+struct AutoTopUpBalance {
+  std::optional<int64_t> below;   // while on
+  std::optional<int64_t> target;  // while on
+  std::optional<PendingTopUp> pending;
+};
+
 // How far ahead Balance::expiring looks.
 inline constexpr int64_t kExpiringHorizonDays = 30;
 
@@ -62,6 +83,12 @@ struct Balance {
   // count again once a release, a capture's rest or a denial returns them to
   // the lot.
   std::vector<ExpiringCredits> expiring;
+  // docs/contract.md section 12: the thresholds, credits descending then
+  // code, with their state as of the customer's last command (time alone
+  // moves none); empty when there are none.
+  std::vector<AlertBalance> alerts;
+  // Absent while automatic top-up is off and no request is pending.
+  std::optional<AutoTopUpBalance> auto_top_up;
 };
 
 }  // namespace ledger

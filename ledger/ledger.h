@@ -64,6 +64,8 @@ inline constexpr int64_t kMaxCustomerCredits = 1000000000000000000;  // 10^18
 inline constexpr size_t kMaxMetadataEntries = 16;
 inline constexpr size_t kMaxMetadataKeyLength = 64;
 inline constexpr size_t kMaxMetadataValueBytes = 256;
+// docs/contract.md section 12: thresholds one set_alerts may hold.
+inline constexpr size_t kMaxAlertThresholds = 10;
 
 // Whether `status` is the Unavailable a write gets while the ledger's disk
 // is full or under Options::min_free_disk_bytes. Its message names the
@@ -92,6 +94,20 @@ constexpr std::string_view OutcomeName(Outcome outcome) {
   return "UNKNOWN";
 }
 
+// docs/contract.md section 12: a balance alert threshold an accepted command
+// moved (state TRIGGERED or RESOLVED).
+struct AlertMove {
+  std::string code;
+  int64_t credits = 0;
+  v1::AlertState state = v1::ALERT_STATE_UNSPECIFIED;
+};
+
+// docs/contract.md section 12: the top-up request an accepted command made.
+struct TopUpRequest {
+  std::string request_id;  // "topup-<n>"
+  int64_t credits = 0;     // target - available
+};
+
 // The answer to one command. A rejection under the policy is an outcome, not
 // an error: errors of the store come back as a non-OK absl::Status instead.
 struct SubmitResult {
@@ -110,6 +126,12 @@ struct SubmitResult {
   // it was judged at that time. Absent when judged at its own `at`, for
   // duplicates and for rejections.
   std::optional<int64_t> at_us;
+  // For kAccepted only (docs/contract.md section 12): the thresholds the
+  // command moved, credits descending then code, and the top-up request it
+  // made. A duplicate carries neither: it is the original acceptance, and
+  // the original answer already told.
+  std::vector<AlertMove> alerts;
+  std::optional<TopUpRequest> top_up;
   v1::RejectionCode code = v1::REJECTION_CODE_UNSPECIFIED;  // for kRejected
   std::string message;  // for kRejected: what was wrong and what to do
 };

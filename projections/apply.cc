@@ -11,8 +11,9 @@ namespace {
 // decided it) is wrong, so it is reported, never repaired.
 class CustomerFold {
  public:
-  CustomerFold(uint64_t seq, CustomerState& customer, TouchedEntities* touched)
-      : seq_(seq), c_(customer), touched_(touched) {}
+  CustomerFold(uint64_t seq, int64_t at_us, CustomerState& customer,
+               TouchedEntities* touched)
+      : seq_(seq), at_us_(at_us), c_(customer), touched_(touched) {}
 
   absl::Status Apply(const v1::Effect& effect);
 
@@ -37,7 +38,14 @@ class CustomerFold {
                              v1::RefundStatus status, int64_t credits,
                              int64_t cash_minor);
 
+  // docs/contract.md section 12 (the customer header holds all of it).
+  absl::Status SetAlerts(const v1::AlertsSet& set);
+  absl::Status CrossThreshold(const v1::ThresholdCrossed& crossed);
+  absl::Status RequestTopUp(const v1::TopUpRequested& request);
+  absl::Status SettleTopUp(const std::string& request_id, bool declined);
+
   uint64_t seq_;
+  int64_t at_us_;
   CustomerState& c_;
   TouchedEntities* touched_;
 };
@@ -155,6 +163,51 @@ absl::Status CustomerFold::ResolveRefund(const std::string& refund_id,
   return absl::OkStatus();
 }
 
+absl::Status CustomerFold::SetAlerts(const v1::AlertsSet& set) {
+  *c_.header.mutable_alerts() = set.thresholds();
+  return absl::OkStatus();
+}
+
+absl::Status CustomerFold::CrossThreshold(const v1::ThresholdCrossed& crossed) {
+  const bool in_alert = crossed.state() == v1::TRIGGERED;
+  for (v1::AlertThresholdState& t : *c_.header.mutable_alerts()) {
+    if (t.code() != crossed.code()) continue;
+    if (t.credits() != crossed.credits() || t.in_alert() == in_alert ||
+        crossed.state() == v1::ALERT_STATE_UNSPECIFIED) {
+      return Broken(absl::StrCat("threshold ", crossed.code(), " cannot move to ",
+                                 v1::AlertState_Name(crossed.state())));
+    }
+    t.set_in_alert(in_alert);
+    return absl::OkStatus();
+  }
+  return Broken(absl::StrCat("unknown threshold ", crossed.code()));
+}
+
+absl::Status CustomerFold::RequestTopUp(const v1::TopUpRequested& request) {
+  const uint64_t n = c_.header.top_up_requests() + 1;
+  if (c_.header.has_pending_top_up() ||
+      request.request_id() != absl::StrCat("topup-", n) || request.credits() <= 0) {
+    return Broken(absl::StrCat("top-up request ", request.request_id(),
+                               " is not the next request"));
+  }
+  c_.header.set_top_up_requests(n);
+  v1::TopUpRequestState& pending = *c_.header.mutable_pending_top_up();
+  pending.set_request_id(request.request_id());
+  pending.set_credits(request.credits());
+  pending.set_requested_at_us(at_us_);
+  return absl::OkStatus();
+}
+
+absl::Status CustomerFold::SettleTopUp(const std::string& request_id, bool declined) {
+  if (!c_.header.has_pending_top_up() ||
+      c_.header.pending_top_up().request_id() != request_id) {
+    return Broken(absl::StrCat("top-up request ", request_id, " is not pending"));
+  }
+  c_.header.clear_pending_top_up();
+  if (declined) c_.header.clear_auto_top_up();
+  return absl::OkStatus();
+}
+
 absl::Status CustomerFold::Apply(const v1::Effect& e) {
   switch (e.kind_case()) {
     case v1::Effect::kLotGranted:
@@ -227,6 +280,23 @@ absl::Status CustomerFold::Apply(const v1::Effect& e) {
       if (!c_.header.has_subscription()) return Broken("cancel without subscription");
       c_.header.mutable_subscription()->set_cancelled(true);
       return absl::OkStatus();
+    case v1::Effect::kAlertsSet:
+      return SetAlerts(e.alerts_set());
+    case v1::Effect::kThresholdCrossed:
+      return CrossThreshold(e.threshold_crossed());
+    case v1::Effect::kAutoTopUpSet:
+      if (e.auto_top_up_set().has_config()) {
+        *c_.header.mutable_auto_top_up() = e.auto_top_up_set().config();
+      } else {
+        c_.header.clear_auto_top_up();
+      }
+      return absl::OkStatus();
+    case v1::Effect::kTopUpRequested:
+      return RequestTopUp(e.top_up_requested());
+    case v1::Effect::kTopUpCompleted:
+      return SettleTopUp(e.top_up_completed().request_id(), /*declined=*/false);
+    case v1::Effect::kTopUpDeclined:
+      return SettleTopUp(e.top_up_declined().request_id(), /*declined=*/true);
     case v1::Effect::kCustomerOpened:
       return Broken("customer opened twice");
     case v1::Effect::kPolicySet:
@@ -259,6 +329,11 @@ absl::Status ApplyPolicy(const v1::Event& event, LedgerState& state,
 
 absl::Status ApplyEvent(const v1::Event& event, LedgerState& state,
                         TouchedEntities* touched) {
+  return ApplyEventEffects(event, event.effects_size(), state, touched);
+}
+
+absl::Status ApplyEventEffects(const v1::Event& event, int effects_end,
+                               LedgerState& state, TouchedEntities* touched) {
   const v1::EventHeader& h = event.header();
   if (h.seq() != state.last_seq + 1) {
     return absl::DataLossError(absl::StrCat("event ", h.seq(), " follows ",
@@ -288,12 +363,27 @@ absl::Status ApplyEvent(const v1::Event& event, LedgerState& state,
     return absl::DataLossError(
         absl::StrCat("event ", h.seq(), ": time went backwards"));
   }
-  CustomerFold fold(h.seq(), it->second, touched);
-  for (int i = first; i < event.effects_size(); ++i) {
+  CustomerFold fold(h.seq(), h.at_us(), it->second, touched);
+  for (int i = first; i < effects_end; ++i) {
     RETURN_IF_ERROR(fold.Apply(event.effects(i)));
   }
   it->second.header.set_last_at_us(h.at_us());
   state.last_seq = h.seq();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyFollowUpEffects(const v1::Event& event, int from,
+                                  LedgerState& state, TouchedEntities* touched) {
+  const v1::EventHeader& h = event.header();
+  auto it = state.customers.find(h.customer());
+  if (h.seq() != state.last_seq || it == state.customers.end()) {
+    return absl::DataLossError(absl::StrCat(
+        "event ", h.seq(), ": follow-up effects before the event's own"));
+  }
+  CustomerFold fold(h.seq(), h.at_us(), it->second, touched);
+  for (int i = from; i < event.effects_size(); ++i) {
+    RETURN_IF_ERROR(fold.Apply(event.effects(i)));
+  }
   return absl::OkStatus();
 }
 

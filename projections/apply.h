@@ -33,6 +33,20 @@ struct TouchedEntities {
                                       LedgerState& state,
                                       TouchedEntities* touched);
 
+// The same for the event's first `effects_end` effects only: the command's
+// own effects, before the writer decides the follow-up effects of
+// docs/contract.md section 12 from the state they leave (rules/follow_up.h).
+[[nodiscard]] absl::Status ApplyEventEffects(const v1::Event& event,
+                                             int effects_end, LedgerState& state,
+                                             TouchedEntities* touched);
+
+// Folds the effects from index `from` on of a customer's event whose first
+// `from` effects ApplyEventEffects folded last. DataLoss as ApplyEvent.
+// `touched` is added to, not reset.
+[[nodiscard]] absl::Status ApplyFollowUpEffects(const v1::Event& event, int from,
+                                                LedgerState& state,
+                                                TouchedEntities* touched);
+
 }  // namespace ledger
 
 #endif  // CREDIT_LEDGER_PROJECTIONS_APPLY_H_

@@ -63,6 +63,24 @@ std::vector<ExpiringCredits> ExpiringList(
   return out;
 }
 
+// docs/contract.md section 12: the state the customer's header keeps, in
+// its own order (credits descending, then code).
+void AddAlertsAndTopUp(const v1::CustomerHeader& h, Balance& b) {
+  for (const v1::AlertThresholdState& t : h.alerts()) {
+    b.alerts.push_back(AlertBalance{t.code(), t.credits(), t.in_alert()});
+  }
+  if (!h.has_auto_top_up() && !h.has_pending_top_up()) return;
+  AutoTopUpBalance& top_up = b.auto_top_up.emplace();
+  if (h.has_auto_top_up()) {
+    top_up.below = h.auto_top_up().below();
+    top_up.target = h.auto_top_up().target();
+  }
+  if (h.has_pending_top_up()) {
+    top_up.pending =
+        PendingTopUp{h.pending_top_up().request_id(), h.pending_top_up().credits()};
+  }
+}
+
 }  // namespace
 
 int64_t ProRataCashMinor(int64_t amount_minor, int64_t credits,
@@ -109,6 +127,7 @@ Balance ComputeBalance(const CustomerState& customer,
     b.subscription = SubscriptionBalance{s.plan(), s.period_end_us(), s.cancelled()};
   }
   b.expiring = ExpiringList(expiring_by_day);
+  AddAlertsAndTopUp(customer.header, b);
   return b;
 }
 

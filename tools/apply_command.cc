@@ -196,6 +196,23 @@ std::string RenderResult(const SubmitResult& result) {
       // The time the ledger chose (stamped, or raised within the skew
       // tolerance); absent when the command was judged at its own `at`.
       if (result.at_us.has_value()) w.Key("at").String(FormatTimeUs(*result.at_us));
+      if (!result.alerts.empty()) {
+        w.Key("alerts").BeginArray();
+        for (const AlertMove& a : result.alerts) {
+          w.BeginObject();
+          w.Key("code").String(a.code);
+          w.Key("credits").Int(a.credits);
+          w.Key("state").String(v1::AlertState_Name(a.state));
+          w.EndObject();
+        }
+        w.EndArray();
+      }
+      if (result.top_up.has_value()) {
+        w.Key("top_up").BeginObject();
+        w.Key("request_id").String(result.top_up->request_id);
+        w.Key("credits").Int(result.top_up->credits);
+        w.EndObject();
+      }
       break;
     case Outcome::kRejected:
       w.Key("status").String("REJECTED");

@@ -82,6 +82,33 @@ void WriteLot(const LotBalance& lot, JsonWriter& w) {
   w.EndObject();
 }
 
+// docs/contract.md section 12: each left out when empty.
+void WriteAlertsAndTopUp(const Balance& balance, JsonWriter& w) {
+  if (!balance.alerts.empty()) {
+    w.Key("alerts").BeginArray();
+    for (const AlertBalance& a : balance.alerts) {
+      w.BeginObject();
+      w.Key("code").String(a.code);
+      w.Key("credits").Int(a.credits);
+      w.Key("in_alert").Bool(a.in_alert);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!balance.auto_top_up.has_value()) return;
+  const AutoTopUpBalance& top_up = *balance.auto_top_up;
+  w.Key("auto_top_up").BeginObject();
+  if (top_up.below.has_value()) w.Key("below").Int(*top_up.below);
+  if (top_up.target.has_value()) w.Key("target").Int(*top_up.target);
+  if (top_up.pending.has_value()) {
+    w.Key("pending").BeginObject();
+    w.Key("request_id").String(top_up.pending->request_id);
+    w.Key("credits").Int(top_up.pending->credits);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
 std::string RenderBalance(const Balance& balance) {
   JsonWriter w;
   w.BeginObject();
@@ -114,6 +141,7 @@ std::string RenderBalance(const Balance& balance) {
     w.Key("cancelled").Bool(sub.cancelled);
     w.EndObject();
   }
+  WriteAlertsAndTopUp(balance, w);
   // Last, so the fields of docs/contract.md section 6 keep their order.
   w.Key("expiring").BeginArray();
   for (const ExpiringCredits& day : balance.expiring) {

@@ -118,6 +118,25 @@ std::string Credits(int64_t n) {
   return absl::StrCat(n, n == 1 ? " credit" : " credits");
 }
 
+// docs/contract.md section 12: the alerts and the top-up request a command
+// caused, and a top-up it settled, as ", ..." clauses.
+std::string FollowUpClauses(const v1::Event& event) {
+  std::string out;
+  for (const v1::Effect& e : event.effects()) {
+    if (e.has_threshold_crossed()) {
+      const v1::ThresholdCrossed& t = e.threshold_crossed();
+      absl::StrAppend(&out, ", alert ", t.code(), " (", Credits(t.credits()), ") ",
+                      t.state() == v1::TRIGGERED ? "triggered" : "resolved");
+    } else if (e.has_top_up_requested()) {
+      absl::StrAppend(&out, ", top-up ", e.top_up_requested().request_id(),
+                      " requested for ", Credits(e.top_up_requested().credits()));
+    } else if (e.has_top_up_completed()) {
+      absl::StrAppend(&out, ", completes top-up ", e.top_up_completed().request_id());
+    }
+  }
+  return out;
+}
+
 // What the side effects of a command moved, as ", ..." clauses: the parts a
 // customer would not guess from the command alone.
 std::string SideEffects(const v1::Event& event) {
@@ -161,6 +180,7 @@ std::string SideEffects(const v1::Event& event) {
   }
   if (expired > 0) absl::StrAppend(&out, ", ", Credits(expired), " expired");
   if (forfeited > 0) absl::StrAppend(&out, ", ", Credits(forfeited), " forfeited");
+  absl::StrAppend(&out, FollowUpClauses(event));
   return out;
 }
 
@@ -250,6 +270,28 @@ std::string DescribeRefund(const v1::Event& event) {
   return out;
 }
 
+// Sentences for the commands of docs/contract.md section 12.
+std::string DescribeAlertsCommand(const v1::Command& c) {
+  if (c.has_set_alerts()) {
+    if (c.set_alerts().thresholds().empty()) return "Balance alerts removed";
+    std::string out = "Balance alerts set:";
+    for (const v1::AlertThreshold& t : c.set_alerts().thresholds()) {
+      absl::StrAppend(&out, out.back() == ':' ? " " : ", ", t.code(), " at ",
+                      Credits(t.credits()));
+    }
+    return out;
+  }
+  if (c.has_set_auto_top_up()) {
+    if (!c.set_auto_top_up().has_below()) return "Automatic top-up turned off";
+    return absl::StrCat("Automatic top-up: at or below ",
+                        Credits(c.set_auto_top_up().below()), ", up to ",
+                        Credits(c.set_auto_top_up().target()));
+  }
+  return absl::StrCat("Top-up ", c.decline_top_up().request_id(), " declined (",
+                      c.decline_top_up().reason(),
+                      "): automatic top-up turned off");
+}
+
 // The sentence for the command itself; SideEffects adds the rest.
 std::string DescribeCommand(const v1::Event& event) {
   const v1::Command& c = event.command();
@@ -286,6 +328,10 @@ std::string DescribeCommand(const v1::Event& event) {
                           c.set_policy().refund_window_hours(),
                           "h, inquiry window ",
                           c.set_policy().inquiry_window_hours(), "h");
+    case v1::Command::kSetAlerts:
+    case v1::Command::kSetAutoTopUp:
+    case v1::Command::kDeclineTopUp:
+      return DescribeAlertsCommand(c);
     case v1::Command::KIND_NOT_SET: break;
   }
   return "Unknown command";
@@ -380,6 +426,34 @@ void WritePostingsJson(
     w.EndObject();
   }
   w.EndArray();
+}
+
+void WriteFollowUpJson(const v1::Event& event, JsonWriter& w) {
+  bool any_alert = false;
+  const v1::TopUpRequested* top_up = nullptr;
+  for (const v1::Effect& e : event.effects()) {
+    if (e.has_threshold_crossed()) {
+      if (!any_alert) w.Key("alerts").BeginArray();
+      any_alert = true;
+      const v1::ThresholdCrossed& t = e.threshold_crossed();
+      w.BeginObject();
+      w.Key("code").String(t.code());
+      w.Key("credits").Int(t.credits());
+      w.Key("state").String(v1::AlertState_Name(t.state()));
+      w.EndObject();
+    } else if (e.has_top_up_requested()) {
+      top_up = &e.top_up_requested();
+    }
+  }
+  // Follow-up effects are last in an event, thresholds before the request
+  // (rules/follow_up.h): the array is closed before "top_up" opens.
+  if (any_alert) w.EndArray();
+  if (top_up != nullptr) {
+    w.Key("top_up").BeginObject();
+    w.Key("request_id").String(top_up->request_id());
+    w.Key("credits").Int(top_up->credits());
+    w.EndObject();
+  }
 }
 
 std::string FormatPosting(const v1::Posting& p) {

@@ -52,6 +52,13 @@ void WritePostingsJson(
     const google::protobuf::RepeatedPtrField<v1::Posting>& postings,
     JsonWriter& w);
 
+// docs/contract.md section 12: the keys "alerts" ([{"code", "credits",
+// "state"}], credits descending then code) and "top_up" ({"request_id",
+// "credits"}) of an event that moved a threshold or made a top-up request,
+// each written into the open object `w` only when not empty. A consumer of
+// the export (a webhook filter) tells such events by these keys alone.
+void WriteFollowUpJson(const v1::Event& event, JsonWriter& w);
+
 // "Dr CREDITS_SOLD       1000 CREDITS" / "Cr CUSTOMER_LOTS ...".
 std::string FormatPosting(const v1::Posting& posting);
 

@@ -129,6 +129,7 @@ std::string ExportJsonLine(const LogEvent& e) {
   WriteCommandJson(e.event->command(), w);
   w.Key("postings");
   WritePostingsJson(e.event->postings(), w);
+  WriteFollowUpJson(*e.event, w);
   std::string base64;
   absl::Base64Escape(absl::string_view(e.bytes.data(), e.bytes.size()), &base64);
   w.Key("event").String(base64);

@@ -21,6 +21,7 @@
 #include "ledger/audit/rebuild_state.h"
 #include "ledger/rules/decide.h"
 #include "ledger/time_util.h"
+#include "ledger/rules/follow_up.h"
 #include "ledger/base/check.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -28,6 +29,7 @@
 #include "ledger/storage/store.h"
 #include "projections/apply.h"
 #include "projections/balance.h"
+#include "projections/consumption_order.h"
 
 namespace ledger {
 namespace {
@@ -177,6 +179,8 @@ class Replayer {
   absl::Status CheckKeyUnused(FoldShard& shard, uint64_t seq,
                               const std::string& key);
   absl::StatusOr<std::string> KeyOfEvent(uint64_t seq) const;
+  absl::Status FoldAndCheckFollowUp(FoldShard& shard, uint64_t seq,
+                                    const v1::Event& event);
   absl::Status CheckDecision(FoldShard& shard, uint64_t seq,
                              const v1::Event& event);
   static void AddPostings(FoldShard& shard, uint64_t seq, const v1::Event& event);
@@ -459,11 +463,7 @@ absl::Status Replayer::Consume(int worker, FoldShard& shard,
     // The shard has not folded the others' events: its last_seq is the
     // log's.
     shard.state.last_seq = shard.last_seq;
-    absl::Status applied = ApplyEvent(event, shard.state, nullptr);
-    if (!applied.ok()) {
-      return Find(shard, checked.seq, Stage::kApply,
-                  std::string(applied.message()));
-    }
+    RETURN_IF_ERROR(FoldAndCheckFollowUp(shard, checked.seq, event));
     AddPostings(shard, checked.seq, event);
   }
   shard.last_seq = h.seq();
@@ -528,8 +528,52 @@ bool SameMessages(const Repeated& a, const Repeated& b, std::string& a_bytes,
   return true;
 }
 
+// True when `a` holds `b`'s messages as its first b.size() entries, byte for
+// byte.
+template <typename Repeated>
+bool SamePrefix(const Repeated& a, const Repeated& b, std::string& a_bytes,
+                std::string& b_bytes) {
+  if (a.size() < b.size()) return false;
+  for (int i = 0; i < b.size(); ++i) {
+    SerializeDeterministicTo(a.Get(i), &a_bytes);
+    SerializeDeterministicTo(b.Get(i), &b_bytes);
+    if (a_bytes != b_bytes) return false;
+  }
+  return true;
+}
+
+// Folds the event's own effects (CheckDecision's judgement left their
+// number in shard.judged), decides its follow-up effects again from the
+// state they leave, as the writer did (rules/follow_up.h), requires the
+// stored ones to be exactly those, and folds them. A flipped alert state
+// or a made-up or missing top-up request in the log is found here.
+absl::Status Replayer::FoldAndCheckFollowUp(FoldShard& shard, uint64_t seq,
+                                            const v1::Event& event) {
+  const int own = shard.judged.effects_size();
+  absl::Status applied = ApplyEventEffects(event, own, shard.state, nullptr);
+  if (applied.ok() && !event.header().customer().empty()) {
+    const CustomerState& customer =
+        shard.state.customers.at(event.header().customer());
+    DecideFollowUp(customer, AvailableAt(customer, event.header().at_us()),
+                   shard.judged.mutable_effects());
+    if (!SameMessages(event.effects(), shard.judged.effects(),
+                      shard.stored_bytes, shard.judged_bytes)) {
+      return Find(shard, seq, Stage::kDecision,
+                  "judged again, the command moves other balance alerts or "
+                  "makes another top-up request than the log says");
+    }
+    applied = ApplyFollowUpEffects(event, own, shard.state, nullptr);
+  }
+  if (!applied.ok()) {
+    return Find(shard, seq, Stage::kApply, std::string(applied.message()));
+  }
+  return absl::OkStatus();
+}
+
 // Judges the event's command again against the state rebuilt so far: the
-// same code and the same state must give the same decision.
+// same code and the same state must give the same decision. The stored
+// effects past the decided ones are the follow-up effects, checked by
+// FoldAndCheckFollowUp.
 absl::Status Replayer::CheckDecision(FoldShard& shard, uint64_t seq,
                                      const v1::Event& event) {
   const v1::EventHeader& h = event.header();
@@ -556,8 +600,9 @@ absl::Status Replayer::CheckDecision(FoldShard& shard, uint64_t seq,
                              FormatTimeUs(h.at_us())));
   }
   if (h.policy_version() != again.header().policy_version() ||
-      !SameMessages(event.effects(), again.effects(), shard.stored_bytes,
-                    shard.judged_bytes) ||
+      !SamePrefix(event.effects(), again.effects(), shard.stored_bytes,
+                  shard.judged_bytes) ||
+      (h.customer().empty() && event.effects_size() != again.effects_size()) ||
       !SameMessages(event.postings(), again.postings(), shard.stored_bytes,
                     shard.judged_bytes)) {
     return Find(shard, seq, Stage::kDecision,

@@ -139,6 +139,7 @@ std::vector<std::string> JsonObjects(const Statement& s) {
     WriteCommandJson(e.event.command(), w);
     w.Key("postings");
     WritePostingsJson(e.event.postings(), w);
+    WriteFollowUpJson(e.event, w);
     w.EndObject();
     out.push_back(w.str());
   }

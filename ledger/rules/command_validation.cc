@@ -78,6 +78,26 @@ absl::Status CheckFieldShape(const Value& v, const FieldDescriptor& field,
     }
     return absl::OkStatus();
   }
+  if (field.is_repeated()) {
+    // Only set_alerts.thresholds: an array of objects. Its length is
+    // bounded by the line limit here and by the kind's own rule later.
+    if (!v.has_list_value()) return wrong("an array");
+    const auto& items = v.list_value().values();
+    for (int i = 0; i < items.size(); ++i) {
+      const Value& item = items.Get(i);
+      const std::string item_name = absl::StrCat(name, "[", i, "]");
+      if (field.type() != FieldDescriptor::TYPE_MESSAGE) {
+        return Invalid(absl::StrCat(name, " has a type commands do not use"));
+      }
+      if (!item.has_struct_value()) {
+        return Invalid(absl::StrCat(item_name, " must be an object, got ",
+                                    JsonKind(item)));
+      }
+      RETURN_IF_ERROR(
+          CheckShape(item.struct_value(), *field.message_type(), item_name));
+    }
+    return absl::OkStatus();
+  }
   switch (field.type()) {
     case FieldDescriptor::TYPE_STRING:
       if (!v.has_string_value()) return wrong("a string");
@@ -207,6 +227,15 @@ absl::Status FillField(const Value& v, const FieldDescriptor& f,
       e->GetReflection()->SetString(e, key_field, key);
       e->GetReflection()->SetString(e, value_field,
                                     v.struct_value().fields().at(key).string_value());
+    }
+    return absl::OkStatus();
+  }
+  if (f.is_repeated()) {  // an array of objects: CheckFieldShape
+    const auto& items = v.list_value().values();
+    for (int i = 0; i < items.size(); ++i) {
+      RETURN_IF_ERROR(FillMessage(items.Get(i).struct_value(),
+                                  *r->AddMessage(&m, &f),
+                                  absl::StrCat(name, "[", i, "]")));
     }
     return absl::OkStatus();
   }
@@ -451,6 +480,8 @@ absl::Status ValidatePurchase(const v1::Purchase& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "purchase.credits"));
   RETURN_IF_ERROR(CheckAmount(k.has_amount_minor(), k.amount_minor(), "purchase.amount_minor"));
   RETURN_IF_ERROR(CheckCurrency(k.has_currency(), k.currency(), "purchase.currency"));
+  RETURN_IF_ERROR(CheckOptionalId(k.has_top_up_request_id(), k.top_up_request_id(),
+                                  "purchase.top_up_request_id"));
   return OptionalLaterTime(k.has_expires_at(), k.expires_at(),
                            "purchase.expires_at", at_us);
 }
@@ -523,7 +554,59 @@ absl::Status ValidateSetPolicy(const v1::SetPolicy& k) {
                     "set_policy.clock_skew_seconds");
 }
 
-absl::Status ValidateKind(const v1::Command& c, int64_t at_us) {
+// docs/contract.md section 12. Checks, then sorts the thresholds into the
+// canonical order (credits descending, then code), so that the same set
+// written in another order is the same command for KEY_REUSED.
+absl::Status ValidateSetAlerts(v1::SetAlerts& k) {
+  if (k.thresholds_size() > static_cast<int>(kMaxAlertThresholds)) {
+    return Invalid(absl::StrCat("set_alerts.thresholds holds at most ",
+                                kMaxAlertThresholds, " entries, got ",
+                                k.thresholds_size()));
+  }
+  for (int i = 0; i < k.thresholds_size(); ++i) {
+    const v1::AlertThreshold& t = k.thresholds(i);
+    const std::string name = absl::StrCat("set_alerts.thresholds[", i, "]");
+    RETURN_IF_ERROR(CheckId(t.has_code(), t.code(), name + ".code"));
+    RETURN_IF_ERROR(CheckRange(t.has_credits(), t.credits(), 0, kMaxCredits,
+                               name + ".credits"));
+  }
+  std::sort(k.mutable_thresholds()->begin(), k.mutable_thresholds()->end(),
+            [](const v1::AlertThreshold& a, const v1::AlertThreshold& b) {
+              if (a.credits() != b.credits()) return a.credits() > b.credits();
+              return a.code() < b.code();
+            });
+  std::vector<std::string> codes;
+  for (const v1::AlertThreshold& t : k.thresholds()) codes.push_back(t.code());
+  std::sort(codes.begin(), codes.end());
+  auto twice = std::adjacent_find(codes.begin(), codes.end());
+  if (twice != codes.end()) {
+    return Invalid(absl::StrCat("set_alerts.thresholds: code ", Quote(*twice),
+                                " appears more than once"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSetAutoTopUp(const v1::SetAutoTopUp& k) {
+  if (!k.has_below() && !k.has_target()) return absl::OkStatus();  // off
+  if (k.has_below() != k.has_target()) {
+    return Invalid(absl::StrCat("set_auto_top_up takes both below and target (on) "
+                                "or neither (off); missing ",
+                                k.has_below() ? "target" : "below"));
+  }
+  RETURN_IF_ERROR(CheckRange(true, k.below(), 0, kMaxCredits, "set_auto_top_up.below"));
+  RETURN_IF_ERROR(
+      CheckRange(true, k.target(), 0, kMaxCredits, "set_auto_top_up.target"));
+  if (k.target() > k.below()) return absl::OkStatus();
+  return Invalid(absl::StrCat("set_auto_top_up.target ", k.target(),
+                              " must be greater than below ", k.below()));
+}
+
+absl::Status ValidateDeclineTopUp(const v1::DeclineTopUp& k) {
+  RETURN_IF_ERROR(CheckId(k.has_request_id(), k.request_id(), "decline_top_up.request_id"));
+  return CheckText(k.has_reason(), k.reason(), "decline_top_up.reason");
+}
+
+absl::Status ValidateKind(v1::Command& c, int64_t at_us) {
   switch (c.kind_case()) {
     case v1::Command::kPurchase: return ValidatePurchase(c.purchase(), at_us);
     case v1::Command::kSubscribe: return ValidateSubscribe(c.subscribe(), at_us);
@@ -557,6 +640,9 @@ absl::Status ValidateKind(const v1::Command& c, int64_t at_us) {
                               "chargeback.purchase_id"));
       return Required(c.chargeback().has_contacted_support(), "chargeback.contacted_support");
     case v1::Command::kSetPolicy: return ValidateSetPolicy(c.set_policy());
+    case v1::Command::kSetAlerts: return ValidateSetAlerts(*c.mutable_set_alerts());
+    case v1::Command::kSetAutoTopUp: return ValidateSetAutoTopUp(c.set_auto_top_up());
+    case v1::Command::kDeclineTopUp: return ValidateDeclineTopUp(c.decline_top_up());
     case v1::Command::kCancelSubscription:
     case v1::Command::kExpire:
     case v1::Command::kReinstate:
@@ -581,6 +667,11 @@ absl::Status CheckNoUnknownFields(const v1::Command& c) {
   const google::protobuf::Message& m = c.GetReflection()->GetMessage(c, kind);
   if (!m.GetReflection()->GetUnknownFields(m).empty()) {
     return Invalid(absl::StrCat(kind->name(), " has fields this ledger does not know"));
+  }
+  for (const v1::AlertThreshold& t : c.set_alerts().thresholds()) {
+    if (!t.GetReflection()->GetUnknownFields(t).empty()) {
+      return Invalid("set_alerts.thresholds has fields this ledger does not know");
+    }
   }
   return absl::OkStatus();
 }

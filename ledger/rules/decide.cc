@@ -21,6 +21,8 @@ Gate GateOf(v1::Command::KindCase kind) {
     case v1::Command::kRelease:
     case v1::Command::kDenyRefund:
     case v1::Command::kTerminate:
+    case v1::Command::kSetAlerts:
+    case v1::Command::kSetAutoTopUp:
       return Gate::kNotTerminated;
     case v1::Command::kReinstate:
       return Gate::kSuspended;
@@ -29,6 +31,7 @@ Gate GateOf(v1::Command::KindCase kind) {
     case v1::Command::kExpire:
     case v1::Command::kChargeback:
     case v1::Command::kSetPolicy:
+    case v1::Command::kDeclineTopUp:
       return Gate::kAny;
     default:  // purchase, subscribe, renew, use, hold, capture,
               // request_refund, approve_refund, compensate, suspend
@@ -96,6 +99,9 @@ Decision RunKind(const rules::Context& ctx, rules::Effects& effects) {
     case v1::Command::kForfeit: return rules::Forfeit(ctx, effects);
     case v1::Command::kChargeback: return rules::Chargeback(ctx, effects);
     case v1::Command::kSetPolicy: return rules::SetPolicy(ctx, effects);
+    case v1::Command::kSetAlerts: return rules::SetAlerts(ctx, effects);
+    case v1::Command::kSetAutoTopUp: return rules::SetAutoTopUp(ctx, effects);
+    case v1::Command::kDeclineTopUp: return rules::DeclineTopUp(ctx, effects);
     case v1::Command::KIND_NOT_SET: break;
   }
   // ValidateAndCanonicalize refuses a command without a kind.

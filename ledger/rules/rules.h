@@ -7,6 +7,7 @@
 #define CREDIT_LEDGER_LEDGER_RULES_RULES_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -63,6 +64,18 @@ Decision Reinstate(const Context& ctx, Effects& effects);
 Decision Forfeit(const Context& ctx, Effects& effects);
 Decision Chargeback(const Context& ctx, Effects& effects);
 Decision SetPolicy(const Context& ctx, Effects& effects);
+
+// rules_alerts.cc (docs/contract.md section 12)
+Decision SetAlerts(const Context& ctx, Effects& effects);
+Decision SetAutoTopUp(const Context& ctx, Effects& effects);
+Decision DeclineTopUp(const Context& ctx, Effects& effects);
+// For a purchase carrying top_up_request_id: UNKNOWN_TOP_UP unless it names
+// the customer's pending request (checked after DUPLICATE_ID); nullopt
+// otherwise, and for a purchase without one.
+std::optional<Decision> UnknownTopUp(const Context& ctx);
+// Appends TopUpCompleted when the purchase carries top_up_request_id.
+// REQUIRES: UnknownTopUp(ctx) was nullopt.
+void CompleteTopUp(const Context& ctx, Effects& effects);
 
 // Shared by suspend, terminate and chargeback (rules_account.cc): releases
 // every pending hold and denies every pending refund, in id order so that

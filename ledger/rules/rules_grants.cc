@@ -85,12 +85,14 @@ void AddGrant(const Context& ctx, const Grant& g, Effects& effects) {
 Decision Purchase(const Context& ctx, Effects& effects) {
   const v1::Purchase& k = ctx.command.purchase();
   if (auto d = DuplicateLot(ctx.customer, k.purchase_id())) return *d;
+  if (auto d = UnknownTopUp(ctx)) return *d;  // rules_alerts.cc
   if (auto d = LimitExceeded(ctx.customer, k.credits())) return *d;
   AddGrant(ctx,
            Grant{k.purchase_id(), v1::PURCHASE, k.credits(),
                  OptionalTime(k.has_expires_at(), k.expires_at()), k.amount_minor(),
                  k.currency(), ""},
            effects);
+  CompleteTopUp(ctx, effects);
   return Accept();
 }
 

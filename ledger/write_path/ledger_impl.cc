@@ -10,6 +10,7 @@
 #include "ledger/base/check.h"
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/decide.h"
+#include "ledger/rules/follow_up.h"
 #include "ledger/write_path/open_with_env.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -23,6 +24,43 @@
 
 namespace ledger {
 namespace {
+
+// The event's stored bytes: without the derived header fields
+// (docs/storage.md). They are moved out for the moment and back, since the
+// follow-up effects are decided after the fold, which reads them; copying
+// the whole event (StoredEventBytes) would cost the hot path.
+std::string SerializeWithoutDerived(v1::Event& event) {
+  v1::EventHeader& h = *event.mutable_header();
+  std::string key = std::move(*h.mutable_key());
+  std::string customer = std::move(*h.mutable_customer());
+  std::string prev_hash = std::move(*h.mutable_prev_hash());
+  std::string fingerprint = std::move(*h.mutable_command_fingerprint());
+  h.clear_key();
+  h.clear_customer();
+  h.clear_prev_hash();
+  h.clear_command_fingerprint();
+  std::string bytes = SerializeDeterministic(event);
+  h.set_key(std::move(key));
+  h.set_customer(std::move(customer));
+  h.set_prev_hash(std::move(prev_hash));
+  h.set_command_fingerprint(std::move(fingerprint));
+  return bytes;
+}
+
+// docs/contract.md section 12: the thresholds an accepted command moved and
+// the top-up request it made, read from its follow-up effects.
+void FillFollowUp(const v1::Event& event, SubmitResult& result) {
+  for (int i = OwnEffectCount(event); i < event.effects_size(); ++i) {
+    const v1::Effect& e = event.effects(i);
+    if (e.has_threshold_crossed()) {
+      const v1::ThresholdCrossed& t = e.threshold_crossed();
+      result.alerts.push_back(AlertMove{t.code(), t.credits(), t.state()});
+    } else if (e.has_top_up_requested()) {
+      result.top_up = TopUpRequest{e.top_up_requested().request_id(),
+                                   e.top_up_requested().credits()};
+    }
+  }
+}
 
 SubmitResult Rejected(std::optional<std::string> key, v1::RejectionCode code,
                       std::string message) {
@@ -702,7 +740,8 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   if (!decision.accepted) {
     return Rejected(p.command.key(), decision.code, std::move(decision.message));
   }
-  RETURN_IF_ERROR(Append(p, event, batch));
+  std::optional<int64_t> available;
+  RETURN_IF_ERROR(Append(p, event, batch, &available));
   in_flight.fingerprints.push_back(&p.fingerprint);
   in_flight.keys.emplace(p.command.key(), event.header().seq());
   // A purchase or subscribe may have just made the customer.
@@ -712,34 +751,43 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   accepted.outcome = Outcome::kAccepted;
   accepted.seq = event.header().seq();
   if (decision.at_chosen) accepted.at_us = decision.at_us;
-  // The state is at hand and already holds the command's effects: the
-  // customer's lots as the command left them, read at its own `at`.
-  if (!p.command.customer().empty()) {
-    accepted.available = AvailableAt(state_.customers.at(p.command.customer()),
-                                     event.header().at_us());
-  }
+  accepted.available = available;
+  FillFollowUp(event, accepted);
   return accepted;
 }
 
 absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
-                                rocksdb::WriteBatch& batch) {
+                                rocksdb::WriteBatch& batch,
+                                std::optional<int64_t>* available) {
   v1::EventHeader& h = *event.mutable_header();
   h.set_seq(state_.last_seq + 1);  // at_us: Decide's
   *event.mutable_command() = p.command;
-  // Serialized before the fields other stored bytes fix are filled in: they
-  // are not stored (docs/storage.md), and the fold and the group's
-  // bookkeeping below read them from the filled message.
-  const std::string bytes = SerializeDeterministic(event);
-  const std::string hash = Sha256(head_hash_, bytes);
   FillDerivedHeader(event, head_hash_, p.fingerprint);
 
+  // The command's own effects first; then, from the state they leave, the
+  // follow-up effects of docs/contract.md section 12, decided from the
+  // customer's available credits right after it at the time it was judged
+  // at (Decide's at_us: its own `at`, or the time the ledger chose, section
+  // 15): the number its result carries.
   TouchedEntities touched;
-  absl::Status applied = ApplyEvent(event, state_, &touched);
+  const int own = event.effects_size();
+  absl::Status applied = ApplyEventEffects(event, own, state_, &touched);
+  if (applied.ok() && !h.customer().empty()) {
+    const CustomerState& customer = state_.customers.at(h.customer());
+    *available = AvailableAt(customer, h.at_us());
+    DecideFollowUp(customer, **available, event.mutable_effects());
+    applied = ApplyFollowUpEffects(event, own, state_, &touched);
+  }
   if (!applied.ok()) {
     // Decide produced effects the fold rejects: a bug, never a user error.
     return absl::InternalError(
         absl::StrCat("decided event does not apply: ", applied.message()));
   }
+  // Stored without the fields other stored bytes fix (docs/storage.md);
+  // the fold and the group's bookkeeping read them from the filled message.
+  const std::string bytes = SerializeWithoutDerived(event);
+  const std::string hash = Sha256(head_hash_, bytes);
+
   // Folded but not on disk until the group's write returns.
   if (h.customer().empty()) {
     pending_policy_ = true;

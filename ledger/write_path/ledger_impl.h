@@ -139,8 +139,10 @@ class LedgerImpl final : public Ledger {
   // The fingerprint of the command of stored event `seq`, for KEY_REUSED.
   absl::StatusOr<std::string> StoredFingerprint(uint64_t seq) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // `*available` gets the customer's available credits right after the
+  // command, at its `at` (docs/contract.md section 8); unset for set_policy.
   absl::Status Append(const Prepared& prepared, v1::Event& event,
-                      rocksdb::WriteBatch& batch)
+                      rocksdb::WriteBatch& batch, std::optional<int64_t>* available)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Brings into the cache what judging `command` reads: its customer, and
   // the usage, hold or refund it names by id (the rules read no other).

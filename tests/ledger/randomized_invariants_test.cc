@@ -6,6 +6,11 @@
 //   the lots' remaining, CUSTOMER_HELD minus held, and so on);
 // - credits are conserved: remaining + held + refund_pending equals what was
 //   granted minus what was used, refunded, expired, forfeited and clawed back;
+// - each balance alert threshold is in alert exactly when the customer's
+//   available credits as of its last accepted command are at or below it,
+//   at most one top-up request is pending, requests are numbered 1, 2, ...
+//   and an ACTIVE customer with automatic top-up on and no pending request
+//   is above `below` (docs/contract.md section 12);
 // and at checkpoints replay reproduces the stored state after a reopen.
 // The liability report (ledger/liability.h) is folded beside the same kind
 // of sequence: it must add up after every command and owe what the
@@ -69,6 +74,7 @@ class CommandGenerator {
     now_us_ += Pick(0, 4) * 3600LL * 1000000;  // time moves 0-4 hours
     int64_t at = now_us_;
     if (Pick(0, 50) == 0) at -= 86400LL * 1000000;  // sometimes backwards
+    last_at_us_ = at;
     customer_ = absl::StrCat("c", Pick(0, 24));
     std::string head =
         absl::StrCat(R"({"key":"k)", Pick(0, 20) == 0 ? Pick(1, n_) : n_,
@@ -80,7 +86,7 @@ class CommandGenerator {
     auto id = [&](const char* prefix) { return absl::StrCat(prefix, Pick(0, 30)); };
     // Abuse (14-16) is rare and terminations rarer, so customers live long
     // enough to exercise the rest.
-    switch (Pick(0, 27)) {
+    switch (Pick(0, 31)) {
       case 0: case 1: case 2: case 20: case 21: case 22:
         return absl::StrCat(head, R"("purchase":{"purchase_id":")", id("p"),
                             R"(","credits":)", Pick(1, 5000),
@@ -132,10 +138,35 @@ class CommandGenerator {
         return absl::StrCat(head, R"("renew":{"period_id":")", id("s"),
                             R"(","credits":1000,"amount_minor":4900,"period_end":")",
                             later(60), "\"}}");
+      case 28: {  // 0-3 thresholds, around the credits customers hold
+        std::string list;
+        for (int64_t t = Pick(0, 3); t > 0; --t) {
+          absl::StrAppend(&list, list.empty() ? "" : ",", R"({"code":"t)", t,
+                          R"(","credits":)", Pick(0, 4) * 500, "}");
+        }
+        return absl::StrCat(head, R"("set_alerts":{"thresholds":[)", list, "]}}");
+      }
+      case 29:
+        if (Pick(0, 4) == 0) return absl::StrCat(head, R"("set_auto_top_up":{}})");
+      {
+        // `below` around what customers hold, so requests are made often.
+        const int64_t below = Pick(1, 6) * 1000;
+        return absl::StrCat(head, R"("set_auto_top_up":{"below":)", below,
+                            R"(,"target":)", below + Pick(1, 3) * 1000, "}}");
+      }
+      case 30:
+        return absl::StrCat(head, R"("purchase":{"purchase_id":")", id("p"),
+                            R"(","credits":)", Pick(1, 3000),
+                            R"(,"amount_minor":100,"currency":"USD","top_up_request_id":"topup-)",
+                            Pick(1, 3), "\"}}");
+      case 31:
+        return absl::StrCat(head, R"("decline_top_up":{"request_id":"topup-)", Pick(1, 3),
+                            R"(","reason":"card declined"}})");
       default:
         return absl::StrCat(head, R"("cancel_subscription":{}})");
     }
   }
+  int64_t last_at_us() const { return last_at_us_; }
   const std::string& customer() const { return customer_; }
 
  private:
@@ -145,8 +176,63 @@ class CommandGenerator {
   std::mt19937 rng_;
   int64_t n_ = 0;
   int64_t now_us_ = 1772964000000000;  // 2026-03-08T10:00:00Z
+  int64_t last_at_us_ = 0;             // of the last command made
   std::string customer_;
 };
+
+// What the test knows of a customer's top-up requests from the results
+// alone (docs/contract.md section 12).
+struct TopUpModel {
+  int64_t last_at_us = 0;  // of the customer's last accepted command
+  uint64_t requests = 0;   // made so far
+  std::string pending;     // the request pending, if any
+};
+
+// The value of "name":"..." in a generated command; empty when absent.
+std::string FieldOrEmpty(const std::string& json, const std::string& name) {
+  const std::string start = absl::StrCat("\"", name, "\":\"");
+  const size_t at = json.find(start);
+  if (at == std::string::npos) return "";
+  const size_t from = at + start.size();
+  return json.substr(from, json.find('"', from) - from);
+}
+
+// Follows one result in the model and checks the alerts and top-up of
+// docs/contract.md section 12 against the customer's balance as of its last
+// command.
+void CheckAlertsAndTopUp(Ledger& db, const std::string& id, const std::string& json,
+                         int64_t at_us, const SubmitResult& r, TopUpModel& model,
+                         const std::string& after) {
+  if (r.outcome == Outcome::kAccepted) {
+    model.last_at_us = at_us;
+    if (!FieldOrEmpty(json, "top_up_request_id").empty() ||
+        json.find("decline_top_up") != std::string::npos) {
+      model.pending.clear();  // accepted: it named the pending request
+    }
+    if (r.top_up.has_value()) {
+      ASSERT_TRUE(model.pending.empty()) << "a second pending request " << after;
+      ASSERT_EQ(r.top_up->request_id, absl::StrCat("topup-", ++model.requests)) << after;
+      model.pending = r.top_up->request_id;
+    }
+  } else {
+    ASSERT_TRUE(r.alerts.empty() && !r.top_up.has_value()) << after;
+  }
+  auto b = db.GetBalance(id, model.last_at_us == 0 ? kMaxTimeUs : model.last_at_us);
+  if (absl::IsNotFound(b.status())) return;
+  ASSERT_TRUE(b.ok()) << b.status();
+  for (const AlertBalance& a : b->alerts) {
+    ASSERT_EQ(a.in_alert, b->available <= a.credits)
+        << "threshold " << a.code << " at " << a.credits << ", available "
+        << b->available << ", " << after;
+  }
+  const bool pending = b->auto_top_up.has_value() && b->auto_top_up->pending.has_value();
+  ASSERT_EQ(pending ? b->auto_top_up->pending->request_id : "", model.pending) << after;
+  if (b->status == v1::ACTIVE && b->auto_top_up.has_value() &&
+      b->auto_top_up->below.has_value() && !pending) {
+    ASSERT_GT(b->available, *b->auto_top_up->below)
+        << "active, on, no request, at or below `below`: " << after;
+  }
+}
 
 void CheckCustomer(Ledger& db, const Books& books, const std::string& id,
                    const std::string& after) {
@@ -175,6 +261,8 @@ TEST_P(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand
   TestLedger db(WithCache());
   CommandGenerator gen(kSeed);
   Books books;
+  std::map<std::string, TopUpModel> top_ups;
+  size_t alert_moves = 0;
   uint64_t read_to = 0;
   std::map<std::string, int> outcomes;
   for (int i = 1; i <= kCommands; ++i) {
@@ -192,6 +280,10 @@ TEST_P(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand
     std::string after = absl::StrCat("seed ", kSeed, ", command ", i, ": ", json);
     CheckCustomer(*db, books, gen.customer(), after);
     if (::testing::Test::HasFatalFailure()) return;
+    CheckAlertsAndTopUp(*db, gen.customer(), json, gen.last_at_us(), r,
+                        top_ups[gen.customer()], after);
+    alert_moves += r.alerts.size();
+    if (::testing::Test::HasFatalFailure()) return;
     if (i % 1000 == 0) {
       db.Close();
       auto report = ReplayLedger(db.dir());
@@ -204,6 +296,12 @@ TEST_P(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand
   // test proves little.
   EXPECT_GT(outcomes["ACCEPTED"], kCommands / 5);
   EXPECT_GT(outcomes.size(), 10u);
+  // ... and the rules of docs/contract.md section 12 must have fired.
+  uint64_t requests = 0;
+  for (const auto& [id, model] : top_ups) requests += model.requests;
+  EXPECT_GT(requests, 10u);
+  EXPECT_GT(alert_moves, 20u);
+  std::cout << "top-up requests: " << requests << ", alert moves: " << alert_moves << "\n";
   for (const auto& [code, count] : outcomes) {
     std::cout << code << ": " << count << "\n";
   }

@@ -10,7 +10,8 @@ import grpc
 
 from harness import LedgerError, SCENARIO_DIR, ServerTestCase, ledgerctl
 
-COMPARED = ("status", "code", "seq", "duplicate", "available")
+COMPARED = ("status", "code", "seq", "duplicate", "available", "alerts",
+            "top_up")
 
 
 def lines_of(path):

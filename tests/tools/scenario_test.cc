@@ -11,7 +11,9 @@
 //                        {"key":"k1","status":"ACCEPTED","seq":1,"available":5},
 //                        {"key":"k1","status":"ACCEPTED","seq":1,
 //                        "duplicate":true}, {"key":"k2","status":"REJECTED",
-//                        "code":"INSUFFICIENT_CREDITS"}. Required.
+//                        "code":"INSUFFICIENT_CREDITS"}; "alerts" and
+//                        "top_up" (docs/contract.md section 12) as apply
+//                        prints them. Required.
 //                        "at" (docs/contract.md section 15: the time the
 //                        ledger chose) is compared like the others; "*"
 //                        stands for any RFC 3339 time, where the writer's
@@ -203,7 +205,8 @@ void MatchSubset(const std::string& path, const Value& expected,
 void CompareResult(const Struct& expected, const Struct& actual,
                    std::vector<std::string>* diffs) {
   static const char* const kCompared[] = {"key", "status", "seq", "code",
-                                          "duplicate", "available", "at"};
+                                          "duplicate", "available", "at",
+                                          "alerts", "top_up"};
   const auto& want = expected.fields();
   const auto& have = actual.fields();
   for (const char* name : kCompared) {

@@ -24,6 +24,16 @@ v1::Result ToResultProto(const SubmitResult& result) {
   }
   if (result.available.has_value()) out.set_available(*result.available);
   if (result.at_us.has_value()) out.set_at(FormatTimeUs(*result.at_us));
+  for (const AlertMove& a : result.alerts) {
+    v1::ThresholdCrossed* moved = out.add_alerts();
+    moved->set_code(a.code);
+    moved->set_credits(a.credits);
+    moved->set_state(a.state);
+  }
+  if (result.top_up.has_value()) {
+    out.mutable_top_up()->set_request_id(result.top_up->request_id);
+    out.mutable_top_up()->set_credits(result.top_up->credits);
+  }
   return out;
 }
 
@@ -62,6 +72,21 @@ v1::Balance ToBalanceProto(const Balance& balance) {
     sub->set_plan(balance.subscription->plan);
     sub->set_period_end(FormatTimeUs(balance.subscription->period_end_us));
     sub->set_cancelled(balance.subscription->cancelled);
+  }
+  for (const AlertBalance& a : balance.alerts) {
+    v1::AlertThresholdState* t = out.add_alerts();
+    t->set_code(a.code);
+    t->set_credits(a.credits);
+    t->set_in_alert(a.in_alert);
+  }
+  if (balance.auto_top_up.has_value()) {
+    v1::AutoTopUp* top_up = out.mutable_auto_top_up();
+    if (balance.auto_top_up->below) top_up->set_below(*balance.auto_top_up->below);
+    if (balance.auto_top_up->target) top_up->set_target(*balance.auto_top_up->target);
+    if (balance.auto_top_up->pending) {
+      top_up->mutable_pending()->set_request_id(balance.auto_top_up->pending->request_id);
+      top_up->mutable_pending()->set_credits(balance.auto_top_up->pending->credits);
+    }
   }
   for (const ExpiringCredits& day : balance.expiring) {
     v1::ExpiringCredits* e = out.add_expiring();

@@ -146,9 +146,64 @@ class LedgerClient:
             line["available"] = result.available
         if result.HasField("at"):  # the time the ledger chose (stamp or skew)
             line["at"] = result.at
+        if result.alerts:  # docs/contract.md section 12
+            line["alerts"] = [{"code": a.code, "credits": a.credits,
+                               "state": self._types.AlertState.Name(a.state)}
+                              for a in result.alerts]
+        if result.HasField("top_up"):
+            line["top_up"] = {"request_id": result.top_up.request_id,
+                              "credits": result.top_up.credits}
         if result.HasField("partition"):  # a cluster's (docs/cluster.md)
             line["partition"] = result.partition
         return line
+
+    # --- alerts and automatic top-up (docs/contract.md section 12) -------
+
+    def set_alerts(self, key, customer, at, thresholds, metadata=None):
+        """Replaces the customer's balance alerts. `thresholds` maps each
+        code to its credits ({"low": 500, "empty": 0}) or is a list of
+        {"code", "credits"}; empty removes them all. Returns the result
+        line, whose "alerts" lists the thresholds it moved."""
+        if isinstance(thresholds, dict):
+            thresholds = [{"code": code, "credits": credits}
+                          for code, credits in sorted(thresholds.items())]
+        return self.submit(_command(key, customer, at, metadata, "set_alerts",
+                                    {"thresholds": list(thresholds)}))
+
+    def set_auto_top_up(self, key, customer, at, below=None, target=None,
+                        metadata=None):
+        """Turns automatic top-up on (both below and target) or off
+        (neither). The result's "top_up" is the request it made at once
+        when the customer is already at or below `below`."""
+        body = {}
+        if below is not None or target is not None:
+            body = {"below": below, "target": target}
+        return self.submit(_command(key, customer, at, metadata,
+                                    "set_auto_top_up", body))
+
+    def complete_top_up(self, key, customer, at, request_id, purchase_id,
+                        credits, amount_minor, currency, expires_at=None,
+                        metadata=None):
+        """The purchase that completes top-up request `request_id` after
+        the platform charged the customer. Use a key derived from the
+        request id, so a retry after a crash is a duplicate, never a second
+        purchase."""
+        body = {"purchase_id": purchase_id, "credits": credits,
+                "amount_minor": amount_minor, "currency": currency,
+                "top_up_request_id": request_id}
+        if expires_at is not None:
+            body["expires_at"] = expires_at
+        return self.submit(_command(key, customer, at, metadata, "purchase",
+                                    body))
+
+    def decline_top_up(self, key, customer, at, request_id, reason,
+                       metadata=None):
+        """The payment for `request_id` failed: clears the request and
+        turns automatic top-up off."""
+        return self.submit(_command(key, customer, at, metadata,
+                                    "decline_top_up",
+                                    {"request_id": request_id,
+                                     "reason": reason}))
 
     # --- queries --------------------------------------------------------
 
@@ -183,6 +238,19 @@ class LedgerClient:
             out["subscription"] = {"plan": b.subscription.plan,
                                    "period_end": b.subscription.period_end,
                                    "cancelled": b.subscription.cancelled}
+        if b.alerts:  # docs/contract.md section 12
+            out["alerts"] = [{"code": a.code, "credits": a.credits,
+                              "in_alert": a.in_alert} for a in b.alerts]
+        if b.HasField("auto_top_up"):
+            top_up = {}
+            if b.auto_top_up.HasField("below"):
+                top_up["below"] = b.auto_top_up.below
+                top_up["target"] = b.auto_top_up.target
+            if b.auto_top_up.HasField("pending"):
+                top_up["pending"] = {
+                    "request_id": b.auto_top_up.pending.request_id,
+                    "credits": b.auto_top_up.pending.credits}
+            out["auto_top_up"] = top_up
         out["expiring"] = [{"date": d.date, "credits": d.credits}
                            for d in b.expiring]
         return out
@@ -210,6 +278,13 @@ class LedgerClient:
             time.sleep(delay * (0.5 + random.random() / 2))  # jittered
             delay = min(cap, delay * 2)
         raise AssertionError("unreachable")
+
+
+def _command(key, customer, at, metadata, kind, body):
+    command = {"key": key, "customer": customer, "at": at, kind: body}
+    if metadata:
+        command["metadata"] = dict(metadata)
+    return command
 
 
 def _invalid(key, message):
