@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "ledger/ledger.h"
+#include "ledger/storage/store.h"
 #include "rocksdb/env.h"
 
 namespace ledger {
@@ -17,6 +18,12 @@ namespace ledger {
 // must outlive the ledger.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
     const Options& options, const std::string& dir, rocksdb::Env* env);
+
+// The same with RocksDB tuned by `tuning` (small memtables, so that a test's
+// small ledger flushes and compacts while it writes).
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
+    const Options& options, const std::string& dir, rocksdb::Env* env,
+    const StoreTuning& tuning);
 
 }  // namespace ledger
 
