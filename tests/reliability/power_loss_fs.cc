@@ -20,6 +20,7 @@ struct PowerLossFileSystem::FileRecord {
   uint64_t durable = 0;  // bytes covered by the last counted sync
   bool open = false;     // a handle is open for writing
   bool table = false;    // an SST file
+  bool wal = false;      // a write-ahead log
 };
 
 namespace {
@@ -91,21 +92,20 @@ class PowerLossFile : public rocksdb::FSWritableFileOwnerWrapper {
                                      rocksdb::IODebugContext*) override {
     return rocksdb::IOStatus::NotSupported("PowerLossFileSystem: positioned append");
   }
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
-                         rocksdb::IODebugContext* dbg) override {
-    // The size before the sync: bytes appended while it runs (a thread-safe
-    // sync of the WAL beside its writer) are not covered.
-    const uint64_t size = fs_->SizeOf(*record_);
-    rocksdb::IOStatus s = target()->Sync(options, dbg);
-    if (s.ok()) fs_->Synced(*record_, size);
-    return s;
+  // The model, not the device, decides what a sync kept (Restore rewrites
+  // the files from it), so the real fsync is skipped: it would only cost
+  // the test its time. The size is read before the sync: bytes appended
+  // while it runs (a thread-safe sync of the WAL beside its writer) are
+  // not covered.
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions&,
+                         rocksdb::IODebugContext*) override {
+    fs_->Synced(*record_, fs_->SizeOf(*record_));
+    return rocksdb::IOStatus::OK();
   }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                          rocksdb::IODebugContext* dbg) override {
-    const uint64_t size = fs_->SizeOf(*record_);
-    rocksdb::IOStatus s = target()->Fsync(options, dbg);
-    if (s.ok()) fs_->Synced(*record_, size);
-    return s;
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
+                          rocksdb::IODebugContext*) override {
+    fs_->Synced(*record_, fs_->SizeOf(*record_));
+    return rocksdb::IOStatus::OK();
   }
   // RangeSync (sync_file_range) starts writeback but promises nothing after
   // a power cut: passed through, never counted.
@@ -129,21 +129,17 @@ class PowerLossFolder : public rocksdb::FSDirectoryWrapper {
                   PowerLossFileSystem* fs, std::string path)
       : FSDirectoryWrapper(std::move(folder)), fs_(fs), path_(std::move(path)) {}
 
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                          rocksdb::IODebugContext* dbg) override {
-    const std::set<std::string> entries = EntriesOf(path_);
-    rocksdb::IOStatus s = FSDirectoryWrapper::Fsync(options, dbg);
-    if (s.ok()) fs_->FolderSynced(path_, entries);
-    return s;
+  // As for files, the real fsync is skipped: the model keeps the entries.
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
+                          rocksdb::IODebugContext*) override {
+    fs_->FolderSynced(path_, EntriesOf(path_));
+    return rocksdb::IOStatus::OK();
   }
   rocksdb::IOStatus FsyncWithDirOptions(
-      const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg,
-      const rocksdb::DirFsyncOptions& dir_options) override {
-    const std::set<std::string> entries = EntriesOf(path_);
-    rocksdb::IOStatus s =
-        FSDirectoryWrapper::FsyncWithDirOptions(options, dbg, dir_options);
-    if (s.ok()) fs_->FolderSynced(path_, entries);
-    return s;
+      const rocksdb::IOOptions&, rocksdb::IODebugContext*,
+      const rocksdb::DirFsyncOptions&) override {
+    fs_->FolderSynced(path_, EntriesOf(path_));
+    return rocksdb::IOStatus::OK();
   }
 
  private:
@@ -189,7 +185,7 @@ void PowerLossFileSystem::Cut() {
   for (const auto& [path, record] : files_) {
     if (!record->open) continue;
     if (record->table) ++at_cut_.tables_in_progress;
-    if (absl::EndsWith(path, ".log") && record->size > record->durable) {
+    if (record->wal && record->size > record->durable) {
       ++at_cut_.wal_files_with_unsynced;
     }
   }
@@ -213,6 +209,8 @@ void PowerLossFileSystem::Reset() {
   cut_after_syncs_ = 0;
   cut_at_table_append_ = 0;
   table_appends_ = 0;
+  cut_at_wal_append_ = 0;
+  wal_appends_ = 0;
   files_.clear();
   kept_.clear();
   durable_entries_.clear();
@@ -239,6 +237,7 @@ std::shared_ptr<PowerLossFileSystem::FileRecord> PowerLossFileSystem::RecordFor(
       record->size = record->durable = ec ? 0 : size;
     }
     record->table = absl::EndsWith(path, ".sst");
+    record->wal = absl::EndsWith(path, ".log");
     it = files_.insert_or_assign(path, std::move(record)).first;
   }
   it->second->open = true;
@@ -391,6 +390,12 @@ void PowerLossFileSystem::Appended(FileRecord& record, uint64_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   record.size += bytes;
   if (record.table && ++table_appends_ == cut_at_table_append_) Cut();
+  if (record.wal && ++wal_appends_ == cut_at_wal_append_) Cut();
+}
+
+void PowerLossFileSystem::CutAtWalAppend(int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cut_at_wal_append_ = n;
 }
 
 void PowerLossFileSystem::CutAtTableAppend(int n) {

@@ -26,6 +26,9 @@
 // is removed, whoever made it. So a folder whose creation was never made
 // durable by an fsync of its parent vanishes, as it can on a real disk.
 //
+// The model decides what a sync kept, so the real fsyncs are not made
+// (the test's machine never loses power; they would only cost time).
+//
 // Its idea is RocksDB's FaultInjectionTestFS; the code is our own.
 //
 //   PowerLossFileSystem fs(root);
@@ -104,6 +107,10 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
   // last Reset (0: never by itself): in the middle of a flush or a
   // compaction.
   void CutAtTableAppend(int n);
+  // Cuts the power right after the n-th append to a write-ahead log since
+  // the last Reset (0: never by itself): a group written, its sync not
+  // yet made.
+  void CutAtWalAppend(int n);
 
   // rocksdb::FileSystem, as far as the ledger uses it. Link, reuse and
   // random read-write files are refused (the ledger's RocksDB uses none):
@@ -175,6 +182,8 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
   int cut_after_syncs_ = 0;
   int cut_at_table_append_ = 0;
   int table_appends_ = 0;
+  int cut_at_wal_append_ = 0;
+  int wal_appends_ = 0;
   // Files written since Reset, by their current path.
   std::map<std::string, std::shared_ptr<FileRecord>> files_;
   // Each folder's entries at its last fsync (or Reset). A folder absent

@@ -262,12 +262,14 @@ TEST(PowerLoss, AcknowledgedCommandsSurviveEveryPowerCut) {
     if (rng() % 4 != 0) tuning.write_buffer_bytes = 64 << 10;
     // How the power goes: at one of the first syncs of the open (while it
     // recovers and flushes what the last cut left), inside a flush or
-    // compaction (at an append to an SST file), or at a random time.
+    // compaction (at an append to an SST file), mid-group (at an append to
+    // the WAL, before its sync), or at a random time.
     const int how = static_cast<int>(rng() % 6);
     if (how == 0) model.CutAfterSyncs(1 + static_cast<int>(rng() % 12));
     if (how == 1 && tuning.write_buffer_bytes != 0) {
       model.CutAtTableAppend(1 + static_cast<int>(rng() % 60));
     }
+    if (how == 2) model.CutAtWalAppend(1 + static_cast<int>(rng() % 400));
 
     std::vector<WriterResult> writers(kCrashThreads);
     {
@@ -284,7 +286,8 @@ TEST(PowerLoss, AcknowledgedCommandsSurviveEveryPowerCut) {
         }
         int wait_ms = rng() % 4 == 0 ? static_cast<int>(rng() % 5)
                                      : 5 + static_cast<int>(rng() % 150);
-        if (how == 1) wait_ms = 400;  // unless an SST append cuts it first
+        // Unless an append cuts it first.
+        if (how == 1 || how == 2) wait_ms = 400;
         for (int waited = 0; waited < wait_ms && !model.IsCut(); ++waited) {
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
@@ -309,9 +312,17 @@ TEST(PowerLoss, AcknowledgedCommandsSurviveEveryPowerCut) {
     figures.entries_restored += damage.entries_restored;
 
     absl::StatusOr<ReplayReport> report = ReplayLedger(dir);
-    ASSERT_TRUE(report.ok()) << report.status();
-    ASSERT_TRUE(report->ok) << "replay after the cut: seq "
-                            << report->first_bad_seq << ": " << report->problem;
+    // A cut while the round's open was still creating a new ledger leaves
+    // no ledger (docs/storage.md, "Creating a ledger"): the reopen below
+    // creates it afresh, and nothing was acknowledged.
+    const bool creation_cut = round % kRoundsPerLedger == 0 &&
+                              writers[0].answers.empty() &&
+                              absl::IsNotFound(report.status());
+    if (!creation_cut) {
+      ASSERT_TRUE(report.ok()) << report.status();
+      ASSERT_TRUE(report->ok) << "replay after the cut: seq "
+                              << report->first_bad_seq << ": " << report->problem;
+    }
     auto reopened = OpenLedgerWithEnv(options, dir, env.get(), tuning);
     ASSERT_TRUE(reopened.ok()) << reopened.status();
     CheckRound(**reopened, round, writers, acknowledged_all, figures);
