@@ -159,10 +159,10 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
   void Closed(FileRecord& record);
   void FolderSynced(const std::string& folder,
                     const std::set<std::string>& entries_before_sync);
-  void CountSync();  // mu_ held
-  void Cut();        // mu_ held: the power goes now
 
  private:
+  void CountSync();  // mu_ held
+  void Cut();        // mu_ held: the power goes now
   bool Tracked(const std::string& path) const;
   // The record of a file opened for writing at `path`; `truncated` when
   // the open emptied it. mu_ held.
