@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/durable_file.h"
 #include "ledger/stored_state.h"
 #include "ledger/verify.h"
 #include "tools/failure.h"
@@ -99,15 +100,10 @@ absl::Status PrepareDemoFolder(const std::string& dir) {
 }
 
 absl::Status MarkAsDemoLedger(const std::string& dir) {
-  const fs::path marker = fs::path(dir) / kDemoMarkerName;
-  std::ofstream out(marker, std::ios::binary | std::ios::trunc);
-  out << kDemoMarkerText;
-  out.close();
-  if (!out) {
-    return absl::InternalError(
-        absl::StrCat("cannot write ", marker.string()));
-  }
-  return absl::OkStatus();
+  // Whole and synced with its folder's entry: after a power cut the next
+  // demo still knows the folder is its own to replace.
+  return WriteFileDurably((fs::path(dir) / kDemoMarkerName).string(),
+                          kDemoMarkerText);
 }
 
 }  // namespace ledger::tools

@@ -14,8 +14,6 @@
 //
 // Nothing is changed on failure: the ledger is built in NEWDIR.importing and
 // renamed to NEWDIR only once the import has passed every check.
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -32,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/export.h"
 #include "ledger/log_reader.h"
+#include "ledger/base/durable_file.h"
 #include "ledger/base/json_writer.h"
 #include "tools/commands.h"
 #include "tools/failure.h"
@@ -101,14 +100,12 @@ absl::Status CheckTarget(const std::string& dir, bool* replace) {
   return CheckNoWriter(dir);
 }
 
-// Makes the rename of `path` durable.
-void SyncParent(const std::filesystem::path& path) {
+// Makes the rename of `path` durable: until its parent is synced, a power
+// cut can undo the rename and leave the import under its staging name.
+absl::Status SyncParent(const std::filesystem::path& path) {
   const std::filesystem::path parent =
       path.has_parent_path() ? path.parent_path() : ".";
-  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);  // best effort: the data itself is synced by the ledger
-  ::close(fd);
+  return PosixFileOps().SyncFolder(parent.string());
 }
 
 // Reads the export from `in` into the ledger in `staging`.
@@ -187,7 +184,12 @@ int RunImport(std::span<char* const> args) {
                 dir + " was not changed; fix the export or the folder and "
                       "run the import again");
   }
-  SyncParent(dir);
+  if (absl::Status synced = SyncParent(dir); !synced.ok()) {
+    return Fail("import", "cannot make the import into " + dir + " durable",
+                synced,
+                "the ledger is complete in " + dir + " but a power cut may "
+                "still undo its rename: run `sync`");
+  }
   const std::string hash = absl::BytesToHexString(summary->head_hash);
   if (format == Format::kJson) {
     JsonWriter w;

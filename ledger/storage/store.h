@@ -24,6 +24,14 @@ namespace ledger {
 // keeps its meaning; `context` says what was being done.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
+// RocksDB settings a test may change so that a small ledger sees RocksDB's
+// background work (flushes, compactions) while it writes: the power-loss
+// test cuts the power in the middle of them. Production uses the defaults.
+struct StoreTuning {
+  // Bytes of each family's memtable; 0 keeps RocksDB's default (64 MiB).
+  size_t write_buffer_bytes = 0;
+};
+
 class Store {
  public:
   enum class Mode {
@@ -49,10 +57,7 @@ class Store {
       const std::string& dir, Mode mode, bool create_if_missing,
       rocksdb::Env* env = nullptr,
       size_t block_cache_bytes = kDefaultBlockCacheBytes,
-      size_t write_buffer_bytes = 0);
-  // `write_buffer_bytes`, when not 0, sizes each family's memtable in place
-  // of RocksDB's 64 MiB: tests make it small to see flushes and
-  // compactions happen.
+      const StoreTuning& tuning = StoreTuning());
   // Options::block_cache_bytes's default (ledger/options.h says why).
   static constexpr size_t kDefaultBlockCacheBytes = size_t{64} << 20;
 
@@ -199,7 +204,7 @@ class Store {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenIn(
       const std::string& dir, Mode mode, bool create_if_missing,
       rocksdb::Env* env, const std::string& scratch_dir,
-      size_t block_cache_bytes, size_t write_buffer_bytes = 0);
+      size_t block_cache_bytes, const StoreTuning& tuning = StoreTuning());
 
   // kReadOnly, once Open has decided how to read (see OpenReader).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenReader(

@@ -110,13 +110,18 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const Options& options,
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
+    const Options& options, const std::string& dir, rocksdb::Env* env) {
+  return OpenLedgerWithEnv(options, dir, env, StoreTuning());
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
     const Options& options, const std::string& dir, rocksdb::Env* env,
-    size_t write_buffer_bytes) {
+    const StoreTuning& tuning) {
   RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadWrite,
                                options.create_if_missing, env,
-                               options.block_cache_bytes, write_buffer_bytes));
+                               options.block_cache_bytes, tuning));
   auto ledger = std::make_unique<LedgerImpl>(options, std::move(store));
   RETURN_IF_ERROR(ledger->Restore());
   return std::unique_ptr<Ledger>(std::move(ledger));

@@ -9,16 +9,21 @@
 
 #include "absl/status/statusor.h"
 #include "ledger/ledger.h"
+#include "ledger/storage/store.h"
 #include "rocksdb/env.h"
 
 namespace ledger {
 
 // Like Ledger::Open, with every file operation going through `env`, which
-// must outlive the ledger. `write_buffer_bytes`, when not 0, sizes RocksDB's
-// memtables (Store::Open), so that a test sees flushes and compactions.
+// must outlive the ledger.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
+    const Options& options, const std::string& dir, rocksdb::Env* env);
+
+// The same with RocksDB tuned by `tuning` (small memtables, so that a test's
+// small ledger flushes and compacts while it writes).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
     const Options& options, const std::string& dir, rocksdb::Env* env,
-    size_t write_buffer_bytes = 0);
+    const StoreTuning& tuning);
 
 }  // namespace ledger
 

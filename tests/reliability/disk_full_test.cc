@@ -39,7 +39,7 @@ const int64_t kLater = *ParseTimeUs("2026-03-09T00:00:00Z");
 // Memtables of 32 KiB: a flush every few dozen commands, and a compaction
 // once a family has 4 table files, so every point is reached in well
 // under a second.
-constexpr size_t kSmallMemtableBytes = 32 << 10;
+constexpr StoreTuning kSmallMemtables{.write_buffer_bytes = 32 << 10};
 constexpr int kBatchCommands = 20;
 // Bound on the batches written before the disk must have "filled".
 constexpr int kMaxBatches = 500;
@@ -63,7 +63,7 @@ TEST_P(DiskFull, RefusesWritesKeepsReadsAndTakesWritesAgainOnceThereIsRoom) {
   FaultInjector faults;
   std::unique_ptr<rocksdb::Env> env = faults.NewEnv();
   auto opened = OpenLedgerWithEnv(NoFloor(), dir.path(), env.get(),
-                                  kSmallMemtableBytes);
+                                  kSmallMemtables);
   ASSERT_TRUE(opened.ok()) << opened.status();
   Ledger& db = **opened;
   auto first = db.SubmitJson(Buy(0));

@@ -1,6 +1,5 @@
 #include "tools/ledgerd/cluster/cluster_node.h"
 
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "ledger/base/durable_file.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/cluster/partitioning.h"
@@ -41,13 +41,11 @@ std::string Header(natsMsg* msg, const char* key) {
   return value;
 }
 
+// The marker guards the partition ledgers against a start with another
+// partition count, so it must outlive a power cut with them: written whole
+// or not at all, synced with its folder's entry (docs/reliability.md).
 absl::Status WriteMarker(const ClusterConfig& config) {
-  std::error_code ec;
-  std::filesystem::create_directories(config.dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot create ", config.dir,
-                                               ": ", ec.message()));
-  }
+  RETURN_IF_ERROR(CreateFoldersDurably(config.dir));
   const std::string path = config.dir + "/" + kClusterMarkerFile;
   std::ifstream in(path);
   std::string word;
@@ -58,10 +56,7 @@ absl::Status WriteMarker(const ClusterConfig& config) {
         " partitions, not ", config.partitions,
         ": repartitioning is not supported"));
   }
-  std::ofstream out(path, std::ios::trunc);
-  out << "partitions " << config.partitions << "\n";
-  if (!out.flush()) return absl::UnavailableError("cannot write " + path);
-  return absl::OkStatus();
+  return WriteFileDurably(path, absl::StrCat("partitions ", config.partitions, "\n"));
 }
 
 }  // namespace
