@@ -554,10 +554,9 @@ absl::Status ValidateSetPolicy(const v1::SetPolicy& k) {
                     "set_policy.clock_skew_seconds");
 }
 
-// docs/contract.md section 12. Checks, then sorts the thresholds into the
-// canonical order (credits descending, then code), so that the same set
-// written in another order is the same command for KEY_REUSED.
-absl::Status ValidateSetAlerts(v1::SetAlerts& k) {
+// docs/contract.md section 12. SortThresholds then puts a valid list in
+// its canonical order.
+absl::Status ValidateSetAlerts(const v1::SetAlerts& k) {
   if (k.thresholds_size() > static_cast<int>(kMaxAlertThresholds)) {
     return Invalid(absl::StrCat("set_alerts.thresholds holds at most ",
                                 kMaxAlertThresholds, " entries, got ",
@@ -570,11 +569,6 @@ absl::Status ValidateSetAlerts(v1::SetAlerts& k) {
     RETURN_IF_ERROR(CheckRange(t.has_credits(), t.credits(), 0, kMaxCredits,
                                name + ".credits"));
   }
-  std::sort(k.mutable_thresholds()->begin(), k.mutable_thresholds()->end(),
-            [](const v1::AlertThreshold& a, const v1::AlertThreshold& b) {
-              if (a.credits() != b.credits()) return a.credits() > b.credits();
-              return a.code() < b.code();
-            });
   std::vector<std::string> codes;
   for (const v1::AlertThreshold& t : k.thresholds()) codes.push_back(t.code());
   std::sort(codes.begin(), codes.end());
@@ -584,6 +578,17 @@ absl::Status ValidateSetAlerts(v1::SetAlerts& k) {
                                 " appears more than once"));
   }
   return absl::OkStatus();
+}
+
+// The canonical order of set_alerts' thresholds (credits descending, then
+// code), so that the same set written in another order is the same command
+// for KEY_REUSED.
+void SortThresholds(v1::SetAlerts& k) {
+  std::sort(k.mutable_thresholds()->begin(), k.mutable_thresholds()->end(),
+            [](const v1::AlertThreshold& a, const v1::AlertThreshold& b) {
+              if (a.credits() != b.credits()) return a.credits() > b.credits();
+              return a.code() < b.code();
+            });
 }
 
 absl::Status ValidateSetAutoTopUp(const v1::SetAutoTopUp& k) {
@@ -606,7 +611,7 @@ absl::Status ValidateDeclineTopUp(const v1::DeclineTopUp& k) {
   return CheckText(k.has_reason(), k.reason(), "decline_top_up.reason");
 }
 
-absl::Status ValidateKind(v1::Command& c, int64_t at_us) {
+absl::Status ValidateKind(const v1::Command& c, int64_t at_us) {
   switch (c.kind_case()) {
     case v1::Command::kPurchase: return ValidatePurchase(c.purchase(), at_us);
     case v1::Command::kSubscribe: return ValidateSubscribe(c.subscribe(), at_us);
@@ -640,7 +645,7 @@ absl::Status ValidateKind(v1::Command& c, int64_t at_us) {
                               "chargeback.purchase_id"));
       return Required(c.chargeback().has_contacted_support(), "chargeback.contacted_support");
     case v1::Command::kSetPolicy: return ValidateSetPolicy(c.set_policy());
-    case v1::Command::kSetAlerts: return ValidateSetAlerts(*c.mutable_set_alerts());
+    case v1::Command::kSetAlerts: return ValidateSetAlerts(c.set_alerts());
     case v1::Command::kSetAutoTopUp: return ValidateSetAutoTopUp(c.set_auto_top_up());
     case v1::Command::kDeclineTopUp: return ValidateDeclineTopUp(c.decline_top_up());
     case v1::Command::kCancelSubscription:
@@ -775,6 +780,7 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
   RETURN_IF_ERROR(ValidateKind(command, at_us));
   RETURN_IF_ERROR(CheckMetadata(command));
   CanonicalizeTimes(command);
+  if (command.has_set_alerts()) SortThresholds(*command.mutable_set_alerts());
   // Absent and 0 are the same tolerance: one content for KEY_REUSED.
   if (command.has_set_policy() && command.set_policy().has_clock_skew_seconds() &&
       command.set_policy().clock_skew_seconds() == 0) {
