@@ -20,6 +20,7 @@ Gate GateOf(v1::Command::KindCase kind) {
     case v1::Command::kRelease:
     case v1::Command::kDenyRefund:
     case v1::Command::kTerminate:
+    case v1::Command::kVoidGrant:
       return Gate::kNotTerminated;
     case v1::Command::kReinstate:
       return Gate::kSuspended;
@@ -30,7 +31,7 @@ Gate GateOf(v1::Command::KindCase kind) {
     case v1::Command::kSetPolicy:
       return Gate::kAny;
     default:  // purchase, subscribe, renew, use, hold, capture,
-              // request_refund, approve_refund, compensate, suspend
+              // request_refund, approve_refund, compensate, suspend, grant
       return Gate::kActive;
   }
 }
@@ -95,6 +96,8 @@ Decision RunKind(const rules::Context& ctx, rules::Effects& effects) {
     case v1::Command::kForfeit: return rules::Forfeit(ctx, effects);
     case v1::Command::kChargeback: return rules::Chargeback(ctx, effects);
     case v1::Command::kSetPolicy: return rules::SetPolicy(ctx, effects);
+    case v1::Command::kGrant: return rules::Grant(ctx, effects);
+    case v1::Command::kVoidGrant: return rules::VoidGrant(ctx, effects);
     case v1::Command::KIND_NOT_SET: break;
   }
   // ValidateAndCanonicalize refuses a command without a kind.
@@ -105,13 +108,14 @@ Decision RunKind(const rules::Context& ctx, rules::Effects& effects) {
 // ledger does not know.
 Decision CheckCustomerAndTime(const v1::Command& command, const CustomerState* found,
                               int64_t at_us) {
-  bool creates = command.has_purchase() || command.has_subscribe();
+  bool creates =
+      command.has_purchase() || command.has_subscribe() || command.has_grant();
   if (found == nullptr) {
     if (creates) return rules::Accept();
     return rules::Reject(v1::UNKNOWN_CUSTOMER,
                          absl::StrCat("customer ", command.customer(),
-                                      " does not exist: a purchase or subscribe "
-                                      "creates a customer"));
+                                      " does not exist: a purchase, subscribe "
+                                      "or grant creates a customer"));
   }
   if (at_us < found->header.last_at_us()) {
     return rules::Reject(
@@ -148,7 +152,7 @@ Decision Decide(const v1::Command& command, const LedgerState& state,
   if (!pre.accepted) return pre;
 
   // A customer the command creates starts empty and ACTIVE; step 5 then
-  // passes for purchase and subscribe, which need ACTIVE. Built only then:
+  // passes for purchase, subscribe and grant, which need ACTIVE. Built only then:
   // an empty CustomerState costs allocations, and most commands have one.
   std::optional<CustomerState> fresh;
   if (found == nullptr) {
