@@ -1,7 +1,9 @@
 // Kind checks of docs/contract.md section 11: grant (a PROMOTIONAL lot),
 // void_grant, and the scope and priority every granted lot may carry.
 #include <algorithm>
+#include <iterator>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/balance.h"

@@ -103,6 +103,14 @@ class LedgerClient:
             return None, _invalid(None, f"not JSON: {e}")
         key = obj.get("key") if isinstance(obj, dict) else None
         key = key if isinstance(key, str) else None
+        # protobuf reads an empty list as an absent one, which would mean
+        # "every category"; the ledger refuses it (docs/contract.md
+        # section 11), so it is refused here too.
+        for name, body in (obj.items() if isinstance(obj, dict) else ()):
+            if isinstance(body, dict) and body.get("applies_to") == []:
+                return None, _invalid(
+                    key, f"{name}.applies_to must list at least one value; "
+                    "leave it out for every category")
         try:
             return self._json.Parse(text, self._cmd.Command()), None
         except self._json.ParseError as e:
