@@ -127,10 +127,12 @@ void RegisterCpuBenchmarks();
 void RegisterSubmitBenchmarks();
 void RegisterScaleBenchmarks();
 void RegisterJsonBenchmarks();  // json_bench.cc: the JSON path
+void RegisterScopedBenchmarks();  // scoped_bench.cc: scoped lots on the write path
 // Closes the cached ledgers and databases before the scratch folder goes.
 void CloseStorageFixtures();
 void CloseSubmitFixtures();
 void CloseScaleFixtures();
+void CloseScopedFixtures();
 
 // `ledger_bench --probe_rss=DIR`: opens the ledger in DIR, submits a batch
 // of uses, queries balances, and prints one line "open_s=.. peak_rss_kib=..

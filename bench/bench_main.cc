@@ -54,9 +54,11 @@ int main(int argc, char** argv) {
   lb::RegisterSubmitBenchmarks();
   lb::RegisterJsonBenchmarks();
   lb::RegisterScaleBenchmarks();
+  lb::RegisterScopedBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
 
   lb::CloseScaleFixtures();
+  lb::CloseScopedFixtures();
   lb::CloseSubmitFixtures();
   lb::CloseStorageFixtures();
   lb::RemoveScratch();

@@ -200,6 +200,15 @@ def tables(context, runs):
     ratio_target("SubmitBatch(1000) >= 0.5 x raw batch 1000", rate(batch.get(1000)), raw1000, 0.5)
     ratio_target("64 threads Submit >= 0.3 x raw batch 1000", rate(conc.get(64)), raw1000, 0.3)
     ratio_target("64 threads Submit >= 20 x raw batch 1", rate(conc.get(64)), raw1, 20)
+    # docs/contract.md section 11 (bench/scoped_bench.cc): both sides in the
+    # same run and the same iterations.
+    scoped = next(iter(runs.get("scoped/submit_batch_uses", {}).values()), None)
+    if scoped:
+        r = scoped.get("scoped_over_unscoped", 0)
+        target("SubmitBatch(1000) of uses, 8 scoped lots >= 0.8 x 1 unscoped lot",
+               "%.2f (%s / %s)" % (r, fmt_rate(scoped.get("scoped_uses_per_s")),
+                                   fmt_rate(scoped.get("unscoped_uses_per_s"))),
+               r >= 0.8)
     rep = next(iter(replay.values()), None)
     sc = next(iter(scan.values()), None)
     ratio_target("replay >= 0.25 x raw scan", rate(rep), rate(sc), 0.25)

@@ -14,6 +14,11 @@
 
 namespace ledger {
 
+// docs/contract.md section 11: a lot's priority when none was given, and
+// the range a command may give (lower is spent first).
+inline constexpr int32_t kDefaultLotPriority = 50;
+inline constexpr int32_t kMaxLotPriority = 100;
+
 struct LotBalance {
   std::string lot_id;
   v1::LotSource source = v1::LOT_SOURCE_UNSPECIFIED;
@@ -21,6 +26,17 @@ struct LotBalance {
   int64_t remaining = 0;
   int64_t granted_at_us = 0;
   std::optional<int64_t> expires_at_us;
+  // The categories the lot pays for, in the contract's order; empty for
+  // every category (docs/contract.md section 11).
+  std::vector<v1::Category> applies_to;
+  int32_t priority = kDefaultLotPriority;
+  bool voided = false;  // taken back by void_grant
+};
+
+// What a use of one category could spend (Balance::available_by_category).
+struct CategoryCredits {
+  v1::Category category = v1::CATEGORY_UNSPECIFIED;
+  int64_t credits = 0;
 };
 
 struct CashAmount {
@@ -83,6 +99,11 @@ struct Balance {
   // count again once a release, a capture's rest or a denial returns them to
   // the lot.
   std::vector<ExpiringCredits> expiring;
+  // docs/contract.md section 11: when a lot not expired at T is scoped,
+  // every category (in the contract's order) with the credits a `use` of it
+  // could spend at T; empty otherwise. `available` stays the sum over all
+  // lots.
+  std::vector<CategoryCredits> available_by_category;
   // docs/contract.md section 12: the thresholds, credits descending then
   // code, with their state as of the customer's last command (time alone
   // moves none); empty when there are none.

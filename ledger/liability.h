@@ -34,10 +34,11 @@ namespace ledger {
 struct LiabilityRow {
   std::string unit;
   __int128 opening = 0;    // owed as the events before `from` leave it
-  __int128 granted = 0;    // new lots (purchase, subscribe, renew, compensate)
+  __int128 granted = 0;    // new lots (purchase, subscribe, renew, compensate, grant)
   __int128 used = 0;       // spent by use and capture: revenue recognized
   __int128 expired = 0;    // swept by expire: breakage
   __int128 forfeited = 0;  // forfeited for abuse: breakage
+  __int128 voided = 0;     // taken back by void_grant (free credits only)
   __int128 refunded = 0;   // left by an approved refund
   __int128 charged_back = 0;  // clawed back by a chargeback
   // Owed as the events before `to` leave it, computed from the state those
@@ -45,7 +46,7 @@ struct LiabilityRow {
   __int128 closing = 0;
 
   // What the flows say closing must be: opening + granted - used - expired
-  // - forfeited - refunded - charged_back.
+  // - forfeited - voided - refunded - charged_back.
   __int128 expected_closing() const;
   bool adds_up() const { return expected_closing() == closing; }
 };
@@ -55,7 +56,7 @@ struct LiabilityReport {
   int64_t to_us = 0;
   uint64_t events_read = 0;       // events of the log, to its head
   uint64_t events_in_period = 0;  // those dated in the period
-  // Every unit, sorted by name; the three credit units are always there,
+  // Every unit, sorted by name; the four credit units are always there,
   // a currency once a purchase lot in it was granted before `to`.
   std::vector<LiabilityRow> units;
 };

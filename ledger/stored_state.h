@@ -45,6 +45,11 @@ struct CustomerSummary {
   std::string customer;
   v1::CustomerStatus status = v1::CUSTOMER_STATUS_UNSPECIFIED;
   int64_t available = 0;  // available credits at the time asked for
+  // Of `available` (docs/contract.md section 11): the credits in
+  // PROMOTIONAL lots (free, and voidable), and those in lots limited to
+  // some categories.
+  int64_t promotional = 0;
+  int64_t scoped = 0;
 };
 
 // Every customer of the ledger with status and available credits at

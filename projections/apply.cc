@@ -33,6 +33,7 @@ class CustomerFold {
   absl::Status EndHold(const std::string& hold_id, v1::HoldStatus status,
                        const google::protobuf::RepeatedPtrField<v1::Draw>&
                            returned);
+  absl::Status VoidLot(const v1::LotVoided& voided);
   absl::Status RequestRefund(const v1::RefundState& refund);
   absl::Status ResolveRefund(const std::string& refund_id,
                              v1::RefundStatus status, int64_t credits,
@@ -118,6 +119,22 @@ absl::Status CustomerFold::EndHold(
   c_.header.set_held(held);
   it->second.set_status(status);
   if (touched_) touched_->holds.push_back(hold_id);
+  return absl::OkStatus();
+}
+
+// docs/contract.md section 11: all of the remaining leaves, and the lot
+// counts as expired from the void on.
+absl::Status CustomerFold::VoidLot(const v1::LotVoided& voided) {
+  v1::LotState* lot = c_.FindLot(voided.lot_id());
+  if (lot == nullptr || lot->voided() ||
+      (lot->source() != v1::PROMOTIONAL && lot->source() != v1::COMPENSATION) ||
+      lot->remaining() != voided.credits() ||
+      (lot->has_expires_at_us() && lot->expires_at_us() <= voided.expires_at_us())) {
+    return Broken(absl::StrCat("lot ", voided.lot_id(), " cannot be voided"));
+  }
+  RETURN_IF_ERROR(AddToLot(voided.lot_id(), -voided.credits()));
+  lot->set_voided(true);
+  lot->set_expires_at_us(voided.expires_at_us());
   return absl::OkStatus();
 }
 
@@ -260,6 +277,8 @@ absl::Status CustomerFold::Apply(const v1::Effect& e) {
       lot->set_charged_back(true);
       return absl::OkStatus();
     }
+    case v1::Effect::kLotVoided:
+      return VoidLot(e.lot_voided());
     case v1::Effect::kStatusChanged:
       if (c_.header.status() != e.status_changed().from()) {
         return Broken("status change from a status the customer is not in");

@@ -110,6 +110,11 @@ Balance ComputeBalance(const CustomerState& customer,
     out.remaining = lot->remaining();
     out.granted_at_us = lot->granted_at_us();
     if (lot->has_expires_at_us()) out.expires_at_us = lot->expires_at_us();
+    for (int c : lot->applies_to()) {
+      out.applies_to.push_back(static_cast<v1::Category>(c));
+    }
+    out.priority = LotPriority(*lot);
+    out.voided = lot->voided();
     if (!LotExpiredAt(*lot, at_us)) b.available += lot->remaining();
     AddExpiring(*lot, at_us, expiring_by_day);
     if (b.status == v1::ACTIVE && RefundableAt(*lot, policies, at_us)) {
@@ -128,6 +133,12 @@ Balance ComputeBalance(const CustomerState& customer,
   }
   b.expiring = ExpiringList(expiring_by_day);
   AddAlertsAndTopUp(customer.header, b);
+  if (HasScopedLotAt(customer, at_us)) {
+    for (v1::Category category : kAllCategories) {
+      b.available_by_category.push_back(
+          CategoryCredits{category, AvailableFor(customer, at_us, category)});
+    }
+  }
   return b;
 }
 

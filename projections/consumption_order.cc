@@ -3,25 +3,32 @@
 #include <algorithm>
 #include <limits>
 
+#include "ledger/balance.h"
 #include "ledger/base/check.h"
 
 namespace ledger {
 namespace {
 
-// docs/contract.md section 2, second key: COMPENSATION, then SUBSCRIPTION, then
-// PURCHASE.
+// docs/contract.md section 11, third key: COMPENSATION, PROMOTIONAL,
+// SUBSCRIPTION, PURCHASE. Free credits go before paid ones, so what a
+// customer paid for (and may get back in cash) lasts longest.
 int SourceRank(v1::LotSource source) {
   switch (source) {
     case v1::COMPENSATION:
       return 0;
-    case v1::SUBSCRIPTION:
+    case v1::PROMOTIONAL:
       return 1;
-    default:
+    case v1::SUBSCRIPTION:
       return 2;
+    default:
+      return 3;
   }
 }
 
 bool ConsumedBefore(const v1::LotState* a, const v1::LotState* b) {
+  int32_t pa = LotPriority(*a);
+  int32_t pb = LotPriority(*b);
+  if (pa != pb) return pa < pb;
   constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
   int64_t ea = a->has_expires_at_us() ? a->expires_at_us() : kNever;
   int64_t eb = b->has_expires_at_us() ? b->expires_at_us() : kNever;
@@ -36,6 +43,20 @@ bool ConsumedBefore(const v1::LotState* a, const v1::LotState* b) {
 
 bool LotExpiredAt(const v1::LotState& lot, int64_t at_us) {
   return lot.has_expires_at_us() && lot.expires_at_us() <= at_us;
+}
+
+int32_t LotPriority(const v1::LotState& lot) {
+  return lot.has_priority() ? lot.priority() : kDefaultLotPriority;
+}
+
+bool LotAppliesTo(const v1::LotState& lot, v1::Category category) {
+  if (!LotIsScoped(lot)) return true;
+  if (category == v1::CATEGORY_UNSPECIFIED) return false;
+  // At most seven entries: a scan beats any set.
+  for (int c : lot.applies_to()) {
+    if (c == category) return true;
+  }
+  return false;
 }
 
 std::vector<const v1::LotState*> LotsInConsumptionOrder(
@@ -55,11 +76,30 @@ int64_t AvailableAt(const CustomerState& customer, int64_t at_us) {
   return available;
 }
 
+int64_t AvailableFor(const CustomerState& customer, int64_t at_us,
+                     v1::Category category) {
+  int64_t available = 0;
+  for (const v1::LotState& lot : customer.lots) {
+    if (!LotExpiredAt(lot, at_us) && LotAppliesTo(lot, category)) {
+      available += lot.remaining();
+    }
+  }
+  return available;
+}
+
+bool HasScopedLotAt(const CustomerState& customer, int64_t at_us) {
+  for (const v1::LotState& lot : customer.lots) {
+    if (LotIsScoped(lot) && !LotExpiredAt(lot, at_us)) return true;
+  }
+  return false;
+}
+
 std::vector<v1::Draw> PlanDraws(const CustomerState& customer, int64_t at_us,
-                                int64_t credits) {
+                                int64_t credits, v1::Category category) {
   std::vector<const v1::LotState*> candidates;
   for (const v1::LotState& lot : customer.lots) {
-    if (lot.remaining() > 0 && !LotExpiredAt(lot, at_us)) {
+    if (lot.remaining() > 0 && !LotExpiredAt(lot, at_us) &&
+        LotAppliesTo(lot, category)) {
       candidates.push_back(&lot);
     }
   }

@@ -29,8 +29,11 @@ constexpr std::string_view kUsage =
     "\n"
     "Prints the balance of a customer at TIME (docs/contract.md section 6)\n"
     "as one JSON document on one line:\n"
-    "customer, status, available, held, refund_pending, lots (in consumption\n"
-    "order), refundable {credits, cash per currency} and, once the customer\n"
+    "customer, status, available, held, refund_pending, available_by_category\n"
+    "(when a lot not expired at TIME is limited to some categories: what a\n"
+    "use of each category could spend), lots (in consumption order; with\n"
+    "applies_to, priority and voided when they are not the defaults),\n"
+    "refundable {credits, cash per currency} and, once the customer\n"
     "has subscribed, subscription {plan, period_end, cancelled}; alerts\n"
     "[{code, credits, in_alert}] and auto_top_up {below, target, pending}\n"
     "when set (docs/alerts.md); last,\n"
@@ -81,6 +84,14 @@ void WriteLot(const LotBalance& lot, JsonWriter& w) {
   if (lot.expires_at_us.has_value()) {
     w.Key("expires_at").String(FormatTimeUs(*lot.expires_at_us));
   }
+  // docs/contract.md section 11: each left out when it says nothing.
+  if (!lot.applies_to.empty()) {
+    w.Key("applies_to").BeginArray();
+    for (v1::Category c : lot.applies_to) w.String(v1::Category_Name(c));
+    w.EndArray();
+  }
+  if (lot.priority != kDefaultLotPriority) w.Key("priority").Int(lot.priority);
+  if (lot.voided) w.Key("voided").Bool(true);
   w.EndObject();
 }
 
@@ -119,6 +130,13 @@ std::string RenderBalance(const Balance& balance) {
   w.Key("available").Int(balance.available);
   w.Key("held").Int(balance.held);
   w.Key("refund_pending").Int(balance.refund_pending);
+  if (!balance.available_by_category.empty()) {
+    w.Key("available_by_category").BeginObject();
+    for (const CategoryCredits& c : balance.available_by_category) {
+      w.Key(v1::Category_Name(c.category)).Int(c.credits);
+    }
+    w.EndObject();
+  }
   w.Key("lots").BeginArray();
   for (const LotBalance& lot : balance.lots) WriteLot(lot, w);
   w.EndArray();

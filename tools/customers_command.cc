@@ -26,7 +26,10 @@ constexpr std::string_view kUsage =
     "\n"
     "Lists the customers of the ledger, sorted by id, with their status\n"
     "and their available credits at TIME (docs/contract.md section 1:\n"
-    "the credits of unexpired lots, holds and pending refunds left out).\n"
+    "the credits of unexpired lots, holds and pending refunds left out),\n"
+    "and of those the promotional ones (free credits a void_grant may take\n"
+    "back) and the scoped ones (in lots limited to some categories;\n"
+    "docs/contract.md section 11).\n"
     "Reads the stored projections, not the log: quick, and the next step\n"
     "is `ledgerctl balance --db DIR --customer ID` for one of them.\n"
     "\n"
@@ -40,7 +43,7 @@ constexpr std::string_view kUsage =
     "  --at TIME       an RFC 3339 time for `available` (default: now)\n"
     "  --format F      text (default: a table) or json (one document:\n"
     "                  {\"at\", \"customers\": [{\"customer\", \"status\",\n"
-    "                  \"available\"}, ...]})\n"
+    "                  \"available\", \"promotional\", \"scoped\"}, ...]})\n"
     "  --help          print this help\n"
     "\n"
     "Exit status: 0 on success (also with no customer), 1 when there is no\n"
@@ -58,12 +61,14 @@ std::string RenderText(const std::vector<CustomerSummary>& customers,
   }
   std::string out = absl::StrCat("customers at ", FormatTimeUs(at_us), ": ",
                                  customers.size(), "\n");
-  absl::StrAppendFormat(&out, "%-*s  %-10s  %s\n", static_cast<int>(width),
-                        "customer", "status", "available");
+  absl::StrAppendFormat(&out, "%-*s  %-10s  %-12s  %-12s  %s\n",
+                        static_cast<int>(width), "customer", "status", "available",
+                        "promotional", "scoped");
   for (const CustomerSummary& c : customers) {
-    absl::StrAppendFormat(&out, "%-*s  %-10s  %d\n", static_cast<int>(width),
-                          c.customer, v1::CustomerStatus_Name(c.status),
-                          c.available);
+    absl::StrAppendFormat(&out, "%-*s  %-10s  %-12d  %-12d  %d\n",
+                          static_cast<int>(width), c.customer,
+                          v1::CustomerStatus_Name(c.status), c.available,
+                          c.promotional, c.scoped);
   }
   return out;
 }
@@ -79,6 +84,8 @@ std::string RenderJson(const std::vector<CustomerSummary>& customers,
     w.Key("customer").String(c.customer);
     w.Key("status").String(v1::CustomerStatus_Name(c.status));
     w.Key("available").Int(c.available);
+    w.Key("promotional").Int(c.promotional);
+    w.Key("scoped").Int(c.scoped);
     w.EndObject();
   }
   w.EndArray();

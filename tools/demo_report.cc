@@ -35,10 +35,12 @@ struct CreditFlows {
   __int128 sold = 0;        // granted on purchase lots
   __int128 subscribed = 0;  // granted on subscription lots
   __int128 compensated = 0; // granted on compensation lots
+  __int128 promoted = 0;    // granted on promotional lots (sign-up bonuses, ...)
   __int128 used = 0;
   __int128 expired = 0;
   __int128 refunded = 0;
   __int128 forfeited = 0;   // forfeited for abuse and clawed back
+  __int128 voided = 0;      // free credits taken back by void_grant
   __int128 owed = 0;        // still the customers' at the end of the day
 };
 
@@ -49,10 +51,12 @@ CreditFlows FlowsOf(const LiabilityReport& report) {
     if (row.unit == "CREDITS:PURCHASE") f.sold += row.granted;
     if (row.unit == "CREDITS:SUBSCRIPTION") f.subscribed += row.granted;
     if (row.unit == "CREDITS:COMPENSATION") f.compensated += row.granted;
+    if (row.unit == "CREDITS:PROMOTIONAL") f.promoted += row.granted;
     f.used += row.used;
     f.expired += row.expired;
     f.refunded += row.refunded;
     f.forfeited += row.forfeited + row.charged_back;
+    f.voided += row.voided;
     f.owed += row.closing;
   }
   return f;
@@ -126,11 +130,14 @@ std::string RenderText(const DemoConfig& config, const DayResult& day,
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "granted by subscriptions",
                         Ll(c.subscribed));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "compensated", Ll(c.compensated));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "granted as promotions",
+                        Ll(c.promoted));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "used", Ll(c.used));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "expired", Ll(c.expired));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "refunded", Ll(c.refunded));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "forfeited or clawed back",
                         Ll(c.forfeited));
+  absl::StrAppendFormat(&out, "  %-26s %12d\n", "voided promotions", Ll(c.voided));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "still owed at the end",
                         Ll(c.owed));
   out.append("cash per currency (minor units, at cost):\n");
@@ -197,10 +204,12 @@ std::string RenderJson(const DemoConfig& config, const DayResult& day,
   w.Key("sold").Int128(c.sold);
   w.Key("subscribed").Int128(c.subscribed);
   w.Key("compensated").Int128(c.compensated);
+  w.Key("promoted").Int128(c.promoted);
   w.Key("used").Int128(c.used);
   w.Key("expired").Int128(c.expired);
   w.Key("refunded").Int128(c.refunded);
   w.Key("forfeited").Int128(c.forfeited);
+  w.Key("voided").Int128(c.voided);
   w.Key("owed").Int128(c.owed);
   w.EndObject();
   w.Key("cash").BeginArray();

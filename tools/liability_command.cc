@@ -27,8 +27,8 @@ constexpr std::string_view kUsage =
     "What the platform owes its customers, and how it moved over the period\n"
     "of the events dated T1 <= at < T2 (each event by its own `at`). Units:\n"
     "credits per lot source (CREDITS:PURCHASE, CREDITS:SUBSCRIPTION,\n"
-    "CREDITS:COMPENSATION), and cash per currency of the PURCHASE lots, in\n"
-    "minor units at cost basis. Rows per unit:\n"
+    "CREDITS:COMPENSATION, CREDITS:PROMOTIONAL), and cash per currency of\n"
+    "the PURCHASE lots, in minor units at cost basis. Rows per unit:\n"
     "  opening       owed as the events before T1 leave it: remaining +\n"
     "                held + refund_pending (expired credits count until an\n"
     "                `expire` sweeps them)\n"
@@ -36,14 +36,16 @@ constexpr std::string_view kUsage =
     "  used          spent by use and capture (revenue recognized)\n"
     "  expired       swept by expire (breakage)\n"
     "  forfeited     forfeited for abuse (breakage)\n"
+    "  voided        free credits taken back by void_grant\n"
     "  refunded      left by approved refunds\n"
     "  charged_back  clawed back by chargebacks\n"
     "  closing       owed as the events before T2 leave it\n"
     "x credits leaving a purchase lot that has lost c of its g credits are\n"
     "worth floor(amount_minor*(c+x)/g) - floor(amount_minor*c/g), so a lot's\n"
     "flows add up to its cost. Each unit must satisfy opening + granted -\n"
-    "used - expired - forfeited - refunded - charged_back = closing, with\n"
-    "closing computed from the state the events build, not from the flows.\n"
+    "used - expired - forfeited - voided - refunded - charged_back = closing,\n"
+    "with closing computed from the state the events build, not from the\n"
+    "flows.\n"
     "The log's hash chain is verified first (`ledgerctl verify`).\n"
     "\n"
     "Reads the ledger without writing to it, beside a live writer too; DIR\n"
@@ -55,9 +57,9 @@ constexpr std::string_view kUsage =
     "  --to T2        end of the period, RFC 3339 (excluded); not before T1\n"
     "  --format FMT   text (default; a table for a person), json ({from, to,\n"
     "                 units: [{unit, opening, granted, used, expired,\n"
-    "                 forfeited, refunded, charged_back, closing}]}, numbers\n"
-    "                 as JSON integers) or csv (RFC 4180, a header row of\n"
-    "                 those names, then one row per unit)\n"
+    "                 forfeited, voided, refunded, charged_back, closing}]},\n"
+    "                 numbers as JSON integers) or csv (RFC 4180, a header\n"
+    "                 row of those names, then one row per unit)\n"
     "  --help         print this help\n"
     "\n"
     "Exit status: 0 when every unit adds up; 1 when one does not (the report\n"
@@ -68,14 +70,14 @@ constexpr std::string_view kUsage =
     "  ledgerctl liability --db /tmp/ledger --from 2026-03-01T00:00:00Z "
     "--to 2026-04-01T00:00:00Z\n";
 
-constexpr std::array<std::string_view, 9> kColumns = {
-    "unit",      "opening",  "granted",      "used",   "expired",
-    "forfeited", "refunded", "charged_back", "closing"};
+constexpr std::array<std::string_view, 10> kColumns = {
+    "unit",      "opening", "granted",  "used",         "expired",
+    "forfeited", "voided",  "refunded", "charged_back", "closing"};
 
 // The numbers of a row, in the order of kColumns after "unit".
-std::array<__int128, 8> Numbers(const LiabilityRow& row) {
-  return {row.opening,   row.granted,  row.used,         row.expired,
-          row.forfeited, row.refunded, row.charged_back, row.closing};
+std::array<__int128, 9> Numbers(const LiabilityRow& row) {
+  return {row.opening, row.granted,  row.used,         row.expired, row.forfeited,
+          row.voided,  row.refunded, row.charged_back, row.closing};
 }
 
 std::string RenderJson(const LiabilityReport& report) {
@@ -87,7 +89,7 @@ std::string RenderJson(const LiabilityReport& report) {
   for (const LiabilityRow& row : report.units) {
     w.BeginObject();
     w.Key("unit").String(row.unit);
-    const std::array<__int128, 8> numbers = Numbers(row);
+    const std::array<__int128, 9> numbers = Numbers(row);
     for (size_t i = 0; i < numbers.size(); ++i) {
       w.Key(kColumns[i + 1]).Int128(numbers[i]);
     }
@@ -150,8 +152,8 @@ std::string RenderText(const LiabilityReport& report) {
 
 std::string Verdict(bool adds_up) {
   return adds_up ? "\nverdict: OK, every unit adds up: opening + granted - "
-                   "used - expired - forfeited - refunded - charged_back = "
-                   "closing\n"
+                   "used - expired - forfeited - voided - refunded - "
+                   "charged_back = closing\n"
                  : "\nverdict: FAILED, a unit does not add up\n";
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "ledger/time_util.h"
@@ -190,14 +191,34 @@ std::string DescribeUse(std::string_view usage_id, std::string_view category,
                       " (usage ", std::string(usage_id), ")");
 }
 
-// Sentences for the commands that grant credits, and say what they cost.
-std::string DescribeGrant(const v1::Event& event) {
+// docs/contract.md section 11: ", for TELEPHONY_USAGE only, priority 10";
+// empty for a lot of every category and the default priority.
+std::string Scope(const google::protobuf::RepeatedPtrField<std::string>& applies_to,
+                  bool has_priority, int64_t priority) {
+  std::string out;
+  if (!applies_to.empty()) {
+    absl::StrAppend(&out, ", for ", absl::StrJoin(applies_to, " and "), " only");
+  }
+  if (has_priority) absl::StrAppend(&out, ", priority ", priority);
+  return out;
+}
+template <typename Kind>
+std::string ScopeOf(const Kind& k) {
+  return Scope(k.applies_to(), k.has_priority(), k.priority());
+}
+
+// The lot a granting command makes, and what it cost.
+std::string DescribeGrantedLot(const v1::Event& event) {
   const v1::Command& c = event.command();
   if (c.has_purchase()) {
     return absl::StrCat("Purchased ", Credits(c.purchase().credits()),
                         " (lot ", c.purchase().purchase_id(), ") for ",
                         FormatMoney(c.purchase().amount_minor(),
                                     c.purchase().currency()));
+  }
+  if (c.has_grant()) {
+    return absl::StrCat("Granted ", Credits(c.grant().credits()), " free (lot ",
+                        c.grant().grant_id(), ", ", c.grant().reason(), ")");
   }
   if (c.has_subscribe()) {
     return absl::StrCat("Subscribed to plan ", c.subscribe().plan(), ": ",
@@ -224,6 +245,35 @@ std::string DescribeGrant(const v1::Event& event) {
                       ", verified by ", c.compensate().verified_by(), ")");
 }
 
+std::string ScopeOfGrant(const v1::Command& c) {
+  switch (c.kind_case()) {
+    case v1::Command::kPurchase: return ScopeOf(c.purchase());
+    case v1::Command::kSubscribe: return ScopeOf(c.subscribe());
+    case v1::Command::kRenew: return ScopeOf(c.renew());
+    case v1::Command::kCompensate: return ScopeOf(c.compensate());
+    case v1::Command::kGrant: return ScopeOf(c.grant());
+    default: return "";
+  }
+}
+
+// Sentences for the commands that grant credits: what they cost, and the
+// lot's scope and priority when it has them.
+std::string DescribeGrant(const v1::Event& event) {
+  return absl::StrCat(DescribeGrantedLot(event), ScopeOfGrant(event.command()));
+}
+
+// Sentences for docs/contract.md section 11's void_grant: what it took back.
+std::string DescribeVoid(const v1::Event& event) {
+  const v1::VoidGrant& k = event.command().void_grant();
+  std::string out = absl::StrCat("Voided lot ", k.lot_id(), " (", k.reason(), ")");
+  for (const v1::Effect& e : event.effects()) {
+    if (e.has_lot_voided()) {
+      absl::StrAppend(&out, ": ", Credits(e.lot_voided().credits()), " taken back");
+    }
+  }
+  return out;
+}
+
 // Sentences for the commands that spend or reserve credits.
 std::string DescribeSpending(const v1::Command& c) {
   if (c.has_use()) {
@@ -232,7 +282,11 @@ std::string DescribeSpending(const v1::Command& c) {
   }
   if (c.has_hold()) {
     return absl::StrCat("Reserved ", Credits(c.hold().credits()),
-                        " for a call (hold ", c.hold().hold_id(), ")");
+                        " for a call (hold ", c.hold().hold_id(),
+                        c.hold().has_category()
+                            ? absl::StrCat(", ", c.hold().category(), " only")
+                            : "",
+                        ")");
   }
   if (c.has_capture()) {
     return absl::StrCat(
@@ -300,7 +354,10 @@ std::string DescribeCommand(const v1::Event& event) {
     case v1::Command::kSubscribe:
     case v1::Command::kRenew:
     case v1::Command::kCompensate:
+    case v1::Command::kGrant:
       return DescribeGrant(event);
+    case v1::Command::kVoidGrant:
+      return DescribeVoid(event);
     case v1::Command::kUse:
     case v1::Command::kHold:
     case v1::Command::kCapture:

@@ -26,7 +26,7 @@ std::string Decimal(__int128 value) {
 }  // namespace
 
 __int128 LiabilityRow::expected_closing() const {
-  return opening + granted - used - expired - forfeited - refunded -
+  return opening + granted - used - expired - forfeited - voided - refunded -
          charged_back;
 }
 
@@ -37,7 +37,7 @@ absl::Status CheckLiabilityIdentity(const LiabilityReport& report) {
     problems.push_back(
         absl::StrCat(row.unit,
                      ": opening + granted - used - expired - forfeited - "
-                     "refunded - charged_back = ",
+                     "voided - refunded - charged_back = ",
                      Decimal(row.expected_closing()), ", but closing is ",
                      Decimal(row.closing)));
   }

@@ -12,7 +12,7 @@ namespace ledger {
 namespace {
 
 constexpr v1::LotSource kSources[] = {v1::PURCHASE, v1::SUBSCRIPTION,
-                                      v1::COMPENSATION};
+                                      v1::COMPENSATION, v1::PROMOTIONAL};
 
 std::string CreditsUnit(v1::LotSource source) {
   return absl::StrCat("CREDITS:", v1::LotSource_Name(source));
@@ -101,6 +101,11 @@ absl::Status LiabilityFold::AddFlows(const v1::Event& event, bool in_period) {
                               e.lot_forfeited().credits(), Column::kForfeited,
                               in_period));
         break;
+      case v1::Effect::kLotVoided:
+        RETURN_IF_ERROR(Leave(customer, e.lot_voided().lot_id(),
+                              e.lot_voided().credits(), Column::kVoided,
+                              in_period));
+        break;
       case v1::Effect::kLotChargedBack:
         RETURN_IF_ERROR(Leave(customer, e.lot_charged_back().lot_id(),
                               e.lot_charged_back().credits(),
@@ -166,6 +171,9 @@ void LiabilityFold::Record(const std::string& unit, Column column,
       break;
     case Column::kForfeited:
       row.forfeited += amount;
+      break;
+    case Column::kVoided:
+      row.voided += amount;
       break;
     case Column::kRefunded:
       row.refunded += amount;

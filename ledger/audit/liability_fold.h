@@ -47,6 +47,7 @@ class LiabilityFold {
     kUsed,
     kExpired,
     kForfeited,
+    kVoided,
     kRefunded,
     kChargedBack
   };

@@ -112,11 +112,17 @@ absl::StatusOr<std::vector<CustomerSummary>> ListStoredCustomers(
   std::vector<CustomerSummary> out;
   for (const auto& [id, customer] : state->customers) {
     if (status.has_value() && customer.header.status() != *status) continue;
-    out.push_back(CustomerSummary{
+    const Balance balance = ComputeBalance(customer, state->policies, at_us);
+    CustomerSummary& summary = out.emplace_back(CustomerSummary{
         .customer = id,
         .status = customer.header.status(),
-        .available = ComputeBalance(customer, state->policies, at_us).available,
+        .available = balance.available,
     });
+    for (const LotBalance& lot : balance.lots) {
+      if (lot.expires_at_us.has_value() && *lot.expires_at_us <= at_us) continue;
+      if (lot.source == v1::PROMOTIONAL) summary.promotional += lot.remaining;
+      if (!lot.applies_to.empty()) summary.scoped += lot.remaining;
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const CustomerSummary& a, const CustomerSummary& b) {

@@ -11,6 +11,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/balance.h"
 #include "ledger/base/check.h"
 #include "ledger/ledger.h"
 #include "ledger/base/sha256.h"
@@ -79,10 +80,24 @@ absl::Status CheckFieldShape(const Value& v, const FieldDescriptor& field,
     return absl::OkStatus();
   }
   if (field.is_repeated()) {
-    // Only set_alerts.thresholds: an array of objects. Its length is
-    // bounded by the line limit here and by the kind's own rule later.
+    // Two lists: set_alerts.thresholds, an array of objects (its length is
+    // bounded by the line limit here and by the kind's own rule later), and
+    // applies_to, of strings and never empty (an empty list would read as
+    // "every category", which is said by leaving it out).
     if (!v.has_list_value()) return wrong("an array");
     const auto& items = v.list_value().values();
+    if (field.type() == FieldDescriptor::TYPE_STRING) {
+      if (items.empty()) {
+        return Invalid(absl::StrCat(name, " must list at least one value; leave it out "
+                                          "for every category"));
+      }
+      for (const Value& item : items) {
+        if (!item.has_string_value()) {
+          return Invalid(absl::StrCat(name, " must hold strings, got ", JsonKind(item)));
+        }
+      }
+      return absl::OkStatus();
+    }
     for (int i = 0; i < items.size(); ++i) {
       const Value& item = items.Get(i);
       const std::string item_name = absl::StrCat(name, "[", i, "]");
@@ -230,9 +245,13 @@ absl::Status FillField(const Value& v, const FieldDescriptor& f,
     }
     return absl::OkStatus();
   }
-  if (f.is_repeated()) {  // an array of objects: CheckFieldShape
+  if (f.is_repeated()) {  // CheckFieldShape: strings, or objects
     const auto& items = v.list_value().values();
     for (int i = 0; i < items.size(); ++i) {
+      if (f.type() == FieldDescriptor::TYPE_STRING) {
+        r->AddString(&m, &f, items.Get(i).string_value());
+        continue;
+      }
       RETURN_IF_ERROR(FillMessage(items.Get(i).struct_value(),
                                   *r->AddMessage(&m, &f),
                                   absl::StrCat(name, "[", i, "]")));
@@ -376,6 +395,35 @@ absl::Status CheckCategory(bool present, const std::string& value,
                    name);
 }
 
+// docs/contract.md section 11: applies_to lists 1-7 distinct categories
+// (absent: every category), priority is 0..100 (absent: 50).
+absl::Status CheckScope(const google::protobuf::RepeatedPtrField<std::string>& applies_to,
+                        bool has_priority, int64_t priority, const std::string& kind) {
+  const std::string list = absl::StrCat(kind, ".applies_to");
+  // The categories are numbered 1..Category_MAX, one per contract name.
+  if (applies_to.size() > v1::Category_MAX) {
+    return Invalid(absl::StrCat(list, " lists at most the ", v1::Category_MAX,
+                                " categories, got ",
+                                applies_to.size()));
+  }
+  for (int i = 0; i < applies_to.size(); ++i) {
+    RETURN_IF_ERROR(CheckCategory(true, applies_to[i], absl::StrCat(list, "[", i, "]")));
+    for (int j = 0; j < i; ++j) {
+      if (applies_to[j] == applies_to[i]) {
+        return Invalid(absl::StrCat(list, " names ", applies_to[i],
+                                    " twice; its categories must be distinct"));
+      }
+    }
+  }
+  if (!has_priority) return absl::OkStatus();
+  return CheckRange(true, priority, 0, kMaxLotPriority, absl::StrCat(kind, ".priority"));
+}
+
+template <typename Kind>
+absl::Status CheckScopeOf(const Kind& k, const std::string& kind) {
+  return CheckScope(k.applies_to(), k.has_priority(), k.priority(), kind);
+}
+
 absl::Status CheckProvider(bool present, const std::string& value,
                            const std::string& name) {
   if (!present) return absl::OkStatus();  // optional
@@ -450,6 +498,26 @@ bool IsTimeField(const FieldDescriptor& f) {
          (n == "at" || n == "expires_at" || n == "period_end" || n == "credits_expire_at");
 }
 
+// The order of applies_to carries no meaning (docs/contract.md section 11),
+// for KEY_REUSED too: it is kept sorted by category number, the contract's
+// order, so the canonical command and its fingerprint do not depend on it.
+void CanonicalizeScope(google::protobuf::Message& kind) {
+  const FieldDescriptor* f = kind.GetDescriptor()->FindFieldByName("applies_to");
+  const google::protobuf::Reflection* r = kind.GetReflection();
+  if (f == nullptr || !f->is_repeated() || r->FieldSize(kind, f) < 2) return;
+  std::vector<std::pair<int, std::string>> entries;
+  for (int i = 0; i < r->FieldSize(kind, f); ++i) {
+    std::string name = r->GetRepeatedString(kind, f, i);
+    v1::Category c = v1::CATEGORY_UNSPECIFIED;
+    v1::Category_Parse(name, &c);  // validated
+    entries.emplace_back(static_cast<int>(c), std::move(name));
+  }
+  std::sort(entries.begin(), entries.end());
+  for (int i = 0; i < static_cast<int>(entries.size()); ++i) {
+    r->SetRepeatedString(&kind, f, i, entries[i].second);
+  }
+}
+
 // Rewrites every time of a validated command into FormatTimeUs form, so
 // that equal instants written differently compare (and hash) equal.
 void CanonicalizeTimes(google::protobuf::Message& m) {
@@ -482,8 +550,9 @@ absl::Status ValidatePurchase(const v1::Purchase& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckCurrency(k.has_currency(), k.currency(), "purchase.currency"));
   RETURN_IF_ERROR(CheckOptionalId(k.has_top_up_request_id(), k.top_up_request_id(),
                                   "purchase.top_up_request_id"));
-  return OptionalLaterTime(k.has_expires_at(), k.expires_at(),
-                           "purchase.expires_at", at_us);
+  RETURN_IF_ERROR(OptionalLaterTime(k.has_expires_at(), k.expires_at(),
+                                    "purchase.expires_at", at_us));
+  return CheckScopeOf(k, "purchase");
 }
 
 absl::Status ValidateSubscribe(const v1::Subscribe& k, int64_t at_us) {
@@ -494,8 +563,9 @@ absl::Status ValidateSubscribe(const v1::Subscribe& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckCurrency(k.has_currency(), k.currency(), "subscribe.currency"));
   RETURN_IF_ERROR(CanonicalLaterTime(k.has_period_end(), k.period_end(),
                                      "subscribe.period_end", at_us));
-  return OptionalLaterTime(k.has_credits_expire_at(), k.credits_expire_at(),
-                           "subscribe.credits_expire_at", at_us);
+  RETURN_IF_ERROR(OptionalLaterTime(k.has_credits_expire_at(), k.credits_expire_at(),
+                                    "subscribe.credits_expire_at", at_us));
+  return CheckScopeOf(k, "subscribe");
 }
 
 absl::Status ValidateRenew(const v1::Renew& k, int64_t at_us) {
@@ -504,8 +574,9 @@ absl::Status ValidateRenew(const v1::Renew& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckAmount(k.has_amount_minor(), k.amount_minor(), "renew.amount_minor"));
   RETURN_IF_ERROR(CanonicalLaterTime(k.has_period_end(), k.period_end(),
                                      "renew.period_end", at_us));
-  return OptionalLaterTime(k.has_credits_expire_at(), k.credits_expire_at(),
-                           "renew.credits_expire_at", at_us);
+  RETURN_IF_ERROR(OptionalLaterTime(k.has_credits_expire_at(), k.credits_expire_at(),
+                                    "renew.credits_expire_at", at_us));
+  return CheckScopeOf(k, "renew");
 }
 
 absl::Status ValidateUse(const v1::Use& k) {
@@ -520,8 +591,10 @@ absl::Status ValidateUse(const v1::Use& k) {
 absl::Status ValidateHold(const v1::Hold& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckId(k.has_hold_id(), k.hold_id(), "hold.hold_id"));
   RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "hold.credits"));
-  return CanonicalLaterTime(k.has_expires_at(), k.expires_at(),
-                            "hold.expires_at", at_us);
+  RETURN_IF_ERROR(CanonicalLaterTime(k.has_expires_at(), k.expires_at(),
+                                     "hold.expires_at", at_us));
+  if (!k.has_category()) return absl::OkStatus();  // optional
+  return CheckCategory(true, k.category(), "hold.category");
 }
 
 absl::Status ValidateCapture(const v1::Capture& k) {
@@ -539,8 +612,23 @@ absl::Status ValidateCompensate(const v1::Compensate& k, int64_t at_us) {
   RETURN_IF_ERROR(CheckId(k.has_usage_id(), k.usage_id(), "compensate.usage_id"));
   RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "compensate.credits"));
   RETURN_IF_ERROR(CheckText(k.has_verified_by(), k.verified_by(), "compensate.verified_by"));
-  return OptionalLaterTime(k.has_expires_at(), k.expires_at(),
-                           "compensate.expires_at", at_us);
+  RETURN_IF_ERROR(OptionalLaterTime(k.has_expires_at(), k.expires_at(),
+                                    "compensate.expires_at", at_us));
+  return CheckScopeOf(k, "compensate");
+}
+
+absl::Status ValidateGrant(const v1::Grant& k, int64_t at_us) {
+  RETURN_IF_ERROR(CheckId(k.has_grant_id(), k.grant_id(), "grant.grant_id"));
+  RETURN_IF_ERROR(CheckCredits(k.has_credits(), k.credits(), "grant.credits"));
+  RETURN_IF_ERROR(CheckText(k.has_reason(), k.reason(), "grant.reason"));
+  RETURN_IF_ERROR(OptionalLaterTime(k.has_expires_at(), k.expires_at(),
+                                    "grant.expires_at", at_us));
+  return CheckScopeOf(k, "grant");
+}
+
+absl::Status ValidateVoidGrant(const v1::VoidGrant& k) {
+  RETURN_IF_ERROR(CheckId(k.has_lot_id(), k.lot_id(), "void_grant.lot_id"));
+  return CheckText(k.has_reason(), k.reason(), "void_grant.reason");
 }
 
 absl::Status ValidateSetPolicy(const v1::SetPolicy& k) {
@@ -648,6 +736,8 @@ absl::Status ValidateKind(const v1::Command& c, int64_t at_us) {
     case v1::Command::kSetAlerts: return ValidateSetAlerts(c.set_alerts());
     case v1::Command::kSetAutoTopUp: return ValidateSetAutoTopUp(c.set_auto_top_up());
     case v1::Command::kDeclineTopUp: return ValidateDeclineTopUp(c.decline_top_up());
+    case v1::Command::kGrant: return ValidateGrant(c.grant(), at_us);
+    case v1::Command::kVoidGrant: return ValidateVoidGrant(c.void_grant());
     case v1::Command::kCancelSubscription:
     case v1::Command::kExpire:
     case v1::Command::kReinstate:
@@ -786,6 +876,9 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
       command.set_policy().clock_skew_seconds() == 0) {
     command.mutable_set_policy()->clear_clock_skew_seconds();
   }
+  const FieldDescriptor* kind = command.GetReflection()->GetOneofFieldDescriptor(
+      command, v1::Command::descriptor()->FindOneofByName("kind"));
+  CanonicalizeScope(*command.GetReflection()->MutableMessage(&command, kind));
   return absl::OkStatus();
 }
 

@@ -23,6 +23,7 @@ Gate GateOf(v1::Command::KindCase kind) {
     case v1::Command::kTerminate:
     case v1::Command::kSetAlerts:
     case v1::Command::kSetAutoTopUp:
+    case v1::Command::kVoidGrant:
       return Gate::kNotTerminated;
     case v1::Command::kReinstate:
       return Gate::kSuspended;
@@ -34,7 +35,7 @@ Gate GateOf(v1::Command::KindCase kind) {
     case v1::Command::kDeclineTopUp:
       return Gate::kAny;
     default:  // purchase, subscribe, renew, use, hold, capture,
-              // request_refund, approve_refund, compensate, suspend
+              // request_refund, approve_refund, compensate, suspend, grant
       return Gate::kActive;
   }
 }
@@ -102,6 +103,8 @@ Decision RunKind(const rules::Context& ctx, rules::Effects& effects) {
     case v1::Command::kSetAlerts: return rules::SetAlerts(ctx, effects);
     case v1::Command::kSetAutoTopUp: return rules::SetAutoTopUp(ctx, effects);
     case v1::Command::kDeclineTopUp: return rules::DeclineTopUp(ctx, effects);
+    case v1::Command::kGrant: return rules::Grant(ctx, effects);
+    case v1::Command::kVoidGrant: return rules::VoidGrant(ctx, effects);
     case v1::Command::KIND_NOT_SET: break;
   }
   // ValidateAndCanonicalize refuses a command without a kind.
@@ -111,13 +114,14 @@ Decision RunKind(const rules::Context& ctx, rules::Effects& effects) {
 // Step 3 for a customer's command. `found` is null for a customer the
 // ledger does not know.
 Decision CheckCustomer(const v1::Command& command, const CustomerState* found) {
-  if (found != nullptr || command.has_purchase() || command.has_subscribe()) {
+  if (found != nullptr || command.has_purchase() || command.has_subscribe() ||
+      command.has_grant()) {
     return rules::Accept();
   }
   return rules::Reject(v1::UNKNOWN_CUSTOMER,
                        absl::StrCat("customer ", command.customer(),
-                                    " does not exist: a purchase or subscribe "
-                                    "creates a customer"));
+                                    " does not exist: a purchase, subscribe "
+                                    "or grant creates a customer"));
 }
 
 }  // namespace
@@ -141,7 +145,7 @@ Decision Decide(const v1::Command& command, const LedgerState& state,
   }
 
   // A customer the command creates starts empty and ACTIVE; step 5 then
-  // passes for purchase and subscribe, which need ACTIVE. Built only then:
+  // passes for purchase, subscribe and grant, which need ACTIVE. Built only then:
   // an empty CustomerState costs allocations, and most commands have one.
   std::optional<CustomerState> fresh;
   if (found == nullptr) {

@@ -62,6 +62,9 @@ void PostGrant(const v1::LotState& lot, Journal& j) {
     case v1::COMPENSATION:
       j.Credits(v1::CREDITS_COMPENSATION, v1::CUSTOMER_LOTS, lot.granted());
       return;
+    case v1::PROMOTIONAL:  // free: no money moves
+      j.Credits(v1::CREDITS_PROMOTIONAL, v1::CUSTOMER_LOTS, lot.granted());
+      return;
     case v1::SUBSCRIPTION:
       j.Credits(v1::CREDITS_SOLD, v1::CUSTOMER_LOTS, lot.granted());
       j.Move(v1::CASH, v1::SUBSCRIPTION_REVENUE, lot.currency(), lot.amount_minor());
@@ -118,6 +121,8 @@ void Post(const v1::Effect& e, Journal& j) {
       j.Credits(v1::CUSTOMER_LOTS, v1::CREDITS_CLAWED_BACK, cb.credits());
       return j.Move(v1::CHARGEBACK_LOSSES, v1::CASH, cb.currency(), cb.amount_minor());
     }
+    case v1::Effect::kLotVoided:
+      return j.Credits(v1::CUSTOMER_LOTS, v1::CREDITS_VOIDED, e.lot_voided().credits());
     default:
       return;  // status, subscription and policy changes move nothing
   }

@@ -39,6 +39,21 @@ inline Decision Reject(v1::RejectionCode code, std::string message) {
 }
 
 // rules_grants.cc
+// A lot a command grants (LotGranted), before its scope.
+struct LotGrant {
+  std::string lot_id;
+  v1::LotSource source;
+  int64_t credits;
+  std::optional<int64_t> expires_at_us;
+  int64_t amount_minor;
+  std::string currency;
+  std::string compensates_usage_id;
+};
+// Appends the LotGranted effect and returns its lot, for SetLotScope.
+v1::LotState& AddGrant(const Context& ctx, const LotGrant& grant, Effects& effects);
+// DUPLICATE_ID in the lot namespace; LIMIT_EXCEEDED (step 7).
+std::optional<Decision> DuplicateLot(const CustomerState& c, const std::string& id);
+std::optional<Decision> LimitExceeded(const CustomerState& c, int64_t credits);
 Decision Purchase(const Context& ctx, Effects& effects);
 Decision Subscribe(const Context& ctx, Effects& effects);
 Decision Renew(const Context& ctx, Effects& effects);
@@ -50,6 +65,19 @@ Decision Use(const Context& ctx, Effects& effects);
 Decision Hold(const Context& ctx, Effects& effects);
 Decision Capture(const Context& ctx, Effects& effects);
 Decision Release(const Context& ctx, Effects& effects);
+
+// rules_promotions.cc (docs/contract.md section 11)
+Decision Grant(const Context& ctx, Effects& effects);
+Decision VoidGrant(const Context& ctx, Effects& effects);
+// Gives a granted lot the scope and priority its command names: applies_to
+// (validated category names) stored as sorted categories, empty when it
+// lists all seven; priority stored only when it is not the default.
+void SetLotScope(const google::protobuf::RepeatedPtrField<std::string>& applies_to,
+                 bool has_priority, int64_t priority, v1::LotState& lot);
+template <typename Kind>
+void SetLotScope(const Kind& k, v1::LotState& lot) {
+  SetLotScope(k.applies_to(), k.has_priority(), k.priority(), lot);
+}
 
 // rules_refunds.cc
 Decision RequestRefund(const Context& ctx, Effects& effects);
@@ -87,9 +115,10 @@ void ReleaseHoldsAndDenyRefunds(const CustomerState& customer,
                                 absl::flat_hash_map<std::string, int64_t>* returned);
 
 // "customer c1", for messages.
-inline std::string Who(const Context& ctx) {
-  return absl::StrCat("customer ", ctx.customer.header.customer());
+inline std::string WhoIs(const CustomerState& c) {
+  return absl::StrCat("customer ", c.header.customer());
 }
+inline std::string Who(const Context& ctx) { return WhoIs(ctx.customer); }
 
 }  // namespace ledger::rules
 

@@ -164,7 +164,10 @@ Decision Forfeit(const Context& ctx, Effects& effects) {
 Decision Chargeback(const Context& ctx, Effects& effects) {
   const v1::Chargeback& k = ctx.command.chargeback();
   const v1::LotState* lot = ctx.customer.FindLot(k.purchase_id());
-  if (lot == nullptr || lot->source() == v1::COMPENSATION) {
+  // COMPENSATION and PROMOTIONAL lots were never paid for: nothing to
+  // charge back.
+  if (lot == nullptr ||
+      (lot->source() != v1::PURCHASE && lot->source() != v1::SUBSCRIPTION)) {
     return Reject(v1::UNKNOWN_PURCHASE,
                   absl::StrCat(Who(ctx), " has no purchase or subscription lot ",
                                k.purchase_id()));

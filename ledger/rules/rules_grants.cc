@@ -1,5 +1,6 @@
 // Kind checks of the commands that grant lots or manage the subscription:
-// purchase, subscribe, renew, cancel_subscription, compensate.
+// purchase, subscribe, renew, cancel_subscription, compensate (grant, the
+// fifth, is in rules_promotions.cc).
 #include <limits>
 #include <optional>
 
@@ -23,9 +24,12 @@ std::optional<int64_t> OptionalTime(bool present, const std::string& canonical) 
   return TimeOf(canonical);
 }
 
-std::string Who(const CustomerState& c) {
-  return absl::StrCat("customer ", c.header.customer());
+// A subscription is in force at t unless it is cancelled and t >= period_end.
+bool InForce(const v1::SubscriptionState& s, int64_t at_us) {
+  return !(s.cancelled() && at_us >= s.period_end_us());
 }
+
+}  // namespace
 
 // DUPLICATE_ID for the lot namespace (purchase, period and adjustment ids).
 std::optional<Decision> DuplicateLot(const CustomerState& c, const std::string& id) {
@@ -33,7 +37,7 @@ std::optional<Decision> DuplicateLot(const CustomerState& c, const std::string& 
   if (lot == nullptr) return std::nullopt;
   return Reject(v1::DUPLICATE_ID,
                 absl::StrCat("lot id ", id, " is already used by a ",
-                             v1::LotSource_Name(lot->source()), " lot of ", Who(c),
+                             v1::LotSource_Name(lot->source()), " lot of ", WhoIs(c),
                              " granted ", FormatTimeUs(lot->granted_at_us())));
 }
 
@@ -46,27 +50,12 @@ std::optional<Decision> LimitExceeded(const CustomerState& c, int64_t credits) {
   int64_t total = c.TotalRemaining() + c.header.held() + c.header.refund_pending();
   if (total + credits <= kMaxCustomerCredits) return std::nullopt;
   return Reject(v1::LIMIT_EXCEEDED,
-                absl::StrCat("granting ", credits, " credits would lift ", Who(c),
+                absl::StrCat("granting ", credits, " credits would lift ", WhoIs(c),
                              "'s remaining + held + refund_pending from ", total,
                              " above ", kMaxCustomerCredits));
 }
 
-// A subscription is in force at t unless it is cancelled and t >= period_end.
-bool InForce(const v1::SubscriptionState& s, int64_t at_us) {
-  return !(s.cancelled() && at_us >= s.period_end_us());
-}
-
-struct Grant {
-  std::string lot_id;
-  v1::LotSource source;
-  int64_t credits;
-  std::optional<int64_t> expires_at_us;
-  int64_t amount_minor;
-  std::string currency;
-  std::string compensates_usage_id;
-};
-
-void AddGrant(const Context& ctx, const Grant& g, Effects& effects) {
+v1::LotState& AddGrant(const Context& ctx, const LotGrant& g, Effects& effects) {
   v1::LotState& lot = *effects.Add()->mutable_lot_granted()->mutable_lot();
   lot.set_lot_id(g.lot_id);
   lot.set_source(g.source);
@@ -78,20 +67,20 @@ void AddGrant(const Context& ctx, const Grant& g, Effects& effects) {
   lot.set_currency(g.currency);
   lot.set_grant_index(ctx.customer.header.lots_granted());
   lot.set_compensates_usage_id(g.compensates_usage_id);
+  return lot;
 }
-
-}  // namespace
 
 Decision Purchase(const Context& ctx, Effects& effects) {
   const v1::Purchase& k = ctx.command.purchase();
   if (auto d = DuplicateLot(ctx.customer, k.purchase_id())) return *d;
   if (auto d = UnknownTopUp(ctx)) return *d;  // rules_alerts.cc
   if (auto d = LimitExceeded(ctx.customer, k.credits())) return *d;
-  AddGrant(ctx,
-           Grant{k.purchase_id(), v1::PURCHASE, k.credits(),
-                 OptionalTime(k.has_expires_at(), k.expires_at()), k.amount_minor(),
-                 k.currency(), ""},
-           effects);
+  v1::LotState& lot = AddGrant(ctx,
+                               LotGrant{k.purchase_id(), v1::PURCHASE, k.credits(),
+                                        OptionalTime(k.has_expires_at(), k.expires_at()),
+                                        k.amount_minor(), k.currency(), ""},
+                               effects);
+  SetLotScope(k, lot);
   CompleteTopUp(ctx, effects);
   return Accept();
 }
@@ -118,10 +107,11 @@ Decision Subscribe(const Context& ctx, Effects& effects) {
   s.set_cancelled(false);
   s.set_last_period_id(k.period_id());
   int64_t expires = k.has_credits_expire_at() ? TimeOf(k.credits_expire_at()) : period_end_us;
-  AddGrant(ctx,
-           Grant{k.period_id(), v1::SUBSCRIPTION, k.credits(), expires,
-                 k.amount_minor(), k.currency(), ""},
-           effects);
+  v1::LotState& lot = AddGrant(ctx,
+                               LotGrant{k.period_id(), v1::SUBSCRIPTION, k.credits(),
+                                        expires, k.amount_minor(), k.currency(), ""},
+                               effects);
+  SetLotScope(k, lot);
   return Accept();
 }
 
@@ -152,10 +142,11 @@ Decision Renew(const Context& ctx, Effects& effects) {
   r.set_period_id(k.period_id());
   r.set_period_end_us(period_end_us);
   int64_t expires = k.has_credits_expire_at() ? TimeOf(k.credits_expire_at()) : period_end_us;
-  AddGrant(ctx,
-           Grant{k.period_id(), v1::SUBSCRIPTION, k.credits(), expires,
-                 k.amount_minor(), s.currency(), ""},
-           effects);
+  v1::LotState& lot = AddGrant(ctx,
+                               LotGrant{k.period_id(), v1::SUBSCRIPTION, k.credits(),
+                                        expires, k.amount_minor(), s.currency(), ""},
+                               effects);
+  SetLotScope(k, lot);
   return Accept();
 }
 
@@ -206,10 +197,12 @@ Decision Compensate(const Context& ctx, Effects& effects) {
                                " more would exceed it"));
   }
   if (auto d = LimitExceeded(ctx.customer, k.credits())) return *d;
-  AddGrant(ctx,
-           Grant{k.adjustment_id(), v1::COMPENSATION, k.credits(),
-                 OptionalTime(k.has_expires_at(), k.expires_at()), 0, "", k.usage_id()},
-           effects);
+  v1::LotState& lot = AddGrant(
+      ctx,
+      LotGrant{k.adjustment_id(), v1::COMPENSATION, k.credits(),
+               OptionalTime(k.has_expires_at(), k.expires_at()), 0, "", k.usage_id()},
+      effects);
+  SetLotScope(k, lot);
   return Accept();
 }
 

@@ -21,12 +21,28 @@ std::optional<Decision> DuplicateUsage(const Context& ctx, const std::string& id
                              FormatTimeUs(usage->at_us()), ")"));
 }
 
-std::optional<Decision> Insufficient(const Context& ctx, int64_t credits) {
-  int64_t available = AvailableAt(ctx.customer, ctx.at_us);
+// Counts only the lots that apply to `category` (docs/contract.md section
+// 11); CATEGORY_UNSPECIFIED is a hold without one: unscoped lots only.
+std::optional<Decision> Insufficient(const Context& ctx, int64_t credits,
+                                     v1::Category category) {
+  int64_t available = AvailableFor(ctx.customer, ctx.at_us, category);
   if (available >= credits) return std::nullopt;
   return Reject(v1::INSUFFICIENT_CREDITS,
                 absl::StrCat(Who(ctx), " has ", available, " credits available at ",
-                             FormatTimeUs(ctx.at_us), ", ", credits, " needed"));
+                             FormatTimeUs(ctx.at_us),
+                             category == v1::CATEGORY_UNSPECIFIED
+                                 ? " in lots that apply to every category"
+                                 : absl::StrCat(" for ", v1::Category_Name(category)),
+                             ", ", credits, " needed"));
+}
+
+// A validated category name (absent: CATEGORY_UNSPECIFIED).
+v1::Category CategoryOf(const std::string& name) {
+  v1::Category c = v1::CATEGORY_UNSPECIFIED;
+  if (name.empty()) return c;
+  bool known = v1::Category_Parse(name, &c);
+  LEDGER_CHECK(known) << "category " << name << " passed validation but is no Category";
+  return c;
 }
 
 // Names were checked by ValidateAndCanonicalize; absent provider stays
@@ -37,10 +53,7 @@ v1::UsageState NewUsage(const Context& ctx, const std::string& usage_id,
                         const std::string& call_id) {
   v1::UsageState u;
   u.set_usage_id(usage_id);
-  v1::Category c = v1::CATEGORY_UNSPECIFIED;
-  bool known = v1::Category_Parse(category, &c);
-  LEDGER_CHECK(known) << "category " << category << " passed validation but is no Category";
-  u.set_category(c);
+  u.set_category(CategoryOf(category));
   u.set_credits(credits);
   u.set_at_us(ctx.at_us);
   v1::Provider p = v1::PROVIDER_UNSPECIFIED;
@@ -75,11 +88,12 @@ std::optional<Decision> HoldNotPending(const Context& ctx, const v1::HoldState& 
 Decision Use(const Context& ctx, Effects& effects) {
   const v1::Use& k = ctx.command.use();
   if (auto d = DuplicateUsage(ctx, k.usage_id())) return *d;
-  if (auto d = Insufficient(ctx, k.credits())) return *d;
+  const v1::Category category = CategoryOf(k.category());
+  if (auto d = Insufficient(ctx, k.credits(), category)) return *d;
   v1::UsageRecorded& r = *effects.Add()->mutable_usage_recorded();
   *r.mutable_usage() = NewUsage(ctx, k.usage_id(), k.category(), k.credits(),
                                 k.provider(), k.campaign_id(), k.call_id());
-  AddDraws(PlanDraws(ctx.customer, ctx.at_us, k.credits()), r.mutable_draws());
+  AddDraws(PlanDraws(ctx.customer, ctx.at_us, k.credits(), category), r.mutable_draws());
   return Accept();
 }
 
@@ -90,7 +104,8 @@ Decision Hold(const Context& ctx, Effects& effects) {
                   absl::StrCat("hold id ", k.hold_id(), " is already used by ", Who(ctx),
                                " (placed ", FormatTimeUs(old->placed_at_us()), ")"));
   }
-  if (auto d = Insufficient(ctx, k.credits())) return *d;
+  const v1::Category category = CategoryOf(k.category());
+  if (auto d = Insufficient(ctx, k.credits(), category)) return *d;
   absl::StatusOr<int64_t> expires = ParseTimeUs(k.expires_at());
   LEDGER_CHECK(expires.ok()) << "hold " << k.hold_id()
                              << ": a validated expires_at does not parse: " << expires.status();
@@ -99,8 +114,10 @@ Decision Hold(const Context& ctx, Effects& effects) {
   h.set_credits(k.credits());
   h.set_placed_at_us(ctx.at_us);
   h.set_expires_at_us(*expires);
-  AddDraws(PlanDraws(ctx.customer, ctx.at_us, k.credits()), h.mutable_portions());
+  AddDraws(PlanDraws(ctx.customer, ctx.at_us, k.credits(), category),
+           h.mutable_portions());
   h.set_status(v1::HOLD_PENDING);
+  h.set_category(category);
   return Accept();
 }
 
@@ -115,6 +132,13 @@ Decision Capture(const Context& ctx, Effects& effects) {
                   absl::StrCat("hold ", k.hold_id(), " expired ",
                                FormatTimeUs(hold->expires_at_us()), ", capture at ",
                                FormatTimeUs(ctx.at_us)));
+  }
+  if (hold->category() != v1::CATEGORY_UNSPECIFIED &&
+      hold->category() != CategoryOf(k.category())) {
+    return Reject(v1::CATEGORY_MISMATCH,
+                  absl::StrCat("hold ", k.hold_id(), " was placed for ",
+                               v1::Category_Name(hold->category()), ": a capture of it "
+                               "must name that category, got ", k.category()));
   }
   if (k.credits() > hold->credits()) {
     return Reject(v1::CAPTURE_EXCEEDS_HOLD,

@@ -98,7 +98,7 @@ class Generator {
                                              "TELECOM_VIOLATION"};
       return kReasons[in.ConsumeIntegralInRange<int>(0, 4)];
     };
-    const int kind = in.ConsumeIntegralInRange<int>(0, 18);
+    const int kind = in.ConsumeIntegralInRange<int>(0, 20);
     const std::string at_text = ledger::FormatTimeUs(at);
     if (kind == 18) {
       return absl::StrCat(R"({"key":")", key, R"(","at":")", at_text,
@@ -143,7 +143,11 @@ class Generator {
       case 5:
         return absl::StrCat(head, R"("hold":{"hold_id":")", id("h"),
                             R"(","credits":)", credits(),
-                            R"(,"expires_at":")", later(72), "\"}}");
+                            R"(,"expires_at":")", later(72), "\"",
+                            in.ConsumeBool()
+                                ? absl::StrCat(R"(,"category":")", category(), "\"")
+                                : "",
+                            "}}");
       case 6:
         return absl::StrCat(head, R"("capture":{"hold_id":")", id("h"),
                             R"(","usage_id":")", id("u"), R"(","category":")",
@@ -177,6 +181,22 @@ class Generator {
         return absl::StrCat(head, R"("reinstate":{}})");
       case 16:
         return absl::StrCat(head, R"("forfeit":{}})");
+      case 19: {  // docs/contract.md section 11: scoped, prioritized, free
+        std::string c = absl::StrCat(R"("grant":{"grant_id":")", id("g"),
+                                     R"(","credits":)", credits(),
+                                     R"(,"reason":"promotion")");
+        if (in.ConsumeBool()) {
+          absl::StrAppend(&c, R"(,"applies_to":[")", category(), "\"]");
+        }
+        if (in.ConsumeBool()) {
+          absl::StrAppend(&c, R"(,"priority":)", in.ConsumeIntegralInRange<int>(0, 100));
+        }
+        return absl::StrCat(head, c, "}}");
+      }
+      case 20:
+        return absl::StrCat(head, R"("void_grant":{"lot_id":")",
+                            in.ConsumeBool() ? id("g") : id("a"),
+                            R"(","reason":"promotion withdrawn"}})");
       default:
         return absl::StrCat(head, R"("chargeback":{"purchase_id":")",
                             in.ConsumeBool() ? id("p") : id("s"),

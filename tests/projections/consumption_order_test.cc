@@ -98,13 +98,15 @@ TEST(ConsumptionOrder, EachDrawTakesTheLesserOfRemainingAndStillNeeded) {
                .expires_at_us = kT0 + Hours(48)}),
       MakeLot({.id = "first", .granted = 30, .expires_at_us = kT0 + Hours(24)}),
   });
-  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 10)), (std::vector<std::string>{"first:10"}));
-  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 30)), (std::vector<std::string>{"first:30"}));
-  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 80)),
+  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 10, v1::AI_PROCESSING)),
+            (std::vector<std::string>{"first:10"}));
+  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 30, v1::AI_PROCESSING)),
+            (std::vector<std::string>{"first:30"}));
+  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 80, v1::AI_PROCESSING)),
             (std::vector<std::string>{"first:30", "second:50"}));
-  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 100)),
+  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 100, v1::AI_PROCESSING)),
             (std::vector<std::string>{"first:30", "second:50", "last:20"}));
-  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 180)),
+  EXPECT_EQ(Drawn(PlanDraws(c, kT0, 180, v1::AI_PROCESSING)),
             (std::vector<std::string>{"first:30", "second:50", "last:100"}));
 }
 
@@ -117,10 +119,10 @@ TEST(ConsumptionOrder, DrawsSkipEmptyLotsAndLotsExpiredAtTheCommandsTime) {
                .expires_at_us = at + 1}),
       MakeLot({.id = "expires-next", .granted = 5, .expires_at_us = at + 1}),
   });
-  EXPECT_EQ(Drawn(PlanDraws(c, at, 50)),
+  EXPECT_EQ(Drawn(PlanDraws(c, at, 50, v1::AI_PROCESSING)),
             (std::vector<std::string>{"expires-next:5", "live:45"}));
   // One microsecond earlier the lot that expires at `at` is still good.
-  EXPECT_EQ(Drawn(PlanDraws(c, at - 1, 50)),
+  EXPECT_EQ(Drawn(PlanDraws(c, at - 1, 50, v1::AI_PROCESSING)),
             (std::vector<std::string>{"expires-now:50"}));
 }
 

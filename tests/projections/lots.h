@@ -20,15 +20,19 @@ inline constexpr int64_t kT0 = 1772964000000000;
 
 inline int64_t Hours(int64_t n) { return n * kMicrosPerHour; }
 
+// Members left out of a designated initializer take these defaults (each
+// has one, so gcc's -Wmissing-field-initializers stays quiet).
 struct LotSpec {
-  std::string id;
+  std::string id{};
   v1::LotSource source = v1::PURCHASE;
   int64_t granted = 100;
-  std::optional<int64_t> remaining;  // default: granted
-  std::optional<int64_t> expires_at_us;
+  std::optional<int64_t> remaining{};  // default: granted
+  std::optional<int64_t> expires_at_us{};
   int64_t granted_at_us = kT0;
   int64_t amount_minor = 0;
-  std::string currency;
+  std::string currency{};
+  std::vector<v1::Category> applies_to{};  // docs/contract.md section 11
+  std::optional<int32_t> priority{};
 };
 
 inline v1::LotState MakeLot(const LotSpec& spec) {
@@ -41,6 +45,8 @@ inline v1::LotState MakeLot(const LotSpec& spec) {
   if (spec.expires_at_us) lot.set_expires_at_us(*spec.expires_at_us);
   lot.set_amount_minor(spec.amount_minor);
   lot.set_currency(spec.currency);
+  for (v1::Category c : spec.applies_to) lot.add_applies_to(c);
+  if (spec.priority) lot.set_priority(*spec.priority);
   return lot;
 }
 

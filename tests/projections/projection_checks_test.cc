@@ -17,7 +17,7 @@ class ProjectionChecksDeathTest : public ::testing::Test {
 
 TEST_F(ProjectionChecksDeathTest, PlanningDrawsBeyondWhatIsAvailableStopsTheProcess) {
   CustomerState customer;
-  EXPECT_DEATH(PlanDraws(customer, 0, 5),
+  EXPECT_DEATH(PlanDraws(customer, 0, 5, v1::AI_PROCESSING),
                "PlanDraws called with 5 credits more than are available");
 }
 

@@ -45,7 +45,15 @@ inline std::string CrashCommand(uint64_t seed, int round, int thread, int i) {
   };
   if (i == 0) return purchase(own, 1000000);
   if (thread == 0 && i % 8 == 1) return purchase("shared", 200);
-  switch (rng() % 5) {
+  // docs/contract.md section 11: a telephony-only promotional lot spent
+  // first (priority 10) by the telephony uses, and voided later on.
+  const std::string grant_id = absl::StrCat("g", round, "-", thread);
+  if (i == 1) {
+    return absl::StrCat(head, own, R"(","grant":{"grant_id":")", grant_id,
+                        R"(","credits":500,"reason":"promotion",)",
+                        R"("applies_to":["TELEPHONY_USAGE"],"priority":10}})");
+  }
+  switch (rng() % 7) {
     case 0:
     case 1:
       return use(own, 1 + rng() % 100);
@@ -57,6 +65,14 @@ inline std::string CrashCommand(uint64_t seed, int round, int thread, int i) {
                           R"(","credits":)", 1 + rng() % 50,
                           R"(,"expires_at":")",
                           FormatTimeUs(at_us + 3600LL * 1000000), "\"}}");
+    case 5:  // a hold that may take only from lots for telephony
+      return absl::StrCat(head, own, R"(","hold":{"hold_id":"h)", i,
+                          R"(","credits":)", 1 + rng() % 50,
+                          R"(,"category":"TELEPHONY_USAGE","expires_at":")",
+                          FormatTimeUs(at_us + 3600LL * 1000000), "\"}}");
+    case 6:  // LOT_EXPIRED once the lot is voided
+      return absl::StrCat(head, own, R"(","void_grant":{"lot_id":")", grant_id,
+                          R"(","reason":"promotion withdrawn"}})");
     default:  // releases the previous command's hold, when it was one
       return absl::StrCat(head, own, R"(","release":{"hold_id":"h)", i - 1,
                           "\"}}");

@@ -73,24 +73,24 @@ TEST_F(LiabilityCli, JsonParsesAndMatchesTheLibraryUnitByUnit) {
   const auto& units = json.fields().at("units").list_value().values();
   ASSERT_EQ(units.size(), report.units.size()) << out;
   const std::vector<std::string> columns = {
-      "opening",  "granted",      "used",   "expired", "forfeited",
-      "refunded", "charged_back", "closing"};
+      "opening",  "granted",  "used",         "expired", "forfeited",
+      "voided",   "refunded", "charged_back", "closing"};
   for (int i = 0; i < units.size(); ++i) {
     const google::protobuf::Struct& unit = units[i].struct_value();
     const LiabilityRow& row = report.units[i];
-    EXPECT_EQ(unit.fields().size(), 9u);
+    EXPECT_EQ(unit.fields().size(), 10u);
     EXPECT_EQ(unit.fields().at("unit").string_value(), row.unit);
     const std::vector<__int128> numbers = {
-        row.opening,  row.granted,      row.used,   row.expired, row.forfeited,
-        row.refunded, row.charged_back, row.closing};
+        row.opening, row.granted,  row.used,         row.expired, row.forfeited,
+        row.voided,  row.refunded, row.charged_back, row.closing};
     for (size_t c = 0; c < columns.size(); ++c) {
       EXPECT_EQ(Number(unit, columns[c]), static_cast<double>(numbers[c]))
           << row.unit << " " << columns[c];
     }
   }
   // Numbers are JSON integers, never strings; what the scenario owes.
-  EXPECT_THAT(out, HasSubstr(R"({"unit": "USD", "opening": 0, "granted": 2999, "used": 2, "expired": 0, "forfeited": 0, "refunded": 0, "charged_back": 0, "closing": 2997})"));
-  EXPECT_THAT(out, HasSubstr(R"({"unit": "EUR", "opening": 0, "granted": 1000, "used": 0, "expired": 0, "forfeited": 0, "refunded": 0, "charged_back": 0, "closing": 1000})"));
+  EXPECT_THAT(out, HasSubstr(R"({"unit": "USD", "opening": 0, "granted": 2999, "used": 2, "expired": 0, "forfeited": 0, "voided": 0, "refunded": 0, "charged_back": 0, "closing": 2997})"));
+  EXPECT_THAT(out, HasSubstr(R"({"unit": "EUR", "opening": 0, "granted": 1000, "used": 0, "expired": 0, "forfeited": 0, "voided": 0, "refunded": 0, "charged_back": 0, "closing": 1000})"));
 }
 
 TEST_F(LiabilityCli, CsvHasAHeaderRowOfTheJsonNamesAndOneRowPerUnit) {
@@ -101,15 +101,16 @@ TEST_F(LiabilityCli, CsvHasAHeaderRowOfTheJsonNamesAndOneRowPerUnit) {
   ASSERT_EQ(lines.back(), "");  // every row ends in CRLF
   lines.pop_back();
   EXPECT_THAT(lines,
-              ElementsAre("unit,opening,granted,used,expired,forfeited,refunded,"
-                          "charged_back,closing",
-                          "CREDITS:COMPENSATION,0,0,0,0,0,0,0,0",
-                          "CREDITS:PURCHASE,0,1800,1,0,0,999,0,800",
-                          "CREDITS:SUBSCRIPTION,0,0,0,0,0,0,0,0",
-                          "EUR,0,1000,0,0,0,0,0,1000",
-                          "GBP,0,999,0,0,0,0,0,999",
+              ElementsAre("unit,opening,granted,used,expired,forfeited,voided,"
+                          "refunded,charged_back,closing",
+                          "CREDITS:COMPENSATION,0,0,0,0,0,0,0,0,0",
+                          "CREDITS:PROMOTIONAL,0,0,0,0,0,0,0,0,0",
+                          "CREDITS:PURCHASE,0,1800,1,0,0,0,999,0,800",
+                          "CREDITS:SUBSCRIPTION,0,0,0,0,0,0,0,0,0",
+                          "EUR,0,1000,0,0,0,0,0,0,1000",
+                          "GBP,0,999,0,0,0,0,0,0,999",
                           // c1's 999 unused credits leave at 2999 - 2 = 2997.
-                          "USD,0,2999,2,0,0,2997,0,0"));
+                          "USD,0,2999,2,0,0,0,2997,0,0"));
 }
 
 TEST_F(LiabilityCli, TextIsATableWithTheVerdict) {
@@ -155,8 +156,8 @@ TEST(LiabilityCliLive, RunsBesideALiveWriter) {
                          &out, Stderr::kIntoOut),
             0)
       << out;
-  EXPECT_THAT(out, HasSubstr("CREDITS:PURCHASE,0,1000,0,0,0,0,0,1000\r\n"));
-  EXPECT_THAT(out, HasSubstr("USD,0,1999,0,0,0,0,0,1999\r\n"));
+  EXPECT_THAT(out, HasSubstr("CREDITS:PURCHASE,0,1000,0,0,0,0,0,0,1000\r\n"));
+  EXPECT_THAT(out, HasSubstr("USD,0,1999,0,0,0,0,0,0,1999\r\n"));
   EXPECT_EQ(db.Code(R"({"key":"k3","customer":"c1","at":"2026-03-08T11:30:00Z","capture":{"hold_id":"h1","usage_id":"u1","category":"AUTOMATED_CALL","credits":100}})"),
             "ACCEPTED");
 }

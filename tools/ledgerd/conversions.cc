@@ -48,6 +48,10 @@ void CopyLot(const LotBalance& lot, v1::Lot& out) {
   if (lot.expires_at_us.has_value()) {
     out.set_expires_at(FormatTimeUs(*lot.expires_at_us));
   }
+  // docs/contract.md section 11: each left unset when it says nothing.
+  for (v1::Category c : lot.applies_to) out.add_applies_to(c);
+  if (lot.priority != kDefaultLotPriority) out.set_priority(lot.priority);
+  out.set_voided(lot.voided);
 }
 
 }  // namespace
@@ -60,6 +64,9 @@ v1::Balance ToBalanceProto(const Balance& balance) {
   out.set_held(balance.held);
   out.set_refund_pending(balance.refund_pending);
   for (const LotBalance& lot : balance.lots) CopyLot(lot, *out.add_lots());
+  for (const CategoryCredits& c : balance.available_by_category) {
+    (*out.mutable_available_by_category())[v1::Category_Name(c.category)] = c.credits;
+  }
   v1::Refundable* refundable = out.mutable_refundable();
   refundable->set_credits(balance.refundable_credits);
   for (const CashAmount& cash : balance.refundable_cash) {

@@ -40,6 +40,16 @@ class FieldWriter {
     Name(name);
     absl::StrAppend(out_, value);
   }
+  template <typename Strings>
+  void StringList(std::string_view name, const Strings& values) {
+    Name(name);
+    *out_ += '[';
+    for (const std::string& v : values) {
+      if (out_->back() != '[') *out_ += ',';
+      *out_ += Quoted(v);
+    }
+    *out_ += ']';
+  }
 
  private:
   void Name(std::string_view name) {
@@ -60,6 +70,9 @@ std::string PurchaseBody(const v1::Purchase& p) {
   if (p.has_amount_minor()) w.Number("amount_minor", p.amount_minor());
   if (p.has_currency()) w.String("currency", p.currency());
   if (p.has_expires_at()) w.String("expires_at", p.expires_at());
+  // docs/contract.md section 11: a pack for some categories only.
+  if (!p.applies_to().empty()) w.StringList("applies_to", p.applies_to());
+  if (p.has_priority()) w.Number("priority", p.priority());
   return body;
 }
 

@@ -22,6 +22,7 @@ struct PendingCall {
   std::string hold_id;
   int64_t credits = 0;
   int64_t expires_at_us = 0;
+  v1::Category category = v1::CATEGORY_UNSPECIFIED;  // what the call spends
   bool capture_failed = false;  // captured too late: release it next
 };
 
@@ -51,6 +52,10 @@ struct CustomerState {
   bool will_reinstate = false;
   int64_t reinstate_at_us = 0;
 
+  // docs/contract.md section 11: a sign-up bonus after the account opens,
+  // which support may later void (a promotion withdrawn).
+  bool bonus_due = false;
+  std::string bonus_id;  // once granted and not voided
   int64_t estimate = 0;  // credits it believes it has
   bool need_topup = false;
   std::string campaign_id;
@@ -156,7 +161,38 @@ v1::Command TopUp(State& c, int64_t min_pack, int64_t max_pack) {
   } else if (expiry < 55) {
     args.expires_at = FormatTimeUs(c.clock_us + 365 * kDayUs);
   }
-  return Purchase(args);
+  v1::Command cmd = Purchase(args);
+  if (Chance(c, 150)) {
+    // A telephony-only pack (docs/contract.md section 11), spent before
+    // the general balance on telephony calls.
+    cmd.mutable_purchase()->add_applies_to(v1::Category_Name(v1::TELEPHONY_USAGE));
+    cmd.mutable_purchase()->set_priority(20);
+  }
+  return cmd;
+}
+
+// docs/contract.md section 11: a sign-up bonus, free and expiring in two
+// weeks.
+v1::Command SignUpBonus(State& c) {
+  c.bonus_due = false;
+  Advance(c, Between(c, 0, 2) * kMinuteUs);
+  v1::Command cmd = NewCommand(c);
+  v1::Grant* g = cmd.mutable_grant();
+  g->set_grant_id(NewId(c, "bonus"));
+  g->set_credits(Chance(c, 500) ? 200 : 500);
+  g->set_reason("sign-up bonus");
+  g->set_expires_at(FormatTimeUs(c.clock_us + 14 * kDayUs));
+  return cmd;
+}
+
+// Support takes the bonus back (a second account of the same person).
+v1::Command VoidBonus(State& c) {
+  v1::Command cmd = NewCommand(c);
+  v1::VoidGrant* v = cmd.mutable_void_grant();
+  v->set_lot_id(c.bonus_id);
+  v->set_reason("promotion withdrawn: a second account of the same person");
+  c.bonus_id.clear();
+  return cmd;
 }
 
 v1::Command OpenAccount(State& c) {
@@ -199,13 +235,15 @@ v1::Command PlaceHold(State& c) {
   h->set_hold_id(NewId(c, "h"));
   h->set_credits(Between(c, 20, 400));
   h->set_expires_at(FormatTimeUs(c.clock_us + kHoldLifetimeUs));
+  // A telephony call is held for its category, so a telephony-only pack
+  // pays for it; the others are held without one.
+  if (Chance(c, 300)) h->set_category(v1::Category_Name(v1::TELEPHONY_USAGE));
   return cmd;
 }
 
 v1::Category CallCategory(State& c) {
   const uint64_t r = Below(c, 100);
-  return r < 50 ? v1::AUTOMATED_CALL
-                : r < 80 ? v1::TELEPHONY_USAGE : v1::CAMPAIGN_EXECUTION;
+  return r < 65 ? v1::AUTOMATED_CALL : v1::CAMPAIGN_EXECUTION;
 }
 
 v1::Command FinishCall(State& c) {
@@ -227,7 +265,9 @@ v1::Command FinishCall(State& c) {
   v1::Capture* cap = cmd.mutable_capture();
   cap->set_hold_id(call.hold_id);
   cap->set_usage_id(NewId(c, "u"));
-  cap->set_category(v1::Category_Name(CallCategory(c)));
+  cap->set_category(v1::Category_Name(call.category != v1::CATEGORY_UNSPECIFIED
+                                          ? call.category
+                                          : CallCategory(c)));
   cap->set_credits(std::max<int64_t>(1, call.credits * Between(c, 30, 100) / 100));
   cap->set_provider(v1::Provider_Name(kProviders[Below(c, 3)]));
   cap->set_campaign_id(c.campaign_id);
@@ -333,6 +373,7 @@ v1::Command Action(State& c) {
   if (r < 800) return DirectUse(c);
   if (r < 860) return TopUp(c, 0, 5);
   if (r < 885 && !c.purchase_ids.empty()) return RequestRefund(c);
+  if (r < 890 && !c.bonus_id.empty()) return VoidBonus(c);
   if (r < 910 && !c.usages.empty()) return Compensate(c);
   if (r < 915 && c.subscribed && !c.trial && !c.cancelled) {
     v1::Command cmd = NewCommand(c);
@@ -355,6 +396,7 @@ std::optional<v1::Command> NextCommand(State& c) {
     return cmd;
   }
   if (!c.opened) return OpenAccount(c);
+  if (c.bonus_due) return SignUpBonus(c);
   if (c.call.has_value()) return FinishCall(c);
   if (!c.pending_refunds.empty() && Chance(c, 700)) return DecideRefund(c);
   if (c.suspended && (c.bounced_attempts > 0 || c.will_reinstate)) {
@@ -375,6 +417,7 @@ std::optional<v1::Command> NextCommand(State& c) {
 
 void OnOpened(State& c, const v1::Command& cmd) {
   c.opened = true;
+  c.bonus_due = Chance(c, 600);
   if (cmd.has_purchase()) {
     c.purchase_ids.push_back(cmd.purchase().purchase_id());
     c.estimate += cmd.purchase().credits();
@@ -391,8 +434,10 @@ void OnCallResult(State& c, const v1::Command& cmd, bool accepted,
                   v1::RejectionCode code) {
   if (cmd.has_hold()) {
     if (accepted) {
+      v1::Category category = v1::CATEGORY_UNSPECIFIED;
+      if (cmd.hold().has_category()) v1::Category_Parse(cmd.hold().category(), &category);
       c.call = PendingCall{cmd.hold().hold_id(), cmd.hold().credits(),
-                           ParseTimeUs(cmd.hold().expires_at()).value()};
+                           ParseTimeUs(cmd.hold().expires_at()).value(), category};
       c.estimate -= cmd.hold().credits();
     } else if (code == v1::INSUFFICIENT_CREDITS) {
       c.need_topup = true;
@@ -461,6 +506,12 @@ void OnResult(State& c, const v1::Command& cmd,
       break;
     case v1::Command::kRequestRefund:
       if (accepted) c.pending_refunds.push_back(cmd.request_refund().refund_id());
+      break;
+    case v1::Command::kGrant:
+      if (accepted) {
+        c.bonus_id = cmd.grant().grant_id();
+        c.estimate += cmd.grant().credits();
+      }
       break;
     case v1::Command::kCancelSubscription:
       c.cancelled = true;

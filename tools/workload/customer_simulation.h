@@ -4,9 +4,11 @@
 // time and chooses each after the result of the one before.
 //
 // The customer opens an account (a purchase, a paid "pro" subscription or a
-// short "trial" one), then runs calls (hold, then capture or release; a few
-// captured too late), direct usage, top-ups (some "flash" packs expiring
-// within hours), refund requests that support later approves or denies,
+// short "trial" one), most get a sign-up bonus (a promotional grant that
+// support sometimes voids later), then it runs calls (hold, then capture or
+// release; a few captured too late; some held for telephony only), direct
+// usage, top-ups (some "flash" packs expiring within hours, some packs for
+// telephony only), refund requests that support later approves or denies,
 // compensations for usage, the odd cancellation, suspension (dialers bounce
 // while suspended) and reinstatement, retries of commands already accepted
 // (duplicates), and an expiry sweep late in the day. Its commands have

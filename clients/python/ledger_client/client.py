@@ -103,6 +103,14 @@ class LedgerClient:
             return None, _invalid(None, f"not JSON: {e}")
         key = obj.get("key") if isinstance(obj, dict) else None
         key = key if isinstance(key, str) else None
+        # protobuf reads an empty list as an absent one, which would mean
+        # "every category"; the ledger refuses it (docs/contract.md
+        # section 11), so it is refused here too.
+        for name, body in (obj.items() if isinstance(obj, dict) else ()):
+            if isinstance(body, dict) and body.get("applies_to") == []:
+                return None, _invalid(
+                    key, f"{name}.applies_to must list at least one value; "
+                    "leave it out for every category")
         try:
             return self._json.Parse(text, self._cmd.Command()), None
         except self._json.ParseError as e:
@@ -225,15 +233,30 @@ class LedgerClient:
                      "granted_at": lot.granted_at}
             if lot.HasField("expires_at"):
                 entry["expires_at"] = lot.expires_at
+            # docs/contract.md section 11: each left out when it says nothing.
+            if lot.applies_to:
+                entry["applies_to"] = [self._types.Category.Name(c)
+                                       for c in lot.applies_to]
+            if lot.HasField("priority"):
+                entry["priority"] = lot.priority
+            if lot.voided:
+                entry["voided"] = True
             lots.append(entry)
         out = {"customer": b.customer,
                "status": self._types.CustomerStatus.Name(b.status),
                "available": b.available, "held": b.held,
-               "refund_pending": b.refund_pending, "lots": lots,
+               "refund_pending": b.refund_pending}
+        if b.available_by_category:
+            # Every category, in the order of the contract's list.
+            out["available_by_category"] = {
+                name: b.available_by_category[name]
+                for name in self._types.Category.keys()
+                if name in b.available_by_category}
+        out.update({"lots": lots,
                "refundable": {"credits": b.refundable.credits,
                               "cash": [{"currency": c.currency,
                                         "amount_minor": c.amount_minor}
-                                       for c in b.refundable.cash]}}
+                                       for c in b.refundable.cash]}})
         if b.HasField("subscription"):
             out["subscription"] = {"plan": b.subscription.plan,
                                    "period_end": b.subscription.period_end,

@@ -34,6 +34,7 @@ __int128 Column(const LiabilityRow& row, std::string_view name) {
   if (name == "used") return row.used;
   if (name == "expired") return row.expired;
   if (name == "forfeited") return row.forfeited;
+  if (name == "voided") return row.voided;
   if (name == "refunded") return row.refunded;
   if (name == "charged_back") return row.charged_back;
   if (name == "closing") return row.closing;
@@ -41,8 +42,8 @@ __int128 Column(const LiabilityRow& row, std::string_view name) {
   return 0;
 }
 
-constexpr std::string_view kFlows[] = {"granted",   "used",     "expired",
-                                       "forfeited", "refunded", "charged_back"};
+constexpr std::string_view kFlows[] = {"granted",  "used",     "expired",     "forfeited",
+                                       "voided",   "refunded", "charged_back"};
 
 const LiabilityRow& Row(const LiabilityReport& report, const std::string& unit) {
   for (const LiabilityRow& row : report.units) {
@@ -126,6 +127,14 @@ std::vector<Step> EveryKind() {
       {"c5", R"("deny_refund":{"refund_id":"r1"})", {}},
       {"c5", R"("hold":{"hold_id":"h1","credits":10,"expires_at":")" + At(100) + "\"}", {}},
       {"c5", R"("release":{"hold_id":"h1"})", {}},
+      // docs/contract.md section 11: free credits have a credits unit and
+      // no cash; a void takes back what is left.
+      {"c6", R"("grant":{"grant_id":"g1","credits":100,"reason":"sign-up bonus"})",
+       {{"CREDITS:PROMOTIONAL", {{"granted", 100}}}}},
+      {"c6", R"("use":{"usage_id":"u1","category":"AI_PROCESSING","credits":30})",
+       {{"CREDITS:PROMOTIONAL", {{"used", 30}}}}},
+      {"c6", R"("void_grant":{"lot_id":"g1","reason":"promotion withdrawn"})",
+       {{"CREDITS:PROMOTIONAL", {{"voided", 70}}}}},
   };
 }
 
@@ -215,8 +224,9 @@ TEST(Liability, ClosingOfOnePeriodIsTheOpeningOfTheNextAndFlowsAddUpOverThem) {
   std::vector<std::string> units;
   for (const LiabilityRow& row : whole.units) units.push_back(row.unit);
   EXPECT_THAT(units, ::testing::ElementsAre(
-                         "CREDITS:COMPENSATION", "CREDITS:PURCHASE",
+                         "CREDITS:COMPENSATION", "CREDITS:PROMOTIONAL", "CREDITS:PURCHASE",
                          "CREDITS:SUBSCRIPTION", "EUR", "GBP", "USD"));
+  EXPECT_TRUE(Row(whole, "CREDITS:PROMOTIONAL").closing == 0);
 }
 
 TEST(Liability, ALotUsedInThreeDrawsAndAPartlyUsedLotRefundedAddUpToTheirCost) {
@@ -312,12 +322,16 @@ TEST(Liability, FromTheBeginningTheCreditRowsAreTheJournalsAccounts) {
     credits.used += row.used;
     credits.expired += row.expired;
     credits.forfeited += row.forfeited;
+    credits.voided += row.voided;
     credits.refunded += row.refunded;
     credits.charged_back += row.charged_back;
     credits.closing += row.closing;
   }
   EXPECT_TRUE(credits.granted == net("CREDITS", v1::CREDITS_SOLD) +
-                                     net("CREDITS", v1::CREDITS_COMPENSATION));
+                                     net("CREDITS", v1::CREDITS_COMPENSATION) +
+                                     net("CREDITS", v1::CREDITS_PROMOTIONAL));
+  EXPECT_TRUE(credits.voided == -net("CREDITS", v1::CREDITS_VOIDED));
+  EXPECT_TRUE(credits.voided > 0);
   EXPECT_TRUE(credits.used == -net("CREDITS", v1::CREDITS_CONSUMED));
   EXPECT_TRUE(credits.expired == -net("CREDITS", v1::CREDITS_EXPIRED));
   EXPECT_TRUE(credits.forfeited == -net("CREDITS", v1::CREDITS_FORFEITED));

@@ -89,10 +89,15 @@ std::vector<FieldPath> ScalarFieldsOf(const Message& message) {
   return out;
 }
 
-// Gives the scalar field `f` of `m` another value.
+// Gives the scalar field `f` of `m` another value (a repeated one gets one
+// more).
 void ChangeScalar(Message& m, const FieldDescriptor* f) {
   const google::protobuf::Reflection& r = *m.GetReflection();
-  ASSERT_FALSE(f->is_repeated()) << f->full_name();
+  if (f->is_repeated()) {  // a lot's applies_to: one more entry
+    ASSERT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_ENUM) << f->full_name();
+    r.AddEnumValue(&m, f, 1);
+    return;
+  }
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT64: r.SetInt64(&m, f, r.GetInt64(m, f) + 1); break;
     case FieldDescriptor::CPPTYPE_UINT64: r.SetUInt64(&m, f, r.GetUInt64(m, f) + 1); break;

@@ -49,7 +49,12 @@ std::string Describe(const absl::StatusOr<Balance>& b) {
                                  " ", b->held, " ", b->refund_pending, " ",
                                  b->refundable_credits);
   for (const LotBalance& lot : b->lots) {
-    absl::StrAppend(&out, " ", lot.lot_id, ":", lot.remaining, "/", lot.granted);
+    absl::StrAppend(&out, " ", lot.lot_id, ":", lot.remaining, "/", lot.granted, "p",
+                    lot.priority, lot.voided ? "v" : "");
+    for (v1::Category c : lot.applies_to) absl::StrAppend(&out, "+", c);
+  }
+  for (const CategoryCredits& c : b->available_by_category) {
+    absl::StrAppend(&out, " ", v1::Category_Name(c.category), "=", c.credits);
   }
   for (const CashAmount& cash : b->refundable_cash) {
     absl::StrAppend(&out, " ", cash.currency, ":", cash.amount_minor);
@@ -180,7 +185,7 @@ std::vector<std::string> RandomCommands(uint32_t seed, int n) {
         R"({"key":"k)", pick(0, 10) == 0 ? pick(0, i) : i, R"(","customer":"c)",
         pick(0, 6), R"(","at":")", FormatTimeUs(now), "\",");
     const int id = pick(0, 12);
-    switch (pick(0, 9)) {
+    switch (pick(0, 12)) {
       case 0: case 1:
         out.push_back(absl::StrCat(head, R"("purchase":{"purchase_id":"p)", id,
                                    R"(","credits":)", pick(1, 900),
@@ -220,6 +225,26 @@ std::vector<std::string> RandomCommands(uint32_t seed, int n) {
                                    R"(","usage_id":"u)", pick(0, 12),
                                    R"(","credits":)", pick(1, 50),
                                    R"(,"verified_by":"ops"}})"));
+        break;
+      case 10:  // docs/contract.md section 11: scoped, prioritized free credits
+        out.push_back(absl::StrCat(head, R"("grant":{"grant_id":"g)", id,
+                                   R"(","credits":)", pick(1, 300),
+                                   R"(,"reason":"promotion","priority":)", pick(0, 100),
+                                   pick(0, 1) ? R"(,"applies_to":["AI_PROCESSING"])" : "",
+                                   "}}"));
+        break;
+      case 11:
+        out.push_back(absl::StrCat(head, R"("void_grant":{"lot_id":")",
+                                   pick(0, 2) ? "g" : "a", id,
+                                   R"(","reason":"promotion withdrawn"}})"));
+        break;
+      case 12:
+        out.push_back(absl::StrCat(head, R"("hold":{"hold_id":"h)", id,
+                                   R"(","credits":)", pick(1, 200),
+                                   R"(,"category":")",
+                                   pick(0, 1) ? "AI_PROCESSING" : "TELEPHONY_USAGE",
+                                   R"(","expires_at":")",
+                                   FormatTimeUs(now + 7200LL * 1000000), "\"}}"));
         break;
     }
   }

@@ -34,6 +34,22 @@ TEST(CommandJsonTest, PurchaseCarriesItsExpiryOnlyWhenGiven) {
             R"("currency":"EUR","expires_at":"2026-03-09T10:00:00Z"}})");
 }
 
+TEST(CommandJsonTest, APurchaseForSomeCategoriesCarriesItsScopeAndPriority) {
+  v1::Command pack = Purchase({.key = "k",
+                               .customer = "c",
+                               .at = "2026-03-08T10:00:00Z",
+                               .purchase_id = "tel",
+                               .credits = 5});
+  pack.mutable_purchase()->add_applies_to("TELEPHONY_USAGE");
+  pack.mutable_purchase()->add_applies_to("PHONE_NUMBER_RENTAL");
+  pack.mutable_purchase()->set_priority(20);
+  EXPECT_EQ(CommandJson(pack),
+            R"({"key":"k","customer":"c","at":"2026-03-08T10:00:00Z",)"
+            R"("purchase":{"purchase_id":"tel","credits":5,"amount_minor":1000,)"
+            R"("currency":"USD","applies_to":["TELEPHONY_USAGE","PHONE_NUMBER_RENTAL"],)"
+            R"("priority":20}})");
+}
+
 TEST(CommandJsonTest, UseCarriesProviderAndCampaignOnlyWhenGiven) {
   EXPECT_EQ(UseJson({.key = "k2",
                      .customer = "c1",
