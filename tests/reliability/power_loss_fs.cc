@@ -132,13 +132,13 @@ class PowerLossFolder : public rocksdb::FSDirectoryWrapper {
   // As for files, the real fsync is skipped: the model keeps the entries.
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
                           rocksdb::IODebugContext*) override {
-    fs_->FolderSynced(path_, EntriesOf(path_));
+    fs_->FolderSynced(path_);
     return rocksdb::IOStatus::OK();
   }
   rocksdb::IOStatus FsyncWithDirOptions(
       const rocksdb::IOOptions&, rocksdb::IODebugContext*,
       const rocksdb::DirFsyncOptions&) override {
-    fs_->FolderSynced(path_, EntriesOf(path_));
+    fs_->FolderSynced(path_);
     return rocksdb::IOStatus::OK();
   }
 
@@ -430,11 +430,14 @@ void PowerLossFileSystem::Closed(FileRecord& record) {
   record.open = false;
 }
 
-void PowerLossFileSystem::FolderSynced(
-    const std::string& folder, const std::set<std::string>& entries_before_sync) {
+void PowerLossFileSystem::FolderSynced(const std::string& folder) {
   std::lock_guard<std::mutex> lock(mu_);
   if (cut_) return;
-  durable_entries_[folder] = entries_before_sync;
+  // Listed under the lock every create, delete and rename through the
+  // model holds, so the entries and what is kept for them agree (a delete
+  // between a listing and this record once left a durable name with
+  // neither its file nor its kept bytes).
+  durable_entries_[folder] = EntriesOf(folder);
   // What was kept for names of this folder is now durably gone or
   // durably replaced.
   for (auto it = kept_.begin(); it != kept_.end();) {

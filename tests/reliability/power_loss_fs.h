@@ -157,8 +157,7 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
   uint64_t SizeOf(FileRecord& record);
   void Synced(FileRecord& record, uint64_t size_before_sync);
   void Closed(FileRecord& record);
-  void FolderSynced(const std::string& folder,
-                    const std::set<std::string>& entries_before_sync);
+  void FolderSynced(const std::string& folder);
 
  private:
   void CountSync();  // mu_ held
