@@ -402,7 +402,7 @@ uint64_t ApplyStream(Ledger& db, PowerLossFileSystem& model,
     for (uint64_t m = next; m <= last; ++m) {
       for (const v1::Command& c : stream[m - 1].commands) commands.push_back(c);
     }
-    absl::StatusOr<std::vector<SubmitResult>> r = db.SubmitBatchAt(commands, last);
+    absl::StatusOr<std::vector<SubmitResult>> r = db.SubmitBatchAt(commands, {}, last);
     const bool on = !model.IsCut();
     if (!r.ok()) {
       *error = r.status().ToString();
@@ -438,7 +438,7 @@ TEST(PowerLoss, AReplicaResumesFromItsAppliedPositionAfterAPowerCut) {
     auto db = Ledger::Open(Options(), reference_dir.path());
     ASSERT_TRUE(db.ok()) << db.status();
     for (int m = 1; m <= kMessages; ++m) {
-      ASSERT_TRUE((*db)->SubmitBatchAt(stream[m - 1].commands, m).ok());
+      ASSERT_TRUE((*db)->SubmitBatchAt(stream[m - 1].commands, {}, m).ok());
       events_after[m] = (*db)->LastSeq();
     }
     reference = EventsOf(**db);
