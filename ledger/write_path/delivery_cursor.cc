@@ -40,13 +40,14 @@ absl::Status CheckCursorName(const std::string& name) {
 absl::Status LedgerImpl::SetDeliveryCursor(const std::string& name,
                                            uint64_t seq) {
   RETURN_IF_ERROR(CheckCursorName(name));
-  // Held shared while writing, so Close cannot close the store under us.
-  absl::ReaderMutexLock store_lock(&store_mu_);
   // As for a group: a cursor is not written while the disk is full or under
   // Options::min_free_disk_bytes (the disk-full Unavailable; the caller
   // retries), and a write refused for want of space does not stop the
-  // ledger: the store resumes once there is room.
+  // ledger: the store resumes once there is room. space_mu_ comes before
+  // store_mu_, as in Close.
   absl::MutexLock space_lock(&space_mu_);
+  // Held shared while writing, so Close cannot close the store under us.
+  absl::ReaderMutexLock store_lock(&store_mu_);
   {
     absl::ReaderMutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
