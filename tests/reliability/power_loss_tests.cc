@@ -473,8 +473,11 @@ TEST(PowerLoss, AReplicaResumesFromItsAppliedPositionAfterAPowerCut) {
       done = position == static_cast<uint64_t>(kMessages);
       if (!done) {
         uint64_t got = 0;
-        std::thread applier([&] { got = ApplyStream(db, model, stream, rng(), &error); });
+        // Both draws before the thread starts: rng is the main thread's.
+        const auto applier_seed = rng();
         const int wait_ms = static_cast<int>(rng() % 60);
+        std::thread applier(
+            [&] { got = ApplyStream(db, model, stream, applier_seed, &error); });
         for (int waited = 0; waited < wait_ms && !model.IsCut(); ++waited) {
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
