@@ -11,6 +11,7 @@
 
 #include "ledger/time_util.h"
 #include "ledger/v1/state.pb.h"
+#include "projections/consumption_order.h"
 #include "projections/ledger_state.h"
 
 namespace ledger::testing {
@@ -63,6 +64,15 @@ inline CustomerState CustomerWith(const std::vector<v1::LotState>& lots) {
   }
   c.header.set_lots_granted(c.lots.size());
   return c;
+}
+
+// The lot ids of `c` in the order a spend of every category takes them.
+inline std::vector<std::string> OrderOf(const CustomerState& c) {
+  std::vector<std::string> ids;
+  for (const v1::LotState* lot : LotsInConsumptionOrder(c)) {
+    ids.push_back(lot->lot_id());
+  }
+  return ids;
 }
 
 }  // namespace ledger::testing

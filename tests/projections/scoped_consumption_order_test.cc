@@ -19,12 +19,7 @@ using testing::CustomerWith;
 using testing::Hours;
 using testing::kT0;
 using testing::MakeLot;
-
-std::vector<std::string> OrderOf(const CustomerState& c) {
-  std::vector<std::string> ids;
-  for (const v1::LotState* lot : LotsInConsumptionOrder(c)) ids.push_back(lot->lot_id());
-  return ids;
-}
+using testing::OrderOf;
 
 std::vector<std::string> Drawn(const std::vector<v1::Draw>& draws) {
   std::vector<std::string> out;
