@@ -89,7 +89,7 @@ asan: deps
 # TSan cannot see inside Debian's uninstrumented shared libraries: absl::Mutex
 # is taught to it by tests/reliability/tsan_absl_annotations.cc, and reports
 # from within RocksDB, protobuf and libstdc++ are suppressed by
-# tests/reliability/tsan.supp (docs/reliability.md, "Sanitizers").
+# tests/reliability/tsan.supp (docs/reliability.md, "Sanitizers and concurrency").
 tsan: deps
 	cmake -S . -B $(TSAN_DIR) $(SAN_CMAKE) -DLEDGER_SANITIZE=thread
 	cmake --build $(TSAN_DIR)

@@ -68,7 +68,7 @@ std::unique_ptr<Ledger> OpenLedgerOrDie(
     const std::string& dir, bool sync,
     size_t state_cache_customers = Options().state_cache_customers);
 
-// The RocksDB options a ledger's Store uses (ledger/store.cc), so a raw
+// The RocksDB options a ledger's Store uses (ledger/storage/store.cc), so a raw
 // database compares like for like.
 rocksdb::Options LedgerLikeOptions();
 
@@ -89,7 +89,7 @@ class RawDb {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
-// The read options ledger/store.cc scans with.
+// The read options ledger/storage/store.cc scans with.
 rocksdb::ReadOptions ScanOptions();
 
 // What the ledger writes for one accepted `use`, measured from a real

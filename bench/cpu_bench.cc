@@ -1,5 +1,5 @@
 // CPU costs inside one command, to explain the ledger's figures:
-//   cpu/sha256/ledger: ledger::Sha256 (ledger/sha256.cc) of a previous hash
+//   cpu/sha256/ledger: ledger::Sha256 (ledger/base/sha256.cc) of a previous hash
 //     and an event of the measured size, as the writer and replay call it
 //     (twice per accepted command: fingerprint and hash chain);
 //   cpu/sha256/evp_reused: the same digest through one EVP_MD fetched once

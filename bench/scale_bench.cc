@@ -16,7 +16,7 @@
 //     the ledger, submits 1000 uses and queries balances; its VmHWM is the
 //     peak memory of a ledger with that many customers and events;
 //   scale/raw_scan: a raw RocksDB scan of the events family (the read
-//     options ledger/store.cc uses), touching every key and value;
+//     options ledger/storage/store.cc uses), touching every key and value;
 //   scale/replay: ReplayLedger over the whole log (hash chain, re-judging,
 //     journal balance, projections, keys);
 //   scale/raw_scan_sha256 and scale/raw_scan_parse: the raw scan plus the

@@ -1,6 +1,6 @@
 // The state folded from the log: every customer's header, lots, holds,
 // usages and refunds, and the policy versions. projections/apply.cc is the
-// only code that changes it; ledger/decide.cc only reads it.
+// only code that changes it; ledger/rules/decide.cc only reads it.
 #ifndef CREDIT_LEDGER_PROJECTIONS_LEDGER_STATE_H_
 #define CREDIT_LEDGER_PROJECTIONS_LEDGER_STATE_H_
 

@@ -1,6 +1,6 @@
 // Tampering with a closed ledger's log the way an attacker with the files
 // would: RocksDB opened directly, with the column families and keys of
-// ledger/storage_layout.h, bypassing the ledger's API. Header-only, for the
+// ledger/storage/storage_layout.h, bypassing the ledger's API. Header-only, for the
 // verify, replay and trial-balance tests of the library and the CLI.
 #ifndef CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_
 #define CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_

@@ -1,4 +1,4 @@
-// Internal to ledger/decide.cc: the kind checks of docs/contract.md section 5
+// Internal to ledger/rules/decide.cc: the kind checks of docs/contract.md section 5
 // step 6 (and step 7, LIMIT_EXCEEDED, for the kinds that grant), one function
 // per command kind, grouped by family in rules_*.cc. Each either rejects,
 // leaving `effects` untouched, or accepts and appends the effects it decided,

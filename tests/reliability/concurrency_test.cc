@@ -1,4 +1,4 @@
-// Concurrency that matters (docs/reliability.md, "Concurrency"), run under
+// Concurrency that matters (docs/reliability.md, "Sanitizers and concurrency"), run under
 // ASan+UBSan and TSan by .ci/run:
 // - 64 threads spending from one customer, with uses, holds, captures and
 //   releases, never overspend: what was accepted adds up exactly to what the

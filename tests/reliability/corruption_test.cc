@@ -15,7 +15,7 @@
 //   WRONG              both succeed but an answer differs otherwise.
 // The strict test of the WAL (no truncation either) is disabled until the
 // library asks RocksDB for kTolerateCorruptedTailRecords: see
-// docs/reliability.md, "Known gaps".
+// docs/reliability.md, "Gaps the tests found, and what was done".
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -198,7 +198,7 @@ bool IsWal(const std::string& name) { return name.ends_with(".log") && name != "
 bool IsSst(const std::string& name) { return name.ends_with(".sst"); }
 bool IsManifest(const std::string& name) { return name.starts_with("MANIFEST-"); }
 
-// ledger/store.cc sets wal_recovery_mode = kTolerateCorruptedTailRecords:
+// ledger/storage/store.cc sets wal_recovery_mode = kTolerateCorruptedTailRecords:
 // a flipped WAL byte is reported at open, never a silently shorter log.
 // (With RocksDB's default, point-in-time recovery, all 60 flips opened
 // cleanly with a strict prefix of the log: acknowledged commands lost.)

@@ -1,4 +1,5 @@
-// The crash test (docs/reliability.md, "Durability"): a child process
+// The crash test of docs/reliability.md,
+// "Durability, atomicity, idempotency: the crash test": a child process
 // (crash_child_main.cc) submits commands through the public API with sync on
 // from kCrashThreads threads and reports each answer over a pipe once Submit
 // returned; the parent SIGKILLs it at a random moment, reopens the ledger

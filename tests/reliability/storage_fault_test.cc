@@ -1,4 +1,4 @@
-// Storage faults (docs/reliability.md, "Storage faults"): a RocksDB file
+// Storage faults (docs/reliability.md, "No work after a failed write: storage faults"): a RocksDB file
 // system that fails a WAL append, tears a WAL append, fails a WAL sync, or
 // fails a read, on command. On a failed write or sync the ledger must
 // acknowledge nothing of the group, return the error and refuse further work

@@ -1,4 +1,4 @@
-"""ledgerd on a full disk (docs/operations.md, "When the disk fills").
+"""ledgerd on a full disk (docs/operations.md, "What `ledgerd` does").
 
 The ledger lives on a small tmpfs of the test's own; concurrent writers fill
 it. Then writes get UNAVAILABLE with a message naming the full disk, reads

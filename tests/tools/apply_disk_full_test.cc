@@ -1,6 +1,6 @@
 // `ledgerctl apply` into a ledger on a tmpfs until the disk is full, for
-// real (docs/operations.md, "When the disk fills"): apply stops with exit 1
-// and one line naming the full disk and what to do, never an abort; every
+// real (docs/operations.md, "What `ledgerctl apply` does"): apply stops
+// with exit 1 and one line naming the full disk and what to do, never an abort; every
 // result it printed is durable (a copy of the folder answers each one as
 // a duplicate, and replays clean); once the tmpfs is grown, apply on the
 // same folder and the same input goes on where it stopped.

@@ -1,5 +1,5 @@
-// Watches whether the ledger takes writes (docs/operations.md, "When the
-// disk fills"): every period it asks Ledger::CheckWritable, which also
+// Watches whether the ledger takes writes (docs/operations.md, "What
+// `ledgerd` does"): every period it asks Ledger::CheckWritable, which also
 // resumes the store once a full disk has room again, so writes come back
 // even while none arrive; each answer goes to the health service and the
 // ledgerd_disk_full metric, and each change is said once on stderr.

@@ -1,4 +1,4 @@
-// The log read and checked on other threads (ledger/checked_event_stream.h):
+// The log read and checked on other threads (ledger/audit/checked_event_stream.h):
 // every event handed out once, in log order, across batches and with any
 // number of checkers; a broken event carries its problem at its own seq; a
 // stream dropped early stops its threads. Each stream runs under a watchdog,

@@ -1,5 +1,5 @@
 // Replay against the idempotency index and the stored projections, and
-// across the batches its checker threads work on (ledger/replay.cc): a
+// across the batches its checker threads work on (ledger/audit/replay.cc): a
 // record missing, extra or naming another seq, and a key logged twice, are
 // each named at their event; the projections, compared in two halves at
 // once, name the first difference in key order; a long log is checked to
