@@ -77,8 +77,8 @@ void SetTableOptions(const std::string& family,
   // the block cache (64 MiB in 64 shards), so it was evicted as soon as it
   // was read and read again, megabytes per lookup: a writer missing its
   // state cache ran 750 commands/s at a million customers, where partitions
-  // cost one small block per lookup (docs/benchmarks.md, "Years of history
-  // on one machine").
+  // cost one small block per lookup (docs/benchmarks.md, "The write path and
+  // years of history (2026-12-02)").
   table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
   table.metadata_block_size = 4096;
   table.pin_top_level_index_and_filter = true;
