@@ -43,6 +43,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/balance.h"
+#include "ledger/limits.h"
 #include "ledger/options.h"
 #include "ledger/subscription.h"
 #include "ledger/v1/command.pb.h"
@@ -50,22 +51,6 @@
 #include "ledger/v1/types.pb.h"
 
 namespace ledger {
-
-// Bounds on input (docs/contract.md sections 1, 4 and 7).
-inline constexpr size_t kMaxLineBytes = 64 * 1024;
-inline constexpr size_t kMaxKeyLength = 128;
-inline constexpr size_t kMaxIdLength = 64;
-inline constexpr size_t kMaxTextBytes = 256;
-inline constexpr int64_t kMaxCredits = 1000000000000000;       // 10^15
-inline constexpr int64_t kMaxAmountMinor = 1000000000000000;   // 10^15
-inline constexpr int64_t kMaxWindowHours = 87600;
-inline constexpr int64_t kMaxCustomerCredits = 1000000000000000000;  // 10^18
-// A command's metadata (docs/contract.md section 8).
-inline constexpr size_t kMaxMetadataEntries = 16;
-inline constexpr size_t kMaxMetadataKeyLength = 64;
-inline constexpr size_t kMaxMetadataValueBytes = 256;
-// docs/contract.md section 12: thresholds one set_alerts may hold.
-inline constexpr size_t kMaxAlertThresholds = 10;
 
 // Whether `status` is the Unavailable a write gets while the ledger's disk
 // is full or under Options::min_free_disk_bytes. Its message names the

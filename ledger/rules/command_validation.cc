@@ -13,7 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/balance.h"
 #include "ledger/base/check.h"
-#include "ledger/ledger.h"
+#include "ledger/limits.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/deterministic_bytes.h"

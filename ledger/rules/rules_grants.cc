@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/check.h"
-#include "ledger/ledger.h"
+#include "ledger/limits.h"
 #include "ledger/rules/rules.h"
 #include "ledger/time_util.h"
 
