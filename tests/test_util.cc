@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "ledger/time_util.h"
@@ -146,6 +147,15 @@ int RunLedgerctl(const std::string& args, std::string* out, Stderr err) {
   return RunCommand(std::string(LEDGERCTL_PATH) + " " + args +
                         (err == Stderr::kIntoOut ? " 2>&1" : " 2>/dev/null"),
                     out);
+}
+
+bool WaitUntil(const std::function<bool()>& reached, absl::Duration patience) {
+  const absl::Time deadline = absl::Now() + patience;
+  for (;;) {
+    if (reached()) return true;
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
 }
 
 std::vector<std::string> SplitLines(const std::string& text) {

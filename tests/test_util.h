@@ -3,10 +3,12 @@
 #ifndef CREDIT_LEDGER_TESTS_TEST_UTIL_H_
 #define CREDIT_LEDGER_TESTS_TEST_UTIL_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
@@ -73,6 +75,13 @@ enum class Stderr { kDiscard, kIntoOut };
 // kIntoOut) in *out.
 int RunLedgerctl(const std::string& args, std::string* out,
                  Stderr err = Stderr::kDiscard);
+
+// Waits until `reached` holds, checking it every millisecond, for at most
+// `patience`; returns whether it held. For a test that must know another
+// thread got somewhere (a consumer blocked, a writer mid-group) before it
+// acts: a sleep only hopes so, and a wait without a bound can hang the suite.
+bool WaitUntil(const std::function<bool()>& reached,
+               absl::Duration patience = absl::Seconds(30));
 
 // The lines of `text`, without their line breaks.
 std::vector<std::string> SplitLines(const std::string& text);

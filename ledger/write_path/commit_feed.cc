@@ -49,8 +49,15 @@ absl::StatusOr<uint64_t> CommitFeed::WaitFor(
     }
     if (!ended_.ok()) return ended_;
     if (durable_seq_ >= seq || timed_out) return durable_seq_;
+    ++waiting_readers_;
     timed_out = cv_.WaitWithDeadline(&mu_, deadline);
+    --waiting_readers_;
   }
+}
+
+size_t CommitFeed::WaitingReadersForTest() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_readers_;
 }
 
 absl::Status CommitFeed::Read(uint64_t from, uint64_t to,

@@ -55,6 +55,10 @@ class CommitFeed {
   // Wakes every waiting reader so it re-checks its cancel flag.
   void WakeAll();
 
+  // How many readers are asleep in WaitFor right now: tests wait on it to
+  // know a consumer really blocked before they act, instead of sleeping.
+  size_t WaitingReadersForTest() const;
+
   // Reader: appends the events [from, to] to `out`, in order, each with
   // its stored bytes and hash. DataLoss when one does not parse or one is
   // missing; Aborted after DetachStore.
@@ -67,6 +71,7 @@ class CommitFeed {
   absl::CondVar cv_;
   uint64_t durable_seq_ ABSL_GUARDED_BY(mu_);
   absl::Status ended_ ABSL_GUARDED_BY(mu_);
+  size_t waiting_readers_ ABSL_GUARDED_BY(mu_) = 0;
 
   mutable absl::Mutex store_mu_;
   const Store* store_ ABSL_GUARDED_BY(store_mu_);

@@ -268,6 +268,10 @@ size_t LedgerImpl::CachedCustomersForTest() const {
   return state_.customers.size();
 }
 
+size_t LedgerImpl::WaitingSubscribersForTest() const {
+  return feed_->WaitingReadersForTest();
+}
+
 size_t LedgerImpl::CachedEntitiesForTest() const {
   absl::ReaderMutexLock lock(&state_mu_);
   size_t n = 0;

@@ -38,6 +38,8 @@ class LedgerImpl final : public Ledger {
   size_t CachedCustomersForTest() const;
   // How many usages, holds and refunds the cache holds now (tests).
   size_t CachedEntitiesForTest() const;
+  // How many subscriptions are blocked in Next waiting for an event (tests).
+  size_t WaitingSubscribersForTest() const;
 
   absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
   absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;

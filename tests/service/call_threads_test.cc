@@ -59,7 +59,13 @@ TEST(CallThreads, ThreadsAreKeptAndReusedNotStartedPerJob) {
         ++done;
       });
     }
-    while (done.load() < 8) absl::SleepFor(absl::Milliseconds(1));
+    // Wait for the round's jobs, bounded: a job that never ran fails the
+    // test here instead of hanging the suite.
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (done.load() < 8 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    ASSERT_EQ(done.load(), 8) << "round " << round << ": jobs never ran";
   }
   EXPECT_LE(threads.threads(), 16);
 }

@@ -23,6 +23,7 @@ using testing::BuyJson;
 using testing::KeysInLog;
 using testing::OutcomeName;
 using testing::TempDir;
+using testing::WaitUntil;
 
 std::unique_ptr<Ledger> OpenIn(const std::string& dir) {
   auto opened = Ledger::Open(Options(), dir);
@@ -96,11 +97,10 @@ TEST(LedgerCloseTest, SubmittersDuringCloseEitherSucceedDurablyOrGetTheClosedErr
   ASSERT_NE(db, nullptr);
   std::vector<std::vector<std::string>> acknowledged(kThreads);
   std::vector<absl::Status> ended(kThreads);
-  std::atomic<int> started{0};
+  std::atomic<int> accepted{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      ++started;
       for (int i = 0;; ++i) {
         std::string key = absl::StrCat("t", t, "-", i);
         auto r = db->SubmitJson(BuyJson(key, absl::StrCat("c", t), key, 1));
@@ -110,11 +110,14 @@ TEST(LedgerCloseTest, SubmittersDuringCloseEitherSucceedDurablyOrGetTheClosedErr
         }
         ASSERT_EQ(OutcomeName(*r), "ACCEPTED") << r->message;
         acknowledged[t].push_back(key);
+        ++accepted;
       }
     });
   }
-  while (started.load() < kThreads) std::this_thread::yield();
-  absl::SleepFor(absl::Milliseconds(50));
+  // Close while the submitters are provably mid-stream: commands have been
+  // acknowledged, and every thread goes on submitting until Close stops it.
+  ASSERT_TRUE(WaitUntil([&] { return accepted.load() >= 4 * kThreads; }))
+      << "the submitters never got going";
   EXPECT_TRUE(db->Close().ok());
   for (auto& t : threads) t.join();
   for (int t = 0; t < kThreads; ++t) ExpectClosedError(ended[t], "a racing Submit");

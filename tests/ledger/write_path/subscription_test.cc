@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "ledger/write_path/ledger_impl.h"
 #include "ledger/write_path/open_with_env.h"
 #include "ledger/subscription.h"
 #include "tests/reliability/fault_fs.h"
@@ -30,9 +31,15 @@ using testing::OutcomeName;
 using testing::TempDir;
 using testing::TestLedger;
 using testing::UseJson;
+using testing::WaitUntil;
 
 // Long enough never to fire on a loaded machine when an event is due.
 constexpr absl::Duration kPatience = absl::Seconds(30);
+
+// How many subscriptions of `db` are asleep in Next right now.
+size_t WaitingSubscribers(Ledger& db) {
+  return dynamic_cast<LedgerImpl&>(db).WaitingSubscribersForTest();
+}
 
 std::unique_ptr<Subscription> SubscribeOrDie(Ledger& db, uint64_t from_seq) {
   auto sub = db.Subscribe(from_seq);
@@ -190,7 +197,11 @@ TEST(SubscriptionTest, CancelWakesABlockedNext) {
     status = sub->Next(absl::InfiniteFuture()).status();
     returned = true;
   });
-  absl::SleepFor(absl::Milliseconds(100));
+  // Cancel only once the consumer is provably asleep in Next: the path
+  // under test is waking a blocked reader, not a Next that sees the flag
+  // on entry.
+  ASSERT_TRUE(WaitUntil([&] { return WaitingSubscribers(*db) == 1; }))
+      << "the consumer never blocked in Next";
   EXPECT_FALSE(returned.load()) << "Next returned with nothing to deliver";
   const absl::Time cancelled_at = absl::Now();
   sub->Cancel();
@@ -216,7 +227,8 @@ TEST(SubscriptionTest, ClosingTheLedgerEndsAWaitingSubscriptionWithAborted) {
   absl::Status status;
   std::thread consumer(
       [&] { status = sub->Next(absl::InfiniteFuture()).status(); });
-  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(WaitUntil([&] { return WaitingSubscribers(*db) == 1; }))
+      << "the consumer never blocked in Next";
   db.Close();
   consumer.join();
   EXPECT_TRUE(absl::IsAborted(status)) << status;
@@ -254,7 +266,8 @@ TEST(SubscriptionTest, AFailedWriteEndsTheSubscriptionWithTheError) {
 
   absl::StatusOr<std::optional<v1::Event>> waited;
   std::thread consumer([&] { waited = sub->Next(absl::InfiniteFuture()); });
-  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(WaitUntil([&] { return WaitingSubscribers(*db) == 1; }))
+      << "the consumer never blocked in Next";
   faults.Arm(FaultPoint::kWalSync);
   auto failed = db->SubmitJson(UseJson("k2", "c1", "u1", 10));
   ASSERT_FALSE(failed.ok()) << "the sync fault was not hit";
