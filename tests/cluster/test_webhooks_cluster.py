@@ -5,7 +5,8 @@ the endpoint from the one node holding its lease, in the partition's order,
 with ids evt_p<N>_<hash> and no repeat in normal running; kill -9 of the
 node holding the leases mid-delivery: the others take over from the shared
 cursors, every event still arrives, in order, and the repeats are at most
-one per partition that changed hands (the event in flight)."""
+one per partition that changed hands (the event in flight); then a clean
+stop of a holder hands its leases over at once, repeating nothing."""
 import http.server
 import os
 import re
@@ -213,6 +214,33 @@ class WebhooksInACluster(ch.ClusterTestCase):
                     break
                 time.sleep(0.1)
             self.assertEqual(age, 0)
+
+        # A clean stop (SIGTERM) of a holder releases its leases: the last
+        # node takes them within a second or two, and repeats nothing.
+        leaving = survivors[survivors_held[0]]
+        staying = [n for n in survivors if n is not leaving]
+        repeats_before = len(self.dedup.repeats)
+        stopped_at = time.monotonic()
+        leaving.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(leaving.proc.wait(timeout=30), 0)
+        deadline = time.monotonic() + LEASES_S
+        while len(self.holders(staying)) < self.PARTITIONS and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(self.holders(staying)), self.PARTITIONS)
+        released_s = time.monotonic() - stopped_at
+        print(f"leases taken over {released_s:.1f}s after a clean stop",
+              flush=True)
+        self.assertLess(released_s, 5, "a released lease is taken at once")
+        writer = self.client(staying[0].address)
+        last = self.submit(writer, 180, 20)
+        self.wait_delivered(last, DELIVERED_S, "after the clean stop")
+        self.assertEqual(len(self.dedup.repeats), repeats_before,
+                         "a clean stop when idle repeats nothing")
+        events = self.received()
+        for p in range(self.PARTITIONS):
+            self.assertEqual([e[1] for e in events if e[0] == p],
+                             list(range(1, last[p] + 1)))
 
 
 if __name__ == "__main__":

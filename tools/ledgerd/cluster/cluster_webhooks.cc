@@ -15,6 +15,10 @@ namespace {
 // How often each partition's thread looks at its lease: a lost lease stops
 // the delivery within this, and a free one is taken within this.
 constexpr absl::Duration kLeaseTick = absl::Milliseconds(250);
+// How often a node that does not hold the lease reads it (one KV get per
+// partition and node): a free lease waits at most this long, a held one
+// is watched at this grain.
+constexpr absl::Duration kTryEvery = absl::Seconds(1);
 // How long one KV request may take: below kLeaseValidFor, so one slow
 // answer does not by itself let the lease run out.
 constexpr int64_t kKvWaitMs = 2000;
@@ -87,8 +91,11 @@ ClusterWebhooks::~ClusterWebhooks() {
 void ClusterWebhooks::Run(Partition& p) {
   const int partition = p.replica->partition();
   bool said_error = false;
+  absl::Time next_try = absl::InfinitePast();
   while (!stop_.WaitForNotificationWithTimeout(kLeaseTick)) {
     if (p.delivery == nullptr) {
+      if (absl::Now() < next_try) continue;
+      next_try = absl::Now() + kTryEvery;
       absl::StatusOr<bool> taken = p.lease->TryTake();
       if (!taken.ok()) {
         if (!said_error) Say(partition, taken.status().ToString());
