@@ -1,7 +1,7 @@
 #include "tools/ledgerd/cluster/cluster_webhooks.h"
 
 #include <algorithm>
-#include <iostream>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -25,9 +25,13 @@ constexpr int64_t kKvWaitMs = 2000;
 // Right after a NATS cluster starts there is no meta leader yet.
 constexpr absl::Duration kCreateBucketWithin = absl::Seconds(30);
 
+// One fprintf per line: the partitions' threads say things at once, and
+// stdio writes one call's text whole (an operator and the tests read it).
 void Say(int partition, const std::string& what) {
-  std::cerr << "ledgerd: webhooks: partition " << partition << ": " << what
-            << std::endl;
+  const std::string line = absl::StrCat("ledgerd: webhooks: partition ",
+                                        partition, ": ", what, "\n");
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "tools/ledgerd/cluster/delivery_lease.h"
 
-#include <iostream>
+#include <cstdio>
 #include <string_view>
 #include <utility>
 
@@ -172,10 +172,10 @@ bool DeliveryLease::CursorStored(const std::string& endpoint, uint64_t seq) {
       case Written::kDone:
         return true;
       case Written::kLost:
-        std::cerr << "ledgerd: webhooks: partition " << partition_
-                  << ": another node took the lease; this node stopped "
-                     "sending"
-                  << std::endl;
+        std::fputs(absl::StrCat("ledgerd: webhooks: partition ", partition_,
+                                ": another node took the lease\n")
+                       .c_str(),
+                   stderr);
         return false;
       case Written::kUnknown:
         // The POSTed event stays unconfirmed to the others until this
