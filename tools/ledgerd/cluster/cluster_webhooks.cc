@@ -44,7 +44,8 @@ absl::StatusOr<std::unique_ptr<ClusterWebhooks>> ClusterWebhooks::Start(
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = kKvWaitMs;
-  natsStatus s = natsConnection_JetStream(&w->js_, node->log().connection(), &jo);
+  natsStatus s =
+      natsConnection_JetStream(&w->js_, node->log().connection(), &jo);
   if (s != NATS_OK) return FromNats(s, "opening a JetStream context");
   const absl::Time give_up = absl::Now() + kCreateBucketWithin;
   for (;;) {
@@ -59,7 +60,8 @@ absl::StatusOr<std::unique_ptr<ClusterWebhooks>> ClusterWebhooks::Start(
     if (s != NATS_OK) s = js_KeyValue(&w->kv_, w->js_, kWebhookBucket);
     if (s == NATS_OK) break;
     if (absl::Now() > give_up) {
-      return FromNats(s, absl::StrCat("creating the KV bucket ", kWebhookBucket));
+      return FromNats(s,
+                      absl::StrCat("creating the KV bucket ", kWebhookBucket));
     }
     absl::SleepFor(absl::Milliseconds(250));
   }
@@ -167,8 +169,8 @@ bool ClusterWebhooks::BeginSending(Partition& p) {
       ledgerd::WebhookDelivery::Start(&ledger, endpoints_, registry_,
                                       ledgerd::WebhookTiming(), scope);
   if (!started.ok()) {
-    Say(partition, absl::StrCat("cannot start delivery: ",
-                                started.status().ToString()));
+    Say(partition,
+        absl::StrCat("cannot start delivery: ", started.status().ToString()));
     return false;
   }
   p.delivery = *std::move(started);

@@ -8,11 +8,11 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_WEBHOOKS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_WEBHOOKS_H_
 
+#include <nats/nats.h>
+
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include <nats/nats.h>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"

@@ -96,9 +96,9 @@ absl::StatusOr<bool> DeliveryLease::TryTake() {
   if (!record.ok()) {
     // Not written by ledgerd: leave it to an operator rather than lose
     // the cursors it may hold.
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the webhook lease ", kWebhookBucket, "/", key_, " does not parse: ",
-        record.status().message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the webhook lease ", kWebhookBucket, "/", key_,
+                     " does not parse: ", record.status().message()));
   }
   if (entry->revision != seen_revision_) {
     seen_revision_ = entry->revision;

@@ -17,13 +17,13 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_DELIVERY_LEASE_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_DELIVERY_LEASE_H_
 
+#include <nats/nats.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
-
-#include <nats/nats.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -66,12 +66,13 @@ class DeliveryLease final : public ledgerd::DeliveryGate {
  private:
   using Clock = std::chrono::steady_clock;
   enum class Written { kDone, kLost, kUnknown };
-  // Compare-and-set of `next` on rev_. kUnknown: neither written nor
+  // Compare-and-set of `next` on revision_. kUnknown: neither written nor
   // proven lost (NATS did not answer); the lease's validity is not
   // extended.
-  Written WriteLocked(const LeaseRecord& next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Hold(uint64_t revision, const LeaseRecord& record, Clock::time_point start)
+  Written WriteLocked(const LeaseRecord& next)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Hold(uint64_t revision, const LeaseRecord& record,
+            Clock::time_point start) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Lose() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   kvStore* const kv_;

@@ -225,7 +225,8 @@ bool WebhookDelivery::SaveCursor(Endpoint& e, uint64_t seq) {
   e.saved = seq;
   // In a cluster the other nodes learn it before the next POST, so a node
   // taking over repeats at most the event in flight.
-  return scope_.gate == nullptr || scope_.gate->CursorStored(e.config.name, seq);
+  return scope_.gate == nullptr ||
+         scope_.gate->CursorStored(e.config.name, seq);
 }
 
 void WebhookDelivery::RunClock() {

@@ -72,7 +72,9 @@ class WebhookDelivery {
   struct Endpoint;
   WebhookDelivery(Ledger* ledger, WebhookTiming timing, DeliveryScope scope);
   std::string IdOf(const SubscribedEvent& event) const;
-  bool MaySend() const { return scope_.gate == nullptr || scope_.gate->MaySend(); }
+  bool MaySend() const {
+    return scope_.gate == nullptr || scope_.gate->MaySend();
+  }
   void RunEndpoint(Endpoint& e);
   // POSTs one event until it is delivered; false when stopped first.
   bool Deliver(Endpoint& e, const std::string& body, const std::string& id,
