@@ -220,18 +220,21 @@ class WebhooksInACluster(ch.ClusterTestCase):
         leaving = survivors[survivors_held[0]]
         staying = [n for n in survivors if n is not leaving]
         repeats_before = len(self.dedup.repeats)
-        stopped_at = time.monotonic()
         leaving.proc.send_signal(signal.SIGTERM)
         self.assertEqual(leaving.proc.wait(timeout=30), 0)
+        # From its exit (the drain before it varies with the machine's
+        # load): the leases were released on the way out.
+        stopped_at = time.monotonic()
         deadline = time.monotonic() + LEASES_S
         while len(self.holders(staying)) < self.PARTITIONS and \
                 time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(len(self.holders(staying)), self.PARTITIONS)
         released_s = time.monotonic() - stopped_at
-        print(f"leases taken over {released_s:.1f}s after a clean stop",
-              flush=True)
-        self.assertLess(released_s, 5, "a released lease is taken at once")
+        print(f"leases taken over {released_s:.1f}s after a clean stop "
+              "(from its exit)", flush=True)
+        # An expired lease takes 8 s and more.
+        self.assertLess(released_s, 4, "a released lease is taken at once")
         writer = self.client(staying[0].address)
         last = self.submit(writer, 180, 20)
         self.wait_delivered(last, DELIVERED_S, "after the clean stop")
