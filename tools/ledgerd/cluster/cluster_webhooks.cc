@@ -19,6 +19,9 @@ constexpr absl::Duration kLeaseTick = absl::Milliseconds(250);
 // partition and node): a free lease waits at most this long, a held one
 // is watched at this grain.
 constexpr absl::Duration kTryEvery = absl::Seconds(1);
+// How long a node whose delivery failed leaves a released lease to the
+// others (who try every kTryEvery) before it tries again.
+constexpr absl::Duration kBackOffAfterFailure = absl::Seconds(10);
 // How long one KV request may take: below kLeaseValidFor, so one slow
 // answer does not by itself let the lease run out.
 constexpr int64_t kKvWaitMs = 2000;
@@ -111,13 +114,24 @@ void ClusterWebhooks::Run(Partition& p) {
       said_error = false;
       if (!*taken) continue;
       Say(partition, "this node took the lease and sends its events");
-      if (!BeginSending(p)) p.lease->Release();
+      if (!BeginSending(p)) {
+        p.lease->Release();
+        next_try = absl::Now() + kBackOffAfterFailure;
+      }
       continue;
     }
     if (!p.lease->Renew()) {
       p.delivery->Stop();
       p.delivery.reset();
       Say(partition, "this node lost the lease and stopped sending");
+    } else if (p.delivery->EndpointEnded()) {
+      // This replica cannot deliver (its ledger refused): let a node
+      // that can take the partition, and try again only later.
+      p.delivery->Stop();
+      p.delivery.reset();
+      p.lease->Release();
+      next_try = absl::Now() + kBackOffAfterFailure;
+      Say(partition, "an endpoint's delivery ended here; lease released");
     }
   }
   if (p.delivery != nullptr) {

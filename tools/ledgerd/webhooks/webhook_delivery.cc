@@ -95,7 +95,10 @@ absl::StatusOr<std::unique_ptr<WebhookDelivery>> WebhookDelivery::Start(
     d->endpoints_.push_back(std::move(e));
   }
   for (auto& e : d->endpoints_) {
-    d->threads_.emplace_back([d = d.get(), e = e.get()] { d->RunEndpoint(*e); });
+    d->threads_.emplace_back([d = d.get(), e = e.get()] {
+      d->RunEndpoint(*e);
+      if (!d->stop_.HasBeenNotified()) d->endpoint_ended_.store(true);
+    });
   }
   d->threads_.emplace_back([d = d.get()] { d->RunClock(); });
   return d;

@@ -68,6 +68,11 @@ class WebhookDelivery {
   void Stop();
   ~WebhookDelivery();
 
+  // Whether an endpoint's thread ended without Stop: the ledger refused
+  // (said on stderr) or the gate did. A cluster node then hands the
+  // partition to another node.
+  bool EndpointEnded() const { return endpoint_ended_.load(); }
+
  private:
   struct Endpoint;
   WebhookDelivery(Ledger* ledger, WebhookTiming timing, DeliveryScope scope);
@@ -88,6 +93,7 @@ class WebhookDelivery {
   const WebhookTiming timing_;
   const DeliveryScope scope_;
   absl::Notification stop_;
+  std::atomic<bool> endpoint_ended_{false};
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   std::vector<std::thread> threads_;
 };
