@@ -32,11 +32,16 @@ class ClusterTestCase(unittest.TestCase):
     NODES = 3
     HOST_PARTITIONS = None
 
+    def ledgerd_args(self):
+        """More arguments for every ledgerd node (self.folder exists)."""
+        return []
+
     def setUp(self):
         self.folder = tempfile.mkdtemp(prefix="ledger-cluster-test-")
         self.cluster = local_cluster.LocalCluster(
             self.folder, nodes=self.NODES, partitions=self.PARTITIONS,
-            ledgerd=harness.LEDGERD, host_partitions=self.HOST_PARTITIONS)
+            ledgerd=harness.LEDGERD, host_partitions=self.HOST_PARTITIONS,
+            extra_args=self.ledgerd_args())
         self.extra = []
         self.clients = []
         try:

@@ -93,6 +93,12 @@ TEST(WebhookMessageTest, TheIdIsTheEventHashInHex) {
   EXPECT_EQ(WebhookId(std::string("\x01\xab", 2)), "evt_01ab");
 }
 
+TEST(WebhookMessageTest, InAClusterTheIdNamesThePartitionBeforeTheHash) {
+  // The same event bytes can open two partitions' chains: two events.
+  EXPECT_EQ(PartitionWebhookId(3, std::string("\x01\xab", 2)), "evt_p3_01ab");
+  EXPECT_NE(PartitionWebhookId(0, "h"), PartitionWebhookId(1, "h"));
+}
+
 TEST(WebhookFilterTest, NoKindsWantsEveryEvent) {
   EXPECT_TRUE(WantsEvent({}, R"({"seq": 1, "kind": "use"})"));
 }

@@ -110,13 +110,14 @@ class NatsNode:
 
 class LedgerdNode:
     def __init__(self, base, index, binary, nats_urls, partitions,
-                 host_partitions=None):
+                 host_partitions=None, extra_args=()):
         self.name = f"node{index}"
         self.dir = os.path.join(base, "ledgerd", self.name)
         self.binary = binary
         self.nats_urls = nats_urls
         self.partitions = partitions
         self.host_partitions = host_partitions
+        self.extra_args = list(extra_args)
         self.proc = None
         self.address = None
 
@@ -127,6 +128,7 @@ class LedgerdNode:
                 "--partitions", str(self.partitions), "--node", self.name]
         if self.host_partitions is not None:
             args += ["--host-partitions", self.host_partitions]
+        args += self.extra_args
         err = open(self.dir + ".log", "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
         err.close()
@@ -150,14 +152,16 @@ class LedgerdNode:
 
 class LocalCluster:
     def __init__(self, base, nodes=3, partitions=1, ledgerd="ledgerd",
-                 nats_server="/usr/sbin/nats-server", host_partitions=None):
+                 nats_server="/usr/sbin/nats-server", host_partitions=None,
+                 extra_args=()):
         self.base = os.path.abspath(base)
         self.nats = [NatsNode(self.base, i + 1, nats_server)
                      for i in range(NATS_NODES)]
         urls = [n.url for n in self.nats]
         host_partitions = host_partitions or [None] * nodes
         self.nodes = [LedgerdNode(self.base, i + 1, ledgerd, urls, partitions,
-                                  host_partitions[i]) for i in range(nodes)]
+                                  host_partitions[i], extra_args)
+                      for i in range(nodes)]
 
     def start_nats(self):
         for n in self.nats:

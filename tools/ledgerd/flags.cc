@@ -38,7 +38,8 @@ const std::string_view kUsage =
     "  --metrics ADDR     serve Prometheus text at http://ADDR/metrics\n"
     "  --webhooks FILE    POST each accepted event, signed, to the endpoints\n"
     "                     of FILE, lines `NAME URL SECRET [KINDS]`\n"
-    "                     (docs/webhooks.md); not in cluster mode yet\n"
+    "                     (docs/webhooks.md); in a cluster, each partition\n"
+    "                     by one node at a time (docs/cluster.md)\n"
     "  --max-in-flight N  RPCs served at once; more get RESOURCE_EXHAUSTED\n"
     "                     (default 256)\n"
     "  --max-future DURATION  refuse (REJECTED, INVALID_COMMAND) a command\n"
@@ -99,13 +100,6 @@ absl::Status CheckComplete(const ServerFlags& f) {
     if (f.replicas < 1 || f.replicas > 5) {
       return absl::InvalidArgumentError("--replicas must be 1..5");
     }
-  }
-  if (f.webhooks.has_value() && !f.nats.empty()) {
-    // The design for a cluster is docs/cluster.md, "Webhooks"; until it is
-    // built, refusing beats delivering each event once per replica.
-    return absl::InvalidArgumentError(
-        "--webhooks is not available in cluster mode (--nats) yet: run it on "
-        "a single-node ledgerd (docs/cluster.md, \"Webhooks\")");
   }
   if (f.max_in_flight < 1) {
     return absl::InvalidArgumentError("--max-in-flight must be at least 1");

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "tools/edge/future_guard.h"
 #include "tools/ledgerd/cluster/cluster_node.h"
+#include "tools/ledgerd/cluster/cluster_webhooks.h"
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/disk_watch.h"
 #include "tools/ledgerd/flags.h"
@@ -103,7 +104,18 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
   }
   // Delivery reads the ledger, so it stops before the ledger closes.
   std::unique_ptr<WebhookDelivery> delivery;
-  if (!webhooks.empty()) {
+  std::unique_ptr<cluster::ClusterWebhooks> cluster_delivery;
+  if (!webhooks.empty() && *node != nullptr) {
+    // Per partition, by the node holding its lease (docs/cluster.md).
+    absl::StatusOr<std::unique_ptr<cluster::ClusterWebhooks>> started =
+        cluster::ClusterWebhooks::Start(node->get(), std::move(webhooks),
+                                        metrics.registry());
+    if (!started.ok()) {
+      return Fail(1, "cannot start webhook delivery: " +
+                         started.status().ToString());
+    }
+    cluster_delivery = *std::move(started);
+  } else if (!webhooks.empty()) {
     absl::StatusOr<std::unique_ptr<WebhookDelivery>> started =
         WebhookDelivery::Start(ledger->get(), std::move(webhooks),
                                metrics.registry());
@@ -146,6 +158,7 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
             << std::endl;
   disk_watch.reset();  // before the server and the ledger go
   if (delivery != nullptr) delivery->Stop();  // a POST in flight is resent
+  cluster_delivery.reset();  // releases the leases: other nodes take over
   service.BeginShutdown();
   running->server->GetHealthCheckService()->SetServingStatus(false);
   running->server->Shutdown(std::chrono::system_clock::now() + kDrainDeadline);

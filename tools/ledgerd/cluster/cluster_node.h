@@ -62,6 +62,14 @@ class ClusterNode final : public ClusterApi {
                           absl::Time deadline,
                           v1::GetBalanceResponse* response) override;
 
+  // For webhook delivery (cluster_webhooks.h): the node's settings, its
+  // NATS connection, and its replica of a partition (null when not hosted).
+  const ClusterConfig& config() const { return config_; }
+  NatsLog& log() { return *log_; }
+  PartitionReplica* replica(int partition) {
+    return replicas_[partition].get();
+  }
+
  private:
   explicit ClusterNode(ClusterConfig config) : config_(std::move(config)) {}
   void RouteAck(const std::string& batch_id, absl::StatusOr<uint64_t> seq);

@@ -34,8 +34,9 @@ void Say(const std::string& endpoint, const std::string& what) {
 }  // namespace
 
 struct WebhookDelivery::Endpoint {
-  Endpoint(WebhookEndpoint c, prometheus::Registry& registry)
-      : config(std::move(c)), metrics(registry, config.name) {}
+  Endpoint(WebhookEndpoint c, prometheus::Registry& registry,
+           std::optional<int> partition)
+      : config(std::move(c)), metrics(registry, config.name, partition) {}
   const WebhookEndpoint config;
   EndpointMetrics metrics;
   std::unique_ptr<Subscription> subscription;
@@ -54,15 +55,25 @@ absl::Duration BackoffAfter(int failures, const WebhookTiming& timing) {
   return std::min(wait, timing.max_backoff);
 }
 
-WebhookDelivery::WebhookDelivery(Ledger* ledger, WebhookTiming timing)
-    : ledger_(ledger), timing_(timing) {}
+WebhookDelivery::WebhookDelivery(Ledger* ledger, WebhookTiming timing,
+                                 DeliveryScope scope)
+    : ledger_(ledger), timing_(timing), scope_(scope) {}
+
+std::string WebhookDelivery::IdOf(const SubscribedEvent& event) const {
+  return scope_.partition.has_value()
+             ? PartitionWebhookId(*scope_.partition, event.hash)
+             : WebhookId(event.hash);
+}
 
 absl::StatusOr<std::unique_ptr<WebhookDelivery>> WebhookDelivery::Start(
     Ledger* ledger, std::vector<WebhookEndpoint> endpoints,
-    prometheus::Registry& registry, WebhookTiming timing) {
-  std::unique_ptr<WebhookDelivery> d(new WebhookDelivery(ledger, timing));
+    prometheus::Registry& registry, WebhookTiming timing,
+    DeliveryScope scope) {
+  std::unique_ptr<WebhookDelivery> d(
+      new WebhookDelivery(ledger, timing, scope));
   for (WebhookEndpoint& config : endpoints) {
-    auto e = std::make_unique<Endpoint>(std::move(config), registry);
+    auto e = std::make_unique<Endpoint>(std::move(config), registry,
+                                        scope.partition);
     absl::StatusOr<uint64_t> cursor = ledger->DeliveryCursor(e->config.name);
     if (!cursor.ok()) return cursor.status();
     if (*cursor > ledger->LastSeq()) {
@@ -84,7 +95,10 @@ absl::StatusOr<std::unique_ptr<WebhookDelivery>> WebhookDelivery::Start(
     d->endpoints_.push_back(std::move(e));
   }
   for (auto& e : d->endpoints_) {
-    d->threads_.emplace_back([d = d.get(), e = e.get()] { d->RunEndpoint(*e); });
+    d->threads_.emplace_back([d = d.get(), e = e.get()] {
+      d->RunEndpoint(*e);
+      if (!d->stop_.HasBeenNotified()) d->endpoint_ended_.store(true);
+    });
   }
   d->threads_.emplace_back([d = d.get()] { d->RunClock(); });
   return d;
@@ -95,6 +109,9 @@ void WebhookDelivery::Stop() {
   for (auto& e : endpoints_) e->subscription->Cancel();
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
+  }
+  if (scope_.partition.has_value()) {
+    for (auto& e : endpoints_) e->metrics.SetOldestUndeliveredAge(0);
   }
 }
 
@@ -127,7 +144,7 @@ void WebhookDelivery::RunEndpoint(Endpoint& e) {
       if (seq - e.saved >= kSkippedPerSave && !SaveCursor(e, seq)) return;
       continue;
     }
-    if (!Deliver(e, body, WebhookId(event.hash), seq)) break;
+    if (!Deliver(e, body, IdOf(event), seq)) break;
     e.handled.store(seq);
     e.metrics.SetCursor(seq);
     if (!SaveCursor(e, seq)) return;
@@ -139,24 +156,37 @@ void WebhookDelivery::RunEndpoint(Endpoint& e) {
 
 bool WebhookDelivery::Deliver(Endpoint& e, const std::string& body,
                               const std::string& id, uint64_t seq) {
+  // In a cluster a POST is also abandoned when this node may no longer
+  // send (its lease ran out): the next holder sends the event again.
   const std::function<bool()> stopping = [this] {
-    return stop_.HasBeenNotified();
+    return stop_.HasBeenNotified() || !MaySend();
   };
   for (int failures = 0;;) {
+    if (!MaySend()) {
+      // Not this node's turn: no attempt, no failure counted; whoever
+      // owns this delivery stops it, or the gate opens again.
+      if (stop_.WaitForNotificationWithTimeout(kIdlePoll)) return false;
+      continue;
+    }
     // Signed again on every attempt: receivers refuse an old timestamp
     // (Standard Webhooks suggests 5 minutes), and a retry may come later.
     const int64_t timestamp = absl::ToUnixSeconds(absl::Now());
-    const std::vector<std::string> headers = {
+    std::vector<std::string> headers = {
         "content-type: application/json",
         absl::StrCat("webhook-id: ", id),
         absl::StrCat("webhook-timestamp: ", timestamp),
         absl::StrCat("webhook-signature: ",
                      WebhookSignature(e.config.signing_key, id, timestamp,
                                       body))};
+    if (scope_.partition.has_value()) {
+      // seq counts within a partition: the receiver needs both.
+      headers.push_back(absl::StrCat("ledger-partition: ", *scope_.partition));
+    }
     absl::StatusOr<int> answer =
         e.poster.Post(e.config.url, headers, body, timing_.post_timeout,
                       stopping);
     if (stop_.HasBeenNotified()) return false;
+    if (!answer.ok() && absl::IsCancelled(answer.status())) continue;  // gate
     if (answer.ok() && *answer >= 200 && *answer <= 299) {
       e.metrics.Delivered();
       return true;
@@ -185,7 +215,9 @@ bool WebhookDelivery::SaveCursor(Endpoint& e, uint64_t seq) {
                                       saved.message()));
     }
     e.cursor_held_back = true;
-    return true;
+    // The other nodes of a cluster still learn how far it got.
+    return scope_.gate == nullptr ||
+           scope_.gate->CursorStored(e.config.name, seq);
   }
   e.cursor_held_back = false;
   if (!saved.ok()) {
@@ -194,7 +226,10 @@ bool WebhookDelivery::SaveCursor(Endpoint& e, uint64_t seq) {
     return false;
   }
   e.saved = seq;
-  return true;
+  // In a cluster the other nodes learn it before the next POST, so a node
+  // taking over repeats at most the event in flight.
+  return scope_.gate == nullptr ||
+         scope_.gate->CursorStored(e.config.name, seq);
 }
 
 void WebhookDelivery::RunClock() {

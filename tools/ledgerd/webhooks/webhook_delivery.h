@@ -20,6 +20,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
+#include "tools/ledgerd/webhooks/delivery_gate.h"
 #include "tools/ledgerd/webhooks/webhook_config.h"
 
 namespace prometheus {
@@ -48,22 +49,37 @@ class WebhookDelivery {
   // (reading a cursor, subscribing) are returned and nothing is started;
   // FailedPrecondition for a cursor past the end of the log (a ledger
   // folder older than its cursors), which delivery would otherwise skip.
-  // REQUIRES: InitHttpClient() was called; `ledger` and `registry` outlive
-  // the delivery (call Stop before closing the ledger).
+  // In a cluster `scope` names the partition and its gate: no POST starts
+  // while the gate says no, one in flight is abandoned when it turns to no,
+  // and each stored cursor is passed to it (DeliveryGate).
+  // REQUIRES: InitHttpClient() was called; `ledger`, `registry` and the
+  // scope's gate outlive the delivery (call Stop before closing the
+  // ledger).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<WebhookDelivery>> Start(
       Ledger* ledger, std::vector<WebhookEndpoint> endpoints,
-      prometheus::Registry& registry, WebhookTiming timing = WebhookTiming());
+      prometheus::Registry& registry, WebhookTiming timing = WebhookTiming(),
+      DeliveryScope scope = DeliveryScope());
 
   // Stops every thread: a POST in flight is abandoned (its event is sent
   // again after a restart), progress over events an endpoint does not want
   // is stored, and the threads are joined. Idempotent; the destructor
-  // calls it.
+  // calls it. In a cluster the age metric then reads 0: the node that
+  // sends the partition next reports it.
   void Stop();
   ~WebhookDelivery();
 
+  // Whether an endpoint's thread ended without Stop: the ledger refused
+  // (said on stderr) or the gate did. A cluster node then hands the
+  // partition to another node.
+  bool EndpointEnded() const { return endpoint_ended_.load(); }
+
  private:
   struct Endpoint;
-  WebhookDelivery(Ledger* ledger, WebhookTiming timing);
+  WebhookDelivery(Ledger* ledger, WebhookTiming timing, DeliveryScope scope);
+  std::string IdOf(const SubscribedEvent& event) const;
+  bool MaySend() const {
+    return scope_.gate == nullptr || scope_.gate->MaySend();
+  }
   void RunEndpoint(Endpoint& e);
   // POSTs one event until it is delivered; false when stopped first.
   bool Deliver(Endpoint& e, const std::string& body, const std::string& id,
@@ -75,7 +91,9 @@ class WebhookDelivery {
 
   Ledger* const ledger_;
   const WebhookTiming timing_;
+  const DeliveryScope scope_;
   absl::Notification stop_;
+  std::atomic<bool> endpoint_ended_{false};
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   std::vector<std::thread> threads_;
 };

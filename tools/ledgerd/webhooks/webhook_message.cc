@@ -48,6 +48,13 @@ std::string WebhookId(std::string_view event_hash) {
                   absl::string_view(event_hash.data(), event_hash.size())));
 }
 
+std::string PartitionWebhookId(int partition, std::string_view event_hash) {
+  return absl::StrCat(
+      "evt_p", partition, "_",
+      absl::BytesToHexString(
+          absl::string_view(event_hash.data(), event_hash.size())));
+}
+
 std::string WebhookSignature(std::string_view key, std::string_view id,
                              int64_t timestamp_s, std::string_view body) {
   const std::string signed_content =

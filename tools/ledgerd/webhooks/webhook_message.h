@@ -25,6 +25,14 @@ bool WantsEvent(const std::set<std::string>& kinds,
 // before it), the same on every retry and after a restart.
 std::string WebhookId(std::string_view event_hash);
 
+// `webhook-id` of an event of partition `partition` in a cluster:
+// "evt_p<N>_" and the hex of its chained hash. Every replica of the
+// partition holds the same events with the same hashes, so each node sends
+// an event with the same id; the partition is part of it because the same
+// bytes can open two partitions' chains (a set_policy sent to every
+// partition), and those are two events.
+std::string PartitionWebhookId(int partition, std::string_view event_hash);
+
 // `webhook-signature`: "v1," + base64 of HMAC-SHA256(key, id "." timestamp
 // "." body), Standard Webhooks' scheme.
 std::string WebhookSignature(std::string_view key, std::string_view id,

@@ -14,8 +14,12 @@ namespace ledger::ledgerd {
 // the same name and help), so every endpoint adds its label to the same
 // four families.
 EndpointMetrics::EndpointMetrics(prometheus::Registry& registry,
-                                 const std::string& name) {
-  const std::map<std::string, std::string> labels = {{"endpoint", name}};
+                                 const std::string& name,
+                                 std::optional<int> partition) {
+  std::map<std::string, std::string> labels = {{"endpoint", name}};
+  if (partition.has_value()) {
+    labels["partition"] = std::to_string(*partition);
+  }
   delivered_ = &prometheus::BuildCounter()
                     .Name("ledgerd_webhook_delivered_total")
                     .Help("Events delivered to a webhook endpoint (a 2xx answer)")

@@ -5,6 +5,7 @@
 #define CREDIT_LEDGER_TOOLS_LEDGERD_WEBHOOKS_WEBHOOK_METRICS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace prometheus {
@@ -15,11 +16,14 @@ class Registry;
 
 namespace ledger::ledgerd {
 
-// The metrics of one endpoint, labelled endpoint=NAME. Cheap to update
-// (atomics); the registry must outlive it.
+// The metrics of one endpoint, labelled endpoint=NAME, and in a cluster
+// partition=N too (each node counts what it sent of the partitions whose
+// lease it held). Cheap to update (atomics); the registry must outlive it.
+// Made again with the same labels, it continues the same series.
 class EndpointMetrics {
  public:
-  EndpointMetrics(prometheus::Registry& registry, const std::string& name);
+  EndpointMetrics(prometheus::Registry& registry, const std::string& name,
+                  std::optional<int> partition = std::nullopt);
 
   // ledgerd_webhook_delivered_total: events answered with a 2xx.
   void Delivered();
