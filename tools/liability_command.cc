@@ -53,8 +53,10 @@ constexpr std::string_view kUsage =
     "\n"
     "Options:\n"
     "  --db DIR       the ledger's folder\n"
-    "  --from T1      start of the period, RFC 3339 (included)\n"
-    "  --to T2        end of the period, RFC 3339 (excluded); not before T1\n"
+    "  --from T1      start of the period (included)\n"
+    "  --to T2        end of the period (excluded); not before T1\n"
+    "                 T1, T2: RFC 3339 (2026-03-08T10:00:00Z) or a date alone\n"
+    "                 (2026-03-08: its midnight UTC)\n"
     "  --format FMT   text (default; a table for a person), json ({from, to,\n"
     "                 units: [{unit, opening, granted, used, expired,\n"
     "                 forfeited, voided, refunded, charged_back, closing}]},\n"
@@ -67,8 +69,7 @@ constexpr std::string_view kUsage =
     "verify or cannot be read; 2 on bad usage (T1 after T2 too).\n"
     "\n"
     "Example:\n"
-    "  ledgerctl liability --db /tmp/ledger --from 2026-03-01T00:00:00Z "
-    "--to 2026-04-01T00:00:00Z\n";
+    "  ledgerctl liability --db /tmp/ledger --from 2026-03-01 --to 2026-04-01\n";
 
 constexpr std::array<std::string_view, 10> kColumns = {
     "unit",      "opening", "granted",  "used",         "expired",
@@ -157,19 +158,6 @@ std::string Verdict(bool adds_up) {
                  : "\nverdict: FAILED, a unit does not add up\n";
 }
 
-// Parses --NAME as an RFC 3339 time; on failure reports bad usage.
-bool ParseTime(const CommandSpec& spec, const Args& args, std::string_view name,
-               int64_t* us, int* exit_code) {
-  absl::StatusOr<int64_t> at = ParseTimeUs(args.Get(name));
-  if (at.ok()) {
-    *us = *at;
-    return true;
-  }
-  *exit_code = UsageError(
-      spec, absl::StrCat("--", std::string(name), ": ", at.status().message()));
-  return false;
-}
-
 }  // namespace
 
 const CommandSpec& LiabilitySpec() {
@@ -190,12 +178,15 @@ int RunLiability(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  int64_t from_us = 0;
-  int64_t to_us = 0;
-  if (!ParseTime(spec, parsed, "from", &from_us, &exit_code) ||
-      !ParseTime(spec, parsed, "to", &to_us, &exit_code)) {
+  // Both are required, so ParseArgs has made sure they are given.
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
+  if (!ParseTimeOption(spec, parsed, "from", &from, &exit_code) ||
+      !ParseTimeOption(spec, parsed, "to", &to, &exit_code)) {
     return exit_code;
   }
+  const int64_t from_us = *from;
+  const int64_t to_us = *to;
   if (from_us > to_us) return UsageError(spec, "--from is later than --to");
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
