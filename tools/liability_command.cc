@@ -40,6 +40,13 @@ constexpr std::string_view kUsage =
     "  refunded      left by approved refunds\n"
     "  charged_back  clawed back by chargebacks\n"
     "  closing       owed as the events before T2 leave it\n"
+    "and, for cash only, outside the identity:\n"
+    "  refund_rounding  the part of `refunded` not paid back: a refund pays\n"
+    "                floor(amount_minor*n/g) for its n credits, their cost\n"
+    "                or one minor unit less, and that unit stays the\n"
+    "                platform's. refunded - refund_rounding is the cash\n"
+    "                refunded: REFUNDS_PAYABLE in `ledgerctl trial-balance`,\n"
+    "                `cash_refunded` in `ledgerctl statement`\n"
     "x credits leaving a purchase lot that has lost c of its g credits are\n"
     "worth floor(amount_minor*(c+x)/g) - floor(amount_minor*c/g), so a lot's\n"
     "flows add up to its cost. Each unit must satisfy opening + granted -\n"
@@ -59,7 +66,8 @@ constexpr std::string_view kUsage =
     "                 (2026-03-08: its midnight UTC)\n"
     "  --format FMT   text (default; a table for a person), json ({from, to,\n"
     "                 units: [{unit, opening, granted, used, expired,\n"
-    "                 forfeited, voided, refunded, charged_back, closing}]},\n"
+    "                 forfeited, voided, refunded, charged_back, closing,\n"
+    "                 refund_rounding}]},\n"
     "                 numbers as JSON integers) or csv (RFC 4180, a header\n"
     "                 row of those names, then one row per unit)\n"
     "  --help         print this help\n"
@@ -71,14 +79,18 @@ constexpr std::string_view kUsage =
     "Example:\n"
     "  ledgerctl liability --db /tmp/ledger --from 2026-03-01 --to 2026-04-01\n";
 
-constexpr std::array<std::string_view, 10> kColumns = {
-    "unit",      "opening", "granted",  "used",         "expired",
-    "forfeited", "voided",  "refunded", "charged_back", "closing"};
+// refund_rounding comes after closing: it is a part of refunded, not a
+// term of the identity the other columns spell out left to right.
+constexpr std::array<std::string_view, 11> kColumns = {
+    "unit",     "opening",      "granted", "used",           "expired",
+    "forfeited", "voided",      "refunded", "charged_back", "closing",
+    "refund_rounding"};
 
 // The numbers of a row, in the order of kColumns after "unit".
-std::array<__int128, 9> Numbers(const LiabilityRow& row) {
-  return {row.opening, row.granted,  row.used,         row.expired, row.forfeited,
-          row.voided,  row.refunded, row.charged_back, row.closing};
+std::array<__int128, 10> Numbers(const LiabilityRow& row) {
+  return {row.opening,  row.granted,      row.used,    row.expired,
+          row.forfeited, row.voided,      row.refunded, row.charged_back,
+          row.closing,  row.refund_rounding};
 }
 
 std::string RenderJson(const LiabilityReport& report) {
@@ -90,7 +102,7 @@ std::string RenderJson(const LiabilityReport& report) {
   for (const LiabilityRow& row : report.units) {
     w.BeginObject();
     w.Key("unit").String(row.unit);
-    const std::array<__int128, 9> numbers = Numbers(row);
+    const std::array<__int128, 10> numbers = Numbers(row);
     for (size_t i = 0; i < numbers.size(); ++i) {
       w.Key(kColumns[i + 1]).Int128(numbers[i]);
     }
@@ -137,7 +149,10 @@ std::string RenderText(const LiabilityReport& report) {
       FormatTimeUs(report.to_us), ": ", report.events_in_period, " of ",
       report.events_read,
       " events dated in the period\ncredits per lot source; cash per "
-      "currency of purchase lots, in minor units at cost basis\n\n");
+      "currency of purchase lots, in minor units at cost basis;\n"
+      "refund_rounding: the part of refunded not paid back (refunded - "
+      "refund_rounding = cash refunded,\nas in trial-balance's "
+      "REFUNDS_PAYABLE and the statements' cash_refunded)\n\n");
   for (size_t r = 0; r < cells.size(); ++r) {
     const std::vector<std::string>& line = cells[r];
     std::string text = line[0] + std::string(width[0] - line[0].size(), ' ');
