@@ -165,15 +165,12 @@ absl::StatusOr<int64_t> ParseTimeArgument(std::string_view text) {
   // 2026-03-09` is that day exactly. It is spelled out as its midnight and
   // checked to format back to itself, because absl normalizes an
   // impossible day (2026-02-30 would be 2 March).
-  constexpr std::string_view kMidnight = "T00:00:00Z";
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
-    absl::StatusOr<int64_t> us = ParseTimeUs(std::string(text) + std::string(kMidnight));
-    if (us.ok() &&
-        FormatTimeUs(*us) == std::string(text) + std::string(kMidnight)) {
-      return us;
-    }
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", std::string(text), "' is not a date (YYYY-MM-DD) from 1970 to 9999"));
+    const std::string midnight = std::string(text) + "T00:00:00Z";
+    absl::StatusOr<int64_t> us = ParseTimeUs(midnight);
+    if (us.ok() && FormatTimeUs(*us) == midnight) return us;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", std::string(text), "' is not a date (YYYY-MM-DD) from 1970 to 9999"));
   }
   absl::StatusOr<int64_t> us = ParseTimeUs(text);
   if (us.ok()) return us;

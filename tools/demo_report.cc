@@ -197,7 +197,8 @@ std::string RenderText(const DemoConfig& config, const DayResult& day,
       "  %s customers --db %s\n"
       "  %s balance --db %s --customer cust-000001\n"
       "  %s liability --db %s --from %s --to %s\n",
-      ledgerctl, db, ledgerctl, db, ledgerctl, db, DateOf(workload::DayStartUs()),
+      ledgerctl, db, ledgerctl, db, ledgerctl, db,
+      DateOf(workload::DayStartUs()),
       DateOf(workload::DayStartUs() + kReportedDays * workload::kDayUs));
   return out;
 }

@@ -82,15 +82,16 @@ constexpr std::string_view kUsage =
 // refund_rounding comes after closing: it is a part of refunded, not a
 // term of the identity the other columns spell out left to right.
 constexpr std::array<std::string_view, 11> kColumns = {
-    "unit",     "opening",      "granted", "used",           "expired",
-    "forfeited", "voided",      "refunded", "charged_back", "closing",
-    "refund_rounding"};
+    "unit",     "opening",  "granted",      "used",
+    "expired",  "forfeited", "voided",      "refunded",
+    "charged_back", "closing", "refund_rounding"};
 
 // The numbers of a row, in the order of kColumns after "unit".
 std::array<__int128, 10> Numbers(const LiabilityRow& row) {
-  return {row.opening,  row.granted,      row.used,    row.expired,
-          row.forfeited, row.voided,      row.refunded, row.charged_back,
-          row.closing,  row.refund_rounding};
+  return {row.opening,   row.granted,  row.used,
+          row.expired,   row.forfeited, row.voided,
+          row.refunded,  row.charged_back, row.closing,
+          row.refund_rounding};
 }
 
 std::string RenderJson(const LiabilityReport& report) {
