@@ -13,7 +13,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
   nats-server libnats-dev libcurl4-openssl-dev
 
-.PHONY: all deps build demo serve test test-all bench clean sanitize asan tsan fuzz
+.PHONY: all deps configure build demo serve test test-all bench clean sanitize asan tsan fuzz
 
 all: build
 
@@ -35,11 +35,19 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+# Everything: the tools, ledgerd, the tests and the benchmarks (what
+# `make test` and `make bench` run).
+build: configure
 	cmake --build $(BUILD_DIR)
 
-demo: build
+# The demo runs ledgerctl alone, so it builds ledgerctl alone, not the
+# tests, benchmarks and ledgerd that `make test` and `make bench` build
+# (README, "Quick start", has the times).
+demo: configure
+	cmake --build $(BUILD_DIR) --target ledgerctl
 	./$(BUILD_DIR)/tools/ledgerctl demo --db $(BUILD_DIR)/demo-db
 
 # ledgerd on 127.0.0.1:$(SERVE_PORT), serving $(BUILD_DIR)/serve-db without

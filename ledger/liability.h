@@ -44,9 +44,18 @@ struct LiabilityRow {
   // Owed as the events before `to` leave it, computed from the state those
   // events build, not from the flows above.
   __int128 closing = 0;
+  // Cash units only, outside the identity: the part of `refunded` (cost
+  // basis) that was not paid back. A refund pays floor(amount_minor * n /
+  // granted) into REFUNDS_PAYABLE, which is the cost of its n credits or
+  // one minor unit less; that unit stays in CUSTOMER_PREPAID. So
+  // refunded - refund_rounding is the cash paid back over the period, the
+  // figure of the journal (`trial-balance`'s REFUNDS_PAYABLE) and of the
+  // customers' statements (`cash_refunded`). Zero for credit units.
+  __int128 refund_rounding = 0;
 
   // What the flows say closing must be: opening + granted - used - expired
-  // - forfeited - voided - refunded - charged_back.
+  // - forfeited - voided - refunded - charged_back (refund_rounding is a
+  // part of refunded, not a flow of its own).
   __int128 expected_closing() const;
   bool adds_up() const { return expected_closing() == closing; }
 };

@@ -51,7 +51,9 @@ struct RunningBalance {
   bool operator==(const RunningBalance&) const = default;
 };
 
-// The events of the statement are those with from_us <= at <= to_us.
+// The events of the statement are those with from_us <= at < to_us: the
+// end is excluded, as in the liability report, so that consecutive periods
+// (one month's `to` the next one's `from`) share no event.
 struct StatementPeriod {
   std::optional<int64_t> from_us;  // none: from the first event
   std::optional<int64_t> to_us;    // none: to the last event

@@ -9,10 +9,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 namespace ledger::tools {
 
@@ -82,6 +85,21 @@ int UsageError(const CommandSpec& spec, std::string_view message);
 bool ParseIntOption(const CommandSpec& spec, const Args& args,
                     std::string_view name, int64_t fallback, int64_t min,
                     int64_t max, int64_t* value, int* exit_code);
+
+// Parses a time given on the command line, the one parser of every time
+// option (--at, --as-of, --from, --to): an RFC 3339 time
+// ("2026-03-08T10:00:00Z", fractions and numeric offsets allowed) or a
+// date alone ("2026-03-08"), which means its midnight UTC. Microseconds
+// since the epoch; InvalidArgument naming both forms on anything else (a
+// date that does not exist, such as 2026-02-30, too).
+[[nodiscard]] absl::StatusOr<int64_t> ParseTimeArgument(std::string_view text);
+
+// Parses the time option --NAME with ParseTimeArgument into *us when it was
+// given (left as it is otherwise) and returns true; on a bad time reports
+// bad usage ("--NAME: PROBLEM") and returns false with *exit_code set.
+bool ParseTimeOption(const CommandSpec& spec, const Args& args,
+                     std::string_view name, std::optional<int64_t>* us,
+                     int* exit_code);
 
 // The name of `format` as --format takes it ("jsonl").
 std::string_view FormatName(Format format);

@@ -55,8 +55,8 @@ constexpr std::string_view kUsage =
     "Options:\n"
     "  --db DIR        the ledger's folder\n"
     "  --customer ID   the customer\n"
-    "  --at TIME       an RFC 3339 time, e.g. 2026-03-08T10:00:00Z\n"
-    "                  (default: now)\n"
+    "  --at TIME       an RFC 3339 time, e.g. 2026-03-08T10:00:00Z, or a\n"
+    "                  date alone, 2026-03-08: its midnight UTC (default: now)\n"
     "  --as-of-seq N   rebuild the state to event N (1 .. the head's seq)\n"
     "                  instead of reading the stored projections\n"
     "  --format F      json (the default): the contract's object on one line;\n"
@@ -276,12 +276,9 @@ int RunBalance(std::span<char* const> args) {
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
 
-  int64_t at_us = absl::ToUnixMicros(absl::Now());
-  if (parsed.Has("at")) {
-    absl::StatusOr<int64_t> at = ParseTimeUs(parsed.Get("at"));
-    if (!at.ok()) return UsageError(spec, std::string(at.status().message()));
-    at_us = *at;
-  }
+  std::optional<int64_t> at;
+  if (!ParseTimeOption(spec, parsed, "at", &at, &exit_code)) return exit_code;
+  const int64_t at_us = at.value_or(absl::ToUnixMicros(absl::Now()));
   int64_t as_of_seq = 0;
   if (!ParseIntOption(spec, parsed, "as-of-seq", 0, 1, INT64_MAX, &as_of_seq,
                       &exit_code)) {

@@ -40,7 +40,8 @@ constexpr std::string_view kUsage =
     "  --db DIR        the ledger's folder\n"
     "  --status S      only the customers in status S: ACTIVE, SUSPENDED\n"
     "                  or TERMINATED\n"
-    "  --at TIME       an RFC 3339 time for `available` (default: now)\n"
+    "  --at TIME       the time of `available` (default: now): RFC 3339 or a\n"
+    "                  date alone (its midnight UTC)\n"
     "  --format F      text (default: a table) or json (one document:\n"
     "                  {\"at\", \"customers\": [{\"customer\", \"status\",\n"
     "                  \"available\", \"promotional\", \"scoped\"}, ...]})\n"
@@ -132,14 +133,9 @@ int RunCustomers(std::span<char* const> args) {
   const Format format = parsed.format;
   std::optional<v1::CustomerStatus> status;
   if (!ParseStatus(spec, parsed, &status, &exit_code)) return exit_code;
-  int64_t at_us = absl::ToUnixMicros(absl::Now());
-  if (parsed.Has("at")) {
-    absl::StatusOr<int64_t> at = ParseTimeUs(parsed.Get("at"));
-    if (!at.ok()) {
-      return UsageError(spec, absl::StrCat("--at: ", at.status().message()));
-    }
-    at_us = *at;
-  }
+  std::optional<int64_t> at;
+  if (!ParseTimeOption(spec, parsed, "at", &at, &exit_code)) return exit_code;
+  const int64_t at_us = at.value_or(absl::ToUnixMicros(absl::Now()));
   const std::string dir = parsed.Get("db");
   absl::StatusOr<std::vector<CustomerSummary>> customers =
       ListStoredCustomers(dir, at_us, status);

@@ -17,6 +17,8 @@
 #include "ledger/time_util.h"
 #include "ledger/verify.h"
 #include "tools/failure.h"
+#include "tools/self_invocation.h"
+#include "tools/workload/platform_day.h"
 
 namespace ledger::tools {
 namespace {
@@ -93,6 +95,16 @@ std::string CustomerIds(const DemoConfig& config) {
   return absl::StrFormat("cust-000001 .. cust-%06d", config.customers);
 }
 
+// The date part of a time ("2026-03-08"), which ledgerctl takes as its
+// midnight UTC.
+std::string DateOf(int64_t us) { return FormatTimeUs(us).substr(0, 10); }
+
+// The suggested liability period: the simulated day and the next, since
+// the last commands of a customer's day (a late call's capture, a renewal)
+// may be dated past midnight. Every event of the demo falls in it, so the
+// suggested report shows the figures of this one.
+constexpr int kReportedDays = 2;
+
 constexpr char kOrderMeaning[] =
     "with more than one thread, the order of the log (and so the digest) "
     "depends on scheduling; the commands and their outcomes do not, they "
@@ -140,12 +152,20 @@ std::string RenderText(const DemoConfig& config, const DayResult& day,
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "voided promotions", Ll(c.voided));
   absl::StrAppendFormat(&out, "  %-26s %12d\n", "still owed at the end",
                         Ll(c.owed));
-  out.append("cash per currency (minor units, at cost):\n");
+  // Refunds at cost (the liability report's meaning) and as paid back
+  // (the journal's and the statements'), the difference named, so the
+  // figures reconcile with `trial-balance` (docs/accounting.md).
+  out.append(
+      "cash per currency (minor units; refunded at cost = paid back +\n"
+      "rounding kept, paid back being trial-balance's REFUNDS_PAYABLE):\n");
   for (const LiabilityRow& row : f.money.units) {
     if (row.unit.starts_with("CREDITS:")) continue;
-    absl::StrAppendFormat(&out, "  %-4s sold %12d  refunded %10d  owed %12d\n",
-                          row.unit, Ll(row.granted), Ll(row.refunded),
-                          Ll(row.closing));
+    absl::StrAppendFormat(
+        &out, "  %-4s sold %10d  refunded %9d = paid back %9d + rounding %4d"
+              "  owed %10d\n",
+        row.unit, Ll(row.granted), Ll(row.refunded),
+        Ll(row.refunded - row.refund_rounding), Ll(row.refund_rounding),
+        Ll(row.closing));
   }
   absl::StrAppendFormat(
       &out,
@@ -167,9 +187,19 @@ std::string RenderText(const DemoConfig& config, const DayResult& day,
       "note: with more than one thread the order of the log (and so the\n"
       "digest) depends on scheduling; the commands and their outcomes do\n"
       "not: they depend on the seed alone.\n");
+  // Commands that run as printed from the folder the demo ran in: the
+  // binary as this shell reaches it, the folder quoted when it must be.
+  const std::string ledgerctl = SelfInvocation();
+  const std::string db = ShellWord(config.dir);
   absl::StrAppendFormat(
-      &out, "next: ledgerctl customers --db %s, then ledgerctl balance --db %s "
-      "--customer cust-000001\n", config.dir, config.dir);
+      &out,
+      "next, from this folder:\n"
+      "  %s customers --db %s\n"
+      "  %s balance --db %s --customer cust-000001\n"
+      "  %s liability --db %s --from %s --to %s\n",
+      ledgerctl, db, ledgerctl, db, ledgerctl, db,
+      DateOf(workload::DayStartUs()),
+      DateOf(workload::DayStartUs() + kReportedDays * workload::kDayUs));
   return out;
 }
 
@@ -219,6 +249,8 @@ std::string RenderJson(const DemoConfig& config, const DayResult& day,
     w.Key("currency").String(row.unit);
     w.Key("sold_minor").Int128(row.granted);
     w.Key("refunded_minor").Int128(row.refunded);
+    w.Key("refunded_paid_minor").Int128(row.refunded - row.refund_rounding);
+    w.Key("refund_rounding_minor").Int128(row.refund_rounding);
     w.Key("owed_minor").Int128(row.closing);
     w.EndObject();
   }

@@ -40,6 +40,13 @@ constexpr std::string_view kUsage =
     "  refunded      left by approved refunds\n"
     "  charged_back  clawed back by chargebacks\n"
     "  closing       owed as the events before T2 leave it\n"
+    "and, for cash only, outside the identity:\n"
+    "  refund_rounding  the part of `refunded` not paid back: a refund pays\n"
+    "                floor(amount_minor*n/g) for its n credits, their cost\n"
+    "                or one minor unit less, and that unit stays the\n"
+    "                platform's. refunded - refund_rounding is the cash\n"
+    "                refunded: REFUNDS_PAYABLE in `ledgerctl trial-balance`,\n"
+    "                `cash_refunded` in `ledgerctl statement`\n"
     "x credits leaving a purchase lot that has lost c of its g credits are\n"
     "worth floor(amount_minor*(c+x)/g) - floor(amount_minor*c/g), so a lot's\n"
     "flows add up to its cost. Each unit must satisfy opening + granted -\n"
@@ -53,11 +60,14 @@ constexpr std::string_view kUsage =
     "\n"
     "Options:\n"
     "  --db DIR       the ledger's folder\n"
-    "  --from T1      start of the period, RFC 3339 (included)\n"
-    "  --to T2        end of the period, RFC 3339 (excluded); not before T1\n"
+    "  --from T1      start of the period (included)\n"
+    "  --to T2        end of the period (excluded); not before T1\n"
+    "                 T1, T2: RFC 3339 (2026-03-08T10:00:00Z) or a date alone\n"
+    "                 (2026-03-08: its midnight UTC)\n"
     "  --format FMT   text (default; a table for a person), json ({from, to,\n"
     "                 units: [{unit, opening, granted, used, expired,\n"
-    "                 forfeited, voided, refunded, charged_back, closing}]},\n"
+    "                 forfeited, voided, refunded, charged_back, closing,\n"
+    "                 refund_rounding}]},\n"
     "                 numbers as JSON integers) or csv (RFC 4180, a header\n"
     "                 row of those names, then one row per unit)\n"
     "  --help         print this help\n"
@@ -67,17 +77,21 @@ constexpr std::string_view kUsage =
     "verify or cannot be read; 2 on bad usage (T1 after T2 too).\n"
     "\n"
     "Example:\n"
-    "  ledgerctl liability --db /tmp/ledger --from 2026-03-01T00:00:00Z "
-    "--to 2026-04-01T00:00:00Z\n";
+    "  ledgerctl liability --db /tmp/ledger --from 2026-03-01 --to 2026-04-01\n";
 
-constexpr std::array<std::string_view, 10> kColumns = {
-    "unit",      "opening", "granted",  "used",         "expired",
-    "forfeited", "voided",  "refunded", "charged_back", "closing"};
+// refund_rounding comes after closing: it is a part of refunded, not a
+// term of the identity the other columns spell out left to right.
+constexpr std::array<std::string_view, 11> kColumns = {
+    "unit",     "opening",  "granted",      "used",
+    "expired",  "forfeited", "voided",      "refunded",
+    "charged_back", "closing", "refund_rounding"};
 
 // The numbers of a row, in the order of kColumns after "unit".
-std::array<__int128, 9> Numbers(const LiabilityRow& row) {
-  return {row.opening, row.granted,  row.used,         row.expired, row.forfeited,
-          row.voided,  row.refunded, row.charged_back, row.closing};
+std::array<__int128, 10> Numbers(const LiabilityRow& row) {
+  return {row.opening,   row.granted,  row.used,
+          row.expired,   row.forfeited, row.voided,
+          row.refunded,  row.charged_back, row.closing,
+          row.refund_rounding};
 }
 
 std::string RenderJson(const LiabilityReport& report) {
@@ -89,7 +103,7 @@ std::string RenderJson(const LiabilityReport& report) {
   for (const LiabilityRow& row : report.units) {
     w.BeginObject();
     w.Key("unit").String(row.unit);
-    const std::array<__int128, 9> numbers = Numbers(row);
+    const std::array<__int128, 10> numbers = Numbers(row);
     for (size_t i = 0; i < numbers.size(); ++i) {
       w.Key(kColumns[i + 1]).Int128(numbers[i]);
     }
@@ -136,7 +150,10 @@ std::string RenderText(const LiabilityReport& report) {
       FormatTimeUs(report.to_us), ": ", report.events_in_period, " of ",
       report.events_read,
       " events dated in the period\ncredits per lot source; cash per "
-      "currency of purchase lots, in minor units at cost basis\n\n");
+      "currency of purchase lots, in minor units at cost basis;\n"
+      "refund_rounding: the part of refunded not paid back (refunded - "
+      "refund_rounding = cash refunded,\nas in trial-balance's "
+      "REFUNDS_PAYABLE and the statements' cash_refunded)\n\n");
   for (size_t r = 0; r < cells.size(); ++r) {
     const std::vector<std::string>& line = cells[r];
     std::string text = line[0] + std::string(width[0] - line[0].size(), ' ');
@@ -155,19 +172,6 @@ std::string Verdict(bool adds_up) {
                    "used - expired - forfeited - voided - refunded - "
                    "charged_back = closing\n"
                  : "\nverdict: FAILED, a unit does not add up\n";
-}
-
-// Parses --NAME as an RFC 3339 time; on failure reports bad usage.
-bool ParseTime(const CommandSpec& spec, const Args& args, std::string_view name,
-               int64_t* us, int* exit_code) {
-  absl::StatusOr<int64_t> at = ParseTimeUs(args.Get(name));
-  if (at.ok()) {
-    *us = *at;
-    return true;
-  }
-  *exit_code = UsageError(
-      spec, absl::StrCat("--", std::string(name), ": ", at.status().message()));
-  return false;
 }
 
 }  // namespace
@@ -190,12 +194,15 @@ int RunLiability(std::span<char* const> args) {
   Args parsed;
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
-  int64_t from_us = 0;
-  int64_t to_us = 0;
-  if (!ParseTime(spec, parsed, "from", &from_us, &exit_code) ||
-      !ParseTime(spec, parsed, "to", &to_us, &exit_code)) {
+  // Both are required, so ParseArgs has made sure they are given.
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
+  if (!ParseTimeOption(spec, parsed, "from", &from, &exit_code) ||
+      !ParseTimeOption(spec, parsed, "to", &to, &exit_code)) {
     return exit_code;
   }
+  const int64_t from_us = *from;
+  const int64_t to_us = *to;
   if (from_us > to_us) return UsageError(spec, "--from is later than --to");
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");

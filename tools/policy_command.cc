@@ -32,7 +32,8 @@ constexpr std::string_view kUsage =
     "\n"
     "Options:\n"
     "  --db DIR        the ledger's folder\n"
-    "  --at TIME       an RFC 3339 time (default: now)\n"
+    "  --at TIME       RFC 3339 or a date alone, its midnight UTC (default:\n"
+    "                  now)\n"
     "  --format F      text (default) or json (one document: {\"at\",\n"
     "                  \"in_force\": {...}, \"history\": [{\"version\",\n"
     "                  \"refund_window_hours\", \"inquiry_window_hours\",\n"
@@ -125,14 +126,9 @@ int RunPolicy(std::span<char* const> args) {
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   const Format format = parsed.format;
-  int64_t at_us = absl::ToUnixMicros(absl::Now());
-  if (parsed.Has("at")) {
-    absl::StatusOr<int64_t> at = ParseTimeUs(parsed.Get("at"));
-    if (!at.ok()) {
-      return UsageError(spec, absl::StrCat("--at: ", at.status().message()));
-    }
-    at_us = *at;
-  }
+  std::optional<int64_t> at;
+  if (!ParseTimeOption(spec, parsed, "at", &at, &exit_code)) return exit_code;
+  const int64_t at_us = at.value_or(absl::ToUnixMicros(absl::Now()));
   const std::string dir = parsed.Get("db");
   absl::StatusOr<PolicyHistory> history = ReadStoredPolicies(dir, at_us);
   if (!history.ok()) {

@@ -39,7 +39,8 @@ constexpr std::string_view kUsage =
     "  --db DIR         the ledger's folder\n"
     "  --until-seq N    stop after event N (1 .. the head's seq)\n"
     "  --as-of TIME     stop after the last event whose `at` is at or before\n"
-    "                   TIME (RFC 3339); the events before it in the log are\n"
+    "                   TIME (RFC 3339, or a date alone: its midnight UTC);\n"
+    "                   the events before it in the log are\n"
     "                   included whatever their `at`\n"
     "  --threads N      threads that check and fold (default 0: one per core)\n"
     "  --format F       text (default: `name: value` lines) or json (one\n"
@@ -72,15 +73,7 @@ bool ParsePoint(const CommandSpec& spec, const Args& parsed,
     }
     options->until_seq = static_cast<uint64_t>(seq);
   }
-  if (parsed.Has("as-of")) {
-    absl::StatusOr<int64_t> at = ParseTimeUs(parsed.Get("as-of"));
-    if (!at.ok()) {
-      *exit_code = UsageError(spec, absl::StrCat("--as-of: ", at.status().message()));
-      return false;
-    }
-    options->as_of_us = *at;
-  }
-  return true;
+  return ParseTimeOption(spec, parsed, "as-of", &options->as_of_us, exit_code);
 }
 
 std::string RenderText(const ReplayReport& report) {

@@ -21,7 +21,8 @@ constexpr std::string_view kUsage =
     "                           [--format text|json|jsonl|csv]\n"
     "\n"
     "Prints the statement of a customer: every event of the customer in log\n"
-    "order whose time is in [--from, --to] (both included), each with its\n"
+    "order whose time is in [--from, --to) (--to excluded, as in every\n"
+    "ledgerctl period, so that consecutive periods share no event), each with its\n"
     "postings, the policy version it was decided under, and the running\n"
     "balance after it. The running balance is folded from the postings of\n"
     "all the customer's events from the first one on (events before --from\n"
@@ -55,10 +56,12 @@ constexpr std::string_view kUsage =
     "Options:\n"
     "  --db DIR         the ledger's folder\n"
     "  --customer ID    the customer\n"
-    "  --from TIME      first time of the period, RFC 3339 (default: the\n"
+    "  --from TIME      start of the period, included (default: the\n"
     "                   customer's first event)\n"
-    "  --to TIME        last time of the period, RFC 3339 (default: the\n"
+    "  --to TIME        end of the period, excluded (default: after the\n"
     "                   customer's last event)\n"
+    "                   TIME: RFC 3339 (2026-03-08T10:00:00Z) or a date\n"
+    "                   alone (2026-03-08: its midnight UTC)\n"
     "  --format F       text (default), json, jsonl or csv\n"
     "  --help           print this help\n"
     "\n"
@@ -70,22 +73,7 @@ constexpr std::string_view kUsage =
     "\n"
     "Example:\n"
     "  ledgerctl statement --db /tmp/ledger --customer c1 \\\n"
-    "    --from 2026-03-01T00:00:00Z --to 2026-03-31T23:59:59Z\n";
-
-// Parses --NAME as an RFC 3339 time into *us when given.
-bool ParseTimeOption(const CommandSpec& spec, const Args& args,
-                     std::string_view name, std::optional<int64_t>* us,
-                     int* exit_code) {
-  if (!args.Has(name)) return true;
-  absl::StatusOr<int64_t> t = ParseTimeUs(args.Get(name));
-  if (!t.ok()) {
-    *exit_code = UsageError(spec, absl::StrCat("--", std::string(name), ": ",
-                                               std::string(t.status().message())));
-    return false;
-  }
-  *us = *t;
-  return true;
-}
+    "    --from 2026-03-01 --to 2026-04-01\n";
 
 }  // namespace
 

@@ -36,7 +36,9 @@ constexpr std::string_view kUsage =
     "\n"
     "Options:\n"
     "  --db DIR        the ledger's folder\n"
-    "  --as-of TIME    an RFC 3339 time (default: every event)\n"
+    "  --as-of TIME    an instant, events dated at it included, like\n"
+    "                  `balance --at`: RFC 3339 or a date alone (its\n"
+    "                  midnight UTC); default: every event\n"
     "  --format FMT    text (default; a table for a person) or json (one\n"
     "                  object: as_of, events_read, events_summed, lines\n"
     "                  [{unit, account, debit, credit, net}], totals [{unit,\n"
@@ -147,12 +149,8 @@ int RunTrialBalance(std::span<char* const> args) {
   int exit_code = kExitOk;
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   std::optional<int64_t> as_of_us;
-  if (parsed.Has("as-of")) {
-    absl::StatusOr<int64_t> at = ParseTimeUs(parsed.Get("as-of"));
-    if (!at.ok()) {
-      return UsageError(spec, absl::StrCat("--as-of: ", at.status().message()));
-    }
-    as_of_us = *at;
+  if (!ParseTimeOption(spec, parsed, "as-of", &as_of_us, &exit_code)) {
+    return exit_code;
   }
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");

@@ -86,9 +86,26 @@ absl::Status LiabilityFold::AddFlows(const v1::Event& event, bool in_period) {
             state_.FindCustomer(customer)->FindRefund(
                 e.refund_approved().refund_id());
         LEDGER_CHECK(refund != nullptr) << "applied, yet no refund";
+        __int128 cost = 0;
         RETURN_IF_ERROR(Leave(customer, refund->lot_id(),
                               e.refund_approved().credits(), Column::kRefunded,
-                              in_period));
+                              in_period, &cost));
+        // The refund pays floor(amount * n / g), the report counts the
+        // credits at cost: both are shown, the difference in a row of its
+        // own (ledger/liability.h), so the report reconciles with the
+        // journal's REFUNDS_PAYABLE.
+        const __int128 rounding = cost - e.refund_approved().cash_minor();
+        if (cost > 0 && (rounding < 0 || rounding > 1)) {
+          return Broken(customer,
+                        absl::StrCat("refund ", e.refund_approved().refund_id(),
+                                     " pays ", e.refund_approved().cash_minor(),
+                                     " for credits whose cost is ",
+                                     static_cast<int64_t>(cost)));
+        }
+        if (cost > 0) {
+          Record(e.refund_approved().currency(), Column::kRefundRounding,
+                 rounding, in_period);
+        }
         break;
       }
       case v1::Effect::kLotExpired:
@@ -130,7 +147,9 @@ void LiabilityFold::Grant(const v1::LotState& lot, bool in_period) {
 // telescope, so whatever the draws, a lot's flows add up to its cost.
 absl::Status LiabilityFold::Leave(const std::string& customer,
                                   const std::string& lot_id, int64_t credits,
-                                  Column column, bool in_period) {
+                                  Column column, bool in_period,
+                                  __int128* cash_value) {
+  if (cash_value != nullptr) *cash_value = 0;
   // Nothing leaves, e.g. on a chargeback of an expired lot.
   if (credits == 0) return absl::OkStatus();
   const v1::LotState* lot = state_.FindCustomer(customer)->FindLot(lot_id);
@@ -147,6 +166,7 @@ absl::Status LiabilityFold::Leave(const std::string& customer,
   const __int128 value = CostOfLost(a, lost + credits, lot->granted()) -
                          CostOfLost(a, lost, lot->granted());
   lost += credits;
+  if (cash_value != nullptr) *cash_value = value;
   Record(lot->currency(), column, value, in_period);
   return absl::OkStatus();
 }
@@ -155,6 +175,8 @@ absl::Status LiabilityFold::Leave(const std::string& customer,
 void LiabilityFold::Record(const std::string& unit, Column column,
                            __int128 amount, bool in_period) {
   LiabilityRow& row = rows_[unit];
+  // Not a flow: before the period it leaves the opening as it is.
+  if (column == Column::kRefundRounding && !in_period) return;
   if (!in_period) {
     row.opening += column == Column::kGranted ? amount : -amount;
     return;
@@ -180,6 +202,9 @@ void LiabilityFold::Record(const std::string& unit, Column column,
       break;
     case Column::kChargedBack:
       row.charged_back += amount;
+      break;
+    case Column::kRefundRounding:
+      row.refund_rounding += amount;
       break;
   }
 }

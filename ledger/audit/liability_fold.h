@@ -49,13 +49,17 @@ class LiabilityFold {
     kForfeited,
     kVoided,
     kRefunded,
-    kChargedBack
+    kChargedBack,
+    kRefundRounding,  // a part of kRefunded: moves neither opening nor closing
   };
 
   absl::Status AddFlows(const v1::Event& event, bool in_period);
   void Grant(const v1::LotState& lot, bool in_period);
+  // *cash_value, when not null, gets the cash value of the credits (0 for
+  // a lot that is not a purchase).
   absl::Status Leave(const std::string& customer, const std::string& lot_id,
-                     int64_t credits, Column column, bool in_period);
+                     int64_t credits, Column column, bool in_period,
+                     __int128* cash_value = nullptr);
   void Record(const std::string& unit, Column column, __int128 amount,
               bool in_period);
   absl::Status AddClosing(const CustomerState& customer,

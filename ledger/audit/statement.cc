@@ -39,7 +39,9 @@ std::string BalanceText(const RunningBalance& b) {
 std::string PeriodText(const StatementPeriod& p) {
   return absl::StrCat(
       p.from_us.has_value() ? FormatTimeUs(*p.from_us) : "the first event",
-      " to ", p.to_us.has_value() ? FormatTimeUs(*p.to_us) : "the last event");
+      " to ",
+      p.to_us.has_value() ? FormatTimeUs(*p.to_us) + " (excluded)"
+                          : "the last event");
 }
 
 std::string RenderText(const Statement& s) {
@@ -232,8 +234,10 @@ absl::StatusOr<Statement> FoldStatement(const std::string& customer,
     if (h.customer() != customer) return true;
     *seen = true;
     // A customer's commands are accepted in time order (TIME_WENT_BACKWARDS),
-    // so its first event after the period ends the statement.
-    if (period.to_us.has_value() && h.at_us() > *period.to_us) return false;
+    // so its first event at or after the period's end ends the statement:
+    // [from, to), like every period of ledgerctl, so that consecutive
+    // periods share no event.
+    if (period.to_us.has_value() && h.at_us() >= *period.to_us) return false;
     const int64_t in_lots_before = balance.in_lots;
     balance.Apply(event);
     if (period.from_us.has_value() && h.at_us() < *period.from_us) {

@@ -3,13 +3,18 @@
 // and what a mistake or --help prints and returns.
 #include "tools/arguments.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/time_util.h"
 
 namespace ledger::tools {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr std::string_view kUsage = "usage: ledgerctl demo --db DIR [FILE]\n";
 
@@ -188,6 +193,59 @@ TEST(Arguments, AWholeNumberOptionIsCheckedAgainstItsRange) {
                    "not '" + std::string(bad) +
                        "'\nRun `ledgerctl demo --help` for its usage.\n");
   }
+}
+
+TEST(Arguments, ADateAloneIsItsMidnightUtc) {
+  const absl::StatusOr<int64_t> date = ParseTimeArgument("2026-03-08");
+  ASSERT_TRUE(date.ok()) << date.status();
+  EXPECT_EQ(*date, *ParseTimeUs("2026-03-08T00:00:00Z"));
+  EXPECT_EQ(*ParseTimeArgument("1970-01-01"), kMinTimeUs);
+  EXPECT_EQ(*ParseTimeArgument("2024-02-29"), *ParseTimeUs("2024-02-29T00:00:00Z"));
+}
+
+TEST(Arguments, AnRfc3339TimeIsTakenAsTheLedgerTakesIt) {
+  EXPECT_EQ(*ParseTimeArgument("2026-03-08T01:00:00+01:00"),
+            *ParseTimeUs("2026-03-08T00:00:00Z"));
+  EXPECT_EQ(*ParseTimeArgument("2026-03-08T10:00:00.5Z"),
+            *ParseTimeUs("2026-03-08T10:00:00.500000Z"));
+}
+
+TEST(Arguments, ATimeThatIsNeitherIsRefusedNamingBothForms) {
+  // Days that do not exist are refused, not rolled into the next month.
+  for (const char* bad : {"2026-02-30", "2026-13-01", "2025-02-29", "0000-01-01"}) {
+    const absl::StatusOr<int64_t> t = ParseTimeArgument(bad);
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(t.status().message()), HasSubstr("is not a date")) << bad;
+  }
+  for (const char* bad : {"yesterday", "2026-03-08 10:00:00", "2026-3-8",
+                          "2026-03-08T10:00:00", ""}) {
+    const absl::StatusOr<int64_t> t = ParseTimeArgument(bad);
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(t.status().message()),
+                HasSubstr("give an RFC 3339 time (2026-03-08T10:00:00Z) or a "
+                          "date alone (2026-03-08, its midnight UTC)"))
+        << bad;
+  }
+}
+
+TEST(Arguments, ATimeOptionIsSetWhenGivenAndABadOneIsAUsageError) {
+  Parsed p = Parse({"--db", "d", "--at", "2026-03-08"});
+  ASSERT_TRUE(p.ok) << p.err;
+  std::optional<int64_t> at;
+  std::optional<int64_t> limit;
+  int exit_code = -1;
+  EXPECT_TRUE(ParseTimeOption(Spec(), p.args, "at", &at, &exit_code));
+  EXPECT_EQ(at, *ParseTimeUs("2026-03-08T00:00:00Z"));
+  EXPECT_TRUE(ParseTimeOption(Spec(), p.args, "limit", &limit, &exit_code));
+  EXPECT_FALSE(limit.has_value()) << "an option not given is left unset";
+  EXPECT_EQ(exit_code, -1);
+  Parsed q = Parse({"--db", "d", "--at", "soon"});
+  ASSERT_TRUE(q.ok) << q.err;
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(ParseTimeOption(Spec(), q.args, "at", &at, &exit_code));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(exit_code, kExitUsage);
+  EXPECT_THAT(err, ::testing::StartsWith("ledgerctl demo: --at: 'soon' is not"));
 }
 
 }  // namespace

@@ -106,6 +106,34 @@ TEST(DemoTest, OutcomesDependOnTheSeedAloneNotOnTheNumberOfThreads) {
   EXPECT_EQ(one, four);
 }
 
+// A first-contact trap: a hint naming a `ledgerctl` that is not on PATH.
+// Each suggested command is run as printed, from the folder the demo ran in.
+TEST(DemoTest, TheSuggestedNextCommandsRunAsPrinted) {
+  TempDir dir;
+  const std::string report = Demo(dir.path() + "/db", 5, 1, 1);
+  std::vector<std::string> commands;
+  bool in = false;
+  for (const std::string& line : SplitLines(report)) {
+    if (in && line.starts_with("  ")) commands.push_back(line.substr(2));
+    if (line == "next, from this folder:") in = true;
+  }
+  ASSERT_EQ(commands.size(), 3u) << report;
+  for (const std::string& command : commands) {
+    std::string out;
+    EXPECT_EQ(RunCommand(command + " 2>&1", &out), 0) << command << "\n" << out;
+    EXPECT_NE(out, "") << command;
+  }
+  // The liability hint's period holds every event of the day, so it shows
+  // the figures of the demo's report: "N of N events dated in the period".
+  std::string out;
+  ASSERT_EQ(RunCommand(commands[2], &out), 0) << out;
+  const size_t of = out.find(" of ");
+  const size_t colon = out.rfind(": ", of);
+  ASSERT_TRUE(of != std::string::npos && colon != std::string::npos) << out;
+  const std::string in_period = out.substr(colon + 2, of - colon - 2);
+  EXPECT_EQ(out.substr(of + 4, in_period.size() + 1), in_period + " ") << out;
+}
+
 TEST(DemoTest, DifferentSeedsGiveDifferentOutcomes) {
   TempDir dir;
   const std::vector<std::string> a =

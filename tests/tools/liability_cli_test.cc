@@ -74,23 +74,24 @@ TEST_F(LiabilityCli, JsonParsesAndMatchesTheLibraryUnitByUnit) {
   ASSERT_EQ(units.size(), report.units.size()) << out;
   const std::vector<std::string> columns = {
       "opening",  "granted",  "used",         "expired", "forfeited",
-      "voided",   "refunded", "charged_back", "closing"};
+      "voided",   "refunded", "charged_back", "closing", "refund_rounding"};
   for (int i = 0; i < units.size(); ++i) {
     const google::protobuf::Struct& unit = units[i].struct_value();
     const LiabilityRow& row = report.units[i];
-    EXPECT_EQ(unit.fields().size(), 10u);
+    EXPECT_EQ(unit.fields().size(), 11u);
     EXPECT_EQ(unit.fields().at("unit").string_value(), row.unit);
     const std::vector<__int128> numbers = {
         row.opening, row.granted,  row.used,         row.expired, row.forfeited,
-        row.voided,  row.refunded, row.charged_back, row.closing};
+        row.voided,  row.refunded, row.charged_back, row.closing,
+        row.refund_rounding};
     for (size_t c = 0; c < columns.size(); ++c) {
       EXPECT_EQ(Number(unit, columns[c]), static_cast<double>(numbers[c]))
           << row.unit << " " << columns[c];
     }
   }
   // Numbers are JSON integers, never strings; what the scenario owes.
-  EXPECT_THAT(out, HasSubstr(R"({"unit": "USD", "opening": 0, "granted": 2999, "used": 2, "expired": 0, "forfeited": 0, "voided": 0, "refunded": 0, "charged_back": 0, "closing": 2997})"));
-  EXPECT_THAT(out, HasSubstr(R"({"unit": "EUR", "opening": 0, "granted": 1000, "used": 0, "expired": 0, "forfeited": 0, "voided": 0, "refunded": 0, "charged_back": 0, "closing": 1000})"));
+  EXPECT_THAT(out, HasSubstr(R"({"unit": "USD", "opening": 0, "granted": 2999, "used": 2, "expired": 0, "forfeited": 0, "voided": 0, "refunded": 0, "charged_back": 0, "closing": 2997, "refund_rounding": 0})"));
+  EXPECT_THAT(out, HasSubstr(R"({"unit": "EUR", "opening": 0, "granted": 1000, "used": 0, "expired": 0, "forfeited": 0, "voided": 0, "refunded": 0, "charged_back": 0, "closing": 1000, "refund_rounding": 0})"));
 }
 
 TEST_F(LiabilityCli, CsvHasAHeaderRowOfTheJsonNamesAndOneRowPerUnit) {
@@ -102,15 +103,16 @@ TEST_F(LiabilityCli, CsvHasAHeaderRowOfTheJsonNamesAndOneRowPerUnit) {
   lines.pop_back();
   EXPECT_THAT(lines,
               ElementsAre("unit,opening,granted,used,expired,forfeited,voided,"
-                          "refunded,charged_back,closing",
-                          "CREDITS:COMPENSATION,0,0,0,0,0,0,0,0,0",
-                          "CREDITS:PROMOTIONAL,0,0,0,0,0,0,0,0,0",
-                          "CREDITS:PURCHASE,0,1800,1,0,0,0,999,0,800",
-                          "CREDITS:SUBSCRIPTION,0,0,0,0,0,0,0,0,0",
-                          "EUR,0,1000,0,0,0,0,0,0,1000",
-                          "GBP,0,999,0,0,0,0,0,0,999",
-                          // c1's 999 unused credits leave at 2999 - 2 = 2997.
-                          "USD,0,2999,2,0,0,0,2997,0,0"));
+                          "refunded,charged_back,closing,refund_rounding",
+                          "CREDITS:COMPENSATION,0,0,0,0,0,0,0,0,0,0",
+                          "CREDITS:PROMOTIONAL,0,0,0,0,0,0,0,0,0,0",
+                          "CREDITS:PURCHASE,0,1800,1,0,0,0,999,0,800,0",
+                          "CREDITS:SUBSCRIPTION,0,0,0,0,0,0,0,0,0,0",
+                          "EUR,0,1000,0,0,0,0,0,0,1000,0",
+                          "GBP,0,999,0,0,0,0,0,0,999,0",
+                          // c1's 999 unused credits leave at 2999 - 2 = 2997;
+                          // the refund pays floor(2999 * 999 / 1000) = 2996.
+                          "USD,0,2999,2,0,0,0,2997,0,0,1"));
 }
 
 TEST_F(LiabilityCli, TextIsATableWithTheVerdict) {
@@ -127,7 +129,10 @@ TEST_F(LiabilityCli, BadUsageExitsTwo) {
   EXPECT_THAT(Run(base + " --from " + kTo + " --to " + kFrom, 2),
               HasSubstr("--from is later than --to"));
   Run(base + " --from " + kFrom, 2);                           // no --to
-  Run(base + " --from yesterday --to " + std::string(kTo), 2);  // not RFC 3339
+  // Neither RFC 3339 nor a date; a date that does not exist.
+  EXPECT_THAT(Run(base + " --from yesterday --to " + std::string(kTo), 2),
+              HasSubstr("or a date alone (2026-03-08, its midnight UTC)"));
+  Run(base + " --from 2026-02-30 --to " + std::string(kTo), 2);
   Run(base + " --from " + std::string(kFrom) + " --to " + kTo + " --format xml", 2);
   EXPECT_THAT(Run("liability --help", 0), HasSubstr("usage: ledgerctl liability"));
   EXPECT_THAT(Run("--help", 0), HasSubstr("liability"));
@@ -156,8 +161,8 @@ TEST(LiabilityCliLive, RunsBesideALiveWriter) {
                          &out, Stderr::kIntoOut),
             0)
       << out;
-  EXPECT_THAT(out, HasSubstr("CREDITS:PURCHASE,0,1000,0,0,0,0,0,0,1000\r\n"));
-  EXPECT_THAT(out, HasSubstr("USD,0,1999,0,0,0,0,0,0,1999\r\n"));
+  EXPECT_THAT(out, HasSubstr("CREDITS:PURCHASE,0,1000,0,0,0,0,0,0,1000,0\r\n"));
+  EXPECT_THAT(out, HasSubstr("USD,0,1999,0,0,0,0,0,0,1999,0\r\n"));
   EXPECT_EQ(db.Code(R"({"key":"k3","customer":"c1","at":"2026-03-08T11:30:00Z","capture":{"hold_id":"h1","usage_id":"u1","category":"AUTOMATED_CALL","credits":100}})"),
             "ACCEPTED");
 }

@@ -348,7 +348,41 @@ TEST(Liability, FromTheBeginningTheCreditRowsAreTheJournalsAccounts) {
       }
     }
     EXPECT_TRUE(Row(report, currency).granted == prepaid_credited) << currency;
+    // Refunded at cost, less the rounding the refunds kept, is the cash the
+    // journal owes back.
+    const LiabilityRow& row = Row(report, currency);
+    EXPECT_TRUE(row.refunded - row.refund_rounding ==
+                -net(currency, v1::REFUNDS_PAYABLE))
+        << currency;
   }
+}
+
+// A refund pays floor(amount * n / granted) (docs/contract.md section 4);
+// the report counts the credits at cost and names the minor unit the
+// refund did not pay, only in the period of the approval.
+TEST(Liability, ARefundPayingLessThanCostNamesTheRoundingItKept) {
+  TestLedger db;
+  for (const char* json : {
+           // 3 credits for 1.00; 1 used (0.33); the other 2 cost 0.67 and
+           // are refunded floor(100 * 2 / 3) = 0.66.
+           R"({"key":"k1","customer":"c2","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":3,"amount_minor":100,"currency":"EUR"}})",
+           R"({"key":"k2","customer":"c2","at":"2026-03-08T10:01:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":1}})",
+           R"({"key":"k3","customer":"c2","at":"2026-03-08T10:02:00Z","request_refund":{"refund_id":"r1","purchase_id":"p1"}})",
+           R"({"key":"k4","customer":"c2","at":"2026-03-08T10:03:00Z","approve_refund":{"refund_id":"r1"}})",
+       }) {
+    ASSERT_EQ(db.Code(json), "ACCEPTED") << json;
+  }
+  db.Close();
+  const int64_t approval = kT0 + 3 * 60 * 1000000LL;
+  const LiabilityRow eur = Row(ReportOrDie(db.dir(), kT0, approval + 1), "EUR");
+  EXPECT_TRUE(eur.refunded == 67 && eur.refund_rounding == 1 && eur.adds_up())
+      << "refunded " << static_cast<int64_t>(eur.refunded) << ", rounding "
+      << static_cast<int64_t>(eur.refund_rounding);
+  EXPECT_TRUE(Row(ReportOrDie(db.dir(), kT0, approval + 1), "CREDITS:PURCHASE")
+                  .refund_rounding == 0);
+  // A period after the approval carries neither the refund nor its rounding.
+  const LiabilityRow later = Row(ReportOrDie(db.dir(), approval + 1, approval + 2), "EUR");
+  EXPECT_TRUE(later.refunded == 0 && later.refund_rounding == 0 && later.adds_up());
 }
 
 TEST(Liability, CheckNamesEachUnitThatDoesNotAddUp) {

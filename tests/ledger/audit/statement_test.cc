@@ -111,7 +111,7 @@ TEST(StatementTest, EventsBeforeFromFeedTheOpeningBalanceAndToEndsTheRows) {
   SubmitAll(ledger);
   StatementPeriod period;
   period.from_us = *ParseTimeUs("2026-03-09T00:00:00Z");
-  period.to_us = *ParseTimeUs("2026-03-10T10:00:00Z");
+  period.to_us = *ParseTimeUs("2026-03-11T00:00:00Z");
   absl::StatusOr<Statement> s = BuildStatement(*ledger, "c1", period);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->opening.in_lots, 1000);
@@ -122,6 +122,28 @@ TEST(StatementTest, EventsBeforeFromFeedTheOpeningBalanceAndToEndsTheRows) {
   EXPECT_EQ(s->closing.in_lots, 840);
   EXPECT_EQ(s->closing.held, 100);
   EXPECT_EQ(s->closing.total(), 940);
+}
+
+// [from, to): an event dated exactly at `from` is in, one exactly at `to`
+// is out, so that consecutive periods share no event.
+TEST(StatementTest, AnEventAtFromIsInAndAnEventAtToIsOut) {
+  TestLedger ledger;
+  SubmitAll(ledger);
+  StatementPeriod period;
+  period.from_us = *ParseTimeUs("2026-03-09T10:00:00Z");  // the use
+  period.to_us = *ParseTimeUs("2026-03-10T10:00:00Z");    // the hold
+  absl::StatusOr<Statement> s = BuildStatement(*ledger, "c1", period);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->entries.size(), 1u);
+  EXPECT_EQ(s->entries[0].event.command().key(), "k2");
+  EXPECT_EQ(s->closing.held, 0);  // the hold falls in the next period
+  StatementPeriod next;
+  next.from_us = period.to_us;
+  absl::StatusOr<Statement> after = BuildStatement(*ledger, "c1", next);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_FALSE(after->entries.empty());
+  EXPECT_EQ(after->entries[0].event.command().key(), "k3");
+  EXPECT_EQ(after->opening, s->closing);
 }
 
 TEST(StatementTest, ApprovedRefundShowsAsCashRefundedPerCurrency) {
