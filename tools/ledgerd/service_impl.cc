@@ -368,25 +368,46 @@ grpc::Status LedgerServiceImpl::ReadEvents(
       Admit(*context, "ReadEvents", Role::kReader, "read events", slot);
   // Seqs start at 1; from_seq 0 (the field's default) means the beginning.
   uint64_t from_seq = request->from_seq() == 0 ? 1 : request->from_seq();
-  if (status.ok() && cluster_ != nullptr) {
-    status = absl::UnimplementedError(
-        "ReadEvents is not served in cluster mode: each partition has a log "
-        "of its own (docs/cluster.md)");
+  absl::StatusOr<Ledger*> ledger = absl::UnknownError("not admitted");
+  if (status.ok()) {
+    ledger = LedgerToRead(*request);
+    status = ledger.status();
   }
   if (status.ok()) {
-    status = request->follow() ? Follow(*context, from_seq, *writer)
-                               : ReadOnce(*context, from_seq, *writer);
+    const uint32_t partition = request->partition();
+    status = request->follow()
+                 ? Follow(*context, **ledger, partition, from_seq, *writer)
+                 : ReadOnce(*context, **ledger, partition, from_seq, *writer);
   }
   return Finish("ReadEvents", status);
 }
 
+absl::StatusOr<Ledger*> LedgerServiceImpl::LedgerToRead(
+    const v1::ReadEventsRequest& request) {
+  if (cluster_ == nullptr) {
+    if (request.partition() != 0) {
+      return absl::InvalidArgumentError(
+          "partition: this ledgerd serves one ledger, partition 0");
+    }
+    return ledger_;
+  }
+  if (!request.has_partition() && cluster_->partitions() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition: required in a cluster of ", cluster_->partitions(),
+        " partitions, each a log with its own seqs (0..",
+        cluster_->partitions() - 1, ")"));
+  }
+  return cluster_->PartitionLedger(static_cast<int>(request.partition()));
+}
+
 absl::Status LedgerServiceImpl::ReadOnce(
-    grpc::ServerContext& context, uint64_t from_seq,
-    grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+    grpc::ServerContext& context, Ledger& ledger, uint32_t partition,
+    uint64_t from_seq, grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
   bool client_gone = false;
   v1::ReadEventsResponse response;
+  response.set_partition(partition);
   RETURN_IF_ERROR(FromLedger(
-      ledger_->ReadEvents(from_seq, [&](const v1::Event& event) {
+      ledger.ReadEvents(from_seq, [&](const v1::Event& event) {
         *response.mutable_event() = event;
         client_gone = context.IsCancelled() || !writer.Write(response);
         return !client_gone && !shutting_down_.load();
@@ -399,13 +420,14 @@ absl::Status LedgerServiceImpl::ReadOnce(
 }
 
 absl::Status LedgerServiceImpl::Follow(
-    grpc::ServerContext& context, uint64_t from_seq,
-    grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+    grpc::ServerContext& context, Ledger& ledger, uint32_t partition,
+    uint64_t from_seq, grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
   absl::StatusOr<std::unique_ptr<Subscription>> subscribed =
-      ledger_->Subscribe(from_seq);
+      ledger.Subscribe(from_seq);
   RETURN_IF_ERROR(FromLedger(subscribed.status()));
   std::unique_ptr<Subscription> subscription = *std::move(subscribed);
   v1::ReadEventsResponse response;
+  response.set_partition(partition);
   for (;;) {
     if (context.IsCancelled()) {
       return absl::CancelledError("the client cancelled the stream");

@@ -68,8 +68,8 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   void BeginShutdown() { shutting_down_.store(true); }
 
   // Cluster mode (docs/cluster.md): writes and reads go through `cluster`
-  // instead of the ledger (which may then be null); ReadEvents is not
-  // served. REQUIRES: cluster outlives the service; called before serving.
+  // instead of the ledger (which may then be null); ReadEvents reads the
+  // named partition's ledger when this node hosts it. REQUIRES: cluster outlives the service; called before serving.
   void SetCluster(cluster::ClusterApi* cluster) { cluster_ = cluster; }
 
   // --max-future (docs/edge-guards.md): commands dated too far ahead of the
@@ -133,9 +133,18 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
                             v1::GetBalanceResponse& response,
                             absl::Time cluster_deadline);
-  absl::Status ReadOnce(grpc::ServerContext& context, uint64_t from_seq,
+  // The ledger a ReadEvents reads: the single ledger (partition 0), or in
+  // cluster mode the partition's ledger on this node (docs/cluster.md,
+  // "Reading a partition's events"). InvalidArgument for a partition
+  // missing where several exist, or out of range; Unavailable when this
+  // node does not host it.
+  absl::StatusOr<Ledger*> LedgerToRead(const v1::ReadEventsRequest& request);
+  // `partition` is copied into every response.
+  absl::Status ReadOnce(grpc::ServerContext& context, Ledger& ledger,
+                        uint32_t partition, uint64_t from_seq,
                         grpc::ServerWriter<v1::ReadEventsResponse>& writer);
-  absl::Status Follow(grpc::ServerContext& context, uint64_t from_seq,
+  absl::Status Follow(grpc::ServerContext& context, Ledger& ledger,
+                      uint32_t partition, uint64_t from_seq,
                       grpc::ServerWriter<v1::ReadEventsResponse>& writer);
 
   Ledger* const ledger_;

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ledger/ledger.h"
 #include "ledger/v1/command.pb.h"
 #include "ledger/v1/service.pb.h"
 
@@ -30,6 +32,17 @@ class ClusterApi {
   [[nodiscard]] virtual absl::Status GetBalance(
       const v1::GetBalanceRequest& request, absl::Time deadline,
       v1::GetBalanceResponse* response) = 0;
+
+  // How many partitions the cluster has (--partitions).
+  virtual int partitions() const = 0;
+
+  // The ledger of `partition` on this node, for ReadEvents to read and
+  // follow: each partition is a log of its own, and an event stream is not
+  // forwarded between nodes, so only a node hosting the partition serves
+  // it. InvalidArgument outside [0, partitions()); Unavailable, naming the
+  // partition, when this node does not host it (the client asks another).
+  [[nodiscard]] virtual absl::StatusOr<Ledger*> PartitionLedger(
+      int partition) = 0;
 };
 
 }  // namespace ledger::cluster

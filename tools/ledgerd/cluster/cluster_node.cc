@@ -41,22 +41,27 @@ std::string Header(natsMsg* msg, const char* key) {
   return value;
 }
 
+std::string PartitionMarkerPath(const std::string& dir) {
+  return dir + "/" + kClusterMarkerFile;
+}
+
 // The marker guards the partition ledgers against a start with another
 // partition count, so it must outlive a power cut with them: written whole
 // or not at all, synced with its folder's entry (docs/reliability.md).
 absl::Status WriteMarker(const ClusterConfig& config) {
   RETURN_IF_ERROR(CreateFoldersDurably(config.dir));
-  const std::string path = config.dir + "/" + kClusterMarkerFile;
-  std::ifstream in(path);
-  std::string word;
-  int partitions = 0;
-  if (in >> word >> partitions && partitions != config.partitions) {
+  absl::StatusOr<int> recorded = ReadNodePartitions(config.dir);
+  if (recorded.ok() && *recorded != config.partitions) {
     return absl::FailedPreconditionError(absl::StrCat(
-        config.dir, " belongs to a cluster of ", partitions,
+        config.dir, " belongs to a cluster of ", *recorded,
         " partitions, not ", config.partitions,
         ": repartitioning is not supported"));
   }
-  return WriteFileDurably(path, absl::StrCat("partitions ", config.partitions, "\n"));
+  if (!recorded.ok() && !absl::IsNotFound(recorded.status())) {
+    return recorded.status();
+  }
+  return WriteFileDurably(PartitionMarkerPath(config.dir),
+                          NodeMarkerText(config.partitions));
 }
 
 }  // namespace
@@ -81,7 +86,7 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(
   const std::string prefix = absl::StrCat(config.node, ".", RandomNonce());
   for (int p : config.hosted) {
     absl::StatusOr<std::unique_ptr<PartitionReplica>> r = PartitionReplica::Start(
-        p, absl::StrCat(config.dir, "/p", p), node->log_.get(), prefix,
+        p, PartitionFolder(config.dir, p), node->log_.get(), prefix,
         config.min_free_disk_bytes);
     if (!r.ok()) {
       return absl::Status(r.status().code(),
@@ -233,6 +238,20 @@ absl::Status ClusterNode::GetBalance(const v1::GetBalanceRequest& request,
     return absl::InternalError("a forwarded balance's answer does not parse");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Ledger*> ClusterNode::PartitionLedger(int partition) {
+  if (partition < 0 || partition >= config_.partitions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition ", partition, " does not exist: the cluster has partitions 0..",
+        config_.partitions - 1));
+  }
+  if (replicas_[partition] == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "partition ", partition, " is not hosted on node ", config_.node,
+        " (--host-partitions): read its events from a node that hosts it"));
+  }
+  return &replicas_[partition]->ledger();
 }
 
 absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,

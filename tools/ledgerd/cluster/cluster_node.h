@@ -17,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "ledger/base/node_folder.h"
 #include "ledger/options.h"
 #include "absl/synchronization/mutex.h"
 #include "tools/ledgerd/cluster/cluster_api.h"
@@ -25,9 +26,9 @@
 
 namespace ledger::cluster {
 
-// The file in a node's folder that marks it as one (`ledgerctl digest`
-// then prints one line per partition folder). Holds "partitions P\n".
-inline constexpr char kClusterMarkerFile[] = "CLUSTER";
+// The file in a node's folder that marks it as one and records the partition
+// count (ledger/base/node_folder.h: ledgerctl reads it to route a command).
+inline constexpr const char* kClusterMarkerFile = ::ledger::kNodeMarkerFile;
 
 // Threads that serve requests forwarded by other nodes, and how many may
 // wait for one: past it a forwarded request is answered Unavailable.
@@ -61,6 +62,8 @@ class ClusterNode final : public ClusterApi {
   absl::Status GetBalance(const v1::GetBalanceRequest& request,
                           absl::Time deadline,
                           v1::GetBalanceResponse* response) override;
+  int partitions() const override { return config_.partitions; }
+  absl::StatusOr<Ledger*> PartitionLedger(int partition) override;
 
  private:
   explicit ClusterNode(ClusterConfig config) : config_(std::move(config)) {}
