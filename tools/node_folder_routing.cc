@@ -28,6 +28,7 @@ enum class Route {
   kAnyPartition,   // the lowest partition folder present
   kOnePartition,   // --partition required when P > 1
   kEachPartition,  // every partition folder present, in order
+  kWholeNode,      // the library sums the partitions (ledger/audit/node_reports.h)
 };
 
 Route RouteOf(std::string_view command, bool has_digest) {
@@ -38,6 +39,7 @@ Route RouteOf(std::string_view command, bool has_digest) {
   if (command == "policy") return Route::kAnyPartition;
   if (command == "export" || command == "tail") return Route::kOnePartition;
   if (command == "verify" && has_digest) return Route::kOnePartition;
+  if (command == "liability" || command == "trial-balance") return Route::kWholeNode;
   return Route::kEachPartition;
 }
 
@@ -256,6 +258,7 @@ int RunRoutedToPartitions(const CommandSpec& spec, RunCommandFn run,
     }
     return RunWith(run, WithDb(scanned, folder));
   }
+  if (route == Route::kWholeNode) return RunWith(run, scanned.args);
   if (route == Route::kCustomer || present.empty()) {
     // No --customer: the command's own parser says what is missing.
     if (present.empty()) {
@@ -284,6 +287,12 @@ std::string NodeFolderHelp(const CommandSpec& spec) {
       return intro +
              "  needs --partition N (each partition is a log with its own\n"
              "  seqs), unless the cluster has one partition.\n";
+    case Route::kWholeNode:
+      return intro +
+             "  one report, the sum over every partition (each customer lives in\n"
+             "  one; a set_policy, copied into each, counts once per partition in\n"
+             "  the events read); refused on a node that does not hold every\n"
+             "  partition. --partition N reports on one partition.\n";
     case Route::kEachPartition:
       break;
   }

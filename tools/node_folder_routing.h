@@ -12,7 +12,9 @@
 //     per partition) unless the cluster has one partition;
 //   - verify with --digest checks one partition's digest, so it needs
 //     --partition too; without --digest it checks every partition;
-//   - digest, replay, verify, customers, liability and trial-balance run
+//   - liability and trial-balance print one report, the sum over every
+//     partition, which the library computes (ledger/audit/node_reports.h);
+//   - digest, replay, verify and customers run
 //     on every partition folder the node holds, in order, and print each
 //     partition's output with its partition: a text or csv line gets
 //     "pN " / "N," in front (csv's header once, as "partition,..."), a JSON
