@@ -183,6 +183,9 @@ std::string Hosted(const std::vector<int>& present) {
   return present.empty() ? "none" : absl::StrJoin(present, ",");
 }
 
+int RunOnNode(const CommandSpec& spec, RunCommandFn run, const Scanned& scanned,
+              int count);
+
 }  // namespace
 
 int RunRoutedToPartitions(const CommandSpec& spec, RunCommandFn run,
@@ -202,13 +205,20 @@ int RunRoutedToPartitions(const CommandSpec& spec, RunCommandFn run,
     }
     return RunWith(run, scanned.args);
   }
-  const std::string name(spec.name);
   if (!partitions.ok()) {
-    return Fail(name, "cannot read the cluster node's folder " + *scanned.db,
+    return Fail(spec.name, "cannot read the cluster node's folder " + *scanned.db,
                 partitions.status());
   }
+  return RunOnNode(spec, run, scanned, *partitions);
+}
+
+namespace {
+
+// `scanned` names a node's folder of `count` partitions in --db.
+int RunOnNode(const CommandSpec& spec, RunCommandFn run, const Scanned& scanned,
+              int count) {
+  const std::string name(spec.name);
   const std::string& dir = *scanned.db;
-  const int count = *partitions;
   std::optional<int> chosen;
   if (scanned.partition.has_value()) {
     int p = -1;
@@ -268,6 +278,8 @@ int RunRoutedToPartitions(const CommandSpec& spec, RunCommandFn run,
   }
   return RunEach(run, scanned, dir, present);
 }
+
+}  // namespace
 
 std::string NodeFolderHelp(const CommandSpec& spec) {
   const std::string intro =

@@ -1,6 +1,5 @@
 #include "tools/ledgerd/cluster/cluster_node.h"
 
-#include <fstream>
 #include <iostream>
 #include <random>
 #include <utility>
