@@ -75,7 +75,7 @@ class LedgerClient:
     PEM bytes of the CA that signed the servers' certificates (turns TLS
     on); tls_server_name overrides the name checked against them.
     timeout: seconds one call may take in all, every attempt and address
-    together. max_attempts, backoff_initial, backoff_max: the retry bound
+    together (None: no deadline). max_attempts, backoff_initial, backoff_max: the retry bound
     within that deadline.
     """
 
@@ -348,7 +348,7 @@ class LedgerClient:
                 failures += 1
                 if (e.code() != grpc.StatusCode.UNAVAILABLE
                         or failures >= self._max_attempts
-                        or _left(deadline) == 0):
+                        or _expired(deadline)):
                     raise LedgerError(e.code(), e.details()) from None
                 self._fail_over(index)
 
@@ -362,7 +362,8 @@ class LedgerClient:
                 self._current = (index + 1) % len(self.targets)
 
     def _call(self, method, request):
-        deadline = time.monotonic() + self._timeout
+        deadline = (None if self._timeout is None
+                    else time.monotonic() + self._timeout)
         delay, cap = self._backoff
         for attempt in range(1, self._max_attempts + 1):
             index = self._current
@@ -376,16 +377,18 @@ class LedgerClient:
                 # deadline has time left (a node's shorter internal wait);
                 # never past what the caller gave.
                 retry = code in _RETRYABLE and attempt < self._max_attempts
-                if not retry or _left(deadline) <= 0:
+                if not retry or _expired(deadline):
                     raise LedgerError(code, e.details()) from None
                 if code == grpc.StatusCode.UNAVAILABLE:
                     self._fail_over(index)
+                last = f"{code.name}: {e.details()}"
             pause = delay * (0.5 + random.random() / 2)  # jittered
-            time.sleep(min(pause, _left(deadline)))
+            time.sleep(pause if deadline is None else min(pause, _left(deadline)))
             delay = min(cap, delay * 2)
-            if _left(deadline) <= 0:
+            if _expired(deadline):
                 raise LedgerError(grpc.StatusCode.DEADLINE_EXCEEDED,
-                                  f"no answer within the call's {self._timeout} s")
+                                  f"no answer within the call's "
+                                  f"{self._timeout} s; last: {last}")
         raise AssertionError("unreachable")
 
 
@@ -395,6 +398,11 @@ def _left(deadline):
     if deadline is None:
         return None
     return max(0.0, deadline - time.monotonic())
+
+
+def _expired(deadline):
+    """Whether `deadline` (time.monotonic, or None for none) has passed."""
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def message_to_dict(message):
