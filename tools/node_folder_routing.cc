@@ -122,7 +122,8 @@ std::string Mark(std::string_view line, int partition, std::string_view format) 
   if (format == "csv") return number + "," + std::string(line);
   if (!line.empty() && line.front() == '{') {
     const bool empty = line.size() >= 2 && line[1] == '}';
-    return "{\"partition\":" + number + (empty ? "" : ",") +
+    // In the spacing of the commands' own JSON (ledger/base/json_writer.h).
+    return "{\"partition\": " + number + (empty ? "" : ", ") +
            std::string(line.substr(1));
   }
   return "p" + number + " " + std::string(line);
