@@ -373,8 +373,11 @@ grpc::Status LedgerServiceImpl::ReadEvents(
     ledger = LedgerToRead(*request);
     status = ledger.status();
   }
-  if (status.ok()) {
-    const uint32_t partition = request->partition();
+  const uint32_t partition = request->partition();
+  if (status.ok() && *ledger == nullptr) {
+    status = ReadForwarded(*context, partition, from_seq, request->follow(),
+                           *writer);
+  } else if (status.ok()) {
     status = request->follow()
                  ? Follow(*context, **ledger, partition, from_seq, *writer)
                  : ReadOnce(*context, **ledger, partition, from_seq, *writer);
@@ -398,6 +401,35 @@ absl::StatusOr<Ledger*> LedgerServiceImpl::LedgerToRead(
         cluster_->partitions() - 1, ")"));
   }
   return cluster_->PartitionLedger(static_cast<int>(request.partition()));
+}
+
+absl::Status LedgerServiceImpl::ReadForwarded(
+    grpc::ServerContext& context, uint32_t partition, uint64_t from_seq,
+    bool follow, grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+  v1::ReadEventsResponse response;
+  response.set_partition(partition);
+  uint64_t next_seq = from_seq;
+  for (;;) {
+    if (context.IsCancelled()) {
+      return absl::CancelledError("the client cancelled the stream");
+    }
+    if (shutting_down_.load()) {
+      return absl::UnavailableError(absl::StrCat(
+          "ledgerd is shutting down: resume with from_seq ", next_seq));
+    }
+    absl::StatusOr<std::vector<v1::Event>> page = cluster_->ReadEventsPage(
+        static_cast<int>(partition), next_seq, follow,
+        absl::Now() + kForwardedPageTimeout);
+    if (!page.ok()) return page.status();
+    if (page->empty() && !follow) return absl::OkStatus();
+    for (v1::Event& event : *page) {
+      next_seq = event.header().seq() + 1;
+      *response.mutable_event() = std::move(event);
+      if (!writer.Write(response)) {
+        return absl::CancelledError("the client went away");
+      }
+    }
+  }
 }
 
 absl::Status LedgerServiceImpl::ReadOnce(

@@ -52,6 +52,10 @@ inline constexpr size_t kMaxCoalescedCommands = 1024;
 // the bound on how long either waits for it.
 inline constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
 
+// How long one page of a forwarded ReadEvents (a partition another node
+// hosts) may take before the stream ends UNAVAILABLE.
+inline constexpr absl::Duration kForwardedPageTimeout = absl::Seconds(10);
+
 using LedgerServiceBase = v1::LedgerService::WithRawCallbackMethod_Submit<
     v1::LedgerService::WithRawCallbackMethod_SubmitBatch<
         v1::LedgerService::WithRawCallbackMethod_GetBalance<
@@ -69,7 +73,7 @@ class LedgerServiceImpl final : public LedgerServiceBase {
 
   // Cluster mode (docs/cluster.md): writes and reads go through `cluster`
   // instead of the ledger (which may then be null); ReadEvents reads the
-  // named partition's ledger when this node hosts it. REQUIRES: cluster outlives the service; called before serving.
+  // named partition's ledger, here or, page by page, on a node hosting it. REQUIRES: cluster outlives the service; called before serving.
   void SetCluster(cluster::ClusterApi* cluster) { cluster_ = cluster; }
 
   // --max-future (docs/edge-guards.md): commands dated too far ahead of the
@@ -135,10 +139,16 @@ class LedgerServiceImpl final : public LedgerServiceBase {
                             absl::Time cluster_deadline);
   // The ledger a ReadEvents reads: the single ledger (partition 0), or in
   // cluster mode the partition's ledger on this node (docs/cluster.md,
-  // "Reading a partition's events"). InvalidArgument for a partition
-  // missing where several exist, or out of range; Unavailable when this
-  // node does not host it.
+  // "Reading a partition's events"), nullptr when this node does not host
+  // it. InvalidArgument for a partition missing where several exist, or
+  // out of range.
   absl::StatusOr<Ledger*> LedgerToRead(const v1::ReadEventsRequest& request);
+  // ReadEvents of a partition this node does not host: pages read on a
+  // hosting node (ClusterApi::ReadEventsPage), one after the other; with
+  // `follow`, until the client cancels or this node drains.
+  absl::Status ReadForwarded(grpc::ServerContext& context, uint32_t partition,
+                             uint64_t from_seq, bool follow,
+                             grpc::ServerWriter<v1::ReadEventsResponse>& writer);
   // `partition` is copied into every response.
   absl::Status ReadOnce(grpc::ServerContext& context, Ledger& ledger,
                         uint32_t partition, uint64_t from_seq,

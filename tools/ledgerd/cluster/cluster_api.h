@@ -37,12 +37,18 @@ class ClusterApi {
   virtual int partitions() const = 0;
 
   // The ledger of `partition` on this node, for ReadEvents to read and
-  // follow: each partition is a log of its own, and an event stream is not
-  // forwarded between nodes, so only a node hosting the partition serves
-  // it. InvalidArgument outside [0, partitions()); Unavailable, naming the
-  // partition, when this node does not host it (the client asks another).
+  // follow, or nullptr when this node does not host it (read it with
+  // ReadEventsPage). InvalidArgument outside [0, partitions()).
   [[nodiscard]] virtual absl::StatusOr<Ledger*> PartitionLedger(
       int partition) = 0;
+
+  // For a partition this node does not host: the partition's events from
+  // `from_seq` on, at most a page (kMaxEventPageBytes), read on a node that
+  // hosts it. With `wait`, when there is none yet, the hosting node waits
+  // that long for the next. Unavailable when no hosting node answers by
+  // `deadline`.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
+      int partition, uint64_t from_seq, bool wait, absl::Time deadline) = 0;
 };
 
 }  // namespace ledger::cluster

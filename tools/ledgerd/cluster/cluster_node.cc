@@ -1,6 +1,8 @@
 #include "tools/ledgerd/cluster/cluster_node.h"
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -10,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "ledger/base/durable_file.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/subscription.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/conversions.h"
@@ -245,12 +248,47 @@ absl::StatusOr<Ledger*> ClusterNode::PartitionLedger(int partition) {
         "partition ", partition, " does not exist: the cluster has partitions 0..",
         config_.partitions - 1));
   }
-  if (replicas_[partition] == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "partition ", partition, " is not hosted on node ", config_.node,
-        " (--host-partitions): read its events from a node that hosts it"));
-  }
+  if (replicas_[partition] == nullptr) return nullptr;
   return &replicas_[partition]->ledger();
+}
+
+absl::StatusOr<std::vector<v1::Event>> ClusterNode::ReadEventsPage(
+    int partition, uint64_t from_seq, bool wait, absl::Time deadline) {
+  v1::ReadEventsRequest request;
+  request.set_from_seq(from_seq);
+  request.set_follow(wait);
+  std::string reply;
+  RETURN_IF_ERROR(Forward(partition, "events", request.SerializeAsString(),
+                          deadline, &reply));
+  v1::EventPage page;
+  if (!page.ParseFromString(reply)) {
+    return absl::InternalError("a forwarded page of events does not parse");
+  }
+  return std::vector<v1::Event>(page.events().begin(), page.events().end());
+}
+
+absl::Status ClusterNode::EventsHere(PartitionReplica& replica,
+                                     const v1::ReadEventsRequest& request,
+                                     v1::EventPage* page) {
+  const uint64_t from_seq = std::max<uint64_t>(1, request.from_seq());
+  size_t bytes = 0;
+  RETURN_IF_ERROR(ledgerd::FromLedger(
+      replica.ledger().ReadEvents(from_seq, [&](const v1::Event& event) {
+        bytes += event.ByteSizeLong();
+        *page->add_events() = event;
+        return bytes < kMaxEventPageBytes;
+      })));
+  if (page->events_size() > 0 || !request.follow()) return absl::OkStatus();
+  // A follow stream that has read everything: wait a little for the next
+  // event here, so the forwarding node does not ask again at once.
+  absl::StatusOr<std::unique_ptr<Subscription>> sub =
+      replica.ledger().Subscribe(from_seq);
+  RETURN_IF_ERROR(ledgerd::FromLedger(sub.status()));
+  absl::StatusOr<std::optional<v1::Event>> next =
+      (*sub)->Next(absl::Now() + kEventPageWait);
+  RETURN_IF_ERROR(ledgerd::FromLedger(next.status()));
+  if (next->has_value()) *page->add_events() = **std::move(next);
+  return absl::OkStatus();
 }
 
 absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
@@ -394,6 +432,13 @@ void ClusterNode::Answer(natsMsg* request) {
       if (r.ok()) for (v1::Result& x : *r) *response.add_results() = std::move(x);
     }
     out = response.SerializeAsString();
+  } else if (op == "events") {
+    v1::ReadEventsRequest in;
+    v1::EventPage page;
+    status = in.ParseFromString(body)
+                 ? EventsHere(*replicas_[partition], in, &page)
+                 : absl::InvalidArgumentError("a forwarded read that does not parse");
+    out = page.SerializeAsString();
   } else {
     v1::GetBalanceRequest in;
     v1::GetBalanceResponse response;

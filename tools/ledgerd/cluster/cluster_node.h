@@ -35,6 +35,13 @@ inline constexpr const char* kClusterMarkerFile = ::ledger::kNodeMarkerFile;
 inline constexpr int kForwardWorkers = 8;
 inline constexpr size_t kMaxForwardQueue = 1024;
 
+// A page of events sent to a node serving ReadEvents for a partition it does
+// not host: at most this many bytes of events (past the first), well under
+// the 1 MB NATS payload a cluster needs (docs/cluster.md), and how long the
+// hosting node waits for a new event when a follow stream has read them all.
+inline constexpr size_t kMaxEventPageBytes = 512 * 1024;
+inline constexpr absl::Duration kEventPageWait = absl::Milliseconds(200);
+
 struct ClusterConfig {
   std::string dir;                     // the node's folder
   std::vector<std::string> nats_urls;  // --nats
@@ -64,6 +71,8 @@ class ClusterNode final : public ClusterApi {
                           v1::GetBalanceResponse* response) override;
   int partitions() const override { return config_.partitions; }
   absl::StatusOr<Ledger*> PartitionLedger(int partition) override;
+  absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
+      int partition, uint64_t from_seq, bool wait, absl::Time deadline) override;
 
  private:
   explicit ClusterNode(ClusterConfig config) : config_(std::move(config)) {}
@@ -78,6 +87,11 @@ class ClusterNode final : public ClusterApi {
   absl::StatusOr<std::vector<v1::Result>> SubmitHere(
       PartitionReplica& replica, std::vector<v1::Command> commands,
       int64_t received_at_us, absl::Time deadline);
+  // A page of `replica`'s events for a forwarded ReadEvents (kMaxEventPageBytes;
+  // with request.follow, waits up to kEventPageWait when there is none).
+  absl::Status EventsHere(PartitionReplica& replica,
+                          const v1::ReadEventsRequest& request,
+                          v1::EventPage* page);
   absl::Status BalanceHere(PartitionReplica& replica,
                            const v1::GetBalanceRequest& request,
                            absl::Time deadline,
