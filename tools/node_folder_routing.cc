@@ -269,13 +269,13 @@ int RunOnNode(const CommandSpec& spec, RunCommandFn run, const Scanned& scanned,
     }
     return RunWith(run, WithDb(scanned, folder));
   }
-  if (route == Route::kWholeNode) return RunWith(run, scanned.args);
-  if (route == Route::kCustomer || present.empty()) {
-    // No --customer: the command's own parser says what is missing.
-    if (present.empty()) {
-      return FailWith(name, dir + " holds no partition folder (p<N>) yet");
-    }
+  // The library sums the partitions; or, without --customer, the command's
+  // own parser says what is missing.
+  if (route == Route::kWholeNode || route == Route::kCustomer) {
     return RunWith(run, scanned.args);
+  }
+  if (present.empty()) {
+    return FailWith(name, dir + " holds no partition folder (p<N>) yet");
   }
   return RunEach(run, scanned, dir, present);
 }
