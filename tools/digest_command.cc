@@ -1,7 +1,6 @@
 // `ledgerctl digest --db DIR [--format text|json]`: prints the head of the log as SEQ:HASH, the
 // digest an auditor publishes and later checks with `ledgerctl verify`.
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
 #include "ledger/base/json_writer.h"
@@ -38,27 +37,7 @@ constexpr std::string_view kUsage =
     "\n"
     "Example:\n"
     "  ledgerctl digest --db /tmp/ledger\n"
-    "  42:3b1f...e07a\n"
-    "\n"
-    "A cluster node's folder (docs/cluster.md, it holds a CLUSTER file) gives\n"
-    "one line per partition folder it holds, `pN SEQ:HASH`, in partition order.\n";
-
-// A cluster node's folder: one line per p<N> folder (docs/contract.md section
-// 10).
-int DigestPartitions(const std::string& dir) {
-  for (int p = 0; p < 256; ++p) {
-    const std::string part = dir + "/p" + std::to_string(p);
-    if (!std::filesystem::exists(part)) continue;
-    absl::StatusOr<LogDigest> digest = ReadDigest(part);
-    if (!digest.ok()) {
-      std::fprintf(stderr, "ledgerctl digest: cannot read the ledger in %s: %s\n",
-                   part.c_str(), digest.status().ToString().c_str());
-      return kExitFailure;
-    }
-    std::printf("p%d %s\n", p, FormatDigest(*digest).c_str());
-  }
-  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
-}
+    "  42:3b1f...e07a\n";
 
 }  // namespace
 
@@ -82,7 +61,6 @@ int RunDigest(std::span<char* const> args) {
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
-  if (std::filesystem::exists(dir + "/CLUSTER")) return DigestPartitions(dir);
   absl::StatusOr<LogDigest> digest = ReadDigest(dir);
   if (!digest.ok()) {
     return Fail("digest", "cannot read the ledger in " + dir, digest.status());

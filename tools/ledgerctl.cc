@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "tools/arguments.h"
 #include "tools/commands.h"
+#include "tools/node_folder_routing.h"
 
 #ifndef LEDGERCTL_VERSION
 #error "LEDGERCTL_VERSION is passed by tools/CMakeLists.txt"
@@ -51,7 +52,12 @@ constexpr std::string_view kToolUsageTail =
     "     was done\n"
     "  3  busy: another process has the ledger open for writing; a writer\n"
     "     does not wait: run it again once that process closed the ledger\n"
-    "     (readers are never busy)\n";
+    "     (readers are never busy)\n"
+    "\n"
+    "A cluster node's folder (DIR holds a CLUSTER file and a ledger per\n"
+    "partition in DIR/p<N>) is read as one: a customer's command goes to the\n"
+    "customer's partition, the log-wide ones take --partition N or run on\n"
+    "every partition the node holds (each command's --help says which).\n";
 
 struct Subcommand {
   const CommandSpec& (*spec)();
@@ -156,6 +162,7 @@ int Main(int argc, char** argv) {
     if (first == "help" && args.size() == 3) {
       if (const Subcommand* sub = FindSubcommand(args[2])) {
         std::fputs(std::string(sub->spec().usage).c_str(), stdout);
+        std::fputs(("\n" + NodeFolderHelp(sub->spec())).c_str(), stdout);
         return kExitOk;
       }
     }
@@ -164,7 +171,7 @@ int Main(int argc, char** argv) {
   }
   const Subcommand* sub = FindSubcommand(first);
   if (sub == nullptr) return UnknownCommand(first);
-  return sub->run(args.subspan(2));
+  return RunRoutedToPartitions(sub->spec(), sub->run, args.subspan(2));
 }
 
 }  // namespace

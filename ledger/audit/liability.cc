@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ledger/audit/liability_fold.h"
+#include "ledger/audit/node_reports.h"
 #include "ledger/audit/verify_store.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
@@ -53,6 +54,8 @@ absl::StatusOr<LiabilityReport> LiabilityReportFor(const std::string& dir,
     return absl::InvalidArgumentError(absl::StrCat(
         "the period starts (", from_us, " us) after it ends (", to_us, " us)"));
   }
+  // A cluster node's folder: the sum of its partitions' reports.
+  if (IsNodeFolder(dir)) return NodeLiabilityReport(dir, from_us, to_us);
   // Read-only: beside a live writer Store::Open reads through a secondary
   // instance, and it never creates a missing ledger.
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,

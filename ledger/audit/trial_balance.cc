@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
+#include "ledger/audit/node_reports.h"
 #include "ledger/audit/verify_store.h"
 
 namespace ledger {
@@ -49,6 +50,8 @@ bool TrialBalance::balanced() const {
 
 absl::StatusOr<TrialBalance> ComputeTrialBalance(
     const std::string& dir, std::optional<int64_t> as_of_us) {
+  // A cluster node's folder: the sum of its partitions' trial balances.
+  if (IsNodeFolder(dir)) return NodeTrialBalance(dir, as_of_us);
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadOnly, false));
   TrialBalance out;

@@ -106,7 +106,7 @@ class ClusterTestCase(unittest.TestCase):
         for _, payload in nats_wire.stream_messages(
                 self.nats_url(), f"LEDGER_P{partition}", last_seq):
             request = pb.SubmitBatchRequest.FromString(payload)
-            answer = client._call(client._stub.SubmitBatch, request)
+            answer = client._call("SubmitBatch", request)
             for r in answer.results:
                 d = client.result_to_dict(r)
                 results.setdefault(d["key"], []).append(d)

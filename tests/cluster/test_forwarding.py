@@ -2,9 +2,11 @@
 a node answers for customers of partitions it does not host, a read with
 min_seq on another node sees the write, and a partition no running node
 hosts is UNAVAILABLE."""
+import itertools
 import json
 import os
 import signal
+import threading
 import time
 import unittest
 
@@ -128,6 +130,44 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
             impatient.balance(c1, min_seq=r["seq"] + 1000)
         self.assertEqual(e.exception.code, grpc.StatusCode.DEADLINE_EXCEEDED)
 
+    def test_read_events_of_a_partition_not_hosted_here_come_from_a_hosting_node(self):
+        node1, node2, node3 = self.cluster.nodes
+        c1 = customer_in(1, 2, "e")  # node1 hosts partition 0 only
+        writer = self.client(node3.address)
+        for i in range(3):
+            writer.submit(ch.purchase(f"e{i}", c1, "2026-03-08T10:00:00Z", 10))
+        reader = self.client(node1.address, max_attempts=1)
+        seen, failures = [], []
+
+        def follow():
+            try:
+                for event in reader.events(partition=1, follow=True, timeout=30):
+                    seen.append((event["header"]["seq"], event["header"]["key"],
+                                 event["partition"]))
+                    if len(seen) == 6:
+                        return
+            except LedgerError as e:
+                failures.append(e)
+        t = threading.Thread(target=follow)
+        t.start()
+        for i in range(3, 6):  # written while node1 follows partition 1
+            writer.submit(ch.purchase(f"e{i}", c1, "2026-03-08T10:00:00Z", 10))
+        t.join(40)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(failures, [])
+        self.assertEqual(seen, [(i + 1, f"e{i}", 1) for i in range(6)])
+        # From a seq on, forwarded too, and the same events as a hosting
+        # node's. Followed to a count, not read once: each page may come
+        # from either hosting replica, and one may still be applying.
+        def first(n, events):
+            return list(itertools.islice(events, n))
+        self.assertEqual([e["header"]["seq"] for e in first(
+            2, reader.events(partition=1, from_seq=5, follow=True, timeout=20))],
+            [5, 6])
+        self.assertEqual(
+            first(6, reader.events(partition=1, follow=True, timeout=20)),
+            first(6, writer.events(partition=1, follow=True, timeout=20)))
+
     def test_a_partition_no_running_node_hosts_is_unavailable(self):
         node1, node2, node3 = self.cluster.nodes
         c1 = customer_in(1, 2, "u")
@@ -139,6 +179,9 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
             n.proc.wait(timeout=60)
         with self.assertRaises(LedgerError) as e:
             client1.balance(c1)
+        self.assertEqual(e.exception.code, grpc.StatusCode.UNAVAILABLE)
+        with self.assertRaises(LedgerError) as e:
+            list(client1.events(partition=1))
         self.assertEqual(e.exception.code, grpc.StatusCode.UNAVAILABLE)
         # Partition 0, hosted here, still answers.
         c0 = customer_in(0, 2, "u")

@@ -16,7 +16,8 @@ reports every citation it cannot resolve:
     much a defect as a flag that does not exist;
   * quoted section titles (`docs/storage.md, "Memory"`, `see "Write path"`,
     `section "Bytes per command"`), looked up in the headings of the file
-    named (or, without a file, of the file that cites them).
+    named (or, without a file, of the file that cites them) and in the bold
+    lead-ins of its list items (`- **Rules are pure.** ...`).
 
 Usage: check_doc_references.py SOURCE_DIR [--ledgerctl BIN] [--ledgerd BIN]
        check_doc_references.py --self-test
@@ -224,6 +225,11 @@ def headings_of(path, cache):
                     m = re.match(r"^#+\s+(.*?)\s*#*\s*$", line)
                     if m:
                         titles.add(normalize_title(m.group(1)))
+                    # A list item's bold lead-in ("- **Reading a
+                    # partition's events.** ...") titles its paragraph.
+                    m = re.match(r"^\s*[-*]\s+\*\*(.+?)\*\*", line)
+                    if m:
+                        titles.add(normalize_title(m.group(1).rstrip(".:")))
         cache[path] = titles
     return cache[path]
 

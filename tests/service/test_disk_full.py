@@ -145,7 +145,7 @@ class DiskFullTest(ServerTestCase):
         self.assertEqual(after["status"], "ACCEPTED")
         acknowledged.add("after")
 
-        keys = {e.header.key for e in client.events()}
+        keys = {e["header"]["key"] for e in client.events()}
         self.assertEqual(acknowledged - keys, set(),
                          "acknowledged commands missing from the log")
         self.assertNotIn("while-full", keys)
@@ -166,7 +166,7 @@ class DiskFullTest(ServerTestCase):
             self.assertEqual(e.code, grpc.StatusCode.UNAVAILABLE, str(e))
             self.assertIn("under the floor of 4.0 MiB", str(e))
         self.assertEqual(client.balance("reader")["available"], 100)
-        keys = {e.header.key for e in client.events()}
+        keys = {e["header"]["key"] for e in client.events()}
         self.assertEqual(acknowledged - keys, set())
         self.assertEqual(server.terminate(), 0, server.stderr())
 

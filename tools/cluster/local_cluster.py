@@ -9,7 +9,10 @@ As a program:
       starts everything, writes DIR/cluster.json (PIDs, ports, addresses)
       and prints the ledgerd addresses, one a line.
   local_cluster.py stop --base DIR
-      stops (SIGTERM, then SIGKILL after 10 s) every PID in DIR/cluster.json.
+      stops every PID in DIR/cluster.json, the ledgerd nodes together then
+      the NATS servers together (SIGTERM, then SIGKILL to any still running
+      after 10 s), printing each name and PID as it is signalled and as it
+      ends; a PID that now runs another program is left alone.
 
 As a module (the tests): LocalCluster(base, ...).start(); .stop().
 """
@@ -33,35 +36,104 @@ def free_port():
         return s.getsockname()[1]
 
 
+def running(pid):
+    """True while `pid` runs. A zombie (exited, not yet reaped by a parent
+    that is not us) counts as gone: waiting on it would wait for nothing."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: started by an earlier `start`
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+def command_name(pid):
+    """The program `pid` runs (its argv[0]'s base name), or None when /proc
+    does not say."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        return os.path.basename(argv0) or None
+    except OSError:
+        return None
+
+
 def wait_pid_gone(pid, timeout_s):
     """True once `pid` (a child of ours or not) has exited."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done == pid:
-                return True
-        except ChildProcessError:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
+        if not running(pid):
+            return True
         time.sleep(0.05)
-    return False
+    return not running(pid)
 
 
 def stop_pid(pid, sig=signal.SIGTERM, timeout_s=10):
     """Stops one process by PID: `sig`, then SIGKILL if it outlives timeout."""
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        return
-    if not wait_pid_gone(pid, timeout_s):
+    return stop_processes([(str(pid), pid, None)], sig, timeout_s)[0][2]
+
+
+def stop_processes(procs, sig=signal.SIGTERM, timeout_s=10, say=None):
+    """Stops every (name, pid, program) in `procs` at once: `sig` to each,
+    then one wait of at most `timeout_s` for all of them together, then
+    SIGKILL to those still running. `program`, when given, is checked
+    against /proc first, so a PID that a later process reuses is left alone.
+    `say`, when given, is called with a line as each one is signalled and as
+    each one ends. Returns [(name, pid, how)], `how` being "exited",
+    "killed", "not running" or "not ours"."""
+    say = say or (lambda line: None)
+    outcome = {}
+    started = time.monotonic()
+    for name, pid, program in procs:
+        if not running(pid):
+            outcome[pid] = "not running"
+            say(f"{name} (pid {pid}): not running")
+            continue
+        actual = command_name(pid)
+        if program and actual and program not in actual:
+            outcome[pid] = "not ours"
+            say(f"{name} (pid {pid}): now runs {actual}, not {program}: left alone")
+            continue
+        try:
+            os.kill(pid, sig)
+            say(f"{name} (pid {pid}): sent {signal.Signals(sig).name}")
+        except ProcessLookupError:
+            outcome[pid] = "not running"
+    deadline = started + timeout_s
+    waiting = [(n, p) for n, p, _ in procs if p not in outcome]
+    while waiting and time.monotonic() < deadline:
+        still = []
+        for name, pid in waiting:
+            if running(pid):
+                still.append((name, pid))
+            else:
+                outcome[pid] = "exited"
+                say(f"{name} (pid {pid}): stopped in "
+                    f"{time.monotonic() - started:.1f} s")
+        waiting = still
+        if waiting:
+            time.sleep(0.05)
+    for name, pid in waiting:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
-            return
+            pass
         wait_pid_gone(pid, 5)
+        outcome[pid] = "killed"
+        say(f"{name} (pid {pid}): still running after {timeout_s} s: "
+            "sent SIGKILL")
+    return [(n, p, outcome[p]) for n, p, _ in procs]
 
 
 class NatsNode:
@@ -196,13 +268,16 @@ class LocalCluster:
         with open(os.path.join(self.base, "cluster.json"), "w") as f:
             json.dump(state, f, indent=1)
 
-    def stop(self):
-        """Stops every process this object started, by PID: ledgerd first."""
-        for p in self.nodes + self.nats:
-            if p.proc is not None and p.proc.poll() is None:
-                stop_pid(p.proc.pid)
-            if p.proc is not None:
-                p.proc.wait()
+    def stop(self, say=None):
+        """Stops every process this object started, by PID: the ledgerd
+        nodes first (all at once), then the NATS servers (all at once)."""
+        for group in (self.nodes, self.nats):
+            procs = [(p.name, p.proc.pid, None) for p in group
+                     if p.proc is not None and p.proc.poll() is None]
+            stop_processes(procs, say=say)
+            for p in group:
+                if p.proc is not None:
+                    p.proc.wait()
 
 
 def main():
@@ -218,8 +293,16 @@ def main():
     if a.action == "stop":
         with open(os.path.join(a.base, "cluster.json")) as f:
             state = json.load(f)
-        for p in state["ledgerd"] + state["nats"]:
-            stop_pid(p["pid"])
+        def say(line):
+            print(line, flush=True)
+        # ledgerd first, so no node sees NATS vanish while it drains.
+        for kind, program in (("ledgerd", "ledgerd"), ("nats", "nats-server")):
+            procs = [(f"{kind} {p['name']}", p["pid"], program)
+                     for p in state[kind]]
+            results = stop_processes(procs, say=say)
+            gone = sum(1 for _, _, how in results if how != "not ours")
+            print(f"{kind}: {gone} of {len(results)} stopped or already gone",
+                  flush=True)
         return 0
     os.makedirs(a.base, exist_ok=True)
     cluster = LocalCluster(a.base, a.nodes, a.partitions, a.ledgerd,

@@ -368,25 +368,78 @@ grpc::Status LedgerServiceImpl::ReadEvents(
       Admit(*context, "ReadEvents", Role::kReader, "read events", slot);
   // Seqs start at 1; from_seq 0 (the field's default) means the beginning.
   uint64_t from_seq = request->from_seq() == 0 ? 1 : request->from_seq();
-  if (status.ok() && cluster_ != nullptr) {
-    status = absl::UnimplementedError(
-        "ReadEvents is not served in cluster mode: each partition has a log "
-        "of its own (docs/cluster.md)");
-  }
+  absl::StatusOr<Ledger*> ledger = absl::UnknownError("not admitted");
   if (status.ok()) {
-    status = request->follow() ? Follow(*context, from_seq, *writer)
-                               : ReadOnce(*context, from_seq, *writer);
+    ledger = LedgerToRead(*request);
+    status = ledger.status();
+  }
+  const uint32_t partition = request->partition();
+  if (status.ok() && *ledger == nullptr) {
+    status = ReadForwarded(*context, partition, from_seq, request->follow(),
+                           *writer);
+  } else if (status.ok()) {
+    status = request->follow()
+                 ? Follow(*context, **ledger, partition, from_seq, *writer)
+                 : ReadOnce(*context, **ledger, partition, from_seq, *writer);
   }
   return Finish("ReadEvents", status);
 }
 
+absl::StatusOr<Ledger*> LedgerServiceImpl::LedgerToRead(
+    const v1::ReadEventsRequest& request) {
+  if (cluster_ == nullptr) {
+    if (request.partition() != 0) {
+      return absl::InvalidArgumentError(
+          "partition: this ledgerd serves one ledger, partition 0");
+    }
+    return ledger_;
+  }
+  if (!request.has_partition() && cluster_->partitions() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition: required in a cluster of ", cluster_->partitions(),
+        " partitions, each a log with its own seqs (0..",
+        cluster_->partitions() - 1, ")"));
+  }
+  return cluster_->PartitionLedger(static_cast<int>(request.partition()));
+}
+
+absl::Status LedgerServiceImpl::ReadForwarded(
+    grpc::ServerContext& context, uint32_t partition, uint64_t from_seq,
+    bool follow, grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+  v1::ReadEventsResponse response;
+  response.set_partition(partition);
+  uint64_t next_seq = from_seq;
+  for (;;) {
+    if (context.IsCancelled()) {
+      return absl::CancelledError("the client cancelled the stream");
+    }
+    if (shutting_down_.load()) {
+      return absl::UnavailableError(absl::StrCat(
+          "ledgerd is shutting down: resume with from_seq ", next_seq));
+    }
+    absl::StatusOr<std::vector<v1::Event>> page = cluster_->ReadEventsPage(
+        static_cast<int>(partition), next_seq, follow,
+        absl::Now() + kForwardedPageTimeout);
+    if (!page.ok()) return page.status();
+    if (page->empty() && !follow) return absl::OkStatus();
+    for (v1::Event& event : *page) {
+      next_seq = event.header().seq() + 1;
+      *response.mutable_event() = std::move(event);
+      if (!writer.Write(response)) {
+        return absl::CancelledError("the client went away");
+      }
+    }
+  }
+}
+
 absl::Status LedgerServiceImpl::ReadOnce(
-    grpc::ServerContext& context, uint64_t from_seq,
-    grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+    grpc::ServerContext& context, Ledger& ledger, uint32_t partition,
+    uint64_t from_seq, grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
   bool client_gone = false;
   v1::ReadEventsResponse response;
+  response.set_partition(partition);
   RETURN_IF_ERROR(FromLedger(
-      ledger_->ReadEvents(from_seq, [&](const v1::Event& event) {
+      ledger.ReadEvents(from_seq, [&](const v1::Event& event) {
         *response.mutable_event() = event;
         client_gone = context.IsCancelled() || !writer.Write(response);
         return !client_gone && !shutting_down_.load();
@@ -399,13 +452,14 @@ absl::Status LedgerServiceImpl::ReadOnce(
 }
 
 absl::Status LedgerServiceImpl::Follow(
-    grpc::ServerContext& context, uint64_t from_seq,
-    grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
+    grpc::ServerContext& context, Ledger& ledger, uint32_t partition,
+    uint64_t from_seq, grpc::ServerWriter<v1::ReadEventsResponse>& writer) {
   absl::StatusOr<std::unique_ptr<Subscription>> subscribed =
-      ledger_->Subscribe(from_seq);
+      ledger.Subscribe(from_seq);
   RETURN_IF_ERROR(FromLedger(subscribed.status()));
   std::unique_ptr<Subscription> subscription = *std::move(subscribed);
   v1::ReadEventsResponse response;
+  response.set_partition(partition);
   for (;;) {
     if (context.IsCancelled()) {
       return absl::CancelledError("the client cancelled the stream");

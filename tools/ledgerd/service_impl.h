@@ -52,6 +52,10 @@ inline constexpr size_t kMaxCoalescedCommands = 1024;
 // the bound on how long either waits for it.
 inline constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
 
+// How long one page of a forwarded ReadEvents (a partition another node
+// hosts) may take before the stream ends UNAVAILABLE.
+inline constexpr absl::Duration kForwardedPageTimeout = absl::Seconds(10);
+
 using LedgerServiceBase = v1::LedgerService::WithRawCallbackMethod_Submit<
     v1::LedgerService::WithRawCallbackMethod_SubmitBatch<
         v1::LedgerService::WithRawCallbackMethod_GetBalance<
@@ -68,8 +72,8 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   void BeginShutdown() { shutting_down_.store(true); }
 
   // Cluster mode (docs/cluster.md): writes and reads go through `cluster`
-  // instead of the ledger (which may then be null); ReadEvents is not
-  // served. REQUIRES: cluster outlives the service; called before serving.
+  // instead of the ledger (which may then be null); ReadEvents reads the
+  // named partition's ledger, here or, page by page, on a node hosting it. REQUIRES: cluster outlives the service; called before serving.
   void SetCluster(cluster::ClusterApi* cluster) { cluster_ = cluster; }
 
   // --max-future (docs/edge-guards.md): commands dated too far ahead of the
@@ -133,9 +137,24 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
                             v1::GetBalanceResponse& response,
                             absl::Time cluster_deadline);
-  absl::Status ReadOnce(grpc::ServerContext& context, uint64_t from_seq,
+  // The ledger a ReadEvents reads: the single ledger (partition 0), or in
+  // cluster mode the partition's ledger on this node (docs/cluster.md,
+  // "Reading a partition's events"), nullptr when this node does not host
+  // it. InvalidArgument for a partition missing where several exist, or
+  // out of range.
+  absl::StatusOr<Ledger*> LedgerToRead(const v1::ReadEventsRequest& request);
+  // ReadEvents of a partition this node does not host: pages read on a
+  // hosting node (ClusterApi::ReadEventsPage), one after the other; with
+  // `follow`, until the client cancels or this node drains.
+  absl::Status ReadForwarded(grpc::ServerContext& context, uint32_t partition,
+                             uint64_t from_seq, bool follow,
+                             grpc::ServerWriter<v1::ReadEventsResponse>& writer);
+  // `partition` is copied into every response.
+  absl::Status ReadOnce(grpc::ServerContext& context, Ledger& ledger,
+                        uint32_t partition, uint64_t from_seq,
                         grpc::ServerWriter<v1::ReadEventsResponse>& writer);
-  absl::Status Follow(grpc::ServerContext& context, uint64_t from_seq,
+  absl::Status Follow(grpc::ServerContext& context, Ledger& ledger,
+                      uint32_t partition, uint64_t from_seq,
                       grpc::ServerWriter<v1::ReadEventsResponse>& writer);
 
   Ledger* const ledger_;

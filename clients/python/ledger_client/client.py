@@ -1,15 +1,21 @@
 """LedgerClient: the ledger's gRPC API with the JSON of docs/contract.md.
 
-Retries: a call that fails with UNAVAILABLE (server draining or restarting)
-or DEADLINE_EXCEEDED is sent again, with the same idempotency keys, after a
-bounded exponential backoff: the ledger answers a repeat of an accepted key
-with the original acceptance, marked duplicate, so a retry never applies a
-command twice. Other errors are raised at once as LedgerError.
+Fail-over and retries: the client holds one or more addresses (the nodes of
+a cluster, or one ledgerd). A call that fails with UNAVAILABLE (a node
+draining, restarting, killed or unreachable) is sent again to the next
+address, with the same idempotency keys, after a bounded exponential
+backoff: the ledger answers a repeat of an accepted key with the original
+acceptance, marked duplicate, so a retry never applies a command twice.
+Every call has ONE deadline, `timeout` seconds from when it is made: each
+attempt gets only what is left of it, and a call whose deadline passed
+raises DEADLINE_EXCEEDED at once instead of trying again. Other errors are
+raised at once as LedgerError.
 """
 import json
 import os
 import random
 import sys
+import threading
 import time
 
 import grpc
@@ -48,14 +54,29 @@ class LedgerError(Exception):
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
-class LedgerClient:
-    """One channel to ledgerd. Thread-safe, like the gRPC channel under it.
+def parse_targets(target):
+    """The addresses in `target`: one "HOST:PORT" / "unix:PATH", several
+    joined by commas, or a list of them. ValueError when there is none."""
+    items = target.split(",") if isinstance(target, str) else list(target)
+    targets = [t.strip() for t in items if t and t.strip()]
+    if not targets:
+        raise ValueError("LedgerClient needs at least one address")
+    return targets
 
-    target: "HOST:PORT" or "unix:PATH". token: the bearer token, if the
-    server has --tokens. root_certificates: PEM bytes of the CA that signed
-    the server's certificate (turns TLS on); tls_server_name overrides the
-    name checked against the certificate. timeout: seconds per attempt.
-    max_attempts, backoff_initial, backoff_max: the retry bound.
+
+class LedgerClient:
+    """Channels to one or more ledgerd nodes. Thread-safe, like the gRPC
+    channels under it.
+
+    target: "HOST:PORT" or "unix:PATH", several of them joined by commas,
+    or a list (a cluster's nodes, any of which answers for every customer):
+    calls go to one address and move to the next when it is UNAVAILABLE.
+    token: the bearer token, if the server has --tokens. root_certificates:
+    PEM bytes of the CA that signed the servers' certificates (turns TLS
+    on); tls_server_name overrides the name checked against them.
+    timeout: seconds one call may take in all, every attempt and address
+    together (None: no deadline). max_attempts, backoff_initial, backoff_max: the retry bound
+    within that deadline.
     """
 
     def __init__(self, target, token=None, root_certificates=None,
@@ -65,23 +86,36 @@ class LedgerClient:
         self._pb, self._cmd, self._json = (s["service_pb2"], s["command_pb2"],
                                            s["json_format"])
         self._types = s["types_pb2"]
+        self.targets = parse_targets(target)
         options = [("grpc.max_receive_message_length", 64 << 20)]
-        if root_certificates is not None:
-            if tls_server_name:
-                options.append(("grpc.ssl_target_name_override",
-                                tls_server_name))
-            creds = grpc.ssl_channel_credentials(root_certificates)
-            self._channel = grpc.secure_channel(target, creds, options)
-        else:
-            self._channel = grpc.insecure_channel(target, options)
-        self._stub = s["service_pb2_grpc"].LedgerServiceStub(self._channel)
+        if root_certificates is not None and tls_server_name:
+            options.append(("grpc.ssl_target_name_override", tls_server_name))
+        self._channels = []
+        for address in self.targets:
+            if root_certificates is not None:
+                creds = grpc.ssl_channel_credentials(root_certificates)
+                self._channels.append(
+                    grpc.secure_channel(address, creds, options))
+            else:
+                self._channels.append(grpc.insecure_channel(address, options))
+        self._stubs = [s["service_pb2_grpc"].LedgerServiceStub(c)
+                       for c in self._channels]
+        # The address calls go to; moves on when that one is unavailable.
+        self._current = 0
+        self._lock = threading.Lock()
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._backoff = (backoff_initial, backoff_max)
 
+    @property
+    def current_target(self):
+        """The address the next call goes to first."""
+        return self.targets[self._current]
+
     def close(self):
-        self._channel.close()
+        for channel in self._channels:
+            channel.close()
 
     def __enter__(self):
         return self
@@ -122,7 +156,7 @@ class LedgerClient:
         if rejected is not None:
             return rejected
         request = self._pb.SubmitRequest(command=message)
-        response = self._call(self._stub.Submit, request)
+        response = self._call("Submit", request)
         return self.result_to_dict(response.result)
 
     def submit_batch(self, commands):
@@ -136,7 +170,7 @@ class LedgerClient:
             else:
                 messages.append(message)
         request = self._pb.SubmitBatchRequest(commands=messages)
-        remote = iter(self._call(self._stub.SubmitBatch, request).results)
+        remote = iter(self._call("SubmitBatch", request).results)
         return [local[i] if i in local else self.result_to_dict(next(remote))
                 for i in range(len(commands))]
 
@@ -216,13 +250,14 @@ class LedgerClient:
     # --- queries --------------------------------------------------------
 
     def balance(self, customer, at=None, min_seq=0):
-        """The balance of docs/contract.md section 6 as a dict; LedgerError NOT_FOUND when unknown. In a
-        cluster, min_seq waits until the customer's partition applied that
-        seq on the node asked (read your writes on any node)."""
+        """The balance of docs/contract.md section 6 as a dict; LedgerError
+        NOT_FOUND when unknown. In a cluster, min_seq waits until the
+        customer's partition applied that seq on the node asked (read your
+        writes on any node), within the call's one deadline."""
         request = self._pb.GetBalanceRequest(customer=customer, at=at or "",
                                              min_seq=min_seq)
         return self.balance_to_dict(
-            self._call(self._stub.GetBalance, request).balance)
+            self._call("GetBalance", request).balance)
 
     def balance_to_dict(self, b):
         lots = []
@@ -278,29 +313,127 @@ class LedgerClient:
                            for d in b.expiring]
         return out
 
-    def events(self, from_seq=1, follow=False, timeout=None):
-        """Yields the stored ledger.v1.Event messages from from_seq on;
-        with follow, keeps yielding new ones until cancelled or timeout."""
-        request = self._pb.ReadEventsRequest(from_seq=from_seq, follow=follow)
-        stream = self._stub.ReadEvents(request, metadata=self._metadata,
-                                       timeout=timeout)
-        for response in stream:
-            yield response.event
+    def events(self, from_seq=1, follow=False, timeout=None, partition=None):
+        """Yields the stored events from from_seq on, each a dict of the
+        ledger.v1.Event fields (names as in the schema, 64-bit numbers as
+        ints, enums by name, hashes as hex). With follow, keeps yielding new
+        ones until cancelled or `timeout` seconds (None: no end). In a
+        cluster, `partition` names the partition's log (each has its own
+        seqs; required with more than one partition) and every dict carries
+        "partition". A stream that breaks (UNAVAILABLE) resumes on the next
+        address after the last event yielded; other failures, and
+        max_attempts failures in a row, raise LedgerError."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        next_seq = max(1, from_seq)
+        failures = 0
+        while True:
+            request = self._pb.ReadEventsRequest(from_seq=next_seq,
+                                                 follow=follow)
+            if partition is not None:
+                request.partition = partition
+            index = self._current
+            try:
+                stream = self._stubs[index].ReadEvents(
+                    request, metadata=self._metadata,
+                    timeout=_left(deadline))
+                for response in stream:
+                    failures = 0
+                    next_seq = response.event.header.seq + 1
+                    event = message_to_dict(response.event)
+                    if partition is not None:
+                        event["partition"] = response.partition
+                    yield event
+                return
+            except grpc.RpcError as e:
+                failures += 1
+                if (e.code() != grpc.StatusCode.UNAVAILABLE
+                        or failures >= self._max_attempts
+                        or _expired(deadline)):
+                    raise LedgerError(e.code(), e.details()) from None
+                self._fail_over(index)
 
-    # --- retries --------------------------------------------------------
+    # --- retries and fail-over ------------------------------------------
+
+    def _fail_over(self, index):
+        """Moves calls on from the address at `index` (once, however many
+        calls saw it fail at the same time)."""
+        with self._lock:
+            if self._current == index:
+                self._current = (index + 1) % len(self.targets)
 
     def _call(self, method, request):
+        deadline = (None if self._timeout is None
+                    else time.monotonic() + self._timeout)
         delay, cap = self._backoff
         for attempt in range(1, self._max_attempts + 1):
+            index = self._current
+            left = _left(deadline)
             try:
-                return method(request, metadata=self._metadata,
-                              timeout=self._timeout)
+                return getattr(self._stubs[index], method)(
+                    request, metadata=self._metadata, timeout=left)
             except grpc.RpcError as e:
-                if e.code() not in _RETRYABLE or attempt == self._max_attempts:
-                    raise LedgerError(e.code(), e.details()) from None
-            time.sleep(delay * (0.5 + random.random() / 2))  # jittered
+                code = e.code()
+                # DEADLINE_EXCEEDED is retried only while the call's own
+                # deadline has time left (a node's shorter internal wait);
+                # never past what the caller gave.
+                retry = code in _RETRYABLE and attempt < self._max_attempts
+                if not retry or _expired(deadline):
+                    raise LedgerError(code, e.details()) from None
+                if code == grpc.StatusCode.UNAVAILABLE:
+                    self._fail_over(index)
+                last = f"{code.name}: {e.details()}"
+            pause = delay * (0.5 + random.random() / 2)  # jittered
+            time.sleep(pause if deadline is None else min(pause, _left(deadline)))
             delay = min(cap, delay * 2)
+            if _expired(deadline):
+                raise LedgerError(grpc.StatusCode.DEADLINE_EXCEEDED,
+                                  f"no answer within the call's "
+                                  f"{self._timeout} s; last: {last}")
         raise AssertionError("unreachable")
+
+
+def _left(deadline):
+    """Seconds left before `deadline` (time.monotonic), never below 0;
+    None for no deadline."""
+    if deadline is None:
+        return None
+    return max(0.0, deadline - time.monotonic())
+
+
+def _expired(deadline):
+    """Whether `deadline` (time.monotonic, or None for none) has passed."""
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def message_to_dict(message):
+    """A protobuf message as a dict of its set fields: names as in the
+    schema, integers as ints (JSON mapping would make 64-bit ones strings),
+    enums by name, bytes as hex, nested messages and repeated fields as
+    dicts and lists."""
+    out = {}
+    for field, value in message.ListFields():
+        if field.label == field.LABEL_REPEATED:
+            if (field.message_type is not None
+                    and field.message_type.GetOptions().map_entry):
+                value_field = field.message_type.fields_by_name["value"]
+                out[field.name] = {k: _field_value(value_field, v)
+                                   for k, v in value.items()}
+            else:
+                out[field.name] = [_field_value(field, v) for v in value]
+        else:
+            out[field.name] = _field_value(field, value)
+    return out
+
+
+def _field_value(field, value):
+    if field.type == field.TYPE_MESSAGE:
+        return message_to_dict(value)
+    if field.type == field.TYPE_ENUM:
+        named = field.enum_type.values_by_number.get(value)
+        return named.name if named is not None else value
+    if field.type == field.TYPE_BYTES:
+        return value.hex()
+    return value
 
 
 def _command(key, customer, at, metadata, kind, body):

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ledger/ledger.h"
 #include "ledger/v1/command.pb.h"
 #include "ledger/v1/service.pb.h"
 
@@ -30,6 +32,23 @@ class ClusterApi {
   [[nodiscard]] virtual absl::Status GetBalance(
       const v1::GetBalanceRequest& request, absl::Time deadline,
       v1::GetBalanceResponse* response) = 0;
+
+  // How many partitions the cluster has (--partitions).
+  virtual int partitions() const = 0;
+
+  // The ledger of `partition` on this node, for ReadEvents to read and
+  // follow, or nullptr when this node does not host it (read it with
+  // ReadEventsPage). InvalidArgument outside [0, partitions()).
+  [[nodiscard]] virtual absl::StatusOr<Ledger*> PartitionLedger(
+      int partition) = 0;
+
+  // For a partition this node does not host: the partition's events from
+  // `from_seq` on, at most a page (kMaxEventPageBytes), read on a node that
+  // hosts it. With `wait`, when there is none yet, the hosting node waits
+  // that long for the next. Unavailable when no hosting node answers by
+  // `deadline`.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
+      int partition, uint64_t from_seq, bool wait, absl::Time deadline) = 0;
 };
 
 }  // namespace ledger::cluster

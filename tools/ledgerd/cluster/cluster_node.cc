@@ -1,7 +1,8 @@
 #include "tools/ledgerd/cluster/cluster_node.h"
 
-#include <fstream>
+#include <algorithm>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "ledger/base/durable_file.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/subscription.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/conversions.h"
@@ -41,22 +43,27 @@ std::string Header(natsMsg* msg, const char* key) {
   return value;
 }
 
+std::string PartitionMarkerPath(const std::string& dir) {
+  return dir + "/" + kClusterMarkerFile;
+}
+
 // The marker guards the partition ledgers against a start with another
 // partition count, so it must outlive a power cut with them: written whole
 // or not at all, synced with its folder's entry (docs/reliability.md).
 absl::Status WriteMarker(const ClusterConfig& config) {
   RETURN_IF_ERROR(CreateFoldersDurably(config.dir));
-  const std::string path = config.dir + "/" + kClusterMarkerFile;
-  std::ifstream in(path);
-  std::string word;
-  int partitions = 0;
-  if (in >> word >> partitions && partitions != config.partitions) {
+  absl::StatusOr<int> recorded = ReadNodePartitions(config.dir);
+  if (recorded.ok() && *recorded != config.partitions) {
     return absl::FailedPreconditionError(absl::StrCat(
-        config.dir, " belongs to a cluster of ", partitions,
+        config.dir, " belongs to a cluster of ", *recorded,
         " partitions, not ", config.partitions,
         ": repartitioning is not supported"));
   }
-  return WriteFileDurably(path, absl::StrCat("partitions ", config.partitions, "\n"));
+  if (!recorded.ok() && !absl::IsNotFound(recorded.status())) {
+    return recorded.status();
+  }
+  return WriteFileDurably(PartitionMarkerPath(config.dir),
+                          NodeMarkerText(config.partitions));
 }
 
 }  // namespace
@@ -81,7 +88,7 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(
   const std::string prefix = absl::StrCat(config.node, ".", RandomNonce());
   for (int p : config.hosted) {
     absl::StatusOr<std::unique_ptr<PartitionReplica>> r = PartitionReplica::Start(
-        p, absl::StrCat(config.dir, "/p", p), node->log_.get(), prefix,
+        p, PartitionFolder(config.dir, p), node->log_.get(), prefix,
         config.min_free_disk_bytes);
     if (!r.ok()) {
       return absl::Status(r.status().code(),
@@ -235,6 +242,55 @@ absl::Status ClusterNode::GetBalance(const v1::GetBalanceRequest& request,
   return absl::OkStatus();
 }
 
+absl::StatusOr<Ledger*> ClusterNode::PartitionLedger(int partition) {
+  if (partition < 0 || partition >= config_.partitions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition ", partition, " does not exist: the cluster has partitions 0..",
+        config_.partitions - 1));
+  }
+  if (replicas_[partition] == nullptr) return nullptr;
+  return &replicas_[partition]->ledger();
+}
+
+absl::StatusOr<std::vector<v1::Event>> ClusterNode::ReadEventsPage(
+    int partition, uint64_t from_seq, bool wait, absl::Time deadline) {
+  v1::ReadEventsRequest request;
+  request.set_from_seq(from_seq);
+  request.set_follow(wait);
+  std::string reply;
+  RETURN_IF_ERROR(Forward(partition, "events", request.SerializeAsString(),
+                          deadline, &reply));
+  v1::EventPage page;
+  if (!page.ParseFromString(reply)) {
+    return absl::InternalError("a forwarded page of events does not parse");
+  }
+  return std::vector<v1::Event>(page.events().begin(), page.events().end());
+}
+
+absl::Status ClusterNode::EventsHere(PartitionReplica& replica,
+                                     const v1::ReadEventsRequest& request,
+                                     v1::EventPage* page) {
+  const uint64_t from_seq = std::max<uint64_t>(1, request.from_seq());
+  size_t bytes = 0;
+  RETURN_IF_ERROR(ledgerd::FromLedger(
+      replica.ledger().ReadEvents(from_seq, [&](const v1::Event& event) {
+        bytes += event.ByteSizeLong();
+        *page->add_events() = event;
+        return bytes < kMaxEventPageBytes;
+      })));
+  if (page->events_size() > 0 || !request.follow()) return absl::OkStatus();
+  // A follow stream that has read everything: wait a little for the next
+  // event here, so the forwarding node does not ask again at once.
+  absl::StatusOr<std::unique_ptr<Subscription>> sub =
+      replica.ledger().Subscribe(from_seq);
+  RETURN_IF_ERROR(ledgerd::FromLedger(sub.status()));
+  absl::StatusOr<std::optional<v1::Event>> next =
+      (*sub)->Next(absl::Now() + kEventPageWait);
+  RETURN_IF_ERROR(ledgerd::FromLedger(next.status()));
+  if (next->has_value()) *page->add_events() = **std::move(next);
+  return absl::OkStatus();
+}
+
 absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
                                       const v1::GetBalanceRequest& request,
                                       absl::Time deadline,
@@ -376,6 +432,13 @@ void ClusterNode::Answer(natsMsg* request) {
       if (r.ok()) for (v1::Result& x : *r) *response.add_results() = std::move(x);
     }
     out = response.SerializeAsString();
+  } else if (op == "events") {
+    v1::ReadEventsRequest in;
+    v1::EventPage page;
+    status = in.ParseFromString(body)
+                 ? EventsHere(*replicas_[partition], in, &page)
+                 : absl::InvalidArgumentError("a forwarded read that does not parse");
+    out = page.SerializeAsString();
   } else {
     v1::GetBalanceRequest in;
     v1::GetBalanceResponse response;

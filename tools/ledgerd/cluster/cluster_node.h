@@ -17,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "ledger/base/node_folder.h"
 #include "ledger/options.h"
 #include "absl/synchronization/mutex.h"
 #include "tools/ledgerd/cluster/cluster_api.h"
@@ -25,14 +26,21 @@
 
 namespace ledger::cluster {
 
-// The file in a node's folder that marks it as one (`ledgerctl digest`
-// then prints one line per partition folder). Holds "partitions P\n".
-inline constexpr char kClusterMarkerFile[] = "CLUSTER";
+// The file in a node's folder that marks it as one and records the partition
+// count (ledger/base/node_folder.h: ledgerctl reads it to route a command).
+inline constexpr const char* kClusterMarkerFile = ::ledger::kNodeMarkerFile;
 
 // Threads that serve requests forwarded by other nodes, and how many may
 // wait for one: past it a forwarded request is answered Unavailable.
 inline constexpr int kForwardWorkers = 8;
 inline constexpr size_t kMaxForwardQueue = 1024;
+
+// A page of events sent to a node serving ReadEvents for a partition it does
+// not host: at most this many bytes of events (past the first), well under
+// the 1 MB NATS payload a cluster needs (docs/cluster.md), and how long the
+// hosting node waits for a new event when a follow stream has read them all.
+inline constexpr size_t kMaxEventPageBytes = 512 * 1024;
+inline constexpr absl::Duration kEventPageWait = absl::Milliseconds(200);
 
 struct ClusterConfig {
   std::string dir;                     // the node's folder
@@ -61,6 +69,10 @@ class ClusterNode final : public ClusterApi {
   absl::Status GetBalance(const v1::GetBalanceRequest& request,
                           absl::Time deadline,
                           v1::GetBalanceResponse* response) override;
+  int partitions() const override { return config_.partitions; }
+  absl::StatusOr<Ledger*> PartitionLedger(int partition) override;
+  absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
+      int partition, uint64_t from_seq, bool wait, absl::Time deadline) override;
 
   // For webhook delivery (cluster_webhooks.h): the node's settings, its
   // NATS connection, and its replica of a partition (null when not hosted).
@@ -83,6 +95,11 @@ class ClusterNode final : public ClusterApi {
   absl::StatusOr<std::vector<v1::Result>> SubmitHere(
       PartitionReplica& replica, std::vector<v1::Command> commands,
       int64_t received_at_us, absl::Time deadline);
+  // A page of `replica`'s events for a forwarded ReadEvents (kMaxEventPageBytes;
+  // with request.follow, waits up to kEventPageWait when there is none).
+  absl::Status EventsHere(PartitionReplica& replica,
+                          const v1::ReadEventsRequest& request,
+                          v1::EventPage* page);
   absl::Status BalanceHere(PartitionReplica& replica,
                            const v1::GetBalanceRequest& request,
                            absl::Time deadline,

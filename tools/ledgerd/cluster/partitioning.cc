@@ -11,20 +11,6 @@
 
 namespace ledger::cluster {
 
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t hash = 14695981039346656037ull;  // FNV offset basis
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;  // FNV prime
-  }
-  return hash;
-}
-
-int PartitionOf(std::string_view customer, int partitions) {
-  return static_cast<int>(Fnv1a64(customer) %
-                          static_cast<uint64_t>(partitions));
-}
-
 absl::StatusOr<std::vector<int>> ParsePartitionList(std::string_view list,
                                                     int partitions) {
   std::vector<int> out;

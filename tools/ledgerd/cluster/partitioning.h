@@ -1,6 +1,7 @@
 // How a cluster splits customers into partitions (docs/contract.md section 10),
 // and the --host-partitions list. Pure functions: every node must compute the
-// same.
+// same. The split itself lives in ledger/base/node_folder.h, where ledgerctl
+// finds a customer's partition folder with the same function.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_PARTITIONING_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_PARTITIONING_H_
 
@@ -9,19 +10,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ledger/base/node_folder.h"
 
 namespace ledger::cluster {
 
-// Bound on --partitions: each hosted partition is a RocksDB ledger and a
-// consumer thread, so a node with thousands would exhaust file handles.
-inline constexpr int kMaxPartitions = 256;
-
-// FNV-1a, 64 bits, of the bytes of `customer`.
-uint64_t Fnv1a64(std::string_view bytes);
-
-// The partition of `customer` among `partitions` (FNV-1a 64 mod P).
-// REQUIRES: partitions >= 1.
-int PartitionOf(std::string_view customer, int partitions);
+// Bound on --partitions, FNV-1a and the partition of a customer: one
+// definition for ledgerd and ledgerctl.
+using ::ledger::Fnv1a64;
+using ::ledger::kMaxPartitions;
+using ::ledger::PartitionOf;
 
 // Parses "0-3,8" into the sorted, distinct partitions it names.
 // InvalidArgument for a malformed item or one outside [0, partitions).

@@ -1,0 +1,121 @@
+// A cluster node's reports as sums of its partitions' (node_reports.h).
+#include "ledger/audit/node_reports.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ledger/base/node_folder.h"
+#include "ledger/base/status_macros.h"
+
+namespace ledger {
+namespace {
+
+// A new field of LiabilityRow must be summed in AddRow: this fails the
+// build until it is (and the size below is updated with it).
+static_assert(sizeof(LiabilityRow) == sizeof(std::string) + 10 * sizeof(__int128),
+              "LiabilityRow changed: sum its new field in AddRow");
+
+void AddRow(LiabilityRow& into, const LiabilityRow& row) {
+  into.unit = row.unit;
+  into.opening += row.opening;
+  into.granted += row.granted;
+  into.used += row.used;
+  into.expired += row.expired;
+  into.forfeited += row.forfeited;
+  into.voided += row.voided;
+  into.refunded += row.refunded;
+  into.refund_rounding += row.refund_rounding;
+  into.charged_back += row.charged_back;
+  into.closing += row.closing;
+}
+
+// The partition folders of a node that holds all of them.
+absl::StatusOr<std::vector<std::string>> AllPartitions(const std::string& dir) {
+  ASSIGN_OR_RETURN(const int partitions, ReadNodePartitions(dir));
+  const std::vector<int> present = PartitionFoldersPresent(dir, partitions);
+  if (static_cast<int>(present.size()) != partitions) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " holds partitions {", absl::StrJoin(present, ","), "} of ",
+        partitions, ": a sum over some partitions would leave out customers; "
+        "run on a node that hosts every partition, or name one with --partition"));
+  }
+  std::vector<std::string> out;
+  for (int p : present) out.push_back(PartitionFolder(dir, p));
+  return out;
+}
+
+// CREDITS before every currency, then currencies by code (TrialBalance).
+struct UnitOrder {
+  bool operator()(const std::string& a, const std::string& b) const {
+    if ((a == "CREDITS") != (b == "CREDITS")) return a == "CREDITS";
+    return a < b;
+  }
+};
+
+}  // namespace
+
+bool IsNodeFolder(const std::string& dir) {
+  return !absl::IsNotFound(ReadNodePartitions(dir).status());
+}
+
+absl::StatusOr<LiabilityReport> NodeLiabilityReport(const std::string& dir,
+                                                    int64_t from_us,
+                                                    int64_t to_us) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> folders, AllPartitions(dir));
+  LiabilityReport out;
+  out.from_us = from_us;
+  out.to_us = to_us;
+  std::map<std::string, LiabilityRow> rows;  // sorted by unit name
+  for (const std::string& folder : folders) {
+    absl::StatusOr<LiabilityReport> one = LiabilityReportFor(folder, from_us, to_us);
+    if (!one.ok()) {
+      return absl::Status(one.status().code(),
+                          absl::StrCat(folder, ": ", one.status().message()));
+    }
+    out.events_read += one->events_read;
+    out.events_in_period += one->events_in_period;
+    for (const LiabilityRow& row : one->units) AddRow(rows[row.unit], row);
+  }
+  for (auto& [unit, row] : rows) out.units.push_back(std::move(row));
+  return out;
+}
+
+absl::StatusOr<TrialBalance> NodeTrialBalance(const std::string& dir,
+                                              std::optional<int64_t> as_of_us) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> folders, AllPartitions(dir));
+  TrialBalance out;
+  std::map<std::string, std::map<int, TrialBalanceLine>, UnitOrder> sums;
+  for (const std::string& folder : folders) {
+    absl::StatusOr<TrialBalance> one = ComputeTrialBalance(folder, as_of_us);
+    if (!one.ok()) {
+      return absl::Status(one.status().code(),
+                          absl::StrCat(folder, ": ", one.status().message()));
+    }
+    out.events_read += one->events_read;
+    out.events_summed += one->events_summed;
+    for (const TrialBalanceLine& line : one->lines) {
+      TrialBalanceLine& sum = sums[line.unit][line.account];
+      sum.account = line.account;
+      sum.unit = line.unit;
+      sum.debit += line.debit;
+      sum.credit += line.credit;
+    }
+  }
+  for (auto& [unit, accounts] : sums) {
+    TrialBalanceTotal& total = out.totals.emplace_back();
+    total.unit = unit;
+    for (auto& [number, line] : accounts) {
+      total.debit += line.debit;
+      total.credit += line.credit;
+      out.lines.push_back(std::move(line));
+    }
+  }
+  return out;
+}
+
+}  // namespace ledger
