@@ -96,6 +96,17 @@ struct Options {
   // fail). Default: empty (not called).
   std::function<void(const CommitStats&)> on_group_committed;
 
+  // How long the refusal journal keeps a rejected command (docs/audit.md,
+  // "What was refused"): each rejection is recorded, with its code,
+  // message, actor and the writer's clock, beside the log (never in it),
+  // and records older than this are dropped, checked at most once a minute.
+  // Zero records none. Must be 0 to 1000 years (Open: InvalidArgument).
+  // Default: 90 days, long enough to answer "why was my refund refused?"
+  // through a quarter's statements and a card dispute's usual window, and
+  // short enough that the journal, a few hundred bytes a refusal, stays a
+  // small fraction of the log (docs/storage.md, "The refusal journal").
+  std::chrono::seconds rejection_retention = std::chrono::hours(24 * 90);
+
   // The writer's clock, in microseconds since the epoch: a command sent
   // without `at` is stamped with it when it is submitted (docs/contract.md
   // section 15), raised to the customer's last time. Read on the

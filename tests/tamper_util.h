@@ -5,6 +5,7 @@
 #ifndef CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_
 #define CREDIT_LEDGER_TESTS_TAMPER_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +29,13 @@ class RawLog {
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     for (const char* name : {kMetaFamily, kEventsFamily, kKeysFamily, kStateFamily}) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    // RocksDB opens a database for writing only with all its families: the
+    // refusal journal's too, after the first four, when the ledger has it.
+    std::vector<std::string> names;
+    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok() &&
+        std::find(names.begin(), names.end(), kRejectionsFamily) != names.end()) {
+      families.emplace_back(kRejectionsFamily, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DBOptions options;
     rocksdb::DB* db = nullptr;

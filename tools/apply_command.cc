@@ -45,6 +45,7 @@
 #include "tools/commands.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
+#include "tools/edge/retention.h"
 #include "tools/failure.h"
 
 namespace ledger::tools {
@@ -59,7 +60,8 @@ constexpr size_t kMaxGroupLines = 1000;
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl apply --db DIR [--max-future DURATION|off]\n"
-    "                       [--min-free-disk SIZE] [FILE]\n"
+    "                       [--min-free-disk SIZE]\n"
+    "                       [--rejection-retention DAYS|DURATION|off] [FILE]\n"
     "\n"
     "Reads commands as JSON Lines (docs/contract.md section 4) from FILE,\n"
     "or standard input when FILE is missing or '-', applies them in order,\n"
@@ -88,6 +90,12 @@ constexpr std::string_view kUsage =
     "                          disk has less free space than SIZE, e.g.\n"
     "                          512MiB or 2GiB; 0: only when the disk is\n"
     "                          full (docs/operations.md); default: 256MiB\n"
+    "  --rejection-retention R how long the ledger's refusal journal keeps a\n"
+    "                          rejected command (`ledgerctl rejections`,\n"
+    "                          docs/audit.md): whole days (90d) or a\n"
+    "                          duration (2160h); off records none; default:\n"
+    "                          90d. Older refusals are dropped as this writer\n"
+    "                          runs\n"
     "  --help                  print this help\n"
     "\n"
     "Ctrl-C (SIGINT) or SIGTERM: the group being committed finishes, its\n"
@@ -519,7 +527,7 @@ const CommandSpec& ApplySpec() {
       .name = "apply",
       .summary = "apply JSON Lines commands and print one result per line",
       .usage = kUsage,
-      .options = {"db", "max-future", "min-free-disk"},
+      .options = {"db", "max-future", "min-free-disk", "rejection-retention"},
       .required = {"db"},
       .max_positionals = 1,
   };
@@ -535,6 +543,14 @@ int RunApply(std::span<char* const> args) {
   if (!ReadMaxFuture(spec, parsed, &future_guard, &exit_code)) return exit_code;
   Options options;
   if (!ParseMinFreeDisk(spec, parsed, &options, &exit_code)) return exit_code;
+  if (parsed.Has("rejection-retention")) {
+    absl::StatusOr<std::chrono::seconds> retention =
+        edge::ParseRetention(parsed.Get("rejection-retention"));
+    if (!retention.ok()) {
+      return UsageError(spec, std::string(retention.status().message()));
+    }
+    options.rejection_retention = *retention;
+  }
 
   std::string input_name = "standard input";
   int fd = STDIN_FILENO;

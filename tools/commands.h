@@ -53,6 +53,10 @@ int RunTail(std::span<char* const> args);
 
 const CommandSpec& LiabilitySpec();
 int RunLiability(std::span<char* const> args);
+const CommandSpec& RejectionsSpec();
+int RunRejections(std::span<char* const> args);
+const CommandSpec& RefundsSpec();
+int RunRefunds(std::span<char* const> args);
 
 // Queries on the stored projections (ledger/stored_state.h).
 const CommandSpec& CustomersSpec();

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -30,17 +31,21 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/export.h"
 #include "ledger/log_reader.h"
+#include "ledger/signed_digest.h"
+#include "ledger/verify.h"
 #include "ledger/base/durable_file.h"
 #include "ledger/base/json_writer.h"
 #include "tools/commands.h"
 #include "tools/failure.h"
+#include "tools/key_file.h"
 #include "tools/progress.h"
 
 namespace ledger::tools {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl import --db NEWDIR [--format text|json] [FILE]\n"
+    "usage: ledgerctl import --db NEWDIR [--digest D [--pubkey PUB.pem]]\n"
+    "                        [--format text|json] [FILE]\n"
     "\n"
     "Loads a jsonl export (`ledgerctl export --format jsonl`, from seq 1)\n"
     "from FILE, or standard input when FILE is missing or '-', into a new,\n"
@@ -64,10 +69,24 @@ constexpr std::string_view kUsage =
     "ones (both heads are printed). A progress bar goes to stderr when\n"
     "stderr is a terminal.\n"
     "\n"
+    "The head printed comes from the file itself, so it proves nothing on\n"
+    "its own: an auditor gives --digest D, the digest the platform\n"
+    "published (signed or not), and with --pubkey PUB.pem the platform's\n"
+    "Ed25519 public key. The signature is checked before anything is read;\n"
+    "after the import the new ledger's log is verified as by `ledgerctl\n"
+    "verify --digest D` (the event at D's seq must have D's hash), and a\n"
+    "failure leaves NEWDIR unchanged. Not for an export of the previous\n"
+    "format, whose hashes change.\n"
+    "\n"
     "Options:\n"
     "  --db NEWDIR   the new ledger's folder\n"
+    "  --digest D    a published digest the export must reach (SEQ:HASH,\n"
+    "                or signed: SEQ:HASH:ed25519:KEYID:SIGNATURE)\n"
+    "  --pubkey P    check D's signature with this Ed25519 public key (PEM)\n"
     "  --format F    text (default) or json (one document: {\"events\",\n"
-    "                \"head_seq\", \"head_hash\"})\n"
+    "                \"head_seq\", \"head_hash\", and with --digest\n"
+    "                \"digest\" and \"signature\": \"good\", \"not checked\"\n"
+    "                or \"none\"})\n"
     "  --help        print this help\n"
     "\n"
     "Exit status: 0 when every event was imported and matched, 1 when the\n"
@@ -77,6 +96,8 @@ constexpr std::string_view kUsage =
     "Example:\n"
     "  ledgerctl export --db /tmp/ledger --format jsonl > ledger.jsonl\n"
     "  ledgerctl import --db /tmp/copy ledger.jsonl\n"
+    "  ledgerctl import --db /tmp/copy --digest \"$(cat digest.txt)\" \\\n"
+    "      --pubkey platform.pub.pem ledger.jsonl\n"
     "  ledgerctl replay --db /tmp/copy\n";
 
 // Checks NEWDIR: OK when it may receive the import; `replace` is set when
@@ -108,6 +129,22 @@ absl::Status SyncParent(const std::filesystem::path& path) {
   return PosixFileOps().SyncFolder(parent.string());
 }
 
+// After the import, before the rename: the log built from the file must
+// still hold the very events the published digest was taken of.
+absl::Status CheckReachesDigest(const std::string& staging,
+                                const LogDigest& digest) {
+  VerifyOptions options;
+  options.digest = digest;
+  absl::StatusOr<VerifyReport> report = VerifyLog(staging, options);
+  if (!report.ok()) return report.status();
+  if (!report->ok) {
+    return absl::DataLossError(absl::StrCat(
+        "the export does not match the digest ", FormatDigest(digest),
+        ": first bad event seq ", report->first_bad_seq, ": ", report->problem));
+  }
+  return absl::OkStatus();
+}
+
 // Reads the export from `in` into the ledger in `staging`.
 absl::StatusOr<ImportSummary> ImportInto(const std::string& staging,
                                          std::istream& in) {
@@ -125,7 +162,7 @@ const CommandSpec& ImportSpec() {
       .name = "import",
       .summary = "load a jsonl export into a new, empty ledger and check it",
       .usage = kUsage,
-      .options = {"db", "format"},
+      .options = {"db", "digest", "format", "pubkey"},
       .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 1,
@@ -142,6 +179,32 @@ int RunImport(std::span<char* const> args) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   if (dir.empty()) return UsageError(spec, "--db needs a folder");
   const Format format = parsed.format;
+
+  std::optional<SignedDigest> digest;
+  std::string signature_word = "none";
+  if (parsed.Has("digest")) {
+    absl::StatusOr<SignedDigest> parsed_digest =
+        ParseSignedDigest(parsed.Get("digest"));
+    if (!parsed_digest.ok()) {
+      return UsageError(spec, absl::StrCat("--digest: ",
+                                           parsed_digest.status().message()));
+    }
+    digest = *std::move(parsed_digest);
+    if (digest->signed_()) signature_word = "not checked";
+  }
+  if (parsed.Has("pubkey")) {
+    if (!digest.has_value() || !digest->signed_()) {
+      return UsageError(spec,
+                        "--pubkey checks a signed digest: give --digest the "
+                        "line `ledgerctl digest --sign` printed");
+    }
+    absl::Status good = CheckSignatureWithKeyFile(*digest, parsed.Get("pubkey"));
+    if (!good.ok()) {
+      return Fail("import", "the digest's signature does not check", good,
+                  "Nothing was imported");
+    }
+    signature_word = "good";
+  }
 
   bool replace = false;
   if (absl::Status target = CheckTarget(dir, &replace); !target.ok()) {
@@ -173,6 +236,17 @@ int RunImport(std::span<char* const> args) {
   }
 
   absl::StatusOr<ImportSummary> summary = ImportInto(staging, *in);
+  if (summary.ok() && digest.has_value()) {
+    if (summary->previous_format) {
+      summary = absl::FailedPreconditionError(
+          "--digest cannot be checked on an export of the previous format: "
+          "its events get new hashes; import it without --digest and check "
+          "the digest against the export's head");
+    } else if (absl::Status reached = CheckReachesDigest(staging, digest->digest);
+               !reached.ok()) {
+      summary = reached;
+    }
+  }
   if (summary.ok() && replace) std::filesystem::remove_all(dir, ec);
   if (summary.ok() && !ec) std::filesystem::rename(staging, dir, ec);
   if (!summary.ok() || ec) {
@@ -197,6 +271,10 @@ int RunImport(std::span<char* const> args) {
     w.Key("events").Uint(summary->events);
     w.Key("head_seq").Uint(summary->head_seq);
     w.Key("head_hash").String(hash);
+    if (digest.has_value()) {
+      w.Key("digest").String(FormatDigest(digest->digest));
+      w.Key("signature").String(signature_word);
+    }
     if (summary->previous_format) {
       w.Key("exported_head_hash")
           .String(absl::BytesToHexString(summary->exported_head_hash));
@@ -209,6 +287,16 @@ int RunImport(std::span<char* const> args) {
     std::printf("head seq:        %llu\n",
                 static_cast<unsigned long long>(summary->head_seq));
     std::printf("head hash:       %s\n", hash.c_str());
+    if (digest.has_value()) {
+      std::printf("digest:          %s, reached\n",
+                  FormatDigest(digest->digest).c_str());
+      if (digest->signed_()) {
+        std::printf("signature:       ed25519 key %s, %s\n",
+                    absl::BytesToHexString(digest->key_id).c_str(),
+                    signature_word == "good" ? "good"
+                                             : "not checked (no --pubkey)");
+      }
+    }
     if (summary->previous_format) {
       // The chain is rebuilt over this format's bytes: a digest published
       // of the old ledger names the export's hashes, not these.

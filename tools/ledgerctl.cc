@@ -70,6 +70,8 @@ constexpr Subcommand kSubcommands[] = {
     {ReplaySpec, RunReplay},
     {TrialBalanceSpec, RunTrialBalance},
     {LiabilitySpec, RunLiability},
+    {RejectionsSpec, RunRejections},
+    {RefundsSpec, RunRefunds},
     {DigestSpec, RunDigest},
     {VerifySpec, RunVerify},
     {DemoSpec, RunDemo},

@@ -16,6 +16,10 @@
 namespace ledger {
 namespace {
 
+std::string Hex(std::string_view bytes) {
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
+}
+
 // Stops the scan at the first finding; the report holds it.
 absl::Status StopScan() { return absl::CancelledError("verify found a problem"); }
 
@@ -37,6 +41,7 @@ class Verifier {
       CheckHead();
     }
     if (report_.problem.empty()) CheckDigestReached();
+    if (digest_mismatch_) RETURN_IF_ERROR(ExplainDigestMismatch());
     report_.ok = report_.problem.empty();
     return report_;
   }
@@ -54,11 +59,14 @@ class Verifier {
   absl::Status CheckEvent(std::string_view key, std::string_view value);
   void CheckHead();
   void CheckDigestReached();
+  absl::Status ExplainDigestMismatch();
 
   const Store& store_;
   const VerifyOptions& options_;
   const std::function<void(const v1::Event&)>& on_event_;
   VerifyReport report_;
+  bool digest_mismatch_ = false;
+  std::string last_hash_at_digest_;  // the hash of the digest's seq, then
   uint64_t last_seq_ = 0;
   std::string last_hash_ = std::string(kHashBytes, '\0');
 };
@@ -110,14 +118,15 @@ absl::Status Verifier::CheckEvent(std::string_view key, std::string_view value) 
   }
   const std::optional<LogDigest>& digest = options_.digest;
   if (digest.has_value() && digest->seq == expected && digest->hash != hash) {
-    // The chain is consistent up to here, so the events up to the digest's
-    // seq were rewritten and their hashes recomputed. Which one changed
-    // first cannot be told from one hash: the digest's seq is named.
+    // The chain is consistent up to here, so either the digest is not one
+    // of this log (another ledger's, or copied wrong) or the events up to
+    // its seq were rewritten and their hashes recomputed. Run() looks for
+    // the digest's hash elsewhere in the log to say which.
+    digest_mismatch_ = true;
+    last_hash_at_digest_ = std::string(hash);
     return Fail(expected,
-                absl::StrCat("event ", expected, " has hash ", absl::BytesToHexString(absl::string_view(hash.data(), hash.size())),
-                             ", not the digest's ", absl::BytesToHexString(digest->hash),
-                             ": the log was rewritten at or before seq ",
-                             expected));
+                absl::StrCat("event ", expected, " has hash ", Hex(hash),
+                             ", not the digest's ", Hex(digest->hash)));
   }
   if (on_event_) {
     // Checked above, so this cannot fail; only a consumer needs the fields.
@@ -161,6 +170,43 @@ void Verifier::CheckDigestReached() {
                       " is missing: the log ends at seq ", last_seq_,
                       ", before the digest's seq ", digest->seq));
   }
+}
+
+// A pasted-wrong digest and a rewritten log look alike at the digest's
+// seq: the plain cause is said first. A second scan reads each stored hash
+// (no parsing), only on this failure path.
+absl::Status Verifier::ExplainDigestMismatch() {
+  const LogDigest& digest = *options_.digest;
+  uint64_t found = 0;
+  absl::Status scanned = store_.ForEachEvent(
+      1, [&](std::string_view key, std::string_view value) -> absl::Status {
+        if (value.size() >= kHashBytes &&
+            value.substr(0, kHashBytes) == digest.hash) {
+          absl::StatusOr<uint64_t> seq = DecodeEventKey(key);
+          if (seq.ok()) found = *seq;
+          return StopScan();
+        }
+        return absl::OkStatus();
+      });
+  if (!scanned.ok() && found == 0) return scanned;
+  const std::string head = FormatDigest(report_.head);
+  if (found != 0) {
+    report_.problem = absl::StrCat(
+        "the digest names seq ", digest.seq, " but its hash is that of event ",
+        found, " of this log: the digest's SEQ was copied wrong (",
+        FormatDigest(LogDigest{found, digest.hash}),
+        " is a digest of this log), or the log was rewritten at or before seq ",
+        digest.seq);
+  } else {
+    report_.problem = absl::StrCat(
+        "the digest ", FormatDigest(digest),
+        " matches no event of this log (no event has its hash): it is a "
+        "digest of another ledger, or was copied wrong. Only if it was "
+        "published of this very ledger was the log rewritten at or before "
+        "seq ", digest.seq, " (event ", digest.seq, " has hash ",
+        Hex(last_hash_at_digest_), "; the head is ", head, ")");
+  }
+  return absl::OkStatus();
 }
 
 bool AllDigits(std::string_view text) {

@@ -179,6 +179,21 @@ absl::Status ParseInto(std::string_view value, Message& m,
 
 }  // namespace
 
+std::string EncodeRejectionKey(int64_t recorded_at_us, uint64_t counter) {
+  const uint64_t at = recorded_at_us < 0 ? 0 : static_cast<uint64_t>(recorded_at_us);
+  return EventKey(at) + EventKey(counter);  // the same 8-byte big-endian form
+}
+
+absl::StatusOr<uint64_t> RejectionKeyCounter(std::string_view key) {
+  if (key.size() != 16) {
+    return absl::DataLossError(
+        absl::StrCat("refusal key of ", key.size(), " bytes, not 16"));
+  }
+  uint64_t counter = 0;
+  for (unsigned char c : key.substr(8)) counter = (counter << 8) | c;
+  return counter;
+}
+
 std::string EncodeDeliveryCursor(uint64_t seq) {
   return EventKey(seq);  // the same 8-byte big-endian form
 }

@@ -22,6 +22,13 @@ inline constexpr char kMetaFamily[] = "default";  // format marker, head
 inline constexpr char kEventsFamily[] = "events";  // seq -> hash || event
 inline constexpr char kKeysFamily[] = "keys";      // idempotency key -> KeyRecord
 inline constexpr char kStateFamily[] = "state";    // projections
+// The refusal journal (docs/storage.md, "The refusal journal"): rejected
+// commands, key EncodeRejectionKey, value a v1::RejectionRecord. Not a fact
+// of the ledger: no event names it, the hash chain and the head do not
+// cover it, and replay, verify and export never read it. Created by the
+// first writable open of a ledger made before it existed; a reader of such
+// a ledger finds none (Store::rejections() is null).
+inline constexpr char kRejectionsFamily[] = "rejections";
 
 // Meta keys.
 inline constexpr char kFormatKey[] = "format";
@@ -55,6 +62,13 @@ std::string EncodeHead(uint64_t seq, std::string_view hash);
 std::string EncodeAppliedPosition(uint64_t position);
 [[nodiscard]] absl::StatusOr<uint64_t> DecodeAppliedPosition(
     std::string_view value);
+
+// A refusal's key: its recording time (microseconds since the epoch, a
+// negative one as 0) then a counter, each 8 bytes big-endian, so the
+// journal is in recording order and a retention cut is one key range.
+std::string EncodeRejectionKey(int64_t recorded_at_us, uint64_t counter);
+// The counter of a refusal's key; DataLoss unless 16 bytes.
+[[nodiscard]] absl::StatusOr<uint64_t> RejectionKeyCounter(std::string_view key);
 
 // The stored delivery cursor, and its decoding (DataLoss unless 8 bytes).
 std::string EncodeDeliveryCursor(uint64_t seq);

@@ -96,6 +96,13 @@ void SetTableOptions(const std::string& family,
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 }
 
+bool HasFamily(const std::string& dir, const std::string& family) {
+  std::vector<std::string> families;
+  return rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families)
+             .ok() &&
+         std::find(families.begin(), families.end(), family) != families.end();
+}
+
 absl::Status CheckIsLedger(const std::string& dir) {
   std::vector<std::string> families;
   rocksdb::Status s =
@@ -308,11 +315,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
         WriteFileDurably(dir + "/" + kCreatingFile, kCreatingText, ops));
   }
   options.create_if_missing = fresh;
-  options.create_missing_column_families = fresh;
+  // CheckIsLedger above found the ledger's own families: only the refusal
+  // journal's may be missing (a ledger made before it), and a writer
+  // creates it; a reader opens what is there.
+  options.create_missing_column_families = mode == Mode::kReadWrite;
+  std::vector<std::string> names = FamilyNames();
+  if (mode == Mode::kReadWrite || HasFamily(dir, kRejectionsFamily)) {
+    names.push_back(kRejectionsFamily);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
-  for (const std::string& name : FamilyNames()) {
+  for (const std::string& name : names) {
     rocksdb::ColumnFamilyOptions family(options);
     SetTableOptions(name, cache, family);
     if (tuning.write_buffer_bytes != 0) {
@@ -519,6 +533,23 @@ absl::Status Store::ForEachStateEntry(
     const std::function<absl::Status(std::string_view, std::string_view)>& fn,
     std::string_view from) const {
   return Scan(db_, state(), from, fn);
+}
+
+absl::Status Store::ForEachRejection(
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn,
+    std::string_view from) const {
+  if (rejections() == nullptr) return absl::OkStatus();
+  return Scan(db_, rejections(), from, fn);
+}
+
+absl::StatusOr<std::optional<std::string>> Store::LastRejectionKey() const {
+  if (rejections() == nullptr) return std::optional<std::string>();
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), rejections()));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the refusal journal"));
+  if (!it->Valid()) return std::optional<std::string>();
+  return std::optional<std::string>(it->key().ToString());
 }
 
 absl::Status Store::ForEachEvent(

@@ -160,6 +160,21 @@ class Store {
   rocksdb::ColumnFamilyHandle* events() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* keys() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* state() const { return handles_[3]; }
+  // The refusal journal's family; null in a reader of a ledger no build
+  // with the journal has opened for writing yet (storage_layout.h).
+  rocksdb::ColumnFamilyHandle* rejections() const {
+    return handles_.size() > 4 ? handles_[4] : nullptr;
+  }
+
+  // Every refusal (key, value) in key order, i.e. recording order, from
+  // key `from` on. Nothing when the ledger has no journal.
+  [[nodiscard]] absl::Status ForEachRejection(
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn,
+      std::string_view from = {}) const;
+
+  // The key of the last refusal; nullopt when there is none.
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> LastRejectionKey() const;
 
   // Writes `batch` atomically; with `sync` the WAL is synced first.
   // FailedPrecondition unless the store was opened kReadWrite. While the

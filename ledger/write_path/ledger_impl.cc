@@ -99,6 +99,12 @@ absl::Status CheckOptions(const Options& options) {
     return absl::InvalidArgumentError(
         "Options.max_batch_commands is 0: a batch may carry at least one command");
   }
+  if (options.rejection_retention.count() < 0 ||
+      options.rejection_retention > std::chrono::hours(24 * 366 * 1000)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options.rejection_retention is ", options.rejection_retention.count(),
+        " s: it must be 0 (no refusal journal) to 1000 years"));
+  }
   return absl::OkStatus();
 }
 
@@ -128,7 +134,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedgerWithEnv(
 }
 
 LedgerImpl::LedgerImpl(const Options& options, std::unique_ptr<Store> store)
-    : options_(options), store_(std::move(store)) {}
+    : options_(options),
+      store_(std::move(store)),
+      journal_(store_.get(), options.rejection_retention) {}
 
 LedgerImpl::~LedgerImpl() {
   // A destructor cannot report: an embedder who wants the status calls
@@ -168,6 +176,7 @@ absl::Status LedgerImpl::Close() {
 absl::Status LedgerImpl::Restore() {
   absl::MutexLock lock(&state_mu_);
   RETURN_IF_ERROR(LoadDurable());
+  RETURN_IF_ERROR(journal_.Open());
   feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
 }
@@ -601,6 +610,7 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
   // Before judging anything: a group refused for want of space leaves no
   // trace, and RocksDB is not asked to write what it has no room for.
   RETURN_IF_ERROR(EnsureWritable());
+  bool refusals_only = false;
   {
     absl::MutexLock lock(&state_mu_);
     if (!failed_.ok()) return failed_;
@@ -608,30 +618,41 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
         << "a group started while the previous one was still in flight";
     InFlight in_flight;
     in_flight.first_seq = state_.last_seq + 1;
+    const int64_t now_us = ReceivedNow();
     for (Writer* w : group) {
       w->results->reserve(w->commands->size());
       for (const Prepared& p : *w->commands) {
         absl::StatusOr<SubmitResult> r = Process(p, batch, in_flight);
         // The state may hold earlier commands of the group, never written.
         if (!r.ok()) return Stop(r.status());
+        if (r->outcome == Outcome::kRejected) {
+          journal_.Record(p.command, *r, RejectionActor(p), now_us, batch);
+        }
         w->results->push_back(std::move(*r));
       }
     }
+    // The journal's retention rides on a batch that is written anyway.
+    if (batch.Count() != 0) journal_.Prune(now_us, batch);
     if (in_flight.fingerprints.empty() && position == 0) {
-      ShrinkCache();  // all rejected or duplicates: nothing to write
-      return absl::OkStatus();
+      ShrinkCache();  // all rejected or duplicates: no event to write
+      refusals_only = true;
+    } else {
+      if (!in_flight.fingerprints.empty()) {
+        batch.Put(store_->meta(), kHeadKey,
+                  EncodeHead(state_.last_seq, head_hash_));
+      }
+      if (position != 0) {
+        batch.Put(store_->meta(), kAppliedPositionKey,
+                  EncodeAppliedPosition(position));
+      }
+      group_last_seq = state_.last_seq;
+      group_events = in_flight.fingerprints.size();
+      writing_ = true;
     }
-    if (!in_flight.fingerprints.empty()) {
-      batch.Put(store_->meta(), kHeadKey,
-                EncodeHead(state_.last_seq, head_hash_));
-    }
-    if (position != 0) {
-      batch.Put(store_->meta(), kAppliedPositionKey,
-                EncodeAppliedPosition(position));
-    }
-    group_last_seq = state_.last_seq;
-    group_events = in_flight.fingerprints.size();
-    writing_ = true;
+  }
+  // Nothing the state holds waits on this write: queries go on meanwhile.
+  if (refusals_only) {
+    return batch.Count() == 0 ? absl::OkStatus() : WriteRefusalsOnly(batch);
   }
   const auto write_start = std::chrono::steady_clock::now();
   absl::Status written = store_->Write(batch, options_.sync);
@@ -669,6 +690,19 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
     options_.on_group_committed(stats);
   }
   return absl::OkStatus();
+}
+
+std::string LedgerImpl::RejectionActor(const Prepared& prepared) {
+  (void)prepared;
+  return std::string();
+}
+
+absl::Status LedgerImpl::WriteRefusalsOnly(rocksdb::WriteBatch& batch) {
+  absl::Status written = store_->Write(batch, /*sync=*/false);
+  if (written.ok() || IsDiskFull(written)) return absl::OkStatus();
+  // As after any failed write: what the disk holds is known only on reopen.
+  absl::MutexLock lock(&state_mu_);
+  return Stop(written);
 }
 
 // FailedPrecondition, not the cause's code: a cause such as an I/O error

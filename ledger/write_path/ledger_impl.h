@@ -20,6 +20,7 @@
 #include "ledger/time_util.h"
 #include "ledger/write_path/commit_feed.h"
 #include "ledger/write_path/customer_lru.h"
+#include "ledger/write_path/refusal_journal.h"
 #include "ledger/storage/store.h"
 #include "projections/ledger_state.h"
 
@@ -158,12 +159,26 @@ class LedgerImpl final : public Ledger {
   // that no rule reads other than by id, then the least recently used
   // customers past Options::state_cache_customers.
   void ShrinkCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Who sent a rejected command, for the refusal journal. Empty for now:
+  // the ledger does not carry an actor per command yet. When Prepared
+  // carries the command's actor, return it here (the one place the journal
+  // reads it).
+  static std::string RejectionActor(const Prepared& prepared);
+  // Writes a group of refusals only (no event, no position): unsynced, so
+  // refusals cost no sync of their own; a crash may lose them, never an
+  // acknowledged command. A full disk loses them silently (the store is
+  // then out of space and the next group waits for room).
+  absl::Status WriteRefusalsOnly(rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(space_mu_);
   // Whether a balance of `customer` can be answered now (see state_mu_).
   bool AnswerableNow(const std::string& customer) const
       ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
 
   const Options options_;
   const std::unique_ptr<Store> store_;
+  // Rejected commands, written with each group (refusal_journal.h); used by
+  // the group's leader only, under state_mu_.
+  RefusalJournal journal_ ABSL_GUARDED_BY(state_mu_);
   // Tells subscriptions what is durable; shared with them because they may
   // outlive the ledger. Set in Restore.
   std::shared_ptr<CommitFeed> feed_;

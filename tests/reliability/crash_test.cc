@@ -34,6 +34,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/ledger.h"
+#include "ledger/rejections.h"
 #include "ledger/replay.h"
 #include "tests/reliability/crash_workload.h"
 #include "tests/reliability/reliability_util.h"
@@ -124,6 +125,7 @@ struct RoundFigures {
   int accepted = 0;              // of which acceptances
   int durable_unanswered = 0;    // in-flight commands found in the log
   int resubmitted = 0;           // duplicates checked
+  int refusals_lost = 0;         // rejections not in the refusal journal
 };
 
 // Runs with the default state cache, and with one customer cached, so that
@@ -205,6 +207,32 @@ TEST_P(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
     ASSERT_TRUE(report->ok) << "replay after kill " << kills << ": seq "
                             << report->first_bad_seq << ": "
                             << report->problem;
+    // The refusal journal, written unsynced beside the groups: each refusal
+    // in it was a rejection (never an accepted command), recorded once; the
+    // rejections it misses were in flight when the process died.
+    std::map<std::string, int> journaled;  // this round's keys
+    const std::string round_prefix = absl::StrCat("r", round, "-");
+    ASSERT_TRUE(ReadRejections(dir.path(), RejectionFilter(),
+                               [&](const v1::RejectionRecord& r) {
+                                 if (r.key().rfind(round_prefix, 0) == 0) {
+                                   ++journaled[r.key()];
+                                 }
+                                 return absl::OkStatus();
+                               })
+                    .ok());
+    for (int t = 0; t < kCrashThreads; ++t) {
+      for (const auto& [i, a] : told[t]) {
+        const std::string key = CrashKey(round, t, i);
+        if (a.accepted) {
+          EXPECT_EQ(journaled.count(key), 0u) << key << " accepted but journaled";
+        } else if (journaled.count(key) == 0) {
+          ++total.refusals_lost;
+        }
+      }
+    }
+    for (const auto& [key, count] : journaled) {
+      EXPECT_EQ(count, 1) << key << " journaled " << count << " times";
+    }
     auto opened = Ledger::Open(WithCache(), dir.path());
     ASSERT_TRUE(opened.ok()) << opened.status();
     Ledger& db = **opened;
@@ -271,7 +299,9 @@ TEST_P(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
             << " (acceptances " << total.accepted << "), durable but "
             << "unanswered " << total.durable_unanswered
             << ", duplicates checked " << total.resubmitted
-            << ", acknowledged commands lost " << lost << ", " << seconds
+            << ", acknowledged commands lost " << lost
+            << ", rejections missing from the refusal journal (in flight) "
+            << total.refusals_lost << ", " << seconds
             << " s\n";
   EXPECT_GE(kills, 30);
   EXPECT_EQ(lost, 0);

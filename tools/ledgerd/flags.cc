@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
+#include "tools/edge/retention.h"
 
 namespace ledger::ledgerd {
 
@@ -19,6 +20,7 @@ const std::string_view kUsage =
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
     "               [--max-in-flight N] [--max-future DURATION|off]\n"
     "               [--min-free-disk SIZE] [--webhooks FILE]\n"
+    "               [--rejection-retention DAYS|DURATION|off]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]]\n"
     "       ledgerd --version\n"
@@ -51,6 +53,9 @@ const std::string_view kUsage =
     "                     2GiB; 0: only once it is full); reads go on, and\n"
     "                     writes come back by themselves once there is room\n"
     "                     (docs/operations.md); default 256MiB\n"
+    "  --rejection-retention R  how long the refusal journal keeps a\n"
+    "                     rejected command (docs/audit.md): 90d, 2160h, or\n"
+    "                     off for none; default 90d (not in cluster mode yet)\n"
     "  --nats URLS        cluster mode (docs/cluster.md): NATS JetStream servers\n"
     "                     holding the replicated log; DIR holds p<N> folders\n"
     "  --partitions P     partitions of the cluster (same on every node)\n"
@@ -145,6 +150,10 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
       if (!max_future.ok()) return max_future.status();
       f.max_future = *max_future;
       f.max_future_text = value;
+    } else if (arg == "--rejection-retention") {
+      absl::StatusOr<std::chrono::seconds> retention = edge::ParseRetention(value);
+      if (!retention.ok()) return retention.status();
+      f.rejection_retention = *retention;
     } else if (arg == "--min-free-disk") {
       absl::StatusOr<uint64_t> bytes = edge::ParseByteSize(value);
       if (!bytes.ok()) {

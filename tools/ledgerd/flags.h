@@ -3,6 +3,7 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_FLAGS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ struct ServerFlags {
   // --min-free-disk SIZE: Options::min_free_disk_bytes; unset keeps the
   // library's default.
   std::optional<uint64_t> min_free_disk;
+  // --rejection-retention: Options::rejection_retention (the refusal
+  // journal, docs/audit.md); unset keeps the library's default (90 days).
+  // Single-node only for now: a cluster's partition ledgers keep the default.
+  std::optional<std::chrono::seconds> rejection_retention;
   bool version = false;                    // --version
   bool help = false;                       // --help
 };

@@ -97,6 +97,9 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
     if (flags.min_free_disk.has_value()) {
       options.min_free_disk_bytes = *flags.min_free_disk;
     }
+    if (flags.rejection_retention.has_value()) {
+      options.rejection_retention = *flags.rejection_retention;
+    }
     ledger = Ledger::Open(options, flags.db);
   }
   if (!ledger.ok()) {
