@@ -73,6 +73,7 @@ constexpr Subcommand kSubcommands[] = {
     {TailSpec, RunTail},
     {CustomersSpec, RunCustomers},
     {PolicySpec, RunPolicy},
+    {AuditTimesSpec, RunAuditTimes},
 };
 
 std::string ToolUsage() {
