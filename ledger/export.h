@@ -3,14 +3,15 @@
 // `ledgerctl tail`, and the checked import of a jsonl export.
 //
 // jsonl: one object per event, members in this order:
-//   seq, key, customer, at, policy_version, kind, prev_hash, hash (hex),
-//   command (the JSON of docs/contract.md section 4), postings,
-//   event (the stored bytes, base64)
+//   seq, key, customer, at, [requested_at], [actor, recorded_at],
+//   policy_version, kind, prev_hash, hash (hex), command (the JSON of
+//   docs/contract.md section 4), postings, event (the stored bytes, base64);
+//   actor and recorded_at (section 16) only on events that record them
 // The readable members repeat what `event` holds; `hash` is
 // SHA-256(prev_hash || event bytes), the ledger's own chained hash.
 //
 // csv (RFC 4180, CRLF line ends, a header row): one row per journal line:
-//   seq,at,customer,key,kind,account,unit,debit,credit,event_hash
+//   seq,at,customer,key,kind,account,unit,debit,credit,event_hash,actor,recorded_at
 //
 //   std::ofstream out("ledger.jsonl");
 //   absl::Status s = ledger::ExportLog("/var/ledger", ledger::ExportFormat::kJsonl,
@@ -35,7 +36,7 @@ enum class ExportFormat { kJsonl, kCsv };
 
 // The first line of a csv export; ExportLog does not write it.
 inline constexpr char kExportCsvHeader[] =
-    "seq,at,customer,key,kind,account,unit,debit,credit,event_hash\r\n";
+    "seq,at,customer,key,kind,account,unit,debit,credit,event_hash,actor,recorded_at\r\n";
 
 // The text of one event in `format`: its jsonl line with the line break, or
 // its csv rows (each ending in CRLF; none for an event whose journal entry

@@ -46,6 +46,7 @@
 #include "ledger/limits.h"
 #include "ledger/options.h"
 #include "ledger/subscription.h"
+#include "ledger/time_util.h"
 #include "ledger/v1/command.pb.h"
 #include "ledger/v1/event.pb.h"
 #include "ledger/v1/types.pb.h"
@@ -121,6 +122,23 @@ struct SubmitResult {
   std::string message;  // for kRejected: what was wrong and what to do
 };
 
+// docs/contract.md sections 15 and 16: how one command of SubmitBatchAt or
+// SubmitBatchReceivedAt arrived, which the ledger records, never the client.
+struct Receipt {
+  // The clock of the node that received the command, in microseconds since
+  // the epoch: a command without `at` is stamped with it, and the event
+  // records it as its recorded_at. kNoReceivedTimeUs: none (a command
+  // without `at` is then INVALID_COMMAND, and the event records no time).
+  int64_t received_at_us = kNoReceivedTimeUs;
+  // Who sent the command: the event's actor (at most kMaxIdLength bytes of
+  // UTF-8). Empty: none recorded.
+  std::string actor;
+  // The recording time to keep instead of received_at_us, for a caller
+  // that repeats a log whose events already hold one (the checked import
+  // keeps each exported event's; 0 for an event that has none).
+  std::optional<int64_t> recorded_at_us;
+};
+
 class Ledger {
  public:
   // Opens the ledger in `dir`, restoring its state. Creates it when `dir` is
@@ -169,6 +187,16 @@ class Ledger {
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>> SubmitBatch(
       std::span<const v1::Command> commands) = 0;
 
+  // SubmitBatch on behalf of several callers (a service merging the calls
+  // of many clients): each accepted event records actors[i] as its actor
+  // (docs/contract.md section 16) instead of Options::actor, and the
+  // writer's clock as its recorded_at. One actor per command, each at most
+  // kMaxIdLength bytes of UTF-8 (InvalidArgument otherwise, and nothing of
+  // the batch is judged). Errors as SubmitBatch.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>> SubmitBatchAs(
+      std::span<const v1::Command> commands,
+      std::span<const std::string> actors) = 0;
+
   // For a replica applying an external ordered log (a cluster partition,
   // docs/cluster.md): SubmitBatch, and, in the same atomic write, stores
   // `applied_position` (the log position of this batch), so the state and
@@ -177,24 +205,26 @@ class Ledger {
   // is not above AppliedPosition() (a batch is applied once), and as
   // SubmitBatch otherwise.
   //
-  // `received_at_us` gives, per command, the clock of the node that received
-  // it, which stamps a command without `at` (docs/contract.md section 15)
-  // in place of Options::clock, so that every replica stamps alike: one
-  // entry per command (InvalidArgument otherwise), or empty for none
-  // (kNoReceivedTimeUs: a command without `at` is then INVALID_COMMAND).
+  // `receipts` gives, per command, the clock of the node that received it,
+  // which stamps a command without `at` (docs/contract.md section 15) in
+  // place of Options::clock and is recorded as the event's recorded_at, and
+  // the actor that node authenticated (section 16), so that every replica
+  // writes the same event: one entry per command (InvalidArgument
+  // otherwise, or for an actor SubmitBatchAs refuses), or empty for none
+  // (no time: a command without `at` is then INVALID_COMMAND; no actor).
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
   SubmitBatchAt(std::span<const v1::Command> commands,
-                std::span<const int64_t> received_at_us,
+                std::span<const Receipt> receipts,
                 uint64_t applied_position) = 0;
 
-  // SubmitBatch with the writer's clock given per command, as in
-  // SubmitBatchAt, instead of read from Options::clock: for a caller that
+  // SubmitBatch with the writer's clock and the actor given per command, as
+  // in SubmitBatchAt, instead of read from Options: for a caller that
   // repeats a log whose stamps are known (the checked import gives each
-  // command its exported event's time). Errors as SubmitBatchAt, without
-  // the position.
+  // command its exported event's time, actor and recorded_at). Errors as
+  // SubmitBatchAt, without the position.
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
   SubmitBatchReceivedAt(std::span<const v1::Command> commands,
-                        std::span<const int64_t> received_at_us) = 0;
+                        std::span<const Receipt> receipts) = 0;
 
   // The position stored by the last durable SubmitBatchAt; 0 when none.
   // Never fails.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace ledger {
 
@@ -114,6 +115,16 @@ struct Options {
   // replay judges from the stored time alone. Tests give a fixed one.
   // Default: empty, the system clock.
   std::function<int64_t()> clock;
+
+  // docs/contract.md section 16: the actor the events of Submit,
+  // SubmitJson, SubmitBatch and SubmitJsonBatch record, who issued them
+  // (`ledgerctl apply`: --actor, by default the operating system's user
+  // name). A service with many callers names each call's actor with
+  // Ledger::SubmitBatchAs instead. At most kMaxIdLength bytes of UTF-8
+  // (Open: InvalidArgument). Every accepted event also records the clock
+  // above, when it was accepted, as its recorded_at. Default: empty, no
+  // actor recorded (as in events written before actors existed).
+  std::string actor;
 };
 
 }  // namespace ledger

@@ -68,6 +68,9 @@ struct PolicyVersionInfo {
   int64_t clock_skew_seconds = 0;
   int64_t effective_from_us = 0;  // kMinTimeUs for the default
   uint64_t seq = 0;  // of its set_policy event; 0 for the default
+  // docs/contract.md section 16: reviews of a refund by its requester are
+  // refused while it is in force; false for the default.
+  bool four_eyes = false;
 };
 
 struct PolicyHistory {

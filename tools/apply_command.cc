@@ -20,6 +20,7 @@
 // discarded as it is read and the line is answered INVALID_COMMAND.
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -45,6 +47,7 @@
 #include "tools/commands.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
+#include "tools/edge/past_guard.h"
 #include "tools/edge/retention.h"
 #include "tools/failure.h"
 
@@ -59,8 +62,8 @@ constexpr size_t kReadChunkBytes = 64 * 1024;
 constexpr size_t kMaxGroupLines = 1000;
 
 constexpr std::string_view kUsage =
-    "usage: ledgerctl apply --db DIR [--max-future DURATION|off]\n"
-    "                       [--min-free-disk SIZE]\n"
+    "usage: ledgerctl apply --db DIR [--actor NAME] [--max-future DURATION|off]\n"
+    "                       [--max-past DURATION|off] [--min-free-disk SIZE]\n"
     "                       [--rejection-retention DAYS|DURATION|off] [FILE]\n"
     "\n"
     "Reads commands as JSON Lines (docs/contract.md section 4) from FILE,\n"
@@ -81,11 +84,19 @@ constexpr std::string_view kUsage =
     "\n"
     "Options:\n"
     "  --db DIR                the ledger's folder (created when missing)\n"
+    "  --actor NAME            who issues the commands: every accepted event\n"
+    "                          records it as its actor, beside the time it\n"
+    "                          was recorded (docs/contract.md section 16); at\n"
+    "                          most 64 bytes; default: this user's login name\n"
     "  --max-future DURATION   refuse (INVALID_COMMAND, not sent to the\n"
     "                          ledger) a command whose \"at\" is more than\n"
     "                          DURATION ahead of this machine's clock, e.g.\n"
     "                          24h or 90m (docs/edge-guards.md); default:\n"
     "                          24h; off removes the guard\n"
+    "  --max-past DURATION     refuse (INVALID_COMMAND, not sent to the\n"
+    "                          ledger) a command whose \"at\" is more than\n"
+    "                          DURATION before this machine's clock, e.g.\n"
+    "                          1h; default: off (no limit)\n"
     "  --min-free-disk SIZE    stop (exit 1) before a group when the ledger's\n"
     "                          disk has less free space than SIZE, e.g.\n"
     "                          512MiB or 2GiB; 0: only when the disk is\n"
@@ -126,6 +137,7 @@ struct InputLine {
 // What ApplyLines needs besides the ledger.
 struct ApplyContext {
   const edge::FutureGuard* future_guard = nullptr;  // --max-future, or none
+  const edge::PastGuard* past_guard = nullptr;      // --max-past, or none
   size_t results_written = 0;                       // lines written so far
 };
 
@@ -245,11 +257,18 @@ std::string RenderTooLong() {
 }
 
 // The result of a line the edge refuses before the ledger sees it
-// (--max-future): INVALID_COMMAND, as the ledger answers a bad command.
+// (--max-future, --max-past): INVALID_COMMAND, as the ledger answers a bad
+// command.
 std::optional<std::string> RefusedAtTheEdge(const ApplyContext& context,
                                             const InputLine& line) {
-  if (context.future_guard == nullptr || line.too_long) return std::nullopt;
-  absl::Status refused = context.future_guard->CheckJson(line.text);
+  if (line.too_long) return std::nullopt;
+  absl::Status refused = absl::OkStatus();
+  if (context.future_guard != nullptr) {
+    refused = context.future_guard->CheckJson(line.text);
+  }
+  if (refused.ok() && context.past_guard != nullptr) {
+    refused = context.past_guard->CheckJson(line.text);
+  }
   if (refused.ok()) return std::nullopt;
   SubmitResult result;
   result.key = edge::TopLevelString(line.text, "key");
@@ -504,6 +523,48 @@ bool ReadMaxFuture(const CommandSpec& spec, const Args& parsed,
   return true;
 }
 
+// --max-past: off by default (docs/contract.md section 16).
+bool ReadMaxPast(const CommandSpec& spec, const Args& parsed,
+                 std::optional<edge::PastGuard>* guard, int* exit_code) {
+  if (!parsed.Has("max-past")) return true;
+  absl::StatusOr<std::optional<absl::Duration>> max_behind =
+      edge::ParseMaxPast(parsed.Get("max-past"));
+  if (!max_behind.ok()) {
+    *exit_code = UsageError(spec, std::string(max_behind.status().message()));
+    return false;
+  }
+  if (max_behind->has_value()) guard->emplace(**max_behind);
+  return true;
+}
+
+// The login name of the user running apply: the default --actor. Read from
+// the password database, which a changed $USER does not fool; $USER, then
+// the numeric uid, when it has no entry (a container's arbitrary uid).
+std::string OperatingSystemUser() {
+  if (const passwd* pw = ::getpwuid(::geteuid());
+      pw != nullptr && pw->pw_name != nullptr && pw->pw_name[0] != '\0') {
+    return pw->pw_name;
+  }
+  if (const char* user = std::getenv("USER"); user != nullptr && user[0] != '\0') {
+    return user;
+  }
+  return absl::StrCat("uid-", ::geteuid());
+}
+
+// --actor (docs/contract.md section 16) into Options::actor.
+bool ReadActor(const CommandSpec& spec, const Args& parsed, Options* options,
+               int* exit_code) {
+  options->actor =
+      parsed.Has("actor") ? parsed.Get("actor") : OperatingSystemUser();
+  if (options->actor.empty() || options->actor.size() > kMaxIdLength) {
+    *exit_code = UsageError(
+        spec, absl::StrCat("--actor wants a name of 1 to ", kMaxIdLength,
+                           " bytes, got '", options->actor, "'"));
+    return false;
+  }
+  return true;
+}
+
 // --min-free-disk: a size (edge::ParseByteSize) into
 // Options::min_free_disk_bytes, whose default it keeps when not given.
 bool ParseMinFreeDisk(const CommandSpec& spec, const Args& parsed,
@@ -527,7 +588,8 @@ const CommandSpec& ApplySpec() {
       .name = "apply",
       .summary = "apply JSON Lines commands and print one result per line",
       .usage = kUsage,
-      .options = {"db", "max-future", "min-free-disk", "rejection-retention"},
+      .options = {"db", "actor", "max-future", "max-past", "min-free-disk",
+                  "rejection-retention"},
       .required = {"db"},
       .max_positionals = 1,
   };
@@ -541,8 +603,11 @@ int RunApply(std::span<char* const> args) {
   if (!ParseArgs(spec, args, &parsed, &exit_code)) return exit_code;
   std::optional<edge::FutureGuard> future_guard;
   if (!ReadMaxFuture(spec, parsed, &future_guard, &exit_code)) return exit_code;
+  std::optional<edge::PastGuard> past_guard;
+  if (!ReadMaxPast(spec, parsed, &past_guard, &exit_code)) return exit_code;
   Options options;
   if (!ParseMinFreeDisk(spec, parsed, &options, &exit_code)) return exit_code;
+  if (!ReadActor(spec, parsed, &options, &exit_code)) return exit_code;
   if (parsed.Has("rejection-retention")) {
     absl::StatusOr<std::chrono::seconds> retention =
         edge::ParseRetention(parsed.Get("rejection-retention"));
@@ -590,6 +655,7 @@ int RunApply(std::span<char* const> args) {
   }
   ApplyContext context;
   if (future_guard.has_value()) context.future_guard = &*future_guard;
+  if (past_guard.has_value()) context.past_guard = &*past_guard;
   const int status = ApplyStream(**ledger, fd, input_name, stop_signals, context);
   if (fd != STDIN_FILENO) ::close(fd);
   return status;

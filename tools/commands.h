@@ -65,6 +65,9 @@ int RunCustomers(std::span<char* const> args);
 const CommandSpec& PolicySpec();
 int RunPolicy(std::span<char* const> args);
 
+const CommandSpec& AuditTimesSpec();
+int RunAuditTimes(std::span<char* const> args);
+
 }  // namespace ledger::tools
 
 #endif  // CREDIT_LEDGER_TOOLS_COMMANDS_H_

@@ -79,6 +79,40 @@ void GuardRound(std::vector<v1::Command>& commands,
   owners.resize(kept);
 }
 
+// docs/contract.md section 16: the simulated platform's service that sends
+// a command, the actor its event records. A real platform's services each
+// hold a token of their own (docs/service.md); the demo names them alike.
+std::string SimulatedServiceOf(const v1::Command& command) {
+  switch (command.kind_case()) {
+    case v1::Command::kPurchase:
+    case v1::Command::kSubscribe:
+    case v1::Command::kRenew:
+    case v1::Command::kCancelSubscription:
+    case v1::Command::kChargeback:
+      return "billing";
+    case v1::Command::kUse:
+    case v1::Command::kHold:
+    case v1::Command::kCapture:
+    case v1::Command::kRelease:
+      return "call-worker";
+    case v1::Command::kRequestRefund:
+    case v1::Command::kCompensate:
+      return "support";
+    case v1::Command::kApproveRefund:
+    case v1::Command::kDenyRefund:
+      return "refund-review";
+    case v1::Command::kSuspend:
+    case v1::Command::kTerminate:
+    case v1::Command::kReinstate:
+    case v1::Command::kForfeit:
+      return "trust-and-safety";
+    case v1::Command::kSetPolicy:
+      return "admin";
+    default:  // expire and the rest: the platform's scheduled jobs
+      return "scheduler";
+  }
+}
+
 // Submits one round's commands; feeds the results back to their customers.
 absl::Status SubmitRound(Ledger& ledger, std::vector<v1::Command>& commands,
                          std::vector<SimulatedCustomer*>& owners,
@@ -96,8 +130,13 @@ absl::Status SubmitRound(Ledger& ledger, std::vector<v1::Command>& commands,
   }
   for (size_t start = 0; start < commands.size(); start += kMaxBatch) {
     const size_t n = std::min(kMaxBatch, commands.size() - start);
-    absl::StatusOr<std::vector<SubmitResult>> results = ledger.SubmitBatch(
-        std::span<const v1::Command>(commands.data() + start, n));
+    std::vector<std::string> actors;
+    actors.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      actors.push_back(SimulatedServiceOf(commands[start + i]));
+    }
+    absl::StatusOr<std::vector<SubmitResult>> results = ledger.SubmitBatchAs(
+        std::span<const v1::Command>(commands.data() + start, n), actors);
     if (!results.ok()) return results.status();
     ++tally.batches;
     tally.submitted += n;
@@ -193,8 +232,10 @@ void Tally::Count(const v1::Command& command, const SubmitResult& result) {
 }
 
 absl::StatusOr<DayResult> RunDay(const DemoConfig& config) {
+  Options options;
+  options.actor = "admin";  // the demo's one Submit: its noon policy
   absl::StatusOr<std::unique_ptr<Ledger>> opened =
-      Ledger::Open(Options(), config.dir);
+      Ledger::Open(options, config.dir);
   if (!opened.ok()) return opened.status();
   Ledger& ledger = **opened;
   // Marked as the demo's own at once, so that a later demo may replace it

@@ -108,7 +108,8 @@ constexpr int kReportedDays = 2;
 constexpr char kOrderMeaning[] =
     "with more than one thread, the order of the log (and so the digest) "
     "depends on scheduling; the commands and their outcomes do not, they "
-    "depend on the seed alone";
+    "depend on the seed alone; the digest also covers each event's "
+    "recording time, so it differs from run to run";
 
 std::string RenderText(const DemoConfig& config, const DayResult& day,
                        const LedgerFacts& f) {
@@ -186,7 +187,9 @@ std::string RenderText(const DemoConfig& config, const DayResult& day,
   out.append(
       "note: with more than one thread the order of the log (and so the\n"
       "digest) depends on scheduling; the commands and their outcomes do\n"
-      "not: they depend on the seed alone.\n");
+      "not: they depend on the seed alone. The digest also covers each\n"
+      "event's recording time (docs/contract.md section 16), so it differs\n"
+      "from run to run.\n");
   // Commands that run as printed from the folder the demo ran in: the
   // binary as this shell reaches it, the folder quoted when it must be.
   const std::string ledgerctl = SelfInvocation();

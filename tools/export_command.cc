@@ -42,7 +42,7 @@ constexpr std::string_view kUsage =
     "  json   one JSON document, {\"events\": [...]}, holding the objects\n"
     "         of jsonl in log order (import reads jsonl only).\n"
     "  csv    RFC 4180 with a header row, one row per journal line:\n"
-    "         seq,at,customer,key,kind,account,unit,debit,credit,event_hash\n"
+    "         seq,at,customer,key,kind,account,unit,debit,credit,event_hash,actor,recorded_at\n"
     "         (debit and credit are non-negative; an event whose journal\n"
     "         entry is empty, e.g. cancel_subscription, has no row).\n"
     "\n"

@@ -81,6 +81,7 @@ constexpr Subcommand kSubcommands[] = {
     {TailSpec, RunTail},
     {CustomersSpec, RunCustomers},
     {PolicySpec, RunPolicy},
+    {AuditTimesSpec, RunAuditTimes},
 };
 
 std::string ToolUsage() {

@@ -38,6 +38,7 @@ constexpr std::string_view kUsage =
     "                  \"in_force\": {...}, \"history\": [{\"version\",\n"
     "                  \"refund_window_hours\", \"inquiry_window_hours\",\n"
     "                  \"clock_skew_seconds\", \"effective_from\", \"seq\",\n"
+    "                  \"four_eyes\",\n"
     "                  \"in_force\"}, ...]};\n"
     "                  seq 0 is the default)\n"
     "  --help          print this help\n"
@@ -56,6 +57,7 @@ void WriteVersion(const PolicyVersionInfo& v, bool in_force, JsonWriter& w) {
   w.Key("clock_skew_seconds").Int(v.clock_skew_seconds);
   w.Key("effective_from").String(FormatTimeUs(v.effective_from_us));
   w.Key("seq").Uint(v.seq);
+  w.Key("four_eyes").Bool(v.four_eyes);
   w.Key("in_force").Bool(in_force);
   w.EndObject();
 }
@@ -79,9 +81,10 @@ std::string RenderText(const PolicyHistory& history, int64_t at_us) {
   const PolicyVersionInfo& now = history.versions[history.in_force];
   std::string out = absl::StrFormat(
       "in force at %s: %s (refund window %dh, inquiry window %dh, clock "
-      "skew %ds)\n\n",
+      "skew %ds%s)\n\n",
       FormatTimeUs(at_us), now.version, now.refund_window_hours,
-      now.inquiry_window_hours, now.clock_skew_seconds);
+      now.inquiry_window_hours, now.clock_skew_seconds,
+      now.four_eyes ? ", four eyes on refund reviews" : "");
   size_t width = 7;  // "version"
   for (const PolicyVersionInfo& v : history.versions) {
     width = std::max(width, v.version.size());

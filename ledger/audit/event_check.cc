@@ -7,6 +7,8 @@
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/postings.h"
 #include "ledger/base/sha256.h"
+#include "ledger/base/utf8.h"
+#include "ledger/ledger.h"
 #include "ledger/storage/storage_layout.h"
 #include "ledger/time_util.h"
 
@@ -37,6 +39,22 @@ std::string CheckCommand(v1::Event& event, google::protobuf::Arena* arena) {
   if (!at.ok() || *at > h.at_us() ||
       h.at_us() - *at > kMaxClockSkewSeconds * kMicrosPerSecond) {
     return "the event's time differs from its command's";
+  }
+  return "";
+}
+
+// docs/contract.md section 16: the actor is bounded as the writer bounds
+// it, and a recording time, when there is one, is a time the ledger can
+// hold. (Whether they are the ones the writer recorded, the hash chain
+// says; replay also judges a stamped command again from its recording
+// time.)
+std::string CheckIssuer(const v1::EventHeader& h) {
+  if (h.actor().size() > kMaxIdLength || !IsValidUtf8(h.actor())) {
+    return "the event's actor is not at most 64 bytes of UTF-8";
+  }
+  if (h.recorded_at_us() != 0 &&
+      (h.recorded_at_us() < kMinTimeUs || h.recorded_at_us() > kMaxTimeUs)) {
+    return "the event's recorded_at is outside the times the ledger holds";
   }
   return "";
 }
@@ -94,6 +112,7 @@ CheckedEvent CheckStoredEvent(std::string_view key, std::string_view value,
   }
   FillDerivedHeader(*event, prev_hash, "");
   out.problem = CheckPostings(*event);
+  if (out.problem.empty()) out.problem = CheckIssuer(event->header());
   if (out.problem.empty()) out.problem = CheckCommand(*event, arena);
   out.event = event;
   out.hash = hash;

@@ -432,6 +432,21 @@ std::string DescribeMetadata(const v1::Command& command) {
   return out + "]";
 }
 
+void WriteIssuerJson(const v1::Event& event, JsonWriter& w) {
+  const v1::EventHeader& h = event.header();
+  if (!h.actor().empty()) w.Key("actor").String(h.actor());
+  if (h.recorded_at_us() != 0) {
+    w.Key("recorded_at").String(FormatTimeUs(h.recorded_at_us()));
+  }
+}
+
+std::string ActorText(const v1::Event& event) { return event.header().actor(); }
+
+std::string RecordedAtText(const v1::Event& event) {
+  const int64_t us = event.header().recorded_at_us();
+  return us == 0 ? std::string() : FormatTimeUs(us);
+}
+
 std::optional<int64_t> RequestedAtUs(const v1::Event& event) {
   if (!event.command().has_at()) return std::nullopt;
   absl::StatusOr<int64_t> sent = ParseTimeUs(event.command().at());

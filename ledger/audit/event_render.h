@@ -42,6 +42,17 @@ std::string DescribeEvent(const v1::Event& event);
 // without one (stamped by the ledger).
 std::optional<int64_t> RequestedAtUs(const v1::Event& event);
 
+// docs/contract.md section 16: the keys "actor" and "recorded_at" (RFC
+// 3339) of the event, written into the open object `w`, each only when the
+// event records it: events written before actors and recording times
+// existed have neither, and their lines stay as they were.
+void WriteIssuerJson(const v1::Event& event, JsonWriter& w);
+
+// The same for text and csv: the actor ("" when none) and the recording
+// time ("" when none).
+std::string ActorText(const v1::Event& event);
+std::string RecordedAtText(const v1::Event& event);
+
 // "19.99 USD" for 1999 minor units of USD; the number of decimals is the
 // currency's ISO 4217 exponent (0 for JPY, 3 for KWD, 2 otherwise).
 std::string FormatMoney(int64_t amount_minor, std::string_view currency);

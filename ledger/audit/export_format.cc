@@ -52,6 +52,18 @@ std::string FirstDifferingMember(std::string_view line,
       return absl::StrCat("member '", name, "' differs from the event bytes");
     }
   }
+  // Members only some events have (docs/contract.md sections 15 and 16).
+  for (const char* name : {"requested_at", "actor", "recorded_at"}) {
+    auto it = got.fields().find(name);
+    auto want_it = want.fields().find(name);
+    const bool in_got = it != got.fields().end();
+    const bool in_want = want_it != want.fields().end();
+    if (in_got != in_want ||
+        (in_got && !google::protobuf::util::MessageDifferencer::Equals(
+                       it->second, want_it->second))) {
+      return absl::StrCat("member '", name, "' differs from the event bytes");
+    }
+  }
   for (const auto& [name, value] : got.fields()) {
     if (!want.fields().contains(name)) {
       return absl::StrCat("unknown member '", name, "'");
@@ -121,6 +133,7 @@ std::string ExportJsonLine(const LogEvent& e) {
   if (std::optional<int64_t> requested = RequestedAtUs(*e.event)) {
     w.Key("requested_at").String(FormatTimeUs(*requested));
   }
+  WriteIssuerJson(*e.event, w);  // docs/contract.md section 16
   w.Key("policy_version").String(h.policy_version());
   w.Key("kind").String(CommandKind(e.event->command()));
   w.Key("prev_hash").String(absl::BytesToHexString(h.prev_hash()));
@@ -155,6 +168,9 @@ std::string ExportCsvRows(const LogEvent& e) {
   const std::string prefix = absl::StrCat(
       e.seq, ",", FormatTimeUs(h.at_us()), ",", CsvField(h.customer()), ",",
       CsvField(h.key()), ",", CommandKind(e.event->command()), ",");
+  // docs/contract.md section 16, last so the columns before keep their places.
+  const std::string issuer = absl::StrCat(",", CsvField(ActorText(*e.event)),
+                                          ",", RecordedAtText(*e.event));
   const std::string hash = absl::BytesToHexString(absl::string_view(e.hash.data(), e.hash.size()));
   std::string out;
   for (const v1::Posting& p : e.event->postings()) {
@@ -163,7 +179,7 @@ std::string ExportCsvRows(const LogEvent& e) {
     const int64_t credit = p.amount() < 0 ? -p.amount() : 0;
     absl::StrAppend(&out, prefix, v1::Account_Name(p.account()), ",",
                     CsvField(p.unit()), ",", debit, ",", credit, ",", hash,
-                    "\r\n");
+                    issuer, "\r\n");
   }
   return out;
 }

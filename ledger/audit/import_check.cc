@@ -67,14 +67,18 @@ absl::Status ImportChecker::Flush() {
   if (commands_.empty()) return absl::OkStatus();
   // Each command is received at its exported event's time, so one the
   // writer stamped (sent without `at`) is stamped the same again
-  // (docs/contract.md section 15); the others never read it.
-  std::vector<int64_t> received_at_us;
-  received_at_us.reserve(exported_.size());
-  for (const ExportedEvent& e : exported_) {
-    received_at_us.push_back(e.event.header().at_us());
+  // (docs/contract.md section 15); the others never read it. The event's
+  // actor and recording time are kept as exported, never restamped
+  // (section 16): 0 and empty for an event written before them.
+  std::vector<Receipt> receipts(exported_.size());
+  for (size_t i = 0; i < exported_.size(); ++i) {
+    const v1::EventHeader& h = exported_[i].event.header();
+    receipts[i].received_at_us = h.at_us();
+    receipts[i].actor = h.actor();
+    receipts[i].recorded_at_us = h.recorded_at_us();
   }
   ASSIGN_OR_RETURN(std::vector<SubmitResult> results,
-                   ledger_.SubmitBatchReceivedAt(commands_, received_at_us));
+                   ledger_.SubmitBatchReceivedAt(commands_, receipts));
   if (results.size() != commands_.size()) {
     return absl::InternalError("SubmitBatch returned a wrong count");
   }

@@ -133,10 +133,7 @@ class RefundFold {
 }  // namespace
 
 std::string EventActor(const v1::Event& event) {
-  // The ledger records no actor on its events yet. Once EventHeader carries
-  // one, return it here: every report reads the actor through this call.
-  (void)event;
-  return std::string();
+  return event.header().actor();
 }
 
 absl::StatusOr<RefundReport> RefundReportFor(const std::string& dir,

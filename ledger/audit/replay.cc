@@ -585,7 +585,15 @@ absl::Status Replayer::CheckDecision(FoldShard& shard, uint64_t seq,
   // command stored without `at` was stamped with the writer's clock raised
   // to the customer's last time: the stored time, given as the clock,
   // judges the same (docs/contract.md section 15).
-  Decision decision = Decide(event.command(), shard.state, &again, h.at_us());
+  // A stamped command of an event that records its recording time was
+  // stamped with that very clock (docs/contract.md section 16): judged
+  // from it, it must land on the event's time again.
+  const int64_t received_at_us =
+      !event.command().has_at() && h.recorded_at_us() != 0 ? h.recorded_at_us()
+                                                           : h.at_us();
+  Decision decision =
+      Decide(event.command(), shard.state, &again, received_at_us,
+             Issuer{h.actor(), /*before_recording=*/h.recorded_at_us() == 0});
   if (!decision.accepted) {
     return Find(shard, seq, Stage::kDecision,
                 absl::StrCat("judged again, the command is rejected ",

@@ -72,6 +72,13 @@ std::string RenderText(const Statement& s) {
                               absl::StrCat(e.balance.held),
                               absl::StrCat(e.balance.refund_pending),
                               h.policy_version(), DescribeEvent(e.event)));
+    // docs/contract.md section 16; events written before it record neither.
+    if (!ActorText(e.event).empty() || !RecordedAtText(e.event).empty()) {
+      absl::StrAppend(&out, "      by ",
+                      ActorText(e.event).empty() ? "(no actor)" : ActorText(e.event),
+                      RecordedAtText(e.event).empty() ? "" : ", recorded ",
+                      RecordedAtText(e.event), "\n");
+    }
     for (const v1::Posting& p : e.event.postings()) {
       absl::StrAppend(&out, "      ", FormatPosting(p), "\n");
     }
@@ -130,6 +137,7 @@ std::vector<std::string> JsonObjects(const Statement& s) {
     if (std::optional<int64_t> requested = RequestedAtUs(e.event)) {
       w.Key("requested_at").String(FormatTimeUs(*requested));
     }
+    WriteIssuerJson(e.event, w);  // docs/contract.md section 16
     w.Key("key").String(h.key());
     w.Key("kind").String(CommandKind(e.event.command()));
     w.Key("description").String(DescribeEvent(e.event));
@@ -183,11 +191,12 @@ std::string CsvBalance(const RunningBalance& b) {
 std::string RenderCsv(const Statement& s) {
   std::string out =
       "type,customer,seq,at,key,kind,description,policy_version,credits,"
-      "in_lots,held,refund_pending,total,cash_refunded,postings\r\n";
+      "in_lots,held,refund_pending,total,cash_refunded,postings,actor,"
+      "recorded_at\r\n";
   const std::string customer = CsvField(s.customer);
   absl::StrAppend(&out, "opening,", customer, ",,",
                   s.period.from_us.has_value() ? FormatTimeUs(*s.period.from_us) : "",
-                  ",,,,,,", CsvBalance(s.opening), ",\r\n");
+                  ",,,,,,", CsvBalance(s.opening), ",,,\r\n");
   for (const StatementEntry& e : s.entries) {
     const v1::EventHeader& h = e.event.header();
     std::vector<std::string> postings;
@@ -201,11 +210,13 @@ std::string RenderCsv(const Statement& s) {
                     CsvField(DescribeEvent(e.event)), ",",
                     CsvField(h.policy_version()), ",", e.change, ",",
                     CsvBalance(e.balance), ",",
-                    CsvField(absl::StrJoin(postings, ";")), "\r\n");
+                    CsvField(absl::StrJoin(postings, ";")), ",",
+                    CsvField(ActorText(e.event)), ",", RecordedAtText(e.event),
+                    "\r\n");
   }
   absl::StrAppend(&out, "closing,", customer, ",,",
                   s.period.to_us.has_value() ? FormatTimeUs(*s.period.to_us) : "",
-                  ",,,,,,", CsvBalance(s.closing), ",\r\n");
+                  ",,,,,,", CsvBalance(s.closing), ",,,\r\n");
   return out;
 }
 

@@ -83,6 +83,7 @@ PolicyVersionInfo InfoOf(const v1::PolicyState& policy) {
       .clock_skew_seconds = policy.clock_skew_seconds(),
       .effective_from_us = policy.effective_from_us(),
       .seq = policy.seq(),
+      .four_eyes = policy.four_eyes(),
   };
 }
 

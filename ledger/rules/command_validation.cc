@@ -148,6 +148,16 @@ absl::Status CheckShape(const Struct& object, const Descriptor& type,
     std::string name = path.empty() ? key : absl::StrCat(path, ".", key);
     // FindFieldByName matches the proto name only, never the camelCase alias.
     const FieldDescriptor* field = type.FindFieldByName(key);
+    if (field == nullptr && path.empty() &&
+        (key == "actor" || key == "recorded_at")) {
+      // docs/contract.md section 16: the ledger records who sent a command
+      // and when it wrote it; a client may not claim either.
+      return Invalid(absl::StrCat(
+          Quote(key), " is set by the ledger, never by the client (",
+          key == "actor" ? "the name of the caller's token, or apply's --actor"
+                         : "the writer's clock when the command was accepted",
+          "): remove it from the command"));
+    }
     if (field == nullptr) {
       return Invalid(absl::StrCat("unknown field ", Quote(name)));
     }
@@ -875,6 +885,11 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
   if (command.has_set_policy() && command.set_policy().has_clock_skew_seconds() &&
       command.set_policy().clock_skew_seconds() == 0) {
     command.mutable_set_policy()->clear_clock_skew_seconds();
+  }
+  // Likewise absent and false for four_eyes (docs/contract.md section 16).
+  if (command.has_set_policy() && command.set_policy().has_four_eyes() &&
+      !command.set_policy().four_eyes()) {
+    command.mutable_set_policy()->clear_four_eyes();
   }
   const FieldDescriptor* kind = command.GetReflection()->GetOneofFieldDescriptor(
       command, v1::Command::descriptor()->FindOneofByName("kind"));

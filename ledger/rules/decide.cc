@@ -127,7 +127,8 @@ Decision CheckCustomer(const v1::Command& command, const CustomerState* found) {
 }  // namespace
 
 Decision Decide(const v1::Command& command, const LedgerState& state,
-                v1::Event* event, int64_t received_at_us) {
+                v1::Event* event, int64_t received_at_us,
+                const Issuer& issuer) {
   const bool is_policy = command.has_set_policy();
   const CustomerState* found = is_policy ? nullptr : state.FindCustomer(command.customer());
   if (!is_policy) {
@@ -155,7 +156,7 @@ Decision Decide(const v1::Command& command, const LedgerState& state,
   }
   const CustomerState& customer = found != nullptr ? *found : *fresh;
   const v1::PolicyState& policy = state.policies.InForceAt(at_us);
-  rules::Context ctx{command, state, customer, at_us, policy};
+  rules::Context ctx{command, state, customer, at_us, policy, issuer};
 
   rules::Effects effects;
   if (found == nullptr && !is_policy) effects.Add()->mutable_customer_opened();

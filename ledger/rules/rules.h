@@ -31,6 +31,7 @@ struct Context {
   const CustomerState& customer;
   int64_t at_us;
   const v1::PolicyState& policy;  // in force at at_us
+  const Issuer& issuer;           // docs/contract.md section 16
 };
 
 inline Decision Accept() { return Decision{true, v1::REJECTION_CODE_UNSPECIFIED, ""}; }

@@ -198,13 +198,35 @@ Decision Chargeback(const Context& ctx, Effects& effects) {
   return Accept();
 }
 
+namespace {
+
+// docs/contract.md section 16: a version names one set of terms, so a
+// version already set (or the built-in one) is DUPLICATE_ID. Not for a
+// set_policy recorded before the rule existed, which replay and import
+// judge as it was written.
+std::optional<Decision> VersionUsed(const Context& ctx, const std::string& version) {
+  if (ctx.issuer.before_recording) return std::nullopt;
+  bool used = version == kDefaultPolicyVersion;
+  for (const v1::PolicyState& p : ctx.state.policies.versions()) {
+    used = used || p.version() == version;
+  }
+  if (!used) return std::nullopt;
+  return Reject(v1::DUPLICATE_ID,
+                absl::StrCat("policy version ", version,
+                             " is already used: name the new terms with a new version"));
+}
+
+}  // namespace
+
 Decision SetPolicy(const Context& ctx, Effects& effects) {
   const v1::SetPolicy& k = ctx.command.set_policy();
+  if (auto d = VersionUsed(ctx, k.version())) return *d;
   v1::PolicyState& p = *effects.Add()->mutable_policy_set()->mutable_policy();
   p.set_version(k.version());
   p.set_refund_window_hours(k.refund_window_hours());
   p.set_inquiry_window_hours(k.inquiry_window_hours());
   p.set_clock_skew_seconds(k.clock_skew_seconds());  // absent: 0
+  p.set_four_eyes(k.four_eyes());                    // absent: false
   p.set_effective_from_us(ctx.at_us);
   p.set_seq(0);  // apply sets it from the event's header
   return Accept();

@@ -61,6 +61,25 @@ std::optional<Decision> NotPending(const Context& ctx, const std::string& id,
                              refund->status() == v1::REFUND_APPROVED ? "approved" : "denied"));
 }
 
+// SAME_ACTOR (docs/contract.md section 16), after REFUND_NOT_PENDING:
+// while the policy in force asks for four eyes, the actor who requested a
+// refund may not review it. An actor that was not recorded (a refund
+// requested before actors existed, or a review by an embedder that names
+// none) matches nobody: the rule can only refuse what it can tell apart.
+std::optional<Decision> SameActor(const Context& ctx, const v1::RefundState& refund,
+                                  const char* review) {
+  if (!ctx.policy.four_eyes() || ctx.issuer.actor.empty() ||
+      refund.requested_by() != ctx.issuer.actor) {
+    return std::nullopt;
+  }
+  return Reject(v1::SAME_ACTOR,
+                absl::StrCat("refund ", refund.refund_id(), " of ", Who(ctx),
+                             " was requested by ", ctx.issuer.actor,
+                             ", who may not ", review, " it: policy ",
+                             ctx.policy.version(),
+                             " asks for four eyes (another actor reviews)"));
+}
+
 }  // namespace
 
 Decision RequestRefund(const Context& ctx, Effects& effects) {
@@ -88,6 +107,7 @@ Decision RequestRefund(const Context& ctx, Effects& effects) {
   r.set_requested_at_us(ctx.at_us);
   r.set_status(v1::REFUND_PENDING);
   r.set_currency(lot->currency());
+  r.set_requested_by(ctx.issuer.actor);  // docs/contract.md section 16
   return Accept();
 }
 
@@ -95,6 +115,7 @@ Decision ApproveRefund(const Context& ctx, Effects& effects) {
   const std::string& id = ctx.command.approve_refund().refund_id();
   const v1::RefundState* refund = ctx.customer.FindRefund(id);
   if (auto d = NotPending(ctx, id, refund)) return *d;
+  if (auto d = SameActor(ctx, *refund, "approve")) return *d;
   const v1::LotState* lot = ctx.customer.FindLot(refund->lot_id());
   // A pending refund was requested against a lot of this customer with
   // credits granted; the lot never leaves the state.
@@ -119,6 +140,7 @@ Decision DenyRefund(const Context& ctx, Effects& effects) {
   const v1::DenyRefund& k = ctx.command.deny_refund();
   const v1::RefundState* refund = ctx.customer.FindRefund(k.refund_id());
   if (auto d = NotPending(ctx, k.refund_id(), refund)) return *d;
+  if (auto d = SameActor(ctx, *refund, "deny")) return *d;
   v1::RefundDenied& denied = *effects.Add()->mutable_refund_denied();
   denied.set_refund_id(k.refund_id());
   denied.set_cause(v1::DENY_REQUESTED);

@@ -14,6 +14,7 @@
 #include "ledger/write_path/open_with_env.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/utf8.h"
 #include "ledger/storage/disk_space.h"
 #include "ledger/storage/storage_layout.h"
 #include "ledger/write_path/subscription_impl.h"
@@ -89,6 +90,17 @@ absl::Status ClosedError() {
       "the ledger was closed: open it again with Ledger::Open to go on");
 }
 
+// docs/contract.md section 16: an actor is recorded in every event it
+// issues, so it is bounded like an id and readable in every view.
+absl::Status CheckActor(const std::string& actor) {
+  if (actor.size() > kMaxIdLength || !IsValidUtf8(actor)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "actor '", IsValidUtf8(actor) ? actor : "(not UTF-8)", "' is not ",
+        "at most ", kMaxIdLength, " bytes of UTF-8"));
+  }
+  return absl::OkStatus();
+}
+
 // A zero bound would make every group (or every batch) impossible.
 absl::Status CheckOptions(const Options& options) {
   if (options.max_group_commands == 0) {
@@ -105,7 +117,7 @@ absl::Status CheckOptions(const Options& options) {
         "Options.rejection_retention is ", options.rejection_retention.count(),
         " s: it must be 0 (no refusal journal) to 1000 years"));
   }
-  return absl::OkStatus();
+  return CheckActor(options.actor);
 }
 
 }  // namespace
@@ -401,11 +413,21 @@ int64_t LedgerImpl::ReceivedNow() const {
   return absl::ToUnixMicros(absl::Now());
 }
 
+Receipt LedgerImpl::ReceivedNowBy(std::string actor) const {
+  Receipt receipt;
+  receipt.received_at_us = ReceivedNow();
+  receipt.actor = std::move(actor);
+  return receipt;
+}
+
 LedgerImpl::Prepared LedgerImpl::Prepare(const v1::Command& command,
-                                         int64_t received_at_us) {
+                                         const Receipt& receipt) {
   Prepared p;
   p.command = command;
-  p.received_at_us = received_at_us;
+  p.received_at_us = receipt.received_at_us;
+  p.actor = receipt.actor;
+  p.recorded_at_us = receipt.recorded_at_us.value_or(
+      receipt.received_at_us == kNoReceivedTimeUs ? 0 : receipt.received_at_us);
   absl::Status valid = ValidateAndCanonicalize(p.command);
   if (!valid.ok()) {
     p.invalid = Rejected(KeyOf(command), v1::INVALID_COMMAND,
@@ -418,15 +440,15 @@ LedgerImpl::Prepared LedgerImpl::Prepare(const v1::Command& command,
 
 absl::StatusOr<SubmitResult> LedgerImpl::Submit(const v1::Command& command) {
   std::vector<Prepared> prepared;
-  prepared.push_back(Prepare(command, ReceivedNow()));
+  prepared.push_back(Prepare(command, ReceivedNowBy(options_.actor)));
   ASSIGN_OR_RETURN(std::vector<SubmitResult> results, Run(prepared));
   return std::move(results.front());
 }
 
 LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json,
-                                             int64_t received_at_us) {
+                                             const Receipt& receipt) {
   absl::StatusOr<v1::Command> command = ParseCommandJson(json);
-  if (command.ok()) return Prepare(*command, received_at_us);
+  if (command.ok()) return Prepare(*command, receipt);
   Prepared p;
   p.invalid = Rejected(ReadKeyLeniently(json), v1::INVALID_COMMAND,
                        std::string(command.status().message()));
@@ -435,7 +457,7 @@ LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json,
 
 absl::StatusOr<SubmitResult> LedgerImpl::SubmitJson(std::string_view json) {
   std::vector<Prepared> prepared;
-  prepared.push_back(PrepareJson(json, ReceivedNow()));
+  prepared.push_back(PrepareJson(json, ReceivedNowBy(options_.actor)));
   ASSIGN_OR_RETURN(std::vector<SubmitResult> results, Run(prepared));
   return std::move(results.front());
 }
@@ -452,7 +474,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
   // batch is parsed on several threads before it queues for the single
   // writer. Each thread takes a contiguous slice: the order is unchanged.
   std::vector<Prepared> prepared(lines.size());
-  const int64_t received_at_us = ReceivedNow();
+  const Receipt receipt = ReceivedNowBy(options_.actor);
   const size_t threads = std::clamp<size_t>(
       std::min<size_t>(std::thread::hardware_concurrency(),
                        lines.size() / kMinJsonLinesPerThread),
@@ -460,7 +482,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
   auto prepare_slice = [&](size_t t) {
     const size_t end = (t + 1) * lines.size() / threads;
     for (size_t i = t * lines.size() / threads; i < end; ++i) {
-      prepared[i] = PrepareJson(lines[i], received_at_us);
+      prepared[i] = PrepareJson(lines[i], receipt);
     }
   };
   std::vector<std::thread> helpers;
@@ -487,54 +509,73 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(
   }
   std::vector<Prepared> prepared;
   prepared.reserve(commands.size());
-  const int64_t received_at_us = ReceivedNow();
+  const Receipt receipt = ReceivedNowBy(options_.actor);
   for (const v1::Command& c : commands) {
-    prepared.push_back(Prepare(c, received_at_us));
+    prepared.push_back(Prepare(c, receipt));
   }
+  return Run(prepared);
+}
+
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAs(
+    std::span<const v1::Command> commands,
+    std::span<const std::string> actors) {
+  if (actors.size() != commands.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a batch of ", commands.size(), " commands came with ", actors.size(),
+        " actors: give one per command"));
+  }
+  std::vector<Receipt> receipts(commands.size());
+  const int64_t received_at_us = ReceivedNow();
+  for (size_t i = 0; i < commands.size(); ++i) {
+    receipts[i].received_at_us = received_at_us;
+    receipts[i].actor = actors[i];
+  }
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared,
+                   PrepareReceived(commands, receipts));
   return Run(prepared);
 }
 
 absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareReceived(
     std::span<const v1::Command> commands,
-    std::span<const int64_t> received_at_us) const {
+    std::span<const Receipt> receipts) const {
   if (commands.size() > options_.max_batch_commands) {
     return absl::InvalidArgumentError(
         absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
                      options_.max_batch_commands));
   }
-  if (!received_at_us.empty() && received_at_us.size() != commands.size()) {
+  if (!receipts.empty() && receipts.size() != commands.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", commands.size(), " commands came with ",
-        received_at_us.size(), " receipt times: give one per command or none"));
+        receipts.size(), " receipts: give one per command or none"));
   }
+  for (const Receipt& r : receipts) RETURN_IF_ERROR(CheckActor(r.actor));
   std::vector<Prepared> prepared;
   prepared.reserve(commands.size());
+  const Receipt none;
   for (size_t i = 0; i < commands.size(); ++i) {
-    prepared.push_back(Prepare(
-        commands[i],
-        received_at_us.empty() ? kNoReceivedTimeUs : received_at_us[i]));
+    prepared.push_back(Prepare(commands[i], receipts.empty() ? none : receipts[i]));
   }
   return prepared;
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchReceivedAt(
     std::span<const v1::Command> commands,
-    std::span<const int64_t> received_at_us) {
+    std::span<const Receipt> receipts) {
   ASSIGN_OR_RETURN(std::vector<Prepared> prepared,
-                   PrepareReceived(commands, received_at_us));
+                   PrepareReceived(commands, receipts));
   return Run(prepared);
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAt(
     std::span<const v1::Command> commands,
-    std::span<const int64_t> received_at_us, uint64_t applied_position) {
+    std::span<const Receipt> receipts, uint64_t applied_position) {
   if (applied_position <= AppliedPosition()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "applied position ", applied_position, " is not above the stored ",
         AppliedPosition(), ": that batch was applied already"));
   }
   ASSIGN_OR_RETURN(std::vector<Prepared> prepared,
-                   PrepareReceived(commands, received_at_us));
+                   PrepareReceived(commands, receipts));
   return Run(prepared, applied_position);
 }
 
@@ -626,7 +667,12 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
         // The state may hold earlier commands of the group, never written.
         if (!r.ok()) return Stop(r.status());
         if (r->outcome == Outcome::kRejected) {
-          journal_.Record(p.command, *r, RejectionActor(p), now_us, batch);
+          // The refusal's recording time is the event's would have been:
+          // the writer's (in a cluster, the receiving node's) clock when
+          // the command arrived.
+          journal_.Record(p.command, *r, p.actor,
+                          p.recorded_at_us != 0 ? p.recorded_at_us : now_us,
+                          batch);
         }
         w->results->push_back(std::move(*r));
       }
@@ -690,11 +736,6 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
     options_.on_group_committed(stats);
   }
   return absl::OkStatus();
-}
-
-std::string LedgerImpl::RejectionActor(const Prepared& prepared) {
-  (void)prepared;
-  return std::string();
 }
 
 absl::Status LedgerImpl::WriteRefusalsOnly(rocksdb::WriteBatch& batch) {
@@ -779,7 +820,9 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   if (known.has_value()) return std::move(*known);
   RETURN_IF_ERROR(Fetch(p.command));
   v1::Event event;
-  Decision decision = Decide(p.command, state_, &event, p.received_at_us);
+  Decision decision =
+      Decide(p.command, state_, &event, p.received_at_us,
+             Issuer{p.actor, /*before_recording=*/p.recorded_at_us == 0});
   if (!decision.accepted) {
     return Rejected(p.command.key(), decision.code, std::move(decision.message));
   }
@@ -804,6 +847,8 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
                                 std::optional<int64_t>* available) {
   v1::EventHeader& h = *event.mutable_header();
   h.set_seq(state_.last_seq + 1);  // at_us: Decide's
+  h.set_actor(p.actor);             // docs/contract.md section 16
+  h.set_recorded_at_us(p.recorded_at_us);
   *event.mutable_command() = p.command;
   FillDerivedHeader(event, head_hash_, p.fingerprint);
 

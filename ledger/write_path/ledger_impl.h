@@ -48,13 +48,16 @@ class LedgerImpl final : public Ledger {
       std::span<const v1::Command> commands) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitJsonBatch(
       std::span<const std::string> lines) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitBatchAs(
+      std::span<const v1::Command> commands,
+      std::span<const std::string> actors) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitBatchAt(
       std::span<const v1::Command> commands,
-      std::span<const int64_t> received_at_us,
+      std::span<const Receipt> receipts,
       uint64_t applied_position) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitBatchReceivedAt(
       std::span<const v1::Command> commands,
-      std::span<const int64_t> received_at_us) override;
+      std::span<const Receipt> receipts) override;
   uint64_t AppliedPosition() const override;
   absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                      int64_t at_us) const override;
@@ -82,6 +85,10 @@ class LedgerImpl final : public Ledger {
     // The writer's clock when the command arrived (docs/contract.md section
     // 15), or kNoReceivedTimeUs; read only when the command has no `at`.
     int64_t received_at_us = kNoReceivedTimeUs;
+    // docs/contract.md section 16: the event's actor and recorded_at (0:
+    // none, a command repeated from before they existed).
+    std::string actor;
+    int64_t recorded_at_us = 0;
   };
   // One Submit / SubmitBatch call waiting in the queue.
   struct Writer {
@@ -102,17 +109,19 @@ class LedgerImpl final : public Ledger {
     absl::flat_hash_map<std::string, uint64_t> keys;
   };
 
-  static Prepared Prepare(const v1::Command& command, int64_t received_at_us);
-  static Prepared PrepareJson(std::string_view json, int64_t received_at_us);
+  static Prepared Prepare(const v1::Command& command, const Receipt& receipt);
+  static Prepared PrepareJson(std::string_view json, const Receipt& receipt);
   // Options::clock, or the system clock: the time a command without `at`
   // is stamped with. Read once per submitting call.
   int64_t ReceivedNow() const;
+  // The receipt of a call that names no clock: ReceivedNow and `actor`.
+  Receipt ReceivedNowBy(std::string actor) const;
   // The commands of SubmitBatchAt and SubmitBatchReceivedAt, prepared with
   // the clock the caller gives; InvalidArgument on a count that does not
   // match, or over max_batch_commands.
   absl::StatusOr<std::vector<Prepared>> PrepareReceived(
       std::span<const v1::Command> commands,
-      std::span<const int64_t> received_at_us) const;
+      std::span<const Receipt> receipts) const;
   absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands,
                                                 uint64_t applied_position = 0);
   absl::Status CommitGroup(const std::vector<Writer*>& group);
@@ -159,11 +168,6 @@ class LedgerImpl final : public Ledger {
   // that no rule reads other than by id, then the least recently used
   // customers past Options::state_cache_customers.
   void ShrinkCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
-  // Who sent a rejected command, for the refusal journal. Empty for now:
-  // the ledger does not carry an actor per command yet. When Prepared
-  // carries the command's actor, return it here (the one place the journal
-  // reads it).
-  static std::string RejectionActor(const Prepared& prepared);
   // Writes a group of refusals only (no event, no position): unsynced, so
   // refusals cost no sync of their own; a crash may lose them, never an
   // acknowledged command. A full disk loses them silently (the store is

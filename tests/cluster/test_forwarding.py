@@ -63,7 +63,9 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
         """docs/contract.md section 15: the node that receives a command
         without `at` stamps it before the log, so every replica holds the
         same time; a set_policy without `at` gets one time in every
-        partition; a retry without `at` on another node is a duplicate."""
+        partition; a retry without `at` on another node is a duplicate.
+        Likewise its actor and recording time (section 16): set by the
+        receiving node, the same bytes on every replica."""
         node1, node2, node3 = self.cluster.nodes
         c1 = customer_in(1, 2, "s")  # node1 does not host partition 1
         client1 = self.client(node1.address)
@@ -101,7 +103,8 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
                     for line in r.stdout.splitlines():
                         e = json.loads(line)
                         if e["key"] in keys:
-                            seen[e["key"]] = e["at"]
+                            seen[e["key"]] = (e["at"], e.get("actor"),
+                                              e.get("recorded_at"))
                     complete = complete and set(seen) == keys
                     for key, at in seen.items():
                         times.setdefault(key, set()).add(at)
@@ -109,9 +112,13 @@ class HostPartitionsAndForwarding(ch.ClusterTestCase):
                 break
             time.sleep(0.5)
         self.assertTrue(complete, times)
-        self.assertEqual(times["s2"], {first["at"]})
+        self.assertEqual(len(times["s2"]), 1, times)
+        at, actor, recorded_at = next(iter(times["s2"]))
+        self.assertEqual((at, actor), (first["at"], "anonymous"))
+        # Stamped with the receiving node's clock, which it also records.
+        self.assertEqual(recorded_at, first["at"])
         self.assertEqual(len(times["pol-s"]), 1, times)
-        self.assertEqual(times["pol-s"], {policy["at"]})
+        self.assertEqual(next(iter(times["pol-s"]))[0], policy["at"])
 
     def test_a_read_with_min_seq_on_another_node_sees_the_write(self):
         node1, node2, node3 = self.cluster.nodes

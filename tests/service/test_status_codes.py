@@ -45,6 +45,39 @@ class WithTokens(ServerTestCase):
         return self.client(self.server, token=TOKENS.get(role, role),
                            max_attempts=1)
 
+    def test_events_record_the_callers_token_name_and_four_eyes_tells_them_apart(self):
+        """docs/contract.md section 16: the actor is the NAME of the token
+        that sent the command, set by ledgerd; a refund's requester may not
+        review it while four eyes is in force, another token may."""
+        admin, writer = self.as_role("admin"), self.as_role("writer")
+        policy = {"key": "pol-fe", "at": "2026-03-08T09:00:00Z",
+                  "set_policy": {"version": "fe", "refund_window_hours": 100,
+                                 "inquiry_window_hours": 100,
+                                 "four_eyes": True}}
+        self.assertEqual(admin.submit(policy)["status"], "ACCEPTED")
+        self.assertEqual(writer.submit(purchase("fe-1"))["status"], "ACCEPTED")
+        request = {"key": "fe-2", "customer": "c1",
+                   "at": "2026-03-08T10:05:00Z",
+                   "request_refund": {"refund_id": "r1",
+                                      "purchase_id": "p-fe-1"}}
+        approve = {"key": "fe-3", "customer": "c1",
+                   "at": "2026-03-08T10:06:00Z",
+                   "approve_refund": {"refund_id": "r1"}}
+        self.assertEqual(writer.submit_batch([request])[0]["status"], "ACCEPTED")
+        refused = writer.submit(approve)
+        self.assertEqual(refused.get("code"), "SAME_ACTOR", refused)
+        self.assertEqual(admin.submit(approve)["status"], "ACCEPTED")
+        # A retry by another token is the same command: a duplicate.
+        again = admin.submit(purchase("fe-1"))
+        self.assertTrue(again.get("duplicate"), again)
+        # A client cannot name the actor itself.
+        forged = dict(purchase("fe-4"), actor="admin-svc")
+        self.assertEqual(writer.submit(forged).get("code"), "INVALID_COMMAND")
+        events = list(admin.events(from_seq=1))
+        self.assertEqual([e.header.actor for e in events],
+                         ["admin-svc", "writer-svc", "writer-svc", "admin-svc"])
+        self.assertTrue(all(e.header.recorded_at_us > 0 for e in events))
+
     def test_a_call_without_a_token_or_with_an_unknown_one_is_unauthenticated(self):
         anonymous = self.client(self.server, max_attempts=1)
         self.assertEqual(code_of(lambda: anonymous.submit(purchase("k1"))),

@@ -25,6 +25,7 @@
 #include "ledger/base/sha256.h"
 #include "ledger/export.h"
 #include "ledger/storage/storage_layout.h"
+#include "ledger/time_util.h"
 #include "tests/test_util.h"
 #include "tests/tools/scenario_ledger.h"
 
@@ -196,9 +197,13 @@ TEST_F(ExportImportTest, CsvHasOneBalancedRowPerJournalLine) {
     std::vector<std::string> f;
     std::stringstream in(rows[i].substr(0, rows[i].size() - 1));  // CR
     for (std::string field; std::getline(in, field, ',');) f.push_back(field);
-    ASSERT_EQ(f.size(), 10u) << rows[i];
+    ASSERT_EQ(f.size(), 12u) << rows[i];
     net[f[6]] += std::stoll(f[7]) - std::stoll(f[8]);
     EXPECT_EQ(f[9].size(), 64u);
+    // docs/contract.md section 16: who issued it (apply's --actor, by
+    // default the user) and when it was written.
+    EXPECT_FALSE(f[10].empty()) << rows[i];
+    EXPECT_TRUE(ParseTimeUs(f[11]).ok()) << rows[i];
   }
   for (const auto& [unit, sum] : net) EXPECT_EQ(sum, 0) << unit;
 }

@@ -29,6 +29,12 @@
 //                        element and whole); "expect_absent":["subscription"]
 //                        requires top-level fields to be missing;
 //                        "expect_error":true requires a non-zero exit.
+//   NAME.runs            optional; how the commands are applied when one
+//                        `ledgerctl apply` will not do: one line per run,
+//                        `COUNT [ARGS...]`, applies the next COUNT command
+//                        lines with ARGS added (e.g. `2 --actor alice`,
+//                        docs/contract.md section 16: who issues them).
+//                        The counts must cover every command line.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -278,6 +284,47 @@ int RunCapturing(const std::string& command, std::string* out,
   return rc;
 }
 
+// One `ledgerctl apply` of a scenario: its input file and added arguments.
+struct ApplyRun {
+  std::string file;
+  std::string args;
+};
+
+// The runs of NAME.runs (see the top of this file), each given a file of
+// its commands beside `db`; without NAME.runs, one run of the whole file.
+std::vector<ApplyRun> ApplyRuns(const std::string& scenario,
+                                const std::vector<std::string>& commands,
+                                const std::string& db,
+                                std::vector<std::string>* failures) {
+  const std::string runs_path =
+      scenario.substr(0, scenario.size() - 6) + ".runs";
+  std::vector<std::string> lines;
+  if (!ReadLines(runs_path, &lines)) return {ApplyRun{scenario, ""}};
+  std::vector<ApplyRun> runs;
+  size_t next = 0;
+  for (const std::string& line : NonBlank(lines)) {
+    std::istringstream words(line);
+    size_t count = 0;
+    words >> count;
+    std::string args;
+    std::getline(words, args);
+    if (count == 0 || next + count > commands.size()) {
+      failures->push_back(absl::StrCat(runs_path, ": bad run '", line, "'"));
+      return runs;
+    }
+    ApplyRun run{absl::StrCat(db, ".run", runs.size(), ".jsonl"), args};
+    std::ofstream file(run.file);
+    for (size_t i = next; i < next + count; ++i) file << commands[i] << "\n";
+    next += count;
+    runs.push_back(std::move(run));
+  }
+  if (next != commands.size()) {
+    failures->push_back(absl::StrCat(runs_path, " covers ", next, " of ",
+                                     commands.size(), " command lines"));
+  }
+  return runs;
+}
+
 // Checks the results of applying NAME.jsonl against NAME.expected.jsonl.
 // Appends every failure to *failures.
 void CheckApply(const std::string& scenario, const std::string& expected_path,
@@ -300,16 +347,20 @@ void CheckApply(const std::string& scenario, const std::string& expected_path,
         expected_path, " has ", expected.size(), " results for ",
         commands.size(), " commands"));
   }
-  std::string out, err;
-  // The scenarios are dated freely, years ahead too (a mistyped year is one
-  // of them): the future guard at the edge has tests of its own
-  // (tests/tools/edge/), these pin what the ledger decides.
-  const std::string cmd =
-      absl::StrCat(LEDGERCTL_PATH, " apply --max-future off --db ", Quote(db),
-                   " ", Quote(scenario));
-  int rc = RunCapturing(cmd, &out, &err);
-  if (rc != 0) {
-    failures->push_back(absl::StrCat("`", cmd, "` exited ", rc, ": ", err));
+  std::string out;
+  for (const ApplyRun& run : ApplyRuns(scenario, commands, db, failures)) {
+    // The scenarios are dated freely, years ahead too (a mistyped year is
+    // one of them): the future guard at the edge has tests of its own
+    // (tests/tools/edge/), these pin what the ledger decides.
+    const std::string cmd =
+        absl::StrCat(LEDGERCTL_PATH, " apply --max-future off --db ", Quote(db),
+                     " ", run.args, " ", Quote(run.file));
+    std::string run_out, err;
+    int rc = RunCapturing(cmd, &run_out, &err);
+    if (rc != 0) {
+      failures->push_back(absl::StrCat("`", cmd, "` exited ", rc, ": ", err));
+    }
+    out += run_out;
   }
   std::vector<std::string> results;
   {

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
+#include "tools/edge/past_guard.h"
 #include "tools/edge/retention.h"
 
 namespace ledger::ledgerd {
@@ -19,7 +20,8 @@ const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
     "               [--max-in-flight N] [--max-future DURATION|off]\n"
-    "               [--min-free-disk SIZE] [--webhooks FILE]\n"
+    "               [--max-past DURATION|off] [--min-free-disk SIZE]\n"
+    "               [--webhooks FILE]\n"
     "               [--rejection-retention DAYS|DURATION|off]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]]\n"
@@ -48,6 +50,10 @@ const std::string_view kUsage =
     "                     whose `at` is more than DURATION (e.g. 24h) ahead\n"
     "                     of this machine's clock, before the ledger sees it\n"
     "                     (docs/edge-guards.md); default 24h, off removes it\n"
+    "  --max-past DURATION  refuse (REJECTED, INVALID_COMMAND) a command whose\n"
+    "                     `at` is more than DURATION (e.g. 1h) before this\n"
+    "                     machine's clock, before the ledger sees it\n"
+    "                     (docs/edge-guards.md); default off\n"
     "  --min-free-disk SIZE  refuse writes (UNAVAILABLE) while the ledger's\n"
     "                     disk has less free space than SIZE (e.g. 512MiB,\n"
     "                     2GiB; 0: only once it is full); reads go on, and\n"
@@ -154,6 +160,11 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
       absl::StatusOr<std::chrono::seconds> retention = edge::ParseRetention(value);
       if (!retention.ok()) return retention.status();
       f.rejection_retention = *retention;
+    } else if (arg == "--max-past") {
+      absl::StatusOr<std::optional<absl::Duration>> max_past =
+          edge::ParseMaxPast(value);
+      if (!max_past.ok()) return max_past.status();
+      f.max_past = *max_past;
     } else if (arg == "--min-free-disk") {
       absl::StatusOr<uint64_t> bytes = edge::ParseByteSize(value);
       if (!bytes.ok()) {

@@ -41,6 +41,9 @@ struct ServerFlags {
   // messages.
   std::optional<absl::Duration> max_future = absl::Hours(24);
   std::optional<std::string> max_future_text;
+  // --max-past DURATION|off (docs/contract.md section 16): off (nullopt)
+  // unless given.
+  std::optional<absl::Duration> max_past;
   // --min-free-disk SIZE: Options::min_free_disk_bytes; unset keeps the
   // library's default.
   std::optional<uint64_t> min_free_disk;

@@ -14,6 +14,7 @@
 #include "ledger/options.h"
 #include "absl/strings/str_split.h"
 #include "tools/edge/future_guard.h"
+#include "tools/edge/past_guard.h"
 #include "tools/ledgerd/cluster/cluster_node.h"
 #include "tools/ledgerd/cluster/cluster_webhooks.h"
 #include "tools/ledgerd/cluster/partitioning.h"
@@ -134,10 +135,13 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
     future_guard.emplace(*flags.max_future,
                          edge::MaxFutureSetting(flags.max_future_text));
   }
+  std::optional<edge::PastGuard> past_guard;
+  if (flags.max_past.has_value()) past_guard.emplace(*flags.max_past);
   LedgerServiceImpl service(ledger->get(), &tokens, &metrics,
                             flags.max_in_flight);
   if (*node != nullptr) service.SetCluster(node->get());
   if (future_guard.has_value()) service.SetFutureGuard(&*future_guard);
+  if (past_guard.has_value()) service.SetPastGuard(&*past_guard);
   absl::StatusOr<RunningServer> running = StartServer(flags, &service);
   if (!running.ok()) return Fail(1, running.status().ToString());
   // Single-ledger mode: whether writes are taken, in health and metrics.

@@ -77,7 +77,7 @@ LedgerServiceImpl::InFlightSlot::~InFlightSlot() {
 absl::Status LedgerServiceImpl::Admit(grpc::ServerContextBase& context,
                                       std::string_view rpc, Role needed,
                                       std::string_view why,
-                                      InFlightSlot& slot) {
+                                      InFlightSlot& slot, std::string* actor) {
   if (shutting_down_.load()) {
     return absl::UnavailableError(
         "ledgerd is shutting down: retry, with the same keys, once it is back");
@@ -105,6 +105,7 @@ absl::Status LedgerServiceImpl::Admit(grpc::ServerContextBase& context,
         "ledgerd is serving its bound of ", max_in_flight_,
         " calls (--max-in-flight): retry with backoff"));
   }
+  if (actor != nullptr) *actor = caller->name;
   return absl::OkStatus();
 }
 
@@ -137,22 +138,23 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
   absl::Status valid = ParseRequest(*request, *parsed);
   auto slot = std::make_shared<InFlightSlot>(this);
   const v1::Command& command = parsed->command();
+  auto actor = std::make_shared<std::string>();
   absl::Status status =
       Admit(*context, "Submit", valid.ok() ? NeededRole(command) : Role::kWriter,
-            valid.ok() ? CommandKind(command) : "submit", *slot);
+            valid.ok() ? CommandKind(command) : "submit", *slot, actor.get());
   if (status.ok()) status = valid;
   if (!status.ok()) return Refuse(*context, "Submit", status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (cluster_ == nullptr) {
-    SubmitToLedger(std::move(*parsed->mutable_command()), reactor, response,
-                   start, std::move(slot));
+    SubmitToLedger(std::move(*parsed->mutable_command()), std::move(*actor),
+                   reactor, response, start, std::move(slot));
     return reactor;
   }
   const absl::Time deadline = ClusterDeadline(*context);
-  call_threads_.Run([this, reactor, response, start, parsed, slot,
+  call_threads_.Run([this, reactor, response, start, parsed, slot, actor,
                      deadline]() mutable {
     v1::SubmitResponse answer;
-    absl::Status status = DoSubmit(*parsed, answer, deadline);
+    absl::Status status = DoSubmit(*parsed, *actor, answer, deadline);
     if (status.ok()) {
       *response = SerializeResponse(answer);
       metrics_->ObserveSubmit("Submit", absl::ToDoubleSeconds(absl::Now() - start), 1);
@@ -163,7 +165,7 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
   return reactor;
 }
 
-void LedgerServiceImpl::SubmitToLedger(v1::Command command,
+void LedgerServiceImpl::SubmitToLedger(v1::Command command, std::string actor,
                                        grpc::ServerUnaryReactor* reactor,
                                        grpc::ByteBuffer* response,
                                        absl::Time start,
@@ -203,17 +205,20 @@ void LedgerServiceImpl::SubmitToLedger(v1::Command command,
         metrics_->CountCommand(submitted, *result);
         const v1::Result answer = ToResultProto(*result);
         finish(absl::OkStatus(), &answer);
-      });
+      },
+      std::move(actor));
 }
 
 std::optional<v1::Result> LedgerServiceImpl::RefusedAtTheEdge(
     const v1::Command& command) const {
-  if (future_guard_ == nullptr || !command.has_at()) return std::nullopt;
+  if (!command.has_at()) return std::nullopt;
   // A time that does not parse passes: the ledger rejects it with the
   // precise reason.
   absl::StatusOr<int64_t> at_us = ParseTimeUs(command.at());
   if (!at_us.ok()) return std::nullopt;
-  absl::Status refused = future_guard_->CheckAt(*at_us);
+  absl::Status refused = absl::OkStatus();
+  if (future_guard_ != nullptr) refused = future_guard_->CheckAt(*at_us);
+  if (refused.ok() && past_guard_ != nullptr) refused = past_guard_->CheckAt(*at_us);
   if (refused.ok()) return std::nullopt;
   v1::Result result;
   if (command.has_key()) result.set_key(command.key());
@@ -224,6 +229,7 @@ std::optional<v1::Result> LedgerServiceImpl::RefusedAtTheEdge(
 }
 
 absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
+                                         const std::string& actor,
                                          v1::SubmitResponse& response,
                                          absl::Time cluster_deadline) {
   if (std::optional<v1::Result> refused = RefusedAtTheEdge(request.command())) {
@@ -231,8 +237,8 @@ absl::Status LedgerServiceImpl::DoSubmit(const v1::SubmitRequest& request,
     return absl::OkStatus();
   }
   std::vector<v1::Result> results;
-  RETURN_IF_ERROR(cluster_->SubmitBatch({request.command()}, cluster_deadline,
-                                        &results));
+  RETURN_IF_ERROR(cluster_->SubmitBatch({request.command()}, actor,
+                                        cluster_deadline, &results));
   *response.mutable_result() = std::move(results.front());
   return absl::OkStatus();
 }
@@ -254,15 +260,17 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitBatch(
       why = CommandKind(command);
     }
   }
-  absl::Status status = Admit(*context, "SubmitBatch", needed, why, *slot);
+  auto actor = std::make_shared<std::string>();
+  absl::Status status =
+      Admit(*context, "SubmitBatch", needed, why, *slot, actor.get());
   if (status.ok()) status = valid;
   if (!status.ok()) return Refuse(*context, "SubmitBatch", status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time deadline = ClusterDeadline(*context);
-  call_threads_.Run([this, reactor, response, start, parsed, slot,
+  call_threads_.Run([this, reactor, response, start, parsed, slot, actor,
                      deadline]() mutable {
     v1::SubmitBatchResponse answer;
-    absl::Status status = DoSubmitBatch(*parsed, answer, deadline);
+    absl::Status status = DoSubmitBatch(*parsed, *actor, answer, deadline);
     if (status.ok()) {
       *response = SerializeResponse(answer);
       metrics_->ObserveSubmit("SubmitBatch",
@@ -276,8 +284,8 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitBatch(
 }
 
 absl::Status LedgerServiceImpl::DoSubmitBatch(
-    const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse& response,
-    absl::Time cluster_deadline) {
+    const v1::SubmitBatchRequest& request, const std::string& actor,
+    v1::SubmitBatchResponse& response, absl::Time cluster_deadline) {
   if (static_cast<size_t>(request.commands_size()) > kMaxBatchCommands) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", request.commands_size(), " commands exceeds ",
@@ -299,10 +307,11 @@ absl::Status LedgerServiceImpl::DoSubmitBatch(
     // Nothing reaches the ledger.
   } else if (cluster_ != nullptr) {
     RETURN_IF_ERROR(
-        cluster_->SubmitBatch(commands, cluster_deadline, &results));
+        cluster_->SubmitBatch(commands, actor, cluster_deadline, &results));
   } else {
+    const std::vector<std::string> actors(commands.size(), actor);
     absl::StatusOr<std::vector<SubmitResult>> submitted =
-        ledger_->SubmitBatch(commands);
+        ledger_->SubmitBatchAs(commands, actors);
     RETURN_IF_ERROR(FromLedger(submitted.status()));
     for (size_t i = 0; i < submitted->size(); ++i) {
       metrics_->CountCommand(commands[i], (*submitted)[i]);

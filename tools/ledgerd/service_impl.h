@@ -32,6 +32,7 @@
 #include "ledger/ledger.h"
 #include "ledger/v1/service.grpc.pb.h"
 #include "tools/edge/future_guard.h"
+#include "tools/edge/past_guard.h"
 #include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/call_threads.h"
@@ -80,6 +81,9 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   // wall clock are answered REJECTED / INVALID_COMMAND here and never reach
   // the ledger. REQUIRES: guard outlives the service; called before serving.
   void SetFutureGuard(const edge::FutureGuard* guard) { future_guard_ = guard; }
+  // --max-past (docs/contract.md section 16): likewise for commands dated
+  // too far before it.
+  void SetPastGuard(const edge::PastGuard* guard) { past_guard_ = guard; }
 
   // `request` holds the method's request message (SubmitRequest, ...),
   // `response` gets its response message.
@@ -109,8 +113,12 @@ class LedgerServiceImpl final : public LedgerServiceBase {
     bool held_ = false;
   };
 
+  // On success `actor`, when given, gets the caller's token name
+  // (`anonymous` without --tokens): the actor its events record
+  // (docs/contract.md section 16).
   absl::Status Admit(grpc::ServerContextBase& context, std::string_view rpc,
-                     Role needed, std::string_view why, InFlightSlot& slot);
+                     Role needed, std::string_view why, InFlightSlot& slot,
+                     std::string* actor = nullptr);
   grpc::Status Finish(std::string_view rpc, const absl::Status& status);
 
   // Answers a callback RPC that was refused before reaching the library.
@@ -124,14 +132,17 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   std::optional<v1::Result> RefusedAtTheEdge(const v1::Command& command) const;
   // A single ledger's Submit: the future guard, then the coalescer, which
   // answers on its thread once the command is durable.
-  void SubmitToLedger(v1::Command command, grpc::ServerUnaryReactor* reactor,
+  void SubmitToLedger(v1::Command command, std::string actor,
+                      grpc::ServerUnaryReactor* reactor,
                       grpc::ByteBuffer* response, absl::Time start,
                       std::shared_ptr<InFlightSlot> slot);
   // Cluster mode's Submit, on a call thread.
   absl::Status DoSubmit(const v1::SubmitRequest& request,
+                        const std::string& actor,
                         v1::SubmitResponse& response,
                         absl::Time cluster_deadline);
   absl::Status DoSubmitBatch(const v1::SubmitBatchRequest& request,
+                             const std::string& actor,
                              v1::SubmitBatchResponse& response,
                              absl::Time cluster_deadline);
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
@@ -160,6 +171,7 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   Ledger* const ledger_;
   cluster::ClusterApi* cluster_ = nullptr;
   const edge::FutureGuard* future_guard_ = nullptr;
+  const edge::PastGuard* past_guard_ = nullptr;
   const TokenTable* const tokens_;
   Metrics* const metrics_;
   const int max_in_flight_;

@@ -20,9 +20,9 @@ SubmitCoalescer::~SubmitCoalescer() {
   committer_.join();
 }
 
-void SubmitCoalescer::Submit(v1::Command command, Done done) {
+void SubmitCoalescer::Submit(v1::Command command, Done done, std::string actor) {
   absl::MutexLock lock(&mu_);
-  queue_.push_back(Queued{std::move(command), std::move(done)});
+  queue_.push_back(Queued{std::move(command), std::move(done), std::move(actor)});
 }
 
 size_t SubmitCoalescer::batches() const {
@@ -41,6 +41,7 @@ void SubmitCoalescer::Loop() {
   };
   std::vector<Queued> taken;
   std::vector<v1::Command> commands;
+  std::vector<std::string> actors;
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -54,9 +55,12 @@ void SubmitCoalescer::Loop() {
       commands_ += taken.size();
     }
     commands.reserve(taken.size());
-    for (Queued& q : taken) commands.push_back(std::move(q.command));
+    for (Queued& q : taken) {
+      commands.push_back(std::move(q.command));
+      actors.push_back(std::move(q.actor));
+    }
     absl::StatusOr<std::vector<SubmitResult>> results =
-        ledger_->SubmitBatch(commands);
+        ledger_->SubmitBatchAs(commands, actors);
     if (results.ok()) {
       LEDGER_CHECK(results->size() == taken.size())
           << "SubmitBatch answered " << results->size() << " results for "
@@ -73,6 +77,7 @@ void SubmitCoalescer::Loop() {
     // caller must get back (ledgerd's in-flight slot).
     taken.clear();
     commands.clear();
+    actors.clear();
   }
 }
 

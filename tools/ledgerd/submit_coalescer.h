@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -46,8 +47,10 @@ class SubmitCoalescer {
   SubmitCoalescer(const SubmitCoalescer&) = delete;
   SubmitCoalescer& operator=(const SubmitCoalescer&) = delete;
 
-  // Queues `command`; `done` gets its result once it is durable.
-  void Submit(v1::Command command, Done done);
+  // Queues `command`; `done` gets its result once it is durable. Its event
+  // records `actor` (docs/contract.md section 16: the caller's token name;
+  // empty records none), whatever the other commands of its batch record.
+  void Submit(v1::Command command, Done done, std::string actor = "");
 
   // Library calls made so far, and commands in them (for tests: how many
   // Submits each call took in).
@@ -58,6 +61,7 @@ class SubmitCoalescer {
   struct Queued {
     v1::Command command;
     Done done;
+    std::string actor;
   };
   void Loop();
 

@@ -14,6 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "ledger/base/sha256.h"
+#include "ledger/base/utf8.h"
+#include "ledger/ledger.h"
 
 namespace ledger::ledgerd {
 namespace {
@@ -78,6 +80,15 @@ absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path) {
     if (!role.has_value()) return BadLine(path, number, "unknown role");
     if (!IsHexDigest(words[1])) {
       return BadLine(path, number, "not 64 hex digits of SHA-256");
+    }
+    // docs/contract.md section 16: the name is the actor of every event
+    // the token's calls write, bounded like an id.
+    if (words.size() == 3 &&
+        (words[2].size() > kMaxIdLength ||
+         !IsValidUtf8(std::string_view(words[2].data(), words[2].size())))) {
+      return BadLine(path, number,
+                     absl::StrCat("a NAME is at most ", kMaxIdLength,
+                                  " bytes of UTF-8 (events record it as their actor)"));
     }
     Entry e;
     e.digest = absl::HexStringToBytes(absl::AsciiStrToLower(words[1]));

@@ -137,6 +137,14 @@ class LedgerClient:
             return None, _invalid(None, f"not JSON: {e}")
         key = obj.get("key") if isinstance(obj, dict) else None
         key = key if isinstance(key, str) else None
+        # docs/contract.md section 16: the ledger records who sent a
+        # command and when; the Command message has no field for either,
+        # so the ledger's own words are given here.
+        for name in ("actor", "recorded_at"):
+            if isinstance(obj, dict) and name in obj:
+                return None, _invalid(
+                    key, f'"{name}" is set by the ledger, never by the '
+                    "client: remove it from the command")
         # protobuf reads an empty list as an absent one, which would mean
         # "every category"; the ledger refuses it (docs/contract.md
         # section 11), so it is refused here too.

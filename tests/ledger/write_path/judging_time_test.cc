@@ -171,12 +171,29 @@ std::vector<v1::Command> Commands(const std::vector<std::string>& lines) {
   return out;
 }
 
-TEST(JudgingTime, ReplicasGivenTheSameReceivedTimesHoldTheSameEventsWhateverTheirClock) {
+// One receipt per time, with the actor a receiving node names
+// (docs/contract.md section 16).
+std::vector<Receipt> ReceiptsAt(const std::vector<int64_t>& times,
+                                const std::string& actor = "") {
+  std::vector<Receipt> out(times.size());
+  for (size_t i = 0; i < times.size(); ++i) {
+    out[i].received_at_us = times[i];
+    out[i].actor = actor;
+  }
+  return out;
+}
+
+TEST(JudgingTime, ReplicasGivenTheSameReceiptsHoldTheSameEventsWhateverTheirClockAndActor) {
   const std::vector<v1::Command> commands = Commands(
       {Purchase("k1", "c1", ""), Use("k2", ""), SetPolicy("v2", "", 10)});
-  const std::vector<int64_t> received = {kClockUs, kClockUs + 5, kClockUs + 9};
-  TestLedger a(FixedClock(kClockUs - 1000000));
-  TestLedger b(FixedClock(kClockUs + 1000000));
+  const std::vector<Receipt> received =
+      ReceiptsAt({kClockUs, kClockUs + 5, kClockUs + 9}, "billing");
+  Options clock_a = FixedClock(kClockUs - 1000000);
+  clock_a.actor = "replica-a";
+  Options clock_b = FixedClock(kClockUs + 1000000);
+  clock_b.actor = "replica-b";
+  TestLedger a(clock_a);
+  TestLedger b(clock_b);
   ASSERT_TRUE(a->SubmitBatchAt(commands, received, 1).ok());
   ASSERT_TRUE(b->SubmitBatchAt(commands, received, 1).ok());
   std::vector<v1::Event> ea = Events(*a), eb = Events(*b);
@@ -186,6 +203,9 @@ TEST(JudgingTime, ReplicasGivenTheSameReceivedTimesHoldTheSameEventsWhateverThei
     EXPECT_EQ(ea[i].SerializeAsString(), eb[i].SerializeAsString()) << i;
   }
   EXPECT_EQ(ea[1].header().at_us(), kClockUs + 5);
+  // The receiving node's actor and clock, never the replica's own.
+  EXPECT_EQ(ea[1].header().actor(), "billing");
+  EXPECT_EQ(ea[1].header().recorded_at_us(), kClockUs + 5);
 }
 
 TEST(JudgingTime, AReplicaWithoutReceivedTimesRejectsACommandWithoutAt) {
@@ -196,7 +216,7 @@ TEST(JudgingTime, AReplicaWithoutReceivedTimesRejectsACommandWithoutAt) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ((*r)[0].code, v1::INVALID_COMMAND) << (*r)[0].message;
   EXPECT_EQ((*r)[1].outcome, Outcome::kAccepted);
-  const std::vector<int64_t> one = {kClockUs};
+  const std::vector<Receipt> one = ReceiptsAt({kClockUs});
   EXPECT_TRUE(absl::IsInvalidArgument(
       db->SubmitBatchAt(Commands({Purchase("k3", "c3", ""), Use("k4", "")}), one, 2)
           .status()));

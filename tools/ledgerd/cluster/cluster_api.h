@@ -4,6 +4,7 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_API_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_API_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,9 +24,11 @@ class ClusterApi {
   // publishes, and waits until every partition involved applied its part
   // on the node that answers for it. One Result per command, in order, with
   // `partition` set. A batch is atomic per partition, not across them.
+  // `actor` (the caller's token name, docs/contract.md section 16) travels
+  // with every command into the log, so every replica records it.
   [[nodiscard]] virtual absl::Status SubmitBatch(
-      const std::vector<v1::Command>& commands, absl::Time deadline,
-      std::vector<v1::Result>* results) = 0;
+      const std::vector<v1::Command>& commands, const std::string& actor,
+      absl::Time deadline, std::vector<v1::Result>* results) = 0;
 
   // The balance, once the customer's partition applied request.min_seq on
   // the answering node (within the deadline).

@@ -134,6 +134,7 @@ void ClusterNode::RouteAck(const std::string& batch_id,
 }
 
 absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
+                                      const std::string& actor,
                                       absl::Time deadline,
                                       std::vector<v1::Result>* results) {
   const int partitions = config_.partitions;
@@ -160,9 +161,10 @@ absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
     std::vector<v1::Command> part;
     part.reserve(routed[p].size());
     for (int i : routed[p]) part.push_back(commands[i]);
-    auto run = [this, p, &answers, received_at_us,
+    auto run = [this, p, &answers, received_at_us, &actor,
                 deadline](std::vector<v1::Command> cmds) {
-      answers[p] = SubmitToPartition(p, std::move(cmds), received_at_us, deadline);
+      answers[p] = SubmitToPartition(p, std::move(cmds), received_at_us,
+                                     actor, deadline);
     };
     // The partitions of one batch are published at once, not one by one.
     threads.emplace_back(run, std::move(part));
@@ -190,16 +192,18 @@ absl::Status ClusterNode::SubmitBatch(const std::vector<v1::Command>& commands,
 
 absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitToPartition(
     int partition, std::vector<v1::Command> commands, int64_t received_at_us,
-    absl::Time deadline) {
+    const std::string& actor, absl::Time deadline) {
   if (replicas_[partition] != nullptr) {
     return SubmitHere(*replicas_[partition], std::move(commands),
-                      received_at_us, deadline);
+                      received_at_us, actor, deadline);
   }
-  // A LogBatch reads as a SubmitBatchRequest, and carries this node's clock.
+  // A LogBatch reads as a SubmitBatchRequest, and carries this node's clock
+  // and the caller's actor.
   v1::LogBatch request;
   for (v1::Command& c : commands) {
     *request.add_commands() = std::move(c);
     request.add_received_at_us(received_at_us);
+    request.add_actors(actor);
   }
   std::string reply;
   absl::Status s = Forward(partition, "submit", request.SerializeAsString(),
@@ -215,9 +219,9 @@ absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitToPartition(
 
 absl::StatusOr<std::vector<v1::Result>> ClusterNode::SubmitHere(
     PartitionReplica& replica, std::vector<v1::Command> commands,
-    int64_t received_at_us, absl::Time deadline) {
+    int64_t received_at_us, const std::string& actor, absl::Time deadline) {
   absl::StatusOr<std::vector<SubmitResult>> done =
-      replica.Submit(std::move(commands), received_at_us, deadline);
+      replica.Submit(std::move(commands), received_at_us, actor, deadline);
   if (!done.ok()) return done.status();
   std::vector<v1::Result> out;
   out.reserve(done->size());
@@ -424,10 +428,13 @@ void ClusterNode::Answer(natsMsg* request) {
       const int64_t received_at_us = in.received_at_us().empty()
                                          ? absl::ToUnixMicros(absl::Now())
                                          : in.received_at_us(0);
+      // Likewise the actor the forwarding node authenticated; none from
+      // an older build.
+      const std::string actor = in.actors().empty() ? std::string() : in.actors(0);
       absl::StatusOr<std::vector<v1::Result>> r = SubmitHere(
           *replicas_[partition],
           std::vector<v1::Command>(in.commands().begin(), in.commands().end()),
-          received_at_us, deadline);
+          received_at_us, actor, deadline);
       status = r.status();
       if (r.ok()) for (v1::Result& x : *r) *response.add_results() = std::move(x);
     }

@@ -64,7 +64,7 @@ class ClusterNode final : public ClusterApi {
   ~ClusterNode() override;
 
   absl::Status SubmitBatch(const std::vector<v1::Command>& commands,
-                           absl::Time deadline,
+                           const std::string& actor, absl::Time deadline,
                            std::vector<v1::Result>* results) override;
   absl::Status GetBalance(const v1::GetBalanceRequest& request,
                           absl::Time deadline,
@@ -88,13 +88,14 @@ class ClusterNode final : public ClusterApi {
   // One partition's share of a batch, here or on a hosting node.
   // `received_at_us` is the clock of the node the client sent the batch
   // to, which stamps its commands without `at` (docs/contract.md section
-  // 15); it travels with a forwarded batch and into the log.
+  // 15) and is their recording time; with `actor`, the caller's token name
+  // (section 16), it travels with a forwarded batch and into the log.
   absl::StatusOr<std::vector<v1::Result>> SubmitToPartition(
       int partition, std::vector<v1::Command> commands,
-      int64_t received_at_us, absl::Time deadline);
+      int64_t received_at_us, const std::string& actor, absl::Time deadline);
   absl::StatusOr<std::vector<v1::Result>> SubmitHere(
       PartitionReplica& replica, std::vector<v1::Command> commands,
-      int64_t received_at_us, absl::Time deadline);
+      int64_t received_at_us, const std::string& actor, absl::Time deadline);
   // A page of `replica`'s events for a forwarded ReadEvents (kMaxEventPageBytes;
   // with request.follow, waits up to kEventPageWait when there is none).
   absl::Status EventsHere(PartitionReplica& replica,

@@ -69,7 +69,7 @@ PartitionReplica::~PartitionReplica() {
 
 absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
     std::vector<v1::Command> commands, int64_t received_at_us,
-    absl::Time deadline) {
+    std::string actor, absl::Time deadline) {
   size_t bytes = 0;
   for (const v1::Command& c : commands) bytes += c.ByteSizeLong() + kFramingBytes;
   if (bytes > kMaxMessageBytes || commands.size() > kMaxCommandsPerMessage) {
@@ -88,6 +88,7 @@ absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
   auto request = std::make_shared<Request>();
   request->commands = std::move(commands);
   request->received_at_us = received_at_us;
+  request->actor = std::move(actor);
   absl::MutexLock lock(&mu_);
   if (!failed_.ok()) return failed_;
   queue_.push_back(request);
@@ -139,6 +140,7 @@ void PartitionReplica::PublishLoop() {
         for (const v1::Command& c : next.commands) {
           *message.add_commands() = c;
           message.add_received_at_us(next.received_at_us);
+          message.add_actors(next.actor);
         }
         bytes += next_bytes;
         batch.requests.push_back(std::move(queue_.front()));
@@ -276,9 +278,9 @@ void PartitionReplica::ApplyLoop() {
 PartitionReplica::Applied PartitionReplica::Apply(
     const std::vector<LogMessage>& messages) {
   std::vector<v1::Command> commands;
-  // The receiving node's clock per command; kNoReceivedTimeUs for a message
-  // published without it, the same on every replica.
-  std::vector<int64_t> received_at_us;
+  // The receiving node's clock and actor per command (kNoReceivedTimeUs and
+  // none for a message published without them), the same on every replica.
+  std::vector<Receipt> receipts;
   // Per message: where its commands start, and why it was refused (OK: not).
   std::vector<size_t> first(messages.size());
   std::vector<absl::Status> refused(messages.size());
@@ -293,14 +295,16 @@ PartitionReplica::Applied PartitionReplica::Apply(
     commands.insert(commands.end(), batch.commands().begin(),
                     batch.commands().end());
     const bool stamped = batch.received_at_us_size() == batch.commands_size();
+    const bool named = batch.actors_size() == batch.commands_size();
     for (int i = 0; i < batch.commands_size(); ++i) {
-      received_at_us.push_back(stamped ? batch.received_at_us(i)
-                                       : kNoReceivedTimeUs);
+      Receipt& r = receipts.emplace_back();
+      r.received_at_us = stamped ? batch.received_at_us(i) : kNoReceivedTimeUs;
+      if (named) r.actor = batch.actors(i);
     }
   }
   const uint64_t position = messages.back().seq;
   absl::StatusOr<std::vector<SubmitResult>> results =
-      ledger_->SubmitBatchAt(commands, received_at_us, position);
+      ledger_->SubmitBatchAt(commands, receipts, position);
   if (!results.ok() && absl::IsInvalidArgument(results.status())) {
     // Over the ledger's batch bound: deterministic on every replica, so the
     // messages are skipped everywhere and their position recorded.

@@ -70,10 +70,12 @@ class PartitionReplica {
   // InvalidArgument when the commands exceed one message; Internal when
   // this replica's store failed.
   // `received_at_us` (the receiving node's clock) goes into the message
-  // with every command and stamps those without `at` on every replica.
+  // with every command and stamps those without `at` on every replica;
+  // `actor` goes with them too (docs/contract.md section 16): every
+  // replica records both in the same event bytes.
   [[nodiscard]] absl::StatusOr<std::vector<SubmitResult>> Submit(
       std::vector<v1::Command> commands, int64_t received_at_us,
-      absl::Time deadline);
+      std::string actor, absl::Time deadline);
 
   // The log's answer to a batch this node published (NatsLog's AckFn).
   void OnAck(const std::string& batch_id, absl::StatusOr<uint64_t> seq);
@@ -89,6 +91,7 @@ class PartitionReplica {
   struct Request {
     std::vector<v1::Command> commands;
     int64_t received_at_us = 0;
+    std::string actor;
     std::vector<SubmitResult> results;
     absl::Status status;  // set with failed
     bool acked = false;
