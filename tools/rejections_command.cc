@@ -50,20 +50,6 @@ constexpr std::string_view kUsage =
     "Example:\n"
     "  ledgerctl rejections --db /tmp/ledger --customer c2 --code REFUND_NOT_PENDING\n";
 
-bool ParseTimeOption(const CommandSpec& spec, const Args& args,
-                     std::string_view name, std::optional<int64_t>* us,
-                     int* exit_code) {
-  if (!args.Has(name)) return true;
-  absl::StatusOr<int64_t> at = ParseTimeUs(args.Get(name));
-  if (at.ok()) {
-    *us = *at;
-    return true;
-  }
-  *exit_code = UsageError(
-      spec, absl::StrCat("--", std::string(name), ": ", at.status().message()));
-  return false;
-}
-
 }  // namespace
 
 const CommandSpec& RejectionsSpec() {
