@@ -61,6 +61,9 @@ int RunCustomers(std::span<char* const> args);
 const CommandSpec& PolicySpec();
 int RunPolicy(std::span<char* const> args);
 
+const CommandSpec& BackupSpec();
+int RunBackup(std::span<char* const> args);
+
 }  // namespace ledger::tools
 
 #endif  // CREDIT_LEDGER_TOOLS_COMMANDS_H_

@@ -73,6 +73,7 @@ constexpr Subcommand kSubcommands[] = {
     {TailSpec, RunTail},
     {CustomersSpec, RunCustomers},
     {PolicySpec, RunPolicy},
+    {BackupSpec, RunBackup},
 };
 
 std::string ToolUsage() {
