@@ -119,6 +119,8 @@ class LedgerdNode:
         self.host_partitions = host_partitions
         self.proc = None
         self.address = None
+        # More flags for the next start (e.g. --stream-max-msgs N).
+        self.extra_args = []
 
     def start(self, timeout_s=START_TIMEOUT_S):
         os.makedirs(self.dir, exist_ok=True)
@@ -127,6 +129,7 @@ class LedgerdNode:
                 "--partitions", str(self.partitions), "--node", self.name]
         if self.host_partitions is not None:
             args += ["--host-partitions", self.host_partitions]
+        args += self.extra_args
         err = open(self.dir + ".log", "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
         err.close()

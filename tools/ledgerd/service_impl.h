@@ -91,6 +91,10 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   grpc::Status ReadEvents(
       grpc::ServerContext* context, const v1::ReadEventsRequest* request,
       grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
+  // In backup_rpc.cc.
+  grpc::Status Backup(grpc::ServerContext* context,
+                      const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
  private:
   // An RPC's place under the in-flight bound, given back when it ends.
@@ -133,6 +137,8 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
                             v1::GetBalanceResponse& response,
                             absl::Time cluster_deadline);
+  absl::Status DoBackup(const v1::BackupRequest& request,
+                        v1::BackupResponse& response);
   absl::Status ReadOnce(grpc::ServerContext& context, uint64_t from_seq,
                         grpc::ServerWriter<v1::ReadEventsResponse>& writer);
   absl::Status Follow(grpc::ServerContext& context, uint64_t from_seq,

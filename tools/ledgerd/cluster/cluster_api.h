@@ -4,6 +4,7 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_API_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_API_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,6 +31,13 @@ class ClusterApi {
   [[nodiscard]] virtual absl::Status GetBalance(
       const v1::GetBalanceRequest& request, absl::Time deadline,
       v1::GetBalanceResponse* response) = 0;
+
+  // The Backup RPC on a cluster node (docs/cluster.md, "Re-seeding a
+  // node"): every partition hosted here copied (Ledger::Backup) into
+  // `to`/p<N>, and the node's CLUSTER file beside them, so `to` is a node
+  // folder another node can start from. One BackupCopy per partition.
+  [[nodiscard]] virtual absl::Status Backup(const std::string& to,
+                                            v1::BackupResponse* response) = 0;
 };
 
 }  // namespace ledger::cluster
