@@ -128,10 +128,12 @@ void RegisterSubmitBenchmarks();
 void RegisterScaleBenchmarks();
 void RegisterJsonBenchmarks();  // json_bench.cc: the JSON path
 void RegisterScopedBenchmarks();  // scoped_bench.cc: scoped lots on the write path
+void RegisterBackupBenchmarks();  // backup_bench.cc: Ledger::Backup beside a writer
 // Closes the cached ledgers and databases before the scratch folder goes.
 void CloseStorageFixtures();
 void CloseSubmitFixtures();
 void CloseScaleFixtures();
+void CloseBackupFixtures();
 void CloseScopedFixtures();
 
 // `ledger_bench --probe_rss=DIR`: opens the ledger in DIR, submits a batch

@@ -55,8 +55,10 @@ int main(int argc, char** argv) {
   lb::RegisterJsonBenchmarks();
   lb::RegisterScaleBenchmarks();
   lb::RegisterScopedBenchmarks();
+  lb::RegisterBackupBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
 
+  lb::CloseBackupFixtures();
   lb::CloseScaleFixtures();
   lb::CloseScopedFixtures();
   lb::CloseSubmitFixtures();

@@ -139,6 +139,20 @@ struct Receipt {
   std::optional<int64_t> recorded_at_us;
 };
 
+// What Ledger::Backup wrote (docs/operations.md, "Backup").
+struct BackupInfo {
+  std::string dir;  // the copy's folder: `to`, made absolute
+  // The copy's head: its last event's seq and that event's chained hash
+  // (32 bytes; 32 zero bytes for an empty ledger), the digest
+  // `ledgerctl digest` prints on the copy and every later digest of the
+  // ledger extends.
+  uint64_t last_seq = 0;
+  std::string head_hash;
+  // The copy's AppliedPosition(): where a cluster replica seeded from it
+  // resumes reading its partition's stream (0 outside a cluster).
+  uint64_t applied_position = 0;
+};
+
 class Ledger {
  public:
   // Opens the ledger in `dir`, restoring its state. Creates it when `dir` is
@@ -267,6 +281,27 @@ class Ledger {
   // writer's locks, so a slow consumer does not slow down Submit.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Subscription>>
   Subscribe(uint64_t from_seq) = 0;
+
+  // Writes a consistent copy of the ledger into the new folder `to`,
+  // beside the writers: Submit, the queries and subscriptions go on
+  // meanwhile. The copy is the ledger as some committed group left it
+  // (every family, the head, the applied position, the delivery cursors,
+  // the format marker: RocksDB's checkpoint, docs/operations.md), so it
+  // opens as a ledger, `ledgerctl replay` and `verify` pass on it, and
+  // every later digest of this ledger extends its digest. Table files
+  // are hard links when `to` is on the ledger's file system (cheap, and
+  // safe: RocksDB never changes a table file), copies otherwise. The copy
+  // is made in `to` + ".partial" and renamed to `to` only once whole and
+  // synced, with a LEDGER-BACKUP manifest, so a folder named `to` is
+  // always a whole copy; a missing parent of `to` is created. Fails with:
+  // - InvalidArgument: `to` is empty, or the ledger's folder or inside it;
+  // - AlreadyExists: `to` exists, or `to`.partial (a backup cut short:
+  //   remove it and call again); nothing is written;
+  // - FailedPrecondition: the ledger is stopped;
+  // - Unavailable: the disk is full (IsDiskFull), or the file system
+  //   failed; what was staged is removed, and the ledger goes on.
+  [[nodiscard]] virtual absl::StatusOr<BackupInfo> Backup(
+      const std::string& to) = 0;
 
   // Whether writes are taken now: OK, or the disk-full Unavailable
   // (IsDiskFull) while the disk is full or under

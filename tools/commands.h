@@ -67,6 +67,8 @@ int RunPolicy(std::span<char* const> args);
 
 const CommandSpec& AuditTimesSpec();
 int RunAuditTimes(std::span<char* const> args);
+const CommandSpec& BackupSpec();
+int RunBackup(std::span<char* const> args);
 
 }  // namespace ledger::tools
 

@@ -82,6 +82,7 @@ constexpr Subcommand kSubcommands[] = {
     {CustomersSpec, RunCustomers},
     {PolicySpec, RunPolicy},
     {AuditTimesSpec, RunAuditTimes},
+    {BackupSpec, RunBackup},
 };
 
 std::string ToolUsage() {

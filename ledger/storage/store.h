@@ -214,6 +214,15 @@ class Store {
   // The folder the store was opened on.
   const std::string& dir() const { return dir_; }
 
+  // kReadWrite only: writes RocksDB's checkpoint of the database into
+  // `dir`, an absolute path that must not exist (its memtables flushed
+  // first; table files hard-linked on the same file system, copied
+  // across). Beside concurrent writes: the copy holds a prefix of the
+  // WriteBatches, each whole. The disk-full Unavailable while out of space
+  // (the flush would enter the write path). Defined in backup.cc, whose
+  // CopyStore makes a checkpoint a backup.
+  [[nodiscard]] absl::Status Checkpoint(const std::string& dir);
+
  private:
   Store() = default;
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> OpenIn(

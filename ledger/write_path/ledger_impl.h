@@ -68,6 +68,8 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       uint64_t from_seq) override;
   absl::Status CheckWritable() override;
+  // In backup_call.cc.
+  absl::StatusOr<BackupInfo> Backup(const std::string& to) override;
   // In delivery_cursor.cc.
   absl::Status SetDeliveryCursor(const std::string& name,
                                  uint64_t seq) override;

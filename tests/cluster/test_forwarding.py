@@ -216,7 +216,12 @@ class ClusterFlags(unittest.TestCase):
                      ("--partitions", "2", "--node", "n1"),
                      ("--host-partitions", "0"),
                      (*nats, "--partitions", "2", "--node", "n1",
-                      "--host-partitions", "2")]:
+                      "--host-partitions", "2"),
+                     ("--stream-max-msgs", "5"),  # retention needs --nats
+                     (*nats, "--partitions", "2", "--node", "n1",
+                      "--stream-max-age", "a week"),
+                     (*nats, "--partitions", "2", "--node", "n1",
+                      "--stream-max-msgs", "-1")]:
             r = self.run_ledgerd(*args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
 

@@ -8,8 +8,14 @@
 //   R <thread> <i> <code>     rejected
 // It runs until killed (or until MAX_COMMANDS per thread), with a state
 // cache of CACHE_CUSTOMERS customers (default: Options' default).
+// With LEDGER_CRASH_BACKUP_DIR set (backup_crash_test.cc), it also takes
+// one Ledger::Backup into that folder once 300 events are in, while the
+// threads write, and reports
+//   B <seq> <hash in hex>     the copy's head, once Backup returned
+//   E <message>               Backup failed
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
 #include "tests/reliability/crash_workload.h"
@@ -61,6 +68,17 @@ int main(int argc, char** argv) {
   ledger::Ledger& db = **opened;
   Report("ready");
   std::vector<std::thread> threads;
+  if (const char* to = std::getenv("LEDGER_CRASH_BACKUP_DIR"); to != nullptr) {
+    threads.emplace_back([&db, backup_dir = std::string(to)] {
+      while (db.LastSeq() < 300) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      absl::StatusOr<ledger::BackupInfo> info = db.Backup(backup_dir);
+      Report(info.ok() ? absl::StrCat("B ", info->last_seq, " ",
+                                      absl::BytesToHexString(info->head_hash))
+                       : absl::StrCat("E ", info.status().ToString()));
+    });
+  }
   for (int t = 0; t < ledger::testing::kCrashThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < max_commands; ++i) {

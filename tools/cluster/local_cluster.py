@@ -192,6 +192,8 @@ class LedgerdNode:
         self.extra_args = list(extra_args)
         self.proc = None
         self.address = None
+        # More flags for the next start (e.g. --stream-max-msgs N).
+        self.extra_args = []
 
     def start(self, timeout_s=START_TIMEOUT_S):
         os.makedirs(self.dir, exist_ok=True)

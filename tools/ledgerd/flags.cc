@@ -24,7 +24,8 @@ const std::string_view kUsage =
     "               [--webhooks FILE]\n"
     "               [--rejection-retention DAYS|DURATION|off]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
-    "                [--host-partitions LIST] [--replicas N]]\n"
+    "                [--host-partitions LIST] [--replicas N]\n"
+    "                [--stream-max-age DURATION] [--stream-max-msgs N]]\n"
     "       ledgerd --version\n"
     "\n"
     "Serves the ledger in DIR over gRPC (ledger.v1.LedgerService,\n"
@@ -69,6 +70,13 @@ const std::string_view kUsage =
     "  --host-partitions LIST  partitions hosted here, e.g. 0-3,8 (default:\n"
     "                     all); others are forwarded to a hosting node\n"
     "  --replicas N       copies of each partition's stream (default 3)\n"
+    "  --stream-max-age DURATION  drop stream messages older than DURATION\n"
+    "                     (e.g. 168h; 0: keep them); --stream-max-msgs N\n"
+    "                     keeps the last N messages per partition (0: all).\n"
+    "                     Unset: a stream keeps its retention (by default\n"
+    "                     everything); set, it updates an existing stream.\n"
+    "                     A replica behind it must be seeded from a backup\n"
+    "                     (docs/cluster.md, \"Stream retention\")\n"
     "\n"
     "Exit status: 0 after a drain, 1 when the ledger or the listener fails,\n"
     "2 on bad usage.\n";
@@ -94,6 +102,12 @@ absl::Status CheckComplete(const ServerFlags& f) {
   if (f.tls_cert.has_value() != f.tls_key.has_value()) {
     return absl::InvalidArgumentError(
         "--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (f.nats.empty() &&
+      (f.stream_max_age.has_value() || f.stream_max_msgs.has_value())) {
+    return absl::InvalidArgumentError(
+        "--stream-max-age and --stream-max-msgs bound a cluster's streams: "
+        "they need cluster mode (--nats)");
   }
   if (!f.nats.empty() || f.partitions != 0 || !f.node.empty() ||
       f.host_partitions.has_value()) {
@@ -145,6 +159,22 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
         return absl::InvalidArgumentError(
             absl::StrCat(arg, " takes a number, got ", value));
       }
+    } else if (arg == "--stream-max-age") {
+      absl::Duration age;
+      if (!absl::ParseDuration(value, &age) || age < absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--stream-max-age takes a duration such as 168h or 30m, got ",
+            value));
+      }
+      f.stream_max_age = age;
+    } else if (arg == "--stream-max-msgs") {
+      int64_t msgs = 0;
+      if (!absl::SimpleAtoi(value, &msgs) || msgs < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--stream-max-msgs takes a whole number (0: no bound), got ",
+            value));
+      }
+      f.stream_max_msgs = msgs;
     } else if (arg == "--max-in-flight") {
       if (!absl::SimpleAtoi(value, &f.max_in_flight)) {
         return absl::InvalidArgumentError(

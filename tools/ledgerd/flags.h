@@ -35,6 +35,11 @@ struct ServerFlags {
   std::string node;                        // --node NAME
   std::optional<std::string> host_partitions;  // --host-partitions LIST
   int replicas = 3;                        // --replicas N (stream copies)
+  // --stream-max-age DURATION, --stream-max-msgs N: the retention of the
+  // partitions' streams (docs/cluster.md, "Stream retention"); unset
+  // leaves a stream's retention as it is, 0 removes the bound.
+  std::optional<absl::Duration> stream_max_age;
+  std::optional<int64_t> stream_max_msgs;
   // --max-future DURATION|off: the edge guard of docs/edge-guards.md, on
   // at 24 hours when unset (docs/contract.md section 15), none for `off`;
   // max_future_text is the value as given (nullopt: not given), for

@@ -21,6 +21,7 @@
 #include "tools/ledgerd/disk_watch.h"
 #include "tools/ledgerd/flags.h"
 #include "tools/ledgerd/metrics.h"
+#include "tools/ledgerd/retention_watch.h"
 #include "tools/ledgerd/server.h"
 #include "tools/ledgerd/service_impl.h"
 #include "tools/ledgerd/signals.h"
@@ -53,6 +54,8 @@ absl::StatusOr<std::unique_ptr<cluster::ClusterNode>> StartClusterNode(
   config.partitions = flags.partitions;
   config.node = flags.node;
   config.replicas = flags.replicas;
+  config.retention.max_age = flags.stream_max_age;
+  config.retention.max_msgs = flags.stream_max_msgs;
   if (flags.min_free_disk.has_value()) {
     config.min_free_disk_bytes = *flags.min_free_disk;
   }
@@ -156,6 +159,16 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
                                                   !disk_full);
                        });
   }
+  // Cluster mode: partitions behind their stream's retention, in health
+  // and metrics.
+  std::optional<RetentionWatch> retention_watch;
+  if (*node != nullptr) {
+    cluster::ClusterNode* n = node->get();
+    retention_watch.emplace(
+        n->hosted(), [n] { return n->PartitionsBehindRetention(); },
+        kDiskWatchPeriod, running->server->GetHealthCheckService(),
+        metrics.registry());
+  }
   std::printf("listening on %s\n", running->listening_on.c_str());
   std::fflush(stdout);
 
@@ -164,6 +177,7 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
             << ": draining (no new calls, answering those in flight)"
             << std::endl;
   disk_watch.reset();  // before the server and the ledger go
+  retention_watch.reset();
   if (delivery != nullptr) delivery->Stop();  // a POST in flight is resent
   cluster_delivery.reset();  // releases the leases: other nodes take over
   service.BeginShutdown();

@@ -99,6 +99,10 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   grpc::Status ReadEvents(
       grpc::ServerContext* context, const v1::ReadEventsRequest* request,
       grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
+  // In backup_rpc.cc.
+  grpc::Status Backup(grpc::ServerContext* context,
+                      const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
  private:
   // An RPC's place under the in-flight bound, given back when it ends.
@@ -148,6 +152,8 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   absl::Status DoGetBalance(const v1::GetBalanceRequest& request,
                             v1::GetBalanceResponse& response,
                             absl::Time cluster_deadline);
+  absl::Status DoBackup(const v1::BackupRequest& request,
+                        v1::BackupResponse& response);
   // The ledger a ReadEvents reads: the single ledger (partition 0), or in
   // cluster mode the partition's ledger on this node (docs/cluster.md,
   // "Reading a partition's events"), nullptr when this node does not host

@@ -360,6 +360,30 @@ class LedgerClient:
                     raise LedgerError(e.code(), e.details()) from None
                 self._fail_over(index)
 
+    def backup(self, to):
+        """Asks the server (an admin token) for a consistent copy of its
+        ledger in the new folder `to` on the server's machine; a cluster node
+        copies each partition it hosts into to/p<N>. Returns the copies as
+        dicts: dir, last_seq, head_hash (hex), applied_position and, on a
+        cluster node, partition. Never retried: a retry after a lost answer
+        would find `to` taken (ALREADY_EXISTS), and it goes to the address
+        in use, not another node's (which would copy that node's ledger)."""
+        request = self._pb.BackupRequest(to=to)
+        try:
+            answer = self._stubs[self._current].Backup(
+                request, metadata=self._metadata, timeout=self._timeout)
+        except grpc.RpcError as e:
+            raise LedgerError(e.code(), e.details()) from None
+        out = []
+        for c in answer.copies:
+            copy = {"dir": c.dir, "last_seq": c.last_seq,
+                    "head_hash": c.head_hash,
+                    "applied_position": c.applied_position}
+            if c.HasField("partition"):
+                copy["partition"] = c.partition
+            out.append(copy)
+        return out
+
     # --- retries and fail-over ------------------------------------------
 
     def _fail_over(self, index):

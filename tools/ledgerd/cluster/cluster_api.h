@@ -52,6 +52,13 @@ class ClusterApi {
   // `deadline`.
   [[nodiscard]] virtual absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
       int partition, uint64_t from_seq, bool wait, absl::Time deadline) = 0;
+
+  // The Backup RPC on a cluster node (docs/cluster.md, "Re-seeding a
+  // node"): every partition hosted here copied (Ledger::Backup) into
+  // `to`/p<N>, and the node's CLUSTER file beside them, so `to` is a node
+  // folder another node can start from. One BackupCopy per partition.
+  [[nodiscard]] virtual absl::Status Backup(const std::string& to,
+                                            v1::BackupResponse* response) = 0;
 };
 
 }  // namespace ledger::cluster

@@ -81,7 +81,8 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(
   if (!log.ok()) return log.status();
   node->log_ = *std::move(log);
   for (int p = 0; p < config.partitions; ++p) {
-    absl::Status s = node->log_->EnsureStream(p, config.replicas, absl::Seconds(30));
+    absl::Status s = node->log_->EnsureStream(p, config.replicas, absl::Seconds(30),
+                                             config.retention);
     if (!s.ok()) return s;
   }
   node->replicas_.resize(config.partitions);
@@ -300,6 +301,7 @@ absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
                                       absl::Time deadline,
                                       v1::GetBalanceResponse* response) {
   ASSIGN_OR_RETURN(const int64_t at_us, ledgerd::BalanceTimeUs(request));
+  RETURN_IF_ERROR(replica.Serving());  // no stale answer from a replica behind
   if (request.min_seq() > 0) {
     absl::Status reached = replica.WaitForSeq(request.min_seq(), deadline);
     if (!reached.ok()) return reached;

@@ -51,6 +51,8 @@ struct ClusterConfig {
   int replicas = 3;                    // --replicas: copies of each stream
   // --min-free-disk: each partition ledger's Options::min_free_disk_bytes.
   uint64_t min_free_disk_bytes = Options().min_free_disk_bytes;
+  // --stream-max-age, --stream-max-msgs: the streams' retention.
+  StreamRetention retention;
 };
 
 class ClusterNode final : public ClusterApi {
@@ -81,6 +83,15 @@ class ClusterNode final : public ClusterApi {
   PartitionReplica* replica(int partition) {
     return replicas_[partition].get();
   }
+
+  // In cluster_backup.cc.
+  absl::Status Backup(const std::string& to,
+                      v1::BackupResponse* response) override;
+  // The hosted partitions whose replica here is behind the stream's
+  // retention (PartitionReplica::Serving), in partition order.
+  std::vector<int> PartitionsBehindRetention() const;
+  // The partitions hosted here, in order.
+  const std::vector<int>& hosted() const { return config_.hosted; }
 
  private:
   explicit ClusterNode(ClusterConfig config) : config_(std::move(config)) {}

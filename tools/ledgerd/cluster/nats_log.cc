@@ -96,8 +96,23 @@ void NatsLog::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
   natsMsg_Destroy(msg);
 }
 
+namespace {
+
+// JetStream's units: MaxAge in nanoseconds (0: none), MaxMsgs -1 for none.
+void ApplyRetention(const StreamRetention& retention, jsStreamConfig& cfg) {
+  if (retention.max_age.has_value()) {
+    cfg.MaxAge = absl::ToInt64Nanoseconds(*retention.max_age);
+  }
+  if (retention.max_msgs.has_value()) {
+    cfg.MaxMsgs = *retention.max_msgs == 0 ? -1 : *retention.max_msgs;
+  }
+}
+
+}  // namespace
+
 absl::Status NatsLog::EnsureStream(int partition, int replicas,
-                                   absl::Duration within) {
+                                   absl::Duration within,
+                                   const StreamRetention& retention) {
   const std::string name = StreamName(partition);
   const std::string subject = Subject(partition);
   const char* subjects[] = {subject.c_str()};
@@ -108,8 +123,9 @@ absl::Status NatsLog::EnsureStream(int partition, int replicas,
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s = js_GetStreamInfo(&si, js_, name.c_str(), nullptr, &jerr);
     if (s == NATS_OK) {
+      absl::Status updated = UpdateRetention(si, retention);
       jsStreamInfo_Destroy(si);
-      return absl::OkStatus();
+      return updated;
     }
     jsStreamConfig cfg;
     jsStreamConfig_Init(&cfg);
@@ -119,6 +135,7 @@ absl::Status NatsLog::EnsureStream(int partition, int replicas,
     cfg.Storage = js_FileStorage;
     cfg.Replicas = replicas;
     cfg.MaxMsgSize = -1;
+    ApplyRetention(retention, cfg);
     s = js_AddStream(&si, js_, &cfg, nullptr, &jerr);
     if (s == NATS_OK) {
       jsStreamInfo_Destroy(si);
@@ -129,6 +146,38 @@ absl::Status NatsLog::EnsureStream(int partition, int replicas,
     if (absl::Now() > give_up) return last;
     absl::SleepFor(absl::Milliseconds(250));
   }
+}
+
+absl::Status NatsLog::UpdateRetention(jsStreamInfo* si,
+                                      const StreamRetention& retention) {
+  jsStreamConfig* cfg = si->Config;
+  const int64_t age = cfg->MaxAge;
+  const int64_t msgs = cfg->MaxMsgs;
+  ApplyRetention(retention, *cfg);
+  if (cfg->MaxAge == age && cfg->MaxMsgs == msgs) return absl::OkStatus();
+  jsStreamInfo* updated = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_UpdateStream(&updated, js_, cfg, nullptr, &jerr);
+  if (s != NATS_OK) {
+    return FromNats(s, absl::StrCat("updating the retention of stream ",
+                                    cfg->Name, " (error ",
+                                    static_cast<int>(jerr), ")"));
+  }
+  jsStreamInfo_Destroy(updated);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StreamBounds> NatsLog::Bounds(int partition) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, js_, StreamName(partition).c_str(),
+                                  nullptr, &jerr);
+  if (s != NATS_OK) return FromNats(s, "reading the stream's state");
+  StreamBounds bounds;
+  bounds.first_seq = si->State.FirstSeq;
+  bounds.last_seq = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  return bounds;
 }
 
 absl::StatusOr<uint64_t> NatsLog::LastSeq(int partition) {

@@ -39,6 +39,22 @@ struct LogMessage {
   std::string payload;
 };
 
+// How long a partition's stream keeps its messages (ledgerd
+// --stream-max-age, --stream-max-msgs; docs/cluster.md, "Stream
+// retention"). Unset leaves a stream's setting as it is; 0 removes the
+// bound. A replica whose next message was dropped must be seeded from a
+// backup (PartitionReplica says so).
+struct StreamRetention {
+  std::optional<absl::Duration> max_age;
+  std::optional<int64_t> max_msgs;
+};
+
+// Where a partition's stream starts and ends.
+struct StreamBounds {
+  uint64_t first_seq = 0;  // the oldest message kept; last_seq + 1 when none
+  uint64_t last_seq = 0;   // the last message stored; 0 when never any
+};
+
 // Called once per PublishAsync from a nats.c thread: the stream sequence
 // the batch got, or why it failed (then it may or may not be in the log).
 using AckFn = std::function<void(const std::string& batch_id,
@@ -59,10 +75,17 @@ class NatsLog {
   static std::string Subject(int partition);
 
   // Creates the partition's stream (file storage, `replicas` copies, kept
-  // forever) unless it exists. Retries until `within` has passed: right
+  // forever unless `retention` bounds it) unless it exists. Retries until `within` has passed: right
   // after a NATS cluster starts there is no meta leader yet.
-  [[nodiscard]] absl::Status EnsureStream(int partition, int replicas,
-                                          absl::Duration within);
+  // `retention` is applied to a new stream, and to an existing one whose
+  // setting differs (a stream update: JetStream drops what the new bound
+  // excludes).
+  [[nodiscard]] absl::Status EnsureStream(
+      int partition, int replicas, absl::Duration within,
+      const StreamRetention& retention = StreamRetention());
+
+  // The partition stream's first and last sequence.
+  [[nodiscard]] absl::StatusOr<StreamBounds> Bounds(int partition);
 
   // The last sequence stored in the partition's stream (0 when empty).
   [[nodiscard]] absl::StatusOr<uint64_t> LastSeq(int partition);
@@ -95,6 +118,9 @@ class NatsLog {
   NatsLog() = default;
   static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
                     void* closure);
+  // Sets `retention` on the stream `si` describes, when it differs.
+  [[nodiscard]] absl::Status UpdateRetention(jsStreamInfo* si,
+                                             const StreamRetention& retention);
 
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;

@@ -67,9 +67,38 @@ PartitionReplica::~PartitionReplica() {
   if (ledger_ != nullptr) (void)ledger_->Close();
 }
 
+bool PartitionReplica::StreamStillHolds(uint64_t applied) {
+  absl::StatusOr<StreamBounds> bounds = log_->Bounds(partition_);
+  if (!bounds.ok()) return true;
+  if (bounds->last_seq <= applied || bounds->first_seq <= applied + 1) {
+    return true;
+  }
+  absl::MutexLock lock(&mu_);
+  behind_why_ = absl::StrCat(
+      "partition ", partition_, " on this node has applied its stream ",
+      NatsLog::StreamName(partition_), " up to message ", applied,
+      ", and the stream now starts at message ", bounds->first_seq,
+      " (its retention, --stream-max-age / --stream-max-msgs, dropped the "
+      "messages between): this replica cannot catch up and serves nothing "
+      "rather than stale data; retry on another node, and seed this one "
+      "from a backup of another replica (docs/cluster.md, \"Re-seeding a "
+      "node\")");
+  std::cerr << "ledgerd: " << behind_why_ << std::endl;
+  behind_.store(true);
+  return false;
+}
+
+absl::Status PartitionReplica::Serving() const {
+  if (!behind_.load()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  return absl::UnavailableError(behind_why_);
+}
+
 absl::StatusOr<std::vector<SubmitResult>> PartitionReplica::Submit(
     std::vector<v1::Command> commands, int64_t received_at_us,
     std::string actor, absl::Time deadline) {
+  // Nothing is published for a replica that would never apply it.
+  if (absl::Status serving = Serving(); !serving.ok()) return serving;
   size_t bytes = 0;
   for (const v1::Command& c : commands) bytes += c.ByteSizeLong() + kFramingBytes;
   if (bytes > kMaxMessageBytes || commands.size() > kMaxCommandsPerMessage) {
@@ -195,6 +224,14 @@ void PartitionReplica::ApplyLoop() {
   absl::Duration idle;
   while (!stopping_.load()) {
     const uint64_t applied = ledger_->AppliedPosition();
+    if (behind_.load()) {
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    // Every (re)open of the reader first asks whether the stream still
+    // holds the next message: JetStream delivers from its first message
+    // when asked for one it dropped, which would skip commands silently.
+    if (reader == nullptr && !StreamStillHolds(applied)) continue;
     if (reader == nullptr) {
       absl::StatusOr<std::unique_ptr<NatsLog::Reader>> opened =
           log_->Read(partition_, applied + 1);
@@ -375,6 +412,7 @@ PartitionReplica::Applied PartitionReplica::Apply(
 }
 
 absl::Status PartitionReplica::WaitForSeq(uint64_t seq, absl::Time deadline) {
+  if (absl::Status serving = Serving(); !serving.ok()) return serving;
   if (ledger_->LastSeq() >= seq) return absl::OkStatus();
   absl::StatusOr<std::unique_ptr<Subscription>> sub = ledger_->Subscribe(seq);
   if (!sub.ok()) return sub.status();

@@ -87,6 +87,16 @@ class PartitionReplica {
   Ledger& ledger() { return *ledger_; }
   int partition() const { return partition_; }
 
+  // OK while this replica serves its partition. Unavailable once it found
+  // that the stream's retention dropped a message it has not applied yet
+  // (docs/cluster.md, "Stream retention"): it can never catch up from the
+  // stream, so it applies nothing more and answers no write or read (its
+  // data would be stale) until it is seeded from a backup of another
+  // replica and restarted. The message says so.
+  [[nodiscard]] absl::Status Serving() const;
+  // Whether Serving() refuses for that reason.
+  bool behind_retention() const { return behind_.load(); }
+
  private:
   struct Request {
     std::vector<v1::Command> commands;
@@ -120,6 +130,11 @@ class PartitionReplica {
   Applied Apply(const std::vector<LogMessage>& messages);
   void FailBatch(const std::string& id, const absl::Status& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the stream still holds message `applied` + 1 (or nothing was
+  // published past `applied`). When not, marks the replica behind and
+  // says so once on stderr. A stream that cannot be asked counts as
+  // holding it: the read that follows finds out.
+  bool StreamStillHolds(uint64_t applied);
 
   const int partition_;
   NatsLog* const log_;
@@ -127,7 +142,7 @@ class PartitionReplica {
   std::unique_ptr<Ledger> ledger_;
   std::atomic<bool> stopping_{false};
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Request>> queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Batch> batches_ ABSL_GUARDED_BY(mu_);
   int unacked_ ABSL_GUARDED_BY(mu_) = 0;
@@ -136,6 +151,10 @@ class PartitionReplica {
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   // While the applier finds the disk full (said once on stderr).
   bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
+  // Set once the stream's retention dropped a message not applied here
+  // (Serving); never cleared: a restart from a backup is the way out.
+  std::atomic<bool> behind_{false};
+  std::string behind_why_ ABSL_GUARDED_BY(mu_);
 
   std::thread publisher_;
   std::thread applier_;
