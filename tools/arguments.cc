@@ -194,6 +194,20 @@ bool ParseTimeOption(const CommandSpec& spec, const Args& args,
   return true;
 }
 
+bool ParsePeriodOptions(const CommandSpec& spec, const Args& args,
+                        std::optional<int64_t>* from_us,
+                        std::optional<int64_t>* to_us, int* exit_code) {
+  if (!ParseTimeOption(spec, args, "from", from_us, exit_code) ||
+      !ParseTimeOption(spec, args, "to", to_us, exit_code)) {
+    return false;
+  }
+  if (*from_us && *to_us && **from_us > **to_us) {
+    *exit_code = UsageError(spec, "--from is later than --to");
+    return false;
+  }
+  return true;
+}
+
 std::string_view FormatName(Format format) {
   switch (format) {
     case Format::kText:

@@ -101,6 +101,13 @@ bool ParseTimeOption(const CommandSpec& spec, const Args& args,
                      std::string_view name, std::optional<int64_t>* us,
                      int* exit_code);
 
+// --from and --to, each optional, as a period [from, to): each read with
+// ParseTimeOption, and bad usage when from is later than to. Returns false
+// with *exit_code set on bad usage.
+bool ParsePeriodOptions(const CommandSpec& spec, const Args& args,
+                        std::optional<int64_t>* from_us,
+                        std::optional<int64_t>* to_us, int* exit_code);
+
 // The name of `format` as --format takes it ("jsonl").
 std::string_view FormatName(Format format);
 

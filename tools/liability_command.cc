@@ -197,13 +197,11 @@ int RunLiability(std::span<char* const> args) {
   // Both are required, so ParseArgs has made sure they are given.
   std::optional<int64_t> from;
   std::optional<int64_t> to;
-  if (!ParseTimeOption(spec, parsed, "from", &from, &exit_code) ||
-      !ParseTimeOption(spec, parsed, "to", &to, &exit_code)) {
+  if (!ParsePeriodOptions(spec, parsed, &from, &to, &exit_code)) {
     return exit_code;
   }
   const int64_t from_us = *from;
   const int64_t to_us = *to;
-  if (from_us > to_us) return UsageError(spec, "--from is later than --to");
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
   absl::StatusOr<LiabilityReport> report =

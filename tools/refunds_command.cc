@@ -142,12 +142,9 @@ int RunRefunds(std::span<char* const> args) {
     }
     filter.state = state;
   }
-  if (!ParseTimeOption(spec, parsed, "from", &filter.from_us, &exit_code) ||
-      !ParseTimeOption(spec, parsed, "to", &filter.to_us, &exit_code)) {
+  if (!ParsePeriodOptions(spec, parsed, &filter.from_us, &filter.to_us,
+                          &exit_code)) {
     return exit_code;
-  }
-  if (filter.from_us && filter.to_us && *filter.from_us > *filter.to_us) {
-    return UsageError(spec, "--from is later than --to");
   }
   const std::string dir = parsed.Get("db");
   absl::StatusOr<RefundReport> report = RefundReportFor(dir, filter);

@@ -82,12 +82,9 @@ int RunRejections(std::span<char* const> args) {
     }
     filter.code = code;
   }
-  if (!ParseTimeOption(spec, parsed, "from", &filter.from_us, &exit_code) ||
-      !ParseTimeOption(spec, parsed, "to", &filter.to_us, &exit_code)) {
+  if (!ParsePeriodOptions(spec, parsed, &filter.from_us, &filter.to_us,
+                          &exit_code)) {
     return exit_code;
-  }
-  if (filter.from_us && filter.to_us && *filter.from_us > *filter.to_us) {
-    return UsageError(spec, "--from is later than --to");
   }
   const std::string dir = parsed.Get("db");
   Table table;

@@ -104,12 +104,9 @@ int RunStatement(std::span<char* const> args) {
     case Format::kCsv: format = StatementFormat::kCsv; break;
   }
   StatementPeriod period;
-  if (!ParseTimeOption(spec, parsed, "from", &period.from_us, &exit_code) ||
-      !ParseTimeOption(spec, parsed, "to", &period.to_us, &exit_code)) {
+  if (!ParsePeriodOptions(spec, parsed, &period.from_us, &period.to_us,
+                          &exit_code)) {
     return exit_code;
-  }
-  if (period.from_us && period.to_us && *period.from_us > *period.to_us) {
-    return UsageError(spec, "--from is later than --to");
   }
   const std::string dir = parsed.Get("db");
   const std::string customer = parsed.Get("customer");

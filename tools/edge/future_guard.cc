@@ -161,18 +161,23 @@ absl::Status FutureGuard::CheckAt(int64_t at_us) const {
       "removes the guard)"));
 }
 
-absl::StatusOr<std::optional<absl::Duration>> ParseMaxFuture(std::string_view text) {
+absl::StatusOr<std::optional<absl::Duration>> ParseGuardDuration(
+    std::string_view flag, std::string_view text) {
   if (text == "off") return std::optional<absl::Duration>();
-  absl::Duration max_ahead;
+  absl::Duration limit;
   // Debian's Abseil has its own string_view: pass a std::string.
   const std::string value(text);
-  if (!absl::ParseDuration(value, &max_ahead) || max_ahead <= absl::ZeroDuration() ||
-      max_ahead == absl::InfiniteDuration()) {
+  if (!absl::ParseDuration(value, &limit) || limit <= absl::ZeroDuration() ||
+      limit == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--max-future wants a positive duration such as 24h or 90m, or off, "
-        "got '", value, "'"));
+        flag, " wants a positive duration such as 24h or 90m, or off, got '",
+        value, "'"));
   }
-  return std::optional<absl::Duration>(max_ahead);
+  return std::optional<absl::Duration>(limit);
+}
+
+absl::StatusOr<std::optional<absl::Duration>> ParseMaxFuture(std::string_view text) {
+  return ParseGuardDuration("--max-future", text);
 }
 
 std::string MaxFutureSetting(std::optional<std::string_view> text) {

@@ -27,6 +27,13 @@ namespace ledger::edge {
 // What `apply` and `ledgerd` guard with when --max-future is not given.
 inline constexpr absl::Duration kDefaultMaxFuture = absl::Hours(24);
 
+// A guard's limit as FLAG (e.g. "--max-past") takes it: a positive duration
+// absl::ParseDuration reads ("24h", "90m", "1h30m"), or "off" for none
+// (nullopt). InvalidArgument with a message naming FLAG otherwise. The one
+// reader of both guards' flags.
+absl::StatusOr<std::optional<absl::Duration>> ParseGuardDuration(
+    std::string_view flag, std::string_view text);
+
 // The guard a --max-future value asks for: a positive duration
 // absl::ParseDuration reads ("24h", "90m", "1h30m"), or "off" for none
 // (nullopt). InvalidArgument with a message naming the flag otherwise.

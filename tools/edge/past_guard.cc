@@ -9,17 +9,7 @@
 namespace ledger::edge {
 
 absl::StatusOr<std::optional<absl::Duration>> ParseMaxPast(std::string_view text) {
-  if (text == "off") return std::optional<absl::Duration>();
-  absl::Duration max_behind;
-  // Debian's Abseil has its own string_view: pass a std::string.
-  const std::string value(text);
-  if (!absl::ParseDuration(value, &max_behind) || max_behind <= absl::ZeroDuration() ||
-      max_behind == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max-past wants a positive duration such as 24h or 90m, or off, "
-        "got '", value, "'"));
-  }
-  return std::optional<absl::Duration>(max_behind);
+  return ParseGuardDuration("--max-past", text);
 }
 
 PastGuard::PastGuard(absl::Duration max_behind, std::function<absl::Time()> now)
