@@ -1,30 +1,14 @@
 #include "tools/ledgerd/disk_watch.h"
 
 #include <iostream>
+#include <utility>
 
 namespace ledger::ledgerd {
 
 DiskWatch::DiskWatch(Ledger* ledger, absl::Duration period, Report report)
-    : ledger_(ledger), period_(period), report_(std::move(report)) {
-  CheckOnce();
-  thread_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopped), period_)) {
-      mu_.Unlock();
-      CheckOnce();
-      mu_.Lock();
-    }
-  });
-}
-
-DiskWatch::~DiskWatch() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  thread_.join();
-}
+    : ledger_(ledger),
+      report_(std::move(report)),
+      check_(period, [this] { CheckOnce(); }) {}
 
 void DiskWatch::CheckOnce() {
   const absl::Status writable = ledger_->CheckWritable();

@@ -7,13 +7,11 @@
 #define CREDIT_LEDGER_TOOLS_LEDGERD_DISK_WATCH_H_
 
 #include <functional>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
+#include "tools/ledgerd/periodic_check.h"
 
 namespace ledger::ledgerd {
 
@@ -31,7 +29,6 @@ class DiskWatch {
   // Checks once at once, then every `period` on a thread of its own until
   // destroyed. `ledger` must outlive the watch.
   DiskWatch(Ledger* ledger, absl::Duration period, Report report);
-  ~DiskWatch();
   DiskWatch(const DiskWatch&) = delete;
   DiskWatch& operator=(const DiskWatch&) = delete;
 
@@ -39,12 +36,9 @@ class DiskWatch {
   void CheckOnce();
 
   Ledger* const ledger_;
-  const absl::Duration period_;
   const Report report_;
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  bool was_full_ = false;  // only the watch's thread (and the constructor)
-  std::thread thread_;
+  bool was_full_ = false;  // only the checks touch it, one at a time
+  PeriodicCheck check_;    // last: it runs CheckOnce, which uses the above
 };
 
 }  // namespace ledger::ledgerd

@@ -21,7 +21,6 @@ RetentionWatch::RetentionWatch(std::vector<int> hosted, Behind behind,
                                prometheus::Registry& registry)
     : hosted_(std::move(hosted)),
       behind_(std::move(behind)),
-      period_(period),
       health_(health) {
   auto& family =
       prometheus::BuildGauge()
@@ -33,24 +32,7 @@ RetentionWatch::RetentionWatch(std::vector<int> hosted, Behind behind,
   for (int p : hosted_) {
     gauges_.push_back(&family.Add({{"partition", absl::StrCat(p)}}));
   }
-  CheckOnce();
-  thread_ = std::thread([this] {
-    absl::MutexLock lock(&mu_);
-    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
-    while (!mu_.AwaitWithTimeout(absl::Condition(&stopped), period_)) {
-      mu_.Unlock();
-      CheckOnce();
-      mu_.Lock();
-    }
-  });
-}
-
-RetentionWatch::~RetentionWatch() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  thread_.join();
+  check_.emplace(period, [this] { CheckOnce(); });
 }
 
 void RetentionWatch::CheckOnce() {

@@ -9,13 +9,12 @@
 #define CREDIT_LEDGER_TOOLS_LEDGERD_RETENTION_WATCH_H_
 
 #include <functional>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tools/ledgerd/periodic_check.h"
 
 namespace grpc {
 class HealthCheckServiceInterface;
@@ -40,7 +39,6 @@ class RetentionWatch {
   RetentionWatch(std::vector<int> hosted, Behind behind, absl::Duration period,
                  grpc::HealthCheckServiceInterface* health,
                  prometheus::Registry& registry);
-  ~RetentionWatch();
   RetentionWatch(const RetentionWatch&) = delete;
   RetentionWatch& operator=(const RetentionWatch&) = delete;
 
@@ -49,12 +47,10 @@ class RetentionWatch {
 
   const std::vector<int> hosted_;
   const Behind behind_;
-  const absl::Duration period_;
   grpc::HealthCheckServiceInterface* const health_;
   std::vector<prometheus::Gauge*> gauges_;  // one per hosted partition
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  // Started once the gauges exist, last: its checks use the above.
+  std::optional<PeriodicCheck> check_;
 };
 
 }  // namespace ledger::ledgerd
