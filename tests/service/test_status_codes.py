@@ -179,13 +179,18 @@ class WithoutTokens(ServerTestCase):
         c = self.client(server, max_attempts=1)
         c.submit(purchase("k1"))
         ended = {}
+        streaming = threading.Event()
 
         def follow():
-            ended["code"] = code_of(lambda: c.events(from_seq=1, follow=True,
-                                                     timeout=60))
+            def read():
+                for _ in c.events(from_seq=1, follow=True, timeout=60):
+                    streaming.set()  # the stream is open and delivering
+            ended["code"] = code_of(read)
         t = threading.Thread(target=follow)
         t.start()
-        time.sleep(0.5)
+        # Drain only once the follow stream provably runs: it has delivered
+        # k1's event and waits for the next.
+        self.assertTrue(streaming.wait(timeout=30), "the stream never opened")
         self.assertEqual(server.terminate(), 0)
         t.join(timeout=30)
         self.assertEqual(ended.get("code"), grpc.StatusCode.UNAVAILABLE)
