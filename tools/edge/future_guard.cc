@@ -170,7 +170,7 @@ absl::StatusOr<std::optional<absl::Duration>> ParseGuardDuration(
   if (!absl::ParseDuration(value, &limit) || limit <= absl::ZeroDuration() ||
       limit == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        flag, " wants a positive duration such as 24h or 90m, or off, got '",
+        std::string(flag), " wants a positive duration such as 24h or 90m, or off, got '",
         value, "'"));
   }
   return std::optional<absl::Duration>(limit);
