@@ -29,6 +29,7 @@ enum class Route {
   kOnePartition,   // --partition required when P > 1
   kEachPartition,  // every partition folder present, in order
   kWholeNode,      // the library sums the partitions (ledger/audit/node_reports.h)
+  kWholeFolder,    // the command copies the node's folder itself (backup)
 };
 
 Route RouteOf(std::string_view command, bool has_digest) {
@@ -40,6 +41,7 @@ Route RouteOf(std::string_view command, bool has_digest) {
   if (command == "export" || command == "tail") return Route::kOnePartition;
   if (command == "verify" && has_digest) return Route::kOnePartition;
   if (command == "liability" || command == "trial-balance") return Route::kWholeNode;
+  if (command == "backup") return Route::kWholeFolder;
   return Route::kEachPartition;
 }
 
@@ -271,7 +273,8 @@ int RunOnNode(const CommandSpec& spec, RunCommandFn run, const Scanned& scanned,
   }
   // The library sums the partitions; or, without --customer, the command's
   // own parser says what is missing.
-  if (route == Route::kWholeNode || route == Route::kCustomer) {
+  if (route == Route::kWholeNode || route == Route::kWholeFolder ||
+      route == Route::kCustomer) {
     return RunWith(run, scanned.args);
   }
   if (present.empty()) {
@@ -306,6 +309,11 @@ std::string NodeFolderHelp(const CommandSpec& spec) {
              "  one; a set_policy, copied into each, counts once per partition in\n"
              "  the events read); refused on a node that does not hold every\n"
              "  partition. --partition N reports on one partition.\n";
+    case Route::kWholeFolder:
+      return intro +
+             "  copies the whole node folder: each partition folder it holds\n"
+             "  and the CLUSTER file, so the copy is a node folder another node\n"
+             "  can start from. --partition N copies that partition alone.\n";
     case Route::kEachPartition:
       break;
   }

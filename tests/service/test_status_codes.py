@@ -74,9 +74,9 @@ class WithTokens(ServerTestCase):
         forged = dict(purchase("fe-4"), actor="admin-svc")
         self.assertEqual(writer.submit(forged).get("code"), "INVALID_COMMAND")
         events = list(admin.events(from_seq=1))
-        self.assertEqual([e.header.actor for e in events],
+        self.assertEqual([e["header"]["actor"] for e in events],
                          ["admin-svc", "writer-svc", "writer-svc", "admin-svc"])
-        self.assertTrue(all(e.header.recorded_at_us > 0 for e in events))
+        self.assertTrue(all(e["header"]["recorded_at_us"] > 0 for e in events))
 
     def test_a_call_without_a_token_or_with_an_unknown_one_is_unauthenticated(self):
         anonymous = self.client(self.server, max_attempts=1)

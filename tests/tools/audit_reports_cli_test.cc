@@ -18,7 +18,9 @@ class AuditReportsCli : public ::testing::Test {
   void Apply(const std::string& scenario) {
     db_ = dir_.path() + "/db";
     std::string out;
-    ASSERT_EQ(RunLedgerctl("apply --db " + db_ + " " + std::string(SCENARIO_DIR) +
+    // One named actor, so the reports' actor columns have something to show.
+    ASSERT_EQ(RunLedgerctl("apply --actor support-desk --db " + db_ + " " +
+                               std::string(SCENARIO_DIR) +
                                "/" + scenario,
                            &out),
               0)
@@ -43,7 +45,8 @@ TEST_F(AuditReportsCli, RejectionsListsEveryRefusalOfTheScenarioInEachFormat) {
   const std::string csv = Run("rejections --db " + db_ + " --format csv");
   EXPECT_THAT(csv, StartsWith("recorded_at,customer,key,kind,code,message,actor,at\r\n"));
   EXPECT_THAT(csv, HasSubstr(",c2,re-9,approve_refund,REFUND_NOT_PENDING,refund r1 of "
-                             "customer c2 is already denied,,2026-03-09T11:01:00Z\r\n"));
+                             "customer c2 is already denied,support-desk,"
+                             "2026-03-09T11:01:00Z\r\n"));
   const std::string jsonl =
       Run("rejections --db " + db_ + " --format jsonl --code DUPLICATE_ID");
   ASSERT_EQ(SplitLines(jsonl).size(), 1u);
@@ -73,7 +76,8 @@ TEST_F(AuditReportsCli, RefundsShowsEachRefundWithItsWindowDecisionAndCash) {
   EXPECT_EQ(c1.at("currency").string_value(), "USD");
   EXPECT_EQ(c1.at("window_hours").number_value(), 168);
   EXPECT_EQ(c1.at("decided_seq").number_value(), 4);
-  EXPECT_EQ(c1.at("requester").string_value(), "");  // no actors recorded yet
+  EXPECT_EQ(c1.at("requester").string_value(), "support-desk");
+  EXPECT_EQ(c1.at("reviewer").string_value(), "support-desk");
   const auto& c2 = rows.values(1).struct_value().fields();
   EXPECT_EQ(c2.at("state").string_value(), "DENIED");
   EXPECT_EQ(c2.at("deny_cause").string_value(), "DENY_REQUESTED");

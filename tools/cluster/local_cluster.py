@@ -189,11 +189,11 @@ class LedgerdNode:
         self.nats_urls = nats_urls
         self.partitions = partitions
         self.host_partitions = host_partitions
+        # More flags for every start (e.g. --webhooks FILE); a test may
+        # change them before the next start (e.g. --stream-max-msgs N).
         self.extra_args = list(extra_args)
         self.proc = None
         self.address = None
-        # More flags for the next start (e.g. --stream-max-msgs N).
-        self.extra_args = []
 
     def start(self, timeout_s=START_TIMEOUT_S):
         os.makedirs(self.dir, exist_ok=True)
