@@ -186,12 +186,17 @@ std::string MaxFutureSetting(std::optional<std::string_view> text) {
                       " (the default)");
 }
 
-absl::Status FutureGuard::CheckJson(std::string_view json) const {
+std::optional<int64_t> ReadableAtUs(std::string_view json) {
   const std::optional<std::string> at = TopLevelString(json, "at");
-  if (!at.has_value()) return absl::OkStatus();
+  if (!at.has_value()) return std::nullopt;
   const absl::StatusOr<int64_t> at_us = ParseTimeUs(*at);
-  if (!at_us.ok()) return absl::OkStatus();
-  return CheckAt(*at_us);
+  if (!at_us.ok()) return std::nullopt;
+  return *at_us;
+}
+
+absl::Status FutureGuard::CheckJson(std::string_view json) const {
+  const std::optional<int64_t> at_us = ReadableAtUs(json);
+  return at_us.has_value() ? CheckAt(*at_us) : absl::OkStatus();
 }
 
 }  // namespace ledger::edge

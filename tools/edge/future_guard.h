@@ -73,6 +73,12 @@ class FutureGuard {
 std::optional<std::string> TopLevelString(std::string_view json,
                                           std::string_view name);
 
+// The top-level "at" of one JSON command, in microseconds since the epoch;
+// nullopt when it has none or one that does not parse: a command without
+// `at` is stamped by the writer, and the ledger rejects an unreadable one
+// itself, so the guards let both through.
+std::optional<int64_t> ReadableAtUs(std::string_view json);
+
 }  // namespace ledger::edge
 
 #endif  // CREDIT_LEDGER_TOOLS_EDGE_FUTURE_GUARD_H_

@@ -30,11 +30,8 @@ absl::Status PastGuard::CheckAt(int64_t at_us) const {
 }
 
 absl::Status PastGuard::CheckJson(std::string_view json) const {
-  const std::optional<std::string> at = TopLevelString(json, "at");
-  if (!at.has_value()) return absl::OkStatus();
-  const absl::StatusOr<int64_t> at_us = ParseTimeUs(*at);
-  if (!at_us.ok()) return absl::OkStatus();
-  return CheckAt(*at_us);
+  const std::optional<int64_t> at_us = ReadableAtUs(json);
+  return at_us.has_value() ? CheckAt(*at_us) : absl::OkStatus();
 }
 
 }  // namespace ledger::edge
