@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/csv_field.h"
 #include "ledger/base/json_writer.h"
 
 namespace ledger::tools {
@@ -57,19 +58,6 @@ std::string RenderText(const Table& table, std::string_view empty_text) {
 }
 
 }  // namespace
-
-std::string CsvField(std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(value);
-  }
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
 
 std::string RenderTable(const Table& table, Format format, std::string_view name,
                         std::string_view empty_text) {

@@ -22,9 +22,6 @@ struct Table {
   std::vector<std::vector<Cell>> rows;  // each as many cells as columns
 };
 
-// One CSV field, quoted when it holds a comma, a quote or a line break.
-std::string CsvField(std::string_view value);
-
 // `table` in `format`. For kText: columns padded to their widest cell
 // ("-" for an empty string), or `empty_text` when there is no row. For
 // kJson: {"`name`": [ {column: cell, ...}, ... ]}.

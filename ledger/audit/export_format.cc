@@ -150,19 +150,6 @@ std::string ExportJsonLine(const LogEvent& e) {
   return w.str();
 }
 
-std::string CsvField(std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(value);
-  }
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string ExportCsvRows(const LogEvent& e) {
   const v1::EventHeader& h = e.event->header();
   const std::string prefix = absl::StrCat(

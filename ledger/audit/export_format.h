@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "ledger/base/csv_field.h"
 #include "ledger/log_reader.h"
 #include "ledger/v1/event.pb.h"
 
@@ -24,10 +25,6 @@ std::string ExportJsonLine(const LogEvent& event);
 // The csv rows of one stored event (one per posting, each ending in CRLF);
 // empty for an event whose journal entry is empty.
 std::string ExportCsvRows(const LogEvent& event);
-
-// One field of RFC 4180: quoted (with "" for ") when it holds a comma, a
-// quote, CR or LF; as is otherwise.
-std::string CsvField(std::string_view value);
 
 // An event read back from a jsonl export and checked.
 struct ExportedEvent {
