@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ledger/audit/trial_balance_sums.h"
 #include "ledger/base/node_folder.h"
 #include "ledger/base/status_macros.h"
 
@@ -49,14 +50,6 @@ absl::StatusOr<std::vector<std::string>> AllPartitions(const std::string& dir) {
   return out;
 }
 
-// CREDITS before every currency, then currencies by code (TrialBalance).
-struct UnitOrder {
-  bool operator()(const std::string& a, const std::string& b) const {
-    if ((a == "CREDITS") != (b == "CREDITS")) return a == "CREDITS";
-    return a < b;
-  }
-};
-
 }  // namespace
 
 bool IsNodeFolder(const std::string& dir) {
@@ -89,7 +82,7 @@ absl::StatusOr<TrialBalance> NodeTrialBalance(const std::string& dir,
                                               std::optional<int64_t> as_of_us) {
   ASSIGN_OR_RETURN(const std::vector<std::string> folders, AllPartitions(dir));
   TrialBalance out;
-  std::map<std::string, std::map<int, TrialBalanceLine>, UnitOrder> sums;
+  TrialBalanceSums sums;
   for (const std::string& folder : folders) {
     absl::StatusOr<TrialBalance> one = ComputeTrialBalance(folder, as_of_us);
     if (!one.ok()) {
@@ -99,22 +92,10 @@ absl::StatusOr<TrialBalance> NodeTrialBalance(const std::string& dir,
     out.events_read += one->events_read;
     out.events_summed += one->events_summed;
     for (const TrialBalanceLine& line : one->lines) {
-      TrialBalanceLine& sum = sums[line.unit][line.account];
-      sum.account = line.account;
-      sum.unit = line.unit;
-      sum.debit += line.debit;
-      sum.credit += line.credit;
+      sums.Add(line.unit, line.account, line.debit, line.credit);
     }
   }
-  for (auto& [unit, accounts] : sums) {
-    TrialBalanceTotal& total = out.totals.emplace_back();
-    total.unit = unit;
-    for (auto& [number, line] : accounts) {
-      total.debit += line.debit;
-      total.credit += line.credit;
-      out.lines.push_back(std::move(line));
-    }
-  }
+  std::move(sums).MoveInto(&out);
   return out;
 }
 

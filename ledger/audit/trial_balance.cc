@@ -8,33 +8,19 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
 #include "ledger/audit/node_reports.h"
+#include "ledger/audit/trial_balance_sums.h"
 #include "ledger/audit/verify_store.h"
 
 namespace ledger {
 namespace {
 
-constexpr char kCreditsUnit[] = "CREDITS";
-
-// Sorts CREDITS before every currency, then currencies by code.
-struct UnitOrder {
-  bool operator()(const std::string& a, const std::string& b) const {
-    if ((a == kCreditsUnit) != (b == kCreditsUnit)) return a == kCreditsUnit;
-    return a < b;
-  }
-};
-
-using Sums = std::map<std::string, std::map<int, TrialBalanceLine>, UnitOrder>;
-
-void AddEvent(const v1::Event& event, Sums& sums) {
+void AddEvent(const v1::Event& event, TrialBalanceSums& sums) {
   for (const v1::Posting& p : event.postings()) {
-    TrialBalanceLine& line = sums[p.unit()][p.account()];
-    line.account = p.account();
-    line.unit = p.unit();
     if (p.amount() >= 0) {
-      line.debit += p.amount();
+      sums.Add(p.unit(), p.account(), p.amount(), 0);
     } else {
       // Negated in 128 bits: -INT64_MIN does not fit in int64.
-      line.credit -= static_cast<__int128>(p.amount());
+      sums.Add(p.unit(), p.account(), 0, -static_cast<__int128>(p.amount()));
     }
   }
 }
@@ -55,7 +41,7 @@ absl::StatusOr<TrialBalance> ComputeTrialBalance(
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadOnly, false));
   TrialBalance out;
-  Sums sums;
+  TrialBalanceSums sums;
   ASSIGN_OR_RETURN(
       VerifyReport verified,
       VerifyStore(*store, VerifyOptions(), [&](const v1::Event& event) {
@@ -69,15 +55,7 @@ absl::StatusOr<TrialBalance> ComputeTrialBalance(
     return absl::DataLossError(
         absl::StrCat("the log does not verify: ", verified.problem));
   }
-  for (auto& [unit, accounts] : sums) {
-    TrialBalanceTotal& total = out.totals.emplace_back();
-    total.unit = unit;
-    for (auto& [number, line] : accounts) {
-      total.debit += line.debit;
-      total.credit += line.credit;
-      out.lines.push_back(std::move(line));
-    }
-  }
+  std::move(sums).MoveInto(&out);
   return out;
 }
 
