@@ -10,7 +10,7 @@
 // Each iteration starts from an empty, synced ledger and applies the whole
 // workload: LEDGER_BENCH_HOT_CUSTOMERS purchases, then uses of random
 // customers up to LEDGER_BENCH_JSON_COMMANDS commands (default 200 000,
-// the figure that set the target). apply groups at most 1000 lines (tools/apply_command.cc),
+// the figure that set the target). apply groups at most 1000 lines (tools/ledgerctl/apply_command.cc),
 // so the batch sizes match. items_per_second counts commands.
 #include <fcntl.h>
 #include <spawn.h>

@@ -56,8 +56,8 @@ ALLOWED = {
               "vocabulary", "schema", "absl", "protobuf", "rocksdb"},
     # ledgerctl is a thin driver over the public library: it parses
     # arguments, calls the public headers and prints.
-    "tools": {"tools", "workload", "edge", "api", "vocabulary", "schema",
-              "base", "absl", "protobuf"},
+    "ledgerctl": {"ledgerctl", "workload", "edge", "api", "vocabulary",
+                  "schema", "base", "absl", "protobuf"},
     # Guards at the edge (tools/edge): checks a driver runs on input before
     # it reaches the library; shared by ledgerctl and ledgerd.
     "edge": {"edge", "api", "vocabulary", "schema", "base", "absl",
@@ -94,7 +94,7 @@ WHERE = {
     "audit": "`ledger/audit/`",
     "workload": "`tools/workload/`",
     "edge": "`tools/edge/`",
-    "tools": "`tools/` (ledgerctl)",
+    "ledgerctl": "`tools/ledgerctl/`",
     "ledgerd": "`tools/ledgerd/` and `tools/ledgerd/webhooks/`",
     "cluster": "`tools/ledgerd/cluster/`",
     "bench": "`bench/`",
@@ -189,7 +189,7 @@ TEST_FOLDERS = {
     "tests/ledger/base/": "base", "tests/ledger/rules/": "rules",
     "tests/ledger/storage/": "storage", "tests/ledger/write_path/": "write_path",
     "tests/ledger/audit/": "audit", "tests/projections/": "projections",
-    "tests/tools/": "tools", "tests/service/": "ledgerd",
+    "tests/tools/": "ledgerctl", "tests/service/": "ledgerd",
     "tests/cluster/": "cluster",
 }
 TEST_COMMON = {"tests", "api", "vocabulary", "schema", "base", "workload",
@@ -239,7 +239,9 @@ def module_of(path):
         return "cluster"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
         return "ledgerd"
-    if parts[0] in ("projections", "tools"):
+    if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerctl":
+        return "ledgerctl"
+    if parts[0] == "projections":
         return parts[0]
     if parts[0] == "absl":
         return "absl"
@@ -309,7 +311,7 @@ def self_test():
         os.remove(os.path.join(root, "ledger", "rules", "bad.cc"))
         os.makedirs(os.path.join(root, "tools", "workload"))
         with open(os.path.join(root, "tools", "workload", "bad.cc"), "w") as f:
-            f.write('#include "tools/commands.h"\n')
+            f.write('#include "tools/ledgerctl/commands.h"\n')
         problems = check(root)
         if len(problems) != 1 or "workload may not include" not in problems[0]:
             print("self-test: the workload's include of ledgerctl was not "

@@ -1,7 +1,7 @@
-// ledgerctl's argument parser (tools/arguments.h), without running ledgerctl:
+// ledgerctl's argument parser (tools/ledgerctl/arguments.h), without running ledgerctl:
 // values given as the next word or after "=", flags, repeats, positionals,
 // and what a mistake or --help prints and returns.
-#include "tools/arguments.h"
+#include "tools/ledgerctl/arguments.h"
 
 #include <optional>
 #include <string>

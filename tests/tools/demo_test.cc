@@ -1,6 +1,6 @@
 // `ledgerctl demo` run as a separate process (LEDGERCTL_PATH): its outcomes
 // are a function of --seed alone, and it never deletes a folder that is not
-// a ledger it made (tools/demo_folder.h).
+// a ledger it made (tools/ledgerctl/demo_folder.h).
 #include <filesystem>
 #include <fstream>
 #include <map>

@@ -17,7 +17,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
-#include "tools/demo_folder.h"
+#include "tools/ledgerctl/demo_folder.h"
 
 namespace ledger::testing {
 namespace {

@@ -1,4 +1,4 @@
-// ledgerctl on a cluster node's folder (tools/node_folder_routing.h,
+// ledgerctl on a cluster node's folder (tools/ledgerctl/node_folder_routing.h,
 // docs/ledgerctl.md "On a cluster node's folder"), and the folder's layout
 // (ledger/base/node_folder.h). The node folder is built here as ledgerd
 // builds it: a CLUSTER marker and one plain ledger per partition, each fed

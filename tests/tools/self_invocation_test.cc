@@ -1,7 +1,7 @@
-// The words ledgerctl's hints are made of (tools/self_invocation.h): a
+// The words ledgerctl's hints are made of (tools/ledgerctl/self_invocation.h): a
 // folder or a binary's path becomes one shell word that a shell reads back
 // as it was.
-#include "tools/self_invocation.h"
+#include "tools/ledgerctl/self_invocation.h"
 
 #include <string>
 

@@ -9,7 +9,7 @@
 //   customer_simulation.h  one customer's day, from a seed: the next command
 //                          chosen after the previous result
 // It does not own submitting: it never opens or writes a ledger. Drivers
-// (tools/demo_*.cc, bench/) decide threads, batches and what to count.
+// (tools/ledgerctl/demo_*.cc, bench/) decide threads, batches and what to count.
 //
 // It may include the public API, the vocabulary, the schema, ledger/base,
 // Abseil and protobuf (cmake/check_layering.py); nothing of ledgerctl.
