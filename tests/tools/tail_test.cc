@@ -110,11 +110,25 @@ class Child {
     return SplitLines(buffer_.substr(0, buffer_.rfind('\n') + 1));
   }
 
-  // Sends `signal`, waits, returns the exit status (-1 when signalled).
-  int Stop(int signal) {
+  // Sends `signal` and waits up to `limit` for the child to end; returns
+  // its exit status, -1 when it was ended by a signal, and -2 when it was
+  // still running at the limit (it is then killed, so the test fails
+  // instead of hanging).
+  int Stop(int signal, absl::Duration limit = absl::Seconds(30)) {
     kill(pid_, signal);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    const absl::Time deadline = absl::Now() + limit;
+    pid_t ended = 0;
+    while ((ended = waitpid(pid_, &status, WNOHANG)) == 0 &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (ended == 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      return -2;
+    }
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }

@@ -50,6 +50,7 @@
 #include "tools/edge/past_guard.h"
 #include "tools/edge/retention.h"
 #include "tools/ledgerctl/failure.h"
+#include "tools/ledgerctl/stop_signals.h"
 
 namespace ledger::tools {
 namespace {
@@ -334,66 +335,6 @@ bool ApplyGroup(Ledger& ledger, std::vector<InputLine>& lines,
   lines.erase(lines.begin(), lines.begin() + static_cast<ptrdiff_t>(end));
   return true;
 }
-
-// SIGINT and SIGTERM, taken by one thread instead of interrupting whatever
-// runs: RocksDB's syncs and the group being judged never see EINTR, and the
-// main loop learns of the signal from a pipe it polls beside the input, so
-// a read waiting on a pipe or a terminal wakes up too.
-class StopSignals {
- public:
-  // Blocks the two signals in this thread (and so in every thread started
-  // after, the ledger's included) and starts the waiting thread. False when
-  // the pipe cannot be made.
-  bool Start() {
-    sigset_t set = Set();
-    pthread_sigmask(SIG_BLOCK, &set, &old_mask_);
-    if (::pipe2(pipe_, O_CLOEXEC) != 0) return false;
-    thread_ = std::thread([this, set] {
-      for (;;) {
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0) continue;
-        if (done_.load()) return;
-        int expected = 0;
-        if (signal_.compare_exchange_strong(expected, sig)) {
-          const char byte = 's';
-          ssize_t ignored = ::write(pipe_[1], &byte, 1);
-          (void)ignored;
-        }
-      }
-    });
-    return true;
-  }
-
-  ~StopSignals() {
-    if (thread_.joinable()) {
-      done_.store(true);
-      pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait
-      thread_.join();
-    }
-    for (int fd : pipe_) {
-      if (fd >= 0) ::close(fd);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-
-  int wake_fd() const { return pipe_[0]; }
-  int signal() const { return signal_.load(); }
-
- private:
-  static sigset_t Set() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    return set;
-  }
-
-  sigset_t old_mask_;
-  int pipe_[2] = {-1, -1};
-  std::thread thread_;
-  std::atomic<int> signal_{0};
-  std::atomic<bool> done_{false};
-};
 
 enum class Wait { kReadable, kNotYet, kStop, kError };
 

@@ -6,10 +6,10 @@
 // instance, and prints each event exactly as `ledgerctl export` does
 // (ExportEvent, ledger/export.h): one renderer, so a line of tail and the
 // same line of an export are the same bytes.
-#include <signal.h>
 
-#include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -19,6 +19,7 @@
 #include "ledger/log_reader.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/failure.h"
+#include "tools/ledgerctl/stop_signals.h"
 
 namespace ledger::tools {
 namespace {
@@ -59,9 +60,6 @@ constexpr std::string_view kUsage =
     "  ledgerctl tail --db /tmp/ledger --from-seq 40\n"
     "  ledgerctl tail --db /var/ledger --from-seq 1200 --follow\n";
 
-volatile std::sig_atomic_t g_stop = 0;
-void OnStopSignal(int) { g_stop = 1; }
-
 // Bytes of output gathered before they are written, so a long catch-up
 // streams rather than piles up.
 constexpr size_t kOutputChunk = 64 << 10;
@@ -98,15 +96,16 @@ int RunTail(std::span<char* const> args) {
       format == Format::kCsv ? ExportFormat::kCsv : ExportFormat::kJsonl;
   const std::string dir = parsed.Get("db");
   const bool follow = parsed.Has("follow");
-  // Stop cleanly on SIGINT / SIGTERM, so the scratch folder is removed.
-  struct sigaction action = {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  // Stop cleanly on SIGINT / SIGTERM, so the scratch folder is removed;
+  // taken before the reader starts any thread (stop_signals.h says why).
+  StopSignals stop_signals;
+  if (!stop_signals.Start()) {
+    return FailWith("tail", absl::StrCat("cannot make a pipe: ",
+                                         std::strerror(errno)));
+  }
   FollowOptions options;
   options.follow = follow;
-  options.stop = [] { return g_stop != 0; };
+  options.stop = [&stop_signals] { return stop_signals.signal() != 0; };
   std::string out = format == Format::kCsv ? kExportCsvHeader : "";
   const auto write_out = [&]() -> absl::Status {
     std::fwrite(out.data(), 1, out.size(), stdout);
