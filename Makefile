@@ -147,10 +147,14 @@ bench: build
 	    --benchmark_out_format=json; \
 	fi
 	@# The cluster (docs/cluster.md): 1 and 4 partitions beside one ledgerd,
-	@# catch-up and leader loss; about 2 minutes.
+	@# catch-up and leader loss, about 2 minutes; then a node joining a
+	@# 1M-command partition from a backup against replaying the stream,
+	@# about 10 minutes.
 	if [ -x ./$(BUILD_DIR)/bench/cluster/cluster_load ]; then \
 	  /usr/bin/python3 bench/cluster/cluster_bench.py --build $(BUILD_DIR) \
 	    --out $(BUILD_DIR)/bench-cluster.json; \
+	  /usr/bin/python3 bench/cluster/join_bench.py --build $(BUILD_DIR) \
+	    --out $(BUILD_DIR)/bench-join.json; \
 	fi
 	@# Webhook delivery (docs/webhooks.md): throughput from a backlog and
 	@# the lag while the ledger ingests at full speed; about 1 minute.
