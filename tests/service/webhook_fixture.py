@@ -66,6 +66,7 @@ class Receiver:
                 answer = receiver.script(n) if good else 401
                 late = False
                 if isinstance(answer, tuple):
+                    # The scripted slow endpoint itself: pacing under test.
                     time.sleep(answer[1])
                     # Past ledgerd's 10 s it has given up: not delivered.
                     late = answer[1] >= 10
