@@ -57,15 +57,16 @@ SubmitResult TestLedger::Json(const std::string& json) {
 }
 
 void TestLedger::WriteFourEventsAndClose() {
-  for (const char* json : {
-           R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})",
-           R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})",
-           R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})",
-           R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})",
-       }) {
+  for (const char* json : kFourEventCommands) {
     ASSERT_EQ(Code(json), "ACCEPTED") << json;
   }
   Close();
+}
+
+std::string FourEventCommandLines(int n) {
+  std::string text;
+  for (int i = 0; i < n && i < 4; ++i) absl::StrAppend(&text, kFourEventCommands[i], "\n");
+  return text;
 }
 
 void TestLedger::WriteManyEvents(int events) {
@@ -147,6 +148,26 @@ int RunLedgerctl(const std::string& args, std::string* out, Stderr err) {
   return RunCommand(std::string(LEDGERCTL_PATH) + " " + args +
                         (err == Stderr::kIntoOut ? " 2>&1" : " 2>/dev/null"),
                     out);
+}
+
+LedgerctlRun RunLedgerctlApart(const std::string& args) {
+  TempDir files;
+  const std::string err_path = files.path() + "/err";
+  LedgerctlRun run;
+  run.code = RunCommand(absl::StrCat(LEDGERCTL_PATH, " ", args, " 2>", err_path),
+                        &run.out);
+  std::ifstream in(err_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  run.err = text.str();
+  return run;
+}
+
+std::string LedgerctlExpecting(const std::string& args, int expected_exit) {
+  std::string out;
+  EXPECT_EQ(RunLedgerctl(args, &out, Stderr::kIntoOut), expected_exit)
+      << args << "\n" << out;
+  return out;
 }
 
 bool WaitUntil(const std::function<bool()>& reached, absl::Duration patience) {

@@ -61,6 +61,18 @@ class TestLedger {
   std::unique_ptr<Ledger> ledger_;
 };
 
+// The commands TestLedger::WriteFourEventsAndClose logs, in order, as JSON
+// lines: c1 buys 1000 (p1, 19.99 USD, 10:00) and uses 60 (11:00), c2 buys
+// 300 (p1, 5.00 EUR, 09:00, before c1's events), c1 uses 40 (12:00).
+inline constexpr const char* kFourEventCommands[] = {
+    R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})",
+    R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})",
+    R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})",
+    R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})",
+};
+// The first `n` of them as the text of a .jsonl file (each line ended).
+std::string FourEventCommandLines(int n = 4);
+
 // "ACCEPTED", "DUPLICATE" or the rejection code's name.
 std::string OutcomeName(const SubmitResult& result);
 
@@ -75,6 +87,19 @@ enum class Stderr { kDiscard, kIntoOut };
 // kIntoOut) in *out.
 int RunLedgerctl(const std::string& args, std::string* out,
                  Stderr err = Stderr::kDiscard);
+
+// One run of the ledgerctl under test, its stdout and stderr apart.
+struct LedgerctlRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+LedgerctlRun RunLedgerctlApart(const std::string& args);
+
+// Runs ledgerctl with `args` and expects it to exit with `expected_exit`
+// (a test failure naming the args and output otherwise); returns its stdout
+// followed by its stderr.
+std::string LedgerctlExpecting(const std::string& args, int expected_exit = 0);
 
 // Waits until `reached` holds, checking it every millisecond, for at most
 // `patience`; returns whether it held. For a test that must know another

@@ -13,6 +13,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/disk_space.h"
 #include "ledger/storage/storage_layout.h"
+#include "ledger/storage/stored_events.h"
 #include "rocksdb/utilities/checkpoint.h"
 
 namespace ledger {
@@ -92,13 +93,11 @@ absl::Status RefuseExisting(const fs::path& path, std::string_view why) {
 // what the writer committed after the checkpoint is not in it. Opening it
 // also proves it opens as a ledger.
 absl::StatusOr<BackupInfo> ReadCopy(const std::string& staging) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> copy,
-                   Store::Open(staging, Store::Mode::kReadOnly,
-                               /*create_if_missing=*/false));
-  ASSIGN_OR_RETURN(v1::HeadRecord head, copy->ReadHead());
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> copy, OpenStoredLedger(staging));
+  ASSIGN_OR_RETURN(StoredHead head, ReadStoredHead(*copy));
   BackupInfo info;
-  info.last_seq = head.seq();
-  info.head_hash = head.hash();
+  info.last_seq = head.seq;
+  info.head_hash = head.hash;
   RETURN_IF_ERROR(copy->ForEachMetaEntry(
       [&](std::string_view key, std::string_view value) -> absl::Status {
         if (key != kAppliedPositionKey) return absl::OkStatus();

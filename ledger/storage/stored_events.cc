@@ -13,9 +13,7 @@ namespace ledger {
 absl::Status ReadStoredEvents(
     const std::string& dir, uint64_t from_seq,
     const std::function<absl::Status(const StoredEvent&)>& fn) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                   Store::Open(dir, Store::Mode::kReadOnly,
-                               /*create_if_missing=*/false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStoredLedger(dir));
   StoredEventDecoder decoder(*store);
   return store->ForEachEvent(
       from_seq, [&](std::string_view key, std::string_view value) {
@@ -30,15 +28,21 @@ absl::Status ReadStoredEvents(
       });
 }
 
-absl::StatusOr<StoredHead> ReadStoredHead(const std::string& dir) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                   Store::Open(dir, Store::Mode::kReadOnly,
-                               /*create_if_missing=*/false));
-  ASSIGN_OR_RETURN(v1::HeadRecord head, store->ReadHead());
+absl::StatusOr<std::unique_ptr<Store>> OpenStoredLedger(const std::string& dir) {
+  return Store::Open(dir, Store::Mode::kReadOnly, /*create_if_missing=*/false);
+}
+
+absl::StatusOr<StoredHead> ReadStoredHead(const Store& store) {
+  ASSIGN_OR_RETURN(v1::HeadRecord head, store.ReadHead());
   StoredHead out;
   out.seq = head.seq();
   out.hash = head.hash();
   return out;
+}
+
+absl::StatusOr<StoredHead> ReadStoredHead(const std::string& dir) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStoredLedger(dir));
+  return ReadStoredHead(*store);
 }
 
 }  // namespace ledger

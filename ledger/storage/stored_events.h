@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,8 @@
 #include "ledger/v1/event.pb.h"
 
 namespace ledger {
+
+class Store;  // store.h
 
 // One event of the log. The views are valid only during the callback.
 struct StoredEvent {
@@ -49,6 +52,14 @@ struct StoredHead {
 
 // The head of the ledger in `dir`; errors as ReadStoredEvents.
 [[nodiscard]] absl::StatusOr<StoredHead> ReadStoredHead(const std::string& dir);
+
+// The ledger in `dir` opened for reading only, as the readers above open it
+// (it must exist; errors as ReadStoredEvents), for a caller that reads more
+// of the same store (a backup's copy: its head and applied position).
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Store>> OpenStoredLedger(
+    const std::string& dir);
+// The head of a store opened so.
+[[nodiscard]] absl::StatusOr<StoredHead> ReadStoredHead(const Store& store);
 
 }  // namespace ledger
 

@@ -221,7 +221,7 @@ class Workers:
                     break
                 except LedgerError:
                     node = (node + 1) % 3
-                    time.sleep(0.3)
+                    time.sleep(0.3)  # a client's backoff before its retry
             else:
                 with self.lock:
                     self.failures.append(unit[0]["key"])

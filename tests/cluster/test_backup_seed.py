@@ -8,39 +8,23 @@ copy's applied position, agrees with the others and serves again."""
 import os
 import re
 import shutil
-import time
 import unittest
-import urllib.request
 
 import grpc
 
 import cluster_harness as ch
 import harness
 import nats_wire
+import probes
 from ledger_client import LedgerError
+from probes import health
 
 WAIT_S = 40
 RETAINED = 5
 
 
-def health(address, service):
-    """The grpc.health.v1 status of `service`: 1 SERVING, 2 NOT_SERVING."""
-    request = b"\x0a" + bytes([len(service)]) + service.encode()
-    with grpc.insecure_channel(address) as channel:
-        check = channel.unary_unary(
-            "/grpc.health.v1.Health/Check",
-            request_serializer=lambda b: b, response_deserializer=lambda b: b)
-        answer = check(request, timeout=10)
-    return answer[1] if len(answer) == 2 else 0
-
-
 def wait_for(what, predicate):
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {WAIT_S}s: {what}")
+    probes.wait_for(what, predicate, timeout_s=WAIT_S, interval_s=0.2)
 
 
 def log_text(node):
@@ -112,9 +96,7 @@ class ClusterBackupSeed(ch.ClusterTestCase):
         wait_for("p0 NOT_SERVING on node 3",
                  lambda: health(node3.address, "ledger.v1.LedgerService.p0") == 2)
         self.assertEqual(health(node1.address, "ledger.v1.LedgerService.p0"), 1)
-        port = re.search(r"metrics on port (\d+)", log_text(node3)).group(1)
-        metrics = urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        metrics = probes.metrics_text(probes.metrics_port(log_text(node3)))
         m = re.search(
             r'^ledgerd_partition_behind_retention\{partition="0"\} (\S+)$',
             metrics, re.M)

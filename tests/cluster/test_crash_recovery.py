@@ -25,6 +25,9 @@ class CrashesLoseNothingAcknowledged(ch.ClusterTestCase):
         node = self.cluster.nodes[index]
         os.kill(node.proc.pid, signal.SIGKILL)
         node.proc.wait()
+        # Pacing, not a wait for a state: the node stays down for a moment
+        # so that clients find it gone and fail over, which is part of what
+        # this test exercises.
         time.sleep(0.5)
         node.start()
 

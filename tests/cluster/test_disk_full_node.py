@@ -9,7 +9,6 @@ the same, and it takes writes again. Needs root to mount; skips elsewhere.
 """
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 import unittest
@@ -19,6 +18,7 @@ import grpc
 import cluster_harness as ch
 import harness
 import local_cluster
+import probes
 from ledger_client import LedgerError
 
 TMPFS_BYTES = 8 << 20     # under the 256 MiB floor: full from the start
@@ -39,13 +39,10 @@ class FullNodeTest(ch.ClusterTestCase):
         self.extra, self.clients = [], []
         self.full = self.cluster.nodes[2]
         os.makedirs(self.full.dir)
-        r = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_BYTES},mode=0700",
-             "tmpfs", self.full.dir], capture_output=True, text=True)
-        if r.returncode != 0:
+        refused = probes.mount_tmpfs(self.full.dir, TMPFS_BYTES)
+        if refused:
             shutil.rmtree(self.folder, ignore_errors=True)
-            self.skipTest(f"cannot mount a tmpfs ({r.stderr.strip()}): "
-                          "this test needs root")
+            self.skipTest(refused)
         # Runs after tearDown, which stopped every process by PID.
         self.addCleanup(self.unmount)
         try:
@@ -55,8 +52,7 @@ class FullNodeTest(ch.ClusterTestCase):
             raise
 
     def unmount(self):
-        if subprocess.run(["umount", self.full.dir]).returncode != 0:
-            subprocess.run(["umount", "-l", self.full.dir])
+        probes.unmount(self.full.dir)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def full_log(self):
@@ -64,12 +60,8 @@ class FullNodeTest(ch.ClusterTestCase):
             return f.read()
 
     def wait_for(self, what, predicate):
-        deadline = time.monotonic() + WAIT_S
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.2)
-        self.fail(f"not within {WAIT_S}s: {what}\n{self.full_log()}")
+        probes.wait_for(what, predicate, timeout_s=WAIT_S, interval_s=0.2,
+                        explain=self.full_log)
 
     def test_a_full_node_stops_acknowledging_the_others_go_on_and_it_catches_up(self):
         full = self.client(self.full.address, max_attempts=1)
@@ -90,8 +82,7 @@ class FullNodeTest(ch.ClusterTestCase):
         self.assertNotEqual(ch.digest_lines(self.full.dir), ahead,
                             "the full node applied while under its floor")
 
-        subprocess.run(["mount", "-o", f"remount,size={GROWN_BYTES}",
-                        self.full.dir], check=True)
+        probes.grow_tmpfs(self.full.dir, GROWN_BYTES)
         digests = self.wait_converged(dirs)
         self.assertEqual(len(digests), self.PARTITIONS)
         self.assertIn("the disk has room again", self.full_log())

@@ -3,10 +3,12 @@
 //
 // The input is split into lines (at most kMaxCommands). A line that parses
 // as a command (the seed corpus is tests/scenarios/*.jsonl, whole files) is
-// submitted as it is; any other line drives a generator (FuzzedDataProvider)
-// that builds a well-formed command of any kind over a few customers, ids and
-// amounts (edge values included), with time moving mostly forward, so
-// mutations reach the decision rules and not only the parser.
+// submitted as it is; any other line is the choices (FuzzedDataProvider) of
+// the command generator of tools/workload (command_generator.h, its Fuzz
+// mix), which builds a well-formed command of any kind over a few
+// customers, ids and amounts (edge values included), with time moving
+// mostly forward, so mutations reach the decision rules and not only the
+// parser.
 //
 // After each command:
 // - the store never fails;
@@ -34,182 +36,31 @@
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tools/workload/command_generator.h"
+#include "tools/workload/command_json.h"
 
 namespace {
 
 using ledger::fuzz::Fail;
 
 constexpr size_t kMaxCommands = 48;
-constexpr int kCustomers = 3;
+// The customers the generator's Fuzz mix names, whose balances are checked.
+const int kCustomers = ledger::workload::CommandMix::Fuzz().customers;
 constexpr int64_t kHourUs = 3600LL * 1000000;
 
-class Generator {
+// The fuzz line's bytes as the generator's choices (tools/workload/
+// choices.h): mutating the bytes mutates the choices; once they are used
+// up every choice is its lowest value.
+class FuzzChoices final : public ledger::workload::Choices {
  public:
-  Generator() : now_us_(*ledger::ParseTimeUs("2026-03-08T10:00:00Z")) {}
-
-  std::string Next(std::string_view bytes) {
-    FuzzedDataProvider in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                          bytes.size());
-    ++n_;
-    const int step = in.ConsumeIntegralInRange<int>(0, 10);
-    if (step == 10) {
-      now_us_ += in.ConsumeIntegralInRange<int64_t>(0, 400) * 24 * kHourUs;
-    } else {
-      now_us_ += step * kHourUs;
-    }
-    int64_t at = now_us_;
-    if (in.ConsumeIntegralInRange<int>(0, 30) == 0) at -= 24 * kHourUs;
-    const std::string customer =
-        absl::StrCat("c", in.ConsumeIntegralInRange<int>(0, kCustomers - 1));
-    const bool reuse_key = in.ConsumeIntegralInRange<int>(0, 15) == 0;
-    const std::string key =
-        absl::StrCat("k", reuse_key ? in.ConsumeIntegralInRange<int>(1, n_) : n_);
-    auto id = [&](const char* prefix) {
-      return absl::StrCat(prefix, in.ConsumeIntegralInRange<int>(0, 3));
-    };
-    auto credits = [&] {
-      switch (in.ConsumeIntegralInRange<int>(0, 7)) {
-        case 0: return int64_t{1};
-        case 1: return ledger::kMaxCredits;
-        case 2: return ledger::kMaxCredits - 1;
-        default: return in.ConsumeIntegralInRange<int64_t>(1, 3000);
-      }
-    };
-    auto amount = [&] {
-      switch (in.ConsumeIntegralInRange<int>(0, 5)) {
-        case 0: return int64_t{0};
-        case 1: return ledger::kMaxAmountMinor;
-        default: return in.ConsumeIntegralInRange<int64_t>(0, 100000);
-      }
-    };
-    auto later = [&](int max_hours) {
-      return ledger::FormatTimeUs(
-          at + in.ConsumeIntegralInRange<int64_t>(1, max_hours) * kHourUs);
-    };
-    auto category = [&] {
-      static const char* const kCategories[] = {
-          "AI_PROCESSING", "VOICE_GENERATION", "AUTOMATED_CALL",
-          "TELEPHONY_USAGE", "CAMPAIGN_EXECUTION", "PHONE_NUMBER_RENTAL",
-          "REGULATORY_FEE"};
-      return kCategories[in.ConsumeIntegralInRange<int>(0, 6)];
-    };
-    auto reason = [&] {
-      static const char* const kReasons[] = {"SPAM_CALLING", "ROBOCALL_ABUSE",
-                                             "FRAUD", "HARASSMENT",
-                                             "TELECOM_VIOLATION"};
-      return kReasons[in.ConsumeIntegralInRange<int>(0, 4)];
-    };
-    const int kind = in.ConsumeIntegralInRange<int>(0, 20);
-    const std::string at_text = ledger::FormatTimeUs(at);
-    if (kind == 18) {
-      return absl::StrCat(R"({"key":")", key, R"(","at":")", at_text,
-                          R"(","set_policy":{"version":")", id("v"),
-                          R"(","refund_window_hours":)",
-                          in.ConsumeIntegralInRange<int64_t>(0, 87600),
-                          R"(,"inquiry_window_hours":)",
-                          in.ConsumeIntegralInRange<int64_t>(0, 87600), "}}");
-    }
-    const std::string head = absl::StrCat(R"({"key":")", key,
-                                          R"(","customer":")", customer,
-                                          R"(","at":")", at_text, R"(",)");
-    switch (kind) {
-      case 0: {
-        std::string c = absl::StrCat(R"("purchase":{"purchase_id":")", id("p"),
-                                     R"(","credits":)", credits(),
-                                     R"(,"amount_minor":)", amount(),
-                                     R"(,"currency":")",
-                                     in.ConsumeBool() ? "USD" : "EUR", "\"");
-        if (in.ConsumeBool()) {
-          absl::StrAppend(&c, R"(,"expires_at":")", later(2000), "\"");
-        }
-        return absl::StrCat(head, c, "}}");
-      }
-      case 1:
-        return absl::StrCat(head, R"("subscribe":{"period_id":")", id("s"),
-                            R"(","plan":"pro","credits":)", credits(),
-                            R"(,"amount_minor":)", amount(),
-                            R"(,"currency":"USD","period_end":")", later(800),
-                            "\"}}");
-      case 2:
-        return absl::StrCat(head, R"("renew":{"period_id":")", id("s"),
-                            R"(","credits":)", credits(),
-                            R"(,"amount_minor":)", amount(),
-                            R"(,"period_end":")", later(1600), "\"}}");
-      case 3:
-        return absl::StrCat(head, R"("cancel_subscription":{}})");
-      case 4:
-        return absl::StrCat(head, R"("use":{"usage_id":")", id("u"),
-                            R"(","category":")", category(),
-                            R"(","credits":)", credits(), "}}");
-      case 5:
-        return absl::StrCat(head, R"("hold":{"hold_id":")", id("h"),
-                            R"(","credits":)", credits(),
-                            R"(,"expires_at":")", later(72), "\"",
-                            in.ConsumeBool()
-                                ? absl::StrCat(R"(,"category":")", category(), "\"")
-                                : "",
-                            "}}");
-      case 6:
-        return absl::StrCat(head, R"("capture":{"hold_id":")", id("h"),
-                            R"(","usage_id":")", id("u"), R"(","category":")",
-                            category(), R"(","credits":)", credits(), "}}");
-      case 7:
-        return absl::StrCat(head, R"("release":{"hold_id":")", id("h"),
-                            "\"}}");
-      case 8:
-        return absl::StrCat(head, R"("request_refund":{"refund_id":")",
-                            id("r"), R"(","purchase_id":")", id("p"), "\"}}");
-      case 9:
-        return absl::StrCat(head, R"("approve_refund":{"refund_id":")",
-                            id("r"), "\"}}");
-      case 10:
-        return absl::StrCat(head, R"("deny_refund":{"refund_id":")", id("r"),
-                            "\"}}");
-      case 11:
-        return absl::StrCat(head, R"("compensate":{"adjustment_id":")",
-                            id("a"), R"(","usage_id":")", id("u"),
-                            R"(","credits":)", credits(),
-                            R"(,"verified_by":"ops"}})");
-      case 12:
-        return absl::StrCat(head, R"("expire":{}})");
-      case 13:
-        return absl::StrCat(head, R"("suspend":{"reason":")", reason(),
-                            "\"}}");
-      case 14:
-        return absl::StrCat(head, R"("terminate":{"reason":")", reason(),
-                            "\"}}");
-      case 15:
-        return absl::StrCat(head, R"("reinstate":{}})");
-      case 16:
-        return absl::StrCat(head, R"("forfeit":{}})");
-      case 19: {  // docs/contract.md section 11: scoped, prioritized, free
-        std::string c = absl::StrCat(R"("grant":{"grant_id":")", id("g"),
-                                     R"(","credits":)", credits(),
-                                     R"(,"reason":"promotion")");
-        if (in.ConsumeBool()) {
-          absl::StrAppend(&c, R"(,"applies_to":[")", category(), "\"]");
-        }
-        if (in.ConsumeBool()) {
-          absl::StrAppend(&c, R"(,"priority":)", in.ConsumeIntegralInRange<int>(0, 100));
-        }
-        return absl::StrCat(head, c, "}}");
-      }
-      case 20:
-        return absl::StrCat(head, R"("void_grant":{"lot_id":")",
-                            in.ConsumeBool() ? id("g") : id("a"),
-                            R"(","reason":"promotion withdrawn"}})");
-      default:
-        return absl::StrCat(head, R"("chargeback":{"purchase_id":")",
-                            in.ConsumeBool() ? id("p") : id("s"),
-                            R"(","contacted_support":)",
-                            in.ConsumeBool() ? "true" : "false", "}}");
-    }
+  explicit FuzzChoices(std::string_view bytes)
+      : in_(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()) {}
+  int64_t Pick(int64_t lo, int64_t hi) override {
+    return in_.ConsumeIntegralInRange<int64_t>(lo, hi);
   }
-  int64_t now_us() const { return now_us_; }
 
  private:
-  int64_t now_us_;
-  int n_ = 0;
+  FuzzedDataProvider in_;
 };
 
 std::string Describe(const ledger::Balance& b) {
@@ -271,7 +122,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(opened.ok(), opened.status().ToString());
   std::unique_ptr<ledger::Ledger> db = std::move(opened).value();
 
-  Generator generator;
+  ledger::workload::CommandGenerator generator(
+      ledger::workload::CommandMix::Fuzz());
   std::map<std::string, __int128> trial;  // unit -> sum of every posting
   uint64_t checked_seq = 0;
   int64_t latest_at = generator.now_us();
@@ -280,7 +132,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ledger::ParseCommandJson(line).ok()) {
       command = std::string(line);
     } else {
-      command = generator.Next(line);
+      FuzzChoices choices(line);
+      command = ledger::workload::CommandJson(generator.Next(choices));
     }
     auto result = db->SubmitJson(command);
     FUZZ_CHECK(result.ok(), "store failed on " + command + ": " +

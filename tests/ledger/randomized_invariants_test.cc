@@ -24,7 +24,6 @@
 // customers' balances hold.
 #include <algorithm>
 #include <map>
-#include <random>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +35,8 @@
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
 #include "tests/test_util.h"
+#include "tools/workload/command_generator.h"
+#include "tools/workload/command_json.h"
 
 namespace ledger {
 namespace {
@@ -75,173 +76,21 @@ class RandomizedInvariants : public ::testing::TestWithParam<size_t> {
 INSTANTIATE_TEST_SUITE_P(StateCache, RandomizedInvariants, StateCacheSizes(),
                          StateCacheName);
 
-class CommandGenerator {
+// The generator of tools/workload (command_generator.h) with this test's
+// mix, drawing from a seeded stream so a failure reproduces from its seed.
+class SeededCommands {
  public:
-  explicit CommandGenerator(uint32_t seed) : rng_(seed) {}
-
-  std::string Next() {
-    ++n_;
-    now_us_ += Pick(0, 4) * 3600LL * 1000000;  // time moves 0-4 hours
-    int64_t at = now_us_;
-    if (Pick(0, 50) == 0) at -= 86400LL * 1000000;  // sometimes backwards
-    last_at_us_ = at;
-    const int64_t kind = Pick(0, 35);
-    customer_ = absl::StrCat("c", Pick(0, 24));
-    // Most captures name the last hold placed (with or without a
-    // category), so they meet pending holds and CATEGORY_MISMATCH.
-    std::string capture_hold = absl::StrCat("h", Pick(0, 30));
-    if (kind == 8 && !last_hold_customer_.empty() && Pick(0, 3) > 0) {
-      customer_ = last_hold_customer_;
-      capture_hold = last_hold_id_;
-    }
-    std::string head =
-        absl::StrCat(R"({"key":"k)", Pick(0, 20) == 0 ? Pick(1, n_) : n_,
-                     R"(","customer":")", customer_, R"(","at":")",
-                     FormatTimeUs(at), "\",");
-    auto later = [&](int max_days) {
-      return FormatTimeUs(at + Pick(1, max_days * 24) * 3600LL * 1000000);
-    };
-    auto id = [&](const char* prefix) { return absl::StrCat(prefix, Pick(0, 30)); };
-    // Abuse (14-16) is rare and terminations rarer, so customers live long
-    // enough to exercise the rest.
-    switch (kind) {
-      case 0: case 1: case 2: case 20: case 21: case 22:
-        return absl::StrCat(head, R"("purchase":{"purchase_id":")", id("p"),
-                            R"(","credits":)", Pick(1, 5000),
-                            R"(,"amount_minor":)", Pick(0, 99999),
-                            R"(,"currency":")", Pick(0, 1) ? "USD" : "EUR",
-                            Pick(0, 2) ? absl::StrCat(R"(","expires_at":")", later(30)) : "",
-                            "\"", Scope(), "}}");
-      case 3: case 4: case 5: case 23: case 24: case 25:
-        return absl::StrCat(head, R"("use":{"usage_id":")", id("u"),
-                            R"(","category":")", Category(), R"(","credits":)",
-                            Pick(1, 800), "}}");
-      case 6: case 7:
-        last_hold_customer_ = customer_;
-        last_hold_id_ = id("h");
-        return absl::StrCat(head, R"("hold":{"hold_id":")", last_hold_id_,
-                            R"(","credits":)", Pick(1, 800),
-                            R"(,"expires_at":")", later(2), "\"",
-                            Pick(0, 1) ? absl::StrCat(R"(,"category":")", Category(), "\"")
-                                       : "",
-                            "}}");
-      case 8:
-        return absl::StrCat(head, R"("capture":{"hold_id":")", capture_hold,
-                            R"(","usage_id":")", id("u"), R"(","category":")",
-                            Category(), R"(","provider":"TWILIO","credits":)",
-                            Pick(1, 800), "}}");
-      case 27:
-        return absl::StrCat(head, R"("grant":{"grant_id":")", id("g"),
-                            R"(","credits":)", Pick(1, 2000),
-                            R"(,"reason":"sign-up bonus")",
-                            Pick(0, 1) ? absl::StrCat(R"(,"expires_at":")", later(20), "\"")
-                                       : "",
-                            Scope(), "}}");
-      case 28: {
-        static constexpr const char* kVoidable[] = {"g", "g", "a", "p"};
-        return absl::StrCat(head, R"("void_grant":{"lot_id":")",
-                            id(kVoidable[Pick(0, 3)]),
-                            R"(","reason":"promotion withdrawn"}})");
-      }
-      case 9:
-        return absl::StrCat(head, R"("release":{"hold_id":")", id("h"), "\"}}");
-      case 10:
-        return absl::StrCat(head, R"("request_refund":{"refund_id":")", id("r"),
-                            R"(","purchase_id":")", id("p"), "\"}}");
-      case 11:
-        return absl::StrCat(head, Pick(0, 1) ? R"("approve_refund")" : R"("deny_refund")",
-                            R"(:{"refund_id":")", id("r"), "\"}}");
-      case 12:
-        return absl::StrCat(head, R"("compensate":{"adjustment_id":")", id("a"),
-                            R"(","usage_id":")", id("u"), R"(","credits":)",
-                            Pick(1, 300), R"(,"verified_by":"ops")", Scope(), "}}");
-      case 13:
-        return absl::StrCat(head, R"("expire":{}})");
-      case 14:
-        return absl::StrCat(head, Pick(0, 7) ? R"("suspend")" : R"("terminate")",
-                            R"(:{"reason":"FRAUD"}})");
-      case 15: case 26:
-        return absl::StrCat(head, Pick(0, 3) ? R"("reinstate":{}})" : R"("forfeit":{}})");
-      case 16:
-        return absl::StrCat(head, R"("chargeback":{"purchase_id":")", id("p"),
-                            R"(","contacted_support":)", Pick(0, 4) ? "true" : "false", "}}");
-      case 17:
-        return absl::StrCat(head, R"("subscribe":{"period_id":")", id("s"),
-                            R"(","plan":"pro","credits":)", Pick(1, 3000),
-                            R"(,"amount_minor":4900,"currency":"USD","period_end":")",
-                            later(30), "\"", Scope(), "}}");
-      case 18:
-        return absl::StrCat(head, R"("renew":{"period_id":")", id("s"),
-                            R"(","credits":1000,"amount_minor":4900,"period_end":")",
-                            later(60), "\"}}");
-      case 32: {  // 0-3 thresholds, around the credits customers hold
-        std::string list;
-        for (int64_t t = Pick(0, 3); t > 0; --t) {
-          absl::StrAppend(&list, list.empty() ? "" : ",", R"({"code":"t)", t,
-                          R"(","credits":)", Pick(0, 4) * 500, "}");
-        }
-        return absl::StrCat(head, R"("set_alerts":{"thresholds":[)", list, "]}}");
-      }
-      case 33:
-        if (Pick(0, 4) == 0) return absl::StrCat(head, R"("set_auto_top_up":{}})");
-      {
-        // `below` around what customers hold, so requests are made often.
-        const int64_t below = Pick(1, 6) * 1000;
-        return absl::StrCat(head, R"("set_auto_top_up":{"below":)", below,
-                            R"(,"target":)", below + Pick(1, 3) * 1000, "}}");
-      }
-      case 34:
-        return absl::StrCat(head, R"("purchase":{"purchase_id":")", id("p"),
-                            R"(","credits":)", Pick(1, 3000),
-                            R"(,"amount_minor":100,"currency":"USD","top_up_request_id":"topup-)",
-                            Pick(1, 3), "\"}}");
-      case 35:
-        return absl::StrCat(head, R"("decline_top_up":{"request_id":"topup-)", Pick(1, 3),
-                            R"(","reason":"card declined"}})");
-      default:
-        return absl::StrCat(head, R"("cancel_subscription":{}})");
-    }
-  }
-  int64_t last_at_us() const { return last_at_us_; }
-  const std::string& customer() const { return customer_; }
-  int64_t now_us() const { return now_us_; }
+  explicit SeededCommands(uint32_t seed)
+      : choices_(seed), gen_(workload::CommandMix::Randomized()) {}
+  // The next command as a JSON line.
+  std::string Next() { return workload::CommandJson(gen_.Next(choices_)); }
+  const std::string& customer() const { return gen_.customer(); }
+  int64_t now_us() const { return gen_.now_us(); }
+  int64_t last_at_us() const { return gen_.last_at_us(); }
 
  private:
-  // A category of docs/contract.md section 4, at random.
-  const char* Category() {
-    static constexpr const char* kNames[] = {
-        "AI_PROCESSING",      "VOICE_GENERATION",    "AUTOMATED_CALL",
-        "TELEPHONY_USAGE",    "CAMPAIGN_EXECUTION",  "PHONE_NUMBER_RENTAL",
-        "REGULATORY_FEE"};
-    return kNames[Pick(0, 6)];
-  }
-  // docs/contract.md section 11: a third of the lots limited to 1-3
-  // categories (drawn with repeats left out), a third with a priority.
-  std::string Scope() {
-    std::string out;
-    if (Pick(0, 2) == 0) {
-      std::vector<std::string> names;
-      for (int64_t n = Pick(1, 3); n > 0; --n) {
-        std::string name = Category();
-        if (std::find(names.begin(), names.end(), name) == names.end()) {
-          names.push_back(name);
-        }
-      }
-      absl::StrAppend(&out, R"(,"applies_to":[")", absl::StrJoin(names, R"(",")"), "\"]");
-    }
-    if (Pick(0, 2) == 0) absl::StrAppend(&out, R"(,"priority":)", Pick(0, 100));
-    return out;
-  }
-
-  int64_t Pick(int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
-  }
-  std::mt19937 rng_;
-  int64_t n_ = 0;
-  std::string last_hold_customer_, last_hold_id_;
-  int64_t now_us_ = 1772964000000000;  // 2026-03-08T10:00:00Z
-  int64_t last_at_us_ = 0;             // of the last command made
-  std::string customer_;
+  workload::SeededChoices choices_;
+  workload::CommandGenerator gen_;
 };
 
 // What the test knows of a customer's top-up requests from the results
@@ -361,7 +210,7 @@ TEST_P(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand
   constexpr uint32_t kSeed = 20261129;
   constexpr int kCommands = 4000;
   TestLedger db(WithCache());
-  CommandGenerator gen(kSeed);
+  SeededCommands gen(kSeed);
   Books books;
   std::map<std::string, TopUpModel> top_ups;
   size_t alert_moves = 0;
@@ -499,7 +348,7 @@ TEST_P(RandomizedInvariants, LiabilityAddsUpAfterEveryCommandAndOwesWhatBalances
   constexpr int64_t kDayUs = 86400LL * 1000000;
   const int64_t from_us = 1772964000000000 + 60 * kDayUs;  // day 60 of the run
   TestLedger db(WithCache());
-  CommandGenerator gen(kSeed);
+  SeededCommands gen(kSeed);
   LiabilityFold fold(from_us, kMaxTimeUs);
   std::map<std::string, LotCost> costs;
   uint64_t read_to = 0;
@@ -599,11 +448,14 @@ TEST_P(RandomizedInvariants, LiabilityAddsUpAfterEveryCommandAndOwesWhatBalances
     const LiabilityRow& before = periods[0].units[u];
     const LiabilityRow& in = end->units[u];
     if (in.unit.rfind("CREDITS:", 0) == 0) continue;
-    for (__int128 flow : {before.used + in.used, before.expired + in.expired,
-                          before.forfeited + in.forfeited,
-                          before.refunded + in.refunded,
-                          before.charged_back + in.charged_back}) {
-      EXPECT_TRUE(flow > 0) << in.unit;
+    const std::pair<const char*, __int128> flows[] = {
+        {"used", before.used + in.used},
+        {"expired", before.expired + in.expired},
+        {"forfeited", before.forfeited + in.forfeited},
+        {"refunded", before.refunded + in.refunded},
+        {"charged_back", before.charged_back + in.charged_back}};
+    for (const auto& [name, flow] : flows) {
+      EXPECT_TRUE(flow > 0) << in.unit << " " << name;
     }
   }
 }

@@ -31,6 +31,7 @@ using testing::BuyJson;
 using testing::OutcomeName;
 using testing::TestLedger;
 using testing::UseJson;
+using testing::WaitUntil;
 
 constexpr int kThreads = 64;
 const int64_t kNoon = *ParseTimeUs("2026-03-08T12:00:00Z");
@@ -251,12 +252,12 @@ TEST(Concurrency, SubscriptionsFollowingWritersSeeEveryEventOnceAndEndOnClose) {
   const uint64_t head = db->LastSeq();
   ASSERT_EQ(head, 1u + kWriters * kPerWriter);
   // The fast ones catch up; the slow one is closed under while behind.
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  for (int i = 0; i < kFast; ++i) {
-    while (seen[i].last.load() < head && absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(5));
+  WaitUntil([&] {
+    for (int i = 0; i < kFast; ++i) {
+      if (seen[i].last.load() < head) return false;
     }
-  }
+    return true;
+  }, absl::Seconds(60));
   db.Close();
   for (std::thread& t : readers) t.join();
   for (int i = 0; i < kSubscribers; ++i) {

@@ -171,6 +171,8 @@ TEST_P(CrashSafety, SigkilledWritersNeverLoseAnAcknowledgedCommand) {
       }
       ASSERT_NE(child.buffer.find("ready\n"), std::string::npos)
           << "the child did not open the ledger";
+      // Pacing, not a wait for a state: the kill lands at a random moment
+      // of the writing, which is what the test exercises.
       std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 250));
     }
     ASSERT_EQ(kill(child.pid, SIGKILL), 0);

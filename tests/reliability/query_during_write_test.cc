@@ -28,6 +28,7 @@ using testing::FaultPoint;
 using testing::OutcomeName;
 using testing::TempDir;
 using testing::UseJson;
+using testing::WaitUntil;
 
 const int64_t kLater = *ParseTimeUs("2026-03-09T00:00:00Z");
 
@@ -59,9 +60,7 @@ struct GatedLedger {
     faults.CloseSyncGate();
     auto submitted = std::async(std::launch::async,
                                 [this, json] { return db->SubmitJson(json); });
-    for (int i = 0; i < 10000 && faults.SyncsAtGate() == 0; ++i) {
-      std::this_thread::sleep_for(milliseconds(1));
-    }
+    WaitUntil([&] { return faults.SyncsAtGate() > 0; }, absl::Seconds(10));
     EXPECT_EQ(faults.SyncsAtGate(), 1) << "the group never reached its sync";
     return submitted;
   }

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace ledger::ledgerd {
 namespace {
@@ -61,11 +62,9 @@ TEST(CallThreads, ThreadsAreKeptAndReusedNotStartedPerJob) {
     }
     // Wait for the round's jobs, bounded: a job that never ran fails the
     // test here instead of hanging the suite.
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (done.load() < 8 && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    ASSERT_EQ(done.load(), 8) << "round " << round << ": jobs never ran";
+    ASSERT_TRUE(testing::WaitUntil([&] { return done.load() == 8; },
+                                   absl::Seconds(30)))
+        << "round " << round << ": jobs never ran";
   }
   EXPECT_LE(threads.threads(), 16);
 }

@@ -97,9 +97,8 @@ TEST(SubmitCoalescer, SubmitsQueuedDuringACommitAreCommittedByOneLibraryCall) {
       coalescer.Submit(Use("u" + std::to_string(i), 1), answers.Collect());
       if (i == 0) {
         // Let the committer take the first one alone.
-        for (int spin = 0; spin < 1000 && coalescer.batches() == 0; ++spin) {
-          absl::SleepFor(absl::Milliseconds(1));
-        }
+        testing::WaitUntil([&] { return coalescer.batches() > 0; },
+                           absl::Seconds(10));
       }
     }
     queued.Notify();
@@ -175,9 +174,7 @@ TEST(SubmitCoalescer, ACallbackIsReleasedOnceCalledWithNoOtherCommandComing) {
                      answered.Notify();
                    });
   ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  for (int i = 0; i < 1000 && held.use_count() > 1; ++i) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  testing::WaitUntil([&] { return held.use_count() == 1; }, absl::Seconds(5));
   EXPECT_EQ(held.use_count(), 1) << "the callback is still held";
 }
 

@@ -99,17 +99,21 @@ class ClientTest(ServerTestCase):
         server = self.start()
         c = self.new_client(server.address, max_attempts=2)
         c.submit(purchase("k1"))
-        outcome = {}
+        outcome = {"seen": []}
+        streaming = threading.Event()
 
         def follow():
             try:
-                outcome["seen"] = [e["header"]["seq"] for e in
-                                   c.events(follow=True, timeout=30)]
+                for e in c.events(follow=True, timeout=30):
+                    outcome["seen"].append(e["header"]["seq"])
+                    streaming.set()
             except Exception as e:  # what the caller would get
                 outcome["error"] = e
         t = threading.Thread(target=follow)
         t.start()
-        time.sleep(0.5)
+        # Drain only once the stream provably runs: it delivered k1's event
+        # and waits for the next.
+        self.assertTrue(streaming.wait(timeout=30), "the stream never opened")
         self.assertEqual(server.terminate(), 0)
         t.join(timeout=30)
         self.assertFalse(t.is_alive())

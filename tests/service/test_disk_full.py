@@ -9,16 +9,15 @@ the tmpfs; skips (saying so) elsewhere.
 """
 import os
 import re
-import subprocess
 import tempfile
 import threading
-import time
 import unittest
-import urllib.request
 
 import grpc
 
+import probes
 from harness import LedgerError, ServerTestCase, purchase
+from probes import health
 
 TMPFS_BYTES = 6 << 20
 GROWN_BYTES = 96 << 20
@@ -29,25 +28,8 @@ WAIT_SECONDS = 30
 WRITES_HEALTH = "ledger.v1.LedgerService.Writes"
 
 
-def health(address, service=""):
-    """The grpc.health.v1 status of `service`: 1 SERVING, 2 NOT_SERVING."""
-    request = b"" if not service else (
-        b"\x0a" + bytes([len(service)]) + service.encode())
-    with grpc.insecure_channel(address) as channel:
-        check = channel.unary_unary(
-            "/grpc.health.v1.Health/Check",
-            request_serializer=lambda b: b, response_deserializer=lambda b: b)
-        answer = check(request, timeout=10)
-    return answer[1] if len(answer) == 2 else 0
-
-
 def wait_for(what, predicate):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {WAIT_SECONDS}s: {what}")
+    probes.wait_for(what, predicate, timeout_s=WAIT_SECONDS)
 
 
 class DiskFullTest(ServerTestCase):
@@ -55,27 +37,21 @@ class DiskFullTest(ServerTestCase):
     def setUp(self):
         super().setUp()
         self.mount = tempfile.mkdtemp(prefix="ledgerd-tmpfs-")
-        r = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_BYTES},mode=0700",
-             "tmpfs", self.mount], capture_output=True, text=True)
-        if r.returncode != 0:
+        refused = probes.mount_tmpfs(self.mount, TMPFS_BYTES)
+        if refused:
             os.rmdir(self.mount)
-            self.skipTest(f"cannot mount a tmpfs ({r.stderr.strip()}): "
-                          "this test needs root")
+            self.skipTest(refused)
         # Cleanups run after tearDown, which has stopped the servers.
         self.addCleanup(self.unmount)
 
     def unmount(self):
-        if subprocess.run(["umount", self.mount]).returncode != 0:
-            subprocess.run(["umount", "-l", self.mount])
+        probes.unmount(self.mount)
         os.rmdir(self.mount)
 
     def metric(self, server, name):
-        m = re.search(r"metrics on port (\d+)", server.stderr())
-        self.assertIsNotNone(m, server.stderr())
-        text = urllib.request.urlopen(
-            f"http://127.0.0.1:{m.group(1)}/metrics", timeout=10).read().decode()
-        m = re.search(rf"^{name} (\S+)$", text, re.M)
+        port = probes.metrics_port(server.stderr())
+        self.assertIsNotNone(port, server.stderr())
+        m = re.search(rf"^{name} (\S+)$", probes.metrics_text(port), re.M)
         self.assertIsNotNone(m, f"{name} not in /metrics")
         return float(m.group(1))
 
@@ -136,8 +112,7 @@ class DiskFullTest(ServerTestCase):
         self.assertIn("refusing writes", server.stderr())
 
         # Room again: writes come back by themselves, no restart.
-        subprocess.run(["mount", "-o", f"remount,size={GROWN_BYTES}",
-                        self.mount], check=True)
+        probes.grow_tmpfs(self.mount, GROWN_BYTES)
         wait_for("writes SERVING again in health",
                  lambda: health(server.address, WRITES_HEALTH) == 1)
         self.assertEqual(self.metric(server, "ledgerd_disk_full"), 0)
@@ -153,8 +128,7 @@ class DiskFullTest(ServerTestCase):
 
     def test_under_the_floor_writes_are_refused_before_the_disk_is_full(self):
         # Room for a floor of 4 MiB besides the WAL space RocksDB reserves.
-        subprocess.run(["mount", "-o", "remount,size=16m", self.mount],
-                       check=True)
+        probes.grow_tmpfs(self.mount, 16 << 20)
         server = self.start(db=os.path.join(self.mount, "db"), extra_args=[
             "--min-free-disk", "4MiB"])
         client = self.client(server, max_attempts=1, timeout=60)

@@ -3,14 +3,16 @@ or after a kill -9 under load, every acknowledged command is in the ledger (a
 retry answers duplicate with the same seq) and `ledgerctl replay` passes."""
 import signal
 import threading
-import time
 import unittest
 
+import probes
 from harness import LedgerError, ServerTestCase, ledgerctl, purchase
 
 WRITERS = 4
 MAX_COMMANDS_PER_WRITER = 3000
-LOAD_SECONDS = 1.5
+# The stop comes once the writers have this many commands acknowledged
+# (a load in full swing, with batches among them), not after a fixed time.
+LOAD_ACKS = 300
 
 
 class UnderLoad(ServerTestCase):
@@ -67,7 +69,9 @@ class UnderLoad(ServerTestCase):
     def run_load_then(self, stop_server):
         server = self.start()
         threads, stop, acknowledged = self.load(server)
-        time.sleep(LOAD_SECONDS)
+        probes.wait_for(f"{LOAD_ACKS} commands acknowledged under load",
+                        lambda: len(acknowledged) >= LOAD_ACKS, timeout_s=60,
+                        interval_s=0.02)
         code = stop_server(server)
         stop.set()
         for t in threads:

@@ -202,6 +202,9 @@ class WithoutTokens(ServerTestCase):
         hasty = self.client(server, max_attempts=1, timeout=0.000001)
         self.assertEqual(code_of(lambda: hasty.submit(purchase("late"))),
                          grpc.StatusCode.DEADLINE_EXCEEDED)
+        # A window, not a wait for a state: what is checked is that nothing
+        # happens, which has no event to wait on. A late apply would show in
+        # it.
         time.sleep(0.2)
         c = self.client(server, max_attempts=1)
         self.assertEqual(code_of(lambda: c.balance("c1")),

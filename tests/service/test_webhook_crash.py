@@ -1,12 +1,11 @@
 """docs/contract.md section 13: a restart resumes where delivery stopped; a
 kill -9 of ledgerd mid-delivery skips nothing and repeats at most the event
 in flight; a dead endpoint holds back no other, and the metrics show it."""
-import re
 import signal
 import time
 import unittest
-import urllib.request
 
+import probes
 from webhook_fixture import SECRET, Receiver, WebhookTestCase, free_port
 
 DELIVERY_TIMEOUT = 60
@@ -26,7 +25,8 @@ class Failures(WebhookTestCase):
         self.submit_purchases(server, 20, start=30)
         receiver.wait_for(lambda r: len(r.delivered) >= 50, DELIVERY_TIMEOUT,
                           "50 events")
-        time.sleep(0.5)  # room for a wrong resend from seq 1 to show
+        # Handled up to 50: a wrong resend from seq 1 would have come first.
+        self.wait_handled(server, "main", 50)
         self.assert_in_order_once_each(receiver, 50)
         self.assertEqual(server.terminate(), 0)
 
@@ -45,7 +45,7 @@ class Failures(WebhookTestCase):
         server = self.start_with_hooks(lines)
         receiver.wait_for(lambda r: len(r.delivered) >= 200, DELIVERY_TIMEOUT,
                           "every event after the restart")
-        time.sleep(0.3)
+        self.wait_handled(server, "main", 200)
         # One event was in flight at the kill: at most it comes again.
         self.assert_in_order_once_each(receiver, 200, repeats_allowed=1)
         self.assertEqual(server.terminate(), 0)
@@ -64,7 +64,7 @@ class Failures(WebhookTestCase):
         self.assertIn("webhook dead: seq 1 attempt 1", server.stderr())
         # The age of the oldest undelivered event grows for the dead one
         # only (sampled every 250 ms).
-        port = re.search(r"metrics on port (\d+)", server.stderr()).group(1)
+        port = probes.metrics_port(server.stderr())
         deadline = time.monotonic() + 10
         while True:
             values = metric_values(port)
@@ -84,14 +84,7 @@ class Failures(WebhookTestCase):
 
 
 def metric_values(port):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
-                                  timeout=10).read().decode()
-    values = {}
-    for line in text.splitlines():
-        if line.startswith("ledgerd_webhook_"):
-            name, value = line.rsplit(" ", 1)
-            values[name] = float(value)
-    return values
+    return probes.metric_values(port, "ledgerd_webhook_")
 
 
 if __name__ == "__main__":

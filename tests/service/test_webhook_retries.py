@@ -4,6 +4,7 @@ order, with the backoff of the contract (1 s, then doubling)."""
 import time
 import unittest
 
+import probes
 from webhook_fixture import SECRET, Receiver, WebhookTestCase
 
 DELIVERY_TIMEOUT = 60
@@ -28,7 +29,10 @@ class Retries(WebhookTestCase):
         # The port closes; events logged meanwhile wait, then all arrive.
         receiver.stop()
         self.submit_purchases(server, 20, start=20)
-        time.sleep(1.5)
+        # Open again only once ledgerd found the port closed.
+        probes.wait_for("an attempt refused by the closed port",
+                        lambda: "webhook main: seq 21 attempt 1" in
+                        server.stderr(), timeout_s=DELIVERY_TIMEOUT)
         receiver.start()
         receiver.wait_for(lambda r: len(r.delivered) >= 40, DELIVERY_TIMEOUT,
                           "40 events after the port opened again")

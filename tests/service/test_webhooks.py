@@ -70,7 +70,8 @@ class Delivery(WebhookTestCase):
                             "9 events")
         uses.wait_for(lambda r: len(r.delivered) >= 4, DELIVERY_TIMEOUT,
                       "4 uses")
-        time.sleep(0.3)
+        self.wait_handled(server, "uses", 9)
+        self.wait_handled(server, "all", 9)
         self.assert_in_order_once_each(uses, 9, wanted=[2, 4, 6, 8])
         self.assert_in_order_once_each(everything, 9)
         self.assertEqual(server.terminate(), 0)

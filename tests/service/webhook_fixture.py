@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 
+import probes
 from harness import ServerTestCase, ledgerctl, purchase
 
 SECRET = "test-secret-of-more-than-24-characters"
@@ -65,6 +66,7 @@ class Receiver:
                 answer = receiver.script(n) if good else 401
                 late = False
                 if isinstance(answer, tuple):
+                    # The scripted slow endpoint itself: pacing under test.
                     time.sleep(answer[1])
                     # Past ledgerd's 10 s it has given up: not delivered.
                     late = answer[1] >= 10
@@ -129,8 +131,22 @@ class WebhookTestCase(ServerTestCase):
         return path
 
     def start_with_hooks(self, lines, **kwargs):
-        return self.start(extra_args=["--webhooks", self.write_hooks(lines)],
+        # With metrics: wait_handled reads the endpoints' cursors there.
+        return self.start(extra_args=["--webhooks", self.write_hooks(lines),
+                                      "--metrics", "127.0.0.1:0"],
                           **kwargs)
+
+    def wait_handled(self, server, endpoint, seq, timeout_s=60):
+        """Waits until ledgerd's delivery to `endpoint` has handled every
+        event up to `seq` (its ledgerd_webhook_cursor): it then sends nothing
+        more for them, so what the receiver holds is all it will get, and a
+        check for repeats needs no grace period."""
+        port = probes.metrics_port(server.stderr())
+        self.assertIsNotNone(port, server.stderr())
+        name = f'ledgerd_webhook_cursor{{endpoint="{endpoint}"}}'
+        probes.wait_for(f"{endpoint} handled up to seq {seq}",
+                        lambda: probes.metric_values(port).get(name, 0) >= seq,
+                        timeout_s=timeout_s, interval_s=0.05)
 
     def submit_purchases(self, server, n, start=0, batch=50):
         c = self.client(server)

@@ -181,10 +181,9 @@ TEST(ApplyStopTest, SigtermWhileWaitingForInputAnswersWhatArrivedAndSaysSo) {
   // Finish closes the input: wait (bounded) for apply to take the signal
   // first, or the end of the input could win the race and apply would
   // rightly finish as if never stopped.
-  for (int i = 0; i < 1000 && apply.Stderr().find("stopped by") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(WaitUntil([&] {
+    return apply.Stderr().find("stopped by") != std::string::npos;
+  }, absl::Seconds(10))) << apply.Stderr();
   EXPECT_EQ(apply.Finish(&out), 143);
   EXPECT_EQ(SplitLines(out).size(), 3u) << out;
   EXPECT_NE(apply.Stderr().find("stopped by SIGTERM after writing 3 results"),

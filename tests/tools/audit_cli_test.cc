@@ -24,15 +24,8 @@ using ::testing::Not;
 
 
 // Five events: c1 buys and spends twice, c2 (dated earlier) buys, c1 holds.
-constexpr char kCommands[] =
-    R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})"
-    "\n"
-    R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})"
-    "\n"
-    R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})"
-    "\n"
-    R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z","use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})"
-    "\n"
+const std::string kCommands =
+    FourEventCommandLines() +
     R"({"key":"k5","customer":"c1","at":"2026-03-08T12:30:00Z","hold":{"hold_id":"h1","credits":100,"expires_at":"2026-03-08T13:30:00Z"}})"
     "\n";
 
@@ -49,10 +42,7 @@ class AuditCli : public ::testing::Test {
     ASSERT_THAT(out, Not(HasSubstr("REJECTED")));
   }
   std::string Run(const std::string& args, int expected_exit) {
-    std::string out;
-    EXPECT_EQ(RunLedgerctl(args, &out, Stderr::kIntoOut), expected_exit)
-        << args << "\n" << out;
-    return out;
+    return LedgerctlExpecting(args, expected_exit);
   }
   std::string Digest() {
     std::string out;

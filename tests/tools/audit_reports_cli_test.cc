@@ -27,10 +27,7 @@ class AuditReportsCli : public ::testing::Test {
         << out;
   }
   std::string Run(const std::string& args, int expected_exit = 0) {
-    std::string out;
-    EXPECT_EQ(RunLedgerctl(args, &out, Stderr::kIntoOut), expected_exit)
-        << args << "\n" << out;
-    return out;
+    return LedgerctlExpecting(args, expected_exit);
   }
   TempDir dir_;
   std::string db_;

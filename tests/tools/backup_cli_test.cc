@@ -4,7 +4,6 @@
 // a cluster node's folder copied partition by partition.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -18,29 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-constexpr char kPurchase[] =
-    R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})";
+// c1 buys 1000 credits (the first of the four events of test_util.h).
+constexpr const char* kPurchase = kFourEventCommands[0];
 constexpr char kUse[] =
     R"({"key":"k2","customer":"c1","at":"2026-03-08T13:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":10}})";
-
-struct CtlRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CtlRun Ledgerctl(const std::string& args) {
-  TempDir files;
-  const std::string err_path = files.path() + "/err";
-  CtlRun run;
-  run.code = RunCommand(
-      absl::StrCat(LEDGERCTL_PATH, " ", args, " 2>", err_path), &run.out);
-  std::ifstream in(err_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.err = text.str();
-  return run;
-}
 
 TEST(BackupCli, TheCopyHasTheLedgersDigestAndPassesReplayAndVerify) {
   TestLedger db;
@@ -49,18 +29,18 @@ TEST(BackupCli, TheCopyHasTheLedgersDigestAndPassesReplayAndVerify) {
   db.Close();
   TempDir out;
   const std::string to = out.path() + "/copy";
-  CtlRun run = Ledgerctl("backup --db " + db.dir() + " --to " + to);
+  LedgerctlRun run = RunLedgerctlApart("backup --db " + db.dir() + " --to " + to);
   ASSERT_EQ(run.code, 0) << run.err;
-  CtlRun digest = Ledgerctl("digest --db " + db.dir());
+  LedgerctlRun digest = RunLedgerctlApart("digest --db " + db.dir());
   ASSERT_EQ(digest.code, 0) << digest.err;
   EXPECT_EQ(run.out, "dir: " + to + "\ndigest: " + digest.out);
-  CtlRun copy_digest = Ledgerctl("digest --db " + to);
+  LedgerctlRun copy_digest = RunLedgerctlApart("digest --db " + to);
   EXPECT_EQ(copy_digest.out, digest.out);
-  EXPECT_EQ(Ledgerctl("replay --db " + to).code, 0);
-  EXPECT_EQ(Ledgerctl("verify --db " + to + " --digest " + digest.out).code, 0);
+  EXPECT_EQ(RunLedgerctlApart("replay --db " + to).code, 0);
+  EXPECT_EQ(RunLedgerctlApart("verify --db " + to + " --digest " + digest.out).code, 0);
 
   // json: one document.
-  CtlRun json = Ledgerctl("backup --db " + db.dir() + " --to " + out.path() +
+  LedgerctlRun json = RunLedgerctlApart("backup --db " + db.dir() + " --to " + out.path() +
                           "/second --format json");
   ASSERT_EQ(json.code, 0) << json.err;
   google::protobuf::Struct doc = ParseJsonObject(json.out);
@@ -72,8 +52,8 @@ TEST(BackupCli, BesideALiveWriterItIsBusyAndSaysToAskTheWriter) {
   TestLedger db;
   ASSERT_EQ(db.Code(kPurchase), "ACCEPTED");
   TempDir out;
-  CtlRun run =
-      Ledgerctl("backup --db " + db.dir() + " --to " + out.path() + "/copy");
+  LedgerctlRun run =
+      RunLedgerctlApart("backup --db " + db.dir() + " --to " + out.path() + "/copy");
   EXPECT_EQ(run.code, 3) << run.err;
   EXPECT_EQ(SplitLines(run.err).size(), 1u) << run.err;
   EXPECT_THAT(run.err, HasSubstr("Backup RPC"));
@@ -87,11 +67,11 @@ TEST(BackupCli, AnExistingTargetFailsAndIsLeftAlone) {
   db.Close();
   TempDir out;
   WriteFile(out.path() + "/copy", "mine\n");
-  CtlRun run =
-      Ledgerctl("backup --db " + db.dir() + " --to " + out.path() + "/copy");
+  LedgerctlRun run =
+      RunLedgerctlApart("backup --db " + db.dir() + " --to " + out.path() + "/copy");
   EXPECT_EQ(run.code, 1) << run.err;
   EXPECT_THAT(run.err, HasSubstr("exists"));
-  EXPECT_EQ(Ledgerctl("backup --db " + db.dir()).code, 2);  // --to missing
+  EXPECT_EQ(RunLedgerctlApart("backup --db " + db.dir()).code, 2);  // --to missing
 }
 
 TEST(BackupCli, ANodeFolderIsCopiedPartitionByPartition) {
@@ -105,10 +85,10 @@ TEST(BackupCli, ANodeFolderIsCopiedPartitionByPartition) {
   WriteFile(node.path() + "/CLUSTER", "partitions 2\n");
   TempDir out;
   const std::string to = out.path() + "/node";
-  CtlRun run = Ledgerctl("backup --db " + node.path() + " --to " + to);
+  LedgerctlRun run = RunLedgerctlApart("backup --db " + node.path() + " --to " + to);
   ASSERT_EQ(run.code, 0) << run.err;
-  EXPECT_EQ(Ledgerctl("digest --db " + to).out,
-            Ledgerctl("digest --db " + node.path()).out);
+  EXPECT_EQ(RunLedgerctlApart("digest --db " + to).out,
+            RunLedgerctlApart("digest --db " + node.path()).out);
   std::ifstream marker(to + "/CLUSTER");
   std::string line;
   std::getline(marker, line);

@@ -26,8 +26,8 @@ using google::protobuf::Struct;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kPurchase[] =
-    R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})";
+// c1 buys 1000 credits (the first of the four events of test_util.h).
+constexpr const char* kPurchase = kFourEventCommands[0];
 constexpr char kPolicy[] =
     R"({"key":"k2","at":"2026-03-08T11:00:00Z","set_policy":{"version":"2026-04","refund_window_hours":72,"inquiry_window_hours":24}})";
 constexpr char kSecondCustomer[] =
@@ -35,29 +35,9 @@ constexpr char kSecondCustomer[] =
 constexpr char kLaterUse[] =
     R"({"key":"k4","customer":"c1","at":"2026-03-08T13:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":10}})";
 
-// One run of ledgerctl, stdout and stderr apart.
-struct CtlRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CtlRun Ledgerctl(const std::string& args) {
-  TempDir files;
-  const std::string err_path = files.path() + "/err";
-  CtlRun run;
-  run.code = RunCommand(absl::StrCat(LEDGERCTL_PATH, " ", args, " 2>", err_path),
-                        &run.out);
-  std::ifstream in(err_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.err = text.str();
-  return run;
-}
-
 // A failure line: one line, "ledgerctl COMMAND: ...", and no status code
 // name of the library.
-void ExpectOneCleanErrorLine(const CtlRun& run, const std::string& command) {
+void ExpectOneCleanErrorLine(const LedgerctlRun& run, const std::string& command) {
   EXPECT_EQ(SplitLines(run.err).size(), 1u) << run.err;
   EXPECT_THAT(run.err, ::testing::StartsWith("ledgerctl " + command + ": "));
   for (const char* name : {"NOT_FOUND", "UNAVAILABLE", "FAILED_PRECONDITION",
@@ -106,7 +86,7 @@ class LiveWriter : public ::testing::Test {
 
 TEST_F(LiveWriter, EveryReaderRunsBesideItAndTheWriterGoesOn) {
   for (const Reader& r : Readers()) {
-    const CtlRun run = Ledgerctl(Words(r, db_.dir()));
+    const LedgerctlRun run = RunLedgerctlApart(Words(r, db_.dir()));
     EXPECT_EQ(run.code, 0) << r.command << ": " << run.err;
   }
   // Nothing the readers did stopped the writer.
@@ -114,14 +94,14 @@ TEST_F(LiveWriter, EveryReaderRunsBesideItAndTheWriterGoesOn) {
 }
 
 TEST_F(LiveWriter, BalanceReadsWhatTheWriterCommitted) {
-  CtlRun run = Ledgerctl("balance --db " + db_.dir() +
+  LedgerctlRun run = RunLedgerctlApart("balance --db " + db_.dir() +
                       " --customer c1 --at 2026-03-08T12:30:00Z");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct balance = ParseJsonObject(run.out);
   EXPECT_EQ(balance.fields().at("available").number_value(), 1000);
   // A second run sees what was committed since.
   ASSERT_EQ(db_.Code(kLaterUse), "ACCEPTED");
-  run = Ledgerctl("balance --db " + db_.dir() +
+  run = RunLedgerctlApart("balance --db " + db_.dir() +
                   " --customer c1 --at 2026-03-08T13:30:00Z");
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(ParseJsonObject(run.out).fields().at("available").number_value(),
@@ -129,7 +109,7 @@ TEST_F(LiveWriter, BalanceReadsWhatTheWriterCommitted) {
 }
 
 TEST_F(LiveWriter, CustomersListsEveryCustomerSortedWithAvailableCredits) {
-  CtlRun run = Ledgerctl("customers --db " + db_.dir() +
+  LedgerctlRun run = RunLedgerctlApart("customers --db " + db_.dir() +
                       " --at 2026-03-08T12:30:00Z --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct doc = ParseJsonObject(run.out);
@@ -141,16 +121,16 @@ TEST_F(LiveWriter, CustomersListsEveryCustomerSortedWithAvailableCredits) {
   EXPECT_EQ(list[1].struct_value().fields().at("customer").string_value(), "c2");
   EXPECT_EQ(list[1].struct_value().fields().at("available").number_value(), 300);
   // --status filters.
-  run = Ledgerctl("customers --db " + db_.dir() + " --status SUSPENDED --format json");
+  run = RunLedgerctlApart("customers --db " + db_.dir() + " --status SUSPENDED --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(ParseJsonObject(run.out).fields().at("customers").list_value().values_size(), 0);
-  run = Ledgerctl("customers --db " + db_.dir());
+  run = RunLedgerctlApart("customers --db " + db_.dir());
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("c2        ACTIVE      300"));
 }
 
 TEST_F(LiveWriter, PolicyShowsTheDefaultAndEachVersionAndWhichIsInForce) {
-  CtlRun run = Ledgerctl("policy --db " + db_.dir() +
+  LedgerctlRun run = RunLedgerctlApart("policy --db " + db_.dir() +
                       " --at 2026-03-08T10:30:00Z --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct before = ParseJsonObject(run.out);
@@ -165,21 +145,21 @@ TEST_F(LiveWriter, PolicyShowsTheDefaultAndEachVersionAndWhichIsInForce) {
             "2026-03-08T11:00:00Z");
   EXPECT_EQ(before.fields().at("in_force").struct_value().fields().at("version").string_value(),
             "2026-03-07");
-  run = Ledgerctl("policy --db " + db_.dir() + " --format json");  // now
+  run = RunLedgerctlApart("policy --db " + db_.dir() + " --format json");  // now
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(ParseJsonObject(run.out).fields().at("in_force").struct_value()
                 .fields().at("version").string_value(),
             "2026-04");
-  run = Ledgerctl("policy --db " + db_.dir());
+  run = RunLedgerctlApart("policy --db " + db_.dir());
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("(refund window 72h, inquiry window 24h, clock skew 0s)"));
 }
 
 TEST_F(LiveWriter, DigestAndReplayReadTheCommittedLog) {
-  CtlRun run = Ledgerctl("digest --db " + db_.dir() + " --format json");
+  LedgerctlRun run = RunLedgerctlApart("digest --db " + db_.dir() + " --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(ParseJsonObject(run.out).fields().at("seq").number_value(), 3);
-  run = Ledgerctl("replay --db " + db_.dir() + " --format json");
+  run = RunLedgerctlApart("replay --db " + db_.dir() + " --format json");
   ASSERT_EQ(run.code, 0) << run.err;
   Struct replay = ParseJsonObject(run.out);
   EXPECT_TRUE(replay.fields().at("ok").bool_value());
@@ -192,13 +172,13 @@ TEST_F(LiveWriter, AWriterBesideItIsBusyWithItsOwnExitStatus) {
   const std::string empty_export = other.path() + "/empty.jsonl";
   WriteFile(empty_export, "");
   TestLedger empty;
-  CtlRun run = Ledgerctl("import --db " + empty.dir() + " " + empty_export);
+  LedgerctlRun run = RunLedgerctlApart("import --db " + empty.dir() + " " + empty_export);
   EXPECT_EQ(run.code, 3) << run.err;
   ExpectOneCleanErrorLine(run, "import");
   EXPECT_THAT(run.err, HasSubstr("open for writing"));
 
   WriteFile(db_.dir() + "/" + tools::kDemoMarkerName, tools::kDemoMarkerText);
-  run = Ledgerctl("demo --db " + db_.dir() + " --customers 2");
+  run = RunLedgerctlApart("demo --db " + db_.dir() + " --customers 2");
   EXPECT_EQ(run.code, 3) << run.err;
   ExpectOneCleanErrorLine(run, "demo");
   EXPECT_EQ(db_.Code(kLaterUse), "ACCEPTED");  // the writer's ledger is whole
@@ -206,7 +186,7 @@ TEST_F(LiveWriter, AWriterBesideItIsBusyWithItsOwnExitStatus) {
   // apply cannot open a ledger another process writes: busy too.
   const std::string input = other.path() + "/one.jsonl";
   WriteFile(input, "{}\n");
-  run = Ledgerctl("apply --db " + db_.dir() + " " + input);
+  run = RunLedgerctlApart("apply --db " + db_.dir() + " " + input);
   EXPECT_EQ(run.code, 3) << run.err;
   EXPECT_EQ(run.out, "");
   ExpectOneCleanErrorLine(run, "apply");
@@ -218,14 +198,14 @@ TEST(LedgerctlReaders, AMissingOrMistypedDirFailsClearlyAndIsNeverCreated) {
   std::filesystem::create_directories(dir.path() + "/notes");
   WriteFile(dir.path() + "/notes/todo.txt", "not a ledger");
   for (const Reader& r : Readers()) {
-    CtlRun run = Ledgerctl(Words(r, missing));
+    LedgerctlRun run = RunLedgerctlApart(Words(r, missing));
     EXPECT_EQ(run.code, 1) << r.command;
     EXPECT_EQ(run.out, "") << r.command;
     ExpectOneCleanErrorLine(run, r.command);
     EXPECT_THAT(run.err, HasSubstr("no ledger in")) << r.command;
     EXPECT_FALSE(std::filesystem::exists(missing)) << r.command;
 
-    run = Ledgerctl(Words(r, dir.path() + "/notes"));
+    run = RunLedgerctlApart(Words(r, dir.path() + "/notes"));
     EXPECT_EQ(run.code, 1) << r.command;
     ExpectOneCleanErrorLine(run, r.command);
     size_t entries = 0;
@@ -265,19 +245,19 @@ TEST(LedgerctlFormats, JsonIsOneDocumentInEveryCommandThatHasIt) {
       {"demo", "--db " + dir.path() + "/demo --customers 5 --threads 1"},
   };
   for (const auto& [command, args] : commands) {
-    const CtlRun run = Ledgerctl(command + " " + args + " --format json");
+    const LedgerctlRun run = RunLedgerctlApart(command + " " + args + " --format json");
     ASSERT_EQ(run.code, 0) << command << ": " << run.err;
     ASSERT_EQ(SplitLines(run.out).size(), 1u) << command << ": " << run.out;
     Struct doc = ParseJsonObject(run.out);
     EXPECT_GT(doc.fields_size(), 0) << command << ": " << run.out;
   }
   // The statement's json holds the objects its jsonl prints, one a line.
-  const CtlRun jsonl = Ledgerctl("statement --db " + db + " --customer c1 --format jsonl");
+  const LedgerctlRun jsonl = RunLedgerctlApart("statement --db " + db + " --customer c1 --format jsonl");
   ASSERT_EQ(jsonl.code, 0) << jsonl.err;
   const std::vector<std::string> lines = SplitLines(jsonl.out);
   ASSERT_EQ(lines.size(), 3u) << jsonl.out;  // opening, one event, closing
   for (const std::string& line : lines) EXPECT_GT(ParseJsonObject(line).fields_size(), 0);
-  const CtlRun json = Ledgerctl("statement --db " + db + " --customer c1 --format json");
+  const LedgerctlRun json = RunLedgerctlApart("statement --db " + db + " --customer c1 --format json");
   Struct doc = ParseJsonObject(json.out);
   EXPECT_EQ(doc.fields().at("events").list_value().values_size(), 1);
   EXPECT_EQ(doc.fields().at("opening").struct_value().fields().at("type").string_value(),
@@ -313,20 +293,20 @@ TEST(LedgerctlCli, VersionPrintsTheProjectVersion) {
   ASSERT_TRUE(std::regex_search(body, match,
                                 std::regex(R"(project\(\w+ VERSION ([0-9.]+))")));
   for (const char* flag : {"--version", "-V"}) {
-    const CtlRun run = Ledgerctl(flag);
+    const LedgerctlRun run = RunLedgerctlApart(flag);
     EXPECT_EQ(run.code, 0);
     EXPECT_EQ(run.out, "ledgerctl " + match[1].str() + "\n") << flag;
   }
 }
 
 TEST(LedgerctlCli, AMistypedCommandGetsADidYouMean) {
-  CtlRun run = Ledgerctl("balanse --db x");
+  LedgerctlRun run = RunLedgerctlApart("balanse --db x");
   EXPECT_EQ(run.code, 2);
   EXPECT_EQ(run.out, "");
   EXPECT_THAT(run.err, HasSubstr("unknown command 'balanse'; did you mean 'balance'?"));
-  run = Ledgerctl("custmers");
+  run = RunLedgerctlApart("custmers");
   EXPECT_THAT(run.err, HasSubstr("did you mean 'customers'?"));
-  run = Ledgerctl("frobnicate");
+  run = RunLedgerctlApart("frobnicate");
   EXPECT_EQ(run.code, 2);
   EXPECT_THAT(run.err, Not(HasSubstr("did you mean")));
   EXPECT_THAT(run.err, HasSubstr("ledgerctl --help"));
@@ -336,7 +316,7 @@ TEST(LedgerctlCli, AUsageErrorIsOneLineAndAHintToHelpWithExitTwo) {
   for (const char* args : {"balance --db d", "replay --db d --format xml",
                            "customers --db d --status GONE",
                            "export --db d --format yaml", "tail --db d --format json"}) {
-    const CtlRun run = Ledgerctl(args);
+    const LedgerctlRun run = RunLedgerctlApart(args);
     EXPECT_EQ(run.code, 2) << args;
     EXPECT_EQ(run.out, "") << args;
     const std::vector<std::string> lines = SplitLines(run.err);
@@ -348,7 +328,7 @@ TEST(LedgerctlCli, AUsageErrorIsOneLineAndAHintToHelpWithExitTwo) {
 }
 
 TEST(LedgerctlCli, HelpListsEveryExitStatus) {
-  const CtlRun run = Ledgerctl("--help");
+  const LedgerctlRun run = RunLedgerctlApart("--help");
   ASSERT_EQ(run.code, 0);
   for (const char* line : {"  0  done", "  1  failed", "  2  bad usage", "  3  busy"}) {
     EXPECT_THAT(run.out, HasSubstr(line));

@@ -37,10 +37,7 @@ class LiabilityCli : public ::testing::Test {
         << out;
   }
   std::string Run(const std::string& args, int expected_exit) {
-    std::string out;
-    EXPECT_EQ(RunLedgerctl(args, &out, Stderr::kIntoOut), expected_exit)
-        << args << "\n" << out;
-    return out;
+    return LedgerctlExpecting(args, expected_exit);
   }
   LiabilityReport Library(const char* from, const char* to) {
     absl::StatusOr<LiabilityReport> report =

@@ -17,13 +17,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kCommands[] =
-    R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD"}})"
-    "\n"
-    R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z","use":{"usage_id":"u1","category":"AI_PROCESSING","credits":60}})"
-    "\n"
-    R"({"key":"k3","customer":"c2","at":"2026-03-08T09:00:00Z","purchase":{"purchase_id":"p1","credits":300,"amount_minor":500,"currency":"EUR"}})"
-    "\n";
+// Three events: c1 buys and spends, c2 (dated earlier) buys.
+const std::string kCommands = FourEventCommandLines(3);
 
 class SignedDigestCli : public ::testing::Test {
  protected:
@@ -66,10 +61,7 @@ class SignedDigestCli : public ::testing::Test {
     return out.substr(0, out.find('\n'));
   }
   std::string Run(const std::string& args, int expected_exit) {
-    std::string out;
-    EXPECT_EQ(RunLedgerctl(args, &out, Stderr::kIntoOut), expected_exit)
-        << args << "\n" << out;
-    return out;
+    return LedgerctlExpecting(args, expected_exit);
   }
 
   TempDir dir_;

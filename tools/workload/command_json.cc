@@ -2,9 +2,14 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
+#include <vector>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "ledger/base/check.h"
 
 namespace ledger::workload {
@@ -36,20 +41,6 @@ class FieldWriter {
     Name(name);
     *out_ += Quoted(value);
   }
-  void Number(std::string_view name, int64_t value) {
-    Name(name);
-    absl::StrAppend(out_, value);
-  }
-  template <typename Strings>
-  void StringList(std::string_view name, const Strings& values) {
-    Name(name);
-    *out_ += '[';
-    for (const std::string& v : values) {
-      if (out_->back() != '[') *out_ += ',';
-      *out_ += Quoted(v);
-    }
-    *out_ += ']';
-  }
 
  private:
   void Name(std::string_view name) {
@@ -62,49 +53,98 @@ class FieldWriter {
   bool first_ = true;
 };
 
-std::string PurchaseBody(const v1::Purchase& p) {
-  std::string body;
-  FieldWriter w(&body);
-  if (p.has_purchase_id()) w.String("purchase_id", p.purchase_id());
-  if (p.has_credits()) w.Number("credits", p.credits());
-  if (p.has_amount_minor()) w.Number("amount_minor", p.amount_minor());
-  if (p.has_currency()) w.String("currency", p.currency());
-  if (p.has_expires_at()) w.String("expires_at", p.expires_at());
-  // docs/contract.md section 11: a pack for some categories only.
-  if (!p.applies_to().empty()) w.StringList("applies_to", p.applies_to());
-  if (p.has_priority()) w.Number("priority", p.priority());
-  return body;
+// A message's set fields in the schema's order: strings and enum names
+// quoted, numbers bare, repeated fields as arrays, messages as objects.
+void AppendMessage(const google::protobuf::Message& m, std::string* out);
+
+void AppendValue(const google::protobuf::Message& m,
+                 const google::protobuf::FieldDescriptor* f, int index,
+                 std::string* out) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = m.GetReflection();
+  const bool rep = f->is_repeated();
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      *out += Quoted(rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_INT64:
+      absl::StrAppend(out, rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_INT32:
+      absl::StrAppend(out, rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      absl::StrAppend(out, rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      absl::StrAppend(out, rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+      return;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      *out += (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
+      return;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      *out += Quoted((rep ? r->GetRepeatedEnum(m, f, index) : r->GetEnum(m, f))->name());
+      return;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      AppendMessage(rep ? r->GetRepeatedMessage(m, f, index) : r->GetMessage(m, f), out);
+      return;
+    default:
+      LEDGER_CHECK(false) << "CommandJson: no JSON form for field " << f->full_name();
+  }
 }
 
-std::string UseBody(const v1::Use& u) {
-  std::string body;
-  FieldWriter w(&body);
-  if (u.has_usage_id()) w.String("usage_id", u.usage_id());
-  if (u.has_category()) w.String("category", u.category());
-  if (u.has_credits()) w.Number("credits", u.credits());
-  if (u.has_provider()) w.String("provider", u.provider());
-  if (u.has_campaign_id()) w.String("campaign_id", u.campaign_id());
-  if (u.has_call_id()) w.String("call_id", u.call_id());
-  return body;
+void AppendMessage(const google::protobuf::Message& m, std::string* out) {
+  const google::protobuf::Descriptor* d = m.GetDescriptor();
+  const google::protobuf::Reflection* r = m.GetReflection();
+  *out += '{';
+  bool first = true;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* f = d->field(i);
+    const int n = f->is_repeated() ? r->FieldSize(m, f) : r->HasField(m, f) ? 1 : 0;
+    if (n == 0) continue;
+    absl::StrAppend(out, first ? "" : ",", Quoted(f->name()), ":");
+    first = false;
+    if (!f->is_repeated()) {
+      AppendValue(m, f, 0, out);
+      continue;
+    }
+    *out += '[';
+    for (int j = 0; j < n; ++j) {
+      if (j > 0) *out += ',';
+      AppendValue(m, f, j, out);
+    }
+    *out += ']';
+  }
+  *out += '}';
 }
 
 }  // namespace
 
 std::string CommandJson(const v1::Command& command) {
-  LEDGER_CHECK(command.has_purchase() || command.has_use())
-      << "CommandJson renders purchase and use commands only, not kind "
-      << static_cast<int>(command.kind_case());
   std::string out = "{";
   FieldWriter w(&out);
   w.String("key", command.key());
   if (command.has_customer()) w.String("customer", command.customer());
-  w.String("at", command.at());
-  const bool purchase = command.has_purchase();
-  absl::StrAppend(&out, purchase ? R"(,"purchase":{)" : R"(,"use":{)",
-                  purchase ? PurchaseBody(command.purchase())
-                           : UseBody(command.use()),
-                  "}}");
-  return out;
+  if (command.has_at()) w.String("at", command.at());
+  if (!command.metadata().empty()) {
+    // Sorted: a map's order is not the schema's, and lines must be stable.
+    std::vector<std::pair<std::string, std::string>> tags(
+        command.metadata().begin(), command.metadata().end());
+    std::sort(tags.begin(), tags.end());
+    out += R"(,"metadata":{)";
+    FieldWriter m(&out);
+    for (const auto& [key, value] : tags) m.String(key, value);
+    out += '}';
+  }
+  const google::protobuf::OneofDescriptor* kind =
+      command.GetDescriptor()->FindOneofByName("kind");
+  const google::protobuf::FieldDescriptor* set =
+      command.GetReflection()->GetOneofFieldDescriptor(command, kind);
+  if (set != nullptr) {
+    absl::StrAppend(&out, ",", Quoted(set->name()), ":");
+    AppendMessage(command.GetReflection()->GetMessage(command, set), &out);
+  }
+  return out + "}";
 }
 
 std::string PurchaseJson(const PurchaseArgs& args) {

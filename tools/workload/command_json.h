@@ -11,14 +11,14 @@
 
 namespace ledger::workload {
 
-// The command as compact JSON: "key", "customer" (when set), "at", then the
-// kind's object with its fields in the schema's order, each only when set,
-// credits and amounts as JSON numbers. So
+// The command as compact JSON: "key", "customer" (when set), "at" (when
+// set), "metadata" (when any, by key), then the kind's object with its
+// fields in the schema's order, each only when set, numbers as JSON
+// numbers, repeated fields as arrays. So
 //   {"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":
 //    {"purchase_id":"p1","credits":100,"amount_minor":1000,"currency":"USD"}}
-// (one line). Tests compare against these bytes, so keep the order. Only
-// purchase and use commands: any other kind is a bug of the caller
-// (LEDGER_CHECK).
+// (one line). Tests compare against these bytes, so keep the order. Every
+// kind (the generator of command_generator.h makes them all).
 std::string CommandJson(const v1::Command& command);
 
 // CommandJson(Purchase(args)) and CommandJson(Use(args)).

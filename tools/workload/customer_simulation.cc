@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/time_util.h"
+#include "tools/workload/choices.h"
 #include "tools/workload/command_builders.h"
 #include "tools/workload/platform_day.h"
 
@@ -29,7 +29,7 @@ struct PendingCall {
 // One simulated customer: its own random stream and what it knows.
 struct CustomerState {
   std::string id;
-  std::mt19937_64 rng;
+  ModuloChoices choices;
   std::string currency;
   int64_t clock_us = 0;     // `at` of its latest command
   int64_t mean_gap_us = 0;  // between ordinary actions
@@ -92,7 +92,9 @@ constexpr v1::StatusReason kSuspendReasons[] = {
 constexpr v1::Provider kProviders[] = {v1::TWILIO, v1::TELNYX,
                                        v1::OTHER_CARRIER};
 
-uint64_t Below(State& c, uint64_t n) { return c.rng() % n; }
+uint64_t Below(State& c, uint64_t n) {
+  return static_cast<uint64_t>(c.choices.Pick(0, static_cast<int64_t>(n) - 1));
+}
 int64_t Between(State& c, int64_t lo, int64_t hi) {  // inclusive
   return lo + static_cast<int64_t>(Below(c, static_cast<uint64_t>(hi - lo + 1)));
 }
@@ -110,7 +112,7 @@ uint64_t SplitMix64(uint64_t x) {
 
 void Start(State& c, uint64_t seed, int index) {
   c.id = absl::StrFormat("cust-%06d", index);
-  c.rng.seed(SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(index))));
+  c.choices.Seed(SplitMix64(seed ^ SplitMix64(static_cast<uint64_t>(index))));
   const uint64_t currency = Below(c, 100);
   c.currency = currency < 80 ? "USD" : currency < 95 ? "EUR" : "GBP";
   const int64_t day = DayStartUs();

@@ -82,6 +82,39 @@ TEST(CommandJsonTest, QuotesBackslashesAndControlCharactersAreEscaped) {
             R"("currency":"USD"}})");
 }
 
+TEST(CommandJsonTest, AnyKindIsWrittenWithNestedListsBooleansAndSortedMetadata) {
+  v1::Command alerts;
+  alerts.set_key("k9");
+  alerts.set_customer("c1");
+  alerts.set_at("2026-03-08T10:00:00Z");
+  (*alerts.mutable_metadata())["ticket"] = "T-1";
+  (*alerts.mutable_metadata())["call"] = "x";
+  v1::AlertThreshold* low = alerts.mutable_set_alerts()->add_thresholds();
+  low->set_code("low");
+  low->set_credits(100);
+  alerts.mutable_set_alerts()->add_thresholds()->set_code("out");
+  EXPECT_EQ(CommandJson(alerts),
+            R"({"key":"k9","customer":"c1","at":"2026-03-08T10:00:00Z",)"
+            R"("metadata":{"call":"x","ticket":"T-1"},"set_alerts":{"thresholds":)"
+            R"([{"code":"low","credits":100},{"code":"out"}]}})");
+
+  v1::Command chargeback;
+  chargeback.set_key("k10");
+  chargeback.set_customer("c1");
+  chargeback.set_at("2026-03-08T11:00:00Z");
+  chargeback.mutable_chargeback()->set_purchase_id("p1");
+  chargeback.mutable_chargeback()->set_contacted_support(false);
+  EXPECT_EQ(CommandJson(chargeback),
+            R"({"key":"k10","customer":"c1","at":"2026-03-08T11:00:00Z",)"
+            R"("chargeback":{"purchase_id":"p1","contacted_support":false}})");
+
+  v1::Command expire;
+  expire.set_key("k11");
+  expire.set_customer("c1");
+  expire.mutable_expire();  // no `at`: the ledger stamps it
+  EXPECT_EQ(CommandJson(expire), R"({"key":"k11","customer":"c1","expire":{}})");
+}
+
 TEST(CommandBuildersTest, PurchaseLeavesTheExpiryUnsetWhenNoneIsGiven) {
   const v1::Command cmd = Purchase({.key = "k", .customer = "c", .at = "t",
                                     .purchase_id = "p", .credits = 1});

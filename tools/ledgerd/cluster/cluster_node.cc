@@ -14,6 +14,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/subscription.h"
 #include "ledger/time_util.h"
+#include "tools/ledgerd/cluster/forward_status.h"
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/conversions.h"
 #include "tools/ledgerd/status_mapping.h"
@@ -23,8 +24,6 @@ namespace {
 
 constexpr char kOpHeader[] = "Ledger-Op";
 constexpr char kDeadlineHeader[] = "Ledger-Deadline-Ms";
-constexpr char kCodeHeader[] = "Ledger-Code";
-constexpr char kMessageHeader[] = "Ledger-Message";
 
 std::string ForwardSubject(int partition) {
   return absl::StrCat("ledger.p", partition, ".rpc");
@@ -332,24 +331,13 @@ absl::Status ClusterNode::Forward(int partition, const char* op,
     s = natsConnection_RequestMsg(&answer, log_->connection(), request, wait_ms);
   }
   natsMsg_Destroy(request);
-  if (s == NATS_NO_RESPONDERS) {
-    return absl::UnavailableError(absl::StrCat(
-        "no node hosting partition ", partition, " is reachable: retry later"));
-  }
-  if (s == NATS_TIMEOUT) {
-    return absl::UnavailableError(absl::StrCat(
-        "the node hosting partition ", partition,
-        " did not answer in time: retry with the same keys"));
-  }
-  if (s != NATS_OK) return FromNats(s, "forwarding to a hosting node");
-  int code = 0;
-  (void)absl::SimpleAtoi(Header(answer, kCodeHeader), &code);
-  std::string message = Header(answer, kMessageHeader);
+  if (s != NATS_OK) return ForwardFailed(partition, s);
+  absl::Status answered = FromAnswerHeaders(Header(answer, kCodeHeader),
+                                            Header(answer, kMessageHeader));
   reply->assign(natsMsg_GetData(answer),
                 static_cast<size_t>(natsMsg_GetDataLength(answer)));
   natsMsg_Destroy(answer);
-  if (code != 0) return absl::Status(static_cast<absl::StatusCode>(code), message);
-  return absl::OkStatus();
+  return answered;
 }
 
 absl::Status ClusterNode::ServeForwarding() {
@@ -461,13 +449,10 @@ void ClusterNode::Answer(natsMsg* request) {
   natsMsg* answer = nullptr;
   natsStatus s = natsMsg_Create(&answer, reply_to, nullptr, out.data(),
                                 static_cast<int>(out.size()));
-  if (s == NATS_OK) {
-    s = natsMsgHeader_Set(answer, kCodeHeader,
-                          absl::StrCat(static_cast<int>(status.code())).c_str());
-  }
+  const AnswerHeaders headers = ToAnswerHeaders(status);
+  if (s == NATS_OK) s = natsMsgHeader_Set(answer, kCodeHeader, headers.code.c_str());
   if (s == NATS_OK && !status.ok()) {
-    s = natsMsgHeader_Set(answer, kMessageHeader,
-                          std::string(status.message()).c_str());
+    s = natsMsgHeader_Set(answer, kMessageHeader, headers.message.c_str());
   }
   if (s == NATS_OK) (void)natsConnection_PublishMsg(log_->connection(), answer);
   natsMsg_Destroy(answer);

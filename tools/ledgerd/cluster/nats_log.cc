@@ -214,7 +214,7 @@ NatsLog::Reader::~Reader() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<NatsLog::Reader>> NatsLog::Read(
+absl::StatusOr<std::unique_ptr<LogReader>> NatsLog::Read(
     int partition, uint64_t from_seq) {
   auto reader = std::unique_ptr<Reader>(new Reader());
   jsSubOptions so;
@@ -232,7 +232,7 @@ absl::StatusOr<std::unique_ptr<NatsLog::Reader>> NatsLog::Read(
   }
   // A catching-up replica reads fast: let the client buffer plenty.
   (void)natsSubscription_SetPendingLimits(reader->sub_, 1 << 20, 1 << 30);
-  return reader;
+  return std::unique_ptr<LogReader>(std::move(reader));
 }
 
 absl::StatusOr<std::optional<LogMessage>> NatsLog::Reader::Next(

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tools/ledgerd/cluster/replicated_log.h"
 
 namespace ledger::cluster {
 
@@ -32,13 +33,6 @@ inline constexpr int64_t kMaxPendingPublishes = 256;
 // is reported failed. A stream leader election takes 5-8 s with 2.9.10.
 inline constexpr int64_t kPublishAckWaitMs = 5000;
 
-// One message read back from a partition's stream.
-struct LogMessage {
-  uint64_t seq = 0;      // stream sequence (from the JetStream metadata)
-  std::string batch_id;  // kBatchIdHeader, empty when absent
-  std::string payload;
-};
-
 // How long a partition's stream keeps its messages (ledgerd
 // --stream-max-age, --stream-max-msgs; docs/cluster.md, "Stream
 // retention"). Unset leaves a stream's setting as it is; 0 removes the
@@ -49,25 +43,19 @@ struct StreamRetention {
   std::optional<int64_t> max_msgs;
 };
 
-// Where a partition's stream starts and ends.
-struct StreamBounds {
-  uint64_t first_seq = 0;  // the oldest message kept; last_seq + 1 when none
-  uint64_t last_seq = 0;   // the last message stored; 0 when never any
-};
-
 // Called once per PublishAsync from a nats.c thread: the stream sequence
 // the batch got, or why it failed (then it may or may not be in the log).
 using AckFn = std::function<void(const std::string& batch_id,
                                  absl::StatusOr<uint64_t> seq)>;
 
-class NatsLog {
+class NatsLog final : public ReplicatedLog {
  public:
   // Connects to any of `urls` and reconnects forever on loss. Unavailable
   // when no server answers.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<NatsLog>> Connect(
       const std::vector<std::string>& urls, const std::string& name,
       AckFn on_ack);
-  ~NatsLog();
+  ~NatsLog() override;
   NatsLog(const NatsLog&) = delete;
   NatsLog& operator=(const NatsLog&) = delete;
 
@@ -85,32 +73,32 @@ class NatsLog {
       const StreamRetention& retention = StreamRetention());
 
   // The partition stream's first and last sequence.
-  [[nodiscard]] absl::StatusOr<StreamBounds> Bounds(int partition);
+  [[nodiscard]] absl::StatusOr<StreamBounds> Bounds(int partition) override;
 
   // The last sequence stored in the partition's stream (0 when empty).
-  [[nodiscard]] absl::StatusOr<uint64_t> LastSeq(int partition);
+  [[nodiscard]] absl::StatusOr<uint64_t> LastSeq(int partition) override;
 
   // Publishes one batch; its AckFn call follows. Unavailable when it could
   // not even be sent (then no AckFn call for it).
   [[nodiscard]] absl::Status PublishAsync(int partition,
                                           const std::string& batch_id,
-                                          const std::string& payload);
+                                          const std::string& payload) override;
 
   // Reads a partition's stream in order from a sequence on, through an
   // ordered consumer (a fresh, ephemeral consumer each time).
-  class Reader {
+  class Reader final : public LogReader {
    public:
-    ~Reader();
+    ~Reader() override;
     // The next message, or nullopt when none came within `timeout`.
     [[nodiscard]] absl::StatusOr<std::optional<LogMessage>> Next(
-        absl::Duration timeout);
+        absl::Duration timeout) override;
 
    private:
     friend class NatsLog;
     natsSubscription* sub_ = nullptr;
   };
-  [[nodiscard]] absl::StatusOr<std::unique_ptr<Reader>> Read(
-      int partition, uint64_t from_seq);
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<LogReader>> Read(
+      int partition, uint64_t from_seq) override;
 
   natsConnection* connection() const { return nc_; }
 

@@ -9,6 +9,7 @@
 #include "ledger/options.h"
 #include "ledger/time_util.h"
 #include "ledger/v1/service.pb.h"
+#include "tools/ledgerd/cluster/nats_log.h"
 
 namespace ledger::cluster {
 namespace {
@@ -28,7 +29,7 @@ absl::Status NotConfirmed(absl::string_view why) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PartitionReplica>> PartitionReplica::Start(
-    int partition, const std::string& dir, NatsLog* log,
+    int partition, const std::string& dir, ReplicatedLog* log,
     const std::string& batch_id_prefix, uint64_t min_free_disk_bytes) {
   std::unique_ptr<PartitionReplica> r(new PartitionReplica(
       partition, log, absl::StrCat(batch_id_prefix, ".", partition, ".")));
@@ -218,7 +219,7 @@ void PartitionReplica::OnAck(const std::string& batch_id,
 }
 
 void PartitionReplica::ApplyLoop() {
-  std::unique_ptr<NatsLog::Reader> reader;
+  std::unique_ptr<LogReader> reader;
   // A message read but left for the next group.
   std::optional<LogMessage> carried;
   absl::Duration idle;
@@ -233,7 +234,7 @@ void PartitionReplica::ApplyLoop() {
     // when asked for one it dropped, which would skip commands silently.
     if (reader == nullptr && !StreamStillHolds(applied)) continue;
     if (reader == nullptr) {
-      absl::StatusOr<std::unique_ptr<NatsLog::Reader>> opened =
+      absl::StatusOr<std::unique_ptr<LogReader>> opened =
           log_->Read(partition_, applied + 1);
       if (!opened.ok()) {
         absl::SleepFor(absl::Milliseconds(200));

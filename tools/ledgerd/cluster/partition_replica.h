@@ -25,7 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
-#include "tools/ledgerd/cluster/nats_log.h"
+#include "tools/ledgerd/cluster/replicated_log.h"
 
 namespace ledger::cluster {
 
@@ -56,7 +56,7 @@ class PartitionReplica {
   // REQUIRES: `log` outlives the replica.
   // `min_free_disk_bytes` is the ledger's Options::min_free_disk_bytes.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PartitionReplica>> Start(
-      int partition, const std::string& dir, NatsLog* log,
+      int partition, const std::string& dir, ReplicatedLog* log,
       const std::string& batch_id_prefix, uint64_t min_free_disk_bytes);
   // Stops both threads and closes the ledger.
   ~PartitionReplica();
@@ -97,6 +97,14 @@ class PartitionReplica {
   // Whether Serving() refuses for that reason.
   bool behind_retention() const { return behind_.load(); }
 
+  // Requests waiting for the publisher (not yet in a message). For tests,
+  // to know that clients are queued behind the in-flight bound before they
+  // release it (tests/cluster/partition_replica_tests.cc).
+  size_t queued_requests() const {
+    absl::MutexLock lock(&mu_);
+    return queue_.size();
+  }
+
  private:
   struct Request {
     std::vector<v1::Command> commands;
@@ -115,7 +123,7 @@ class PartitionReplica {
     bool applied = false;
   };
 
-  PartitionReplica(int partition, NatsLog* log, std::string prefix)
+  PartitionReplica(int partition, ReplicatedLog* log, std::string prefix)
       : partition_(partition), log_(log), prefix_(std::move(prefix)) {}
   void PublishLoop();
   void ApplyLoop();
@@ -137,7 +145,7 @@ class PartitionReplica {
   bool StreamStillHolds(uint64_t applied);
 
   const int partition_;
-  NatsLog* const log_;
+  ReplicatedLog* const log_;
   const std::string prefix_;
   std::unique_ptr<Ledger> ledger_;
   std::atomic<bool> stopping_{false};
