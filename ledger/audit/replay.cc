@@ -24,6 +24,21 @@
 namespace ledger {
 namespace replay_internal {
 
+// The budget is shared by the shards: half for the usages they hold
+// (about 512 bytes each, in a hash map with their ids), an eighth for the
+// key hashes (about 32 bytes each, with the map's slack) and a quarter for
+// the scratch database; the rest is the log's batches in flight and the
+// customers.
+constexpr size_t kBytesPerHeldUsage = 512;
+constexpr size_t kBytesPerKeyHash = 32;
+
+FoldShard::FoldShard(const AuditMemory& memory, int shards)
+    : usages(memory.scratch_parent, memory.budget_bytes / 4 / shards,
+             std::max<size_t>(1, memory.budget_bytes / 2 / shards /
+                                     kBytesPerHeldUsage)),
+      max_key_hashes(std::max<size_t>(
+          1, memory.budget_bytes / 8 / shards / kBytesPerKeyHash)) {}
+
 absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
 
 // Debian's absl::string_view is not std::string_view, hence the spelled-out
@@ -99,8 +114,13 @@ absl::Status Replayer::ResolveTarget() {
                  ? options_.threads
                  : std::clamp(static_cast<int>(std::thread::hardware_concurrency()),
                               1, kMaxReplayThreads);
+  if (options_.memory.budget_bytes < kMinAuditMemoryBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the replay's memory budget must be at least ", kMinAuditMemoryBytes,
+        " bytes, not ", options_.memory.budget_bytes));
+  }
   for (int i = 0; i < threads_; ++i) {
-    shards_.push_back(std::make_unique<FoldShard>());
+    shards_.push_back(std::make_unique<FoldShard>(options_.memory, threads_));
   }
   ASSIGN_OR_RETURN(v1::HeadRecord head, store_.ReadHead());
   report_.full = !options_.until_seq.has_value() && !options_.as_of_us.has_value();
@@ -157,7 +177,21 @@ size_t Replayer::CustomerCount() const {
   return count;
 }
 
-std::unique_ptr<LedgerState> Replayer::TakeState() {
+absl::StatusOr<std::unique_ptr<LedgerState>> Replayer::TakeState() {
+  // The spilled usages come back: a whole state is what is asked for.
+  for (auto& shard : shards_) {
+    LedgerState& held = shard->state;
+    RETURN_IF_ERROR(shard->usages.ForEachSpilledIn(
+        "", "", [&](std::string_view key, std::string_view value) {
+          const size_t end = key.find('\0');
+          const std::string customer(key.substr(0, end));
+          const std::string usage_id(key.substr(end + 2));  // after \0U
+          v1::UsageState usage;
+          RETURN_IF_ERROR(DecodeStoredEntity(usage_id, value, usage));
+          held.customers.at(customer).usages.emplace(usage_id, std::move(usage));
+          return absl::OkStatus();
+        }));
+  }
   auto state = std::make_unique<LedgerState>();
   state->customers.reserve(CustomerCount());
   for (auto& shard : shards_) {

@@ -182,6 +182,11 @@ absl::Status Replayer::NameMissingProjection() {
     for (const auto& [id, customer] : shard->state.customers) {
       EncodeCustomer(customer, nullptr, put);
     }
+    RETURN_IF_ERROR(shard->usages.ForEachSpilledIn(
+        "", "", [&](std::string_view key, std::string_view) {
+          rebuilt.emplace_back(key);
+          return absl::OkStatus();
+        }));
   }
   std::sort(rebuilt.begin(), rebuilt.end());
   size_t next = 0;  // stored keys are a subset of `rebuilt`, in order
@@ -258,7 +263,10 @@ Replayer::ProjectionRange Replayer::CheckProjectionRange(
           if (!rebuilt.empty()) return missing();
           started = true;
           current = owner;
-          EncodeOwner(owner, rebuilt);
+          if (absl::Status encoded = EncodeOwner(owner, rebuilt);
+              !encoded.ok()) {
+            return encoded;
+          }
         }
         auto it = rebuilt.find(absl::string_view(key.data(), key.size()));
         if (it == rebuilt.end()) {
@@ -283,7 +291,7 @@ Replayer::ProjectionRange Replayer::CheckProjectionRange(
 
 // Encodes the rebuilt entities of one owner: a customer, or "" for the
 // policy versions.
-void Replayer::EncodeOwner(
+absl::Status Replayer::EncodeOwner(
     const std::string& owner,
     absl::flat_hash_map<std::string, std::string>& out) const {
   auto put = [&](std::string key, std::string value) {
@@ -291,10 +299,17 @@ void Replayer::EncodeOwner(
   };
   if (owner.empty()) {
     for (const v1::PolicyState& p : policies().versions()) EncodePolicy(p, put);
-    return;
+    return absl::OkStatus();
   }
   const CustomerState* customer = FindCustomer(owner);
-  if (customer != nullptr) EncodeCustomer(*customer, nullptr, put);
+  if (customer == nullptr) return absl::OkStatus();
+  EncodeCustomer(*customer, nullptr, put);
+  // Its spilled usages (a shard that spilled holds none then: SpillAll).
+  return shards_[ShardOf(owner)]->usages.ForEachSpilled(
+      owner, [&](std::string_view key, std::string_view value) {
+        put(std::string(key), std::string(value));
+        return absl::OkStatus();
+      });
 }
 
 size_t Replayer::EntityCount() const {
@@ -303,6 +318,7 @@ size_t Replayer::EntityCount() const {
     for (const auto& [id, c] : shard->state.customers) {
       count += 1 + c.lots.size() + c.holds.size() + c.usages.size() + c.refunds.size();
     }
+    count += shard->usages.spilled_count();
   }
   return count;
 }

@@ -17,6 +17,7 @@
 #include "projections/apply.h"
 #include "projections/balance.h"
 #include "projections/consumption_order.h"
+#include "rocksdb/write_batch.h"
 
 namespace ledger {
 namespace replay_internal {
@@ -80,12 +81,24 @@ absl::Status Replayer::Consume(int worker, FoldShard& shard,
     shard.logged_keys.Add(h.key(), EncodeKeyRecord(checked.seq));
   }
   if (h.customer().empty() || ShardOf(h.customer()) == me) {
+    // The usage the command names, when it was spilled: what the writer
+    // fetches from its store before judging (docs/storage.md, "Memory").
+    if (absl::Status fetched = shard.usages.Fetch(event.command(), shard.state);
+        !fetched.ok()) {
+      shard.error = fetched;
+      return fetched;
+    }
     RETURN_IF_ERROR(CheckDecision(shard, checked.seq, event));
     // The shard has not folded the others' events: its last_seq is the
     // log's.
     shard.state.last_seq = shard.last_seq;
     RETURN_IF_ERROR(FoldAndCheckFollowUp(shard, checked.seq, event));
     AddPostings(shard, checked.seq, event);
+    if (absl::Status noted = shard.usages.Note(shard.touched, shard.state);
+        !noted.ok()) {
+      shard.error = noted;
+      return noted;
+    }
   }
   shard.last_seq = h.seq();
   shard.last_hash.assign(checked.hash.data(), checked.hash.size());
@@ -96,10 +109,14 @@ absl::Status Replayer::Consume(int worker, FoldShard& shard,
 // A key names one command: a second event with it is a second acceptance.
 absl::Status Replayer::CheckKeyUnused(FoldShard& shard, uint64_t seq,
                                       const std::string& key) {
-  auto [first, inserted] =
-      shard.first_seq_of_key_hash.try_emplace(absl::HashOf(key), seq);
-  if (inserted) return absl::OkStatus();
-  absl::StatusOr<std::string> earlier = KeyOfEvent(first->second);
+  absl::StatusOr<std::optional<uint64_t>> first =
+      SeenKeyHash(shard, absl::HashOf(key), seq);
+  if (!first.ok()) {
+    shard.error = first.status();
+    return shard.error;
+  }
+  if (!first->has_value()) return absl::OkStatus();
+  absl::StatusOr<std::string> earlier = KeyOfEvent(**first);
   if (!earlier.ok()) {
     shard.error = earlier.status();
     return shard.error;
@@ -111,6 +128,42 @@ absl::Status Replayer::CheckKeyUnused(FoldShard& shard, uint64_t seq,
   }
   return Find(shard, seq, Stage::kKey,
               absl::StrCat("idempotency key '", key, "' used twice"));
+}
+
+// The hashes held past the shard's share of the budget go to its scratch
+// database, under \1 and the hash, and are looked up there once any went.
+absl::StatusOr<std::optional<uint64_t>> Replayer::SeenKeyHash(
+    FoldShard& shard, uint64_t hash, uint64_t seq) {
+  auto [first, inserted] = shard.first_seq_of_key_hash.try_emplace(hash, seq);
+  if (!inserted) return std::optional<uint64_t>(first->second);
+  auto scratch_key = [](uint64_t h) {
+    std::string out(1, '\1');
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<char>((h >> shift) & 0xff));
+    }
+    return out;
+  };
+  if (shard.key_hashes_spilled) {
+    ASSIGN_OR_RETURN(ScratchDb * scratch, shard.usages.scratch());
+    ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                     scratch->Get(scratch_key(hash)));
+    if (stored.has_value()) {
+      shard.first_seq_of_key_hash.erase(hash);
+      ASSIGN_OR_RETURN(uint64_t earlier, DecodeEventKey(*stored));
+      return std::optional<uint64_t>(earlier);
+    }
+  }
+  if (shard.first_seq_of_key_hash.size() > shard.max_key_hashes) {
+    ASSIGN_OR_RETURN(ScratchDb * scratch, shard.usages.scratch());
+    rocksdb::WriteBatch batch;
+    for (const auto& [h, first_seq] : shard.first_seq_of_key_hash) {
+      batch.Put(scratch_key(h), EventKey(first_seq));
+    }
+    RETURN_IF_ERROR(scratch->Write(batch));
+    shard.first_seq_of_key_hash.clear();
+    shard.key_hashes_spilled = true;
+  }
+  return std::optional<uint64_t>();
 }
 
 // The key of the event at `seq`, which was replayed already.
@@ -143,7 +196,16 @@ absl::StatusOr<std::string> Replayer::KeyOfEvent(uint64_t seq) const {
 absl::Status Replayer::FoldAndCheckFollowUp(FoldShard& shard, uint64_t seq,
                                             const v1::Event& event) {
   const int own = shard.judged.effects_size();
-  absl::Status applied = ApplyEventEffects(event, own, shard.state, nullptr);
+  // Cleared, not replaced: the vectors keep their room from event to event.
+  TouchedEntities& touched = shard.touched;
+  touched.customer.clear();
+  touched.lots.clear();
+  touched.holds.clear();
+  touched.usages.clear();
+  touched.refunds.clear();
+  touched.policy = false;
+  absl::Status applied =
+      ApplyEventEffects(event, own, shard.state, &shard.touched);
   if (applied.ok() && !event.header().customer().empty()) {
     const CustomerState& customer =
         shard.state.customers.at(event.header().customer());
@@ -155,7 +217,7 @@ absl::Status Replayer::FoldAndCheckFollowUp(FoldShard& shard, uint64_t seq,
                   "judged again, the command moves other balance alerts or "
                   "makes another top-up request than the log says");
     }
-    applied = ApplyFollowUpEffects(event, own, shard.state, nullptr);
+    applied = ApplyFollowUpEffects(event, own, shard.state, &shard.touched);
   }
   if (!applied.ok()) {
     return Find(shard, seq, Stage::kApply, std::string(applied.message()));

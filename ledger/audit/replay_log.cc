@@ -66,6 +66,11 @@ void Replayer::Fold(int worker, CheckedEventStream& stream) {
     if (stop) break;
   }
   stream.Leave(worker);
+  // A shard that spilled usages puts the rest beside them, so that the
+  // comparison with the store reads each customer's usages from one place.
+  if (!shard.finding.has_value() && shard.error.ok()) {
+    shard.error = shard.usages.SpillAll(shard.state);
+  }
   absl::MutexLock lock(&progress_mu_);
   ++workers_done_;
 }

@@ -30,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/audit/checked_event_stream.h"
 #include "ledger/audit/key_index_digest.h"
+#include "ledger/audit/spilled_usages.h"
 #include "ledger/base/sha256.h"
 #include "ledger/replay.h"
 #include "ledger/storage/store.h"
@@ -88,13 +89,24 @@ struct Finding {
 // over all workers (ties in one event broken by Stage) is the one a single
 // fold reports, and it stopped there.
 struct FoldShard {
+  FoldShard(const AuditMemory& memory, int shards);
+
   LedgerState state;  // its customers, and every policy version
+  // Its usages past its share of the memory budget, in a scratch database
+  // of its own (made at the first spill), where its spilled key hashes go
+  // too.
+  SpilledUsages usages;
+  TouchedEntities touched;  // the fold's scratch, for `usages`
   absl::flat_hash_map<std::string, CustomerAudit> audits;
   // A key used twice is found without keeping every key: the first seq of
   // each key's hash, and the keys whose hash an earlier, other key had.
   // A hash seen before is confirmed against the event it came from.
   absl::flat_hash_map<uint64_t, uint64_t> first_seq_of_key_hash;
   absl::flat_hash_map<std::string, uint64_t> keys_of_shared_hashes;
+  // Past this many hashes held, they are written to the scratch database
+  // and looked up there too.
+  size_t max_key_hashes = 0;
+  bool key_hashes_spilled = false;
   KeyIndexDigest logged_keys;  // the records its keys imply
   // Where the log stood after the last event passed (every event, the
   // others' too).
@@ -118,9 +130,9 @@ class Replayer {
   // store; the report holds the first problem found.
   absl::StatusOr<ReplayReport> Run();
 
-  // The rebuilt state, the shards' customers in one map; call once, after
-  // Run.
-  std::unique_ptr<LedgerState> TakeState();
+  // The rebuilt state, the shards' customers in one map, with every usage
+  // read back from the scratch databases; call once, after Run.
+  absl::StatusOr<std::unique_ptr<LedgerState>> TakeState();
 
  private:
   // Records the first problem found (later ones are consequences of it).
@@ -144,6 +156,11 @@ class Replayer {
                     std::string problem);
   absl::Status CheckKeyUnused(FoldShard& shard, uint64_t seq,
                               const std::string& key);
+  // The seq of the first event whose key had `hash`, when one had; else
+  // records `seq` as that first event.
+  absl::StatusOr<std::optional<uint64_t>> SeenKeyHash(FoldShard& shard,
+                                                      uint64_t hash,
+                                                      uint64_t seq);
   absl::StatusOr<std::string> KeyOfEvent(uint64_t seq) const;
   absl::Status FoldAndCheckFollowUp(FoldShard& shard, uint64_t seq,
                                     const v1::Event& event);
@@ -187,8 +204,10 @@ class Replayer {
   std::string CustomerNearTheMiddle() const;
   ProjectionRange CheckProjectionRange(
       std::string_view from, std::optional<std::string_view> until) const;
-  void EncodeOwner(const std::string& owner,
-                   absl::flat_hash_map<std::string, std::string>& out) const;
+  // Encodes the rebuilt entities of one owner (a customer, or "" for the
+  // policy versions), its spilled usages too.
+  absl::Status EncodeOwner(const std::string& owner,
+                           absl::flat_hash_map<std::string, std::string>& out) const;
   size_t EntityCount() const;
   absl::Status NameMissingProjection();
   void DigestStoredKeys();

@@ -1,0 +1,120 @@
+#include "ledger/audit/scratch_db.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/storage/store.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+
+namespace ledger {
+namespace {
+
+std::string TempParent(const std::string& parent) {
+  if (!parent.empty()) return parent;
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
+    const std::string& parent, size_t memory_bytes) {
+  std::string pattern = (std::filesystem::path(TempParent(parent)) /
+                         "ledger-audit-XXXXXX")
+                            .string();
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  if (mkdtemp(name.data()) == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot make an audit scratch folder under ", TempParent(parent)));
+  }
+  std::unique_ptr<ScratchDb> scratch(new ScratchDb());
+  scratch->dir_ = name.data();  // removed by the destructor from here on
+
+  // Half the memory for memtables (two of a quarter each), a quarter for
+  // the block cache; at least 1 MiB each, as RocksDB needs some room.
+  const size_t quarter = std::max<size_t>(memory_bytes / 4, size_t{1} << 20);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.write_buffer_size = quarter;
+  options.max_write_buffer_number = 2;
+  options.compression = rocksdb::kNoCompression;  // CPU over disk: it is scratch
+  options.max_open_files = 256;
+  // Written once, read back rarely, gone at the end: compacting it would
+  // spend the cores the audit folds on. Its level-0 files stay (a lookup
+  // checks each one's pinned bloom filter), and writes never stall on them.
+  options.disable_auto_compactions = true;
+  options.level0_slowdown_writes_trigger = 1 << 30;
+  options.level0_stop_writes_trigger = 1 << 30;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // The lookups that find nothing (a new usage id) are the common ones:
+  // bloom filters in the tables and in the memtables answer them.
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(quarter);
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = 0.02;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, scratch->dir_, &db);
+  if (!s.ok()) return FromRocks(s, "opening the audit scratch database");
+  scratch->db_.reset(db);
+  return scratch;
+}
+
+ScratchDb::~ScratchDb() {
+  if (db_ != nullptr) {
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+  std::error_code ignored;  // nothing to tell a caller that already returned
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+absl::Status ScratchDb::Write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;  // nothing in it outlives the audit
+  return FromRocks(db_->Write(options, &batch), "writing audit scratch");
+}
+
+absl::StatusOr<std::optional<std::string>> ScratchDb::Get(
+    std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading audit scratch");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status ScratchDb::ForEachIn(
+    std::string_view from, std::string_view to,
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  rocksdb::ReadOptions options;
+  const rocksdb::Slice upper(to.data(), to.size());
+  if (!to.empty()) options.iterate_upper_bound = &upper;
+  options.fill_cache = false;  // a scan: keep the cache for the lookups
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid();
+       it->Next()) {
+    absl::Status status = fn(std::string_view(it->key().data(), it->key().size()),
+                             std::string_view(it->value().data(), it->value().size()));
+    if (!status.ok()) return status;
+  }
+  return FromRocks(it->status(), "scanning audit scratch");
+}
+
+}  // namespace ledger
