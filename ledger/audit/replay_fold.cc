@@ -143,7 +143,7 @@ absl::StatusOr<std::optional<uint64_t>> Replayer::SeenKeyHash(
     }
     return out;
   };
-  if (shard.key_hashes_spilled) {
+  if (shard.key_hashes_spilled && shard.spilled_key_hashes.MayContain(hash)) {
     ASSIGN_OR_RETURN(ScratchDb * scratch, shard.usages.scratch());
     ASSIGN_OR_RETURN(std::optional<std::string> stored,
                      scratch->Get(scratch_key(hash)));
@@ -158,6 +158,7 @@ absl::StatusOr<std::optional<uint64_t>> Replayer::SeenKeyHash(
     rocksdb::WriteBatch batch;
     for (const auto& [h, first_seq] : shard.first_seq_of_key_hash) {
       batch.Put(scratch_key(h), EventKey(first_seq));
+      shard.spilled_key_hashes.Add(h);
     }
     RETURN_IF_ERROR(scratch->Write(batch));
     shard.first_seq_of_key_hash.clear();

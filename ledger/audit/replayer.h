@@ -30,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/audit/checked_event_stream.h"
 #include "ledger/audit/key_index_digest.h"
+#include "ledger/audit/spill_filter.h"
 #include "ledger/audit/spilled_usages.h"
 #include "ledger/base/sha256.h"
 #include "ledger/replay.h"
@@ -107,6 +108,7 @@ struct FoldShard {
   // and looked up there too.
   size_t max_key_hashes = 0;
   bool key_hashes_spilled = false;
+  SpillFilter spilled_key_hashes;  // looked up in the scratch only on a hit
   KeyIndexDigest logged_keys;  // the records its keys imply
   // Where the log stood after the last event passed (every event, the
   // others' too).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "absl/hash/hash.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
 #include "rocksdb/write_batch.h"
@@ -46,6 +47,10 @@ absl::Status SpilledUsages::Fetch(const v1::Command& command,
   if (customer == state.customers.end()) return absl::OkStatus();
   auto& usages = customer->second.usages;
   if (usages.contains(*usage_id)) return absl::OkStatus();
+  // Most ids a `use` names are new: the filter says so without a lookup.
+  if (!spilled_ids_.MayContain(absl::HashOf(command.customer(), *usage_id))) {
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> value,
                    scratch_->Get(UsageKey(command.customer(), *usage_id)));
   if (!value.has_value()) return absl::OkStatus();  // a new id
@@ -90,6 +95,7 @@ absl::Status SpilledUsages::Spill(size_t how_many, LedgerState& state) {
                    [&](std::string entry_key, std::string value) {
                      if (entry_key == key) batch.Put(entry_key, value);
                    });
+    spilled_ids_.Add(absl::HashOf(customer_id, usage_id));
     customer->second.usages.erase(usage);
     if (read_back_.erase(std::make_pair(customer_id, usage_id)) == 0) {
       ++spilled_count_;

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/audit/scratch_db.h"
+#include "ledger/audit/spill_filter.h"
 #include "ledger/v1/command.pb.h"
 #include "projections/apply.h"
 #include "projections/ledger_state.h"
@@ -92,6 +93,7 @@ class SpilledUsages {
   // Usages read back from the scratch database and held now: spilling one
   // again rewrites its record, it adds none.
   absl::flat_hash_set<std::pair<std::string, std::string>> read_back_;
+  SpillFilter spilled_ids_;  // hashes of (customer, usage id) spilled
   bool spilled_any_ = false;
   uint64_t spilled_count_ = 0;
 };
