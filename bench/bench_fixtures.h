@@ -129,6 +129,7 @@ void RegisterScaleBenchmarks();
 void RegisterJsonBenchmarks();  // json_bench.cc: the JSON path
 void RegisterScopedBenchmarks();  // scoped_bench.cc: scoped lots on the write path
 void RegisterBackupBenchmarks();  // backup_bench.cc: Ledger::Backup beside a writer
+void RegisterAuditBenchmarks();  // audit_bench.cc: the audits' peak memory at N and 10 N
 // Closes the cached ledgers and databases before the scratch folder goes.
 void CloseStorageFixtures();
 void CloseSubmitFixtures();

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   lb::RegisterScaleBenchmarks();
   lb::RegisterScopedBenchmarks();
   lb::RegisterBackupBenchmarks();
+  lb::RegisterAuditBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
 
   lb::CloseBackupFixtures();

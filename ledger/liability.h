@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/audit_memory.h"
 
 namespace ledger {
 
@@ -78,6 +79,13 @@ struct LiabilityReport {
 // not verify (ledger/verify.h) or an event does not fold into the state.
 // The report is returned whether or not every unit adds up: check it with
 // CheckLiabilityIdentity.
+// The same, holding about `memory.budget_bytes` of state however long the
+// log (ledger/audit_memory.h); the report is the same with any budget.
+// InvalidArgument below kMinAuditMemoryBytes. A cluster node's folder is
+// summed partition by partition with the default budget.
+[[nodiscard]] absl::StatusOr<LiabilityReport> LiabilityReportFor(
+    const std::string& dir, int64_t from_us, int64_t to_us,
+    const AuditMemory& memory);
 [[nodiscard]] absl::StatusOr<LiabilityReport> LiabilityReportFor(
     const std::string& dir, int64_t from_us, int64_t to_us);
 

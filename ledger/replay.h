@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ledger/audit_memory.h"
 #include "ledger/ledger.h"
 
 namespace ledger {
@@ -53,6 +54,10 @@ struct ReplayOptions {
   // the same with any count. Default: 0, meaning
   // std::thread::hardware_concurrency() (1 when it is unknown).
   int threads = 0;
+  // The memory the rebuilt state may hold before its usages and the keys
+  // seen go to a scratch database (ledger/audit_memory.h); the report is
+  // the same with any budget. InvalidArgument below kMinAuditMemoryBytes.
+  AuditMemory memory;
 };
 
 // The most threads a replay uses to check and fold.

@@ -50,6 +50,18 @@ absl::Status CheckLiabilityIdentity(const LiabilityReport& report) {
 absl::StatusOr<LiabilityReport> LiabilityReportFor(const std::string& dir,
                                                    int64_t from_us,
                                                    int64_t to_us) {
+  return LiabilityReportFor(dir, from_us, to_us, AuditMemory());
+}
+
+absl::StatusOr<LiabilityReport> LiabilityReportFor(const std::string& dir,
+                                                   int64_t from_us,
+                                                   int64_t to_us,
+                                                   const AuditMemory& memory) {
+  if (memory.budget_bytes < kMinAuditMemoryBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the liability report's memory budget must be at least ",
+        kMinAuditMemoryBytes, " bytes, not ", memory.budget_bytes));
+  }
   if (from_us > to_us) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the period starts (", from_us, " us) after it ends (", to_us, " us)"));
@@ -60,7 +72,7 @@ absl::StatusOr<LiabilityReport> LiabilityReportFor(const std::string& dir,
   // instance, and it never creates a missing ledger.
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, Store::Mode::kReadOnly, false));
-  LiabilityFold fold(from_us, to_us);
+  LiabilityFold fold(from_us, to_us, &memory);
   absl::Status folded = absl::OkStatus();
   ASSIGN_OR_RETURN(
       VerifyReport verified,

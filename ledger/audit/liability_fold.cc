@@ -1,5 +1,7 @@
 #include "ledger/audit/liability_fold.h"
 
+#include <algorithm>
+
 #include <utility>
 #include <vector>
 
@@ -38,9 +40,16 @@ absl::Status Broken(const std::string& customer, const std::string& what) {
 
 }  // namespace
 
-LiabilityFold::LiabilityFold(int64_t from_us, int64_t to_us)
+LiabilityFold::LiabilityFold(int64_t from_us, int64_t to_us,
+                             const AuditMemory* memory)
     : from_us_(from_us), to_us_(to_us) {
   LEDGER_CHECK(from_us <= to_us) << from_us << " > " << to_us;
+  if (memory != nullptr) {
+    // Half the budget for held usages (about 512 bytes each), a quarter
+    // for the scratch database, as replay shares it.
+    usages_.emplace(memory->scratch_parent, memory->budget_bytes / 4,
+                    std::max<size_t>(1, memory->budget_bytes / 2 / 512));
+  }
 }
 
 absl::Status LiabilityFold::Add(const v1::Event& event) {
@@ -54,7 +63,16 @@ absl::Status LiabilityFold::Add(const v1::Event& event) {
   // their seqs have gaps here; ApplyEvent's check that each seq follows the
   // last is the verifier's job on this path (VerifyStore), not the fold's.
   state_.last_seq = event.header().seq() - 1;
-  RETURN_IF_ERROR(ApplyEvent(event, state_, nullptr));
+  if (!usages_.has_value()) {
+    RETURN_IF_ERROR(ApplyEvent(event, state_, nullptr));
+    return AddFlows(event, in_period);
+  }
+  // The usage the command names comes back first, as the writer fetches it
+  // (AddFlows and the closing read lots, holds and refunds only).
+  RETURN_IF_ERROR(usages_->Fetch(event.command(), state_));
+  touched_ = TouchedEntities();
+  RETURN_IF_ERROR(ApplyEvent(event, state_, &touched_));
+  RETURN_IF_ERROR(usages_->Note(touched_, state_));
   return AddFlows(event, in_period);
 }
 

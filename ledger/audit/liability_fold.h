@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/audit/spilled_usages.h"
+#include "ledger/audit_memory.h"
 #include "ledger/liability.h"
 #include "ledger/v1/event.pb.h"
 #include "projections/ledger_state.h"
@@ -28,8 +31,11 @@ namespace ledger {
 //   each lot, plus what sits in its pending holds and refunds).
 class LiabilityFold {
  public:
-  // REQUIRES: from_us <= to_us.
-  LiabilityFold(int64_t from_us, int64_t to_us);
+  // REQUIRES: from_us <= to_us. With `memory`, the usages past its budget
+  // go to a scratch database (ledger/audit/spilled_usages.h); without, all
+  // are held (a live ledger's tests fold a few events).
+  LiabilityFold(int64_t from_us, int64_t to_us,
+                const AuditMemory* memory = nullptr);
 
   // Adds the next event of the log (seqs increasing). Events dated at or
   // after `to` only count as read. DataLoss when the event does not apply to
@@ -70,6 +76,9 @@ class LiabilityFold {
   uint64_t events_read_ = 0;
   uint64_t events_in_period_ = 0;
   LedgerState state_;  // the events dated before to_us_
+  // The state's usages past the budget; unset without one.
+  std::optional<SpilledUsages> usages_;
+  TouchedEntities touched_;  // Add's scratch, for usages_
   // Per purchase lot (customer '\0' lot_id): the credits that have left it
   // for good, the `c` of the cash formula.
   absl::flat_hash_map<std::string, int64_t> lost_;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -49,9 +50,15 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   options.max_write_buffer_number = 2;
   options.compression = rocksdb::kNoCompression;  // CPU over disk: it is scratch
   options.max_open_files = 256;
+  // Written once, read back rarely, gone at the end: compacting it would
+  // spend the cores the audit folds on. Its level-0 files stay (a lookup
+  // checks each one's pinned bloom filter), and writes never stall on them.
+  options.disable_auto_compactions = true;
+  options.level0_slowdown_writes_trigger = 1 << 30;
+  options.level0_stop_writes_trigger = 1 << 30;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  // The lookups that find nothing (a new usage id, a new key) are the common
-  // ones: bloom filters in the tables and in the memtables answer them.
+  // The lookups that find nothing (a new usage id) are the common ones:
+  // bloom filters in the tables and in the memtables answer them.
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(quarter);
   table.cache_index_and_filter_blocks = true;
@@ -98,7 +105,7 @@ absl::Status ScratchDb::ForEachIn(
     const {
   rocksdb::ReadOptions options;
   const rocksdb::Slice upper(to.data(), to.size());
-  options.iterate_upper_bound = &upper;
+  if (!to.empty()) options.iterate_upper_bound = &upper;
   options.fill_cache = false;  // a scan: keep the cache for the lookups
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid();

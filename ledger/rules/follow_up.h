@@ -5,7 +5,7 @@
 // command, the very number its result carries, so they are decided on the
 // writer's path between folding the command's own effects and storing the
 // event, and stored in the event as its last effects. Replay decides them
-// again the same way and must find the same effects (audit/replay.cc).
+// again the same way and must find the same effects (audit/replay_fold.cc).
 #ifndef CREDIT_LEDGER_LEDGER_RULES_FOLLOW_UP_H_
 #define CREDIT_LEDGER_LEDGER_RULES_FOLLOW_UP_H_
 

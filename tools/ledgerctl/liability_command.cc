@@ -22,6 +22,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl liability --db DIR --from T1 --to T2\n"
+    "                           [--memory-budget-mib M]\n"
     "                           [--format text|json|csv]\n"
     "\n"
     "What the platform owes its customers, and how it moved over the period\n"
@@ -64,6 +65,11 @@ constexpr std::string_view kUsage =
     "  --to T2        end of the period (excluded); not before T1\n"
     "                 T1, T2: RFC 3339 (2026-03-08T10:00:00Z) or a date alone\n"
     "                 (2026-03-08: its midnight UTC)\n"
+    "  --memory-budget-mib M\n"
+    "                 about the most the folded state holds, in MiB (default\n"
+    "                 256, at least 1): past it the usages go to a scratch\n"
+    "                 database in $TMPDIR (else /tmp), removed at the end;\n"
+    "                 the report is the same\n"
     "  --format FMT   text (default; a table for a person), json ({from, to,\n"
     "                 units: [{unit, opening, granted, used, expired,\n"
     "                 forfeited, voided, refunded, charged_back, closing,\n"
@@ -181,7 +187,7 @@ const CommandSpec& LiabilitySpec() {
       .name = "liability",
       .summary = "report what is owed in credits and cash, and how it moved",
       .usage = kUsage,
-      .options = {"db", "from", "to", "format"},
+      .options = {"db", "from", "to", "memory-budget-mib", "format"},
       .formats = {Format::kText, Format::kJson, Format::kCsv},
       .required = {"db", "from", "to"},
       .max_positionals = 0,
@@ -204,8 +210,17 @@ int RunLiability(std::span<char* const> args) {
   const int64_t to_us = *to;
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
+  int64_t budget_mib = 0;
+  if (!ParseIntOption(spec, parsed, "memory-budget-mib",
+                      kDefaultAuditMemoryBytes >> 20,
+                      kMinAuditMemoryBytes >> 20, int64_t{1} << 30, &budget_mib,
+                      &exit_code)) {
+    return exit_code;
+  }
+  AuditMemory memory;
+  memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
   absl::StatusOr<LiabilityReport> report =
-      LiabilityReportFor(dir, from_us, to_us);
+      LiabilityReportFor(dir, from_us, to_us, memory);
   if (!report.ok()) {
     return Fail("liability", "cannot report on the ledger in " + dir,
                 report.status());

@@ -20,7 +20,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl replay --db DIR [--until-seq N | --as-of TIME]\n"
-    "                        [--threads N] [--format text|json]\n"
+    "                        [--threads N] [--memory-budget-mib M]\n"
+    "                        [--format text|json]\n"
     "\n"
     "Rebuilds every projection from the event log alone and checks it\n"
     "against the stored projections, the hash chain, the sequence, the\n"
@@ -43,6 +44,11 @@ constexpr std::string_view kUsage =
     "                   the events before it in the log are\n"
     "                   included whatever their `at`\n"
     "  --threads N      threads that check and fold (default 0: one per core)\n"
+    "  --memory-budget-mib M\n"
+    "                   about the most the rebuilt state holds, in MiB\n"
+    "                   (default 256, at least 1): past it the usages and\n"
+    "                   keys go to a scratch database in $TMPDIR (else\n"
+    "                   /tmp), removed at the end; the report is the same\n"
     "  --format F       text (default: `name: value` lines) or json (one\n"
     "                   document: {\"events\", \"customers\", \"full\",\n"
     "                   \"last_seq\", \"ok\", and when not ok \"first_bad_seq\"\n"
@@ -110,7 +116,8 @@ const CommandSpec& ReplaySpec() {
       .name = "replay",
       .summary = "rebuild the projections from the log and check them",
       .usage = kUsage,
-      .options = {"db", "until-seq", "as-of", "threads", "format"},
+      .options = {"db", "until-seq", "as-of", "threads", "memory-budget-mib",
+                  "format"},
       .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
@@ -129,6 +136,14 @@ int RunReplay(std::span<char* const> args) {
   if (!ParseIntOption(spec, parsed, "threads", 0, 0, kMaxReplayThreads, &threads,
                       &exit_code)) return exit_code;
   options.threads = static_cast<int>(threads);
+  int64_t budget_mib = 0;
+  if (!ParseIntOption(spec, parsed, "memory-budget-mib",
+                      kDefaultAuditMemoryBytes >> 20,
+                      kMinAuditMemoryBytes >> 20, int64_t{1} << 30, &budget_mib,
+                      &exit_code)) {
+    return exit_code;
+  }
+  options.memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
 

@@ -1,0 +1,56 @@
+// A RocksDB of an audit's own, in a fresh folder that is removed when it
+// closes, on every path (the destructor removes it): where an audit puts
+// the state that grows with the log once the state passes its memory
+// budget (docs/audit.md, "Memory"). Nothing in it outlives the call, so it
+// writes without a WAL and never syncs.
+#ifndef CREDIT_LEDGER_LEDGER_AUDIT_SCRATCH_DB_H_
+#define CREDIT_LEDGER_LEDGER_AUDIT_SCRATCH_DB_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace ledger {
+
+class ScratchDb {
+ public:
+  // Makes a new folder `ledger-audit-XXXXXX` under `parent` ("" means
+  // $TMPDIR, else /tmp) and opens an empty database in it whose memtables
+  // and block cache together hold about `memory_bytes`.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ScratchDb>> Create(
+      const std::string& parent, size_t memory_bytes);
+  // Closes the database and removes its folder.
+  ~ScratchDb();
+  ScratchDb(const ScratchDb&) = delete;
+  ScratchDb& operator=(const ScratchDb&) = delete;
+
+  // Safe from several threads at once, as RocksDB is.
+  [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch);
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const;
+  // Every entry with from <= key < to (no upper bound when `to` is empty),
+  // in key order; `fn` may stop the scan with a non-OK status, which is
+  // returned.
+  [[nodiscard]] absl::Status ForEachIn(
+      std::string_view from, std::string_view to,
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  ScratchDb() = default;
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace ledger
+
+#endif  // CREDIT_LEDGER_LEDGER_AUDIT_SCRATCH_DB_H_
