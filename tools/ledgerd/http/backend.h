@@ -8,7 +8,7 @@
 // customer's partition here when this node hosts it, else forwarded as
 // GetBalance is; the lists merge one page of every partition, each read
 // from its own snapshot, in the list's order (ids; request time); the
-// liability report sums the node's partitions (ledger/node_reports.h).
+// liability report sums the node's partitions (ledger/audit/node_reports.h).
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_HTTP_BACKEND_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_HTTP_BACKEND_H_
 
