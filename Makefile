@@ -11,7 +11,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
-  nats-server libnats-dev libcurl4-openssl-dev openssl time
+  nats-server libnats-dev libcurl4-openssl-dev openssl time libcpp-httplib-dev
 
 .PHONY: all deps configure build demo serve test test-all bench clean sanitize asan tsan fuzz
 
@@ -155,6 +155,11 @@ bench: build
 	    --out $(BUILD_DIR)/bench-cluster.json; \
 	  /usr/bin/python3 bench/cluster/join_bench.py --build $(BUILD_DIR) \
 	    --out $(BUILD_DIR)/bench-join.json; \
+	fi
+	@# The HTTP API against gRPC on one ledgerd (docs/http.md); about 30 s.
+	if [ -x ./$(BUILD_DIR)/tools/ledgerd/ledgerd ]; then \
+	  /usr/bin/python3 bench/http/http_bench.py --build $(BUILD_DIR) \
+	    --out $(BUILD_DIR)/bench-http.json; \
 	fi
 	@# Webhook delivery (docs/webhooks.md): throughput from a backlog and
 	@# the lag while the ledger ingests at full speed; about 1 minute.

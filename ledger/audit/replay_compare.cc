@@ -4,6 +4,7 @@
 // called, in the order their findings rank (ledger/audit/replayer.h).
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/audit/pending_refund_check.h"
 #include "ledger/audit/replayer.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
@@ -48,7 +50,23 @@ absl::Status Replayer::CompareWithStore(std::jthread& stored_keys_scan) {
     DigestStoredKeys();
   }
   if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+  if (report_.problem.empty()) {
+    RETURN_IF_ERROR(CheckPendingRefundQueue(
+        store_, [this](const auto& fn) { ForEachRebuiltCustomer(fn); },
+        report_));
+  }
   return absl::OkStatus();
+}
+
+void Replayer::ForEachRebuiltCustomer(
+    const std::function<void(const CustomerState&, uint64_t last_seq)>& fn)
+    const {
+  for (const auto& shard : shards_) {
+    for (const auto& [id, customer] : shard->state.customers) {
+      const CustomerAudit* audit = FindAudit(id);
+      fn(customer, audit == nullptr ? 0 : audit->last_seq);
+    }
+  }
 }
 
 // The meta family must hold the format marker and, once an event is logged,

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -192,6 +193,11 @@ class Replayer {
   // stored idempotency index (DigestStoredKeys) beside the fold; it is
   // joined before the digests are compared, else the digest is taken here.
   absl::Status CompareWithStore(std::jthread& stored_keys_scan);
+  // Every customer the fold rebuilt, with the seq of its last event (what
+  // a difference in a per-customer record is blamed on).
+  void ForEachRebuiltCustomer(
+      const std::function<void(const CustomerState&, uint64_t last_seq)>& fn)
+      const;
   absl::Status CheckMeta();
   absl::Status HeadDiffers(std::optional<std::string_view> stored);
   // What one key range of the stored projections gave: the first
