@@ -71,11 +71,15 @@ ALLOWED = {
     # service, and only ledgerd includes the service's generated schema.
     "ledgerd": {"ledgerd", "edge", "api", "vocabulary", "schema", "service_schema",
                 "base", "absl", "protobuf", "grpc", "grpcpp", "prometheus",
-                "openssl", "curl", "cluster"},
+                "openssl", "curl", "cluster", "console"},
     # ledgerd's cluster mode (tools/ledgerd/cluster, docs/cluster.md): the
     # only code that knows NATS. The service sees it through cluster_api.h.
     "cluster": {"cluster", "ledgerd", "api", "vocabulary", "schema",
                 "service_schema", "base", "absl", "protobuf", "nats"},
+    # The web console's files compiled into ledgerd (tools/ledgerd/console,
+    # docs/console.md): bytes and paths only, so it knows nothing of the
+    # ledger or of HTTP; ledgerd's HTTP server serves them.
+    "console": {"console"},
 }
 
 # Where each module lives, for the table docs/architecture.md shows; the
@@ -97,6 +101,7 @@ WHERE = {
     "ledgerctl": "`tools/ledgerctl/`",
     "ledgerd": "`tools/ledgerd/` and `tools/ledgerd/webhooks/`",
     "cluster": "`tools/ledgerd/cluster/`",
+    "console": "`tools/ledgerd/console/`",
     "bench": "`bench/`",
     "tests": "`tests/`",
 }
@@ -190,7 +195,7 @@ TEST_FOLDERS = {
     "tests/ledger/storage/": "storage", "tests/ledger/write_path/": "write_path",
     "tests/ledger/audit/": "audit", "tests/projections/": "projections",
     "tests/tools/": "ledgerctl", "tests/service/": "ledgerd",
-    "tests/cluster/": "cluster",
+    "tests/cluster/": "cluster", "tests/console/": "console",
 }
 TEST_COMMON = {"tests", "api", "vocabulary", "schema", "base", "workload",
                "layout", "absl", "protobuf", "rocksdb", "gtest", "gmock"}
@@ -237,6 +242,8 @@ def module_of(path):
         return "edge"
     if parts[:3] == ["tools", "ledgerd", "cluster"] and len(parts) > 3:
         return "cluster"
+    if parts[:3] == ["tools", "ledgerd", "console"] and len(parts) > 3:
+        return "console"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
         return "ledgerd"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerctl":
