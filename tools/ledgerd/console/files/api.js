@@ -40,11 +40,11 @@ export class ApiError extends Error {
 }
 
 // Sentences for the HTTP statuses of docs/contract.md section 14.
-function explain(status, code, serverMessage) {
+function explain(status, code, serverMessage, sentToken) {
   const detail = serverMessage ? ` (${serverMessage})` : "";
   switch (status) {
     case 401:
-      return token() ? `The server refused this token: it is unknown or mistyped${detail}.`
+      return sentToken ? `The server refused this token: it is unknown or mistyped${detail}.`
                      : `This ledger needs a token and none was given${detail}.`;
     case 403:
       return `This token's role may not do that${detail}.`;
@@ -90,7 +90,8 @@ export async function call(method, path, body, tokenOverride) {
   if (!response.ok) {
     const error = parsed && parsed.error ? parsed.error : {};
     throw new ApiError(response.status, error.code || "",
-                       explain(response.status, error.code, error.message));
+                       explain(response.status, error.code, error.message,
+                               Boolean(bearer)));
   }
   if (parsed === null) {
     throw new ApiError(response.status, "", "The server's answer was not JSON.");

@@ -12,7 +12,7 @@ import {renderLiability} from "./page_liability.js";
 import {renderLogin} from "./page_login.js";
 import {renderRefunds} from "./page_refunds.js";
 
-const view = document.getElementById("view");
+const main = document.getElementById("view");
 const session = document.getElementById("session");
 
 // "#/customer/a%3Cb?at=T" -> {path: ["customer", "a<b"], params: {at: "T"}}
@@ -44,22 +44,27 @@ function showSession() {
 }
 
 const ROUTES = {
-  customers: (p) => renderCustomers(view, p.params, go),
-  customer: (p) => renderCustomer(view, Object.assign({id: p.path[1]}, p.params)),
-  history: (p) => renderHistory(view, Object.assign({id: p.path[1]}, p.params)),
-  refunds: () => renderRefunds(view),
-  liability: (p) => renderLiability(view, p.params, go),
+  customers: (view, p) => renderCustomers(view, p.params, go),
+  customer: (view, p) => renderCustomer(view, Object.assign({id: p.path[1]}, p.params)),
+  history: (view, p) => renderHistory(view, Object.assign({id: p.path[1]}, p.params)),
+  refunds: (view, p) => renderRefunds(view, p.params),
+  liability: (view, p) => renderLiability(view, p.params, go),
 };
 
+// Each route renders into a fresh element: a page still waiting for its
+// answer when the reader moves on writes into an element no longer shown,
+// never over the page that replaced it.
 async function route() {
+  const view = document.createElement("div");
+  main.replaceChildren(view);
   const parsed = parseHash();
   const name = parsed.path[0] || "customers";
   for (const link of document.querySelectorAll("#mainnav a")) {
     link.classList.toggle("current", link.dataset.route === name);
   }
   if (name === "login") {
+    renderLogin(view, parsed.params, go);  // forgets the token first
     showSession();
-    renderLogin(view, parsed.params, go);
     return;
   }
   if (!loggedIn()) {
@@ -77,7 +82,7 @@ async function route() {
                          h("p", {}, h("a", {href: "#/customers"}, "Find a customer")));
     return;
   }
-  await render(parsed);
+  await render(view, parsed);
   if (note) view.prepend(h("p", {class: "message ok", role: "status"}, note));
 }
 

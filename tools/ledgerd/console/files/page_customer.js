@@ -29,16 +29,23 @@ function lotsTable(lots, at) {
                rows, {id: "lots-table"});
 }
 
-// The credits still in lots (remaining) that expire on each date after
-// `at`: the balance's own `expiring` list when the server sends one, else
-// summed here from the lots by the UTC date of their expiry.
+// How far ahead the chart looks: the balance's `expiring` list covers the
+// 30 days after T (ledgerctl balance prints the same list).
+const HORIZON_DAYS = 30;
+
+// The credits still in lots (remaining) that expire on each UTC day in
+// (T, T + 30 days]: the balance's own `expiring` list, or, from a server
+// that sends none, the same sum made here from the lots.
 function expiringByDate(balance, at) {
   if (Array.isArray(balance.expiring)) {
     return balance.expiring.map((e) => ({date: e.date, credits: big(e.credits)}));
   }
+  const horizon = new Date(Date.parse(at) + HORIZON_DAYS * 86400000)
+      .toISOString().replace(/\.\d+Z$/, "Z");
   const byDate = new Map();
   for (const lot of balance.lots || []) {
-    if (!lot.expires_at || isExpired(lot.expires_at, at) || big(lot.remaining) === 0n) continue;
+    if (!lot.expires_at || isExpired(lot.expires_at, at) || lot.expires_at > horizon ||
+        big(lot.remaining) === 0n) continue;
     const date = lot.expires_at.slice(0, 10);
     byDate.set(date, (byDate.get(date) || 0n) + big(lot.remaining));
   }
@@ -48,11 +55,17 @@ function expiringByDate(balance, at) {
 function expiringSection(balance, at) {
   const dates = expiringByDate(balance, at).filter((e) => e.credits > 0n);
   const body = dates.length === 0
-      ? message("info", "No credits are due to expire.")
+      ? message("info", `No credits expire in the ${HORIZON_DAYS} days after ${at}.`)
       : barChart(dates.map((e) => ({label: e.date, value: e.credits,
                                     title: `${credits(e.credits)} credits expire on ${e.date}`})),
-                 {caption: "Credits that expire on each date", unit: "credits"});
-  return h("section", {id: "expiring"}, h("h2", {}, "Expiring credits"), body);
+                 {caption: `Credits that expire on each day of the next ${HORIZON_DAYS} days`,
+                  unit: "credits"});
+  return h("section", {id: "expiring"},
+      h("h2", {}, `Credits expiring in the next ${HORIZON_DAYS} days`),
+      h("p", {class: "hint"}, "Per UTC day, the credits left in lots that expire that day; " +
+                              "credits held or frozen in a refund are not counted until they " +
+                              "come back."),
+      body);
 }
 
 function alertsSection(balance) {

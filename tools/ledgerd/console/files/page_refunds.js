@@ -36,7 +36,7 @@ async function decide(refund, kind, extra, status, reload) {
       status.replaceChildren(message("ok",
           `${kind === "approve_refund" ? "Approved" : "Denied"} refund ${refund.refund_id} ` +
           `of ${refund.customer} (event ${credits(result.seq)}` +
-          (result.duplicate ? ", already done before" : "") + ").`));
+          (result.duplicate ? ", already done before" : "") + ")."));
     } else {
       status.replaceChildren(message("error",
           `The ledger refused: ${result.code}: ${result.message || ""}`));
@@ -74,7 +74,8 @@ function actions(refund, status, reload) {
   return cell;
 }
 
-export async function renderRefunds(view) {
+export async function renderRefunds(view, params) {
+  const after = params.after || "";
   const status = h("div", {id: "refund-status"});
   const body = h("div", {id: "refunds-body"}, message("info", "Loading..."));
   view.replaceChildren(
@@ -91,7 +92,7 @@ export async function renderRefunds(view) {
   const reload = async (keepStatus) => {
     let page;
     try {
-      page = await call("GET", `/v1/refunds${query({state: "PENDING"})}`);
+      page = await call("GET", `/v1/refunds${query({state: "PENDING", after})}`);
     } catch (e) {
       body.replaceChildren(message("error", e.message));
       return;
@@ -114,7 +115,13 @@ export async function renderRefunds(view) {
         : table([{title: "customer"}, {title: "refund"}, {title: "purchase"},
                  {title: "credits frozen", numeric: true}, {title: "cash at stake"},
                  {title: "requested at"}, {title: "refund window ends"}, {title: ""}],
-                rows, {id: "refunds-table"}));
+                rows, {id: "refunds-table"}),
+        h("nav", {class: "pager"},
+            after ? h("a", {href: "#/refunds", id: "first-page"}, "First page") : null,
+            page.next_after !== null && page.next_after !== undefined
+                ? h("a", {href: `#/refunds${query({after: page.next_after})}`, id: "next-page"},
+                    "Next page")
+                : null));
   };
   await reload(status);
 }
