@@ -155,10 +155,11 @@ def pending_refunds(ledger, params):
         p = purchases[(r["customer"], r["purchase_id"])]
         out.append({"customer": r["customer"], "refund_id": r["refund_id"],
                     "purchase_id": r["purchase_id"], "credits": r["credits"],
-                    "cash_minor": p["amount_minor"] * r["credits"] // p["credits"],
-                    "currency": p["currency"],
+                    "cash": {"currency": p["currency"],
+                             "amount_minor": p["amount_minor"] * r["credits"]
+                             // p["credits"]},
                     "requested_at": r["requested_at"],
-                    "window_ends": r["window_ends"]})
+                    "window_ends_at": r["window_ends"]})
     return {"refunds": out, "next_after": None}
 
 

@@ -9,21 +9,19 @@ import {call, mayWrite, newCommandKey, query, role} from "./api.js";
 import {credits, money} from "./format.js";
 import {customerLink, h, message, table} from "./dom.js";
 
-// The cash a refund would pay back: the server names it the cash at stake;
-// the field's shape is read leniently (an object, or amount and currency
-// beside the credits) so the page keeps working as the API settles.
+// The cash approving would pay back: `cash` ({currency, amount_minor}) as
+// the API sends it; `cash_minor` and `currency` side by side as
+// `ledgerctl refunds --format json` writes a row.
 function cashAtStake(r) {
-  for (const v of [r.cash_at_stake, r.cash]) {
-    if (Array.isArray(v) && v.length) return v.map((c) => money(c.amount_minor, c.currency)).join(", ");
-    if (v && typeof v === "object" && v.currency) return money(v.amount_minor, v.currency);
-  }
-  const amount = r.cash_at_stake_minor ?? r.amount_minor ?? r.cash_minor;
-  if (amount !== undefined && r.currency) return money(amount, r.currency);
+  if (r.cash && r.cash.currency) return money(r.cash.amount_minor, r.cash.currency);
+  if (r.cash_minor !== undefined && r.currency) return money(r.cash_minor, r.currency);
   return "not given";
 }
 
+// When the purchase's refund window ends (API: window_ends_at; ledgerctl
+// refunds: window_ends).
 function windowEnds(r) {
-  return r.window_ends || r.refund_window_ends || r.window_end || "not given";
+  return r.window_ends_at || r.window_ends || "not given";
 }
 
 async function decide(refund, kind, extra, status, reload) {
