@@ -28,6 +28,8 @@ import urllib.parse
 CONTENT_TYPES = {".html": "text/html; charset=utf-8",
                  ".css": "text/css; charset=utf-8",
                  ".js": "text/javascript; charset=utf-8"}
+# kConsoleContentSecurityPolicy of tools/ledgerd/console/console_assets.h,
+# which ledgerd sends with the console's files.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
        "base-uri 'none'; form-action 'none'")

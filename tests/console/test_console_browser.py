@@ -291,6 +291,26 @@ class ConsoleInABrowser(unittest.TestCase):
                                     "--customer", customer))
 
     # ----- tests -----
+    def test_the_server_sends_every_file_with_its_type_and_a_strict_policy(self):
+        kinds = {".html": "text/html", ".css": "text/css",
+                 ".js": "text/javascript"}
+        for name in sorted(os.listdir(ARGS.files)):
+            with open(os.path.join(ARGS.files, name), "rb") as f:
+                want = f.read()
+            for path in (["/console/", "/console/index.html"]
+                         if name == "index.html" else [f"/console/{name}"]):
+                with urllib.request.urlopen(self.server.base + path,
+                                            timeout=30) as r:
+                    self.assertEqual(r.read(), want, path)
+                    self.assertTrue(r.headers["Content-Type"].startswith(
+                        kinds[os.path.splitext(name)[1]]), path)
+                    policy = r.headers.get("Content-Security-Policy", "")
+                    self.assertIn("default-src 'self'", policy, path)
+        with self.assertRaises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(self.server.base + "/console/nope.js",
+                                   timeout=30)
+        self.assertEqual(missing.exception.code, 404)
+
     def test_a_missing_or_wrong_token_shows_a_clear_message(self):
         self.open("#/login")
         self.wait_for("#token")
