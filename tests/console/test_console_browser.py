@@ -598,7 +598,7 @@ class ConsoleInABrowser(unittest.TestCase):
         self.wait_text("#customer-name", evil_id)
         self.wait_for("#customer-body .message")
         self.open("#/customers?prefix=" + urllib.request.quote(evil_id, safe=""))
-        self.wait_for("#customer-results .message")
+        self.wait_text("#customer-results .message", evil_id)
         self.assertEqual(self.driver.execute_script("return window.__pwned"),
                          None)
         self.assertEqual(self.driver.find_elements(

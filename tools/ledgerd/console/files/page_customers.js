@@ -37,6 +37,12 @@ export async function renderCustomers(view, params, go) {
   });
   const results = h("div", {id: "customer-results"}, message("info", "Loading..."));
   view.replaceChildren(h("h1", {}, "Find a customer"), form, results);
+  if (!/^[A-Za-z0-9._:-]{0,64}$/.test(prefix)) {
+    results.replaceChildren(message("error",
+        `No customer id starts with "${prefix}": ids are at most 64 letters, ` +
+        "digits and . _ : - characters."));
+    return;
+  }
 
   let page;
   try {
