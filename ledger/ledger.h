@@ -45,6 +45,7 @@
 #include "ledger/balance.h"
 #include "ledger/limits.h"
 #include "ledger/options.h"
+#include "ledger/pages.h"
 #include "ledger/subscription.h"
 #include "ledger/time_util.h"
 #include "ledger/v1/command.pb.h"
@@ -257,6 +258,25 @@ class Ledger {
   // ledger is stopped.
   [[nodiscard]] virtual absl::StatusOr<Balance> GetBalance(
       const std::string& customer, int64_t at_us) const = 0;
+
+  // A page of the ledger's customers (pages.h): those with ids after
+  // `after` ("": from the first), in id order, at most `limit`
+  // (1..kMaxPageLimit), with status and available credits at `at_us`, all
+  // read from one snapshot of what is durable. O(limit): usages are never
+  // read. InvalidArgument for a limit or at_us out of range;
+  // FailedPrecondition when the ledger is stopped.
+  [[nodiscard]] virtual absl::StatusOr<CustomerPage> ListCustomers(
+      const std::string& after, size_t limit, int64_t at_us) const = 0;
+
+  // A page of the refunds waiting for approve_refund or deny_refund
+  // (pages.h), oldest request first, from the ledger's pending-refund queue
+  // (kept with every event, never a scan of the refunds), from after the
+  // cursor `after` ("": the oldest), at most `limit` (1..kMaxPageLimit),
+  // read from one snapshot of what is durable. InvalidArgument for a
+  // limit out of range or a cursor no page gave; FailedPrecondition when
+  // the ledger is stopped.
+  [[nodiscard]] virtual absl::StatusOr<PendingRefundPage> PendingRefunds(
+      const std::string& after, size_t limit) const = 0;
 
   // Sequence number of the last durable event (0 for an empty ledger). Never
   // fails: a stopped ledger answers the last seq it made durable.

@@ -33,9 +33,13 @@ class RawLog {
     // RocksDB opens a database for writing only with all its families: the
     // refusal journal's too, after the first four, when the ledger has it.
     std::vector<std::string> names;
-    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok() &&
-        std::find(names.begin(), names.end(), kRejectionsFamily) != names.end()) {
-      families.emplace_back(kRejectionsFamily, rocksdb::ColumnFamilyOptions());
+    // Likewise the pending-refund queue's.
+    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok()) {
+      for (const char* optional : {kRejectionsFamily, kPendingRefundsFamily}) {
+        if (std::find(names.begin(), names.end(), optional) != names.end()) {
+          families.emplace_back(optional, rocksdb::ColumnFamilyOptions());
+        }
+      }
     }
     rocksdb::DBOptions options;
     rocksdb::DB* db = nullptr;
@@ -153,9 +157,8 @@ class RawLog {
     return options;
   }
   rocksdb::ColumnFamilyHandle* Family(std::string_view name) {
-    const char* names[] = {kMetaFamily, kEventsFamily, kKeysFamily, kStateFamily};
-    for (size_t i = 0; i < 4; ++i) {
-      if (name == names[i]) return handles_[i];
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      if (name == h->GetName()) return h;
     }
     ADD_FAILURE() << "no column family " << name;
     return handles_[0];

@@ -18,6 +18,7 @@
 #include "absl/types/span.h"
 #include "ledger/audit/checked_event_stream.h"
 #include "ledger/audit/key_index_digest.h"
+#include "ledger/audit/pending_refund_check.h"
 #include "ledger/audit/rebuild_state.h"
 #include "ledger/rules/decide.h"
 #include "ledger/time_util.h"
@@ -131,6 +132,7 @@ class Replayer {
     if (report_.full) {
       RETURN_IF_ERROR(CheckMeta());
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
+      RETURN_IF_ERROR(CheckPendingRefundQueue(store_, [this](const auto& fn) { for (const auto& s : shards_) for (const auto& [id, c] : s->state.customers) fn(c, FindAudit(id) == nullptr ? 0 : FindAudit(id)->last_seq); }, report_));
       if (parallel) {
         stored_keys_scan.join();
       } else {

@@ -29,6 +29,17 @@ inline constexpr char kStateFamily[] = "state";    // projections
 // first writable open of a ledger made before it existed; a reader of such
 // a ledger finds none (Store::rejections() is null).
 inline constexpr char kRejectionsFamily[] = "rejections";
+// The pending-refund queue (docs/storage.md, "The pending-refund queue"):
+// one entry per refund in REFUND_PENDING, key PendingRefundKey (request time,
+// customer, refund id: oldest first), value the refunded lot's id, written
+// in the same batch as the event that moves the refund in or out; and
+// kPendingRefundsBuiltKey once the queue holds every pending refund (the
+// first writable open of a ledger made before the queue builds it from the
+// stored refunds). A reader of a ledger no such build has opened finds no
+// family (Store::pending_refunds() is null).
+inline constexpr char kPendingRefundsFamily[] = "pending_refunds";
+// Shorter than any entry's key (8 + 1 + 1 + 1 bytes at least).
+inline constexpr std::string_view kPendingRefundsBuiltKey("built", 5);
 
 // Meta keys.
 inline constexpr char kFormatKey[] = "format";
@@ -159,6 +170,29 @@ void EncodeState(const LedgerState& state, const EmitFn& emit);
 // those key ranges (ledger/stored_state.h).
 std::string CustomerStatePrefix(std::string_view customer);
 std::string PolicyStatePrefix();
+
+// The pending-refund queue's key of a refund requested at
+// `requested_at_us` (>= kMinTimeUs): 8 bytes big-endian time, the
+// customer, \0, the refund id. DecodePendingRefundKey splits one
+// (DataLoss when it is not of that form).
+std::string PendingRefundKey(int64_t requested_at_us, std::string_view customer,
+                             std::string_view refund_id);
+struct PendingRefundKeyParts {
+  int64_t requested_at_us = 0;
+  std::string customer;
+  std::string refund_id;
+};
+[[nodiscard]] absl::StatusOr<PendingRefundKeyParts> DecodePendingRefundKey(
+    std::string_view key);
+// The queue's changes for the refunds of `customer` that `touched` names:
+// `put` for each one pending, `erase` (the key) for each one that is not.
+void EncodePendingRefundChanges(const CustomerState& customer,
+                                const TouchedEntities& touched,
+                                const EmitFn& put,
+                                const std::function<void(std::string)>& erase);
+// The queue's entry of each pending refund of `customer` (building the
+// queue, and replay's check of it).
+void EncodePendingRefunds(const CustomerState& customer, const EmitFn& emit);
 
 // Rebuilds the state from the stored projections, iterated in key order.
 class StateDecoder {

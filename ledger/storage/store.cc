@@ -323,6 +323,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   if (mode == Mode::kReadWrite || HasFamily(dir, kRejectionsFamily)) {
     names.push_back(kRejectionsFamily);
   }
+  // Likewise the pending-refund queue's (storage_layout.h).
+  if (mode == Mode::kReadWrite || HasFamily(dir, kPendingRefundsFamily)) {
+    names.push_back(kPendingRefundsFamily);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
@@ -397,6 +401,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
                                            s.ToString()));
   }
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == kRejectionsFamily) store->rejections_ = store->handles_[i];
+    if (names[i] == kPendingRefundsFamily) {
+      store->pending_refunds_ = store->handles_[i];
+    }
+  }
   if (fresh) {
     rocksdb::WriteBatch batch;
     batch.Put(store->meta(), kFormatKey, kFormatValue);

@@ -162,9 +162,27 @@ class Store {
   rocksdb::ColumnFamilyHandle* state() const { return handles_[3]; }
   // The refusal journal's family; null in a reader of a ledger no build
   // with the journal has opened for writing yet (storage_layout.h).
-  rocksdb::ColumnFamilyHandle* rejections() const {
-    return handles_.size() > 4 ? handles_[4] : nullptr;
+  rocksdb::ColumnFamilyHandle* rejections() const { return rejections_; }
+  // The pending-refund queue's family; null in a reader of a ledger no
+  // build with the queue has opened for writing yet (storage_layout.h).
+  rocksdb::ColumnFamilyHandle* pending_refunds() const {
+    return pending_refunds_;
   }
+
+  // A consistent view of the store for a read of many keys (a page of
+  // customers or of the pending-refund queue): released when the last
+  // copy goes, which must be before Close. In store_snapshot.cc.
+  std::shared_ptr<const rocksdb::Snapshot> TakeSnapshot() const;
+  // Every (key, value) of `family` with `from` <= key (< `to` when `to` is
+  // not empty), in key order, as `snapshot` (null: now) sees it, until
+  // `fn` returns false or an error. One iterator: a page costs its own
+  // entries, not the family's.
+  [[nodiscard]] absl::Status ScanFamily(
+      rocksdb::ColumnFamilyHandle* family, const rocksdb::Snapshot* snapshot,
+      std::string_view from, std::string_view to,
+      const std::function<absl::StatusOr<bool>(std::string_view key,
+                                               std::string_view value)>& fn)
+      const;
 
   // Every refusal (key, value) in key order, i.e. recording order, from
   // key `from` on. Nothing when the ledger has no journal.
@@ -248,6 +266,10 @@ class Store {
   std::string owned_scratch_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Families a ledger made before them may lack (in a reader), else
+  // entries of handles_.
+  rocksdb::ColumnFamilyHandle* rejections_ = nullptr;
+  rocksdb::ColumnFamilyHandle* pending_refunds_ = nullptr;
 };
 
 // Decodes the events of a scan of the log in order, from any seq, with

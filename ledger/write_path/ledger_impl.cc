@@ -188,6 +188,7 @@ absl::Status LedgerImpl::Close() {
 absl::Status LedgerImpl::Restore() {
   absl::MutexLock lock(&state_mu_);
   RETURN_IF_ERROR(LoadDurable());
+  RETURN_IF_ERROR(BuildPendingRefundQueue());
   RETURN_IF_ERROR(journal_.Open());
   feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
@@ -891,6 +892,12 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
     EncodePolicy(state_.policies.versions().back(), put_state);
   } else {
     EncodeCustomer(state_.customers.at(h.customer()), &touched, put_state);
+    EncodePendingRefundChanges(
+        state_.customers.at(h.customer()), touched,
+        [&](std::string key, std::string value) {
+          batch.Put(store_->pending_refunds(), key, value);
+        },
+        [&](std::string key) { batch.Delete(store_->pending_refunds(), key); });
   }
   head_hash_ = hash;
   return absl::OkStatus();

@@ -61,6 +61,12 @@ class LedgerImpl final : public Ledger {
   uint64_t AppliedPosition() const override;
   absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                      int64_t at_us) const override;
+  // In pages_call.cc.
+  absl::StatusOr<CustomerPage> ListCustomers(const std::string& after,
+                                             size_t limit,
+                                             int64_t at_us) const override;
+  absl::StatusOr<PendingRefundPage> PendingRefunds(const std::string& after,
+                                                   size_t limit) const override;
   uint64_t LastSeq() const override;
   absl::Status ReadEvents(
       uint64_t from_seq,
@@ -135,6 +141,10 @@ class LedgerImpl final : public Ledger {
   // position) from the store, checking that the head names the log's last
   // event. Customers are read when a command names them.
   absl::Status LoadDurable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Builds the pending-refund queue from the stored refunds when the
+  // store has none yet (a ledger made before it; docs/storage.md). In
+  // pending_refund_queue.cc.
+  absl::Status BuildPendingRefundQueue();
   // After a group's write failed for want of space: nothing of it is in
   // the store (a RocksDB write is all or none), but the state in memory
   // holds it, so it is dropped and the durable state read back.

@@ -12,7 +12,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "ledger/base/json_writer.h"
+#include "absl/strings/numbers.h"
+#include "ledger/pages.h"
 #include "ledger/stored_state.h"
+#include "tools/render/page_json.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/failure.h"
@@ -22,7 +25,7 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl customers --db DIR [--status S] [--at TIME]\n"
-    "                           [--format text|json]\n"
+    "                           [--after ID] [--limit N] [--format text|json]\n"
     "\n"
     "Lists the customers of the ledger, sorted by id, with their status\n"
     "and their available credits at TIME (docs/contract.md section 1:\n"
@@ -42,6 +45,12 @@ constexpr std::string_view kUsage =
     "                  or TERMINATED\n"
     "  --at TIME       the time of `available` (default: now): RFC 3339 or a\n"
     "                  date alone (its midnight UTC)\n"
+    "  --after ID      page: only the customers with ids after ID\n"
+    "  --limit N       page: at most N customers (1..1000, default 100);\n"
+    "                  with --after or --limit one page is read from one\n"
+    "                  snapshot, costing that page only (not --status), and\n"
+    "                  JSON adds \"next_after\": the --after of the next page,\n"
+    "                  null at the end (docs/http.md)\n"
     "  --format F      text (default: a table) or json (one document:\n"
     "                  {\"at\", \"customers\": [{\"customer\", \"status\",\n"
     "                  \"available\", \"promotional\", \"scoped\"}, ...]})\n"
@@ -110,6 +119,40 @@ bool ParseStatus(const CommandSpec& spec, const Args& parsed,
   return true;
 }
 
+// --after / --limit: one page (ledger/pages.h), O(page).
+int RunPage(const CommandSpec& spec, const Args& parsed, const std::string& dir,
+            int64_t at_us, bool with_status, int* exit_code) {
+  if (with_status) {
+    return UsageError(spec, "--status lists every customer: it does not page "
+                            "(leave out --after and --limit)");
+  }
+  size_t limit = kDefaultPageLimit;
+  if (parsed.Has("limit")) {
+    const std::string text = parsed.Get("limit");
+    if (!absl::SimpleAtoi(text, &limit) || limit == 0 || limit > kMaxPageLimit) {
+      return UsageError(spec, absl::StrCat("--limit must be 1..", kMaxPageLimit,
+                                           ", not '", text, "'"));
+    }
+  }
+  const std::string after = parsed.Has("after") ? parsed.Get("after") : "";
+  absl::StatusOr<CustomerPage> page =
+      ReadStoredCustomerPage(dir, after, limit, at_us);
+  if (!page.ok()) {
+    return Fail("customers", "cannot read the ledger in " + dir, page.status());
+  }
+  std::string out;
+  if (parsed.format == Format::kJson) {
+    out = render::CustomerPageJson(*page, at_us) + "\n";
+  } else {
+    out = RenderText(page->customers, at_us);
+    if (page->next_after.has_value()) {
+      absl::StrAppend(&out, "next page: --after ", *page->next_after, "\n");
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 const CommandSpec& CustomersSpec() {
@@ -117,7 +160,7 @@ const CommandSpec& CustomersSpec() {
       .name = "customers",
       .summary = "list the customers with status and available credits",
       .usage = kUsage,
-      .options = {"db", "status", "at", "format"},
+      .options = {"db", "status", "at", "format", "after", "limit"},
       .formats = {Format::kText, Format::kJson},
       .required = {"db"},
       .max_positionals = 0,
@@ -137,6 +180,9 @@ int RunCustomers(std::span<char* const> args) {
   if (!ParseTimeOption(spec, parsed, "at", &at, &exit_code)) return exit_code;
   const int64_t at_us = at.value_or(absl::ToUnixMicros(absl::Now()));
   const std::string dir = parsed.Get("db");
+  if (parsed.Has("after") || parsed.Has("limit")) {
+    return RunPage(spec, parsed, dir, at_us, status.has_value(), &exit_code);
+  }
   absl::StatusOr<std::vector<CustomerSummary>> customers =
       ListStoredCustomers(dir, at_us, status);
   if (!customers.ok()) {

@@ -15,6 +15,7 @@
 #include "ledger/time_util.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/failure.h"
+#include "tools/render/liability_json.h"
 #include "ledger/base/json_writer.h"
 
 namespace ledger::tools {
@@ -79,52 +80,20 @@ constexpr std::string_view kUsage =
     "Example:\n"
     "  ledgerctl liability --db /tmp/ledger --from 2026-03-01 --to 2026-04-01\n";
 
-// refund_rounding comes after closing: it is a part of refunded, not a
-// term of the identity the other columns spell out left to right.
-constexpr std::array<std::string_view, 11> kColumns = {
-    "unit",     "opening",  "granted",      "used",
-    "expired",  "forfeited", "voided",      "refunded",
-    "charged_back", "closing", "refund_rounding"};
-
-// The numbers of a row, in the order of kColumns after "unit".
-std::array<__int128, 10> Numbers(const LiabilityRow& row) {
-  return {row.opening,   row.granted,  row.used,
-          row.expired,   row.forfeited, row.voided,
-          row.refunded,  row.charged_back, row.closing,
-          row.refund_rounding};
-}
-
-std::string RenderJson(const LiabilityReport& report) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("from").String(FormatTimeUs(report.from_us));
-  w.Key("to").String(FormatTimeUs(report.to_us));
-  w.Key("units").BeginArray();
-  for (const LiabilityRow& row : report.units) {
-    w.BeginObject();
-    w.Key("unit").String(row.unit);
-    const std::array<__int128, 10> numbers = Numbers(row);
-    for (size_t i = 0; i < numbers.size(); ++i) {
-      w.Key(kColumns[i + 1]).Int128(numbers[i]);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return w.str() + "\n";
-}
+using render::kLiabilityColumns;
+using render::LiabilityNumbers;
 
 // Units are capital letters and a colon, numbers digits and a sign: no
 // field needs quoting.
 std::string RenderCsv(const LiabilityReport& report) {
   std::string out;
-  for (std::string_view column : kColumns) {
+  for (std::string_view column : kLiabilityColumns) {
     absl::StrAppend(&out, out.empty() ? "" : ",", std::string(column));
   }
   out += "\r\n";
   for (const LiabilityRow& row : report.units) {
     out += row.unit;
-    for (__int128 n : Numbers(row))
+    for (__int128 n : LiabilityNumbers(row))
       absl::StrAppend(&out, ",", absl::StrFormat("%d", absl::int128(n)));
     out += "\r\n";
   }
@@ -134,13 +103,13 @@ std::string RenderCsv(const LiabilityReport& report) {
 // A table for a person: columns as wide as their widest cell.
 std::string RenderText(const LiabilityReport& report) {
   std::vector<std::vector<std::string>> cells;
-  cells.emplace_back(kColumns.begin(), kColumns.end());
+  cells.emplace_back(kLiabilityColumns.begin(), kLiabilityColumns.end());
   for (const LiabilityRow& row : report.units) {
     std::vector<std::string>& line = cells.emplace_back();
     line.push_back(row.unit);
-    for (__int128 n : Numbers(row)) line.push_back(absl::StrFormat("%d", absl::int128(n)));
+    for (__int128 n : LiabilityNumbers(row)) line.push_back(absl::StrFormat("%d", absl::int128(n)));
   }
-  std::vector<size_t> width(kColumns.size(), 0);
+  std::vector<size_t> width(kLiabilityColumns.size(), 0);
   for (const auto& line : cells) {
     for (size_t i = 0; i < line.size(); ++i)
       width[i] = std::max(width[i], line[i].size());
@@ -213,7 +182,7 @@ int RunLiability(std::span<char* const> args) {
   const absl::Status adds_up = CheckLiabilityIdentity(*report);
   std::string out;
   if (format == Format::kJson) {
-    out = RenderJson(*report);
+    out = render::LiabilityJson(*report);
   } else if (format == Format::kCsv) {
     out = RenderCsv(*report);
   } else {

@@ -21,7 +21,7 @@ const std::string_view kUsage =
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
     "               [--max-in-flight N] [--max-future DURATION|off]\n"
     "               [--max-past DURATION|off] [--min-free-disk SIZE]\n"
-    "               [--webhooks FILE]\n"
+    "               [--webhooks FILE] [--http ADDR]\n"
     "               [--rejection-retention DAYS|DURATION|off]\n"
     "               [--nats URL[,URL...] --partitions P --node NAME\n"
     "                [--host-partitions LIST] [--replicas N]\n"
@@ -41,6 +41,10 @@ const std::string_view kUsage =
     "  --tls-cert FILE    PEM certificate chain (with --tls-key)\n"
     "  --tls-key FILE     PEM private key\n"
     "  --metrics ADDR     serve Prometheus text at http://ADDR/metrics\n"
+    "  --http ADDR        also serve the JSON HTTP API (docs/http.md) on\n"
+    "                     HOST:PORT (port 0 picks one), with the same\n"
+    "                     tokens, TLS, bound and drain; prints `http on\n"
+    "                     HOST:PORT` after `listening on`\n"
     "  --webhooks FILE    POST each accepted event, signed, to the endpoints\n"
     "                     of FILE, lines `NAME URL SECRET [KINDS]`\n"
     "                     (docs/webhooks.md); in a cluster, each partition\n"
@@ -90,6 +94,7 @@ std::optional<std::string>* ValueSlot(ServerFlags& f, std::string_view name) {
   if (name == "--tls-key") return &f.tls_key;
   if (name == "--metrics") return &f.metrics;
   if (name == "--webhooks") return &f.webhooks;
+  if (name == "--http") return &f.http;
   if (name == "--host-partitions") return &f.host_partitions;
   return nullptr;
 }

@@ -28,6 +28,7 @@ struct ServerFlags {
   std::optional<std::string> tls_key;      // --tls-key FILE
   std::optional<std::string> metrics;      // --metrics HOST:PORT
   std::optional<std::string> webhooks;     // --webhooks FILE
+  std::optional<std::string> http;         // --http HOST:PORT (docs/http.md)
   int max_in_flight = kDefaultMaxInFlight; // --max-in-flight N
   // Cluster mode (docs/contract.md section 10, docs/cluster.md): set by --nats.
   std::string nats;                        // --nats URL[,URL...]

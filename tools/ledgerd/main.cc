@@ -20,6 +20,8 @@
 #include "tools/ledgerd/cluster/partitioning.h"
 #include "tools/ledgerd/disk_watch.h"
 #include "tools/ledgerd/flags.h"
+#include "tools/ledgerd/http/backend.h"
+#include "tools/ledgerd/http/http_api.h"
 #include "tools/ledgerd/metrics.h"
 #include "tools/ledgerd/retention_watch.h"
 #include "tools/ledgerd/server.h"
@@ -169,7 +171,27 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
         kDiskWatchPeriod, running->server->GetHealthCheckService(),
         metrics.registry());
   }
+  // --http (docs/http.md): the same ledger, tokens, bound and guards.
+  std::optional<http::Backend> http_backend;
+  std::unique_ptr<http::HttpApi> http_api;
+  if (flags.http.has_value()) {
+    http_backend.emplace(ledger->get(), node->get(), flags.db, &metrics);
+    http::RouteContext context{
+        .backend = &*http_backend,
+        .future_guard = future_guard.has_value() ? &*future_guard : nullptr,
+        .past_guard = past_guard.has_value() ? &*past_guard : nullptr};
+    absl::StatusOr<std::unique_ptr<http::HttpApi>> started = http::HttpApi::Start(
+        http::HttpConfig{*flags.http, flags.tls_cert, flags.tls_key}, context,
+        &tokens, &metrics, &service);
+    if (!started.ok()) return Fail(1, started.status().ToString());
+    http_api = *std::move(started);
+  }
   std::printf("listening on %s\n", running->listening_on.c_str());
+  // After the line tools wait for (docs/contract.md section 9), so they
+  // read it as before.
+  if (http_api != nullptr) {
+    std::printf("http on %s\n", http_api->listening_on().c_str());
+  }
   std::fflush(stdout);
 
   int signal = WaitForStopSignal();
@@ -181,9 +203,12 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
   if (delivery != nullptr) delivery->Stop();  // a POST in flight is resent
   cluster_delivery.reset();  // releases the leases: other nodes take over
   service.BeginShutdown();
+  if (http_api != nullptr) http_api->BeginShutdown();  // new requests: 503
   running->server->GetHealthCheckService()->SetServingStatus(false);
   running->server->Shutdown(std::chrono::system_clock::now() + kDrainDeadline);
   running->server->Wait();
+  if (http_api != nullptr) http_api->Stop(absl::FromChrono(kDrainDeadline));
+  http_api.reset();
   ledger->reset();  // closes the ledger: everything acknowledged is synced
   node->reset();    // closes the partitions' ledgers
   std::cerr << "ledgerd: drained, ledger closed" << std::endl;
@@ -206,6 +231,13 @@ int Main(int argc, char** argv) {
                        " without --tokens: every caller would be admin. "
                        "Give --tokens FILE, or listen on 127.0.0.1, [::1], "
                        "localhost or unix:PATH");
+  }
+  if (!flags->tokens_file.has_value() && flags->http.has_value() &&
+      !IsLoopbackOrUnix(*flags->http)) {
+    return Fail(2, "refusing to serve HTTP on " + *flags->http +
+                       " without --tokens: every caller would be admin. "
+                       "Give --tokens FILE, or serve on 127.0.0.1, [::1] or "
+                       "localhost");
   }
   TokenTable tokens = TokenTable::AllowAll();
   if (flags->tokens_file.has_value()) {

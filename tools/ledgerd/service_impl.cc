@@ -58,20 +58,27 @@ LedgerServiceImpl::LedgerServiceImpl(Ledger* ledger, const TokenTable* tokens,
   }
 }
 
-bool LedgerServiceImpl::InFlightSlot::TryAcquire() {
-  if (service_->in_flight_.fetch_add(1) >= service_->max_in_flight_) {
-    service_->in_flight_.fetch_sub(1);
+bool LedgerServiceImpl::TryTakeSlot() {
+  if (in_flight_.fetch_add(1) >= max_in_flight_) {
+    in_flight_.fetch_sub(1);
     return false;
   }
-  held_ = true;
-  service_->metrics_->InFlightChanged(1);
+  metrics_->InFlightChanged(1);
   return true;
 }
 
+void LedgerServiceImpl::GiveBackSlot() {
+  in_flight_.fetch_sub(1);
+  metrics_->InFlightChanged(-1);
+}
+
+bool LedgerServiceImpl::InFlightSlot::TryAcquire() {
+  held_ = service_->TryTakeSlot();
+  return held_;
+}
+
 LedgerServiceImpl::InFlightSlot::~InFlightSlot() {
-  if (!held_) return;
-  service_->in_flight_.fetch_sub(1);
-  service_->metrics_->InFlightChanged(-1);
+  if (held_) service_->GiveBackSlot();
 }
 
 absl::Status LedgerServiceImpl::Admit(grpc::ServerContextBase& context,

@@ -71,6 +71,14 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   // From now on new RPCs get UNAVAILABLE and follow streams end (with
   // UNAVAILABLE and the seq to resume from); RPCs already admitted finish.
   void BeginShutdown() { shutting_down_.store(true); }
+  bool shutting_down() const { return shutting_down_.load(); }
+
+  // The in-flight bound, shared with the HTTP API (docs/http.md): a
+  // request of either counts against --max-in-flight. TryTakeSlot is false
+  // at the bound; each slot taken is given back with GiveBackSlot.
+  bool TryTakeSlot();
+  void GiveBackSlot();
+  int max_in_flight() const { return max_in_flight_; }
 
   // Cluster mode (docs/cluster.md): writes and reads go through `cluster`
   // instead of the ledger (which may then be null); ReadEvents reads the
