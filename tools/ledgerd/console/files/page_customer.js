@@ -122,7 +122,7 @@ export async function renderCustomer(view, params) {
     balance = await call("GET", customerPath(id, `balance${query({at: params.at})}`));
   } catch (e) {
     body.replaceChildren(message("error", e.status === 404
-        ? `There is no customer "${id}" in this ledger.` : e.message));
+        ? `No balance of "${id}": ${e.message}` : e.message));
     return;
   }
   const at = params.at || nowRfc3339();

@@ -71,7 +71,7 @@ export async function renderHistory(view, params) {
     page = await call("GET", customerPath(id, `events${query({from_seq: from, limit: PAGE})}`));
   } catch (e) {
     body.replaceChildren(message("error", e.status === 404
-        ? `There is no customer "${id}" in this ledger.` : e.message));
+        ? `No history of "${id}": ${e.message}` : e.message));
     return;
   }
   const events = page.events || [];
