@@ -153,6 +153,11 @@ bench: build
 	  /usr/bin/python3 bench/cluster/cluster_bench.py --build $(BUILD_DIR) \
 	    --out $(BUILD_DIR)/bench-cluster.json; \
 	fi
+	@# The HTTP API against gRPC on one ledgerd (docs/http.md); about 30 s.
+	if [ -x ./$(BUILD_DIR)/tools/ledgerd/ledgerd ]; then \
+	  /usr/bin/python3 bench/http/http_bench.py --build $(BUILD_DIR) \
+	    --out $(BUILD_DIR)/bench-http.json; \
+	fi
 	@# Webhook delivery (docs/webhooks.md): throughput from a backlog and
 	@# the lag while the ledger ingests at full speed; about 1 minute.
 	if [ -x ./$(BUILD_DIR)/tools/ledgerd/ledgerd ]; then \

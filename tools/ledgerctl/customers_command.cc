@@ -121,7 +121,7 @@ bool ParseStatus(const CommandSpec& spec, const Args& parsed,
 
 // --after / --limit: one page (ledger/pages.h), O(page).
 int RunPage(const CommandSpec& spec, const Args& parsed, const std::string& dir,
-            int64_t at_us, bool with_status, int* exit_code) {
+            int64_t at_us, bool with_status) {
   if (with_status) {
     return UsageError(spec, "--status lists every customer: it does not page "
                             "(leave out --after and --limit)");
@@ -181,7 +181,7 @@ int RunCustomers(std::span<char* const> args) {
   const int64_t at_us = at.value_or(absl::ToUnixMicros(absl::Now()));
   const std::string dir = parsed.Get("db");
   if (parsed.Has("after") || parsed.Has("limit")) {
-    return RunPage(spec, parsed, dir, at_us, status.has_value(), &exit_code);
+    return RunPage(spec, parsed, dir, at_us, status.has_value());
   }
   absl::StatusOr<std::vector<CustomerSummary>> customers =
       ListStoredCustomers(dir, at_us, status);

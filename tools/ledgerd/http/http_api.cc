@@ -168,6 +168,10 @@ class HttpApi::Server {
     server_->set_read_timeout(read_us / 1000000, read_us % 1000000);
     server_->set_write_timeout(30, 0);
     server_->set_keep_alive_timeout(5);
+    // The library writes an answer's headers and body apart: with Nagle's
+    // algorithm the body waits for the client's delayed ACK, 40 ms on
+    // Linux (measured: a balance took 44 ms at p50, 0.1 ms without).
+    server_->set_tcp_nodelay(true);
     server_->set_payload_max_length(kMaxBodyBytes);
     for (size_t i = 0; i < routes_.size(); ++i) {
       auto handler = [this, i](const httplib::Request& req,

@@ -1,6 +1,9 @@
 #include "tools/ledgerd/http/routes.h"
 
+#include <algorithm>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -80,6 +83,39 @@ std::optional<SubmitResult> RefusedAtTheEdge(const RouteContext& context,
   return result;
 }
 
+// Reading JSON costs more than judging and writing a command (as for
+// Ledger::SubmitJsonBatch: docs/benchmarks.md, "The JSON path"), so a large
+// body is read on several threads, each a contiguous slice.
+constexpr size_t kMinCommandsPerThread = 128;
+constexpr size_t kMaxReadThreads = 4;
+
+std::vector<CommandFromJson> ReadAll(const std::vector<std::string>& elements) {
+  std::vector<CommandFromJson> reads(elements.size());
+  const size_t threads = std::clamp<size_t>(
+      std::min<size_t>(std::thread::hardware_concurrency(),
+                       elements.size() / kMinCommandsPerThread),
+      1, kMaxReadThreads);
+  auto read_slice = [&](size_t t) {
+    const size_t end = (t + 1) * elements.size() / threads;
+    for (size_t i = t * elements.size() / threads; i < end; ++i) {
+      reads[i] = ReadCommandJson(elements[i]);
+    }
+  };
+  std::vector<std::thread> helpers;
+  size_t started = 1;
+  for (; started < threads; ++started) {
+    try {
+      helpers.emplace_back(read_slice, started);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: this one reads the rest
+    }
+  }
+  read_slice(0);
+  for (size_t t = started; t < threads; ++t) read_slice(t);
+  for (std::thread& h : helpers) h.join();
+  return reads;
+}
+
 // POST /v1/commands: one command or an array as one durable group, each
 // answered as apply prints it. Elements that are not commands, and those
 // the edge refuses, are answered in place and never reach the ledger; the
@@ -95,11 +131,12 @@ absl::StatusOr<std::string> PostCommands(const RouteContext& context,
         " per request; split it. Nothing was applied"));
   }
   RETURN_IF_ERROR(body.status());
+  std::vector<CommandFromJson> reads = ReadAll(body->elements);
   std::vector<std::optional<SubmitResult>> answered(body->elements.size());
   std::vector<v1::Command> commands;
   commands.reserve(body->elements.size());
   for (size_t i = 0; i < body->elements.size(); ++i) {
-    CommandFromJson read = ReadCommandJson(body->elements[i]);
+    CommandFromJson& read = reads[i];
     if (!read.command.has_value()) {
       answered[i] = std::move(read.rejected);
       continue;
