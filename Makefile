@@ -11,7 +11,8 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev libgmock-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
-  nats-server libnats-dev libcurl4-openssl-dev openssl time libcpp-httplib-dev
+  nats-server libnats-dev libcurl4-openssl-dev openssl time libcpp-httplib-dev \
+  chromium chromium-driver python3-selenium
 
 .PHONY: all deps configure build demo serve test test-all bench clean sanitize asan tsan fuzz
 

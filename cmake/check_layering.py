@@ -82,11 +82,15 @@ ALLOWED = {
     # and cluster forwarding as the gRPC service, the JSON of tools/render.
     "http": {"http", "ledgerd", "cluster", "render", "edge", "api",
              "vocabulary", "schema", "service_schema", "base", "absl",
-             "protobuf", "httplib", "prometheus", "openssl"},
+             "protobuf", "httplib", "prometheus", "openssl", "console"},
     # ledgerd's cluster mode (tools/ledgerd/cluster, docs/cluster.md): the
     # only code that knows NATS. The service sees it through cluster_api.h.
     "cluster": {"cluster", "ledgerd", "api", "vocabulary", "schema",
                 "service_schema", "base", "absl", "protobuf", "nats"},
+    # The web console's files compiled into ledgerd (tools/ledgerd/console,
+    # docs/console.md): bytes and paths only, so it knows nothing of the
+    # ledger or of HTTP; ledgerd's HTTP server serves them.
+    "console": {"console"},
 }
 
 # Where each module lives, for the table docs/architecture.md shows; the
@@ -110,6 +114,7 @@ WHERE = {
     "ledgerd": "`tools/ledgerd/` and `tools/ledgerd/webhooks/`",
     "cluster": "`tools/ledgerd/cluster/`",
     "http": "`tools/ledgerd/http/`",
+    "console": "`tools/ledgerd/console/`",
     "bench": "`bench/`",
     "tests": "`tests/`",
 }
@@ -205,6 +210,7 @@ TEST_FOLDERS = {
     "tests/ledger/audit/": "audit", "tests/projections/": "projections",
     "tests/tools/": "ledgerctl", "tests/service/": "ledgerd",
     "tests/cluster/": "cluster", "tests/http/": "http",
+    "tests/console/": "console",
 }
 TEST_COMMON = {"tests", "api", "vocabulary", "schema", "base", "workload",
                "layout", "absl", "protobuf", "rocksdb", "gtest", "gmock"}
@@ -257,6 +263,8 @@ def module_of(path):
         return "render"
     if path == "httplib.h":
         return "httplib"
+    if parts[:3] == ["tools", "ledgerd", "console"] and len(parts) > 3:
+        return "console"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerd":
         return "ledgerd"
     if parts[0] == "tools" and len(parts) > 2 and parts[1] == "ledgerctl":

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/base/json_writer.h"
+#include "tools/ledgerd/console/console_response.h"
 #include "tools/ledgerd/http/http_metrics.h"
 
 namespace ledger::http {
@@ -48,6 +49,23 @@ std::string ErrorJson(const char* code, std::string_view message) {
   w.Key("message").String(std::string(message));
   w.EndObject().EndObject();
   return w.str();
+}
+
+// The web console (docs/console.md): files compiled into ledgerd, answered
+// as console_response.h decides, headers included. No token: the files
+// hold no data, and every API call they make carries the token typed into
+// the page.
+void ServeConsole(const httplib::Request& req, httplib::Response& res) {
+  const console::ConsoleResponse answer =
+      console::AnswerConsoleRequest(req.path);
+  res.status = answer.status;
+  for (const auto& [name, value] : answer.headers) {
+    res.set_header(std::string(name), std::string(value));
+  }
+  if (!answer.location.empty()) {
+    res.set_header("Location", std::string(answer.location));
+  }
+  res.set_content(std::string(answer.body), std::string(answer.content_type));
 }
 
 void Answer(httplib::Response& res, const absl::Status& status) {
@@ -168,6 +186,7 @@ class HttpApi::Server {
         server_->Get(routes_[i].pattern, handler);
       }
     }
+    server_->Get(R"(/console(/.*)?)", ServeConsole);
     // The library's own refusals (no route: 404; a body past
     // kMaxBodyBytes: 413; a request it cannot read: 400) get the error
     // object too; the API's own errors already carry it.
