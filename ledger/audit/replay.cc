@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "ledger/audit/checked_event_stream.h"
+#include "ledger/audit/customer_index_check.h"
 #include "ledger/audit/key_index_digest.h"
 #include "ledger/audit/rebuild_state.h"
 #include "ledger/rules/decide.h"
@@ -125,6 +126,7 @@ class Replayer {
     if (report_.full && parallel) {
       stored_keys_scan = std::jthread([this] { DigestStoredKeys(); });
     }
+    CustomerIndexCheck customer_index(store_, report_.full, parallel);
     RETURN_IF_ERROR(ReplayLog());
     report_.last_seq = last_seq_;  // how far the rebuild got
     if (!report_.problem.empty()) return report_;
@@ -137,6 +139,7 @@ class Replayer {
         DigestStoredKeys();
       }
       if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+      RETURN_IF_ERROR(customer_index.Finish(last_seq_, report_));
     } else if (report_.events < target_) {
       // The head promised this event, but the log ends before it.
       Fail(report_.events + 1,

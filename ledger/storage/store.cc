@@ -323,6 +323,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   if (mode == Mode::kReadWrite || HasFamily(dir, kRejectionsFamily)) {
     names.push_back(kRejectionsFamily);
   }
+  // The customer index likewise (docs/storage.md, "The customer index").
+  if (mode == Mode::kReadWrite || HasFamily(dir, kCustomerEventsFamily)) {
+    names.push_back(kCustomerEventsFamily);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(block_cache_bytes);
@@ -397,6 +401,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
                                            s.ToString()));
   }
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
+  for (size_t i = 0; i < names.size() && i < store->handles_.size(); ++i) {
+    if (names[i] == kRejectionsFamily) store->rejections_ = store->handles_[i];
+    if (names[i] == kCustomerEventsFamily) {
+      store->customer_events_ = store->handles_[i];
+    }
+  }
   if (fresh) {
     rocksdb::WriteBatch batch;
     batch.Put(store->meta(), kFormatKey, kFormatValue);
@@ -446,6 +456,8 @@ absl::Status Store::Close() {
     if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
   handles_.clear();
+  rejections_ = nullptr;
+  customer_events_ = nullptr;
   if (db_ != nullptr && !read_only_) {
     absl::Status closed = FromRocks(db_->Close(), "closing the ledger");
     if (status.ok()) status = closed;
