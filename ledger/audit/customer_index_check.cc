@@ -45,7 +45,12 @@ CustomerIndexCheck::~CustomerIndexCheck() {
 void CustomerIndexCheck::Digest() {
   absl::StatusOr<CustomerIndexStatus> status = store_.ReadCustomerIndexStatus();
   if (!status.ok()) {
-    error_ = status.status();
+    // A status that does not decode is a finding; a read that fails is not.
+    if (absl::IsDataLoss(status.status())) {
+      bad_status_ = std::string(status.status().message());
+    } else {
+      error_ = status.status();
+    }
     return;
   }
   status_ = *status;
@@ -84,6 +89,11 @@ absl::Status CustomerIndexCheck::Finish(uint64_t last_seq, ReplayReport& report)
   }
   if (absl::IsCancelled(error_)) return absl::OkStatus();
   RETURN_IF_ERROR(error_);
+  if (!bad_status_.empty()) {
+    report.first_bad_seq = 0;
+    report.problem = bad_status_;
+    return absl::OkStatus();
+  }
   if (!status_.complete && status_.through_seq > last_seq) {
     report.first_bad_seq = 0;
     report.problem = absl::StrCat(

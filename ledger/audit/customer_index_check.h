@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -48,6 +49,7 @@ class CustomerIndexCheck {
   KeyIndexDigest logged_;
   KeyIndexDigest stored_;
   absl::Status error_;
+  std::string bad_status_;  // why the stored status does not decode
   // Last, so that it is joined before the members Digest writes go.
   std::jthread thread_;
 };

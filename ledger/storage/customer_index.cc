@@ -31,11 +31,16 @@ uint64_t FromBigEndian(std::string_view bytes) {
 
 std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
-// Releases a snapshot when the read that took it ends.
+// Releases a snapshot when the read that took it ends. Only a writable
+// store changes under a read: a read-only or secondary instance is a fixed
+// view until it catches up (and a secondary refuses snapshots).
 class SnapshotHold {
  public:
-  explicit SnapshotHold(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
-  ~SnapshotHold() { db_->ReleaseSnapshot(snapshot_); }
+  SnapshotHold(rocksdb::DB* db, bool writable)
+      : db_(db), snapshot_(writable ? db->GetSnapshot() : nullptr) {}
+  ~SnapshotHold() {
+    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  }
   SnapshotHold(const SnapshotHold&) = delete;
   SnapshotHold& operator=(const SnapshotHold&) = delete;
   const rocksdb::Snapshot* get() const { return snapshot_; }
@@ -190,7 +195,7 @@ absl::Status Store::ForEachCustomerEvent(
     const std::function<absl::Status(const v1::Event&, std::string_view,
                                      std::string_view)>& fn) const {
   from_seq = std::max<uint64_t>(from_seq, 1);
-  SnapshotHold snapshot(db_);
+  SnapshotHold snapshot(db_, !read_only_);
   rocksdb::ReadOptions read;
   read.verify_checksums = true;
   read.snapshot = snapshot.get();
