@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/ledger.h"
 #include "ledger/log_reader.h"
 
 namespace ledger {
@@ -42,6 +43,10 @@ inline constexpr char kExportCsvHeader[] =
 // its csv rows (each ending in CRLF; none for an event whose journal entry
 // is empty, e.g. cancel_subscription). REQUIRES: event.event is set.
 std::string ExportEvent(const LogEvent& event, ExportFormat format);
+
+// ExportEvent of one event of a customer's page (Ledger::ReadCustomerEvents,
+// ledger/customer_reads.h): the same text `export` prints for it.
+std::string ExportCustomerEvent(const CustomerEvent& event, ExportFormat format);
 
 // Calls `write` with ExportEvent of each event of the log in `dir` with
 // from_seq <= seq <= through_seq, in order (for an empty csv text too), until

@@ -154,6 +154,26 @@ struct BackupInfo {
   uint64_t applied_position = 0;
 };
 
+// One event of a customer's history as the ledger stores it, with what
+// `ledgerctl export` prints for it (ExportCustomerEvent, export.h).
+struct CustomerEvent {
+  uint64_t seq = 0;
+  std::string hash;   // SHA-256(prev_hash || bytes), 32 bytes
+  std::string bytes;  // the serialized v1::Event exactly as stored
+  v1::Event event;    // `bytes` parsed, derived header fields refilled
+};
+
+// One page of a customer's events, oldest first, read from one snapshot.
+struct CustomerEventPage {
+  std::vector<CustomerEvent> events;
+  // The seq to ask for next (the customer's next event after this page);
+  // nullopt when this page ends the history as the snapshot held it.
+  std::optional<uint64_t> next_from_seq;
+};
+
+// The most events one page of a customer's history holds.
+inline constexpr size_t kMaxCustomerEventPage = 1000;
+
 class Ledger {
  public:
   // Opens the ledger in `dir`, restoring its state. Creates it when `dir` is
@@ -277,6 +297,26 @@ class Ledger {
   // the ledger is stopped.
   [[nodiscard]] virtual absl::StatusOr<PendingRefundPage> PendingRefunds(
       const std::string& after, size_t limit) const = 0;
+  // The customer's state as its own events with `at` <= as_of_us leave it
+  // (docs/ledgerctl.md, "A customer's past"), as a balance at as_of_us:
+  // those events folded in seq order, read through the customer index in
+  // O(the customer's events), with the policy in force at as_of_us. Not
+  // today's lots seen at a time (GetBalance's `at_us`). NotFound when the
+  // customer has no event at or before as_of_us; InvalidArgument for an
+  // as_of_us outside [kMinTimeUs, kMaxTimeUs]; DataLoss for an index entry
+  // without its event; FailedPrecondition when the ledger is stopped.
+  [[nodiscard]] virtual absl::StatusOr<Balance> GetBalanceAsOf(
+      const std::string& customer, int64_t as_of_us) const = 0;
+
+  // One page of a customer's events, oldest first, read from one snapshot
+  // through the customer index (docs/storage.md): at most `limit` events
+  // with seq >= from_seq (from_seq 0 reads as 1). Its cost is the page's,
+  // whatever the length of the log. InvalidArgument for a limit of 0 or
+  // over kMaxCustomerEventPage; NotFound for a customer with no event at
+  // all; DataLoss for an index entry without its event; FailedPrecondition
+  // when the ledger is stopped.
+  [[nodiscard]] virtual absl::StatusOr<CustomerEventPage> ReadCustomerEvents(
+      const std::string& customer, uint64_t from_seq, size_t limit) const = 0;
 
   // Sequence number of the last durable event (0 for an empty ledger). Never
   // fails: a stopped ledger answers the last seq it made durable.

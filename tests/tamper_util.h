@@ -31,15 +31,18 @@ class RawLog {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     // RocksDB opens a database for writing only with all its families: the
-    // refusal journal's too, after the first four, when the ledger has it.
+    // refusal journal's, the pending-refund queue's and the customer index's
+    // too, after the first four, when the ledger has them.
     std::vector<std::string> names;
-    // Likewise the pending-refund queue's.
-    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok()) {
-      for (const char* optional : {kRejectionsFamily, kPendingRefundsFamily}) {
-        if (std::find(names.begin(), names.end(), optional) != names.end()) {
-          families.emplace_back(optional, rocksdb::ColumnFamilyOptions());
-        }
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+    for (const char* optional :
+         {kRejectionsFamily, kPendingRefundsFamily, kCustomerEventsFamily}) {
+      if (std::find(names.begin(), names.end(), optional) != names.end()) {
+        families.emplace_back(optional, rocksdb::ColumnFamilyOptions());
       }
+    }
+    for (const rocksdb::ColumnFamilyDescriptor& f : families) {
+      family_names_.push_back(f.name);
     }
     rocksdb::DBOptions options;
     rocksdb::DB* db = nullptr;
@@ -100,7 +103,7 @@ class RawLog {
   }
 
   // Any record of any family (kMetaFamily, kEventsFamily, kKeysFamily,
-  // kStateFamily) as its stored bytes, for tests that change one field or
+  // kStateFamily, kCustomerEventsFamily) as its stored bytes, for tests that change one field or
   // one byte of each record kind: every (key, value) of the family in key
   // order, a value written over or beside them, or none.
   std::vector<std::pair<std::string, std::string>> Entries(std::string_view family) {
@@ -157,8 +160,8 @@ class RawLog {
     return options;
   }
   rocksdb::ColumnFamilyHandle* Family(std::string_view name) {
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      if (name == h->GetName()) return h;
+    for (size_t i = 0; i < family_names_.size() && i < handles_.size(); ++i) {
+      if (name == family_names_[i]) return handles_[i];
     }
     ADD_FAILURE() << "no column family " << name;
     return handles_[0];
@@ -166,6 +169,7 @@ class RawLog {
   rocksdb::ColumnFamilyHandle* events() { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* keys() { return handles_[2]; }
 
+  std::vector<std::string> family_names_;  // of handles_, in order
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;
 };

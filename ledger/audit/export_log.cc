@@ -13,6 +13,15 @@ std::string ExportEvent(const LogEvent& event, ExportFormat format) {
   return "";
 }
 
+std::string ExportCustomerEvent(const CustomerEvent& event, ExportFormat format) {
+  LogEvent view;
+  view.seq = event.seq;
+  view.hash = event.hash;
+  view.bytes = event.bytes;
+  view.event = &event.event;
+  return ExportEvent(view, format);
+}
+
 absl::Status ExportLog(
     const std::string& dir, ExportFormat format, uint64_t from_seq,
     uint64_t through_seq,

@@ -14,6 +14,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/audit/customer_index_check.h"
 #include "ledger/audit/rebuild_state.h"
 #include "ledger/audit/replayer.h"
 #include "ledger/base/status_macros.h"
@@ -59,11 +60,13 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
   if (report_.full && threads_ > 1) {
     stored_keys_scan = std::jthread([this] { DigestStoredKeys(); });
   }
+  // Likewise the customer index, on a thread of its own.
+  CustomerIndexCheck customer_index(store_, report_.full, threads_ > 1);
   RETURN_IF_ERROR(ReplayLog());
   report_.last_seq = last_seq_;  // how far the rebuild got
   if (!report_.problem.empty()) return report_;
   if (report_.full) {
-    RETURN_IF_ERROR(CompareWithStore(stored_keys_scan));
+    RETURN_IF_ERROR(CompareWithStore(stored_keys_scan, customer_index));
   } else if (report_.events < target_) {
     // The head promised this event, but the log ends before it.
     Fail(report_.events + 1,

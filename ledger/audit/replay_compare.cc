@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/audit/customer_index_check.h"
 #include "ledger/audit/pending_refund_check.h"
 #include "ledger/audit/replayer.h"
 #include "ledger/base/status_macros.h"
@@ -41,7 +42,8 @@ uint64_t SeqNamedBy(std::string_view stored) {
 // there is none, so the first one found is the one reported. A check of a
 // new stored record (an index, a projection of its own) is called here,
 // last, in one line.
-absl::Status Replayer::CompareWithStore(std::jthread& stored_keys_scan) {
+absl::Status Replayer::CompareWithStore(std::jthread& stored_keys_scan,
+                                        CustomerIndexCheck& customer_index) {
   RETURN_IF_ERROR(CheckMeta());
   if (report_.problem.empty()) RETURN_IF_ERROR(CheckProjections());
   if (stored_keys_scan.joinable()) {
@@ -50,6 +52,9 @@ absl::Status Replayer::CompareWithStore(std::jthread& stored_keys_scan) {
     DigestStoredKeys();
   }
   if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
+  if (report_.problem.empty()) {
+    RETURN_IF_ERROR(customer_index.Finish(last_seq_, report_));
+  }
   if (report_.problem.empty()) {
     RETURN_IF_ERROR(CheckPendingRefundQueue(
         store_, [this](const auto& fn) { ForEachRebuiltCustomer(fn); },

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/audit/checked_event_stream.h"
+#include "ledger/audit/customer_index_check.h"
 #include "ledger/audit/key_index_digest.h"
 #include "ledger/audit/spill_filter.h"
 #include "ledger/audit/spilled_usages.h"
@@ -191,8 +192,10 @@ class Replayer {
   // Every comparison of a full replay with the store, in the order their
   // findings rank. `stored_keys_scan`, when joinable, is digesting the
   // stored idempotency index (DigestStoredKeys) beside the fold; it is
-  // joined before the digests are compared, else the digest is taken here.
-  absl::Status CompareWithStore(std::jthread& stored_keys_scan);
+  // joined before the digests are compared, else the digest is taken here;
+  // `customer_index` has digested the customer index likewise.
+  absl::Status CompareWithStore(std::jthread& stored_keys_scan,
+                                CustomerIndexCheck& customer_index);
   // Every customer the fold rebuilt, with the seq of its last event (what
   // a difference in a per-customer record is blamed on).
   void ForEachRebuiltCustomer(

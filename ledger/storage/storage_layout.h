@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "ledger/base/deterministic_bytes.h"
@@ -40,6 +41,30 @@ inline constexpr char kRejectionsFamily[] = "rejections";
 inline constexpr char kPendingRefundsFamily[] = "pending_refunds";
 // Shorter than any entry's key (8 + 1 + 1 + 1 bytes at least).
 inline constexpr std::string_view kPendingRefundsBuiltKey("built", 5);
+// The customer index (docs/storage.md, "The customer index"): one entry
+// per event that names a customer, key CustomerEventKey(customer, seq),
+// value EncodeCustomerEventValue(at_us), written in the event's own batch;
+// and, under kCustomerIndexStatusKey (no customer key starts with \0), how
+// far it reaches: EncodeCustomerIndexStatus. Defined in customer_index.cc.
+inline constexpr char kCustomerEventsFamily[] = "customer_events";
+inline constexpr std::string_view kCustomerIndexStatusKey("\0status", 7);
+std::string CustomerEventKey(std::string_view customer, uint64_t seq);
+std::string CustomerEventPrefix(std::string_view customer);
+std::string EncodeCustomerEventValue(int64_t at_us);
+// (customer, seq) of an index key; DataLoss unless customer \0 seq(8).
+[[nodiscard]] absl::StatusOr<std::pair<std::string, uint64_t>>
+DecodeCustomerEventKey(std::string_view key);
+[[nodiscard]] absl::StatusOr<int64_t> DecodeCustomerEventValue(
+    std::string_view value);
+// complete: the index holds every event; otherwise it holds the events up
+// to through_seq and is being built (BuildCustomerIndex).
+struct CustomerIndexStatus {
+  bool complete = false;
+  uint64_t through_seq = 0;
+};
+std::string EncodeCustomerIndexStatus(const CustomerIndexStatus& status);
+[[nodiscard]] absl::StatusOr<CustomerIndexStatus> DecodeCustomerIndexStatus(
+    std::string_view value);
 
 // Meta keys.
 inline constexpr char kFormatKey[] = "format";

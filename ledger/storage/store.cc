@@ -323,9 +323,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
   if (mode == Mode::kReadWrite || HasFamily(dir, kRejectionsFamily)) {
     names.push_back(kRejectionsFamily);
   }
-  // Likewise the pending-refund queue's (storage_layout.h).
+  // Likewise the pending-refund queue's (storage_layout.h) and the
+  // customer index's (docs/storage.md, "The customer index").
   if (mode == Mode::kReadWrite || HasFamily(dir, kPendingRefundsFamily)) {
     names.push_back(kPendingRefundsFamily);
+  }
+  if (mode == Mode::kReadWrite || HasFamily(dir, kCustomerEventsFamily)) {
+    names.push_back(kCustomerEventsFamily);
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   const std::shared_ptr<rocksdb::Cache> cache =
@@ -401,10 +405,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
                                            s.ToString()));
   }
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ledger ", dir)));
-  for (size_t i = 0; i < names.size(); ++i) {
+  for (size_t i = 0; i < names.size() && i < store->handles_.size(); ++i) {
     if (names[i] == kRejectionsFamily) store->rejections_ = store->handles_[i];
     if (names[i] == kPendingRefundsFamily) {
       store->pending_refunds_ = store->handles_[i];
+    }
+    if (names[i] == kCustomerEventsFamily) {
+      store->customer_events_ = store->handles_[i];
     }
   }
   if (fresh) {
@@ -456,6 +463,8 @@ absl::Status Store::Close() {
     if (db_ != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
   handles_.clear();
+  rejections_ = nullptr;
+  customer_events_ = nullptr;
   if (db_ != nullptr && !read_only_) {
     absl::Status closed = FromRocks(db_->Close(), "closing the ledger");
     if (status.ok()) status = closed;

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/storage/disk_space.h"
+#include "ledger/storage/storage_layout.h"
 #include "ledger/v1/event.pb.h"
 #include "projections/ledger_state.h"
 #include "rocksdb/db.h"
@@ -184,6 +185,45 @@ class Store {
                                                std::string_view value)>& fn)
       const;
 
+  // The customer index's family (storage_layout.h); null in a reader of a
+  // ledger no build with the index has opened for writing yet.
+  rocksdb::ColumnFamilyHandle* customer_events() const {
+    return customer_events_;
+  }
+
+  // How far the customer index reaches; {false, 0} when it has no status
+  // yet (or no family). DataLoss for a malformed status. Defined in
+  // customer_index.cc, as are the two below.
+  [[nodiscard]] absl::StatusOr<CustomerIndexStatus> ReadCustomerIndexStatus()
+      const;
+
+  // What ForEachCustomerEvent does with an index entry.
+  enum class CustomerEventStep { kRead, kSkip, kStop };
+  // Walks `customer`'s events from `from_seq` on, in seq order, from one
+  // snapshot: `step` is asked with each one's seq and `at`, and for kRead
+  // `fn` gets the whole event (derived header refilled) with its stored
+  // hash and bytes. Through the index when it is complete, else by a scan
+  // of the log (a ledger no writer has opened since the index came).
+  // DataLoss for an index entry with no matching event.
+  [[nodiscard]] absl::Status ForEachCustomerEvent(
+      std::string_view customer, uint64_t from_seq,
+      const std::function<absl::StatusOr<CustomerEventStep>(uint64_t seq,
+                                                            int64_t at_us)>&
+          step,
+      const std::function<absl::Status(const v1::Event& event,
+                                       std::string_view hash,
+                                       std::string_view bytes)>& fn) const;
+
+  // Every entry of the customer index family (the status too), in key
+  // order; nothing when there is no family.
+  [[nodiscard]] absl::Status ForEachCustomerIndexEntry(
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+
+  // Whether the customer index has an entry (customer, seq).
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadCustomerIndexEntry(
+      std::string_view customer, uint64_t seq) const;
+
   // Every refusal (key, value) in key order, i.e. recording order, from
   // key `from` on. Nothing when the ledger has no journal.
   [[nodiscard]] absl::Status ForEachRejection(
@@ -266,10 +306,11 @@ class Store {
   std::string owned_scratch_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  // Families a ledger made before them may lack (in a reader), else
-  // entries of handles_.
+  // Optional families, by name (null when not open): a reader of a ledger
+  // made before them finds none.
   rocksdb::ColumnFamilyHandle* rejections_ = nullptr;
   rocksdb::ColumnFamilyHandle* pending_refunds_ = nullptr;
+  rocksdb::ColumnFamilyHandle* customer_events_ = nullptr;
 };
 
 // Decodes the events of a scan of the log in order, from any seq, with

@@ -15,6 +15,7 @@
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/utf8.h"
+#include "ledger/storage/customer_index.h"
 #include "ledger/storage/disk_space.h"
 #include "ledger/storage/storage_layout.h"
 #include "ledger/write_path/subscription_impl.h"
@@ -189,6 +190,7 @@ absl::Status LedgerImpl::Restore() {
   absl::MutexLock lock(&state_mu_);
   RETURN_IF_ERROR(LoadDurable());
   RETURN_IF_ERROR(BuildPendingRefundQueue());
+  RETURN_IF_ERROR(BuildCustomerIndex(*store_));  // a ledger made before it
   RETURN_IF_ERROR(journal_.Open());
   feed_ = std::make_shared<CommitFeed>(store_.get(), durable_seq_);
   return absl::OkStatus();
@@ -885,6 +887,10 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
   }
   batch.Put(store_->events(), EventKey(h.seq()), absl::StrCat(hash, bytes));
   batch.Put(store_->keys(), h.key(), EncodeKeyRecord(h.seq()));
+  if (!h.customer().empty()) {  // docs/storage.md, "The customer index"
+    batch.Put(store_->customer_events(), CustomerEventKey(h.customer(), h.seq()),
+              EncodeCustomerEventValue(h.at_us()));
+  }
   auto put_state = [&](std::string key, std::string value) {
     batch.Put(store_->state(), key, value);
   };

@@ -68,6 +68,12 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<PendingRefundPage> PendingRefunds(const std::string& after,
                                                    size_t limit) const override;
   uint64_t LastSeq() const override;
+  // In customer_reads.cc.
+  absl::StatusOr<Balance> GetBalanceAsOf(const std::string& customer,
+                                         int64_t as_of_us) const override;
+  absl::StatusOr<CustomerEventPage> ReadCustomerEvents(
+      const std::string& customer, uint64_t from_seq,
+      size_t limit) const override;
   absl::Status ReadEvents(
       uint64_t from_seq,
       const std::function<bool(const v1::Event&)>& fn) const override;

@@ -30,10 +30,13 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "ledger/audit/liability_fold.h"
+#include "ledger/customer_reads.h"
 #include "ledger/ledger.h"
 #include "ledger/liability.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
+#include "projections/apply.h"
+#include "projections/balance.h"
 #include "tests/test_util.h"
 #include "tools/workload/command_generator.h"
 #include "tools/workload/command_json.h"
@@ -261,6 +264,110 @@ TEST_P(RandomizedInvariants, BooksBalanceAndCreditsAreConservedAfterEveryCommand
   for (const auto& [code, count] : outcomes) {
     std::cout << code << ": " << count << "\n";
   }
+}
+
+// Every field of a balance a customer's past could change, on one line.
+std::string Describe(const absl::StatusOr<Balance>& b) {
+  if (!b.ok()) return absl::StrCat("error ", absl::StatusCodeToString(b.status().code()));
+  std::string out = absl::StrCat(v1::CustomerStatus_Name(b->status), " available ",
+                                 b->available, " held ", b->held, " pending ",
+                                 b->refund_pending, " refundable ",
+                                 b->refundable_credits);
+  for (const LotBalance& lot : b->lots) {
+    absl::StrAppend(&out, " ", lot.lot_id, ":", lot.remaining, "/", lot.granted,
+                    lot.voided ? "v" : "");
+  }
+  for (const CashAmount& cash : b->refundable_cash) {
+    absl::StrAppend(&out, " ", cash.currency, ":", cash.amount_minor);
+  }
+  for (const ExpiringCredits& day : b->expiring) {
+    absl::StrAppend(&out, " exp ", day.date, "=", day.credits);
+  }
+  if (b->subscription.has_value()) {
+    absl::StrAppend(&out, " sub ", b->subscription->plan, " ",
+                    b->subscription->cancelled);
+  }
+  return out;
+}
+
+// The definition of `balance --as-of T` (docs/ledgerctl.md), computed the
+// long way: every event of the log with `at` <= T folded in log order (each
+// customer's, and every set_policy), then the customer's balance at T.
+absl::StatusOr<Balance> FoldOfTheLogUpTo(const std::vector<v1::Event>& log,
+                                         const std::string& customer,
+                                         int64_t t_us) {
+  LedgerState state;
+  for (const v1::Event& e : log) {
+    if (e.header().at_us() > t_us) continue;
+    state.last_seq = e.header().seq() - 1;
+    absl::Status applied = ApplyEvent(e, state, nullptr);
+    if (!applied.ok()) return applied;
+  }
+  const CustomerState* c = state.FindCustomer(customer);
+  if (c == nullptr) return absl::NotFoundError(customer);
+  return ComputeBalance(*c, state.policies, t_us);
+}
+
+// Ledger::GetBalanceAsOf and its reader-side twin (`balance --as-of`) equal
+// the fold of the log up to T for random customers and times; and where the
+// log is in time order around T, what `replay --as-of T` rebuilds
+// (BalanceAsOfSeq at the seq it stops after).
+TEST_P(RandomizedInvariants, BalanceAsOfEqualsTheFoldOfTheLogUpToThatTime) {
+  constexpr uint32_t kSeed = 20261206;
+  TestLedger db(WithCache());
+  CommandGenerator gen(kSeed);
+  for (int i = 0; i < 1500; ++i) db.Json(gen.Next());
+  std::vector<v1::Event> log;
+  ASSERT_TRUE(db->ReadEvents(1, [&](const v1::Event& e) {
+    log.push_back(e);
+    return true;
+  }).ok());
+  ASSERT_GT(log.size(), 300u);
+  const int64_t first = log.front().header().at_us();
+  const int64_t last = log.back().header().at_us();
+  std::mt19937 rng(kSeed);
+  auto pick_time = [&] {
+    return std::uniform_int_distribution<int64_t>(first - 3600LL * 1000000,
+                                                  last + 3600LL * 1000000)(rng);
+  };
+  auto pick_customer = [&] {
+    return absl::StrCat("c", std::uniform_int_distribution<int>(0, 24)(rng));
+  };
+  int found = 0;
+  for (int round = 0; round < 60; ++round) {
+    const int64_t t = pick_time();
+    const std::string c = pick_customer();
+    const std::string expected = Describe(FoldOfTheLogUpTo(log, c, t));
+    if (expected.rfind("error", 0) != 0) ++found;
+    ASSERT_EQ(Describe(db->GetBalanceAsOf(c, t)), expected)
+        << c << " as of " << FormatTimeUs(t);
+  }
+  EXPECT_GT(found, 30) << "most rounds must meet a customer that existed";
+  db.Close();
+  int compared_with_replay = 0;
+  for (int round = 0; round < 8; ++round) {
+    const int64_t t = pick_time();
+    const std::string c = pick_customer();
+    const std::string expected = Describe(FoldOfTheLogUpTo(log, c, t));
+    ASSERT_EQ(Describe(ReadBalanceAsOf(db.dir(), c, t)), expected)
+        << c << " as of " << FormatTimeUs(t);
+    ReplayOptions until;
+    until.as_of_us = t;
+    auto replayed = ReplayLedger(db.dir(), until);
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    ASSERT_TRUE(replayed->ok) << replayed->problem;
+    // replay --as-of cuts the log by position: the same as the fold by
+    // time when no event before the cut is later than T.
+    const uint64_t cut = replayed->last_seq;
+    const bool in_order = std::all_of(log.begin(), log.end(), [&](const v1::Event& e) {
+      return (e.header().seq() <= cut) == (e.header().at_us() <= t);
+    });
+    if (!in_order || cut == 0) continue;
+    ++compared_with_replay;
+    EXPECT_EQ(Describe(BalanceAsOfSeq(db.dir(), c, t, cut)), expected)
+        << c << " as of " << FormatTimeUs(t) << ", replay cut at " << cut;
+  }
+  std::cout << "compared with replay --as-of: " << compared_with_replay << "\n";
 }
 
 // What the liability report's closing must equal: the customers' balances.

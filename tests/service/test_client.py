@@ -95,6 +95,32 @@ class ClientTest(ServerTestCase):
             list(c.events(partition=1))
         self.assertEqual(wrong.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
 
+    def test_one_customers_events_and_past_come_through_its_index(self):
+        server = self.start()
+        c = self.new_client(server.address)
+        c.submit(purchase("k1", at="2026-03-08T10:00:00Z"))
+        c.submit(purchase("k2", customer="c2", credits=5))
+        c.submit(purchase("k3", at="2026-03-09T10:00:00Z", credits=50))
+        mine = list(c.events(customer="c1"))
+        self.assertEqual([e["header"]["seq"] for e in mine], [1, 3])
+        self.assertEqual({e["header"]["customer"] for e in mine}, {"c1"})
+        self.assertEqual([e["partition"] for e in mine], [0, 0])
+        self.assertEqual([e["header"]["seq"] for e in c.events(from_seq=2, customer="c1")], [3])
+        with self.assertRaises(LedgerError) as unknown:
+            list(c.events(customer="nobody"))
+        self.assertEqual(unknown.exception.code, grpc.StatusCode.NOT_FOUND)
+        # As of a time between its two purchases, c1 held the first only;
+        # `at` sees today's lots.
+        past = c.balance("c1", as_of="2026-03-08T12:00:00Z")
+        self.assertEqual(past["available"], 100)
+        self.assertEqual(c.balance("c1", at="2026-03-08T12:00:00Z")["available"], 150)
+        with self.assertRaises(LedgerError) as before:
+            c.balance("c1", as_of="2026-03-01T00:00:00Z")
+        self.assertEqual(before.exception.code, grpc.StatusCode.NOT_FOUND)
+        with self.assertRaises(LedgerError) as both:
+            c.balance("c1", at="2026-03-08T12:00:00Z", as_of="2026-03-08T12:00:00Z")
+        self.assertEqual(both.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+
     def test_a_follow_stream_broken_by_a_drain_raises_ledger_error(self):
         server = self.start()
         c = self.new_client(server.address, max_attempts=2)

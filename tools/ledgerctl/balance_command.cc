@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "ledger/base/json_writer.h"
+#include "ledger/customer_reads.h"
 #include "ledger/replay.h"
 #include "ledger/stored_state.h"
 #include "ledger/time_util.h"
@@ -26,7 +27,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: ledgerctl balance --db DIR --customer ID [--at TIME]\n"
-    "                         [--as-of-seq N] [--format json|text]\n"
+    "                         [--as-of-seq N | --as-of TIME]\n"
+    "                         [--format json|text]\n"
     "\n"
     "Prints the balance of a customer at TIME (docs/contract.md section 6)\n"
     "as one JSON document on one line:\n"
@@ -49,6 +51,17 @@ constexpr std::string_view kUsage =
     "give --at (e.g. the time of event N) to see the balance as the\n"
     "customer saw it then.\n"
     "\n"
+    "With --as-of TIME the balance is the customer's state as its own\n"
+    "events with `at` at or before TIME leave it, seen at TIME: what the\n"
+    "customer held then (lots, holds, pending refunds, status), from the\n"
+    "customer's events alone, read through the customer index (so it costs\n"
+    "that customer's events, not the log's). --at TIME instead shows today's\n"
+    "state (every event so far) seen at TIME: which lots had expired, what\n"
+    "was refundable. --as-of-seq N cuts the log by position, not by time,\n"
+    "and checks it up to there as replay does. --as-of takes no --at and no\n"
+    "--as-of-seq; an unknown customer at TIME (no event at or before it) is\n"
+    "an error.\n"
+    "\n"
     "Only reads: DIR is never written or created, and balance runs beside\n"
     "a live writer (the platform keeps the ledger open), reading what it\n"
     "has committed.\n"
@@ -60,6 +73,7 @@ constexpr std::string_view kUsage =
     "                  date alone, 2026-03-08: its midnight UTC (default: now)\n"
     "  --as-of-seq N   rebuild the state to event N (1 .. the head's seq)\n"
     "                  instead of reading the stored projections\n"
+    "  --as-of TIME    the customer's own events up to TIME, seen at TIME\n"
     "  --format F      json (the default): the contract's object on one line;\n"
     "                  text: the same for a person, one field a line and a\n"
     "                  table of the lots\n"
@@ -73,7 +87,9 @@ constexpr std::string_view kUsage =
     "  ledgerctl balance --db /tmp/ledger --customer c1 "
     "--at 2026-03-09T00:00:00Z\n"
     "  ledgerctl balance --db /tmp/ledger --customer c1 "
-    "--at 2026-03-09T00:00:00Z --as-of-seq 12\n";
+    "--at 2026-03-09T00:00:00Z --as-of-seq 12\n"
+    "  ledgerctl balance --db /tmp/ledger --customer c1 "
+    "--as-of 2026-03-09T00:00:00Z\n";
 
 // The same fields for a person to read: one a line, then the lots.
 std::string RenderBalanceText(const Balance& balance, int64_t at_us) {
@@ -161,7 +177,7 @@ const CommandSpec& BalanceSpec() {
       .name = "balance",
       .summary = "print a customer's balance at a time (default: now)",
       .usage = kUsage,
-      .options = {"db", "customer", "at", "as-of-seq", "format"},
+      .options = {"db", "customer", "at", "as-of-seq", "as-of", "format"},
       // JSON first, the default: the object of docs/contract.md section 6.
       .formats = {Format::kJson, Format::kText},
       .required = {"db", "customer"},
@@ -178,6 +194,15 @@ int RunBalance(std::span<char* const> args) {
 
   std::optional<int64_t> at;
   if (!ParseTimeOption(spec, parsed, "at", &at, &exit_code)) return exit_code;
+  std::optional<int64_t> as_of;
+  if (!ParseTimeOption(spec, parsed, "as-of", &as_of, &exit_code)) return exit_code;
+  if (as_of.has_value()) {
+    if (parsed.Has("at") || parsed.Has("as-of-seq")) {
+      return UsageError(spec, "--as-of is a time of its own: give it without --at and --as-of-seq");
+    }
+    return PrintBalance(ReadBalanceAsOf(parsed.Get("db"), parsed.Get("customer"), *as_of),
+                        parsed.Get("customer"), parsed.Get("db"), parsed.format, *as_of);
+  }
   const int64_t at_us = at.value_or(absl::ToUnixMicros(absl::Now()));
   int64_t as_of_seq = 0;
   if (!ParseIntOption(spec, parsed, "as-of-seq", 0, 1, INT64_MAX, &as_of_seq,

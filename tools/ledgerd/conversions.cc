@@ -113,4 +113,24 @@ absl::StatusOr<int64_t> BalanceTimeUs(const v1::GetBalanceRequest& request) {
   return *parsed;
 }
 
+absl::StatusOr<absl::StatusOr<Balance>> AnswerBalance(
+    const Ledger& ledger, const v1::GetBalanceRequest& request) {
+  if (!request.has_as_of()) {
+    absl::StatusOr<int64_t> at_us = BalanceTimeUs(request);
+    if (!at_us.ok()) return at_us.status();
+    return ledger.GetBalance(request.customer(), *at_us);
+  }
+  if (!request.at().empty()) {
+    return absl::InvalidArgumentError(
+        "as_of and at: give one; as_of is the customer's past, at today's "
+        "state seen at a time");
+  }
+  absl::StatusOr<int64_t> as_of_us = ParseTimeUs(request.as_of());
+  if (!as_of_us.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad as_of: ", as_of_us.status().message()));
+  }
+  return ledger.GetBalanceAsOf(request.customer(), *as_of_us);
+}
+
 }  // namespace ledger::ledgerd

@@ -23,6 +23,14 @@ v1::Balance ToBalanceProto(const Balance& balance);
 // an `at` that is not RFC 3339.
 absl::StatusOr<int64_t> BalanceTimeUs(const v1::GetBalanceRequest& request);
 
+// What a GetBalanceRequest asks of `ledger`: the balance at `at`
+// (GetBalance) or, with as_of, the customer's state as its own events up
+// to then leave it (GetBalanceAsOf, docs/service.md). The outer status is
+// the request's (InvalidArgument for a bad time, or as_of with at); the
+// inner one the ledger's answer, for FromLedger.
+absl::StatusOr<absl::StatusOr<Balance>> AnswerBalance(
+    const Ledger& ledger, const v1::GetBalanceRequest& request);
+
 }  // namespace ledger::ledgerd
 
 #endif  // CREDIT_LEDGER_TOOLS_LEDGERD_CONVERSIONS_H_

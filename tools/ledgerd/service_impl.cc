@@ -368,9 +368,8 @@ absl::Status LedgerServiceImpl::DoGetBalance(
   if (cluster_ != nullptr) {
     return cluster_->GetBalance(request, cluster_deadline, &response);
   }
-  ASSIGN_OR_RETURN(const int64_t at_us, BalanceTimeUs(request));
-  absl::StatusOr<Balance> balance =
-      ledger_->GetBalance(request.customer(), at_us);
+  ASSIGN_OR_RETURN(const absl::StatusOr<Balance> balance,
+                   AnswerBalance(*ledger_, request));
   RETURN_IF_ERROR(FromLedger(balance.status()));
   *response.mutable_balance() = ToBalanceProto(*balance);
   return absl::OkStatus();
@@ -385,6 +384,9 @@ grpc::Status LedgerServiceImpl::ReadEvents(
   // Seqs start at 1; from_seq 0 (the field's default) means the beginning.
   uint64_t from_seq = request->from_seq() == 0 ? 1 : request->from_seq();
   absl::StatusOr<Ledger*> ledger = absl::UnknownError("not admitted");
+  if (status.ok() && request->has_customer()) {
+    return Finish("ReadEvents", ReadCustomerEvents(*context, *request, *writer));
+  }
   if (status.ok()) {
     ledger = LedgerToRead(*request);
     status = ledger.status();

@@ -178,6 +178,11 @@ class LedgerServiceImpl final : public LedgerServiceBase {
   absl::Status ReadOnce(grpc::ServerContext& context, Ledger& ledger,
                         uint32_t partition, uint64_t from_seq,
                         grpc::ServerWriter<v1::ReadEventsResponse>& writer);
+  // ReadEvents of one customer (request.customer set); in
+  // customer_events_rpc.cc.
+  absl::Status ReadCustomerEvents(
+      grpc::ServerContext& context, const v1::ReadEventsRequest& request,
+      grpc::ServerWriter<v1::ReadEventsResponse>& writer);
   absl::Status Follow(grpc::ServerContext& context, Ledger& ledger,
                       uint32_t partition, uint64_t from_seq,
                       grpc::ServerWriter<v1::ReadEventsResponse>& writer);

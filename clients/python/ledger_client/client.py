@@ -257,13 +257,18 @@ class LedgerClient:
 
     # --- queries --------------------------------------------------------
 
-    def balance(self, customer, at=None, min_seq=0):
+    def balance(self, customer, at=None, min_seq=0, as_of=None):
         """The balance of docs/contract.md section 6 as a dict; LedgerError
         NOT_FOUND when unknown. In a cluster, min_seq waits until the
         customer's partition applied that seq on the node asked (read your
-        writes on any node), within the call's one deadline."""
+        writes on any node), within the call's one deadline. With as_of (an
+        RFC 3339 time; not with at): the customer's state as its own events
+        up to that time leave it (docs/service.md, "A customer's past");
+        NOT_FOUND when it had no event by then."""
         request = self._pb.GetBalanceRequest(customer=customer, at=at or "",
                                              min_seq=min_seq)
+        if as_of is not None:
+            request.as_of = as_of
         return self.balance_to_dict(
             self._call("GetBalance", request).balance)
 
@@ -321,7 +326,8 @@ class LedgerClient:
                            for d in b.expiring]
         return out
 
-    def events(self, from_seq=1, follow=False, timeout=None, partition=None):
+    def events(self, from_seq=1, follow=False, timeout=None, partition=None,
+               customer=None):
         """Yields the stored events from from_seq on, each a dict of the
         ledger.v1.Event fields (names as in the schema, 64-bit numbers as
         ints, enums by name, hashes as hex). With follow, keeps yielding new
@@ -330,7 +336,11 @@ class LedgerClient:
         seqs; required with more than one partition) and every dict carries
         "partition". A stream that breaks (UNAVAILABLE) resumes on the next
         address after the last event yielded; other failures, and
-        max_attempts failures in a row, raise LedgerError."""
+        max_attempts failures in a row, raise LedgerError. With `customer`,
+        only that customer's events, read through its index (in a cluster
+        from its partition, which need not be named; docs/service.md, "One
+        customer's events"); NOT_FOUND for a customer with no event, unless
+        following."""
         deadline = None if timeout is None else time.monotonic() + timeout
         next_seq = max(1, from_seq)
         failures = 0
@@ -339,6 +349,8 @@ class LedgerClient:
                                                  follow=follow)
             if partition is not None:
                 request.partition = partition
+            if customer is not None:
+                request.customer = customer
             index = self._current
             try:
                 stream = self._stubs[index].ReadEvents(
@@ -348,7 +360,7 @@ class LedgerClient:
                     failures = 0
                     next_seq = response.event.header.seq + 1
                     event = message_to_dict(response.event)
-                    if partition is not None:
+                    if partition is not None or customer is not None:
                         event["partition"] = response.partition
                     yield event
                 return

@@ -62,6 +62,14 @@ std::string Describe(const absl::StatusOr<Balance>& b) {
   return out;
 }
 
+// A customer's history as its index gives it: the seqs, or the error.
+std::string Describe(const absl::StatusOr<CustomerEventPage>& page) {
+  if (!page.ok()) return page.status().ToString();
+  std::string out = "index";
+  for (const CustomerEvent& e : page->events) absl::StrAppend(&out, " ", e.seq);
+  return out;
+}
+
 std::vector<std::string> EventBytes(Ledger& ledger) {
   std::vector<std::string> out;
   EXPECT_TRUE(ledger
@@ -145,6 +153,9 @@ PlayedRun Play(size_t cache_customers, size_t batch) {
     flush(*db, pending);
     for (const std::string& c : customers) {
       run.results.push_back(Describe(db->GetBalance(c, kMaxTimeUs / 2)));
+      // The customer index is stored state too: both caches write it alike.
+      run.results.push_back(
+          Describe(db->ReadCustomerEvents(c, 1, kMaxCustomerEventPage)));
     }
     std::vector<std::string> events = EventBytes(*db);
     run.events.insert(run.events.end(), events.begin(), events.end());

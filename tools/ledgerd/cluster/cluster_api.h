@@ -53,6 +53,15 @@ class ClusterApi {
   [[nodiscard]] virtual absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
       int partition, uint64_t from_seq, bool wait, absl::Time deadline) = 0;
 
+  // For a partition this node does not host: at most
+  // kMaxCustomerEventPage of `customer`'s events from `from_seq` on, read
+  // through the customer index on a node that hosts it (empty past the
+  // customer's last event). NotFound for a customer with no event;
+  // Unavailable as ReadEventsPage.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<v1::Event>>
+  ReadCustomerEventsPage(int partition, const std::string& customer,
+                         uint64_t from_seq, absl::Time deadline) = 0;
+
   // The Backup RPC on a cluster node (docs/cluster.md, "Re-seeding a
   // node"): every partition hosted here copied (Ledger::Backup) into
   // `to`/p<N>, and the node's CLUSTER file beside them, so `to` is a node

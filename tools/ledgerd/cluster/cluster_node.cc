@@ -271,10 +271,34 @@ absl::StatusOr<std::vector<v1::Event>> ClusterNode::ReadEventsPage(
   return std::vector<v1::Event>(page.events().begin(), page.events().end());
 }
 
+absl::StatusOr<std::vector<v1::Event>> ClusterNode::ReadCustomerEventsPage(
+    int partition, const std::string& customer, uint64_t from_seq,
+    absl::Time deadline) {
+  v1::ReadEventsRequest request;
+  request.set_from_seq(from_seq);
+  request.set_customer(customer);
+  std::string reply;
+  RETURN_IF_ERROR(Forward(partition, "events", request.SerializeAsString(),
+                          deadline, &reply));
+  v1::EventPage page;
+  if (!page.ParseFromString(reply)) {
+    return absl::InternalError("a forwarded page of events does not parse");
+  }
+  return std::vector<v1::Event>(page.events().begin(), page.events().end());
+}
+
 absl::Status ClusterNode::EventsHere(PartitionReplica& replica,
                                      const v1::ReadEventsRequest& request,
                                      v1::EventPage* page) {
   const uint64_t from_seq = std::max<uint64_t>(1, request.from_seq());
+  if (request.has_customer()) {
+    // One customer's page, through the index (ClusterApi::ReadCustomerEventsPage).
+    absl::StatusOr<CustomerEventPage> customer = replica.ledger().ReadCustomerEvents(
+        request.customer(), from_seq, kMaxCustomerEventPage);
+    RETURN_IF_ERROR(ledgerd::FromLedger(customer.status()));
+    for (CustomerEvent& e : customer->events) *page->add_events() = std::move(e.event);
+    return absl::OkStatus();
+  }
   size_t bytes = 0;
   RETURN_IF_ERROR(ledgerd::FromLedger(
       replica.ledger().ReadEvents(from_seq, [&](const v1::Event& event) {
@@ -299,14 +323,13 @@ absl::Status ClusterNode::BalanceHere(PartitionReplica& replica,
                                       const v1::GetBalanceRequest& request,
                                       absl::Time deadline,
                                       v1::GetBalanceResponse* response) {
-  ASSIGN_OR_RETURN(const int64_t at_us, ledgerd::BalanceTimeUs(request));
   RETURN_IF_ERROR(replica.Serving());  // no stale answer from a replica behind
   if (request.min_seq() > 0) {
     absl::Status reached = replica.WaitForSeq(request.min_seq(), deadline);
     if (!reached.ok()) return reached;
   }
-  absl::StatusOr<Balance> balance =
-      replica.ledger().GetBalance(request.customer(), at_us);
+  ASSIGN_OR_RETURN(const absl::StatusOr<Balance> balance,
+                   ledgerd::AnswerBalance(replica.ledger(), request));
   if (!balance.ok()) return ledgerd::FromLedger(balance.status());
   *response->mutable_balance() = ledgerd::ToBalanceProto(*balance);
   return absl::OkStatus();

@@ -75,6 +75,9 @@ class ClusterNode final : public ClusterApi {
   absl::StatusOr<Ledger*> PartitionLedger(int partition) override;
   absl::StatusOr<std::vector<v1::Event>> ReadEventsPage(
       int partition, uint64_t from_seq, bool wait, absl::Time deadline) override;
+  absl::StatusOr<std::vector<v1::Event>> ReadCustomerEventsPage(
+      int partition, const std::string& customer, uint64_t from_seq,
+      absl::Time deadline) override;
 
   // For webhook delivery (cluster_webhooks.h): the node's settings, its
   // NATS connection, and its replica of a partition (null when not hosted).
