@@ -115,6 +115,38 @@ class PathsAnswerWhatLedgerctlPrints(HttpTestCase):
         self.assertEqual(page["next_after"], "c101")
 
 
+    def test_a_customers_events_page_as_export_writes_them(self):
+        server = self.start()
+        lines = [purchase("k1", "c1"), purchase("k2", "c2")]
+        lines += [command(f"u{i}", "c1" if i % 3 else "c2", "use",
+                          {"usage_id": f"u{i}", "category": "AI_PROCESSING",
+                           "credits": 1}, "2026-03-08T11:00:00Z")
+                  for i in range(30)]
+        status, _ = server.request("POST", "/v1/commands", lines)
+        self.assertEqual(status, 200)
+        pages, events, from_seq = 0, [], 1
+        while from_seq is not None and pages < 10:
+            status, page = server.request(
+                "GET", f"/v1/customers/c1/events?from_seq={from_seq}&limit=7")
+            self.assertEqual(status, 200, page)
+            self.assertLessEqual(len(page["events"]), 7)
+            events += page["events"]
+            from_seq = page["next_from_seq"]
+            pages += 1
+        self.assertEqual(pages, 3)  # 21 events of c1: 7, 7, 7
+        status, missing = server.request("GET", "/v1/customers/nobody/events")
+        self.assertEqual(status, 404, missing)
+        status, bad = server.request("GET", "/v1/customers/c1/events?from_seq=0")
+        self.assertEqual(status, 400, bad)
+        # Every event of c1, in order, each the line export writes for it.
+        self.assertEqual(server.terminate(), 0)
+        exported = ledgerctl("export", "--db", server.db, "--format", "jsonl")
+        self.assertEqual(exported.returncode, 0, exported.stderr)
+        expected = [json.loads(l) for l in exported.stdout.splitlines()]
+        expected = [e for e in expected if e.get("customer") == "c1"]
+        self.assertEqual(len(expected), 21)
+        self.assertEqual(events, expected)
+
 class ErrorsMeanWhatTheGrpcCodesMean(HttpTestCase):
 
     def assertError(self, answer, status, code):

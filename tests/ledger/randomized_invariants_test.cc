@@ -315,7 +315,7 @@ absl::StatusOr<Balance> FoldOfTheLogUpTo(const std::vector<v1::Event>& log,
 TEST_P(RandomizedInvariants, BalanceAsOfEqualsTheFoldOfTheLogUpToThatTime) {
   constexpr uint32_t kSeed = 20261206;
   TestLedger db(WithCache());
-  CommandGenerator gen(kSeed);
+  SeededCommands gen(kSeed);
   for (int i = 0; i < 1500; ++i) db.Json(gen.Next());
   std::vector<v1::Event> log;
   ASSERT_TRUE(db->ReadEvents(1, [&](const v1::Event& e) {

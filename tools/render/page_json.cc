@@ -1,6 +1,10 @@
 #include "tools/render/page_json.h"
 
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
 #include "ledger/base/json_writer.h"
+#include "ledger/export.h"
 #include "ledger/time_util.h"
 
 namespace ledger::render {
@@ -59,6 +63,25 @@ std::string PendingRefundPageJson(const PendingRefundPage& page) {
   NextAfter(page.next_after, w);
   w.EndObject();
   return w.str();
+}
+
+std::string CustomerEventPageJson(const CustomerEventPage& page) {
+  // Each export line is already one JSON object: spliced in as it is, so
+  // the page and `ledgerctl export` cannot differ by a byte.
+  std::string out = "{\"events\":[";
+  for (size_t i = 0; i < page.events.size(); ++i) {
+    std::string line = ExportCustomerEvent(page.events[i], ExportFormat::kJsonl);
+    std::string_view object(line);
+    while (!object.empty() && object.back() == '\n') object.remove_suffix(1);
+    if (i > 0) out.push_back(',');
+    out.append(object);
+  }
+  out.append("],\"next_from_seq\":");
+  out.append(page.next_from_seq.has_value()
+                 ? absl::StrCat(*page.next_from_seq)
+                 : std::string("null"));
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace ledger::render

@@ -58,6 +58,25 @@ absl::StatusOr<Balance> Backend::GetBalance(const std::string& customer,
   return FromBalanceProto(response.balance());
 }
 
+absl::StatusOr<CustomerEventPage> Backend::CustomerEvents(
+    const std::string& customer, uint64_t from_seq, size_t limit) {
+  Ledger* ledger = ledger_;
+  if (cluster_ != nullptr) {
+    const int partition = PartitionOf(customer, cluster_->partitions());
+    ASSIGN_OR_RETURN(ledger, cluster_->PartitionLedger(partition));
+    if (ledger == nullptr) {
+      return absl::UnavailableError(absl::StrCat(
+          "this node does not host partition ", partition, " of customer ",
+          customer, ": ask a node that hosts it for its history "
+          "(docs/http.md, \"In a cluster\")"));
+    }
+  }
+  absl::StatusOr<CustomerEventPage> page =
+      ledger->ReadCustomerEvents(customer, from_seq, limit);
+  RETURN_IF_ERROR(FromLedger(page.status()));
+  return page;
+}
+
 absl::StatusOr<std::vector<Ledger*>> Backend::AllPartitions() {
   if (cluster_ == nullptr) return std::vector<Ledger*>{ledger_};
   std::vector<Ledger*> out;

@@ -6,7 +6,8 @@
 // Across partitions (docs/http.md, "In a cluster"): commands go through
 // ClusterApi::SubmitBatch as SubmitBatch's do; a balance is read from the
 // customer's partition here when this node hosts it, else forwarded as
-// GetBalance is; the lists merge one page of every partition, each read
+// GetBalance is; a customer's history is read on a node hosting its
+// partition; the lists merge one page of every partition, each read
 // from its own snapshot, in the list's order (ids; request time); the
 // liability report sums the node's partitions (ledger/audit/node_reports.h).
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_HTTP_BACKEND_H_
@@ -42,6 +43,13 @@ class Backend {
   [[nodiscard]] absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                                    int64_t at_us,
                                                    absl::Time deadline);
+  // A page of `customer`'s history through the customer index. In a
+  // cluster it is read here when this node hosts the customer's partition;
+  // otherwise Unavailable naming the partition (docs/http.md, "In a
+  // cluster": a forwarded page carries no event hashes, which the export
+  // lines print).
+  [[nodiscard]] absl::StatusOr<CustomerEventPage> CustomerEvents(
+      const std::string& customer, uint64_t from_seq, size_t limit);
   [[nodiscard]] absl::StatusOr<CustomerPage> ListCustomers(
       const std::string& after, size_t limit, int64_t at_us);
   [[nodiscard]] absl::StatusOr<PendingRefundPage> PendingRefunds(

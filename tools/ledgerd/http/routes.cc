@@ -175,6 +175,25 @@ absl::StatusOr<std::string> GetBalance(const RouteContext& context,
   return render::BalanceJson(balance);
 }
 
+// GET /v1/customers/{id}/events[?from_seq=N&limit=M]: the customer's
+// events, oldest first, as `ledgerctl export` writes them; 404 for a
+// customer with no event.
+absl::StatusOr<std::string> GetCustomerEvents(const RouteContext& context,
+                                              const Request& request) {
+  uint64_t from_seq = 1;
+  if (std::optional<std::string> text = request.Query("from_seq");
+      text.has_value() &&
+      (!absl::SimpleAtoi(*text, &from_seq) || from_seq == 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "from_seq must be a seq (1 or more), not '", *text, "'"));
+  }
+  ASSIGN_OR_RETURN(const size_t limit, LimitParam(request));
+  ASSIGN_OR_RETURN(CustomerEventPage page,
+                   context.backend->CustomerEvents(request.path_params[0],
+                                                   from_seq, limit));
+  return render::CustomerEventPageJson(page);
+}
+
 // GET /v1/customers[?after=ID&limit=M&at=T]
 absl::StatusOr<std::string> ListCustomers(const RouteContext& context,
                                           const Request& request) {
@@ -229,6 +248,8 @@ std::vector<Route> Routes() {
       {"POST", "/v1/commands", "/v1/commands", Role::kWriter, PostCommands},
       {"GET", absl::StrCat("/v1/customers/", kCustomer, "/balance"),
        "/v1/customers/{id}/balance", Role::kReader, GetBalance},
+      {"GET", absl::StrCat("/v1/customers/", kCustomer, "/events"),
+       "/v1/customers/{id}/events", Role::kReader, GetCustomerEvents},
       {"GET", "/v1/customers", "/v1/customers", Role::kReader, ListCustomers},
       {"GET", "/v1/refunds", "/v1/refunds", Role::kReader, ListRefunds},
       {"GET", "/v1/liability", "/v1/liability", Role::kReader, GetLiability},
