@@ -41,9 +41,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "ledger/base/json_writer.h"
 #include "ledger/ledger.h"
-#include "ledger/time_util.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
@@ -51,6 +49,7 @@
 #include "tools/edge/retention.h"
 #include "tools/ledgerctl/failure.h"
 #include "tools/ledgerctl/stop_signals.h"
+#include "tools/render/result_json.h"
 
 namespace ledger::tools {
 namespace {
@@ -203,58 +202,13 @@ class LineSplitter {
   bool nonblank_ = false;    // while discarding: saw a non-blank byte
 };
 
-std::string RenderResult(const SubmitResult& result) {
-  JsonWriter w;
-  w.BeginObject().Key("key");
-  if (result.key.has_value()) {
-    w.String(*result.key);
-  } else {
-    w.Null();
-  }
-  switch (result.outcome) {
-    case Outcome::kAccepted:
-    case Outcome::kDuplicate:
-      w.Key("status").String("ACCEPTED").Key("seq").Uint(result.seq);
-      if (result.outcome == Outcome::kDuplicate) w.Key("duplicate").Bool(true);
-      if (result.available.has_value()) w.Key("available").Int(*result.available);
-      // The time the ledger chose (stamped, or raised within the skew
-      // tolerance); absent when the command was judged at its own `at`.
-      if (result.at_us.has_value()) w.Key("at").String(FormatTimeUs(*result.at_us));
-      if (!result.alerts.empty()) {
-        w.Key("alerts").BeginArray();
-        for (const AlertMove& a : result.alerts) {
-          w.BeginObject();
-          w.Key("code").String(a.code);
-          w.Key("credits").Int(a.credits);
-          w.Key("state").String(v1::AlertState_Name(a.state));
-          w.EndObject();
-        }
-        w.EndArray();
-      }
-      if (result.top_up.has_value()) {
-        w.Key("top_up").BeginObject();
-        w.Key("request_id").String(result.top_up->request_id);
-        w.Key("credits").Int(result.top_up->credits);
-        w.EndObject();
-      }
-      break;
-    case Outcome::kRejected:
-      w.Key("status").String("REJECTED");
-      w.Key("code").String(v1::RejectionCode_Name(result.code));
-      w.Key("message").String(result.message);
-      break;
-  }
-  w.EndObject();
-  return w.str();
-}
-
 std::string RenderTooLong() {
   SubmitResult result;
   result.outcome = Outcome::kRejected;
   result.code = v1::INVALID_COMMAND;
   result.message = absl::StrCat("line is longer than ", kMaxLineBytes,
                                 " bytes; the rest of it was not read");
-  return RenderResult(result);
+  return render::ResultJson(result);
 }
 
 // The result of a line the edge refuses before the ledger sees it
@@ -276,7 +230,7 @@ std::optional<std::string> RefusedAtTheEdge(const ApplyContext& context,
   result.outcome = Outcome::kRejected;
   result.code = v1::INVALID_COMMAND;
   result.message = std::string(refused.message());
-  return RenderResult(result);
+  return render::ResultJson(result);
 }
 
 // Applies the first kMaxGroupLines lines (or all, when fewer) as one group
@@ -327,7 +281,8 @@ bool ApplyGroup(Ledger& ledger, std::vector<InputLine>& lines,
   std::string out;
   size_t k = 0;
   for (size_t i = 0; i < end; ++i) {
-    out += answered[i].has_value() ? *answered[i] : RenderResult((*results)[k++]);
+    out += answered[i].has_value() ? *answered[i]
+                                   : render::ResultJson((*results)[k++]);
     out.push_back('\n');
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
