@@ -34,7 +34,8 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -257,8 +258,14 @@ class ConsoleInABrowser(unittest.TestCase):
         self.driver.get(f"{self.server.base}/console/{hash_route}")
 
     def wait(self, condition, what):
+        # The pages re-render a table whole when an answer arrives, so an
+        # element a condition found may be gone before it reads it: that is
+        # asked again at the next poll, not an error.
         try:
-            return WebDriverWait(self.driver, WAIT_SECONDS).until(condition)
+            return WebDriverWait(
+                self.driver, WAIT_SECONDS,
+                ignored_exceptions=(StaleElementReferenceException,)
+            ).until(condition)
         except TimeoutException:
             self.fail(f"waited {WAIT_SECONDS}s for {what}; page says: "
                       f"{self.driver.find_element(By.TAG_NAME, 'body').text!r}")
