@@ -11,6 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
+#include "ledger/liability.h"
+#include "ledger/pages.h"
 #include "ledger/v1/command.pb.h"
 #include "ledger/v1/service.pb.h"
 
@@ -61,6 +63,31 @@ class ClusterApi {
   [[nodiscard]] virtual absl::StatusOr<std::vector<v1::Event>>
   ReadCustomerEventsPage(int partition, const std::string& customer,
                          uint64_t from_seq, absl::Time deadline) = 0;
+
+  // The HTTP API's reads of a partition this node does not host
+  // (docs/http.md, "In a cluster"), each read on a node that hosts it from
+  // one snapshot of its replica, exactly as Ledger's call of the same name
+  // reads it there; a hosting node whose replica is behind the stream's
+  // retention refuses (Unavailable) rather than answer from it. The
+  // hosting node's errors come back as it decided them (an unknown
+  // customer stays NotFound); Unavailable when no hosting node answers by
+  // `deadline`.
+  //
+  // `customer`'s history with each event's hash and stored bytes, so it
+  // renders as the export lines of the hosting node do. A page larger
+  // than one forwarded answer is read in parts and joined.
+  [[nodiscard]] virtual absl::StatusOr<CustomerEventPage> ReadCustomerHistory(
+      int partition, const std::string& customer, uint64_t from_seq,
+      size_t limit, absl::Time deadline) = 0;
+  [[nodiscard]] virtual absl::StatusOr<CustomerPage> ListCustomersOf(
+      int partition, const std::string& after, size_t limit, int64_t at_us,
+      absl::Time deadline) = 0;
+  [[nodiscard]] virtual absl::StatusOr<PendingRefundPage> PendingRefundsOf(
+      int partition, const std::string& after, size_t limit,
+      absl::Time deadline) = 0;
+  // LiabilityReportFor on the partition's folder of a hosting node.
+  [[nodiscard]] virtual absl::StatusOr<LiabilityReport> LiabilityOf(
+      int partition, int64_t from_us, int64_t to_us, absl::Time deadline) = 0;
 
   // The Backup RPC on a cluster node (docs/cluster.md, "Re-seeding a
   // node"): every partition hosted here copied (Ledger::Backup) into

@@ -430,6 +430,9 @@ void ClusterNode::Answer(natsMsg* request) {
   if (partition < 0 || partition >= config_.partitions ||
       replicas_[partition] == nullptr) {
     status = absl::UnavailableError("partition not hosted here");
+  } else if (AnswerPage(op, *replicas_[partition], partition, body, &status,
+                        &out)) {
+    // The HTTP API's pages (cluster_pages.cc).
   } else if (op == "submit") {
     v1::LogBatch in;
     v1::SubmitBatchResponse response;

@@ -78,6 +78,20 @@ class ClusterNode final : public ClusterApi {
   absl::StatusOr<std::vector<v1::Event>> ReadCustomerEventsPage(
       int partition, const std::string& customer, uint64_t from_seq,
       absl::Time deadline) override;
+  // In cluster_pages.cc.
+  absl::StatusOr<CustomerEventPage> ReadCustomerHistory(
+      int partition, const std::string& customer, uint64_t from_seq,
+      size_t limit, absl::Time deadline) override;
+  absl::StatusOr<CustomerPage> ListCustomersOf(int partition,
+                                               const std::string& after,
+                                               size_t limit, int64_t at_us,
+                                               absl::Time deadline) override;
+  absl::StatusOr<PendingRefundPage> PendingRefundsOf(
+      int partition, const std::string& after, size_t limit,
+      absl::Time deadline) override;
+  absl::StatusOr<LiabilityReport> LiabilityOf(int partition, int64_t from_us,
+                                              int64_t to_us,
+                                              absl::Time deadline) override;
 
   // For webhook delivery (cluster_webhooks.h): the node's settings, its
   // NATS connection, and its replica of a partition (null when not hosted).
@@ -119,8 +133,15 @@ class ClusterNode final : public ClusterApi {
                            const v1::GetBalanceRequest& request,
                            absl::Time deadline,
                            v1::GetBalanceResponse* response);
-  // Sends a request to a node hosting `partition`; `op` is "submit" or
-  // "balance". Fills `reply` with the answer's bytes.
+  // The answer of a hosting node to a forwarded page op ("history",
+  // "customers", "refunds", "liability"; cluster_pages.cc) in `out`; false
+  // when `op` is none of them.
+  bool AnswerPage(const std::string& op, PartitionReplica& replica,
+                  int partition, const std::string& body, absl::Status* status,
+                  std::string* out);
+  // Sends a request to a node hosting `partition`; `op` is "submit",
+  // "balance", "events" or a page op. Fills `reply` with the answer's
+  // bytes.
   absl::Status Forward(int partition, const char* op, const std::string& body,
                        absl::Time deadline, std::string* reply);
   absl::Status ServeForwarding();

@@ -1,6 +1,6 @@
 #include "tools/ledgerd/http/backend.h"
 
-#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +9,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/conversions.h"
+#include "tools/ledgerd/http/partition_merge.h"
 #include "tools/ledgerd/http/proto_answers.h"
 #include "tools/ledgerd/status_mapping.h"
 
@@ -59,17 +60,19 @@ absl::StatusOr<Balance> Backend::GetBalance(const std::string& customer,
 }
 
 absl::StatusOr<CustomerEventPage> Backend::CustomerEvents(
-    const std::string& customer, uint64_t from_seq, size_t limit) {
+    const std::string& customer, uint64_t from_seq, size_t limit,
+    absl::Time deadline) {
   Ledger* ledger = ledger_;
+  int partition = 0;
   if (cluster_ != nullptr) {
-    const int partition = PartitionOf(customer, cluster_->partitions());
+    partition = PartitionOf(customer, cluster_->partitions());
     ASSIGN_OR_RETURN(ledger, cluster_->PartitionLedger(partition));
-    if (ledger == nullptr) {
-      return absl::UnavailableError(absl::StrCat(
-          "this node does not host partition ", partition, " of customer ",
-          customer, ": ask a node that hosts it for its history "
-          "(docs/http.md, \"In a cluster\")"));
-    }
+  }
+  if (ledger == nullptr) {
+    // Another node hosts it: its page, hashes and stored bytes included,
+    // so the export lines are the ones that node prints.
+    return cluster_->ReadCustomerHistory(partition, customer, from_seq, limit,
+                                         deadline);
   }
   absl::StatusOr<CustomerEventPage> page =
       ledger->ReadCustomerEvents(customer, from_seq, limit);
@@ -77,93 +80,121 @@ absl::StatusOr<CustomerEventPage> Backend::CustomerEvents(
   return page;
 }
 
-absl::StatusOr<std::vector<Ledger*>> Backend::AllPartitions() {
-  if (cluster_ == nullptr) return std::vector<Ledger*>{ledger_};
-  std::vector<Ledger*> out;
+absl::StatusOr<bool> Backend::HostsEveryPartition() {
+  if (cluster_ == nullptr) return true;
   for (int p = 0; p < cluster_->partitions(); ++p) {
     ASSIGN_OR_RETURN(Ledger* ledger, cluster_->PartitionLedger(p));
-    if (ledger == nullptr) {
-      return absl::UnavailableError(absl::StrCat(
-          "this node does not host partition ", p,
-          ", and a list reads every partition: ask a node that hosts them "
-          "all (docs/http.md, \"In a cluster\")"));
-    }
-    out.push_back(ledger);
+    if (ledger == nullptr) return false;
   }
-  return out;
+  return true;
 }
 
-// Each partition's first `limit` ids after `after` hold the merged page's:
-// they are merged by id and cut at `limit`.
-absl::StatusOr<CustomerPage> Backend::ListCustomers(const std::string& after,
-                                                    size_t limit,
-                                                    int64_t at_us) {
-  ASSIGN_OR_RETURN(std::vector<Ledger*> ledgers, AllPartitions());
-  CustomerPage merged;
-  bool more = false;
-  for (Ledger* ledger : ledgers) {
-    absl::StatusOr<CustomerPage> page =
-        ledger->ListCustomers(after, limit, at_us);
+namespace {
+
+// One page of every partition, in partition order: `here` reads it from
+// this node's ledger of the partition, `there` from a node hosting it.
+// The partitions are read one after the other: a page costs its own
+// entries (a few ms), and a failure stops the list at once.
+template <typename Page, typename Here, typename There>
+absl::StatusOr<std::vector<Page>> EveryPartition(Ledger* ledger,
+                                                 cluster::ClusterApi* cluster,
+                                                 Here here, There there) {
+  std::vector<Page> pages;
+  if (cluster == nullptr) {
+    absl::StatusOr<Page> page = here(*ledger);
     RETURN_IF_ERROR(FromLedger(page.status()));
-    more = more || page->next_after.has_value();
-    for (CustomerSummary& c : page->customers) {
-      merged.customers.push_back(std::move(c));
+    pages.push_back(*std::move(page));
+    return pages;
+  }
+  for (int p = 0; p < cluster->partitions(); ++p) {
+    ASSIGN_OR_RETURN(Ledger* hosted, cluster->PartitionLedger(p));
+    absl::StatusOr<Page> page = hosted != nullptr ? here(*hosted) : there(p);
+    if (hosted != nullptr) RETURN_IF_ERROR(FromLedger(page.status()));
+    if (!page.ok()) {
+      return absl::Status(page.status().code(),
+                          absl::StrCat("partition ", p, ": ",
+                                       page.status().message()));
     }
+    pages.push_back(*std::move(page));
   }
-  if (ledgers.size() == 1) {
-    merged.next_after = more ? std::optional<std::string>(
-                                   merged.customers.back().customer)
-                             : std::nullopt;
-    return merged;
-  }
-  std::sort(merged.customers.begin(), merged.customers.end(),
-            [](const CustomerSummary& a, const CustomerSummary& b) {
-              return a.customer < b.customer;
-            });
-  if (merged.customers.size() > limit) {
-    merged.customers.resize(limit);
-    more = true;
-  }
-  if (more) merged.next_after = merged.customers.back().customer;
-  return merged;
+  return pages;
+}
+
+}  // namespace
+
+absl::StatusOr<CustomerPage> Backend::ListCustomers(const std::string& after,
+                                                    size_t limit, int64_t at_us,
+                                                    absl::Time deadline) {
+  ASSIGN_OR_RETURN(
+      std::vector<CustomerPage> pages,
+      EveryPartition<CustomerPage>(
+          ledger_, cluster_,
+          [&](Ledger& ledger) { return ledger.ListCustomers(after, limit, at_us); },
+          [&](int p) {
+            return cluster_->ListCustomersOf(p, after, limit, at_us, deadline);
+          }));
+  return MergeCustomerPages(std::move(pages), limit);
 }
 
 absl::StatusOr<PendingRefundPage> Backend::PendingRefunds(
-    const std::string& after, size_t limit) {
-  ASSIGN_OR_RETURN(std::vector<Ledger*> ledgers, AllPartitions());
-  PendingRefundPage merged;
-  bool more = false;
-  for (Ledger* ledger : ledgers) {
-    absl::StatusOr<PendingRefundPage> page = ledger->PendingRefunds(after, limit);
-    RETURN_IF_ERROR(FromLedger(page.status()));
-    more = more || page->next_after.has_value();
-    for (PendingRefund& r : page->refunds) merged.refunds.push_back(std::move(r));
-  }
-  // Cursors are hex of keys of one layout: their order is the queue's.
-  std::sort(merged.refunds.begin(), merged.refunds.end(),
-            [](const PendingRefund& a, const PendingRefund& b) {
-              return a.cursor < b.cursor;
-            });
-  if (merged.refunds.size() > limit) {
-    merged.refunds.resize(limit);
-    more = true;
-  }
-  if (more) merged.next_after = merged.refunds.back().cursor;
-  return merged;
+    const std::string& after, size_t limit, absl::Time deadline) {
+  ASSIGN_OR_RETURN(
+      std::vector<PendingRefundPage> pages,
+      EveryPartition<PendingRefundPage>(
+          ledger_, cluster_,
+          [&](Ledger& ledger) { return ledger.PendingRefunds(after, limit); },
+          [&](int p) {
+            return cluster_->PendingRefundsOf(p, after, limit, deadline);
+          }));
+  return MergePendingRefundPages(std::move(pages), limit);
 }
 
 absl::StatusOr<LiabilityReport> Backend::Liability(int64_t from_us,
-                                                   int64_t to_us) {
-  // The same call as `ledgerctl liability`: beside the live writer, from
-  // the log; a node's folder sums its partitions (and refuses, as
-  // FailedPrecondition, a node that does not host them all).
-  absl::StatusOr<LiabilityReport> report =
-      LiabilityReportFor(dir_, from_us, to_us);
-  if (absl::IsFailedPrecondition(report.status())) {
-    return absl::UnavailableError(report.status().message());
+                                                   int64_t to_us,
+                                                   absl::Time deadline) {
+  ASSIGN_OR_RETURN(const bool every, HostsEveryPartition());
+  if (every) {
+    // The same call as `ledgerctl liability`: beside the live writer, from
+    // the log; a node's folder sums its partitions.
+    absl::StatusOr<LiabilityReport> report =
+        LiabilityReportFor(dir_, from_us, to_us);
+    RETURN_IF_ERROR(FromLedger(report.status()));
+    return report;
   }
-  RETURN_IF_ERROR(FromLedger(report.status()));
-  return report;
+  // Each partition's report from its folder, here or on a node hosting
+  // it, at once: a report reads the partition's whole log, so the
+  // partitions are not made to wait for one another. Summed as
+  // `ledgerctl liability` sums a node's folder.
+  const int partitions = cluster_->partitions();
+  std::vector<absl::StatusOr<LiabilityReport>> reports(
+      partitions, absl::UnknownError("not asked"));
+  std::vector<std::thread> threads;
+  threads.reserve(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    threads.emplace_back([this, p, from_us, to_us, deadline, &reports] {
+      absl::StatusOr<Ledger*> hosted = cluster_->PartitionLedger(p);
+      if (!hosted.ok()) {
+        reports[p] = hosted.status();
+      } else if (*hosted != nullptr) {
+        reports[p] = LiabilityReportFor(PartitionFolder(dir_, p), from_us, to_us);
+        if (!reports[p].ok()) reports[p] = FromLedger(reports[p].status());
+      } else {
+        reports[p] = cluster_->LiabilityOf(p, from_us, to_us, deadline);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<LiabilityReport> parts;
+  parts.reserve(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    if (!reports[p].ok()) {
+      return absl::Status(reports[p].status().code(),
+                          absl::StrCat("partition ", p, ": ",
+                                       reports[p].status().message()));
+    }
+    parts.push_back(*std::move(reports[p]));
+  }
+  return SumLiabilityReports(parts, from_us, to_us);
 }
 
 }  // namespace ledger::http

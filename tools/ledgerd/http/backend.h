@@ -6,10 +6,12 @@
 // Across partitions (docs/http.md, "In a cluster"): commands go through
 // ClusterApi::SubmitBatch as SubmitBatch's do; a balance is read from the
 // customer's partition here when this node hosts it, else forwarded as
-// GetBalance is; a customer's history is read on a node hosting its
-// partition; the lists merge one page of every partition, each read
-// from its own snapshot, in the list's order (ids; request time); the
-// liability report sums the node's partitions (ledger/audit/node_reports.h).
+// GetBalance is; a customer's history likewise, forwarded with its event
+// hashes (ClusterApi::ReadCustomerHistory); the lists merge one page of
+// every partition, each read from its own snapshot, here or on a node that
+// hosts it, in the list's order (ids; request time); the liability report
+// sums every partition's (partition_merge.h). So every node answers every
+// path with the same bytes.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_HTTP_BACKEND_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_HTTP_BACKEND_H_
 
@@ -43,24 +45,23 @@ class Backend {
   [[nodiscard]] absl::StatusOr<Balance> GetBalance(const std::string& customer,
                                                    int64_t at_us,
                                                    absl::Time deadline);
-  // A page of `customer`'s history through the customer index. In a
-  // cluster it is read here when this node hosts the customer's partition;
-  // otherwise Unavailable naming the partition (docs/http.md, "In a
-  // cluster": a forwarded page carries no event hashes, which the export
-  // lines print).
+  // A page of `customer`'s history through the customer index, read on a
+  // node hosting its partition.
   [[nodiscard]] absl::StatusOr<CustomerEventPage> CustomerEvents(
-      const std::string& customer, uint64_t from_seq, size_t limit);
+      const std::string& customer, uint64_t from_seq, size_t limit,
+      absl::Time deadline);
   [[nodiscard]] absl::StatusOr<CustomerPage> ListCustomers(
-      const std::string& after, size_t limit, int64_t at_us);
+      const std::string& after, size_t limit, int64_t at_us,
+      absl::Time deadline);
   [[nodiscard]] absl::StatusOr<PendingRefundPage> PendingRefunds(
-      const std::string& after, size_t limit);
+      const std::string& after, size_t limit, absl::Time deadline);
   [[nodiscard]] absl::StatusOr<LiabilityReport> Liability(int64_t from_us,
-                                                          int64_t to_us);
+                                                          int64_t to_us,
+                                                          absl::Time deadline);
 
  private:
-  // Every partition's ledger on this node; Unavailable naming the first
-  // partition it does not host (a list needs them all).
-  absl::StatusOr<std::vector<Ledger*>> AllPartitions();
+  // Whether this node holds every partition (a single ledger does).
+  absl::StatusOr<bool> HostsEveryPartition();
 
   Ledger* const ledger_;
   cluster::ClusterApi* const cluster_;

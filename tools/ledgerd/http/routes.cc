@@ -190,7 +190,8 @@ absl::StatusOr<std::string> GetCustomerEvents(const RouteContext& context,
   ASSIGN_OR_RETURN(const size_t limit, LimitParam(request));
   ASSIGN_OR_RETURN(CustomerEventPage page,
                    context.backend->CustomerEvents(request.path_params[0],
-                                                   from_seq, limit));
+                                                   from_seq, limit,
+                                                   request.deadline));
   return render::CustomerEventPageJson(page);
 }
 
@@ -201,7 +202,8 @@ absl::StatusOr<std::string> ListCustomers(const RouteContext& context,
   ASSIGN_OR_RETURN(const int64_t at_us, TimeParam(request, "at", NowUs()));
   ASSIGN_OR_RETURN(CustomerPage page,
                    context.backend->ListCustomers(
-                       request.Query("after").value_or(""), limit, at_us));
+                       request.Query("after").value_or(""), limit, at_us,
+                       request.deadline));
   return render::CustomerPageJson(page, at_us);
 }
 
@@ -218,7 +220,8 @@ absl::StatusOr<std::string> ListRefunds(const RouteContext& context,
   ASSIGN_OR_RETURN(const size_t limit, LimitParam(request));
   ASSIGN_OR_RETURN(PendingRefundPage page,
                    context.backend->PendingRefunds(
-                       request.Query("after").value_or(""), limit));
+                       request.Query("after").value_or(""), limit,
+                       request.deadline));
   return render::PendingRefundPageJson(page);
 }
 
@@ -232,7 +235,7 @@ absl::StatusOr<std::string> GetLiability(const RouteContext& context,
     return absl::InvalidArgumentError("from is after to");
   }
   ASSIGN_OR_RETURN(LiabilityReport report,
-                   context.backend->Liability(from_us, to_us));
+                   context.backend->Liability(from_us, to_us, request.deadline));
   std::string json = render::LiabilityJson(report);
   if (!json.empty() && json.back() == '\n') json.pop_back();
   return json;
