@@ -168,11 +168,30 @@ class EveryNodeAnswersEveryPath(ch.ClusterTestCase):
     def test_a_node_hosting_some_partitions_answers_every_path_with_the_same_bytes(self):
         node1, node2, node3 = self.http_ports
         p0, p1 = self.write_both_partitions()
+        # A customer of partition 1 with a history page larger than one
+        # forwarded answer (512 KiB): node 1 reads it in parts.
+        heavy = customer_in(1, 2, "heavy-")
+        long_ids = [ch.use(f"{n:04d}-".ljust(128, "k"), heavy,
+                           "2026-03-09T12:00:00Z", 1) for n in range(1000)]
+        for u in long_ids:
+            u["use"]["usage_id"] = u["key"][:64]
+        status, answer = call(node1, "POST", "/v1/commands",
+                              [ch.purchase("heavy-buy", heavy,
+                                           "2026-03-08T10:00:00Z", 5000)]
+                              + long_ids)
+        self.assertEqual((status, {a["status"] for a in answer}),
+                         (200, {"ACCEPTED"}), answer[:2])
+        big = json.loads(self.same_on_every_node(
+            f"/v1/customers/{heavy}/events?limit=1000"))
+        self.assertEqual(len(big["events"]), 1000)
+        self.assertEqual(big["events"][-1]["key"], long_ids[-2]["key"])
+        self.assertIsNotNone(big["next_from_seq"])
         # At a time of their own: by default a list is at the time asked.
         at = "at=2026-04-01T00:00:00Z"
         customers = self.same_on_every_node(f"/v1/customers?limit=1000&{at}")
+        everyone = sorted(p0 + p1 + [heavy])
         self.assertEqual([c["customer"] for c in json.loads(customers)["customers"]],
-                         sorted(p0 + p1))
+                         everyone)
         # Paging: the same pages, in id order, each customer once.
         walks = [self.walk(port, f"/v1/customers?limit=2&{at}", "next_after",
                            "after")
@@ -181,7 +200,7 @@ class EveryNodeAnswersEveryPath(ch.ClusterTestCase):
         self.assertEqual(walks[0], walks[2])
         paged = [c["customer"] for page in walks[0]
                  for c in json.loads(page)["customers"]]
-        self.assertEqual(paged, sorted(p0 + p1))
+        self.assertEqual(paged, everyone)
         # The queue: request order across partitions, paged alike.
         queue = json.loads(self.same_on_every_node("/v1/refunds?state=PENDING"))
         self.assertEqual([r["customer"] for r in queue["refunds"]],
