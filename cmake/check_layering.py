@@ -96,8 +96,8 @@ ALLOWED = {
 # Where each module lives, for the table docs/architecture.md shows; the
 # order is the table's (the lower layers first).
 WHERE = {
-    "schema": "`proto/ledger/v1/` (but `service.proto`)",
-    "service_schema": "`proto/ledger/v1/service.proto`",
+    "schema": "`proto/ledger/v1/` (but the service's two)",
+    "service_schema": "`proto/ledger/v1/service.proto`, `cluster_pages.proto`",
     "vocabulary": ", ".join("`%s`" % h for h in sorted(VOCABULARY)),
     "base": "`ledger/base/`",
     "projections": "`projections/`",
@@ -241,7 +241,7 @@ def module_of(path):
         return "layout"
     if parts[0] in ("bench", "tests") and len(parts) > 1:
         return parts[0]
-    if path.startswith("ledger/v1/service."):
+    if path.startswith(("ledger/v1/service.", "ledger/v1/cluster_pages.")):
         return "service_schema"
     if path.startswith("ledger/v1/"):
         return "schema"
