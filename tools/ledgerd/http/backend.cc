@@ -17,6 +17,40 @@ namespace ledger::http {
 
 using ledgerd::FromLedger;
 
+namespace {
+
+// One page of every partition, in partition order: `here` reads it from
+// this node's ledger of the partition, `there` from a node hosting it.
+// The partitions are read one after the other: a page costs its own
+// entries (a few ms), and a failure stops the list at once.
+template <typename Page, typename Here, typename There>
+absl::StatusOr<std::vector<Page>> EveryPartition(Ledger* ledger,
+                                                 cluster::ClusterApi* cluster,
+                                                 Here here, There there) {
+  std::vector<Page> pages;
+  if (cluster == nullptr) {
+    absl::StatusOr<Page> page = here(*ledger);
+    RETURN_IF_ERROR(FromLedger(page.status()));
+    pages.push_back(*std::move(page));
+    return pages;
+  }
+  for (int p = 0; p < cluster->partitions(); ++p) {
+    ASSIGN_OR_RETURN(Ledger* hosted, cluster->PartitionLedger(p));
+    absl::StatusOr<Page> page = hosted != nullptr ? here(*hosted) : there(p);
+    if (!page.ok()) {
+      // A hosting node mapped its ledger's status already.
+      const absl::Status s =
+          hosted != nullptr ? FromLedger(page.status()) : page.status();
+      return absl::Status(s.code(),
+                          absl::StrCat("partition ", p, ": ", s.message()));
+    }
+    pages.push_back(*std::move(page));
+  }
+  return pages;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<SubmitResult>> Backend::Submit(
     const std::vector<v1::Command>& commands, const std::string& actor,
     absl::Time deadline) {
@@ -88,39 +122,6 @@ absl::StatusOr<bool> Backend::HostsEveryPartition() {
   }
   return true;
 }
-
-namespace {
-
-// One page of every partition, in partition order: `here` reads it from
-// this node's ledger of the partition, `there` from a node hosting it.
-// The partitions are read one after the other: a page costs its own
-// entries (a few ms), and a failure stops the list at once.
-template <typename Page, typename Here, typename There>
-absl::StatusOr<std::vector<Page>> EveryPartition(Ledger* ledger,
-                                                 cluster::ClusterApi* cluster,
-                                                 Here here, There there) {
-  std::vector<Page> pages;
-  if (cluster == nullptr) {
-    absl::StatusOr<Page> page = here(*ledger);
-    RETURN_IF_ERROR(FromLedger(page.status()));
-    pages.push_back(*std::move(page));
-    return pages;
-  }
-  for (int p = 0; p < cluster->partitions(); ++p) {
-    ASSIGN_OR_RETURN(Ledger* hosted, cluster->PartitionLedger(p));
-    absl::StatusOr<Page> page = hosted != nullptr ? here(*hosted) : there(p);
-    if (hosted != nullptr) RETURN_IF_ERROR(FromLedger(page.status()));
-    if (!page.ok()) {
-      return absl::Status(page.status().code(),
-                          absl::StrCat("partition ", p, ": ",
-                                       page.status().message()));
-    }
-    pages.push_back(*std::move(page));
-  }
-  return pages;
-}
-
-}  // namespace
 
 absl::StatusOr<CustomerPage> Backend::ListCustomers(const std::string& after,
                                                     size_t limit, int64_t at_us,
