@@ -60,19 +60,29 @@ absl::StatusOr<LiabilityReport> NodeLiabilityReport(const std::string& dir,
                                                     int64_t from_us,
                                                     int64_t to_us) {
   ASSIGN_OR_RETURN(const std::vector<std::string> folders, AllPartitions(dir));
-  LiabilityReport out;
-  out.from_us = from_us;
-  out.to_us = to_us;
-  std::map<std::string, LiabilityRow> rows;  // sorted by unit name
+  std::vector<LiabilityReport> reports;
+  reports.reserve(folders.size());
   for (const std::string& folder : folders) {
     absl::StatusOr<LiabilityReport> one = LiabilityReportFor(folder, from_us, to_us);
     if (!one.ok()) {
       return absl::Status(one.status().code(),
                           absl::StrCat(folder, ": ", one.status().message()));
     }
-    out.events_read += one->events_read;
-    out.events_in_period += one->events_in_period;
-    for (const LiabilityRow& row : one->units) AddRow(rows[row.unit], row);
+    reports.push_back(*std::move(one));
+  }
+  return SumLiabilityReports(reports, from_us, to_us);
+}
+
+LiabilityReport SumLiabilityReports(const std::vector<LiabilityReport>& reports,
+                                    int64_t from_us, int64_t to_us) {
+  LiabilityReport out;
+  out.from_us = from_us;
+  out.to_us = to_us;
+  std::map<std::string, LiabilityRow> rows;  // sorted by unit name
+  for (const LiabilityReport& one : reports) {
+    out.events_read += one.events_read;
+    out.events_in_period += one.events_in_period;
+    for (const LiabilityRow& row : one.units) AddRow(rows[row.unit], row);
   }
   for (auto& [unit, row] : rows) out.units.push_back(std::move(row));
   return out;

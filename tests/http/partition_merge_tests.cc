@@ -1,7 +1,6 @@
 // The HTTP API's answers across a cluster's partitions
 // (tools/ledgerd/http/partition_merge.h): pages merge in the list's order
-// with a next_after that sees every entry once, and the liability report
-// sums as `ledgerctl liability` sums a node's folder.
+// with a next_after that sees every entry once.
 #include "tools/ledgerd/http/partition_merge.h"
 
 #include <set>
@@ -76,43 +75,6 @@ TEST(PartitionMerge, RefundsMergeInQueueOrderByCursor) {
   EXPECT_EQ(merged.refunds[0].cursor, "01");
   EXPECT_EQ(merged.refunds[1].cursor, "02");
   EXPECT_EQ(merged.next_after, std::optional<std::string>("02"));
-}
-
-TEST(PartitionMerge, LiabilitySumsUnitByUnitSortedByNameAndCountsEveryEvent) {
-  LiabilityReport a, b;
-  LiabilityRow credits;
-  credits.unit = "CREDITS:PURCHASE";
-  credits.opening = 10;
-  credits.granted = 5;
-  credits.closing = 15;
-  LiabilityRow eur;
-  eur.unit = "EUR";
-  eur.refunded = 7;
-  eur.refund_rounding = 1;
-  eur.closing = -7;
-  LiabilityRow usd;
-  usd.unit = "USD";
-  usd.used = 3;
-  a.units = {credits, usd};
-  a.events_read = 4;
-  a.events_in_period = 2;
-  b.units = {credits, eur};
-  b.events_read = 6;
-  b.events_in_period = 1;
-  const LiabilityReport sum = SumLiabilityReports({a, b}, 100, 200);
-  EXPECT_EQ(sum.from_us, 100);
-  EXPECT_EQ(sum.to_us, 200);
-  EXPECT_EQ(sum.events_read, 10u);
-  EXPECT_EQ(sum.events_in_period, 3u);
-  ASSERT_EQ(sum.units.size(), 3u);
-  EXPECT_EQ(sum.units[0].unit, "CREDITS:PURCHASE");
-  EXPECT_TRUE(sum.units[0].opening == 20 && sum.units[0].granted == 10 &&
-              sum.units[0].closing == 30);
-  EXPECT_EQ(sum.units[1].unit, "EUR");
-  EXPECT_TRUE(sum.units[1].refunded == 7 && sum.units[1].refund_rounding == 1 &&
-              sum.units[1].closing == -7);
-  EXPECT_EQ(sum.units[2].unit, "USD");
-  EXPECT_TRUE(sum.units[2].used == 3);
 }
 
 }  // namespace

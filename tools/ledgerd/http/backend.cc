@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/check.h"
 #include "ledger/base/node_folder.h"
+#include "ledger/audit/node_reports.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/time_util.h"
 #include "tools/ledgerd/conversions.h"
@@ -195,7 +196,7 @@ absl::StatusOr<LiabilityReport> Backend::Liability(int64_t from_us,
     }
     parts.push_back(*std::move(reports[p]));
   }
-  return SumLiabilityReports(parts, from_us, to_us);
+  return ledger::SumLiabilityReports(parts, from_us, to_us);
 }
 
 }  // namespace ledger::http

@@ -50,37 +50,4 @@ PendingRefundPage MergePendingRefundPages(std::vector<PendingRefundPage> pages,
   return merged;
 }
 
-// A new field of LiabilityRow must be summed below: this fails the build
-// until it is (and the size is updated with it), as node_reports.cc does.
-static_assert(sizeof(LiabilityRow) == sizeof(std::string) + 10 * sizeof(__int128),
-              "LiabilityRow changed: sum its new field in SumLiabilityReports");
-
-LiabilityReport SumLiabilityReports(const std::vector<LiabilityReport>& reports,
-                                    int64_t from_us, int64_t to_us) {
-  LiabilityReport out;
-  out.from_us = from_us;
-  out.to_us = to_us;
-  std::map<std::string, LiabilityRow> rows;  // sorted by unit name
-  for (const LiabilityReport& one : reports) {
-    out.events_read += one.events_read;
-    out.events_in_period += one.events_in_period;
-    for (const LiabilityRow& row : one.units) {
-      LiabilityRow& into = rows[row.unit];
-      into.unit = row.unit;
-      into.opening += row.opening;
-      into.granted += row.granted;
-      into.used += row.used;
-      into.expired += row.expired;
-      into.forfeited += row.forfeited;
-      into.voided += row.voided;
-      into.refunded += row.refunded;
-      into.refund_rounding += row.refund_rounding;
-      into.charged_back += row.charged_back;
-      into.closing += row.closing;
-    }
-  }
-  for (auto& [unit, row] : rows) out.units.push_back(std::move(row));
-  return out;
-}
-
 }  // namespace ledger::http

@@ -1,6 +1,6 @@
 // How the HTTP API's answers across a cluster's partitions are put
 // together (docs/http.md, "In a cluster"): each partition gives its own
-// page or report, read where it lives (here, or on a node that hosts it),
+// page, read where it lives (here, or on a node that hosts it),
 // and these merge them into the one answer a client sees, whichever node
 // it asked. Pure, so tests/http/partition_merge_tests.cc pins them without
 // a cluster.
@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "ledger/liability.h"
 #include "ledger/pages.h"
 
 namespace ledger::http {
@@ -27,13 +26,6 @@ namespace ledger::http {
                                               size_t limit);
 [[nodiscard]] PendingRefundPage MergePendingRefundPages(
     std::vector<PendingRefundPage> pages, size_t limit);
-
-// The liability report of the whole cluster from its partitions' reports,
-// summed as `ledgerctl liability` sums a node's folder
-// (ledger/audit/node_reports.h): rows added unit by unit, sorted by name;
-// events counted per partition.
-[[nodiscard]] LiabilityReport SumLiabilityReports(
-    const std::vector<LiabilityReport>& reports, int64_t from_us, int64_t to_us);
 
 }  // namespace ledger::http
 
