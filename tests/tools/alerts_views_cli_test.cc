@@ -20,15 +20,17 @@ class AlertsViewsCli : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string out;
-    ASSERT_EQ(RunLedgerctl("apply --db " + db_ + " " + std::string(SCENARIO_DIR) +
-                               "/alerts_worked_example_of_the_docs.jsonl",
-                           &out),
-              0)
+    ASSERT_EQ(
+        RunLedgerctl("apply --db " + db_ + " " + std::string(SCENARIO_DIR) +
+                         "/alerts_worked_example_of_the_docs.jsonl",
+                     &out),
+        0)
         << out;
   }
 
   // The JSON lines of `args`' output that name a key, by key.
-  std::map<std::string, google::protobuf::Struct> ByKey(const std::string& args) {
+  std::map<std::string, google::protobuf::Struct> ByKey(
+      const std::string& args) {
     std::map<std::string, google::protobuf::Struct> rows;
     for (const std::string& line : SplitLines(LedgerctlExpecting(args))) {
       google::protobuf::Struct row = ParseJsonObject(line);
@@ -50,17 +52,23 @@ class AlertsViewsCli : public ::testing::Test {
     ASSERT_TRUE(resolved.contains("alerts"));
     const auto& moved = resolved.at("alerts").list_value();
     ASSERT_EQ(moved.values_size(), 2);  // by credits descending
-    EXPECT_EQ(moved.values(0).struct_value().fields().at("code").string_value(), "low");
-    EXPECT_EQ(moved.values(0).struct_value().fields().at("state").string_value(),
-              "RESOLVED");
-    EXPECT_EQ(moved.values(1).struct_value().fields().at("code").string_value(), "empty");
-    EXPECT_EQ(moved.values(1).struct_value().fields().at("credits").number_value(), 0);
+    EXPECT_EQ(moved.values(0).struct_value().fields().at("code").string_value(),
+              "low");
+    EXPECT_EQ(
+        moved.values(0).struct_value().fields().at("state").string_value(),
+        "RESOLVED");
+    EXPECT_EQ(moved.values(1).struct_value().fields().at("code").string_value(),
+              "empty");
+    EXPECT_EQ(
+        moved.values(1).struct_value().fields().at("credits").number_value(),
+        0);
     EXPECT_FALSE(resolved.contains("top_up"));
 
     const auto& both = rows.at("w-11").fields();
     ASSERT_TRUE(both.contains("alerts"));
     ASSERT_EQ(both.at("alerts").list_value().values_size(), 1);
-    const auto& alert = both.at("alerts").list_value().values(0).struct_value().fields();
+    const auto& alert =
+        both.at("alerts").list_value().values(0).struct_value().fields();
     EXPECT_EQ(alert.at("code").string_value(), "low");
     EXPECT_EQ(alert.at("credits").number_value(), 500);
     EXPECT_EQ(alert.at("state").string_value(), "TRIGGERED");
@@ -79,7 +87,8 @@ class AlertsViewsCli : public ::testing::Test {
 };
 
 TEST_F(AlertsViewsCli, ExportTailAndStatementCarryWhatEachCommandMoved) {
-  ExpectTheWorkedExample(ByKey("export --db " + db_ + " --format jsonl"), "export");
+  ExpectTheWorkedExample(ByKey("export --db " + db_ + " --format jsonl"),
+                         "export");
   ExpectTheWorkedExample(ByKey("tail --db " + db_ + " --from-seq 1"), "tail");
   ExpectTheWorkedExample(
       ByKey("statement --db " + db_ + " --customer c1 --format jsonl"),

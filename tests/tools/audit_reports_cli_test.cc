@@ -120,34 +120,48 @@ TEST_F(AuditReportsCli, RefundsTellTheRequesterFromTheReviewerInEveryFormat) {
   db_ = dir_.path() + "/db";
   const std::string asks = dir_.path() + "/asks.jsonl";
   const std::string decides = dir_.path() + "/decides.jsonl";
-  WriteFile(asks,
-            R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":100,"amount_minor":1000,"currency":"USD"}})"
-            "\n"
-            R"({"key":"k2","customer":"c1","at":"2026-03-09T10:00:00Z","request_refund":{"refund_id":"r1","purchase_id":"p1"}})"
-            "\n");
-  WriteFile(decides,
-            R"({"key":"k3","customer":"c1","at":"2026-03-09T11:00:00Z","approve_refund":{"refund_id":"r1"}})"
-            "\n");
+  WriteFile(
+      asks,
+      R"({"key":"k1","customer":"c1","at":"2026-03-08T10:00:00Z","purchase":{"purchase_id":"p1","credits":100,"amount_minor":1000,"currency":"USD"}})"
+      "\n"
+      R"({"key":"k2","customer":"c1","at":"2026-03-09T10:00:00Z","request_refund":{"refund_id":"r1","purchase_id":"p1"}})"
+      "\n");
+  WriteFile(
+      decides,
+      R"({"key":"k3","customer":"c1","at":"2026-03-09T11:00:00Z","approve_refund":{"refund_id":"r1"}})"
+      "\n");
   std::string out;
-  ASSERT_EQ(RunLedgerctl("apply --actor support-desk --db " + db_ + " " + asks, &out), 0) << out;
-  ASSERT_EQ(RunLedgerctl("apply --actor finance-lead --db " + db_ + " " + decides, &out), 0)
+  ASSERT_EQ(
+      RunLedgerctl("apply --actor support-desk --db " + db_ + " " + asks, &out),
+      0)
+      << out;
+  ASSERT_EQ(RunLedgerctl(
+                "apply --actor finance-lead --db " + db_ + " " + decides, &out),
+            0)
       << out;
 
-  const auto doc = ParseJsonObject(Run("refunds --db " + db_ + " --format json"));
+  const auto doc =
+      ParseJsonObject(Run("refunds --db " + db_ + " --format json"));
   const auto& rows = doc.fields().at("refunds").list_value();
   ASSERT_EQ(rows.values_size(), 1);
-  EXPECT_EQ(rows.values(0).struct_value().fields().at("requester").string_value(),
-            "support-desk");
-  EXPECT_EQ(rows.values(0).struct_value().fields().at("reviewer").string_value(),
-            "finance-lead");
-  const std::vector<std::string> jsonl = SplitLines(Run("refunds --db " + db_ + " --format jsonl"));
+  EXPECT_EQ(
+      rows.values(0).struct_value().fields().at("requester").string_value(),
+      "support-desk");
+  EXPECT_EQ(
+      rows.values(0).struct_value().fields().at("reviewer").string_value(),
+      "finance-lead");
+  const std::vector<std::string> jsonl =
+      SplitLines(Run("refunds --db " + db_ + " --format jsonl"));
   ASSERT_EQ(jsonl.size(), 1u);
   const auto row = ParseJsonObject(jsonl[0]);
   EXPECT_EQ(row.fields().at("requester").string_value(), "support-desk");
   EXPECT_EQ(row.fields().at("reviewer").string_value(), "finance-lead");
-  const std::vector<std::string> csv = SplitLines(Run("refunds --db " + db_ + " --format csv"));
+  const std::vector<std::string> csv =
+      SplitLines(Run("refunds --db " + db_ + " --format csv"));
   ASSERT_EQ(csv.size(), 2u);
-  EXPECT_THAT(csv[1], StartsWith("c1,r1,p1,APPROVED,2026-03-09T10:00:00Z,2,support-desk,"));
+  EXPECT_THAT(
+      csv[1],
+      StartsWith("c1,r1,p1,APPROVED,2026-03-09T10:00:00Z,2,support-desk,"));
   EXPECT_THAT(csv[1], HasSubstr(",2026-03-09T11:00:00Z,3,finance-lead,"));
   const std::vector<std::string> text = SplitLines(Run("refunds --db " + db_));
   ASSERT_EQ(text.size(), 2u);
@@ -167,15 +181,16 @@ TEST_F(AuditReportsCli, CompensationsShowWhoVerifiedThem) {
   const auto& rows = doc.fields().at("compensations").list_value();
   ASSERT_EQ(static_cast<size_t>(rows.values_size()), lines.size() - 1);
   EXPECT_NE(rows.values(0).struct_value().fields().at("verified_by").string_value(), "");
-  const std::vector<std::string> jsonl =
-      SplitLines(Run("refunds --db " + db_ + " --compensations --format jsonl"));
+  const std::vector<std::string> jsonl = SplitLines(
+      Run("refunds --db " + db_ + " --compensations --format jsonl"));
   ASSERT_EQ(jsonl.size(), lines.size() - 1);
   for (const std::string& line : jsonl) {
     const auto row = ParseJsonObject(line);
     EXPECT_NE(row.fields().at("verified_by").string_value(), "") << line;
     EXPECT_EQ(row.fields().at("actor").string_value(), "support-desk") << line;
   }
-  EXPECT_THAT(lines[1], StartsWith("c1,a1,u1,60,ops:alice ticket #4711,support-desk,"));
+  EXPECT_THAT(lines[1],
+              StartsWith("c1,a1,u1,60,ops:alice ticket #4711,support-desk,"));
   const std::vector<std::string> text =
       SplitLines(Run("refunds --db " + db_ + " --compensations"));
   ASSERT_EQ(text.size(), lines.size());
