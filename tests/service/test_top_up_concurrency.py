@@ -1,8 +1,9 @@
 """docs/contract.md section 12 through the service: many gRPC clients spend
 from one customer at once, each command sent twice as a retrying worker
 would, and the customer crosses `below` once: exactly one top-up request
-appears, in one result and in the balance. The Python client's helpers for
-the new commands are the ones used."""
+appears, in one result, in the balance and in the stored events ReadEvents
+streams. The Python client's helpers for the new commands are the ones used,
+the decline of a request too."""
 import threading
 import unittest
 
@@ -83,6 +84,42 @@ class TopUpThroughTheService(ServerTestCase):
                          15000 - 20 * THREADS * USES_PER_THREAD)
         self.assertEqual(done["alerts"], [{"code": "low", "credits": 6000,
                                            "state": "RESOLVED"}])
+
+        # The same facts in the log, as ReadEvents streams the stored
+        # events: one request, one crossing each way, one completion.
+        effects = [e for event in setup.events(from_seq=1, timeout=30)
+                   for e in event.get("effects", [])]
+
+        def of(kind):
+            return [e[kind] for e in effects if kind in e]
+
+        self.assertEqual(of("top_up_requested"),
+                         [{"request_id": "topup-1", "credits": 4000}])
+        self.assertEqual(of("threshold_crossed"),
+                         [{"code": "low", "credits": 6000, "state": "TRIGGERED"},
+                          {"code": "low", "credits": 6000, "state": "RESOLVED"}])
+        self.assertEqual(of("top_up_completed"),
+                         [{"request_id": "topup-1", "purchase_id": "p2"}])
+
+        # A card declined: the helper clears the request and turns automatic
+        # top-up off, so going lower again makes no request.
+        low = setup.submit({"key": "use-low", "customer": "c1", "at": AT,
+                            "use": {"usage_id": "u-low",
+                                    "category": "AUTOMATED_CALL",
+                                    "credits": 5000}})
+        self.assertEqual(low["top_up"], {"request_id": "topup-2",
+                                         "credits": 4000})
+        declined = setup.decline_top_up("topup-2-decline", "c1", AT,
+                                        "topup-2", "card declined")
+        self.assertEqual(declined["status"], "ACCEPTED")
+        self.assertNotIn("top_up", declined)
+        self.assertNotIn("auto_top_up", setup.balance("c1", AT))
+        lower = setup.submit({"key": "use-lower", "customer": "c1", "at": AT,
+                              "use": {"usage_id": "u-lower",
+                                      "category": "AUTOMATED_CALL",
+                                      "credits": 100}})
+        self.assertEqual(lower["status"], "ACCEPTED")
+        self.assertNotIn("top_up", lower)
         setup.close()
         server.terminate()
 

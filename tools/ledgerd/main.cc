@@ -61,6 +61,9 @@ absl::StatusOr<std::unique_ptr<cluster::ClusterNode>> StartClusterNode(
   if (flags.min_free_disk.has_value()) {
     config.min_free_disk_bytes = *flags.min_free_disk;
   }
+  if (flags.rejection_retention.has_value()) {
+    config.rejection_retention = *flags.rejection_retention;
+  }
   if (flags.host_partitions.has_value()) {
     absl::StatusOr<std::vector<int>> hosted = cluster::ParsePartitionList(
         *flags.host_partitions, flags.partitions);

@@ -89,7 +89,7 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Start(
   for (int p : config.hosted) {
     absl::StatusOr<std::unique_ptr<PartitionReplica>> r = PartitionReplica::Start(
         p, PartitionFolder(config.dir, p), node->log_.get(), prefix,
-        config.min_free_disk_bytes);
+        config.min_free_disk_bytes, config.rejection_retention);
     if (!r.ok()) {
       return absl::Status(r.status().code(),
                           absl::StrCat("partition ", p, ": ", r.status().message()));

@@ -7,6 +7,7 @@
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_CLUSTER_NODE_H_
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
@@ -51,6 +52,9 @@ struct ClusterConfig {
   int replicas = 3;                    // --replicas: copies of each stream
   // --min-free-disk: each partition ledger's Options::min_free_disk_bytes.
   uint64_t min_free_disk_bytes = Options().min_free_disk_bytes;
+  // --rejection-retention: each partition ledger's
+  // Options::rejection_retention (its refusal journal, docs/audit.md).
+  std::chrono::seconds rejection_retention = Options().rejection_retention;
   // --stream-max-age, --stream-max-msgs: the streams' retention.
   StreamRetention retention;
 };

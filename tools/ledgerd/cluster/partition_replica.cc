@@ -30,11 +30,13 @@ absl::Status NotConfirmed(absl::string_view why) {
 
 absl::StatusOr<std::unique_ptr<PartitionReplica>> PartitionReplica::Start(
     int partition, const std::string& dir, ReplicatedLog* log,
-    const std::string& batch_id_prefix, uint64_t min_free_disk_bytes) {
+    const std::string& batch_id_prefix, uint64_t min_free_disk_bytes,
+    std::chrono::seconds rejection_retention) {
   std::unique_ptr<PartitionReplica> r(new PartitionReplica(
       partition, log, absl::StrCat(batch_id_prefix, ".", partition, ".")));
   Options options;
   options.min_free_disk_bytes = min_free_disk_bytes;
+  options.rejection_retention = rejection_retention;
   absl::StatusOr<std::unique_ptr<Ledger>> opened = Ledger::Open(options, dir);
   if (!opened.ok()) return opened.status();
   r->ledger_ = *std::move(opened);

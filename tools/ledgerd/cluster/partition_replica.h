@@ -11,6 +11,7 @@
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CLUSTER_PARTITION_REPLICA_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -54,10 +55,13 @@ class PartitionReplica {
   // Opens the ledger in `dir` (created when missing) and starts applying
   // the partition's stream from the ledger's AppliedPosition() + 1.
   // REQUIRES: `log` outlives the replica.
-  // `min_free_disk_bytes` is the ledger's Options::min_free_disk_bytes.
+  // `min_free_disk_bytes` is the ledger's Options::min_free_disk_bytes,
+  // `rejection_retention` its Options::rejection_retention (the refusal
+  // journal each replica keeps of the rejections it judges).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<PartitionReplica>> Start(
       int partition, const std::string& dir, ReplicatedLog* log,
-      const std::string& batch_id_prefix, uint64_t min_free_disk_bytes);
+      const std::string& batch_id_prefix, uint64_t min_free_disk_bytes,
+      std::chrono::seconds rejection_retention = Options().rejection_retention);
   // Stops both threads and closes the ledger.
   ~PartitionReplica();
 
