@@ -89,6 +89,15 @@ struct LiabilityReport {
 [[nodiscard]] absl::StatusOr<LiabilityReport> LiabilityReportFor(
     const std::string& dir, int64_t from_us, int64_t to_us);
 
+// The report of a whole cluster for one period [from_us, to_us) from its
+// partitions' reports of that period: every customer lives in exactly one
+// partition, so rows are added unit by unit (units sorted by name) and
+// events counted per partition (a set_policy, copied into every
+// partition, counts once in each). LiabilityReportFor sums a node's folder
+// with it, and so does a cluster node gathering reports from other nodes.
+[[nodiscard]] LiabilityReport SumLiabilityReports(
+    const std::vector<LiabilityReport>& reports, int64_t from_us, int64_t to_us);
+
 // OK when every unit of `report` adds up (LiabilityRow::adds_up); otherwise
 // Internal, naming each unit that does not with its expected and actual
 // closing. A failure means the events' flows and the state they build

@@ -1,7 +1,6 @@
 // A cluster node's reports as sums of its partitions' (node_reports.h).
 #include "ledger/audit/node_reports.h"
 
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,25 +14,6 @@
 
 namespace ledger {
 namespace {
-
-// A new field of LiabilityRow must be summed in AddRow: this fails the
-// build until it is (and the size below is updated with it).
-static_assert(sizeof(LiabilityRow) == sizeof(std::string) + 10 * sizeof(__int128),
-              "LiabilityRow changed: sum its new field in AddRow");
-
-void AddRow(LiabilityRow& into, const LiabilityRow& row) {
-  into.unit = row.unit;
-  into.opening += row.opening;
-  into.granted += row.granted;
-  into.used += row.used;
-  into.expired += row.expired;
-  into.forfeited += row.forfeited;
-  into.voided += row.voided;
-  into.refunded += row.refunded;
-  into.refund_rounding += row.refund_rounding;
-  into.charged_back += row.charged_back;
-  into.closing += row.closing;
-}
 
 // The partition folders of a node that holds all of them.
 absl::StatusOr<std::vector<std::string>> AllPartitions(const std::string& dir) {
@@ -71,21 +51,6 @@ absl::StatusOr<LiabilityReport> NodeLiabilityReport(const std::string& dir,
     reports.push_back(*std::move(one));
   }
   return SumLiabilityReports(reports, from_us, to_us);
-}
-
-LiabilityReport SumLiabilityReports(const std::vector<LiabilityReport>& reports,
-                                    int64_t from_us, int64_t to_us) {
-  LiabilityReport out;
-  out.from_us = from_us;
-  out.to_us = to_us;
-  std::map<std::string, LiabilityRow> rows;  // sorted by unit name
-  for (const LiabilityReport& one : reports) {
-    out.events_read += one.events_read;
-    out.events_in_period += one.events_in_period;
-    for (const LiabilityRow& row : one.units) AddRow(rows[row.unit], row);
-  }
-  for (auto& [unit, row] : rows) out.units.push_back(std::move(row));
-  return out;
 }
 
 absl::StatusOr<TrialBalance> NodeTrialBalance(const std::string& dir,

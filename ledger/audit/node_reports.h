@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/liability.h"
@@ -29,13 +28,6 @@ bool IsNodeFolder(const std::string& dir);
 // understate what is owed. Otherwise the errors of LiabilityReportFor.
 [[nodiscard]] absl::StatusOr<LiabilityReport> NodeLiabilityReport(
     const std::string& dir, int64_t from_us, int64_t to_us);
-
-// The liability report of a whole cluster from its partitions' reports of
-// one period [from_us, to_us): rows added unit by unit (sorted by name),
-// events counted per partition. NodeLiabilityReport sums with it, and so
-// does a cluster node that gathers reports of partitions it does not host.
-[[nodiscard]] LiabilityReport SumLiabilityReports(
-    const std::vector<LiabilityReport>& reports, int64_t from_us, int64_t to_us);
 
 // The same for ComputeTrialBalance: lines added per (unit, account), in
 // the order TrialBalance documents, and totals per unit.

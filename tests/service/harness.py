@@ -31,7 +31,9 @@ class Server:
     """One ledgerd process."""
 
     def __init__(self, folder, db=None, extra_args=(), name="ledgerd",
-                 preexec_fn=None):
+                 preexec_fn=None, startup_lines=1):
+        """Starts ledgerd and reads its first `startup_lines` lines of
+        stdout (`listening on ADDR` first), kept in `self.startup`."""
         self.folder = folder
         self.db = db or os.path.join(folder, "db")
         self.stderr_path = os.path.join(folder, f"{name}.stderr")
@@ -41,28 +43,32 @@ class Server:
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=self._stderr,
                                      preexec_fn=preexec_fn)
-        self.address = self._read_listening_line()
+        self.startup = self._read_lines(startup_lines)
+        first = self.startup[0] if self.startup else ""
+        if (len(self.startup) < startup_lines
+                or not first.startswith("listening on 127.0.0.1:")):
+            self.kill()
+            raise AssertionError(
+                f"ledgerd did not say it listens (got {self.startup!r}); "
+                f"stderr: {self.stderr()}")
+        self.address = first[len("listening on "):]
 
-    def _read_listening_line(self):
+    def _read_lines(self, count):
+        """Up to `count` lines of stdout, waiting at most STARTUP_SECONDS."""
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + STARTUP_SECONDS
-        line = b""
-        while not line.endswith(b"\n") and time.monotonic() < deadline:
+        data = b""
+        while data.count(b"\n") < count and time.monotonic() < deadline:
             if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
                 break
             chunk = os.read(self.proc.stdout.fileno(), 256)
             if not chunk:
                 break
-            line += chunk
+            data += chunk
         sel.close()
-        text = line.decode(errors="replace").strip()
-        if not text.startswith("listening on 127.0.0.1:"):
-            self.kill()
-            raise AssertionError(
-                f"ledgerd did not say it listens (got {text!r}); stderr: "
-                f"{self.stderr()}")
-        return text[len("listening on "):]
+        return [line.strip()
+                for line in data.decode(errors="replace").splitlines()]
 
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
@@ -88,8 +94,10 @@ class Server:
         self._close_files()
 
     def _close_files(self):
-        self.proc.stdout.close()
-        self._stderr.close()
+        if not self.proc.stdout.closed:
+            self.proc.stdout.close()
+        if not self._stderr.closed:
+            self._stderr.close()
 
 
 def token_line(role, token, name):

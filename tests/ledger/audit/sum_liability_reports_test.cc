@@ -2,7 +2,7 @@
 // every row added unit by unit, units sorted by name, every partition's
 // events counted.
 
-#include "ledger/audit/node_reports.h"
+#include "ledger/liability.h"
 
 #include "gtest/gtest.h"
 
