@@ -1,5 +1,5 @@
 """`local_cluster.py stop --base DIR` as an operator runs it
-(docs/cluster.md, "A local cluster"): it says what it stops as it goes,
+(docs/cluster.md, "Running a local cluster"): it says what it stops as it goes,
 names and PIDs, stops each group at once rather than one process after
 another, and leaves alone a PID that now runs another program.
 
