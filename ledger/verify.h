@@ -66,6 +66,11 @@ struct VerifyReport {
   // (the message names the seq too).
   uint64_t first_bad_seq = 0;
   std::string problem;
+  // When !ok because of the digest alone: the chain checked good up to the
+  // digest's seq (first_bad_seq), and the event there does not have the
+  // digest's hash. `problem` says first whether the digest is of this log
+  // at all, then what it would mean if it is (a rewrite).
+  bool digest_mismatch = false;
 };
 
 // Reads the events of the ledger in `dir` alone (no stored projections),

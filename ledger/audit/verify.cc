@@ -189,6 +189,7 @@ absl::Status Verifier::ExplainDigestMismatch() {
         return absl::OkStatus();
       });
   if (!scanned.ok() && found == 0) return scanned;
+  report_.digest_mismatch = true;
   const std::string head = FormatDigest(report_.head);
   if (found != 0) {
     report_.problem = absl::StrCat(

@@ -84,6 +84,32 @@ class PathsAnswerWhatLedgerctlPrints(HttpTestCase):
                             "2026-04-01T00:00:00Z", "--format", "json")
         self.assertEqual(liability, json.loads(printed.stdout), printed.stderr)
 
+    def test_liability_takes_a_date_alone_as_its_midnight_and_leaves_to_out(self):
+        # As ledgerctl's --from/--to: [from, to), a date alone its midnight
+        # UTC. c1's purchase is dated at midnight of 9 March exactly.
+        server = self.start()
+        server.request("POST", "/v1/commands",
+                       [purchase("k1", "c1", at="2026-03-08T00:00:00Z"),
+                        purchase("k2", "c1", purchase_id="p2",
+                                 at="2026-03-09T00:00:00Z", credits=5)])
+
+        def granted(path):
+            status, report = server.request("GET", path)
+            self.assertEqual(status, 200, (path, report))
+            return {u["unit"]: int(u["granted"]) for u in report["units"]}
+
+        by_date = granted("/v1/liability?from=2026-03-08&to=2026-03-09")
+        self.assertEqual(by_date, granted(
+            "/v1/liability?from=2026-03-08T00:00:00Z&to=2026-03-09T00:00:00Z"))
+        self.assertEqual(by_date["CREDITS:PURCHASE"], 1000)  # k2 is at `to`
+        self.assertEqual(granted("/v1/liability?from=2026-03-09&to=2026-03-10")
+                         ["CREDITS:PURCHASE"], 5)  # ... and at the next `from`
+        status, answer = server.request(
+            "GET", "/v1/liability?from=2026-02-30&to=2026-03-10")
+        self.assertEqual((status, answer["error"]["code"]),
+                         (400, "INVALID_ARGUMENT"), answer)
+        self.assertIn("'2026-02-30' is not a date", answer["error"]["message"])
+
     def test_customers_come_in_pages_in_id_order(self):
         server = self.start()
         batch = [purchase(f"k{i}", f"c{i:03d}") for i in range(250)]

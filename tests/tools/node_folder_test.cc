@@ -177,6 +177,43 @@ TEST(NodeFolderCliTest, ExportNeedsAPartitionAndReadsOnlyThatLog) {
                          &out), 2);
 }
 
+TEST(NodeFolderCliTest, EveryOtherReadingCommandRunsOnEachPartitionOrNamesOne) {
+  NodeFolder node;
+  std::string out;
+  // The log's checks and the audits of each partition, each marked with it.
+  for (const char* command : {"verify", "replay", "audit-times"}) {
+    ASSERT_EQ(RunLedgerctl(absl::StrCat(command, " --db ", node.dir()), &out), 0)
+        << command << "\n" << out;
+    for (int p = 0; p < kPartitions; ++p) {
+      EXPECT_NE(out.find(absl::StrCat("p", p, " ")), std::string::npos)
+          << command << " names no partition " << p << "\n" << out;
+    }
+  }
+  // The journals' rows carry their partition (one csv header for all).
+  for (const char* command : {"refunds", "rejections"}) {
+    ASSERT_EQ(RunLedgerctl(absl::StrCat(command, " --format csv --db ", node.dir()),
+                           &out), 0)
+        << command << "\n" << out;
+    EXPECT_EQ(out.rfind("partition,", 0), 0u) << command << "\n" << out;
+  }
+  ASSERT_EQ(RunLedgerctl("verify --db " + node.dir(), &out), 0);
+  for (const std::string& line : SplitLines(out)) {
+    if (line.find("verdict") != std::string::npos) {
+      EXPECT_NE(line.find("OK"), std::string::npos) << line;
+    }
+  }
+  // policy answers from any partition: set_policy reaches every one.
+  ASSERT_EQ(RunLedgerctl("policy --db " + node.dir(), &out), 0);
+  EXPECT_NE(out.find("in force at"), std::string::npos) << out;
+  // tail reads one log, so it needs the partition, as export does.
+  EXPECT_EQ(RunLedgerctl("tail --db " + node.dir(), &out, Stderr::kIntoOut), 2);
+  EXPECT_NE(out.find("--partition N"), std::string::npos) << out;
+  const int p = PartitionOf("c3", kPartitions);
+  ASSERT_EQ(RunLedgerctl(absl::StrCat("tail --partition ", p, " --db ", node.dir()),
+                         &out), 0);
+  EXPECT_NE(out.find("\"customer\": \"c3\""), std::string::npos) << out;
+}
+
 TEST(NodeFolderCliTest, ACustomerOfAPartitionNotHeldHereIsNamedNotMissing) {
   const int home = PartitionOf("c3", kPartitions);
   std::vector<int> hosted;

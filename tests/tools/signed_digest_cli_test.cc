@@ -142,7 +142,7 @@ TEST_F(SignedDigestCli, ADigestOfAnotherLedgersHeadMatchesNoEventOfThisLog) {
   const std::string out =
       Run("verify --db " + db_ + " --digest " + line + " --pubkey " + Pub("platform"), 1);
   EXPECT_THAT(out, HasSubstr("signature:      ed25519 key "));  // it is genuine
-  EXPECT_THAT(out, HasSubstr("first bad event seq 1: the digest 1:"));
+  EXPECT_THAT(out, HasSubstr("does not match the digest at seq 1: the digest 1:"));
   EXPECT_THAT(out, HasSubstr("matches no event of this log (no event has its "
                              "hash): it is a digest of another ledger, or was "
                              "copied wrong"));

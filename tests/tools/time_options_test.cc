@@ -18,6 +18,7 @@ namespace ledger::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // c1 buys 100 credits at midnight of 8 March (they expire at midnight of
 // 11 March), uses 10 at midnight of 9 March and 20 at midnight of 10 March.
@@ -94,6 +95,62 @@ TEST_F(TimeOptions, ConsecutivePeriodsShareNoEvent) {
   EXPECT_THAT(second, HasSubstr("CREDITS:PURCHASE,100,0,10,0,0,0,0,0,90,0\r\n"));
 }
 
+TEST_F(TimeOptions, RefundsTakeTheRequestAtFromAndLeaveTheOneAtTo) {
+  // Refunds requested at midnight of 9 and of 10 March (a second purchase
+  // each, so the first refund does not take the lot of the second).
+  std::string out;
+  const std::string input = dir_.path() + "/refunds.jsonl";
+  WriteFile(input,
+            R"({"key":"k4","customer":"c2","at":"2026-03-08T00:00:00Z","purchase":{"purchase_id":"p1","credits":10,"amount_minor":100,"currency":"USD"}})"
+            "\n"
+            R"({"key":"k5","customer":"c2","at":"2026-03-08T00:00:00Z","purchase":{"purchase_id":"p2","credits":10,"amount_minor":100,"currency":"USD"}})"
+            "\n"
+            R"({"key":"k6","customer":"c2","at":"2026-03-09T00:00:00Z","request_refund":{"refund_id":"r1","purchase_id":"p1"}})"
+            "\n"
+            R"({"key":"k7","customer":"c2","at":"2026-03-10T00:00:00Z","request_refund":{"refund_id":"r2","purchase_id":"p2"}})"
+            "\n");
+  ASSERT_EQ(RunLedgerctl(absl::StrCat("apply --db ", db_, " ", input), &out), 0)
+      << out;
+  ASSERT_THAT(out, Not(HasSubstr("REJECTED"))) << out;
+  const std::string in_period =
+      SameAsMidnight("refunds", "--format csv --from ", " --to 2026-03-10");
+  EXPECT_THAT(in_period, HasSubstr(",r1,")) << in_period;
+  EXPECT_THAT(in_period, Not(HasSubstr(",r2,"))) << in_period;
+  const std::string next =
+      Run("refunds", "--format csv --from 2026-03-10 --to 2026-03-11");
+  EXPECT_THAT(next, HasSubstr(",r2,")) << next;
+  EXPECT_THAT(next, Not(HasSubstr(",r1,"))) << next;
+}
+
+TEST_F(TimeOptions, RejectionsTakeTheRefusalRecordedAtFromAndLeaveTheOneAtTo) {
+  // A refusal is recorded at the writer's clock: its own recorded_at is the
+  // boundary, and its date alone is that date's midnight.
+  std::string out;
+  const std::string input = dir_.path() + "/refused.jsonl";
+  WriteFile(input,
+            R"({"key":"k9","customer":"c1","at":"2026-03-10T00:00:01Z","use":{"usage_id":"u9","category":"AI_PROCESSING","credits":100000}})"
+            "\n");
+  ASSERT_EQ(RunLedgerctl(absl::StrCat("apply --db ", db_, " ", input), &out), 0)
+      << out;
+  const google::protobuf::Struct all =
+      ParseJsonObject(Run("rejections", "--format json"));
+  const auto& refusals = all.fields().at("rejections").list_value().values();
+  ASSERT_EQ(refusals.size(), 1);
+  const std::string recorded =
+      refusals[0].struct_value().fields().at("recorded_at").string_value();
+  auto count = [&](const std::string& args) {
+    return ParseJsonObject(Run("rejections", "--format json " + args))
+        .fields().at("rejections").list_value().values_size();
+  };
+  EXPECT_EQ(count("--from " + recorded), 1) << recorded;
+  EXPECT_EQ(count("--to " + recorded), 0) << recorded;
+  const std::string date = recorded.substr(0, 10);
+  EXPECT_EQ(Run("rejections", "--format csv --from " + date),
+            Run("rejections", "--format csv --from " + date + "T00:00:00Z"));
+  EXPECT_EQ(count("--from " + date), 1) << date;
+  EXPECT_EQ(count("--to " + date), 0) << date;
+}
+
 TEST_F(TimeOptions, TrialBalanceAsOfADateIncludesTheEventsDatedAtItsMidnight) {
   const std::string out = SameAsMidnight("trial-balance", "--format json --as-of ");
   const google::protobuf::Struct json = ParseJsonObject(out);
@@ -135,7 +192,11 @@ TEST_F(TimeOptions, EveryTimeOptionRefusesADateThatDoesNotExistAsBadUsage) {
            {"replay", "--as-of " + bad},
            {"balance", "--customer c1 --at " + bad},
            {"customers", "--at " + bad},
-           {"policy", "--at " + bad}}) {
+           {"policy", "--at " + bad},
+           {"refunds", "--from " + bad},
+           {"refunds", "--to " + bad},
+           {"rejections", "--from " + bad},
+           {"rejections", "--to " + bad}}) {
     EXPECT_THAT(Run(command, args, 2), HasSubstr("'2026-02-30' is not a date"))
         << command << " " << args;
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tools/edge/time_argument.h"
 
 namespace ledger::tools {
 
@@ -86,13 +87,10 @@ bool ParseIntOption(const CommandSpec& spec, const Args& args,
                     std::string_view name, int64_t fallback, int64_t min,
                     int64_t max, int64_t* value, int* exit_code);
 
-// Parses a time given on the command line, the one parser of every time
-// option (--at, --as-of, --from, --to): an RFC 3339 time
-// ("2026-03-08T10:00:00Z", fractions and numeric offsets allowed) or a
-// date alone ("2026-03-08"), which means its midnight UTC. Microseconds
-// since the epoch; InvalidArgument naming both forms on anything else (a
-// date that does not exist, such as 2026-02-30, too).
-[[nodiscard]] absl::StatusOr<int64_t> ParseTimeArgument(std::string_view text);
+// The one parser of every time option (--at, --as-of, --from, --to),
+// shared with the HTTP API's query parameters: an RFC 3339 time or a date
+// alone, its midnight UTC (tools/edge/time_argument.h).
+using ::ledger::edge::ParseTimeArgument;
 
 // Parses the time option --NAME with ParseTimeArgument into *us when it was
 // given (left as it is otherwise) and returns true; on a bad time reports

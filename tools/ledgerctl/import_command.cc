@@ -137,6 +137,12 @@ absl::Status CheckReachesDigest(const std::string& staging,
   options.digest = digest;
   absl::StatusOr<VerifyReport> report = VerifyLog(staging, options);
   if (!report.ok()) return report.status();
+  if (!report->ok && report->digest_mismatch) {
+    // The chain is whole: only the digest differs, said as verify says it.
+    return absl::DataLossError(absl::StrCat(
+        "the export does not match the digest ", FormatDigest(digest),
+        " at seq ", report->first_bad_seq, ": ", report->problem));
+  }
   if (!report->ok) {
     return absl::DataLossError(absl::StrCat(
         "the export does not match the digest ", FormatDigest(digest),

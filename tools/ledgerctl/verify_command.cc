@@ -56,14 +56,18 @@ constexpr std::string_view kUsage =
     "  --pubkey PUB.pem     check D's signature with this Ed25519 public key\n"
     "  --format F           text (default) or json (one document: {\"events\",\n"
     "                       \"head\", \"digest\" when given, \"ok\", and when\n"
-    "                       not ok \"first_bad_seq\" and \"problem\"; for a\n"
-    "                       signed digest \"key_id\" and \"signature\":\n"
-    "                       \"good\" or \"not checked\"})\n"
+    "                       not ok \"first_bad_seq\" and \"problem\", with a\n"
+    "                       digest \"digest_mismatch\" too (true when the\n"
+    "                       chain checks good up to the digest's seq and only\n"
+    "                       the digest does not match); for a signed digest\n"
+    "                       \"key_id\" and \"signature\": \"good\" or \"not\n"
+    "                       checked\"})\n"
     "  --help               print this help\n"
     "\n"
     "Prints the events checked, the head as SEQ:HASH and the verdict.\n"
     "Exit status: 0 when the log verifies, 1 when it does not (the first\n"
-    "bad sequence number and the problem go to stderr) or cannot be read,\n"
+    "bad sequence number and the problem go to stderr, or for a digest that\n"
+    "does not match, that it does not and where) or cannot be read,\n"
     "2 on bad usage (including a malformed digest, or --pubkey without a\n"
     "signed --digest). A signature that does not check is exit status 1.\n"
     "\n"
@@ -117,6 +121,9 @@ std::string RenderJson(const VerifyReport& report, const VerifyOptions& options,
   if (!report.ok) {
     w.Key("first_bad_seq").Uint(report.first_bad_seq);
     w.Key("problem").String(report.problem);
+    if (options.digest.has_value()) {
+      w.Key("digest_mismatch").Bool(report.digest_mismatch);
+    }
   }
   w.EndObject();
   return w.str() + "\n";
@@ -187,6 +194,20 @@ int RunVerify(std::span<char* const> args) {
                               : RenderText(*report, options, note);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
+  if (!report->ok && report->digest_mismatch) {
+    // Nothing in the log is known bad: it is the digest that does not
+    // match, which is said before any word of a rewrite (the problem says
+    // whether the digest is of this log at all).
+    const uint64_t seq = report->first_bad_seq;
+    return FailWith(
+        "verify",
+        absl::StrCat("the log in ", dir, " does not match the digest at seq ",
+                     seq,
+                     seq > 1 ? absl::StrCat(" (its chain checks good up to seq ",
+                                            seq - 1, ")")
+                             : std::string(),
+                     ": ", report->problem));
+  }
   if (!report->ok) {
     return FailWith("verify",
                     absl::StrCat("the log in ", dir,

@@ -331,7 +331,8 @@ class LedgerClient:
         """Yields the stored events from from_seq on, each a dict of the
         ledger.v1.Event fields (names as in the schema, 64-bit numbers as
         ints, enums by name, hashes as hex). With follow, keeps yielding new
-        ones until cancelled or `timeout` seconds (None: no end). In a
+        ones until cancelled or `timeout` seconds (None: no end), which
+        end it with LedgerError DEADLINE_EXCEEDED. In a
         cluster, `partition` names the partition's log (each has its own
         seqs; required with more than one partition) and every dict carries
         "partition". A stream that breaks (UNAVAILABLE) resumes on the next

@@ -165,6 +165,7 @@ TEST(Verify, VerifyWithADigestNamesItsSeqWhenHistoryWasRewrittenPastIt) {
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, kEvents);
   EXPECT_THAT(report.problem, HasSubstr("rewritten at or before seq 6"));
+  EXPECT_TRUE(report.digest_mismatch) << "the chain checks; only the digest does not";
   EXPECT_EQ(Verify(db.dir(), at_four).first_bad_seq, 4u);
   EXPECT_TRUE(Verify(db.dir(), at_two).ok)
       << "the log still extends a digest taken before the rewrite";
@@ -186,6 +187,7 @@ TEST(Verify, VerifyWithADigestCatchesALogCutBackBelowIt) {
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, 5u);
   EXPECT_THAT(report.problem, HasSubstr("before the digest's seq 6"));
+  EXPECT_FALSE(report.digest_mismatch) << "events are missing: the log is cut";
 }
 
 TEST(Verify, VerifyOfAMissingLedgerIsNotFound) {

@@ -16,6 +16,7 @@
 #include "ledger/command_json.h"
 #include "ledger/pages.h"
 #include "ledger/time_util.h"
+#include "tools/edge/time_argument.h"
 #include "tools/ledgerd/http/json_array.h"
 #include "tools/render/balance_json.h"
 #include "tools/render/liability_json.h"
@@ -27,8 +28,8 @@ namespace {
 
 using ledgerd::Role;
 
-// `name`, an RFC 3339 time, or `fallback` when absent; InvalidArgument
-// naming the parameter otherwise.
+// `name`, an RFC 3339 time or a date alone, or `fallback` when absent;
+// InvalidArgument naming the parameter otherwise.
 absl::StatusOr<int64_t> TimeParam(const Request& request,
                                   const std::string& name,
                                   std::optional<int64_t> fallback) {
@@ -36,9 +37,10 @@ absl::StatusOr<int64_t> TimeParam(const Request& request,
   if (!text.has_value()) {
     if (fallback.has_value()) return *fallback;
     return absl::InvalidArgumentError(
-        absl::StrCat(name, " is required (an RFC 3339 time)"));
+        absl::StrCat(name, " is required (an RFC 3339 time or a date)"));
   }
-  absl::StatusOr<int64_t> us = ParseTimeUs(*text);
+  // ledgerctl's reader: a date alone is its midnight UTC here too.
+  absl::StatusOr<int64_t> us = edge::ParseTimeArgument(*text);
   if (!us.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad ", name, ": ", us.status().message()));
