@@ -178,37 +178,6 @@ TEST(SubmitCoalescer, ACallbackIsReleasedOnceCalledWithNoOtherCommandComing) {
   EXPECT_EQ(held.use_count(), 1) << "the callback is still held";
 }
 
-// The answers of one batch (gRPC Finishes, in ledgerd) go out on the
-// answerer thread while the committer already commits the next batch; the
-// answers still come in commit order.
-TEST(SubmitCoalescer, TheNextBatchIsCommittedWhileTheLastOneIsStillBeingAnswered) {
-  testing::TestLedger ledger;
-  absl::Notification first_answering, let_first_answer;
-  Answers answers;
-  {
-    SubmitCoalescer coalescer(&*ledger, 1024);
-    SubmitCoalescer::Done collect = answers.Collect();
-    coalescer.Submit(Purchase("buy", 1000),
-                     [&, collect](const v1::Command& command,
-                                  absl::StatusOr<SubmitResult> r) {
-                       first_answering.Notify();
-                       let_first_answer.WaitForNotificationWithTimeout(
-                           absl::Seconds(10));
-                       collect(command, std::move(r));
-                     });
-    ASSERT_TRUE(first_answering.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    coalescer.Submit(Use("u1", 1), answers.Collect());
-    // Committed and durable while the first answer is still held.
-    testing::WaitUntil([&] { return ledger->LastSeq() == 2; }, absl::Seconds(10));
-    EXPECT_EQ(ledger->LastSeq(), 2u) << "the second batch waited for the first's answers";
-    EXPECT_EQ(coalescer.batches(), 2u);
-    EXPECT_TRUE(answers.keys().empty()) << "answered out of order";
-    let_first_answer.Notify();
-    ASSERT_TRUE(answers.WaitFor(2));
-  }
-  EXPECT_EQ(answers.keys(), (std::vector<std::string>{"buy", "u1"}));
-}
-
 TEST(SubmitCoalescer, AClosedLedgerAnswersEachCommandWithTheLibrarysError) {
   testing::TestLedger ledger;
   ASSERT_TRUE(ledger->Close().ok());

@@ -1,6 +1,5 @@
 #include "tools/ledgerd/submit_coalescer.h"
 
-#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -9,10 +8,7 @@
 namespace ledger::ledgerd {
 
 SubmitCoalescer::SubmitCoalescer(Ledger* ledger, size_t max_batch)
-    : ledger_(ledger),
-      max_batch_(max_batch),
-      answerer_([this] { AnswerLoop(); }),
-      committer_([this] { Loop(); }) {
+    : ledger_(ledger), max_batch_(max_batch), committer_([this] { Loop(); }) {
   LEDGER_CHECK(max_batch_ >= 1) << "a coalesced batch must hold a command";
 }
 
@@ -21,12 +17,7 @@ SubmitCoalescer::~SubmitCoalescer() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  committer_.join();  // every queued command committed and handed over
-  {
-    absl::MutexLock lock(&answer_mu_);
-    committer_done_ = true;
-  }
-  answerer_.join();  // and answered
+  committer_.join();
 }
 
 void SubmitCoalescer::Submit(v1::Command command, Done done, std::string actor) {
@@ -48,60 +39,45 @@ void SubmitCoalescer::Loop() {
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !queue_.empty() || stopping_;
   };
+  std::vector<Queued> taken;
+  std::vector<v1::Command> commands;
+  std::vector<std::string> actors;
   for (;;) {
-    Committed batch;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and nothing left to commit
-      batch.taken.reserve(std::min(queue_.size(), max_batch_));
-      while (!queue_.empty() && batch.taken.size() < max_batch_) {
-        batch.taken.push_back(std::move(queue_.front()));
+      while (!queue_.empty() && taken.size() < max_batch_) {
+        taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       ++batches_;
-      commands_ += batch.taken.size();
+      commands_ += taken.size();
     }
-    std::vector<std::string> actors;
-    batch.commands.reserve(batch.taken.size());
-    actors.reserve(batch.taken.size());
-    for (Queued& q : batch.taken) {
-      batch.commands.push_back(std::move(q.command));
+    commands.reserve(taken.size());
+    for (Queued& q : taken) {
+      commands.push_back(std::move(q.command));
       actors.push_back(std::move(q.actor));
     }
-    batch.results = ledger_->SubmitBatchAs(batch.commands, actors);
-    if (batch.results.ok()) {
-      LEDGER_CHECK(batch.results->size() == batch.taken.size())
-          << "SubmitBatch answered " << batch.results->size() << " results for "
-          << batch.taken.size() << " commands";
+    absl::StatusOr<std::vector<SubmitResult>> results =
+        ledger_->SubmitBatchAs(commands, actors);
+    if (results.ok()) {
+      LEDGER_CHECK(results->size() == taken.size())
+          << "SubmitBatch answered " << results->size() << " results for "
+          << taken.size() << " commands";
     }
-    absl::MutexLock lock(&answer_mu_);
-    committed_.push_back(std::move(batch));
-  }
-}
-
-void SubmitCoalescer::AnswerLoop() {
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(answer_mu_) {
-    return !committed_.empty() || committer_done_;
-  };
-  for (;;) {
-    Committed batch;
-    {
-      absl::MutexLock lock(&answer_mu_);
-      answer_mu_.Await(absl::Condition(&ready));
-      if (committed_.empty()) return;  // the committer ended, all answered
-      batch = std::move(committed_.front());
-      committed_.pop_front();
+    for (size_t i = 0; i < taken.size(); ++i) {
+      taken[i].done(commands[i], results.ok()
+                                     ? absl::StatusOr<SubmitResult>(
+                                           std::move((*results)[i]))
+                                     : absl::StatusOr<SubmitResult>(
+                                           results.status()));
     }
-    for (size_t i = 0; i < batch.taken.size(); ++i) {
-      batch.taken[i].done(batch.commands[i],
-                          batch.results.ok()
-                              ? absl::StatusOr<SubmitResult>(
-                                    std::move((*batch.results)[i]))
-                              : absl::StatusOr<SubmitResult>(batch.results.status()));
-    }
-    // The batch (and each callback, which may hold what its caller must get
-    // back: ledgerd's in-flight slot) goes now, not when the next one comes.
+    // Now, not when the next batch comes: a callback may hold what its
+    // caller must get back (ledgerd's in-flight slot).
+    taken.clear();
+    commands.clear();
+    actors.clear();
   }
 }
 

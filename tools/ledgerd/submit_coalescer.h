@@ -7,19 +7,19 @@
 // leader wakes every follower, and each follower answers its client. For
 // 64 clients that is four thread hand-offs per command on the server's
 // cores. Here gRPC's thread only queues the command (waking the committer
-// if it sleeps); one committer thread takes every queued command and calls
-// SubmitBatch once; then it hands the whole batch's results to one
-// answerer thread (one wake-up per batch, not per call) and goes back for
-// the next batch at once, so the answers of batch n (a gRPC Finish each:
-// the response's encoding and its write to the socket, tens of
-// microseconds per call) are sent while batch n+1 is judged, written and
-// synced instead of in front of it. Answers are the same: a SubmitBatch's
-// results are those of submitting each command in order (ledger.h), as a
-// group commit's are, and all are durable when it returns, so every answer
-// still leaves only once its command is durable; the answerer answers
-// batches in the order they were committed and each batch in order.
+// if it sleeps); one committer thread takes every queued command, calls
+// SubmitBatch once, and answers each caller from that thread. Answers are
+// the same: a SubmitBatch's results are those of submitting each command in
+// order (ledger.h), as a group commit's are, and all are durable when it
+// returns, so every answer still leaves only once its command is durable.
 // While the committer writes and syncs one batch, the next one queues:
-// the batch size follows the load, as the library's groups do.
+// the batch size follows the load, as the library's groups do. The
+// committer answers the batch itself before it takes the next one, on
+// purpose: clients with one call in flight send again only once answered,
+// so the calls answered together come back together and make the next
+// batch. Answering on another thread while the committer went straight
+// back was measured: smaller batches, lower throughput (docs/benchmarks.md,
+// "The service with its clients in another process").
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_SUBMIT_COALESCER_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_SUBMIT_COALESCER_H_
 
@@ -28,7 +28,6 @@
 #include <functional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -40,7 +39,7 @@ namespace ledger::ledgerd {
 
 class SubmitCoalescer {
  public:
-  // Called once per command, on the answerer thread, with the command as
+  // Called once per command, on the committer thread, with the command as
   // given and its result, or the library's error for its whole batch. Must
   // not block.
   using Done = std::function<void(const v1::Command& command,
@@ -49,8 +48,7 @@ class SubmitCoalescer {
   // REQUIRES: ledger outlives the coalescer; max_batch >= 1 and at most
   // the ledger's Options::max_batch_commands.
   SubmitCoalescer(Ledger* ledger, size_t max_batch);
-  // Commits and answers every command already given, then ends the
-  // threads.
+  // Commits and answers every command already given, then ends the thread.
   ~SubmitCoalescer();
   SubmitCoalescer(const SubmitCoalescer&) = delete;
   SubmitCoalescer& operator=(const SubmitCoalescer&) = delete;
@@ -71,14 +69,7 @@ class SubmitCoalescer {
     Done done;
     std::string actor;
   };
-  // One committed batch waiting for its answers.
-  struct Committed {
-    std::vector<Queued> taken;
-    std::vector<v1::Command> commands;
-    absl::StatusOr<std::vector<SubmitResult>> results;
-  };
   void Loop();
-  void AnswerLoop();
 
   Ledger* const ledger_;
   const size_t max_batch_;
@@ -87,13 +78,7 @@ class SubmitCoalescer {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   size_t batches_ ABSL_GUARDED_BY(mu_) = 0;
   size_t commands_ ABSL_GUARDED_BY(mu_) = 0;
-  // Batches committed, in commit order, for the answerer.
-  absl::Mutex answer_mu_;
-  std::deque<Committed> committed_ ABSL_GUARDED_BY(answer_mu_);
-  bool committer_done_ ABSL_GUARDED_BY(answer_mu_) = false;
-  // Last: started once the rest is ready.
-  std::thread answerer_;
-  std::thread committer_;
+  std::thread committer_;  // last: started once the rest is ready
 };
 
 }  // namespace ledger::ledgerd
