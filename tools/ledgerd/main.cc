@@ -13,7 +13,6 @@
 #include "ledger/ledger.h"
 #include "ledger/options.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "tools/edge/future_guard.h"
 #include "tools/edge/past_guard.h"
 #include "tools/ledgerd/cluster/cluster_node.h"
@@ -217,12 +216,6 @@ int Serve(const ServerFlags& flags, const TokenTable& tokens,
 }
 
 int Main(int argc, char** argv) {
-  // Debian's Abseil checks every absl::Mutex acquisition for lock-order
-  // cycles (a debugging aid): on the Submit path that bookkeeping was about
-  // 4% of the server's CPU in a profile with 64 clients (docs/benchmarks.md,
-  // "The service with its clients in another process"). The tests, which
-  // keep it, are where lock order is checked.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::StatusOr<ServerFlags> flags = ParseFlags(argc, argv);
   if (!flags.ok()) {
     std::cerr << "ledgerd: " << flags.status().message() << "\n\n" << kUsage;
