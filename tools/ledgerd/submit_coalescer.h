@@ -18,8 +18,8 @@
 // purpose: clients with one call in flight send again only once answered,
 // so the calls answered together come back together and make the next
 // batch. Answering on another thread while the committer went straight
-// back was measured: smaller batches, lower throughput (docs/benchmarks.md,
-// "The service with its clients in another process").
+// back was measured and showed no gain (docs/benchmarks.md, "The service
+// with its clients in another process").
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_SUBMIT_COALESCER_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_SUBMIT_COALESCER_H_
 
