@@ -320,17 +320,22 @@ bool Fill(int fd, const StopSignals& stop_signals,
           ApplyPipeline& pipeline, std::vector<InputLine>& lines, bool* eof,
           bool* stop) {
   while (!*eof && lines.size() < kMaxGroupLines) {
-    const bool block = lines.empty();
-    // Every result so far goes out before a wait for input: the groups
-    // handed are committed and written first.
-    if (block && !pipeline.Drain()) return false;
-    if (block && !FlushResults()) return false;
-    const Wait wait = WaitForInput(fd, stop_signals.wake_fd(), block);
+    Wait wait = WaitForInput(fd, stop_signals.wake_fd(), /*block=*/false);
+    if (wait == Wait::kNotYet) {
+      // Nothing to read now: go on with the lines there are, or, with
+      // none, wait. Every result so far goes out before a wait for input
+      // (the groups handed are committed and written first), never while
+      // input is there to read: a file never waits, so the reading and
+      // parsing of the next group keep overlapping the commit.
+      if (!lines.empty()) return true;
+      if (!pipeline.Drain()) return false;
+      if (!FlushResults()) return false;
+      wait = WaitForInput(fd, stop_signals.wake_fd(), /*block=*/true);
+    }
     if (wait == Wait::kStop) {
       *stop = true;
       return true;
     }
-    if (wait == Wait::kNotYet) return true;
     const ssize_t n =
         wait == Wait::kError ? -1 : ReadSome(fd, buf, kReadChunkBytes);
     if (n < 0) {
