@@ -147,6 +147,13 @@ bench: build
 	    --benchmark_out=$(BUILD_DIR)/bench-service.json \
 	    --benchmark_out_format=json; \
 	fi
+	@# 64 gRPC clients in their own process pinned apart from ledgerd
+	@# against 64 in-process threads, 3 runs (docs/benchmarks.md, "The
+	@# service with its clients in another process"); about 2 minutes.
+	if [ -x ./$(BUILD_DIR)/bench/service/service_clients ]; then \
+	  bash bench/service/separate_process.sh $(BUILD_DIR) 3 \
+	    | tee $(BUILD_DIR)/bench-separate-process.txt; \
+	fi
 	@# The cluster (docs/cluster.md): 1 and 4 partitions beside one ledgerd,
 	@# catch-up and leader loss, about 2 minutes; then a node joining a
 	@# 1M-command partition from a backup against replaying the stream,

@@ -218,6 +218,9 @@ TEST_COMMON = {"tests", "api", "vocabulary", "schema", "base", "workload",
 TEST_EXCEPTIONS = {
     # The write path and the audit use the one per-unit balance check.
     "tests/ledger/rules/postings_balance_test.cc": {"audit"},
+    # apply's commit stage against a store that fails mid-file: the fault
+    # file system reaches the ledger only through OpenLedgerWithEnv.
+    "tests/tools/apply_pipeline_test.cc": {"write_path"},
 }
 
 

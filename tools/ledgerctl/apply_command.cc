@@ -2,18 +2,22 @@
 // Lines commands in order and writes one result line per non-blank input line.
 //
 // Durability and promptness: the complete lines available without waiting
-// (up to kMaxGroupLines) are committed as one group
-// (Ledger::SubmitJsonBatch: one WriteBatch, one sync; it parses the group on
-// several threads), and their results are written only after that call
-// returned, that is once every command of the group is durable. Results are
-// flushed to stdout before every wait for input, so a result is never held
-// back waiting for input that has not arrived.
+// (up to kMaxGroupLines) make one group, parsed here (ReadCommandJson, the
+// library's own reader) and handed to the ApplyPipeline, whose thread
+// commits it (Ledger::SubmitBatch: one WriteBatch, one sync) while this
+// thread reads and parses the next group. A group's results are written
+// only after its call returned, that is once every command of it is
+// durable, and groups are committed and written in input order. Before
+// every wait for input, every group handed is committed and its results
+// flushed to stdout, so a result is never held back waiting for input
+// that has not arrived.
 //
 // Stopping: SIGINT and SIGTERM are blocked in every thread and taken by one
 // thread (sigwait) that wakes the main loop through a pipe it polls beside
-// the input. The group in flight finishes, its results are written whole,
-// and apply says on stderr how many results it wrote and that a re-run of
-// the same input is safe; exit status 128 + the signal (130, 143).
+// the input. The group being committed finishes, its results are written
+// whole, a group parsed but not yet started is dropped unapplied, and apply
+// says on stderr how many results it wrote and that a re-run of the same
+// input is safe; exit status 128 + the signal (130, 143).
 //
 // Memory is bounded: input is read in chunks of kReadChunkBytes and a line
 // is kept only up to ledger::kMaxLineBytes; the rest of a longer line is
@@ -42,6 +46,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/ledger.h"
+#include "tools/ledgerctl/apply_pipeline.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/edge/byte_size.h"
 #include "tools/edge/future_guard.h"
@@ -138,7 +143,6 @@ struct InputLine {
 struct ApplyContext {
   const edge::FutureGuard* future_guard = nullptr;  // --max-future, or none
   const edge::PastGuard* past_guard = nullptr;      // --max-past, or none
-  size_t results_written = 0;                       // lines written so far
 };
 
 bool IsBlank(std::string_view text) {
@@ -233,62 +237,29 @@ std::optional<std::string> RefusedAtTheEdge(const ApplyContext& context,
   return render::ResultJson(result);
 }
 
-// Applies the first kMaxGroupLines lines (or all, when fewer) as one group
-// committed with one sync (SubmitJsonBatch returns once all of it is
-// durable), writes their results and removes them from `lines`. Returns
-// false after a store failure (already reported on stderr); results written
-// before it stand.
-bool ApplyGroup(Ledger& ledger, std::vector<InputLine>& lines,
-                ApplyContext& context) {
+// Takes the first kMaxGroupLines lines (or all, when fewer) off `lines`
+// as one group: the answers apply gives itself (a line too long, an edge
+// guard's refusal) and the commands of the rest, parsed here, on apply's
+// main thread, while the pipeline commits the group before.
+ParsedGroup TakeGroup(std::vector<InputLine>& lines,
+                      const ApplyContext& context) {
   const size_t end = std::min(lines.size(), kMaxGroupLines);
-  std::vector<std::optional<std::string>> answered(end);
-  std::vector<std::string> group;
-  group.reserve(end);
+  ParsedGroup group;
+  group.answered.resize(end);
+  group.texts.reserve(end);
   for (size_t i = 0; i < end; ++i) {
     if (lines[i].too_long) {
-      answered[i] = RenderTooLong();
+      group.answered[i] = RenderTooLong();
     } else {
-      answered[i] = RefusedAtTheEdge(context, lines[i]);
+      group.answered[i] = RefusedAtTheEdge(context, lines[i]);
     }
-    if (!answered[i].has_value()) group.push_back(std::move(lines[i].text));
-  }
-  absl::StatusOr<std::vector<SubmitResult>> results;
-  if (!group.empty()) {
-    results = ledger.SubmitJsonBatch(group);
-    if (results.ok() && results->size() != group.size()) {
-      results = absl::InternalError("SubmitJsonBatch returned a wrong count");
-    }
-    if (!results.ok()) {
-      std::fflush(stdout);
-      if (IsDiskFull(results.status())) {
-        // One line: what happened, what to do, and what stands.
-        std::fprintf(
-            stderr,
-            "ledgerctl apply: stopped: %s; the %zu result%s written before "
-            "this are durable and nothing after them was applied: run apply "
-            "again on the same input once there is room (accepted commands "
-            "answer as duplicates)\n",
-            std::string(results.status().message()).c_str(),
-            context.results_written, context.results_written == 1 ? "" : "s");
-        return false;
-      }
-      std::fprintf(stderr, "ledgerctl apply: the store failed: %s\n",
-                   results.status().ToString().c_str());
-      return false;
+    if (!group.answered[i].has_value()) {
+      group.texts.push_back(std::move(lines[i].text));
     }
   }
-  // One write per group: whole lines only, in input order.
-  std::string out;
-  size_t k = 0;
-  for (size_t i = 0; i < end; ++i) {
-    out += answered[i].has_value() ? *answered[i]
-                                   : render::ResultJson((*results)[k++]);
-    out.push_back('\n');
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  context.results_written += end;
   lines.erase(lines.begin(), lines.begin() + static_cast<ptrdiff_t>(end));
-  return true;
+  ParseCommands(group);
+  return group;
 }
 
 enum class Wait { kReadable, kNotYet, kStop, kError };
@@ -343,20 +314,28 @@ int ReportStop(int sig, size_t results_written) {
 // Reads what is available without waiting (after waiting for the first
 // bytes when nothing is pending), up to a group's worth of lines. Sets
 // *eof at the end of the input, *stop on a signal; false on a read error
-// (reported).
+// or a failed commit (reported).
 bool Fill(int fd, const StopSignals& stop_signals,
           const std::string& input_name, char* buf, LineSplitter& splitter,
-          std::vector<InputLine>& lines, bool* eof, bool* stop) {
+          ApplyPipeline& pipeline, std::vector<InputLine>& lines, bool* eof,
+          bool* stop) {
   while (!*eof && lines.size() < kMaxGroupLines) {
-    const bool block = lines.empty();
-    // Every result so far goes out before a wait for input.
-    if (block && !FlushResults()) return false;
-    const Wait wait = WaitForInput(fd, stop_signals.wake_fd(), block);
+    Wait wait = WaitForInput(fd, stop_signals.wake_fd(), /*block=*/false);
+    if (wait == Wait::kNotYet) {
+      // Nothing to read now: go on with the lines there are, or, with
+      // none, wait. Every result so far goes out before a wait for input
+      // (the groups handed are committed and written first), never while
+      // input is there to read: a file never waits, so the reading and
+      // parsing of the next group keep overlapping the commit.
+      if (!lines.empty()) return true;
+      if (!pipeline.Drain()) return false;
+      if (!FlushResults()) return false;
+      wait = WaitForInput(fd, stop_signals.wake_fd(), /*block=*/true);
+    }
     if (wait == Wait::kStop) {
       *stop = true;
       return true;
     }
-    if (wait == Wait::kNotYet) return true;
     const ssize_t n =
         wait == Wait::kError ? -1 : ReadSome(fd, buf, kReadChunkBytes);
     if (n < 0) {
@@ -379,11 +358,12 @@ int ApplyStream(Ledger& ledger, int fd, const std::string& input_name,
   LineSplitter splitter;
   std::vector<InputLine> lines;
   std::unique_ptr<char[]> buf(new char[kReadChunkBytes]);
+  ApplyPipeline pipeline(ledger, stdout);
   bool eof = false;
   bool stop = false;
   for (;;) {
-    if (!Fill(fd, stop_signals, input_name, buf.get(), splitter, lines, &eof,
-              &stop)) {
+    if (!Fill(fd, stop_signals, input_name, buf.get(), splitter, pipeline,
+              lines, &eof, &stop)) {
       return kExitFailure;
     }
     if (stop || stop_signals.signal() != 0) break;
@@ -391,11 +371,16 @@ int ApplyStream(Ledger& ledger, int fd, const std::string& input_name,
       if (eof) break;
       continue;
     }
-    if (!ApplyGroup(ledger, lines, context)) return kExitFailure;
+    if (!pipeline.Hand(TakeGroup(lines, context))) return kExitFailure;
   }
+  // On a stop the group being committed finishes and one parsed but not
+  // started is dropped; otherwise every group handed is committed.
+  const bool committed = stop_signals.signal() != 0 ? pipeline.Abandon()
+                                                    : pipeline.Drain();
+  if (!committed) return kExitFailure;
   if (!FlushResults()) return kExitFailure;
   if (stop_signals.signal() != 0) {
-    return ReportStop(stop_signals.signal(), context.results_written);
+    return ReportStop(stop_signals.signal(), pipeline.results_written());
   }
   return kExitOk;
 }
