@@ -431,10 +431,21 @@ class TlsAndMetrics(HttpTestCase):
                 port = m.group(1)
                 break
             time.sleep(0.05)
-        text = urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-        self.assertRegex(text, r'ledgerd_http_requests_total\{path="/v1/customers/\{id\}/balance",status="404"\} 1')
-        self.assertRegex(text, r'ledgerd_http_requests_total\{path="/v1/customers",status="200"\} 1')
+        # A request is counted once its answer is written (with its
+        # latency), so a scrape right after the answer may come first:
+        # scrape until both counts are there, at most 10 s.
+        wanted = [r'ledgerd_http_requests_total\{path="/v1/customers/\{id\}/balance",status="404"\} 1',
+                  r'ledgerd_http_requests_total\{path="/v1/customers",status="200"\} 1']
+        deadline = time.monotonic() + 10
+        while True:
+            text = urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+            if (all(re.search(w, text) for w in wanted)
+                    or time.monotonic() > deadline):
+                break
+            time.sleep(0.05)
+        for w in wanted:
+            self.assertRegex(text, w)
 
 
 if __name__ == "__main__":
