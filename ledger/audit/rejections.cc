@@ -96,8 +96,11 @@ absl::Status Walk(const Store& store, const RejectionFilter& filter,
     return (!filter.customer.has_value() || record.customer() == *filter.customer) &&
            (!filter.code.has_value() || record.code() == *filter.code);
   };
-  ASSIGN_OR_RETURN(bool indexed, IndexBuilt(store, snapshot.get()));
-  if (!filter.customer.has_value() || !indexed) {
+  bool indexed = false;
+  if (filter.customer.has_value()) {
+    ASSIGN_OR_RETURN(indexed, IndexBuilt(store, snapshot.get()));
+  }
+  if (!indexed) {
     return store.ScanFamily(
         store.rejections(), snapshot.get(), lo, hi,
         [&](std::string_view key,
