@@ -113,7 +113,8 @@ function refusalsSection(id) {
   async function load(after) {
     let page;
     try {
-      page = await call("GET", customerPath(id, `rejections${query({after, limit: REFUSALS_PAGE})}`));
+      page = await call("GET",
+          customerPath(id, `rejections${query({after, limit: REFUSALS_PAGE})}`));
     } catch (e) {
       body.replaceChildren(message("error", `Refused commands: ${e.message}`));
       return;
@@ -121,7 +122,8 @@ function refusalsSection(id) {
     const list = page.rejections || [];
     if (!after) {
       if (list.length === 0) {
-        body.replaceChildren(message("info", "No refused commands are recorded for this customer."));
+        body.replaceChildren(
+            message("info", "No refused commands are recorded for this customer."));
         return;
       }
       body.replaceChildren(
