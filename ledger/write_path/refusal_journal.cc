@@ -68,11 +68,13 @@ absl::Status RefusalJournal::BuildIndex(
       [&](std::string_view key,
           std::string_view value) -> absl::StatusOr<bool> {
         v1::RejectionRecord record;
-        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          return absl::DataLossError(
-              "a refusal of the journal does not parse: cannot index it");
+        // One that does not parse names no customer to index it under; it
+        // is not worth refusing to open the ledger for (the journal is no
+        // fact of it), and a scan still reports it as DataLoss.
+        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+            record.customer().empty()) {
+          return true;
         }
-        if (record.customer().empty()) return true;
         batch.Put(store_->rejections(), RejectionIndexKey(record.customer(), key),
                   rocksdb::Slice())
             .PermitUncheckedError();
