@@ -194,6 +194,38 @@ absl::StatusOr<uint64_t> RejectionKeyCounter(std::string_view key) {
   return counter;
 }
 
+std::string RejectionIndexPrefix(std::string_view customer) {
+  std::string prefix("\xFF", 1);
+  const uint32_t size = static_cast<uint32_t>(customer.size());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    prefix.push_back(static_cast<char>((size >> shift) & 0xFF));
+  }
+  prefix.append(customer);
+  return prefix;
+}
+
+std::string RejectionIndexKey(std::string_view customer,
+                              std::string_view rejection_key) {
+  std::string key = RejectionIndexPrefix(customer);
+  key.append(rejection_key);
+  return key;
+}
+
+absl::StatusOr<std::string> RejectionKeyOfIndexKey(std::string_view index_key) {
+  if (index_key.size() < 1 + 4 + 16 || index_key[0] != '\xFF') {
+    return absl::DataLossError(absl::StrCat(
+        "refusal index key of ", index_key.size(), " bytes is malformed"));
+  }
+  uint32_t size = 0;
+  for (unsigned char c : index_key.substr(1, 4)) size = (size << 8) | c;
+  if (index_key.size() != size_t{1} + 4 + size + 16) {
+    return absl::DataLossError(absl::StrCat(
+        "refusal index key of ", index_key.size(),
+        " bytes does not match its customer length ", size));
+  }
+  return std::string(index_key.substr(index_key.size() - 16));
+}
+
 std::string EncodeDeliveryCursor(uint64_t seq) {
   return EventKey(seq);  // the same 8-byte big-endian form
 }

@@ -24,7 +24,8 @@ inline constexpr char kEventsFamily[] = "events";  // seq -> hash || event
 inline constexpr char kKeysFamily[] = "keys";      // idempotency key -> KeyRecord
 inline constexpr char kStateFamily[] = "state";    // projections
 // The refusal journal (docs/storage.md, "The refusal journal"): rejected
-// commands, key EncodeRejectionKey, value a v1::RejectionRecord. Not a fact
+// commands, key EncodeRejectionKey, value a v1::RejectionRecord, and
+// their per-customer index (RejectionIndexKey below). Not a fact
 // of the ledger: no event names it, the hash chain and the head do not
 // cover it, and replay, verify and export never read it. Created by the
 // first writable open of a ledger made before it existed; a reader of such
@@ -105,6 +106,25 @@ std::string EncodeAppliedPosition(uint64_t position);
 std::string EncodeRejectionKey(int64_t recorded_at_us, uint64_t counter);
 // The counter of a refusal's key; DataLoss unless 16 bytes.
 [[nodiscard]] absl::StatusOr<uint64_t> RejectionKeyCounter(std::string_view key);
+
+// The refusal journal's per-customer index, in the journal's own family
+// (docs/storage.md, "The refusal journal"): for each refusal with a
+// customer, a second, empty entry RejectionIndexKey(customer, its key),
+// put in the same batch as the refusal and deleted by the same retention
+// sweep, so one customer's refusals are one key range. Refusal keys begin
+// with a 0 byte (a recording time below 2^56 us, past the year 4000), the
+// index's with 0xFF, and kRejectionIndexBuiltKey (0xFE), between them,
+// says the index holds every refusal (the first writable open of a journal
+// made before it builds it); without it readers scan the journal.
+inline constexpr char kRejectionIndexBuiltKey[] = "\xFE";
+// 0xFF, the customer's length (4 bytes big-endian), the customer, then the
+// refusal's 16-byte key.
+std::string RejectionIndexPrefix(std::string_view customer);
+std::string RejectionIndexKey(std::string_view customer,
+                              std::string_view rejection_key);
+// The refusal key an index key ends with; DataLoss when it is not one.
+[[nodiscard]] absl::StatusOr<std::string> RejectionKeyOfIndexKey(
+    std::string_view index_key);
 
 // The stored delivery cursor, and its decoding (DataLoss unless 8 bytes).
 std::string EncodeDeliveryCursor(uint64_t seq);

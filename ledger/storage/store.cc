@@ -565,7 +565,11 @@ absl::StatusOr<std::optional<std::string>> Store::LastRejectionKey() const {
   if (rejections() == nullptr) return std::optional<std::string>();
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), rejections()));
-  it->SeekToLast();
+  // The last refusal, below the index's marker and entries (which sort
+  // after every refusal key: storage_layout.h).
+  const rocksdb::Slice marker(kRejectionIndexBuiltKey, 1);
+  it->SeekForPrev(marker);
+  if (it->Valid() && it->key() == marker) it->Prev();
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the refusal journal"));
   if (!it->Valid()) return std::optional<std::string>();
   return std::optional<std::string>(it->key().ToString());

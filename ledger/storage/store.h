@@ -224,8 +224,10 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadCustomerIndexEntry(
       std::string_view customer, uint64_t seq) const;
 
-  // Every refusal (key, value) in key order, i.e. recording order, from
-  // key `from` on. Nothing when the ledger has no journal.
+  // Every entry of the refusal journal's family (the refusals in key
+  // order, i.e. recording order, then the per-customer index:
+  // storage_layout.h), from key `from` on. Nothing when the ledger has no
+  // journal.
   [[nodiscard]] absl::Status ForEachRejection(
       const std::function<absl::Status(std::string_view key,
                                        std::string_view value)>& fn,

@@ -1,6 +1,7 @@
 #include "ledger/write_path/refusal_journal.h"
 
 #include <optional>
+#include <vector>
 
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
@@ -30,7 +31,76 @@ absl::Status RefusalJournal::Open() {
     ASSIGN_OR_RETURN(uint64_t counter, RejectionKeyCounter(*last));
     next_counter_ = counter + 1;
   }
-  return absl::OkStatus();
+  return BuildIndex(last);
+}
+
+absl::StatusOr<bool> RefusalJournal::HasEntry(std::string_view key) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, ValueOf(key));
+  return value.has_value();
+}
+
+absl::Status RefusalJournal::BuildIndex(
+    const std::optional<std::string>& last) {
+  if (store_->rejections() == nullptr) return absl::OkStatus();
+  const std::string marker(kRejectionIndexBuiltKey, 1);
+  ASSIGN_OR_RETURN(bool built, HasEntry(marker));
+  if (built && last.has_value()) {
+    // A build without the index may have written since the marker: its
+    // last refusal then has no index entry, and the index is redone.
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     ValueOf(*last));
+    v1::RejectionRecord record;
+    if (value.has_value() &&
+        record.ParseFromArray(value->data(), static_cast<int>(value->size())) &&
+        !record.customer().empty()) {
+      ASSIGN_OR_RETURN(built,
+                       HasEntry(RejectionIndexKey(record.customer(), *last)));
+    }
+  }
+  if (built) return absl::OkStatus();
+  // Once per journal made before the index: every refusal's entry (a Put
+  // of an entry that is there already changes nothing), in batches of a
+  // bounded size, then the marker, synced.
+  constexpr int kEntriesPerBatch = 10000;
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(store_->ScanFamily(
+      store_->rejections(), nullptr, EncodeRejectionKey(0, 0), marker,
+      [&](std::string_view key,
+          std::string_view value) -> absl::StatusOr<bool> {
+        v1::RejectionRecord record;
+        // One that does not parse names no customer to index it under; it
+        // is not worth refusing to open the ledger for (the journal is no
+        // fact of it), and a scan still reports it as DataLoss.
+        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+            record.customer().empty()) {
+          return true;
+        }
+        batch.Put(store_->rejections(), RejectionIndexKey(record.customer(), key),
+                  rocksdb::Slice())
+            .PermitUncheckedError();
+        if (batch.Count() >= kEntriesPerBatch) {
+          RETURN_IF_ERROR(store_->Write(batch, false));
+          batch.Clear();
+        }
+        return true;
+      }));
+  batch.Put(store_->rejections(), marker, rocksdb::Slice())
+      .PermitUncheckedError();
+  return store_->Write(batch, true);
+}
+
+absl::StatusOr<std::optional<std::string>> RefusalJournal::ValueOf(
+    std::string_view key) const {
+  std::optional<std::string> value;
+  // `key` is the only key in [key, key + "\0").
+  const std::string end = std::string(key) + '\0';
+  RETURN_IF_ERROR(store_->ScanFamily(
+      store_->rejections(), nullptr, key, end,
+      [&](std::string_view, std::string_view v) -> absl::StatusOr<bool> {
+        value = std::string(v);
+        return false;
+      }));
+  return value;
 }
 
 void RefusalJournal::Record(const v1::Command& command,
@@ -48,9 +118,15 @@ void RefusalJournal::Record(const v1::Command& command,
   record.set_at(command.at());
   // A Put into a WriteBatch only fails past its 4 GiB bound, which a group
   // cannot reach (max_batch_commands of a few hundred bytes each).
-  batch.Put(store_->rejections(), EncodeRejectionKey(now_us, next_counter_++),
-            record.SerializeAsString())
+  const std::string key = EncodeRejectionKey(now_us, next_counter_++);
+  batch.Put(store_->rejections(), key, record.SerializeAsString())
       .PermitUncheckedError();
+  // Its customer's index entry, in the same batch: both or neither.
+  if (!command.customer().empty()) {
+    batch.Put(store_->rejections(), RejectionIndexKey(command.customer(), key),
+              rocksdb::Slice())
+        .PermitUncheckedError();
+  }
 }
 
 void RefusalJournal::Prune(int64_t now_us, rocksdb::WriteBatch& batch) {
@@ -64,10 +140,41 @@ void RefusalJournal::Prune(int64_t now_us, rocksdb::WriteBatch& batch) {
       std::chrono::duration_cast<std::chrono::microseconds>(retention_).count();
   const int64_t cut = now_us - retention_us;
   if (cut <= 0) return;
-  // One range tombstone a minute at most: RocksDB drops the range's
-  // entries in its compactions, without reading them now.
-  batch.DeleteRange(store_->rejections(), EncodeRejectionKey(0, 0),
-                    EncodeRejectionKey(cut, 0))
+  // The expired refusals are read for their customers' index entries,
+  // deleted one by one; the refusals themselves go as one range tombstone
+  // (RocksDB drops the range's entries in its compactions). At most
+  // kMaxPrunedPerSweep a sweep, so a group never waits on a long read: a
+  // sweep that stops there lets the next group's sweep go on at once.
+  const std::string end = EncodeRejectionKey(cut, 0);
+  std::string until = end;
+  std::vector<std::string> index_keys;
+  size_t expired = 0;
+  absl::Status read = store_->ScanFamily(
+      store_->rejections(), nullptr, EncodeRejectionKey(0, 0), end,
+      [&](std::string_view key,
+          std::string_view value) -> absl::StatusOr<bool> {
+        if (expired == kMaxPrunedPerSweep) {
+          until = std::string(key);
+          return false;
+        }
+        ++expired;
+        v1::RejectionRecord record;
+        // One that does not parse has no customer to find: its entry, if
+        // any, stays (a reader skips an entry without its refusal).
+        if (record.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+            !record.customer().empty()) {
+          index_keys.push_back(RejectionIndexKey(record.customer(), key));
+        }
+        return true;
+      });
+  // Unread, nothing is deleted: the refusals and their entries stay
+  // together until a later sweep.
+  if (!read.ok() || expired == 0) return;
+  if (until != end) last_prune_us_ = std::numeric_limits<int64_t>::min();
+  for (const std::string& key : index_keys) {
+    batch.Delete(store_->rejections(), key).PermitUncheckedError();
+  }
+  batch.DeleteRange(store_->rejections(), EncodeRejectionKey(0, 0), until)
       .PermitUncheckedError();
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,7 +31,9 @@ class RefusalJournal {
   RefusalJournal(Store* store, std::chrono::seconds retention)
       : store_(store), retention_(retention) {}
 
-  // Reads where the key counter resumes. Call once, before Record.
+  // Reads where the key counter resumes, and builds the per-customer
+  // index (storage_layout.h) of a journal made before it. Call once, at
+  // a writable open, before Record.
   [[nodiscard]] absl::Status Open();
 
   bool enabled() const { return retention_.count() > 0 && store_->rejections() != nullptr; }
@@ -42,12 +45,24 @@ class RefusalJournal {
   void Record(const v1::Command& command, const SubmitResult& result,
               std::string_view actor, int64_t now_us, rocksdb::WriteBatch& batch);
 
+  // The most expired refusals one sweep reads and deletes.
+  static constexpr size_t kMaxPrunedPerSweep = 4096;
+
   // Puts into `batch` the deletion of the refusals recorded more than the
-  // retention before `now_us`: at most once a minute of the writer's
-  // clock, and at the first call after Open.
+  // retention before `now_us`, and of their index entries: at most once a
+  // minute of the writer's clock (sooner while catching up past
+  // kMaxPrunedPerSweep), and at the first call after Open.
   void Prune(int64_t now_us, rocksdb::WriteBatch& batch);
 
  private:
+  // Whether the journal's family has an entry under `key`.
+  absl::StatusOr<bool> HasEntry(std::string_view key) const;
+  // The value under `key`; nullopt when there is none.
+  absl::StatusOr<std::optional<std::string>> ValueOf(std::string_view key) const;
+  // Indexes every refusal unless the index is known complete; `last` is
+  // the journal's last refusal key.
+  absl::Status BuildIndex(const std::optional<std::string>& last);
+
   Store* const store_;
   const std::chrono::seconds retention_;
   uint64_t next_counter_ = 0;

@@ -138,6 +138,23 @@ def customer_events(ledger, customer, params):
             "next_from_seq": rest[limit]["seq"] if len(rest) > limit else None}
 
 
+def customer_rejections(ledger, customer, params):
+    limit = limit_of(params)
+    if not os.path.exists(ledger.db):
+        return {"rejections": [], "next_after": None}
+    args = ["rejections", "--db", ledger.db, "--customer", customer,
+            "--limit", str(limit), "--format", "json"]
+    after = params.get("after", [""])[0]
+    if after:
+        args += ["--after", after]
+    code, out, err = ledger.run(*args)
+    if code != 0:
+        raise ApiError(400 if code == 2 else 500,
+                       "INVALID_ARGUMENT" if code == 2 else "INTERNAL",
+                       err.strip())
+    return json.loads(out)
+
+
 def pending_refunds(ledger, params):
     if params.get("state", ["PENDING"])[0] != "PENDING":
         raise ApiError(400, "INVALID_ARGUMENT", "state must be PENDING")
@@ -235,6 +252,9 @@ def make_handler(ledger, files, tokens):
                         return self.send_json(200, balance(ledger, parts[2], params))
                     if parts[3] == "events":
                         return self.send_json(200, customer_events(
+                            ledger, parts[2], params))
+                    if parts[3] == "rejections":
+                        return self.send_json(200, customer_rejections(
                             ledger, parts[2], params))
                 if parts == ["v1", "refunds"]:
                     return self.send_json(200, pending_refunds(ledger, params))

@@ -387,6 +387,13 @@ class ConsoleInABrowser(unittest.TestCase):
             {"key": "bal-6", "customer": "bal-1", "at": at(5),
              "set_auto_top_up": {"below": 100, "target": 1000}},
         ])
+        # Refused (more than the lots hold): changes no figure, and is
+        # listed under "Refused commands".
+        status, refused = self.server.request("POST", "/v1/commands", {
+            "key": "bal-7", "customer": "bal-1", "at": at(6),
+            "use": {"usage_id": "u2", "category": "AI_PROCESSING",
+                    "credits": 999999}})
+        self.assertEqual((status, refused["code"]), (200, "INSUFFICIENT_CREDITS"))
         self.log_in("reader")
         self.open("#/customer/bal-1")
         self.wait_for("#lots-table")
@@ -414,6 +421,7 @@ class ConsoleInABrowser(unittest.TestCase):
         self.assertIn("140", chart_text)
         self.assertNotIn("940", chart_text)
         self.shot("customer")
+        self.check_refused_commands("bal-1")
         self.driver.set_window_size(390, 844)
         try:
             self.driver.refresh()
@@ -421,6 +429,36 @@ class ConsoleInABrowser(unittest.TestCase):
             self.shot("customer-phone")
         finally:
             self.driver.set_window_size(1280, 900)
+
+    def check_refused_commands(self, customer):
+        """The customer page's refused commands are what `ledgerctl
+        rejections --customer` lists."""
+        if "/v1/customers/nobody/rejections" in self.missing:
+            return  # a server that does not route the journal's path
+        self.wait_for("#refusals-table")
+        want = json.loads(ledgerctl("rejections", "--db", self.server.db,
+                                    "--customer", customer, "--format",
+                                    "json"))["rejections"]
+        self.assertEqual(len(want), 1, want)
+        self.assertEqual(want[0]["code"], "INSUFFICIENT_CREDITS")
+        self.assertEqual(self.rows("refusals-table"), [
+            [r["recorded_at"], r["kind"] or "-", r["code"], r["message"],
+             r["actor"] or "-"] for r in want])
+        self.wait_for("#end-of-refusals")
+        section = self.wait_for("#refusals")
+        self.driver.execute_script("arguments[0].scrollIntoView();", section)
+        section.screenshot(os.path.join(self.shots, "customer-refusals.png"))
+
+    def test_a_customer_with_no_refused_command_says_so(self):
+        self.need("/v1/customers/nobody/rejections")
+        self.server.submit([
+            {"key": "calm-1", "customer": "calm-1", "at": at(0),
+             "purchase": {"purchase_id": "p1", "credits": 10,
+                          "amount_minor": 100, "currency": "USD"}}])
+        self.log_in("reader")
+        self.open("#/customer/calm-1")
+        self.wait_text("#refusals-body",
+                       "No refused commands are recorded for this customer.")
 
     def test_credits_beyond_what_a_javascript_number_holds_are_exact(self):
         # 10 x 999999999999999 + 7 = 9999999999999997: past 2^53, odd, so a
@@ -634,7 +672,8 @@ def missing_paths(base):
     missing = []
     for path in ("/console/", "/v1/customers", "/v1/refunds?state=PENDING",
                  "/v1/customers/nobody/balance",
-                 "/v1/customers/nobody/events", "/v1/liability"):
+                 "/v1/customers/nobody/events",
+                 "/v1/customers/nobody/rejections", "/v1/liability"):
         try:
             with urllib.request.urlopen(base + path, timeout=10):
                 pass

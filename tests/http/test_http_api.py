@@ -173,6 +173,59 @@ class PathsAnswerWhatLedgerctlPrints(HttpTestCase):
         self.assertEqual(len(expected), 21)
         self.assertEqual(events, expected)
 
+    def test_a_customers_refused_commands_page_as_ledgerctl_prints_them(self):
+        server = self.start()
+        overdraw = lambda key, customer: command(
+            key, customer, "use", {"usage_id": key, "category": "AI_PROCESSING",
+                                   "credits": 5000}, "2026-03-08T11:00:00Z")
+        lines = [purchase("k1", "c1")]
+        lines += [overdraw(f"o{i}", "c1" if i % 2 else "c2") for i in range(10)]
+        status, answer = server.request("POST", "/v1/commands", lines)
+        self.assertEqual(status, 200, answer)
+        pages, keys, after = 0, [], None
+        while pages < 10:
+            path = "/v1/customers/c1/rejections?limit=2" + (
+                f"&after={after}" if after else "")
+            status, page = server.request("GET", path)
+            self.assertEqual(status, 200, page)
+            self.assertLessEqual(len(page["rejections"]), 2)
+            keys += [r["key"] for r in page["rejections"]]
+            pages += 1
+            after = page["next_after"]
+            if after is None:
+                break
+        self.assertEqual(keys, ["o1", "o3", "o5", "o7", "o9"])
+        self.assertEqual(pages, 3)
+        status, whole = server.request("GET", "/v1/customers/c1/rejections")
+        self.assertEqual(status, 200, whole)
+        self.assertEqual(whole["rejections"][0]["code"], "INSUFFICIENT_CREDITS")
+        self.assertEqual(whole["rejections"][0]["kind"], "use")
+        # A customer with none, known to the ledger or not: an empty page.
+        status, none = server.request("GET", "/v1/customers/nobody/rejections")
+        self.assertEqual((status, none), (200, {"rejections": [],
+                                                "next_after": None}))
+        # The same bytes ledgerctl prints, from the same renderer.
+        self.assertEqual(server.terminate(), 0)
+        printed = ledgerctl("rejections", "--db", server.db, "--customer", "c1",
+                            "--format", "json")
+        self.assertEqual(printed.returncode, 0, printed.stderr)
+        self.assertEqual(whole, json.loads(printed.stdout))
+        # ledgerctl pages the same way: the page after the first two.
+        printed = ledgerctl("rejections", "--db", server.db, "--customer", "c1",
+                            "--limit", "2", "--after",
+                            page_cursor(server.db, "c1", 2), "--format", "json")
+        self.assertEqual(printed.returncode, 0, printed.stderr)
+        self.assertEqual([r["key"] for r in json.loads(printed.stdout)["rejections"]],
+                         ["o5", "o7"])
+
+
+def page_cursor(db, customer, limit):
+    """The next_after of the first page of `limit` ledgerctl prints."""
+    printed = ledgerctl("rejections", "--db", db, "--customer", customer,
+                        "--limit", str(limit), "--format", "json")
+    return json.loads(printed.stdout)["next_after"]
+
+
 class ErrorsMeanWhatTheGrpcCodesMean(HttpTestCase):
 
     def assertError(self, answer, status, code):
@@ -197,6 +250,12 @@ class ErrorsMeanWhatTheGrpcCodesMean(HttpTestCase):
                          400, "INVALID_ARGUMENT")
         self.assertError(server.request("GET", "/v1/customers/nobody/balance"),
                          404, "NOT_FOUND")
+        self.assertError(
+            server.request("GET", "/v1/customers/c1/rejections?after=never"),
+            400, "INVALID_ARGUMENT")
+        self.assertError(
+            server.request("GET", "/v1/customers/c1/rejections?limit=0"),
+            400, "INVALID_ARGUMENT")
         self.assertError(server.request("GET", "/v1/no/such/path"),
                          404, "NOT_FOUND")
         # 10 001 commands: refused whole, nothing applied.
@@ -238,6 +297,7 @@ class ErrorsMeanWhatTheGrpcCodesMean(HttpTestCase):
                                         token="admin-token")
         self.assertEqual(answer["status"], "ACCEPTED", answer)
         for path in ("/v1/customers", "/v1/customers/c1/balance",
+                     "/v1/customers/c1/rejections",
                      "/v1/refunds?state=PENDING",
                      "/v1/liability?from=2026-01-01&to=2027-01-01"):
             status, answer = server.request("GET", path, token="reader-token")

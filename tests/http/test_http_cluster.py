@@ -116,6 +116,32 @@ class EveryNodeAnswersEveryPath(ch.ClusterTestCase):
         self.assertEqual((status, [c["customer"] for c in page["customers"]]),
                          (200, sorted([c0, c1])), page)
 
+    def test_a_customers_refusals_are_read_on_a_node_hosting_its_partition(self):
+        node1, node2, node3 = self.http_ports
+        c1 = customer_in(1, 2, "c")
+        # Refused (no such customer yet), sent to node 1, which forwards it
+        # to partition 1; each replica of partition 1 journals it.
+        status, answer = call(node1, "POST", "/v1/commands", [
+            ch.use("u1", c1, "2026-03-08T11:00:00Z", 5)])
+        self.assertEqual((status, answer[0]["code"]),
+                         (200, "UNKNOWN_CUSTOMER"), answer)
+        path = f"/v1/customers/{c1}/rejections"
+        # Node 1 hosts partition 0 only: 503 naming the partition.
+        status, error = call(node1, "GET", path)
+        self.assertEqual((status, error["error"]["code"]),
+                         (503, "UNAVAILABLE"), error)
+        self.assertIn("partition 1", error["error"]["message"])
+        # Nodes 2 and 3 host it: the refusal, once their replica has it.
+        for port in (node2, node3):
+            for _ in range(100):
+                status, page = call(port, "GET", path)
+                if status == 200 and page["rejections"]:
+                    break
+                time.sleep(0.05)
+            self.assertEqual((status, [r["key"] for r in page["rejections"]],
+                              page["next_after"]), (200, ["u1"], None), page)
+            self.assertEqual(page["rejections"][0]["code"], "UNKNOWN_CUSTOMER")
+
     def write_both_partitions(self):
         """Customers in both partitions with history, pending refunds and a
         used lot; returns ([customers of partition 0], [of partition 1])."""

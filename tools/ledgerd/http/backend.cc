@@ -115,6 +115,28 @@ absl::StatusOr<CustomerEventPage> Backend::CustomerEvents(
   return page;
 }
 
+absl::StatusOr<RejectionPage> Backend::CustomerRejections(
+    const std::string& customer, const std::string& after, size_t limit) {
+  std::string dir = dir_;
+  if (cluster_ != nullptr) {
+    const int partition = PartitionOf(customer, cluster_->partitions());
+    ASSIGN_OR_RETURN(Ledger* hosted, cluster_->PartitionLedger(partition));
+    if (hosted == nullptr) {
+      return absl::UnavailableError(absl::StrCat(
+          "the refusals of customer ", customer, " are kept by partition ",
+          partition, ", which this node does not host: ask a node that hosts "
+          "it"));
+    }
+    dir = PartitionFolder(dir_, partition);
+  }
+  RejectionFilter filter;
+  filter.customer = customer;
+  absl::StatusOr<RejectionPage> page =
+      ReadRejectionPage(dir, filter, after, limit);
+  RETURN_IF_ERROR(FromLedger(page.status()));
+  return page;
+}
+
 absl::StatusOr<bool> Backend::HostsEveryPartition() {
   if (cluster_ == nullptr) return true;
   for (int p = 0; p < cluster_->partitions(); ++p) {

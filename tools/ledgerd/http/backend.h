@@ -23,6 +23,7 @@
 #include "ledger/ledger.h"
 #include "ledger/liability.h"
 #include "ledger/pages.h"
+#include "ledger/rejections.h"
 #include "tools/ledgerd/cluster/cluster_api.h"
 #include "tools/ledgerd/metrics.h"
 
@@ -50,6 +51,13 @@ class Backend {
   [[nodiscard]] absl::StatusOr<CustomerEventPage> CustomerEvents(
       const std::string& customer, uint64_t from_seq, size_t limit,
       absl::Time deadline);
+  // A page of `customer`'s refusals (ledger/rejections.h) through the
+  // journal's per-customer index, read from the folder of the ledger or
+  // of the customer's partition, beside its writer. In a cluster, only on
+  // a node hosting that partition: elsewhere Unavailable naming it (the
+  // journal is not replicated through the log, docs/http.md).
+  [[nodiscard]] absl::StatusOr<RejectionPage> CustomerRejections(
+      const std::string& customer, const std::string& after, size_t limit);
   [[nodiscard]] absl::StatusOr<CustomerPage> ListCustomers(
       const std::string& after, size_t limit, int64_t at_us,
       absl::Time deadline);

@@ -15,12 +15,14 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/command_json.h"
 #include "ledger/pages.h"
+#include "ledger/rejections.h"
 #include "ledger/time_util.h"
 #include "tools/edge/time_argument.h"
 #include "tools/ledgerd/http/json_array.h"
 #include "tools/render/balance_json.h"
 #include "tools/render/liability_json.h"
 #include "tools/render/page_json.h"
+#include "tools/render/rejections_json.h"
 #include "tools/render/result_json.h"
 
 namespace ledger::http {
@@ -197,6 +199,20 @@ absl::StatusOr<std::string> GetCustomerEvents(const RouteContext& context,
   return render::CustomerEventPageJson(page);
 }
 
+// GET /v1/customers/{id}/rejections[?after=CURSOR&limit=M]: the
+// customer's refused commands, oldest first, as `ledgerctl rejections
+// --customer ID --format json` prints them; an empty list (never 404) for
+// a customer with none, known or not.
+absl::StatusOr<std::string> GetCustomerRejections(const RouteContext& context,
+                                                  const Request& request) {
+  ASSIGN_OR_RETURN(const size_t limit, LimitParam(request));
+  ASSIGN_OR_RETURN(RejectionPage page,
+                   context.backend->CustomerRejections(
+                       request.path_params[0],
+                       request.Query("after").value_or(""), limit));
+  return render::RejectionPageJson(page);
+}
+
 // GET /v1/customers[?after=ID&limit=M&at=T]
 absl::StatusOr<std::string> ListCustomers(const RouteContext& context,
                                           const Request& request) {
@@ -255,6 +271,8 @@ std::vector<Route> Routes() {
        "/v1/customers/{id}/balance", Role::kReader, GetBalance},
       {"GET", absl::StrCat("/v1/customers/", kCustomer, "/events"),
        "/v1/customers/{id}/events", Role::kReader, GetCustomerEvents},
+      {"GET", absl::StrCat("/v1/customers/", kCustomer, "/rejections"),
+       "/v1/customers/{id}/rejections", Role::kReader, GetCustomerRejections},
       {"GET", "/v1/customers", "/v1/customers", Role::kReader, ListCustomers},
       {"GET", "/v1/refunds", "/v1/refunds", Role::kReader, ListRefunds},
       {"GET", "/v1/liability", "/v1/liability", Role::kReader, GetLiability},

@@ -1,8 +1,9 @@
 // One customer: the balance of docs/contract.md section 6 as
 // `ledgerctl balance --customer ID [--at T]` prints it, laid out for a
 // person: the figures, the lots with their scope and expiry, what is
-// refundable, alerts and automatic top-up, and a chart of the credits
-// that expire on each coming date.
+// refundable, alerts and automatic top-up, a chart of the credits that
+// expire on each coming date, and the commands the ledger refused for this
+// customer (its refusal journal, a page at a time).
 
 import {call, customerPath, query} from "./api.js";
 import {barChart} from "./charts.js";
@@ -97,6 +98,64 @@ function byCategory(balance) {
             Object.entries(map).map(([k, v]) => [k, credits(v)]), {id: "category-table"}));
 }
 
+// Refused commands shown a page at a time; "More" appends the next page.
+const REFUSALS_PAGE = 20;
+
+// The customer's refused commands (GET /v1/customers/{id}/rejections),
+// oldest first, as `ledgerctl rejections --customer ID` lists them. Loaded
+// on its own, so a node that cannot read them (another partition's, in a
+// cluster) leaves the balance shown and says why here.
+function refusalsSection(id) {
+  const body = h("div", {id: "refusals-body"}, message("info", "Loading..."));
+  const rows = h("tbody", {});
+  const pager = h("nav", {class: "pager", id: "refusals-pager"});
+  const columns = ["recorded", "kind", "code", "message", "actor"];
+  async function load(after) {
+    let page;
+    try {
+      page = await call("GET",
+          customerPath(id, `rejections${query({after, limit: REFUSALS_PAGE})}`));
+    } catch (e) {
+      body.replaceChildren(message("error", `Refused commands: ${e.message}`));
+      return;
+    }
+    const list = page.rejections || [];
+    if (!after) {
+      if (list.length === 0) {
+        body.replaceChildren(
+            message("info", "No refused commands are recorded for this customer."));
+        return;
+      }
+      body.replaceChildren(
+          h("div", {class: "table-box"},
+              h("table", {id: "refusals-table"},
+                  h("thead", {}, h("tr", {}, columns.map((c) => h("th", {scope: "col"}, c)))),
+                  rows)),
+          pager);
+    }
+    for (const r of list) {
+      rows.appendChild(h("tr", {},
+          h("td", {}, r.recorded_at), h("td", {}, r.kind || "-"),
+          h("td", {}, h("code", {}, r.code)), h("td", {}, r.message),
+          h("td", {}, r.actor || "-")));
+    }
+    const next = page.next_after;
+    pager.replaceChildren(next !== null && next !== undefined
+        ? h("button", {type: "button", id: "refusals-more", onclick: () => {
+              pager.replaceChildren(message("info", "Loading..."));
+              load(next);
+            }},
+            "More refused commands")
+        : h("span", {class: "hint", id: "end-of-refusals"}, "End of the refused commands."));
+  }
+  load("");
+  return h("section", {id: "refusals"}, h("h2", {}, "Refused commands"),
+      h("p", {class: "hint"}, "Commands the ledger rejected for this customer, oldest first, " +
+        "with the rejection code and who sent them; kept for the ledger's refusal retention " +
+        "and never part of its history."),
+      body);
+}
+
 export async function renderCustomer(view, params) {
   const id = params.id;
   const atInput = h("input", {type: "datetime-local", id: "at", step: "1",
@@ -121,8 +180,11 @@ export async function renderCustomer(view, params) {
   try {
     balance = await call("GET", customerPath(id, `balance${query({at: params.at})}`));
   } catch (e) {
+    // A customer the ledger does not know may still have refused commands
+    // (a use before any purchase, say): they are shown below.
     body.replaceChildren(message("error", e.status === 404
-        ? `No balance of "${id}": ${e.message}` : e.message));
+        ? `No balance of "${id}": ${e.message}` : e.message),
+        e.status === 404 ? refusalsSection(id) : null);
     return;
   }
   const at = params.at || nowRfc3339();
@@ -151,5 +213,6 @@ export async function renderCustomer(view, params) {
                                     : message("info", "No lots.")),
       byCategory(balance),
       expiringSection(balance, at),
-      alertsSection(balance));
+      alertsSection(balance),
+      refusalsSection(id));
 }
