@@ -13,7 +13,12 @@
 //   customer_reads/page_cli/events:N   the reader side ledgerctl uses
 //   customer_reads/as_of_cli/events:N  (ReadCustomerEvents, ReadBalanceAsOf on
 //                                      the folder: opening the store included)
+// LEDGER_BENCH_CUSTOMER_READS_DIR=D builds each log in D/events_N once and
+// reuses it in later runs (the 10-million-event log takes minutes to build),
+// so repeated runs and profiles measure the same files.
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,12 +64,35 @@ v1::Command TargetPurchase() {
   return c;
 }
 
-// The log of `events` events, built once per process.
+// Where a log kept between runs lives, or "" when logs are not kept.
+std::string KeptDir(uint64_t events) {
+  const char* root = std::getenv("LEDGER_BENCH_CUSTOMER_READS_DIR");
+  if (root == nullptr || *root == '\0') return "";
+  return absl::StrCat(root, "/events_", events);
+}
+
+// A kept log's measured customer's middle use, written beside the ledger
+// once it is complete: without it the folder is half-built and rebuilt.
+std::string MarkerOf(const std::string& dir) { return dir + ".middle"; }
+
+// The log of `events` events, built once per process (or once for good,
+// with LEDGER_BENCH_CUSTOMER_READS_DIR).
 CustomerLog& LogOf(uint64_t events) {
   static auto* logs = new std::map<uint64_t, CustomerLog>();
   CustomerLog& log = (*logs)[events];
   if (log.ledger != nullptr) return log;
-  log.dir = NewDir(absl::StrCat("customer_reads_", events));
+  const std::string kept = KeptDir(events);
+  if (!kept.empty()) {
+    std::ifstream marker(MarkerOf(kept));
+    if (marker >> log.middle_seq >> log.middle_at_us) {
+      log.dir = kept;
+      log.ledger = OpenLedgerOrDie(log.dir, /*sync=*/true);
+      return log;
+    }
+    std::filesystem::remove_all(kept);
+    std::filesystem::create_directories(std::filesystem::path(kept).parent_path());
+  }
+  log.dir = kept.empty() ? NewDir(absl::StrCat("customer_reads_", events)) : kept;
   std::unique_ptr<Ledger> building = OpenLedgerOrDie(log.dir, /*sync=*/false);
   std::vector<v1::Command> batch;
   const uint64_t every = events / kTargetEvents;
@@ -94,6 +122,9 @@ CustomerLog& LogOf(uint64_t events) {
   SubmitAllOrDie(*building, batch, 1000);
   CheckOrDie(building->Close(), "closing the built log");
   building.reset();
+  if (!kept.empty()) {
+    std::ofstream(MarkerOf(kept)) << log.middle_seq << " " << log.middle_at_us << "\n";
+  }
   log.ledger = OpenLedgerOrDie(log.dir, /*sync=*/true);
   return log;
 }

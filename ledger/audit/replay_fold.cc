@@ -5,6 +5,8 @@
 // (ledger/audit/replayer.h).
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -17,7 +19,6 @@
 #include "projections/apply.h"
 #include "projections/balance.h"
 #include "projections/consumption_order.h"
-#include "rocksdb/write_batch.h"
 
 namespace ledger {
 namespace replay_internal {
@@ -155,12 +156,13 @@ absl::StatusOr<std::optional<uint64_t>> Replayer::SeenKeyHash(
   }
   if (shard.first_seq_of_key_hash.size() > shard.max_key_hashes) {
     ASSIGN_OR_RETURN(ScratchDb * scratch, shard.usages.scratch());
-    rocksdb::WriteBatch batch;
+    std::vector<std::pair<std::string, std::string>> entries;
+    entries.reserve(shard.first_seq_of_key_hash.size());
     for (const auto& [h, first_seq] : shard.first_seq_of_key_hash) {
-      batch.Put(scratch_key(h), EventKey(first_seq));
+      entries.emplace_back(scratch_key(h), EventKey(first_seq));
       shard.spilled_key_hashes.Add(h);
     }
-    RETURN_IF_ERROR(scratch->Write(batch));
+    RETURN_IF_ERROR(scratch->WriteSorted(entries));
     shard.first_seq_of_key_hash.clear();
     shard.key_hashes_spilled = true;
   }

@@ -57,6 +57,10 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   options.level0_slowdown_writes_trigger = 1 << 30;
   options.level0_stop_writes_trigger = 1 << 30;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Closing must not flush the memtables (RocksDB's default when the WAL is
+  // off): the folder is removed right after, and that flush was a twentieth
+  // of a bounded replay's time at a million events.
+  options.avoid_flush_during_shutdown = true;
   // The lookups that find nothing (a new usage id) are the common ones:
   // bloom filters in the tables and in the memtables answer them.
   rocksdb::BlockBasedTableOptions table;
@@ -81,6 +85,18 @@ ScratchDb::~ScratchDb() {
   }
   std::error_code ignored;  // nothing to tell a caller that already returned
   std::filesystem::remove_all(dir_, ignored);
+}
+
+absl::Status ScratchDb::WriteSorted(
+    std::vector<std::pair<std::string, std::string>>& entries) {
+  // A memtable is a skip list: an insert next to the one before reuses its
+  // path down the list, a key anywhere else searches every level again, so
+  // entries in key order cost a fraction of the same in hash order (the
+  // inserts were a sixth of a bounded replay's time).
+  std::sort(entries.begin(), entries.end());
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : entries) batch.Put(key, value);
+  return Write(batch);
 }
 
 absl::Status ScratchDb::Write(rocksdb::WriteBatch& batch) {

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -34,6 +36,10 @@ class ScratchDb {
 
   // Safe from several threads at once, as RocksDB is.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch);
+  // Writes `entries` (key, value) in one batch, sorted by key first
+  // (`entries` is left sorted): what a spill of many entries calls.
+  [[nodiscard]] absl::Status WriteSorted(
+      std::vector<std::pair<std::string, std::string>>& entries);
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const;
   // Every entry with from <= key < to (no upper bound when `to` is empty),

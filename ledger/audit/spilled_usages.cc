@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/hash/hash.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/storage_layout.h"
-#include "rocksdb/write_batch.h"
 
 namespace ledger {
 namespace {
@@ -78,7 +80,7 @@ absl::Status SpilledUsages::SpillAll(LedgerState& state) {
 }
 
 absl::Status SpilledUsages::Spill(size_t how_many, LedgerState& state) {
-  rocksdb::WriteBatch batch;
+  std::vector<std::pair<std::string, std::string>> entries;
   for (size_t i = 0; i < how_many && !order_.empty(); ++i) {
     auto [customer_id, usage_id] = std::move(order_.front());
     order_.pop_front();
@@ -93,7 +95,9 @@ absl::Status SpilledUsages::Spill(size_t how_many, LedgerState& state) {
     const std::string key = UsageKey(customer_id, usage_id);
     EncodeCustomer(customer->second, &only,
                    [&](std::string entry_key, std::string value) {
-                     if (entry_key == key) batch.Put(entry_key, value);
+                     if (entry_key == key) {
+                       entries.emplace_back(std::move(entry_key), std::move(value));
+                     }
                    });
     spilled_ids_.Add(absl::HashOf(customer_id, usage_id));
     customer->second.usages.erase(usage);
@@ -103,7 +107,7 @@ absl::Status SpilledUsages::Spill(size_t how_many, LedgerState& state) {
   }
   spilled_any_ = true;
   ASSIGN_OR_RETURN(ScratchDb * scratch, this->scratch());
-  return scratch->Write(batch);
+  return scratch->WriteSorted(entries);
 }
 
 absl::Status SpilledUsages::ForEachSpilled(

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -168,8 +170,7 @@ absl::Status Store::ForEachCustomerIndexEntry(
   if (customer_events_ == nullptr) return absl::OkStatus();
   rocksdb::ReadOptions read;
   read.verify_checksums = true;
-  read.fill_cache = false;
-  read.readahead_size = 4 << 20;
+  read.fill_cache = false;  // RocksDB's own readahead, as Store's scans
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, customer_events_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     RETURN_IF_ERROR(fn(View(it->key()), View(it->value())));
@@ -199,41 +200,87 @@ absl::Status Store::ForEachCustomerEvent(
   rocksdb::ReadOptions read;
   read.verify_checksums = true;
   read.snapshot = snapshot.get();
-  std::unique_ptr<rocksdb::Iterator> events_it(db_->NewIterator(read, events()));
-  // The event at `seq` with the hash before it (its derived prev_hash),
-  // read by one seek: the two are neighbours in the log.
-  auto deliver = [&](uint64_t seq, int64_t at_us) -> absl::Status {
-    std::string prev_hash(kHashBytes, '\0');
-    events_it->Seek(EventKey(seq > 1 ? seq - 1 : 1));
-    if (seq > 1) {
-      if (!events_it->Valid() || View(events_it->key()) != EventKey(seq - 1) ||
-          events_it->value().size() < kHashBytes) {
-        RETURN_IF_ERROR(FromRocks(events_it->status(), "reading the log"));
-        return absl::DataLossError(absl::StrCat(
-            "stored event ", seq - 1, ", which event ", seq,
-            " chains onto, is missing: run `ledgerctl replay`"));
+  // The events named, with the hash of the event before each (its derived
+  // prev_hash), read by point lookups in batches of kCustomerReadBatch
+  // events: one MultiGet of the 2 x kCustomerReadBatch keys (each event and
+  // the one before it), sorted, so that RocksDB takes each table file once
+  // for the keys it holds. Not a seek of an iterator over the log per
+  // event: a seek positions itself in every table file of every level (the
+  // log's keys ascend, so each level's first file holds a key past any
+  // older seq), a cost that grew with the log's levels; a lookup skips each
+  // file whose key range misses the seq. Batched, because a MultiGet's own
+  // setup (the current version, the snapshot, its key lists) cost as much
+  // as a lookup when asked one event at a time (docs/benchmarks.md, "Years
+  // of history: as-of reads, replay's memory and rate").
+  struct Named {
+    uint64_t seq;
+    int64_t at_us;
+  };
+  std::vector<Named> named;
+  named.reserve(kCustomerReadBatch);
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> key_slices;
+  std::vector<rocksdb::PinnableSlice> values(2 * kCustomerReadBatch);
+  std::vector<rocksdb::Status> statuses(2 * kCustomerReadBatch);
+  auto read_named = [&]() -> absl::Status {
+    if (named.empty()) return absl::OkStatus();
+    keys.clear();
+    key_slices.clear();
+    for (const Named& n : named) {
+      // Seqs ascend, so the keys do: the event before a named one may be
+      // the named one before it, read twice.
+      if (n.seq > 1) keys.push_back(EventKey(n.seq - 1));
+      keys.push_back(EventKey(n.seq));
+    }
+    for (const std::string& k : keys) key_slices.emplace_back(k);
+    for (size_t i = 0; i < keys.size(); ++i) values[i].Reset();
+    db_->MultiGet(read, events(), keys.size(), key_slices.data(), values.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    size_t at = 0;
+    for (const Named& n : named) {
+      std::string prev_hash(kHashBytes, '\0');
+      if (n.seq > 1) {
+        if (statuses[at].IsNotFound() || values[at].size() < kHashBytes) {
+          return absl::DataLossError(absl::StrCat(
+              "stored event ", n.seq - 1, ", which event ", n.seq,
+              " chains onto, is missing: run `ledgerctl replay`"));
+        }
+        RETURN_IF_ERROR(FromRocks(statuses[at], "reading the log"));
+        prev_hash.assign(values[at].data(), kHashBytes);
+        ++at;
       }
-      prev_hash.assign(events_it->value().data(), kHashBytes);
-      events_it->Next();
+      const size_t own = at++;
+      if (statuses[own].IsNotFound()) {
+        return absl::DataLossError(absl::StrCat(
+            "the customer index names event ", n.seq, " of customer ",
+            std::string(customer),
+            ", which is not in the log: run `ledgerctl replay`"));
+      }
+      RETURN_IF_ERROR(FromRocks(statuses[own], "reading the log"));
+      const std::string_view value = View(values[own]);
+      ASSIGN_OR_RETURN(v1::Event event,
+                       DecodeStoredEvent(keys[own], value, prev_hash));
+      if (event.header().customer() != customer ||
+          event.header().at_us() != n.at_us) {
+        return absl::DataLossError(absl::StrCat(
+            "the customer index names event ", n.seq, " of customer ",
+            std::string(customer),
+            ", but that event is another's or of another time: run "
+            "`ledgerctl replay`"));
+      }
+      RETURN_IF_ERROR(
+          fn(event, value.substr(0, kHashBytes), value.substr(kHashBytes)));
     }
-    if (!events_it->Valid() || View(events_it->key()) != EventKey(seq)) {
-      RETURN_IF_ERROR(FromRocks(events_it->status(), "reading the log"));
-      return absl::DataLossError(absl::StrCat(
-          "the customer index names event ", seq, " of customer ",
-          std::string(customer),
-          ", which is not in the log: run `ledgerctl replay`"));
-    }
-    const std::string_view value = View(events_it->value());
-    ASSIGN_OR_RETURN(v1::Event event,
-                     DecodeStoredEvent(View(events_it->key()), value, prev_hash));
-    if (event.header().customer() != customer || event.header().at_us() != at_us) {
-      return absl::DataLossError(absl::StrCat(
-          "the customer index names event ", seq, " of customer ",
-          std::string(customer),
-          ", but that event is another's or of another time: run `ledgerctl "
-          "replay`"));
-    }
-    return fn(event, value.substr(0, kHashBytes), value.substr(kHashBytes));
+    named.clear();
+    return absl::OkStatus();
+  };
+  // `step` answers for an entry before the events named ahead of it are
+  // read (it must not wait on `fn`), so a batch is read when it is full,
+  // and when the walk ends.
+  auto deliver = [&](uint64_t seq, int64_t at_us) -> absl::Status {
+    named.push_back({seq, at_us});
+    if (named.size() < kCustomerReadBatch) return absl::OkStatus();
+    return read_named();
   };
 
   std::string status_value;
@@ -259,12 +306,13 @@ absl::Status Store::ForEachCustomerEvent(
       ASSIGN_OR_RETURN(auto key, DecodeCustomerEventKey(View(it->key())));
       ASSIGN_OR_RETURN(int64_t at_us, DecodeCustomerEventValue(View(it->value())));
       ASSIGN_OR_RETURN(CustomerEventStep next, step(key.second, at_us));
-      if (next == CustomerEventStep::kStop) return absl::OkStatus();
+      if (next == CustomerEventStep::kStop) return read_named();
       if (next == CustomerEventStep::kRead) {
         RETURN_IF_ERROR(deliver(key.second, at_us));
       }
     }
-    return FromRocks(it->status(), "reading the customer index");
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading the customer index"));
+    return read_named();
   }
   // No complete index (a ledger no writer of this build has opened yet):
   // the same answer from a scan of the log, at the log's cost.
@@ -278,10 +326,11 @@ absl::Status Store::ForEachCustomerEvent(
     if (fields.customer != customer) continue;
     ASSIGN_OR_RETURN(uint64_t seq, DecodeEventKey(View(log->key())));
     ASSIGN_OR_RETURN(CustomerEventStep next, step(seq, fields.at_us));
-    if (next == CustomerEventStep::kStop) return absl::OkStatus();
+    if (next == CustomerEventStep::kStop) return read_named();
     if (next == CustomerEventStep::kRead) RETURN_IF_ERROR(deliver(seq, fields.at_us));
   }
-  return FromRocks(log->status(), "scanning the log");
+  RETURN_IF_ERROR(FromRocks(log->status(), "scanning the log"));
+  return read_named();
 }
 
 absl::Status BuildCustomerIndex(Store& store) {
@@ -338,10 +387,14 @@ absl::StatusOr<CustomerEventPage> ReadCustomerEventPage(
     size_t limit) {
   RETURN_IF_ERROR(CheckCustomerPageLimit(limit));
   CustomerEventPage page;
+  size_t asked = 0;  // the events are read in batches, after their steps
   RETURN_IF_ERROR(store.ForEachCustomerEvent(
       customer, from_seq,
       [&](uint64_t seq, int64_t) -> absl::StatusOr<Store::CustomerEventStep> {
-        if (page.events.size() < limit) return Store::CustomerEventStep::kRead;
+        if (asked < limit) {
+          ++asked;
+          return Store::CustomerEventStep::kRead;
+        }
         page.next_from_seq = seq;
         return Store::CustomerEventStep::kStop;
       },

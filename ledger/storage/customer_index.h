@@ -40,6 +40,11 @@ struct IndexedFields {
 [[nodiscard]] absl::Status BuildCustomerIndex(Store& store);
 inline constexpr uint64_t kCustomerIndexBuildBatch = 4096;
 
+// The events a read through the index (Store::ForEachCustomerEvent) looks
+// up at once: enough to spread a lookup's fixed cost, few enough that a
+// page of a few events reads no more than it returns.
+inline constexpr size_t kCustomerReadBatch = 64;
+
 // InvalidArgument unless 1 <= limit <= kMaxCustomerEventPage.
 [[nodiscard]] absl::Status CheckCustomerPageLimit(size_t limit);
 

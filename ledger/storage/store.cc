@@ -512,7 +512,14 @@ absl::Status Scan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
   rocksdb::ReadOptions read;
   read.verify_checksums = true;
   read.fill_cache = false;
-  read.readahead_size = 4 << 20;
+  // RocksDB's own readahead (none set): after two sequential block reads a
+  // table iterator asks the OS to read ahead, growing to 256 KiB, into the
+  // page cache. A set size gives every table iterator of the scan a buffer
+  // of its own that large: a scan holds one per level and per level-0
+  // file, and an audit runs several scans at once, so 4 MiB each was a
+  // third of a replay's heap at a million events and grew with the log's
+  // levels (docs/benchmarks.md, "Years of history: as-of reads, replay's
+  // memory and rate").
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read, family));
   for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid();
        it->Next()) {

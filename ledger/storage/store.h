@@ -202,7 +202,8 @@ class Store {
   // Walks `customer`'s events from `from_seq` on, in seq order, from one
   // snapshot: `step` is asked with each one's seq and `at`, and for kRead
   // `fn` gets the whole event (derived header refilled) with its stored
-  // hash and bytes. Through the index when it is complete, else by a scan
+  // hash and bytes, in the same order but read in batches: `step` may be
+  // asked of later entries before `fn` has the earlier ones. Through the index when it is complete, else by a scan
   // of the log (a ledger no writer has opened since the index came).
   // DataLoss for an index entry with no matching event.
   [[nodiscard]] absl::Status ForEachCustomerEvent(

@@ -259,5 +259,45 @@ TEST(CustomerIndex, ABuildCutShortResumesAfterItsLastBatch) {
   EXPECT_TRUE(report->ok) << report->problem;
 }
 
+// The reads look each named event and the one before it up by key: an
+// entry naming a seq past the log, or another customer's event, is a
+// damaged ledger, said as DataLoss (and found by replay), never a page
+// with a hole or a stranger's event in it.
+TEST(CustomerIndex, AnEntryNamingAnEventPastTheLogOrAnotherCustomersIsDataLoss) {
+  TestLedger db;
+  db.WriteFourEventsAndClose();  // c1 at seqs 1, 2 and 4, c2 at seq 3
+  auto whole = ReadCustomerEvents(db.dir(), "c1", 1, 10);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->events.size(), 3u);
+  EXPECT_EQ(whole->events[0].seq, 1u);  // the first event: no event before it
+  EXPECT_EQ(whole->events[2].seq, 4u);
+  auto before = ReadBalanceAsOf(db.dir(), "c1", kMaxTimeUs);
+  ASSERT_TRUE(before.ok()) << before.status();
+
+  RawLog(db.dir()).PutRaw(kCustomerEventsFamily, CustomerEventKey("c1", 9),
+                          EncodeCustomerEventValue(0));
+  auto past = ReadCustomerEvents(db.dir(), "c1", 1, 10);
+  EXPECT_TRUE(absl::IsDataLoss(past.status())) << past.status();
+  EXPECT_NE(past.status().message().find("event 8, which event 9 chains onto"),
+            std::string::npos)
+      << past.status();
+  RawLog(db.dir()).DeleteRaw(kCustomerEventsFamily, CustomerEventKey("c1", 9));
+
+  std::string at_of_3;
+  for (const auto& [key, value] : RawLog(db.dir()).Entries(kCustomerEventsFamily)) {
+    if (key == CustomerEventKey("c2", 3)) at_of_3 = value;
+  }
+  ASSERT_EQ(at_of_3.size(), 8u);
+  RawLog(db.dir()).PutRaw(kCustomerEventsFamily, CustomerEventKey("c1", 3), at_of_3);
+  auto stranger = ReadBalanceAsOf(db.dir(), "c1", kMaxTimeUs);
+  EXPECT_TRUE(absl::IsDataLoss(stranger.status())) << stranger.status();
+  EXPECT_NE(stranger.status().message().find("another's"), std::string::npos)
+      << stranger.status();
+  RawLog(db.dir()).DeleteRaw(kCustomerEventsFamily, CustomerEventKey("c1", 3));
+  auto after = ReadBalanceAsOf(db.dir(), "c1", kMaxTimeUs);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->available, before->available);
+}
+
 }  // namespace
 }  // namespace ledger
