@@ -32,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "bench/bench_fixtures.h"
+#include "bench/service/async_submit_clients.h"
 #include "benchmark/benchmark.h"
 #include "ledger/v1/service.grpc.pb.h"
 #include "tools/ledgerd/metrics.h"
@@ -199,76 +200,19 @@ void BM_SubmitConcurrent(benchmark::State& state) {
 // machine's cores with the server, so what a client costs is taken from the
 // server; this is the cheapest client gRPC offers, the closest this
 // machine comes to clients on other machines.
-class AsyncClients {
- public:
-  AsyncClients(int clients, int submits_each) : submits_each_(submits_each) {
-    for (int i = 0; i < clients; ++i) {
-      auto c = std::make_unique<Client>();
-      c->stub = Served::Get().NewClient();
-      c->rng.seed(5000 + i);
-      clients_.push_back(std::move(c));
-    }
-  }
-  // Sends submits_each Submits from every client; returns false if any was
-  // not accepted.
-  bool Run() {
-    {
-      absl::MutexLock lock(&mu_);
-      running_ = static_cast<int>(clients_.size());
-      failed_ = false;
-    }
-    for (auto& c : clients_) {
-      c->left = submits_each_;
-      Send(*c);
-    }
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](int* running) { return *running == 0; }, &running_));
-    return !failed_;
-  }
-
- private:
-  struct Client {
-    std::unique_ptr<v1::LedgerService::Stub> stub;
-    std::mt19937_64 rng;
-    std::unique_ptr<grpc::ClientContext> context;
-    v1::SubmitRequest request;
-    v1::SubmitResponse response;
-    int left = 0;
-  };
-
-  void Send(Client& c) {
-    c.context = std::make_unique<grpc::ClientContext>();
-    *c.request.mutable_command() = Served::Get().NextUse(c.rng);
-    c.response.Clear();
-    c.stub->async()->Submit(c.context.get(), &c.request, &c.response,
-                            [this, &c](grpc::Status s) { Answered(c, s); });
-  }
-
-  void Answered(Client& c, const grpc::Status& s) {
-    bool accepted =
-        s.ok() && c.response.result().status() == v1::Result::ACCEPTED;
-    if (accepted && --c.left > 0) {
-      Send(c);
-      return;
-    }
-    absl::MutexLock lock(&mu_);
-    if (!accepted) failed_ = true;
-    --running_;
-  }
-
-  const int submits_each_;
-  std::vector<std::unique_ptr<Client>> clients_;
-  absl::Mutex mu_;
-  int running_ ABSL_GUARDED_BY(mu_) = 0;
-  bool failed_ ABSL_GUARDED_BY(mu_) = false;
-};
+AsyncSubmitClients NewAsyncClients(int clients, int submits_each) {
+  std::vector<std::unique_ptr<v1::LedgerService::Stub>> stubs;
+  for (int i = 0; i < clients; ++i) stubs.push_back(Served::Get().NewClient());
+  return AsyncSubmitClients(
+      std::move(stubs), submits_each,
+      [](std::mt19937_64& rng) { return Served::Get().NextUse(rng); });
+}
 
 void BM_SubmitConcurrentAsyncClients(benchmark::State& state) {
   constexpr int kClients = 64;
   constexpr int kSubmitsEach = 20;
   Served& served = Served::Get();
-  AsyncClients clients(kClients, kSubmitsEach);
+  AsyncSubmitClients clients = NewAsyncClients(kClients, kSubmitsEach);
   uint64_t groups_before = served.groups();
   uint64_t commands_before = served.group_commands();
   for (auto _ : state) {
@@ -294,7 +238,7 @@ void BM_SubmitConcurrentInterleaved(benchmark::State& state) {
   constexpr int kSubmitsEach = 20;
   constexpr int kRounds = 7;
   Served& served = Served::Get();
-  AsyncClients clients(kClients, kSubmitsEach);
+  AsyncSubmitClients clients = NewAsyncClients(kClients, kSubmitsEach);
   auto in_process_round = [&served](int round) {
     absl::Notification go;
     std::atomic<bool> failed{false};

@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "bench/bench_fixtures.h"
+#include "bench/service/async_submit_clients.h"
 #include "ledger/ledger.h"
 #include "ledger/v1/service.grpc.pb.h"
 
@@ -49,87 +50,26 @@ int Arg(int argc, char** argv, int i, int fallback) {
   return argc > i ? std::atoi(argv[i]) : fallback;
 }
 
-// CLIENTS callback clients; Run sends SUBMITS_EACH Submits from each.
-class AsyncClients {
- public:
-  AsyncClients(const std::string& address, int clients, int submits_each)
-      : submits_each_(submits_each) {
-    for (int i = 0; i < clients; ++i) {
-      auto c = std::make_unique<Client>();
-      grpc::ChannelArguments args;
-      // A connection of its own, as a client process of its own has.
-      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      auto channel = grpc::CreateCustomChannel(
-          address, grpc::InsecureChannelCredentials(), args);
-      if (!channel->WaitForConnected(std::chrono::system_clock::now() +
-                                     std::chrono::seconds(30))) {
-        std::fprintf(stderr, "service_clients: cannot connect to %s\n",
-                     address.c_str());
-        std::exit(1);
-      }
-      c->stub = v1::LedgerService::NewStub(channel);
-      c->rng.seed(5000 + i);
-      clients_.push_back(std::move(c));
+// CLIENTS callback clients, each on a connection of its own (as a client
+// process of its own has), connected within 30 s or the process exits.
+AsyncSubmitClients ConnectedClients(const std::string& address, int clients,
+                                    int submits_each) {
+  std::vector<std::unique_ptr<v1::LedgerService::Stub>> stubs;
+  for (int i = 0; i < clients; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto channel = grpc::CreateCustomChannel(
+        address, grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(30))) {
+      std::fprintf(stderr, "service_clients: cannot connect to %s\n",
+                   address.c_str());
+      std::exit(1);
     }
+    stubs.push_back(v1::LedgerService::NewStub(channel));
   }
-  v1::LedgerService::Stub& any_stub() { return *clients_.front()->stub; }
-
-  bool Run() {
-    {
-      absl::MutexLock lock(&mu_);
-      running_ = static_cast<int>(clients_.size());
-      failed_ = false;
-    }
-    for (auto& c : clients_) {
-      c->left = submits_each_;
-      Send(*c);
-    }
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* running) { return *running == 0; }, &running_));
-    return !failed_;
-  }
-
- private:
-  struct Client {
-    std::unique_ptr<v1::LedgerService::Stub> stub;
-    std::mt19937_64 rng;
-    std::unique_ptr<grpc::ClientContext> context;
-    v1::SubmitRequest request;
-    v1::SubmitResponse response;
-    int left = 0;
-  };
-
-  void Send(Client& c) {
-    c.context = std::make_unique<grpc::ClientContext>();
-    *c.request.mutable_command() = NextUse(c.rng);
-    c.response.Clear();
-    c.stub->async()->Submit(c.context.get(), &c.request, &c.response,
-                            [this, &c](grpc::Status s) { Answered(c, s); });
-  }
-
-  void Answered(Client& c, const grpc::Status& s) {
-    const bool accepted =
-        s.ok() && c.response.result().status() == v1::Result::ACCEPTED;
-    if (!accepted) {
-      std::fprintf(stderr, "service_clients: a use was not accepted: %s %s\n",
-                   s.error_message().c_str(),
-                   c.response.result().message().c_str());
-    }
-    if (accepted && --c.left > 0) {
-      Send(c);
-      return;
-    }
-    absl::MutexLock lock(&mu_);
-    if (!accepted) failed_ = true;
-    --running_;
-  }
-
-  const int submits_each_;
-  std::vector<std::unique_ptr<Client>> clients_;
-  absl::Mutex mu_;
-  int running_ ABSL_GUARDED_BY(mu_) = 0;
-  bool failed_ ABSL_GUARDED_BY(mu_) = false;
-};
+  return AsyncSubmitClients(std::move(stubs), submits_each, NextUse);
+}
 
 // Rounds of `round` (which returns false on a failure), timed; prints each
 // and the median. Returns the process's exit status.
@@ -148,7 +88,7 @@ int Measure(const char* what, int clients, int submits_each, int rounds, Round r
 }
 
 int OverGrpc(const std::string& address, int clients, int submits_each, int rounds) {
-  AsyncClients driver(address, clients, submits_each);
+  AsyncSubmitClients driver = ConnectedClients(address, clients, submits_each);
   grpc::ClientContext context;
   v1::SubmitBatchRequest seed;
   for (uint64_t c = 0; c < kCustomers; ++c) *seed.add_commands() = PurchaseCommand(c);

@@ -126,17 +126,15 @@ int RunPage(const CommandSpec& spec, const Args& parsed, const std::string& dir,
     return UsageError(spec, "--status lists every customer: it does not page "
                             "(leave out --after and --limit)");
   }
-  size_t limit = kDefaultPageLimit;
-  if (parsed.Has("limit")) {
-    const std::string text = parsed.Get("limit");
-    if (!absl::SimpleAtoi(text, &limit) || limit == 0 || limit > kMaxPageLimit) {
-      return UsageError(spec, absl::StrCat("--limit must be 1..", kMaxPageLimit,
-                                           ", not '", text, "'"));
-    }
+  int64_t limit = 0;
+  int exit_code = 0;
+  if (!ParseIntOption(spec, parsed, "limit", kDefaultPageLimit, 1,
+                      kMaxPageLimit, &limit, &exit_code)) {
+    return exit_code;
   }
   const std::string after = parsed.Has("after") ? parsed.Get("after") : "";
   absl::StatusOr<CustomerPage> page =
-      ReadStoredCustomerPage(dir, after, limit, at_us);
+      ReadStoredCustomerPage(dir, after, static_cast<size_t>(limit), at_us);
   if (!page.ok()) {
     return Fail("customers", "cannot read the ledger in " + dir, page.status());
   }

@@ -105,18 +105,18 @@ int RunRejections(std::span<char* const> args) {
                           &exit_code)) {
     return exit_code;
   }
-  size_t limit = std::numeric_limits<size_t>::max();
-  if (parsed.Has("limit")) {
-    const std::string text = parsed.Get("limit");
-    if (!absl::SimpleAtoi(text, &limit) || limit == 0 || limit > kMaxPageLimit) {
-      return UsageError(spec, absl::StrCat("--limit must be 1..", kMaxPageLimit,
-                                           ", not '", text, "'"));
-    }
+  // Without --limit every refusal that matches, in one page.
+  int64_t limit = 0;
+  if (!ParseIntOption(spec, parsed, "limit", 0, 1, kMaxPageLimit, &limit,
+                      &exit_code)) {
+    return exit_code;
   }
   const std::string after = parsed.Has("after") ? parsed.Get("after") : "";
   const std::string dir = parsed.Get("db");
   absl::StatusOr<RejectionPage> page =
-      ReadRejectionPage(dir, filter, after, limit);
+      ReadRejectionPage(dir, filter, after,
+                        limit == 0 ? std::numeric_limits<size_t>::max()
+                                   : static_cast<size_t>(limit));
   if (absl::IsInvalidArgument(page.status())) {
     return UsageError(spec, std::string(page.status().message()));
   }
