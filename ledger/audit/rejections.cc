@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -62,15 +63,10 @@ absl::StatusOr<v1::RejectionRecord> Parse(std::string_view key,
 // Whether the per-customer index holds every refusal (storage_layout.h).
 absl::StatusOr<bool> IndexBuilt(const Store& store,
                                 const rocksdb::Snapshot* snapshot) {
-  const std::string marker(kRejectionIndexBuiltKey, 1);
-  bool built = false;
-  RETURN_IF_ERROR(store.ScanFamily(
-      store.rejections(), snapshot, marker, After(marker),
-      [&](std::string_view, std::string_view) -> absl::StatusOr<bool> {
-        built = true;
-        return false;
-      }));
-  return built;
+  ASSIGN_OR_RETURN(std::optional<std::string> marker,
+                   store.GetFromFamily(store.rejections(), snapshot,
+                                       std::string(kRejectionIndexBuiltKey, 1)));
+  return marker.has_value();
 }
 
 // Calls `visit` with each refusal `filter` keeps whose key is at least
@@ -120,16 +116,13 @@ absl::Status Walk(const Store& store, const RejectionFilter& filter,
       [&](std::string_view index_key,
           std::string_view) -> absl::StatusOr<bool> {
         ASSIGN_OR_RETURN(std::string key, RejectionKeyOfIndexKey(index_key));
-        std::optional<v1::RejectionRecord> record;
-        RETURN_IF_ERROR(store.ScanFamily(
-            store.rejections(), snapshot.get(), key, After(key),
-            [&](std::string_view k,
-                std::string_view value) -> absl::StatusOr<bool> {
-              ASSIGN_OR_RETURN(record, Parse(k, value));
-              return false;
-            }));
-        if (!record.has_value() || !kept(*record)) return true;
-        return visit(key, *record);
+        ASSIGN_OR_RETURN(std::optional<std::string> value,
+                         store.GetFromFamily(store.rejections(), snapshot.get(),
+                                             key));
+        if (!value.has_value()) return true;
+        ASSIGN_OR_RETURN(v1::RejectionRecord record, Parse(key, *value));
+        if (!kept(record)) return true;
+        return visit(key, record);
       });
 }
 

@@ -185,6 +185,13 @@ class Store {
                                                std::string_view value)>& fn)
       const;
 
+  // The value under `key` in `family` as `snapshot` (null: now) sees it;
+  // nullopt when there is none. One point lookup, where a ScanFamily over
+  // [key, key + "\0") would open an iterator on every level.
+  [[nodiscard]] absl::StatusOr<std::optional<std::string>> GetFromFamily(
+      rocksdb::ColumnFamilyHandle* family, const rocksdb::Snapshot* snapshot,
+      std::string_view key) const;
+
   // The customer index's family (storage_layout.h); null in a reader of a
   // ledger no build with the index has opened for writing yet.
   rocksdb::ColumnFamilyHandle* customer_events() const {

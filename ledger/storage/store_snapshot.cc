@@ -2,6 +2,8 @@
 // the pending-refund queue is what one committed group left, never half of
 // two, however many keys it reads.
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
@@ -35,6 +37,20 @@ absl::Status Store::ScanFamily(
     if (!more) return absl::OkStatus();
   }
   return FromRocks(it->status(), "reading the ledger");
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetFromFamily(
+    rocksdb::ColumnFamilyHandle* family, const rocksdb::Snapshot* snapshot,
+    std::string_view key) const {
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  read.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(read, family, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(s, "reading the ledger"));
+  return std::optional<std::string>(std::move(value));
 }
 
 }  // namespace ledger

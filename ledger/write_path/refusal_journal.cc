@@ -91,16 +91,7 @@ absl::Status RefusalJournal::BuildIndex(
 
 absl::StatusOr<std::optional<std::string>> RefusalJournal::ValueOf(
     std::string_view key) const {
-  std::optional<std::string> value;
-  // `key` is the only key in [key, key + "\0").
-  const std::string end = std::string(key) + '\0';
-  RETURN_IF_ERROR(store_->ScanFamily(
-      store_->rejections(), nullptr, key, end,
-      [&](std::string_view, std::string_view v) -> absl::StatusOr<bool> {
-        value = std::string(v);
-        return false;
-      }));
-  return value;
+  return store_->GetFromFamily(store_->rejections(), nullptr, key);
 }
 
 void RefusalJournal::Record(const v1::Command& command,
