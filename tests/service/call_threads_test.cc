@@ -4,12 +4,14 @@
 #include "tools/ledgerd/call_threads.h"
 
 #include <atomic>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
+#include "tools/ledgerd/thread_priority.h"
 
 namespace ledger::ledgerd {
 namespace {
@@ -77,6 +79,29 @@ TEST(CallThreads, NoMoreThanMaxThreadsRunAndTheRestWait) {
     EXPECT_LE(threads.threads(), 2);
   }
   EXPECT_EQ(ran.load(), 10);
+}
+
+// Jobs come from gRPC's threads, which ledgerd lowers (server.h): the
+// library calls must not inherit that.
+TEST(CallThreads, JobsRunAtThePoolsMakersPriorityWhenGivenFromALowerThread) {
+  const int maker_nice = ThisThreadsNice();
+  if (maker_nice > kLowestNice - 5) {
+    GTEST_SKIP() << "the test already runs at nice " << maker_nice;
+  }
+  std::atomic<int> job_nice{-100};
+  std::atomic<int> giver_nice{-100};
+  {
+    CallThreads threads(4);
+    std::thread giver([&] {
+      ASSERT_TRUE(LowerThisThreadsPriority(5).ok());
+      giver_nice = ThisThreadsNice();
+      threads.Run([&] { job_nice = ThisThreadsNice(); });
+    });
+    giver.join();
+  }  // the destructor runs the job
+  EXPECT_EQ(giver_nice.load(), maker_nice + 5);
+  EXPECT_EQ(job_nice.load(), maker_nice);
+  EXPECT_EQ(ThisThreadsNice(), maker_nice);
 }
 
 }  // namespace

@@ -4,13 +4,20 @@
 
 namespace ledger::ledgerd {
 
-CallThreads::CallThreads(int max_threads) : max_threads_(max_threads) {}
+CallThreads::CallThreads(int max_threads)
+    : max_threads_(max_threads), starter_([this] { StartLoop(); }) {}
 
 CallThreads::~CallThreads() {
-  std::vector<std::thread> threads;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+  }
+  // The starter first starts every thread already asked for (each has a
+  // job waiting), so that no thread starts once they are joined.
+  starter_.join();
+  std::vector<std::thread> threads;
+  {
+    absl::MutexLock lock(&mu_);
     threads.swap(threads_);
   }
   for (std::thread& t : threads) t.join();
@@ -19,10 +26,25 @@ CallThreads::~CallThreads() {
 void CallThreads::Run(std::function<void()> job) {
   absl::MutexLock lock(&mu_);
   jobs_.push_back(std::move(job));
-  // Each idle thread takes one queued job; start one for any job beyond.
-  if (static_cast<int>(jobs_.size()) > idle_ &&
-      static_cast<int>(threads_.size()) < max_threads_) {
-    threads_.emplace_back([this] { Loop(); });
+  // Each idle thread, and each thread on its way, takes one queued job;
+  // ask the starter for one more for any job beyond.
+  if (static_cast<int>(jobs_.size()) > idle_ + to_start_ &&
+      static_cast<int>(threads_.size()) + to_start_ < max_threads_) {
+    ++to_start_;
+  }
+}
+
+void CallThreads::StartLoop() {
+  auto asked = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return to_start_ > 0 || stopping_;
+  };
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    mu_.Await(absl::Condition(&asked));
+    for (; to_start_ > 0; --to_start_) {
+      threads_.emplace_back([this] { Loop(); });
+    }
+    if (stopping_) return;
   }
 }
 

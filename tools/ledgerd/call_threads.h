@@ -10,6 +10,12 @@
 // started one thread per call and let all but two end after each answer:
 // 64 concurrent Submits got 1.7 to 1.9 times the throughput from this pool
 // under the same load (docs/service.md, "Threads").
+//
+// Jobs are given from gRPC's threads, which run at a lower priority than
+// ledgerd's own (server.h), and a thread starts with its creator's: so
+// the pool's threads are started by a thread of the pool's own, made with
+// the pool, and run the library calls at the priority of the thread that
+// made the pool, not at gRPC's.
 #ifndef CREDIT_LEDGER_TOOLS_LEDGERD_CALL_THREADS_H_
 #define CREDIT_LEDGER_TOOLS_LEDGERD_CALL_THREADS_H_
 
@@ -40,14 +46,19 @@ class CallThreads {
   int threads() const;
 
  private:
+  // The starter's: starts the threads Run asked for.
+  void StartLoop();
   void Loop();
 
   const int max_threads_;
   mutable absl::Mutex mu_;
   std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
   int idle_ ABSL_GUARDED_BY(mu_) = 0;  // threads waiting for a job
+  // Threads asked of the starter and not yet started: each takes a job.
+  int to_start_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  std::thread starter_;  // last: started once the rest is ready
 };
 
 }  // namespace ledger::ledgerd

@@ -19,7 +19,8 @@ namespace ledger::ledgerd {
 const std::string_view kUsage =
     "usage: ledgerd --db DIR --listen ADDR [--tokens FILE]\n"
     "               [--tls-cert FILE --tls-key FILE] [--metrics ADDR]\n"
-    "               [--max-in-flight N] [--max-future DURATION|off]\n"
+    "               [--max-in-flight N] [--grpc-nice N]\n"
+    "               [--max-future DURATION|off]\n"
     "               [--max-past DURATION|off] [--min-free-disk SIZE]\n"
     "               [--webhooks FILE] [--http ADDR]\n"
     "               [--rejection-retention DAYS|DURATION|off]\n"
@@ -51,6 +52,10 @@ const std::string_view kUsage =
     "                     by one node at a time (docs/cluster.md)\n"
     "  --max-in-flight N  RPCs served at once; more get RESOURCE_EXHAUSTED\n"
     "                     (default 256)\n"
+    "  --grpc-nice N      run gRPC's server threads N nice levels below\n"
+    "                     ledgerd's own (0..19, 0: the same), so that they\n"
+    "                     do not preempt the thread answering a batch;\n"
+    "                     default 10 (docs/service.md, \"Threads\")\n"
     "  --max-future DURATION  refuse (REJECTED, INVALID_COMMAND) a command\n"
     "                     whose `at` is more than DURATION (e.g. 24h) ahead\n"
     "                     of this machine's clock, before the ledger sees it\n"
@@ -135,6 +140,9 @@ absl::Status CheckComplete(const ServerFlags& f) {
   if (f.max_in_flight < 1) {
     return absl::InvalidArgumentError("--max-in-flight must be at least 1");
   }
+  if (f.grpc_nice < 0 || f.grpc_nice > 19) {
+    return absl::InvalidArgumentError("--grpc-nice must be 0..19");
+  }
   return absl::OkStatus();
 }
 
@@ -185,6 +193,11 @@ absl::StatusOr<ServerFlags> ParseFlags(int argc, char** argv) {
       if (!absl::SimpleAtoi(value, &f.max_in_flight)) {
         return absl::InvalidArgumentError(
             absl::StrCat("--max-in-flight takes a number, got ", value));
+      }
+    } else if (arg == "--grpc-nice") {
+      if (!absl::SimpleAtoi(value, &f.grpc_nice)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--grpc-nice takes a number, got ", value));
       }
     } else if (arg == "--max-future") {
       absl::StatusOr<std::optional<absl::Duration>> max_future =

@@ -1,7 +1,9 @@
 #include "tools/ledgerd/server.h"
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -11,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "tools/ledgerd/thread_priority.h"
 
 namespace ledger::ledgerd {
 namespace {
@@ -41,10 +44,8 @@ std::string ListeningOn(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
 }
 
-}  // namespace
-
-absl::StatusOr<RunningServer> StartServer(const ServerFlags& flags,
-                                          grpc::Service* service) {
+absl::StatusOr<RunningServer> BuildAndStart(const ServerFlags& flags,
+                                            grpc::Service* service) {
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    Credentials(flags));
   grpc::EnableDefaultHealthCheckService(true);
@@ -74,6 +75,30 @@ absl::StatusOr<RunningServer> StartServer(const ServerFlags& flags,
   }
   running.server->GetHealthCheckService()->SetServingStatus(true);
   running.listening_on = ListeningOn(flags.listen, port);
+  return running;
+}
+
+}  // namespace
+
+absl::StatusOr<RunningServer> StartServer(const ServerFlags& flags,
+                                          grpc::Service* service) {
+  if (flags.grpc_nice <= 0) return BuildAndStart(flags, service);
+  // gRPC starts its server threads (the callback threads that read the
+  // requests and run each call's completions, the sync methods' threads)
+  // from the thread that starts the server, and they keep its nice value:
+  // start it from a thread of its own, lowered first, so that the calling
+  // thread and the threads it starts later keep theirs.
+  absl::StatusOr<RunningServer> running =
+      absl::InternalError("the server was not started");
+  std::thread starter([&] {
+    if (absl::Status lowered = LowerThisThreadsPriority(flags.grpc_nice);
+        !lowered.ok()) {
+      // Served as before, only without the lower priority.
+      std::cerr << "ledgerd: " << lowered.message() << std::endl;
+    }
+    running = BuildAndStart(flags, service);
+  });
+  starter.join();
   return running;
 }
 

@@ -29,7 +29,9 @@ struct RunningServer {
 };
 
 // Starts serving `service` on flags.listen. Unavailable when it cannot
-// listen; InvalidArgument when a TLS file cannot be read.
+// listen; InvalidArgument when a TLS file cannot be read. gRPC's server
+// threads run flags.grpc_nice nice levels below the calling thread
+// (thread_priority.h); the calling thread keeps its own.
 [[nodiscard]] absl::StatusOr<RunningServer> StartServer(
     const ServerFlags& flags, grpc::Service* service);
 
