@@ -10,6 +10,7 @@
 #include <chrono>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -34,14 +35,49 @@ std::string OutcomeLabel(const SubmitResult& result) {
   return "UNKNOWN";
 }
 
-}  // namespace
+// Index of `rpc` in `kept`, or -1.
+template <size_t N>
+int KeptIndex(const std::array<std::string_view, N>& kept, std::string_view rpc) {
+  for (size_t i = 0; i < N; ++i) {
+    if (kept[i] == rpc) return static_cast<int>(i);
+  }
+  return -1;
+}
 
-std::string CommandKind(const v1::Command& command) {
+// The metric kept in `slot`, looked up with `find` the first time. Two
+// threads may both look it up: the family gives both the same metric.
+template <typename T, typename Find>
+T& Kept(std::atomic<T*>& slot, Find find) {
+  T* metric = slot.load(std::memory_order_acquire);
+  if (metric == nullptr) {
+    metric = &find();
+    slot.store(metric, std::memory_order_release);
+  }
+  return *metric;
+}
+
+// Command's kinds by field number ("none" for 0, the unset oneof).
+std::vector<std::string> KindNames() {
   const google::protobuf::OneofDescriptor* kind =
       v1::Command::descriptor()->FindOneofByName("kind");
-  const google::protobuf::FieldDescriptor* field =
-      command.GetReflection()->GetOneofFieldDescriptor(command, kind);
-  return field == nullptr ? "none" : field->name();
+  std::vector<std::string> names(1, "none");
+  for (int i = 0; i < kind->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = kind->field(i);
+    if (static_cast<size_t>(field->number()) >= names.size()) {
+      names.resize(field->number() + 1, "none");
+    }
+    names[field->number()] = field->name();
+  }
+  return names;
+}
+
+}  // namespace
+
+const std::string& CommandKind(const v1::Command& command) {
+  static const std::vector<std::string>* const kNames =
+      new std::vector<std::string>(KindNames());
+  const size_t number = static_cast<size_t>(command.kind_case());
+  return number < kNames->size() ? (*kNames)[number] : kNames->front();
 }
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -103,22 +139,48 @@ absl::StatusOr<int> Metrics::Serve(const std::string& address) {
 
 void Metrics::CountCommand(const v1::Command& command,
                            const SubmitResult& result) {
-  commands_->Add({{"kind", CommandKind(command)},
-                  {"outcome", OutcomeLabel(result)}})
+  auto find = [&]() -> prometheus::Counter& {
+    return commands_->Add(
+        {{"kind", CommandKind(command)}, {"outcome", OutcomeLabel(result)}});
+  };
+  const int kind = static_cast<int>(command.kind_case());
+  if (result.outcome == Outcome::kRejected || kind >= kKindSlots) {
+    find().Increment();
+    return;
+  }
+  Kept(kept_commands_[kind][result.outcome == Outcome::kAccepted ? 0 : 1], find)
       .Increment();
 }
 
 void Metrics::ObserveSubmit(std::string_view rpc, double seconds,
                             size_t commands) {
-  std::string name(rpc);
-  submit_seconds_->Add({{"rpc", name}}, kSecondsBuckets).Observe(seconds);
-  rpc_commands_->Add({{"rpc", name}}, kCommandsBuckets)
+  auto find_seconds = [&]() -> prometheus::Histogram& {
+    return submit_seconds_->Add({{"rpc", std::string(rpc)}}, kSecondsBuckets);
+  };
+  auto find_commands = [&]() -> prometheus::Histogram& {
+    return rpc_commands_->Add({{"rpc", std::string(rpc)}}, kCommandsBuckets);
+  };
+  const int kept = KeptIndex(kKeptRpcs, rpc);
+  if (kept < 0) {
+    find_seconds().Observe(seconds);
+    find_commands().Observe(static_cast<double>(commands));
+    return;
+  }
+  Kept(kept_submit_seconds_[kept], find_seconds).Observe(seconds);
+  Kept(kept_rpc_commands_[kept], find_commands)
       .Observe(static_cast<double>(commands));
 }
 
 void Metrics::CountRpc(std::string_view rpc, std::string_view code) {
-  rpcs_->Add({{"rpc", std::string(rpc)}, {"code", std::string(code)}})
-      .Increment();
+  auto find = [&]() -> prometheus::Counter& {
+    return rpcs_->Add({{"rpc", std::string(rpc)}, {"code", std::string(code)}});
+  };
+  const int kept = KeptIndex(kKeptRpcs, rpc);
+  if (kept < 0 || code != "OK") {
+    find().Increment();
+    return;
+  }
+  Kept(kept_rpcs_ok_[kept], find).Increment();
 }
 
 void Metrics::InFlightChanged(int delta) { in_flight_->Increment(delta); }
