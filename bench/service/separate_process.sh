@@ -4,6 +4,8 @@
 #
 #   bench/service/separate_process.sh [BUILD_DIR] [RUNS]
 #
+# LEDGERD=PATH measures another ledgerd binary (another build's, to
+# compare two servers in interleaved runs) with BUILD_DIR's clients.
 # Each run: ledgerd on a new ledger, pinned to core 1 (taskset -c 1); the
 # 64 callback clients of service_clients pinned to core 0; then
 # service_clients' 64 in-process threads on a new ledger, once pinned to
@@ -17,7 +19,7 @@
 set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-3}
-LEDGERD=$BUILD/tools/ledgerd/ledgerd
+LEDGERD=${LEDGERD:-$BUILD/tools/ledgerd/ledgerd}
 CLIENTS=$BUILD/bench/service/service_clients
 PORT=${SERVICE_BENCH_PORT:-50777}
 METRICS_PORT=$((PORT + 1))

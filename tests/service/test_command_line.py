@@ -1,6 +1,6 @@
 """The command line of docs/contract.md section 9: --version, the refusal to
 serve a non-loopback address without --tokens, a bad tokens file, a unix
-socket."""
+socket; and --grpc-nice, the priority of gRPC's threads."""
 import os
 import subprocess
 import unittest
@@ -11,6 +11,18 @@ from harness import LEDGERD, LedgerClient, STUBS, Server, ServerTestCase, purcha
 def run(*args):
     return subprocess.run([LEDGERD, *args], capture_output=True, text=True,
                           timeout=30)
+
+
+def thread_nices(pid):
+    """Nice value of each thread of process `pid`, by thread id."""
+    nices = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            # Fields after the command name (which may hold spaces), from
+            # field 3 (state): nice is field 19.
+            fields = f.read().rsplit(")", 1)[1].split()
+        nices[int(tid)] = int(fields[19 - 3])
+    return nices
 
 
 class CommandLine(ServerTestCase):
@@ -81,6 +93,38 @@ class CommandLine(ServerTestCase):
                            "127.0.0.1:0", "--max-future", value)
                 self.assertEqual(done.returncode, 2)
                 self.assertIn("--max-future", done.stderr)
+
+    def test_grpc_threads_run_grpc_nice_levels_below_the_ledgers_own(self):
+        base = os.getpriority(os.PRIO_PROCESS, 0)  # ledgerd inherits it
+        for args, lowered in (((), min(19, base + 10)),
+                              (("--grpc-nice", "3"), min(19, base + 3)),
+                              (("--grpc-nice", "0"), base)):
+            with self.subTest(args=args):
+                server = self.start(db=os.path.join(self.folder, f"db{len(args)}{lowered}"),
+                                    extra_args=args)
+                c = self.client(server, max_attempts=1)
+                # Served as ever, and the calls' threads have started.
+                self.assertEqual(c.submit(purchase("k1"))["status"], "ACCEPTED")
+                self.assertEqual(len(c.submit_batch([purchase("k2")])), 1)
+                nices = thread_nices(server.proc.pid)
+                # The main thread, which opened the ledger and started the
+                # committer, keeps its priority; gRPC's threads are lowered.
+                self.assertEqual(nices[server.proc.pid], base)
+                self.assertIn(lowered, nices.values())
+                if lowered == base:
+                    self.assertEqual(set(nices.values()), {base})
+                else:
+                    # The ledger's threads keep it: more than the main one.
+                    self.assertGreater(list(nices.values()).count(base), 1)
+                server.terminate()
+
+    def test_a_bad_grpc_nice_is_bad_usage(self):
+        for value in ("-1", "20", "low"):
+            with self.subTest(value=value):
+                done = run("--db", os.path.join(self.folder, "db"), "--listen",
+                           "127.0.0.1:0", "--grpc-nice", value)
+                self.assertEqual(done.returncode, 2)
+                self.assertIn("--grpc-nice", done.stderr)
 
     def test_a_unix_socket_is_served_and_named_in_the_listening_line(self):
         sock = os.path.join(self.folder, "ledgerd.sock")
