@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -47,6 +48,7 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   rocksdb::Options options;
   options.create_if_missing = true;
   options.write_buffer_size = quarter;
+  scratch->max_batch_bytes_ = quarter / 4;
   options.max_write_buffer_number = 2;
   options.compression = rocksdb::kNoCompression;  // CPU over disk: it is scratch
   options.max_open_files = 256;
@@ -95,8 +97,14 @@ absl::Status ScratchDb::WriteSorted(
   // inserts were a sixth of a bounded replay's time).
   std::sort(entries.begin(), entries.end());
   rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : entries) batch.Put(key, value);
-  return Write(batch);
+  for (const auto& [key, value] : entries) {
+    batch.Put(key, value);
+    if (batch.GetDataSize() >= max_batch_bytes_) {
+      RETURN_IF_ERROR(Write(batch));
+      batch.Clear();
+    }
+  }
+  return batch.Count() == 0 ? absl::OkStatus() : Write(batch);
 }
 
 absl::Status ScratchDb::Write(rocksdb::WriteBatch& batch) {

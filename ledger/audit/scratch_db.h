@@ -36,10 +36,15 @@ class ScratchDb {
 
   // Safe from several threads at once, as RocksDB is.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch);
-  // Writes `entries` (key, value) in one batch, sorted by key first
-  // (`entries` is left sorted): what a spill of many entries calls.
+  // Writes `entries` (key, value), sorted by key first (`entries` is left
+  // sorted): what a spill of many entries calls. In batches of at most
+  // max_batch_bytes(): one batch goes whole into one memtable, however
+  // large, so a spill of many entries at once grew the memtable (and the
+  // batch beside it) past the memory the database was given.
   [[nodiscard]] absl::Status WriteSorted(
       std::vector<std::pair<std::string, std::string>>& entries);
+  // A quarter of a memtable.
+  size_t max_batch_bytes() const { return max_batch_bytes_; }
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const;
   // Every entry with from <= key < to (no upper bound when `to` is empty),
@@ -54,6 +59,7 @@ class ScratchDb {
  private:
   ScratchDb() = default;
   std::string dir_;
+  size_t max_batch_bytes_ = 0;
   std::unique_ptr<rocksdb::DB> db_;
 };
 
