@@ -123,6 +123,28 @@ absl::StatusOr<std::optional<std::string>> ScratchDb::Get(
   return std::optional<std::string>(std::move(value));
 }
 
+std::unique_ptr<ScratchDb::Cursor> ScratchDb::NewCursor() const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;  // a scan: keep the cache for the lookups
+  return std::make_unique<Cursor>(
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options)));
+}
+
+absl::Status ScratchDb::Cursor::ForEachIn(
+    std::string_view from, std::string_view to,
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn) {
+  // No iterate_upper_bound: the bound is the iterator's for its life, and
+  // stepping onto the first key past `to` costs one Next.
+  for (it_->Seek(rocksdb::Slice(from.data(), from.size())); it_->Valid();
+       it_->Next()) {
+    const std::string_view key(it_->key().data(), it_->key().size());
+    if (!to.empty() && key >= to) break;
+    RETURN_IF_ERROR(
+        fn(key, std::string_view(it_->value().data(), it_->value().size())));
+  }
+  return FromRocks(it_->status(), "scanning audit scratch");
+}
+
 absl::Status ScratchDb::ForEachIn(
     std::string_view from, std::string_view to,
     const std::function<absl::Status(std::string_view, std::string_view)>& fn)
