@@ -7,6 +7,10 @@
 // keys), not the number of customers. Replay runs twice at each size: with
 // the default budget (bounded) and with a budget that holds everything
 // (what replay held before it had one), for its events per second.
+// LEDGER_BENCH_AUDIT_DIR=D keeps the two logs, D/events_N and D/events_10N
+// (the second a copy of the first, grown), between runs: the 10 N log of a
+// large N takes long to build, and repeated runs then measure the same
+// files.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -43,6 +48,24 @@ uint64_t AuditCustomers() { return EnvOr("LEDGER_BENCH_AUDIT_CUSTOMERS", 2000); 
 // (default 256, ledgerctl's default). The ratio of 10 N over N measures the
 // bound only when the history at N already needs more than the budget.
 uint64_t AuditBudgetMib() { return EnvOr("LEDGER_BENCH_AUDIT_BUDGET_MIB", 256); }
+
+// Where the log of `events` events is kept between runs, or "" when logs
+// are not kept.
+std::string KeptDir(uint64_t events) {
+  const char* root = std::getenv("LEDGER_BENCH_AUDIT_DIR");
+  if (root == nullptr || *root == '\0') return "";
+  return absl::StrCat(root, "/events_", events);
+}
+
+// Written beside a kept log once it is complete (its event count): without
+// it the folder is half-built and is built again.
+std::string MarkerOf(const std::string& dir) { return dir + ".complete"; }
+
+bool KeptLogComplete(const std::string& dir, uint64_t events) {
+  std::ifstream marker(MarkerOf(dir));
+  uint64_t logged = 0;
+  return marker >> logged && logged == events;
+}
 
 struct ChildRun {
   bool ok = false;
@@ -103,15 +126,43 @@ void GrowTo(const std::string& dir, uint64_t customers, uint64_t* logged,
   CheckOrDie(ledger->Close(), "Close");
 }
 
+// The log of `events` events to audit: grown in place from the one before
+// (`dir`, `*logged` events), or with LEDGER_BENCH_AUDIT_DIR its kept copy,
+// built (from a copy of the smaller kept log) only when not complete yet.
+std::string LogOf(const std::string& dir, uint64_t customers, uint64_t* logged,
+                  uint64_t events) {
+  const std::string kept = KeptDir(events);
+  if (kept.empty()) {
+    GrowTo(dir, customers, logged, events);
+    return dir;
+  }
+  if (KeptLogComplete(kept, events)) {
+    *logged = events;
+    return kept;
+  }
+  std::filesystem::remove_all(kept);
+  std::filesystem::create_directories(std::filesystem::path(kept).parent_path());
+  // The smaller kept log (the one audited just before) is the start.
+  if (*logged > 0 && KeptLogComplete(KeptDir(*logged), *logged)) {
+    std::filesystem::copy(KeptDir(*logged), kept,
+                          std::filesystem::copy_options::recursive);
+  } else {
+    *logged = 0;
+  }
+  GrowTo(kept, customers, logged, events);
+  std::ofstream(MarkerOf(kept)) << events << "\n";
+  return kept;
+}
+
 void BM_AuditPeakRss(benchmark::State& state) {
   const uint64_t n = AuditEvents();
   const uint64_t customers = std::min(AuditCustomers(), n);
-  const std::string dir = NewDir("audit-log");
+  const std::string grown = NewDir("audit-log");
   uint64_t logged = 0;
   for (auto _ : state) {
     for (const uint64_t events : {n, 10 * n}) {
       state.PauseTiming();
-      GrowTo(dir, customers, &logged, events);
+      const std::string dir = LogOf(grown, customers, &logged, events);
       state.ResumeTiming();
       const std::string at = events == n ? "n" : "10n";
       struct Audit {

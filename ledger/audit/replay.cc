@@ -53,6 +53,14 @@ std::string Escaped(std::string_view bytes) {
 
 absl::StatusOr<ReplayReport> Replayer::Run() {
   RETURN_IF_ERROR(ResolveTarget());
+  // Each event adds at most one usage and one key: a shard's share of the
+  // events to fold, and an eighth for an uneven split of the customers
+  // and keys, sizes its spill filters once (more still chain).
+  const size_t share = static_cast<size_t>(target_) / shards_.size();
+  for (const auto& shard : shards_) {
+    shard->usages.ExpectSpills(share + share / 8);
+    shard->spilled_key_hashes.ExpectEntries(share + share / 8);
+  }
   // The stored idempotency index is digested while the log is replayed,
   // when there is more than one thread; the thread is joined before the
   // digests are compared (or on return).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -277,6 +278,8 @@ Replayer::ProjectionRange Replayer::CheckProjectionRange(
   };
   std::string current;
   bool started = false;
+  // The shards' spilled usages, read customer after customer in key order.
+  std::vector<std::unique_ptr<ScratchDb::Cursor>> cursors(shards_.size());
   absl::Status scanned = store_.ForEachStateEntry(
       [&](std::string_view key, std::string_view value) {
         if (until.has_value() && key >= *until) return StopScan();
@@ -286,7 +289,7 @@ Replayer::ProjectionRange Replayer::CheckProjectionRange(
           if (!rebuilt.empty()) return missing();
           started = true;
           current = owner;
-          if (absl::Status encoded = EncodeOwner(owner, rebuilt);
+          if (absl::Status encoded = EncodeOwner(owner, cursors, rebuilt);
               !encoded.ok()) {
             return encoded;
           }
@@ -316,6 +319,7 @@ Replayer::ProjectionRange Replayer::CheckProjectionRange(
 // policy versions.
 absl::Status Replayer::EncodeOwner(
     const std::string& owner,
+    std::vector<std::unique_ptr<ScratchDb::Cursor>>& cursors,
     absl::flat_hash_map<std::string, std::string>& out) const {
   auto put = [&](std::string key, std::string value) {
     out.emplace(std::move(key), std::move(value));
@@ -328,8 +332,9 @@ absl::Status Replayer::EncodeOwner(
   if (customer == nullptr) return absl::OkStatus();
   EncodeCustomer(*customer, nullptr, put);
   // Its spilled usages (a shard that spilled holds none then: SpillAll).
-  return shards_[ShardOf(owner)]->usages.ForEachSpilled(
-      owner, [&](std::string_view key, std::string_view value) {
+  const size_t shard = ShardOf(owner);
+  return shards_[shard]->usages.ForEachSpilled(
+      owner, cursors[shard], [&](std::string_view key, std::string_view value) {
         put(std::string(key), std::string(value));
         return absl::OkStatus();
       });

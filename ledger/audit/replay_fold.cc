@@ -3,6 +3,7 @@
 // effects decided again, the fold, and the postings summed per customer;
 // at the end, each customer's accounts against its folded state
 // (ledger/audit/replayer.h).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -156,14 +157,31 @@ absl::StatusOr<std::optional<uint64_t>> Replayer::SeenKeyHash(
   }
   if (shard.first_seq_of_key_hash.size() > shard.max_key_hashes) {
     ASSIGN_OR_RETURN(ScratchDb * scratch, shard.usages.scratch());
+    // Sorted as numbers, which is their keys' order (big-endian), then
+    // written a few thousand at a time: the whole share as (key, value)
+    // strings and one batch of them, on top of the map, was the peak of a
+    // bounded replay at a million events (docs/benchmarks.md, "Years of
+    // history: replay's memory and rate, continued").
+    std::vector<std::pair<uint64_t, uint64_t>> sorted(
+        shard.first_seq_of_key_hash.begin(), shard.first_seq_of_key_hash.end());
+    std::sort(sorted.begin(), sorted.end());
+    constexpr size_t kChunk = 4096;
     std::vector<std::pair<std::string, std::string>> entries;
-    entries.reserve(shard.first_seq_of_key_hash.size());
-    for (const auto& [h, first_seq] : shard.first_seq_of_key_hash) {
-      entries.emplace_back(scratch_key(h), EventKey(first_seq));
-      shard.spilled_key_hashes.Add(h);
+    entries.reserve(std::min(kChunk, sorted.size()));
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      entries.emplace_back(scratch_key(sorted[i].first),
+                           EventKey(sorted[i].second));
+      shard.spilled_key_hashes.Add(sorted[i].first);
+      if (entries.size() == kChunk || i + 1 == sorted.size()) {
+        RETURN_IF_ERROR(scratch->WriteSorted(entries));
+        entries.clear();
+      }
     }
-    RETURN_IF_ERROR(scratch->WriteSorted(entries));
+    // Kept at its size: it fills again to the same share, and growing it
+    // from empty held the old slots and the new at each doubling.
+    const size_t capacity = shard.first_seq_of_key_hash.size();
     shard.first_seq_of_key_hash.clear();
+    shard.first_seq_of_key_hash.reserve(capacity);
     shard.key_hashes_spilled = true;
   }
   return std::optional<uint64_t>();

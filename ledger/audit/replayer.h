@@ -216,9 +216,12 @@ class Replayer {
   ProjectionRange CheckProjectionRange(
       std::string_view from, std::optional<std::string_view> until) const;
   // Encodes the rebuilt entities of one owner (a customer, or "" for the
-  // policy versions), its spilled usages too.
-  absl::Status EncodeOwner(const std::string& owner,
-                           absl::flat_hash_map<std::string, std::string>& out) const;
+  // policy versions), its spilled usages too, read through `cursors` (one
+  // per shard, made as needed: owners come in key order).
+  absl::Status EncodeOwner(
+      const std::string& owner,
+      std::vector<std::unique_ptr<ScratchDb::Cursor>>& cursors,
+      absl::flat_hash_map<std::string, std::string>& out) const;
   size_t EntityCount() const;
   absl::Status NameMissingProjection();
   void DigestStoredKeys();

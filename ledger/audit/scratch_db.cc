@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -47,6 +48,7 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   rocksdb::Options options;
   options.create_if_missing = true;
   options.write_buffer_size = quarter;
+  scratch->max_batch_bytes_ = quarter / 4;
   options.max_write_buffer_number = 2;
   options.compression = rocksdb::kNoCompression;  // CPU over disk: it is scratch
   options.max_open_files = 256;
@@ -95,8 +97,14 @@ absl::Status ScratchDb::WriteSorted(
   // inserts were a sixth of a bounded replay's time).
   std::sort(entries.begin(), entries.end());
   rocksdb::WriteBatch batch;
-  for (const auto& [key, value] : entries) batch.Put(key, value);
-  return Write(batch);
+  for (const auto& [key, value] : entries) {
+    batch.Put(key, value);
+    if (batch.GetDataSize() >= max_batch_bytes_) {
+      RETURN_IF_ERROR(Write(batch));
+      batch.Clear();
+    }
+  }
+  return batch.Count() == 0 ? absl::OkStatus() : Write(batch);
 }
 
 absl::Status ScratchDb::Write(rocksdb::WriteBatch& batch) {
@@ -113,6 +121,28 @@ absl::StatusOr<std::optional<std::string>> ScratchDb::Get(
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "reading audit scratch");
   return std::optional<std::string>(std::move(value));
+}
+
+std::unique_ptr<ScratchDb::Cursor> ScratchDb::NewCursor() const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;  // a scan: keep the cache for the lookups
+  return std::make_unique<Cursor>(
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options)));
+}
+
+absl::Status ScratchDb::Cursor::ForEachIn(
+    std::string_view from, std::string_view to,
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn) {
+  // No iterate_upper_bound: the bound is the iterator's for its life, and
+  // stepping onto the first key past `to` costs one Next.
+  for (it_->Seek(rocksdb::Slice(from.data(), from.size())); it_->Valid();
+       it_->Next()) {
+    const std::string_view key(it_->key().data(), it_->key().size());
+    if (!to.empty() && key >= to) break;
+    RETURN_IF_ERROR(
+        fn(key, std::string_view(it_->value().data(), it_->value().size())));
+  }
+  return FromRocks(it_->status(), "scanning audit scratch");
 }
 
 absl::Status ScratchDb::ForEachIn(

@@ -18,6 +18,7 @@
 #ifndef CREDIT_LEDGER_LEDGER_AUDIT_SPILL_FILTER_H_
 #define CREDIT_LEDGER_LEDGER_AUDIT_SPILL_FILTER_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -26,11 +27,22 @@ namespace ledger {
 
 class SpillFilter {
  public:
+  // The number of entries the caller expects to add at most (for replay,
+  // its share of the log's events), when it knows: the first filter is
+  // made that large, at the first Add. A chain grown by doubling from
+  // 65 536 entries held up to twice the bits its entries needed, and each
+  // filter of it cost an absent entry one more cache miss: at a million
+  // events four filters a chain, 5.9 MiB in all against 3 MiB sized once
+  // (docs/benchmarks.md, "Years of history: replay's memory and rate,
+  // continued"). More entries than expected still chain.
+  void ExpectEntries(size_t entries) {
+    if (filters_.empty()) first_capacity_ = std::max(entries, kMinCapacity);
+  }
   // `hash` is a 64-bit hash of the entry (absl::HashOf).
   void Add(uint64_t hash) {
     if (filters_.empty() || filters_.back().added == filters_.back().capacity) {
       const size_t capacity =
-          filters_.empty() ? size_t{1} << 16 : filters_.back().capacity * 2;
+          filters_.empty() ? first_capacity_ : filters_.back().capacity * 2;
       const size_t blocks = capacity * kBitsPerEntry / kBlockBits + 1;
       filters_.push_back(Filter{std::vector<uint64_t>(blocks * kBlockWords),
                                 blocks, capacity, 0});
@@ -58,6 +70,7 @@ class SpillFilter {
   static constexpr size_t kBlockBits = 512;  // a 64-byte cache line
   static constexpr size_t kBlockWords = kBlockBits / 64;
   static constexpr unsigned kProbes = 8;
+  static constexpr size_t kMinCapacity = size_t{1} << 16;
 
   struct Filter {
     std::vector<uint64_t> bits;  // `blocks` blocks of kBlockWords words
@@ -85,6 +98,7 @@ class SpillFilter {
     for (unsigned i = 0; i < kProbes; ++i) fn((h1 + i * h2) % kBlockBits);
   }
 
+  size_t first_capacity_ = kMinCapacity;
   std::vector<Filter> filters_;
 };
 

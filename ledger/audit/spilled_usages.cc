@@ -119,6 +119,16 @@ absl::Status SpilledUsages::ForEachSpilled(
                            fn);
 }
 
+absl::Status SpilledUsages::ForEachSpilled(
+    std::string_view customer, std::unique_ptr<ScratchDb::Cursor>& cursor,
+    const std::function<absl::Status(std::string_view, std::string_view)>& fn)
+    const {
+  if (!spilled_any_) return absl::OkStatus();
+  if (cursor == nullptr) cursor = scratch_->NewCursor();
+  return cursor->ForEachIn(CustomerUsagesStart(customer), CustomerEnd(customer),
+                           fn);
+}
+
 absl::Status SpilledUsages::ForEachSpilledIn(
     std::string_view from, std::string_view until,
     const std::function<absl::Status(std::string_view, std::string_view)>& fn)

@@ -45,6 +45,11 @@ class SpilledUsages {
         scratch_memory_bytes_(scratch_memory_bytes),
         max_in_memory_(max_in_memory) {}
 
+  // How many usages (counting each spill of one) the caller expects to
+  // spill at most, when it knows: sizes the filter of spilled ids once
+  // (SpillFilter::ExpectEntries).
+  void ExpectSpills(size_t spills) { spilled_ids_.ExpectEntries(spills); }
+
   // The scratch database, made now when it was not yet.
   [[nodiscard]] absl::StatusOr<ScratchDb*> scratch();
 
@@ -70,6 +75,13 @@ class SpilledUsages {
   // The spilled usages of `customer` (key, stored value), in key order.
   [[nodiscard]] absl::Status ForEachSpilled(
       std::string_view customer,
+      const std::function<absl::Status(std::string_view key,
+                                       std::string_view value)>& fn) const;
+  // The same, through `cursor` (made at the first call, for one thread):
+  // a caller asking for customer after customer in key order reads them
+  // all with one iterator of the scratch database.
+  [[nodiscard]] absl::Status ForEachSpilled(
+      std::string_view customer, std::unique_ptr<ScratchDb::Cursor>& cursor,
       const std::function<absl::Status(std::string_view key,
                                        std::string_view value)>& fn) const;
   // Every spilled usage of every customer from `from` on (keys below
