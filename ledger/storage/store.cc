@@ -315,6 +315,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
         WriteFileDurably(dir + "/" + kCreatingFile, kCreatingText, ops));
   }
   options.create_if_missing = fresh;
+  options.max_total_wal_size = tuning.max_total_wal_bytes != 0
+                                   ? tuning.max_total_wal_bytes
+                                   : kMaxTotalWalBytes;
   // CheckIsLedger above found the ledger's own families: only the refusal
   // journal's may be missing (a ledger made before it), and a writer
   // creates it; a reader opens what is there.

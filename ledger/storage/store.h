@@ -31,7 +31,19 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 struct StoreTuning {
   // Bytes of each family's memtable; 0 keeps RocksDB's default (64 MiB).
   size_t write_buffer_bytes = 0;
+  // The most bytes of write-ahead log kept before RocksDB flushes the
+  // families still holding its oldest file; 0 keeps kMaxTotalWalBytes.
+  uint64_t max_total_wal_bytes = 0;
 };
+
+// The write-ahead log's bound (docs/storage.md, "The write-ahead log's
+// size"). A WAL file is deleted only once every family has flushed what it
+// holds, and some families (the head's, the refusal journal's, the pending
+// refunds') take a few bytes a batch and would not fill a memtable for
+// months: RocksDB's own bound, four times the families' memtables, let the
+// WAL grow to about 3.5 GiB, replayed in full at the next open after a
+// crash. Past this bound the families holding the oldest file are flushed.
+inline constexpr uint64_t kMaxTotalWalBytes = 256ull << 20;
 
 class Store {
  public:
