@@ -1,11 +1,14 @@
 #include "ledger/storage/storage_layout.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/base/command_fingerprint.h"
 #include "ledger/base/sha256.h"
+#include "ledger/base/status_macros.h"
 
 namespace ledger {
 namespace {
@@ -43,6 +46,12 @@ std::string CustomerHoldsStart(std::string_view customer) {
 }
 std::string CustomerUsagesStart(std::string_view customer) {
   return StateKey(customer, kUsageType, "");
+}
+std::string CustomerHeaderKey(std::string_view customer) {
+  return StateKey(customer, kHeaderType, "");
+}
+std::string LotKey(std::string_view customer, std::string_view lot_id) {
+  return StateKey(customer, kLotType, lot_id);
 }
 std::string HoldKey(std::string_view customer, std::string_view hold_id) {
   return StateKey(customer, kHoldType, hold_id);
@@ -142,14 +151,96 @@ void SetId(v1::RefundState& m, std::string_view id) {
   m.set_refund_id(id.data(), id.size());
 }
 
-// The stored value of an entity: its deterministic bytes without its id. A
-// copy, as the state is not the encoder's to change; these messages are
-// small (tens of bytes), unlike an event.
+const std::string& IdOf(const v1::CustomerHeader& m) { return m.customer(); }
+const std::string& IdOf(const v1::LotState& m) { return m.lot_id(); }
+const std::string& IdOf(const v1::HoldState& m) { return m.hold_id(); }
+const std::string& IdOf(const v1::UsageState& m) { return m.usage_id(); }
+const std::string& IdOf(const v1::RefundState& m) { return m.refund_id(); }
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+void AppendVarint(uint64_t v, std::string& out) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// The stored value of an entity: its deterministic bytes without its id.
+// The id is field 1, a string, and a deterministic encoding writes fields
+// in number order (unknown ones last), so the id is the encoding's first
+// bytes when it is set: tag 0x0A, its length, the id. Cutting them off
+// gives what serializing the message with the id cleared would, without
+// the copy of the message that clearing it on a copy costs per entity
+// written (the state is not the encoder's to change: readers share it).
 template <typename Message>
 std::string WithoutId(const Message& m) {
-  Message stored = m;
-  SetId(stored, "");
-  return SerializeDeterministic(stored);
+  std::string bytes = SerializeDeterministic(m);
+  const size_t id_size = IdOf(m).size();
+  if (id_size == 0) return bytes;
+  const size_t field_size = 1 + VarintSize(id_size) + id_size;
+  LEDGER_CHECK(bytes.size() >= field_size && bytes[0] == '\x0A')
+      << "an entity's id is not the first field of its encoding";
+  bytes.erase(0, field_size);
+  return bytes;
+}
+
+// Header field 140 (entity_ids), length-delimited: (140 << 3) | 2.
+constexpr uint64_t kEntityIdsTag = (140 << 3) | 2;
+
+// A length-delimited field: tag, length, bytes.
+size_t StringFieldSize(const std::string& value) {
+  return 1 + VarintSize(value.size()) + value.size();
+}
+void AppendStringField(char tag, const std::string& value, std::string& out) {
+  out.push_back(tag);
+  AppendVarint(value.size(), out);
+  out.append(value);
+}
+
+// The stored header: WithoutId of the in-memory one (which never carries
+// entity_ids) with entity_ids (a v1::CustomerEntityIds: lot_ids 1,
+// pending_hold_ids 2, pending_refund_ids 3) appended, unless it would name
+// more than kListedIdsMax. Field 140 is above every other header field,
+// so these are the bytes a deterministic encoding of the header with
+// entity_ids set gives; they are written here, not through a message, so a
+// command's header costs no copy of its ids.
+std::string StoredHeader(const CustomerState& c) {
+  std::string bytes = WithoutId(c.header);
+  std::vector<const std::string*> holds;
+  std::vector<const std::string*> refunds;
+  for (const auto& [id, hold] : c.holds) {
+    if (hold.status() == v1::HOLD_PENDING) holds.push_back(&id);
+  }
+  for (const auto& [id, refund] : c.refunds) {
+    if (refund.status() == v1::REFUND_PENDING) refunds.push_back(&id);
+  }
+  if (c.lots.size() + holds.size() + refunds.size() > kListedIdsMax) {
+    return bytes;
+  }
+  // The maps' order is arbitrary; the stored bytes must not be.
+  auto by_id = [](const std::string* a, const std::string* b) { return *a < *b; };
+  std::sort(holds.begin(), holds.end(), by_id);
+  std::sort(refunds.begin(), refunds.end(), by_id);
+  size_t list_size = 0;
+  for (const v1::LotState& lot : c.lots) list_size += StringFieldSize(lot.lot_id());
+  for (const std::string* id : holds) list_size += StringFieldSize(*id);
+  for (const std::string* id : refunds) list_size += StringFieldSize(*id);
+  bytes.reserve(bytes.size() + 2 + VarintSize(list_size) + list_size);
+  AppendVarint(kEntityIdsTag, bytes);
+  AppendVarint(list_size, bytes);
+  for (const v1::LotState& lot : c.lots) AppendStringField('\x0A', lot.lot_id(), bytes);
+  for (const std::string* id : holds) AppendStringField('\x12', *id, bytes);
+  for (const std::string* id : refunds) AppendStringField('\x1A', *id, bytes);
+  return bytes;
 }
 
 template <typename Map>
@@ -293,6 +384,8 @@ absl::Status DecodeStoredEntity(std::string_view id, std::string_view value,
   return absl::OkStatus();
 }
 template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
+                                         v1::LotState&);
+template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
                                          v1::HoldState&);
 template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
                                          v1::UsageState&);
@@ -302,7 +395,7 @@ template absl::Status DecodeStoredEntity(std::string_view, std::string_view,
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit) {
   const std::string& id = customer.header.customer();
-  emit(StateKey(id, kHeaderType, ""), WithoutId(customer.header));
+  emit(StateKey(id, kHeaderType, ""), StoredHeader(customer));
   if (touched != nullptr) {
     for (const std::string& lot_id : touched->lots) {
       emit(StateKey(id, kLotType, lot_id), WithoutId(*customer.FindLot(lot_id)));
@@ -315,6 +408,35 @@ void EncodeCustomer(const CustomerState& customer,
   EmitEach(id, kHoldType, customer.holds, touched ? &touched->holds : nullptr, emit);
   EmitEach(id, kUsageType, customer.usages, touched ? &touched->usages : nullptr, emit);
   EmitEach(id, kRefundType, customer.refunds, touched ? &touched->refunds : nullptr, emit);
+}
+
+absl::Status DecodeStoredHeader(std::string_view customer,
+                                std::string_view value,
+                                v1::CustomerHeader& header,
+                                std::optional<v1::CustomerEntityIds>& ids) {
+  RETURN_IF_ERROR(DecodeStoredEntity(customer, value, header));
+  if (header.has_entity_ids()) {
+    ids.emplace(std::move(*header.mutable_entity_ids()));
+    header.clear_entity_ids();
+  } else {
+    ids.reset();
+  }
+  return absl::OkStatus();
+}
+
+bool IsCustomerHeaderKey(std::string_view key) {
+  return key.size() >= 3 && key.find('\0') == key.size() - 2 &&
+         key.back() == kHeaderType;
+}
+
+bool IsUnlistedFormOf(std::string_view rebuilt, std::string_view stored) {
+  v1::CustomerHeader header;
+  if (!header.ParseFromArray(rebuilt.data(), static_cast<int>(rebuilt.size())) ||
+      !header.has_entity_ids()) {
+    return false;
+  }
+  header.clear_entity_ids();
+  return SerializeDeterministic(header) == stored;
 }
 
 void EncodePolicy(const v1::PolicyState& policy, const EmitFn& emit) {
@@ -362,7 +484,11 @@ absl::Status StateDecoder::Add(std::string_view key, std::string_view value) {
   CustomerState& c = state_.customers[customer];
   switch (type) {
     case kHeaderType:
-      return ParseInto(value, c.header, key, customer);
+      // The list of what loading reads is the stored form's, never the
+      // state's (EncodeCustomer derives it).
+      RETURN_IF_ERROR(ParseInto(value, c.header, key, customer));
+      c.header.clear_entity_ids();
+      return absl::OkStatus();
     case kLotType:
       return ParseInto(value, c.lots.emplace_back(), key, id);
     case kHoldType:

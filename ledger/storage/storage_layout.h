@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -181,6 +182,8 @@ std::string DerivedFieldStored(const v1::EventHeader& header);
 std::string CustomerStart(std::string_view customer);
 std::string CustomerHoldsStart(std::string_view customer);
 std::string CustomerUsagesStart(std::string_view customer);
+std::string CustomerHeaderKey(std::string_view customer);
+std::string LotKey(std::string_view customer, std::string_view lot_id);
 std::string HoldKey(std::string_view customer, std::string_view hold_id);
 std::string UsageKey(std::string_view customer, std::string_view usage_id);
 std::string RefundKey(std::string_view customer, std::string_view refund_id);
@@ -194,9 +197,33 @@ inline constexpr std::string_view kPoliciesEnd("\1", 1);
 // value leaves out the entity's id (the customer of a header, the lot,
 // hold, usage or refund id), which its key holds; StateDecoder and
 // DecodeStoredEntity set it again.
+//
+// The stored header also names what loading the customer reads
+// (v1::CustomerHeader.entity_ids, docs/storage.md "Loading a customer"):
+// every lot in grant order and the pending holds and refunds, derived here
+// from `customer`, which must hold every pending hold and refund (the
+// writer's cache always does). A customer with more than kListedIdsMax of
+// them stores no list, so the header a command rewrites stays small.
+inline constexpr size_t kListedIdsMax = 16;
 using EmitFn = std::function<void(std::string key, std::string value)>;
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit);
+// The header stored under CustomerHeaderKey(`customer`) from its `value`,
+// with the customer id set and entity_ids taken out (never set in memory)
+// into `ids`: nullopt when the header names none (written before headers
+// named them, or of a customer with more than kListedIdsMax). DataLoss when
+// it does not parse.
+[[nodiscard]] absl::Status DecodeStoredHeader(
+    std::string_view customer, std::string_view value,
+    v1::CustomerHeader& header, std::optional<v1::CustomerEntityIds>& ids);
+// Whether `key` is a customer header's key.
+bool IsCustomerHeaderKey(std::string_view key);
+// Whether the stored header `stored` is `rebuilt` (EncodeCustomer's bytes
+// for the same header) as a build before entity_ids wrote it: the same
+// bytes without the list. Replay accepts that older form (the loader reads
+// the customer's range for it, so it answers the same); a list that is
+// there must be exactly the rebuilt one.
+bool IsUnlistedFormOf(std::string_view rebuilt, std::string_view stored);
 // The hold, usage or refund `id` read by its key (HoldKey, UsageKey,
 // RefundKey) from its stored `value`, which leaves out the id the key holds
 // (as every state value does: docs/storage.md). DataLoss when it does not

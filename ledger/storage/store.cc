@@ -619,6 +619,24 @@ absl::StatusOr<std::optional<std::string>> Store::ReadStateEntry(
   return std::optional<std::string>(std::move(value));
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>>
+Store::ReadStateEntries(const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string& key : keys) slices.emplace_back(key);
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), state(), keys.size(), slices.data(),
+                values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[i], "reading stored projections"));
+    out[i].emplace(values[i].data(), values[i].size());
+  }
+  return out;
+}
+
 absl::StatusOr<std::optional<std::string>> Store::ReadEventValue(
     uint64_t seq) const {
   std::string value;

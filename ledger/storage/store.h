@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -136,6 +137,13 @@ class Store {
   // The stored projection under `key`; nullopt when there is none.
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> ReadStateEntry(
       std::string_view key) const;
+
+  // The stored projections under `keys`, in their order (nullopt for one
+  // there is none under): one MultiGet, which RocksDB answers level by
+  // level for all keys at once (loading a customer the header names,
+  // customer_state_read.h).
+  [[nodiscard]] absl::StatusOr<std::vector<std::optional<std::string>>>
+  ReadStateEntries(const std::vector<std::string>& keys) const;
 
   // Every event (key, value) in log order, from `from_seq` on.
   [[nodiscard]] absl::Status ForEachEvent(

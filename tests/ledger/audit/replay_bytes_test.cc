@@ -94,6 +94,10 @@ std::vector<FieldPath> ScalarFieldsOf(const Message& message) {
 void ChangeScalar(Message& m, const FieldDescriptor* f) {
   const google::protobuf::Reflection& r = *m.GetReflection();
   if (f->is_repeated()) {  // a lot's applies_to: one more entry
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      r.AddString(&m, f, "x");  // the ids a customer header names
+      return;
+    }
     ASSERT_EQ(f->cpp_type(), FieldDescriptor::CPPTYPE_ENUM) << f->full_name();
     r.AddEnumValue(&m, f, 1);
     return;
