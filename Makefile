@@ -12,7 +12,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
   nats-server libnats-dev libcurl4-openssl-dev openssl time libcpp-httplib-dev \
-  chromium chromium-driver python3-selenium
+  chromium chromium-driver python3-selenium libsimdjson-dev
 
 .PHONY: all deps configure build demo serve test test-all bench clean sanitize asan tsan fuzz
 
