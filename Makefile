@@ -110,10 +110,11 @@ tsan: deps
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) $(SAN_CMAKE) \
 	  -DLEDGER_BUILD_TESTS=OFF -DLEDGER_FUZZ=ON -DLEDGER_SANITIZE=address,undefined
-	cmake --build $(FUZZ_DIR) --target fuzz_command_json fuzz_command_sequence
+	cmake --build $(FUZZ_DIR) --target fuzz_command_json fuzz_command_json_reader \
+	  fuzz_command_sequence
 	bash tests/fuzz/make_corpus.sh tests/scenarios $(FUZZ_DIR)/corpus
 	mkdir -p $(FUZZ_DIR)/artifacts
-	@for h in command_json command_sequence; do \
+	@for h in command_json command_json_reader command_sequence; do \
 	  echo "fuzz: fuzz_$$h for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ./$(FUZZ_DIR)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
