@@ -16,7 +16,6 @@
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
-#include "ledger/limits.h"
 #include "simdjson.h"
 
 namespace ledger {
@@ -33,6 +32,15 @@ using simdjson::dom::element_type;
 // more; below it every integer is exact, so both read the same value.
 constexpr int64_t kExactIntegerLimit = int64_t{1} << 53;
 
+// The longest line the reader reads. The largest command of the contract
+// (16 metadata entries of a 64-byte key and a 256-byte value, and every
+// field of its kind) is under 6 KiB; a longer line goes to protobuf's
+// path. The bound keeps each thread's parser, which keeps the capacity of
+// the longest line it has read (about 14 bytes a byte of input), small in
+// a server with many threads, and within the lengths the fuzz test tries
+// (`make fuzz`: -max_len=8192).
+constexpr size_t kMaxPlainLineBytes = 8 * 1024;
+
 // A field index the duplicate check can track; every command message has
 // far fewer fields (a larger one makes the reader decline, never guess).
 constexpr int kMaxTrackedFields = 64;
@@ -47,7 +55,7 @@ bool IsJsonSpace(char c) {
 // rarely needs one. The object must open the line (after JSON whitespace):
 // simdjson leaves a byte-order mark to its caller, protobuf refuses it.
 bool PlainText(std::string_view json) {
-  if (json.size() > kMaxLineBytes) return false;
+  if (json.size() > kMaxPlainLineBytes) return false;
   if (std::memchr(json.data(), '\\', json.size()) != nullptr) return false;
   size_t i = 0;
   while (i < json.size() && IsJsonSpace(json[i])) ++i;
@@ -170,7 +178,7 @@ bool ReadMessage(element v, Message& m) {
 
 // One parser per thread, and the line copied into a buffer with the
 // padding simdjson reads past the end; both keep their memory between
-// lines (at most kMaxLineBytes plus the parser's own).
+// lines (bounded by kMaxPlainLineBytes).
 struct Scratch {
   simdjson::dom::parser parser;
   std::string padded;

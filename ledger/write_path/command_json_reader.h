@@ -7,8 +7,9 @@
 // It reads only what it fully understands, and for that gives exactly the
 // command ParseCommandJson gives (the same fields, the same bytes):
 //   - one JSON object (RFC 8259, checked by simdjson, UTF-8 included), at
-//     most kMaxLineBytes, with no backslash anywhere in the line (no escape
-//     of any kind) and nothing but JSON whitespace around it;
+//     most 8 KiB (every command of the contract fits), with no backslash
+//     anywhere in the line (no escape of any kind) and nothing but JSON
+//     whitespace around it;
 //   - every key a field of the message it is in (proto names), each once,
 //     at most one kind;
 //   - strings for string fields, true / false for booleans, integers

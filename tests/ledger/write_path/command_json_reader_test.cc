@@ -214,6 +214,33 @@ TEST(CommandJsonReaderTest, DeclinesWhatIsNotOneJsonObjectOnTheLine) {
   ExpectDeclined(long_line);
 }
 
+// The largest command the contract allows (16 metadata entries of the
+// longest key and value) is read; a longer line, over the reader's 8 KiB,
+// is left to ParseCommandJson, which still reads it.
+TEST(CommandJsonReaderTest, ReadsTheLargestCommandAndLeavesLongerLinesToProtobuf) {
+  std::string metadata;
+  for (int i = 0; i < 16; ++i) {
+    absl::StrAppend(&metadata, i == 0 ? "" : ",", "\"", std::string(62, 'k'), 10 + i,
+                    "\":\"", std::string(256, 'v'), "\"");
+  }
+  const std::string largest = absl::StrCat(
+      R"({"key":")", std::string(128, 'k'), R"(","customer":")", std::string(64, 'c'),
+      R"(","at":"2026-03-08T10:00:00Z","metadata":{)", metadata,
+      R"(},"use":{"usage_id":")", std::string(64, 'u'),
+      R"(","category":"PHONE_NUMBER_RENTAL","credits":1000000000000000,)"
+      R"("provider":"OTHER_CARRIER","campaign_id":")", std::string(64, 'p'),
+      R"(","call_id":")", std::string(64, 'x'), R"("}})");
+  ASSERT_GT(largest.size(), 5000u);
+  ExpectReadAlike(largest);
+
+  const std::string longer = Kind("deny_refund", absl::StrCat(R"("refund_id":"r1","reason":")",
+                                                              std::string(9000, 'x'), "\""));
+  ExpectDeclined(longer);
+  CommandFromJson read = ReadCommandJson(longer);
+  ASSERT_TRUE(read.command.has_value());
+  EXPECT_EQ(read.command->deny_refund().reason(), std::string(9000, 'x'));
+}
+
 // ReadCommandJson: the reader first, ParseCommandJson for what it
 // declines, so a line that is no command is answered as it always was.
 TEST(CommandJsonReaderTest, ReadCommandJsonAnswersADeclinedLineAsParseCommandJsonDoes) {
