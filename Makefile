@@ -12,7 +12,7 @@ DEB_PACKAGES := cmake ninja-build g++ pkg-config librocksdb-dev \
   libbenchmark-dev libssl-dev python3 ccache clang libclang-rt-14-dev \
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev python3-grpcio \
   nats-server libnats-dev libcurl4-openssl-dev openssl time libcpp-httplib-dev \
-  chromium chromium-driver python3-selenium
+  chromium chromium-driver python3-selenium libsimdjson-dev
 
 .PHONY: all deps configure build demo serve test test-all bench clean sanitize asan tsan fuzz
 
@@ -110,10 +110,11 @@ tsan: deps
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) $(SAN_CMAKE) \
 	  -DLEDGER_BUILD_TESTS=OFF -DLEDGER_FUZZ=ON -DLEDGER_SANITIZE=address,undefined
-	cmake --build $(FUZZ_DIR) --target fuzz_command_json fuzz_command_sequence
+	cmake --build $(FUZZ_DIR) --target fuzz_command_json fuzz_command_json_reader \
+	  fuzz_command_sequence
 	bash tests/fuzz/make_corpus.sh tests/scenarios $(FUZZ_DIR)/corpus
 	mkdir -p $(FUZZ_DIR)/artifacts
-	@for h in command_json command_sequence; do \
+	@for h in command_json command_json_reader command_sequence; do \
 	  echo "fuzz: fuzz_$$h for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ./$(FUZZ_DIR)/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
