@@ -70,12 +70,12 @@ rocksdb::Options BaseOptions() {
 // OpenReader), and RocksDB then reads each table's whole partitioned
 // filter into the cache as it opens it: 10 bits a key of `keys` and
 // `state`, read in full by every `ledgerctl statement` or `balance` and
-// growing with history (about half of such a command's time at 10 million
+// growing with history (a third of such a command's CPU at 10 million
 // events, docs/benchmarks.md, "One customer's reads at 10 million
-// events"). A reader looks up keys that are there, where a filter saves
-// nothing, and its few misses read a data block where they would have read
-// a filter partition, cold either way; the files keep their filters, which
-// the next writer reads.
+// events"). A reader mostly looks up keys that are there, where a filter
+// spares nothing; a miss without it reads an index and a data block of
+// each level its key could be in, far less than reading every filter at
+// open. The files keep their filters, and a writer reads through them.
 void SetTableOptions(const std::string& family,
                      const std::shared_ptr<rocksdb::Cache>& cache,
                      bool with_filters, rocksdb::ColumnFamilyOptions& options) {
