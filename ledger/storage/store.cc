@@ -64,9 +64,21 @@ rocksdb::Options BaseOptions() {
 // about 1% false positives), so a new idempotency key or a new usage id
 // costs no disk read most of the time; `events` is only scanned and gets
 // none.
+//
+// Only a writer reads through those filters. A reader (read-only or
+// secondary) opens every table file at once (max_open_files = -1, see
+// OpenReader), and RocksDB then reads each table's whole partitioned
+// filter into the cache as it opens it: 10 bits a key of `keys` and
+// `state`, read in full by every `ledgerctl statement` or `balance` and
+// growing with history (a third of such a command's CPU at 10 million
+// events, docs/benchmarks.md, "One customer's reads at 10 million
+// events"). A reader mostly looks up keys that are there, where a filter
+// spares nothing; a miss without it reads an index and a data block of
+// each level its key could be in, far less than reading every filter at
+// open. The files keep their filters, and a writer reads through them.
 void SetTableOptions(const std::string& family,
                      const std::shared_ptr<rocksdb::Cache>& cache,
-                     rocksdb::ColumnFamilyOptions& options) {
+                     bool with_filters, rocksdb::ColumnFamilyOptions& options) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;
@@ -83,8 +95,10 @@ void SetTableOptions(const std::string& family,
   table.metadata_block_size = 4096;
   table.pin_top_level_index_and_filter = true;
   if (family == kKeysFamily || family == kStateFamily) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    table.partition_filters = true;
+    if (with_filters) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.partition_filters = true;
+    }
     // The same for the memtables: the writer's lookups of a new key and a
     // new usage id find nothing, and without a filter each searched the
     // skip list of a 64 MiB memtable (about a tenth of the writer's CPU).
@@ -339,7 +353,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenIn(
       rocksdb::NewLRUCache(block_cache_bytes);
   for (const std::string& name : names) {
     rocksdb::ColumnFamilyOptions family(options);
-    SetTableOptions(name, cache, family);
+    SetTableOptions(name, cache, mode == Mode::kReadWrite, family);
     if (tuning.write_buffer_bytes != 0) {
       family.write_buffer_size = tuning.write_buffer_bytes;
     }

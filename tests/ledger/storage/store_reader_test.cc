@@ -105,6 +105,42 @@ TEST(StoreReaderTest, AReaderIsReadOnlyOnAClosedLedgerAndSecondaryBesideAWriter)
   EXPECT_EQ((*alone)->mode(), Store::Mode::kReadOnly);
 }
 
+// A reader opens the tables without the bloom filters a writer reads
+// through (SetTableOptions in store.cc): its lookups must still find every
+// key a table holds, and no other, read-only and beside a writer alike.
+TEST(StoreReaderTest, AReaderWithoutTheWritersFiltersFindsEveryStoredKeyAndNoOther) {
+  TestLedger ledger;
+  for (int i = 1; i <= 30; ++i) ASSERT_EQ(ledger.Code(Buy(i)), "ACCEPTED");
+  ledger.Close();  // flushes: the keys are in table files, with filters
+  auto expect_keys = [](const Store& store) {
+    for (int i = 1; i <= 30; ++i) {
+      absl::StatusOr<std::optional<v1::KeyRecord>> found =
+          store.FindKey(absl::StrCat("k", i));
+      ASSERT_TRUE(found.ok()) << found.status();
+      ASSERT_TRUE(found->has_value()) << "k" << i;
+      EXPECT_GT((*found)->seq(), 0u);
+    }
+    for (const char* absent : {"k0", "k31", "k300", "other"}) {
+      absl::StatusOr<std::optional<v1::KeyRecord>> found = store.FindKey(absent);
+      ASSERT_TRUE(found.ok()) << found.status();
+      EXPECT_FALSE(found->has_value()) << absent;
+    }
+  };
+  {
+    absl::StatusOr<std::unique_ptr<Store>> alone =
+        Store::Open(ledger.dir(), Store::Mode::kReadOnly, false);
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    ASSERT_EQ((*alone)->mode(), Store::Mode::kReadOnly);
+    expect_keys(**alone);
+  }
+  ledger.Reopen();
+  absl::StatusOr<std::unique_ptr<Store>> beside =
+      Store::Open(ledger.dir(), Store::Mode::kReadOnly, false);
+  ASSERT_TRUE(beside.ok()) << beside.status();
+  ASSERT_EQ((*beside)->mode(), Store::Mode::kSecondary);
+  expect_keys(**beside);
+}
+
 TEST(StoreReaderTest, AReaderOfAClosedLedgerLeavesItOpenableForWriting) {
   TestLedger ledger;
   for (int i = 1; i <= 10; ++i) ASSERT_EQ(ledger.Code(Buy(i)), "ACCEPTED");
