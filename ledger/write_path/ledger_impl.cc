@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/base/check.h"
+#include "ledger/command_json.h"
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/decide.h"
 #include "ledger/rules/follow_up.h"
@@ -443,11 +444,12 @@ absl::StatusOr<SubmitResult> LedgerImpl::Submit(const v1::Command& command) {
 
 LedgerImpl::Prepared LedgerImpl::PrepareJson(std::string_view json,
                                              const Receipt& receipt) {
-  absl::StatusOr<v1::Command> command = ParseCommandJson(json);
-  if (command.ok()) return Prepare(*command, receipt);
+  // The same read a driver gets from ReadCommandJson: the strict reader
+  // for a plain line, protobuf's parser (and its error message) otherwise.
+  CommandFromJson read = ReadCommandJson(json);
+  if (read.command.has_value()) return Prepare(*read.command, receipt);
   Prepared p;
-  p.invalid = Rejected(ReadKeyLeniently(json), v1::INVALID_COMMAND,
-                       std::string(command.status().message()));
+  p.invalid = std::move(read.rejected);
   return p;
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "ledger/command_json.h"
 #include "ledger/limits.h"
 #include "ledger/rules/command_validation.h"
+#include "tests/test_util.h"
 
 namespace ledger {
 namespace {
@@ -282,6 +284,42 @@ TEST(CommandJsonReaderTest, ReadsEveryPlainScenarioLineAlike) {
     }
   }
   EXPECT_GT(read, 500);
+}
+
+// SubmitJson and SubmitJsonBatch read each line as ReadCommandJson does:
+// a plain line and an escaped one are judged as the commands they are, a
+// line that is no command gets ReadCommandJson's answer, to the message.
+TEST(CommandJsonReaderTest, SubmitJsonAnswersEachLineAsReadCommandJsonReadsIt) {
+  testing::TestLedger ledger;
+  const std::string plain = Kind(
+      "purchase", R"("purchase_id":"p1","credits":1000,"amount_minor":1999,"currency":"USD")");
+  const std::string escaped = R"({"key":"k2","customer":"c1","at":"2026-03-08T11:00:00Z",)"
+                              R"("use":{"usage_id":"u\u0031","category":"AI_PROCESSING","credits":60}})";
+  const std::string unknown = R"({"key":"k3","customer":"c1","colour":"red","expire":{}})";
+  const CommandFromJson unescaped = ReadCommandJson(escaped);
+  ASSERT_TRUE(unescaped.command.has_value());
+  EXPECT_EQ(unescaped.command->use().usage_id(), "u1");
+  const CommandFromJson refused = ReadCommandJson(unknown);
+  ASSERT_FALSE(refused.command.has_value());
+
+  EXPECT_EQ(testing::OutcomeName(ledger.Json(plain)), "ACCEPTED");
+  EXPECT_EQ(testing::OutcomeName(ledger.Json(escaped)), "ACCEPTED");
+  const SubmitResult one = ledger.Json(unknown);
+  EXPECT_EQ(one.code, v1::INVALID_COMMAND);
+  EXPECT_EQ(one.key, "k3");
+  EXPECT_EQ(one.message, refused.rejected.message);
+
+  const std::string use = R"({"key":"k4","customer":"c1","at":"2026-03-08T12:00:00Z",)"
+                          R"("use":{"usage_id":"u2","category":"AI_PROCESSING","credits":40}})";
+  const std::vector<std::string> lines = {use, unknown, escaped};
+  absl::StatusOr<std::vector<SubmitResult>> batch = ledger->SubmitJsonBatch(lines);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), 3u);
+  EXPECT_EQ(testing::OutcomeName((*batch)[0]), "ACCEPTED");
+  EXPECT_EQ((*batch)[1].code, v1::INVALID_COMMAND);
+  EXPECT_EQ((*batch)[1].message, refused.rejected.message);
+  EXPECT_EQ(testing::OutcomeName((*batch)[2]), "DUPLICATE");
+  EXPECT_EQ(ledger.BalanceAt("c1", "2026-03-08T13:00:00Z").available, 900);
 }
 
 }  // namespace
