@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/arena.h"
 #include "ledger/base/check.h"
 #include "ledger/command_json.h"
 #include "ledger/rules/command_validation.h"
@@ -80,6 +81,10 @@ std::optional<std::string> KeyOf(const v1::Command& command) {
   if (!command.has_key()) return std::nullopt;
   return command.key();
 }
+
+// The stack block each command's event starts its arena in: a `use`'s
+// event with its command, effects and postings fits.
+constexpr size_t kEventArenaBytes = 4096;
 
 // SubmitJsonBatch parses on up to kMaxJsonParseThreads threads, each with at
 // least kMinJsonLinesPerThread lines: a thread costs about 20 us to start,
@@ -817,7 +822,14 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
   ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p, in_flight));
   if (known.has_value()) return std::move(*known);
   RETURN_IF_ERROR(Fetch(p.command));
-  v1::Event event;
+  // The event lives only for this call: on an arena that starts on the
+  // stack, its strings and sub-messages cost no malloc and free each.
+  alignas(8) char arena_block[kEventArenaBytes];
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = arena_block;
+  arena_options.initial_block_size = sizeof(arena_block);
+  google::protobuf::Arena arena(arena_options);
+  v1::Event& event = *google::protobuf::Arena::CreateMessage<v1::Event>(&arena);
   Decision decision =
       Decide(p.command, state_, &event, p.received_at_us,
              Issuer{p.actor, /*before_recording=*/p.recorded_at_us == 0});
