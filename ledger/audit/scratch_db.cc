@@ -54,16 +54,17 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   options.max_open_files = 256;
   // Compacted, universally: the spills of a long history are many
   // memtables' worth, and a lookup asks every sorted run for its key.
-  // Never compacted, the scratch database of a bounded liability report at
-  // ten million events held over a thousand level-0 tables: each lookup
-  // after a wrong "maybe" of the spill filter probed every one, and past
-  // the table cache's open files reopened them: half the report's CPU, and
-  // its rate a fifth of the one at a million events (docs/benchmarks.md,
-  // "The audits at 10 million events: compacted scratch, bounded
-  // filters"). Universal compaction merges runs of about the same size,
-  // four or more at once, so each spilled byte is rewritten a few times
-  // (leveled compaction rewrites the overlap of the next level, up to ten
-  // times its input); the runs stay few, logarithmic in the spills. Writes never stall on it: the audit's
+  // Never compacted, the scratch database of a bounded liability report
+  // at ten million events was on course for a thousand level-0 tables:
+  // each lookup after a wrong "maybe" of the spill filter probed every
+  // one, and past the table cache's open files reopened them: half the
+  // report's CPU, and its rate a fifth of the one at a million events
+  // (docs/benchmarks.md, "The audits at 10 million events: compacted
+  // scratch, bounded filters"). Universal compaction merges runs of about
+  // the same size, four or more at once, so each spilled byte is
+  // rewritten a few times (leveled compaction rewrites the overlap of the
+  // next level, up to ten times its input); the runs stay few,
+  // logarithmic in the spills. Writes never stall on it: the audit's
   // folds, not the compaction, set the pace.
   options.compaction_style = rocksdb::kCompactionStyleUniversal;
   options.level0_file_num_compaction_trigger = 4;
