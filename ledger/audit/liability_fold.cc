@@ -45,11 +45,20 @@ LiabilityFold::LiabilityFold(int64_t from_us, int64_t to_us,
     : from_us_(from_us), to_us_(to_us) {
   LEDGER_CHECK(from_us <= to_us) << from_us << " > " << to_us;
   if (memory != nullptr) {
-    // Half the budget for held usages (about 512 bytes each), a quarter
-    // for the scratch database, as replay shares it.
+    // A quarter of the budget for held usages (about 512 bytes each), a
+    // quarter for the filter of the spilled ones (its bits grew with the
+    // history until they were bounded), a quarter for the scratch
+    // database; the rest is the customers.
     usages_.emplace(memory->scratch_parent, memory->budget_bytes / 4,
-                    std::max<size_t>(1, memory->budget_bytes / 2 / 512));
+                    std::max<size_t>(1, memory->budget_bytes / 4 / 512));
+    usages_->BoundFilter(memory->budget_bytes / 4);
   }
+}
+
+void LiabilityFold::ExpectEvents(uint64_t events) {
+  // Each event adds at most one usage: the filter of spilled usages is
+  // made once for all of them (under its bound), not grown by doubling.
+  if (usages_.has_value()) usages_->ExpectSpills(events);
 }
 
 absl::Status LiabilityFold::Add(const v1::Event& event) {

@@ -37,6 +37,10 @@ class LiabilityFold {
   LiabilityFold(int64_t from_us, int64_t to_us,
                 const AuditMemory* memory = nullptr);
 
+  // How many events the caller will add, when it knows: sizes the filter
+  // of spilled usages once. Before the first Add.
+  void ExpectEvents(uint64_t events);
+
   // Adds the next event of the log (seqs increasing). Events dated at or
   // after `to` only count as read. DataLoss when the event does not apply to
   // the state (an unknown lot, a lot going negative, ...); the fold must

@@ -25,20 +25,24 @@
 namespace ledger {
 namespace replay_internal {
 
-// The budget is shared by the shards: half for the usages they hold
+// The budget is shared by the shards: a quarter for the usages they hold
 // (about 512 bytes each, in a hash map with their ids), an eighth for the
-// key hashes (about 32 bytes each, with the map's slack) and a quarter for
-// the scratch database; the rest is the log's batches in flight and the
-// customers.
+// key hashes (about 32 bytes each, with the map's slack), a quarter for
+// the two spill filters of each shard (an eighth each: their bits grew
+// with the history until they were bounded) and a quarter for the scratch
+// database; the rest is the log's batches in flight and the customers.
 constexpr size_t kBytesPerHeldUsage = 512;
 constexpr size_t kBytesPerKeyHash = 32;
 
 FoldShard::FoldShard(const AuditMemory& memory, int shards)
     : usages(memory.scratch_parent, memory.budget_bytes / 4 / shards,
-             std::max<size_t>(1, memory.budget_bytes / 2 / shards /
+             std::max<size_t>(1, memory.budget_bytes / 4 / shards /
                                      kBytesPerHeldUsage)),
       max_key_hashes(std::max<size_t>(
-          1, memory.budget_bytes / 8 / shards / kBytesPerKeyHash)) {}
+          1, memory.budget_bytes / 8 / shards / kBytesPerKeyHash)) {
+  usages.BoundFilter(memory.budget_bytes / 8 / shards);
+  spilled_key_hashes.Bound(memory.budget_bytes / 8 / shards);
+}
 
 absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
 
@@ -55,7 +59,8 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
   RETURN_IF_ERROR(ResolveTarget());
   // Each event adds at most one usage and one key: a shard's share of the
   // events to fold, and an eighth for an uneven split of the customers
-  // and keys, sizes its spill filters once (more still chain).
+  // and keys, sizes its spill filters once (more still chain, up to each
+  // filter's bound).
   const size_t share = static_cast<size_t>(target_) / shards_.size();
   for (const auto& shard : shards_) {
     shard->usages.ExpectSpills(share + share / 8);

@@ -52,23 +52,47 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   options.max_write_buffer_number = 2;
   options.compression = rocksdb::kNoCompression;  // CPU over disk: it is scratch
   options.max_open_files = 256;
-  // Written once, read back rarely, gone at the end: compacting it would
-  // spend the cores the audit folds on. Its level-0 files stay (a lookup
-  // checks each one's pinned bloom filter), and writes never stall on them.
-  options.disable_auto_compactions = true;
+  // Compacted, universally: the spills of a long history are many
+  // memtables' worth, and a lookup asks every sorted run for its key.
+  // Never compacted, the scratch database of a bounded liability report
+  // at ten million events was on course for a thousand level-0 tables:
+  // each lookup after a wrong "maybe" of the spill filter probed every
+  // one, and past the table cache's open files reopened them: half the
+  // report's CPU, and its rate a fifth of the one at a million events
+  // (docs/benchmarks.md, "The audits at 10 million events: compacted
+  // scratch, bounded filters"). Universal compaction merges runs of about
+  // the same size, four or more at once, so each spilled byte is
+  // rewritten a few times (leveled compaction rewrites the overlap of the
+  // next level, up to ten times its input); the runs stay few,
+  // logarithmic in the spills. Writes never stall on it: the audit's
+  // folds, not the compaction, set the pace.
+  options.compaction_style = rocksdb::kCompactionStyleUniversal;
+  options.level0_file_num_compaction_trigger = 4;
+  options.compaction_options_universal.min_merge_width = 4;
   options.level0_slowdown_writes_trigger = 1 << 30;
   options.level0_stop_writes_trigger = 1 << 30;
+  options.soft_pending_compaction_bytes_limit = 0;
+  options.hard_pending_compaction_bytes_limit = 0;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   // Closing must not flush the memtables (RocksDB's default when the WAL is
   // off): the folder is removed right after, and that flush was a twentieth
   // of a bounded replay's time at a million events.
   options.avoid_flush_during_shutdown = true;
-  // The lookups that find nothing (a new usage id) are the common ones:
-  // bloom filters in the tables and in the memtables answer them.
+  // The lookups that find nothing (a new usage id the spill filter took
+  // for a spilled one) are the common ones: bloom filters in the tables
+  // and in the memtables answer them. Tables' filters and indexes are
+  // partitioned and live in the block cache, under the memory given: held
+  // whole beside each table (or pinned for every level-0 table, as
+  // before) they grew with the history as the spilled entries did.
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(quarter);
   table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = false;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.memtable_whole_key_filtering = true;

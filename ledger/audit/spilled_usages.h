@@ -49,6 +49,9 @@ class SpilledUsages {
   // spill at most, when it knows: sizes the filter of spilled ids once
   // (SpillFilter::ExpectEntries).
   void ExpectSpills(size_t spills) { spilled_ids_.ExpectEntries(spills); }
+  // The most bytes that filter holds (SpillFilter::Bound); 0, the
+  // default, for no bound.
+  void BoundFilter(size_t max_bytes) { spilled_ids_.Bound(max_bytes); }
 
   // The scratch database, made now when it was not yet.
   [[nodiscard]] absl::StatusOr<ScratchDb*> scratch();

@@ -1,6 +1,8 @@
 // The filter of what an audit spilled (ledger/audit/spill_filter.h): it
 // never says "no" for an entry it was given, across the filters it grows
-// into, and says "maybe" for few entries it was not given.
+// into, and says "maybe" for few entries it was not given; bounded, it
+// holds no more bytes than its bound however many entries it takes, and
+// still never says "no" for one of them.
 #include "ledger/audit/spill_filter.h"
 
 #include <cstdint>
@@ -62,6 +64,52 @@ TEST(SpillFilter, AnExpectationAfterTheFirstEntryChangesNothingFound) {
   for (uint64_t i = 2; i < 70'000; ++i) filter.Add(absl::HashOf(i, 1));
   for (uint64_t i = 1; i < 70'000; ++i) {
     ASSERT_TRUE(filter.MayContain(absl::HashOf(i, 1))) << i;
+  }
+}
+
+TEST(SpillFilter, BoundedItHoldsNoMoreThanItsBoundAndStillFindsEveryEntry) {
+  SpillFilter filter;
+  filter.Bound(64 * 1024);
+  // 200 000 entries at 12 bits need 293 KiB: four times the bound.
+  for (uint64_t i = 0; i < 200'000; ++i) filter.Add(absl::HashOf(i, 1));
+  EXPECT_LE(filter.bytes(), size_t{64 * 1024});
+  EXPECT_GT(filter.bytes(), size_t{32 * 1024});  // it used its room
+  for (uint64_t i = 0; i < 200'000; ++i) {
+    ASSERT_TRUE(filter.MayContain(absl::HashOf(i, 1))) << i;
+  }
+}
+
+TEST(SpillFilter, SizedPastItsBoundItProbesFewerBitsAndStillSaysNoToMostAbsentEntries) {
+  SpillFilter filter;
+  filter.Bound(128 * 1024);      // 1 Mbit
+  filter.ExpectEntries(200'000);  // 5.2 bits an entry: 4 probes, not 8
+  for (uint64_t i = 0; i < 200'000; ++i) filter.Add(absl::HashOf(i, 1));
+  EXPECT_LE(filter.bytes(), size_t{128 * 1024});
+  for (uint64_t i = 0; i < 200'000; ++i) {
+    ASSERT_TRUE(filter.MayContain(absl::HashOf(i, 1))) << i;
+  }
+  uint64_t maybe = 0;
+  constexpr uint64_t kAsked = 200'000;
+  for (uint64_t i = 0; i < kAsked; ++i) maybe += filter.MayContain(absl::HashOf(i, 2));
+  // About 9% at 5.2 bits and 4 probes in blocks of 512 bits; 8 probes
+  // would give about 14%, and a filter saturated by its entries far more.
+  EXPECT_LT(maybe, kAsked * 12 / 100) << maybe << " of " << kAsked;
+}
+
+TEST(SpillFilter, ABoundTheFirstFilterFitsInChangesNothing) {
+  SpillFilter bounded;
+  bounded.Bound(1 << 20);
+  bounded.ExpectEntries(100'000);
+  SpillFilter free;
+  free.ExpectEntries(100'000);
+  for (uint64_t i = 0; i < 100'000; ++i) {
+    bounded.Add(absl::HashOf(i, 1));
+    free.Add(absl::HashOf(i, 1));
+  }
+  EXPECT_EQ(bounded.bytes(), free.bytes());
+  for (uint64_t i = 0; i < 100'000; ++i) {
+    ASSERT_EQ(bounded.MayContain(absl::HashOf(i, 2)),
+              free.MayContain(absl::HashOf(i, 2)));
   }
 }
 
