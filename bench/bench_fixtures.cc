@@ -184,7 +184,8 @@ std::unique_ptr<RawDb> RawDb::OpenOrDie(const std::string& dir,
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : {"default", "events", "keys", "state"}) {
+  for (const char* name :
+       {"default", "events", "keys", "state", "customer_events"}) {
     families.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
   }
   std::unique_ptr<RawDb> raw(new RawDb());
@@ -208,7 +209,7 @@ RawDb::~RawDb() {
 
 double CommandShape::BytesPerCommand() const {
   double sum = 0;
-  for (const Put* p : {&event, &key, &header, &lot, &usage}) {
+  for (const Put* p : {&event, &key, &header, &lot, &usage, &customer_event}) {
     sum += p->key_bytes + p->value_bytes;
   }
   return sum;

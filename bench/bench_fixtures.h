@@ -72,7 +72,8 @@ std::unique_ptr<Ledger> OpenLedgerOrDie(
 // database compares like for like.
 rocksdb::Options LedgerLikeOptions();
 
-// A raw RocksDB database with the ledger's four column families.
+// A raw RocksDB database with the ledger's column families that a `use`
+// writes to: the four of the log and state, and the customer index.
 class RawDb {
  public:
   static std::unique_ptr<RawDb> OpenOrDie(const std::string& dir,
@@ -83,6 +84,7 @@ class RawDb {
   rocksdb::ColumnFamilyHandle* events() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* keys() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* state() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* customer_events() const { return handles_[4]; }
 
  private:
   rocksdb::DB* db_ = nullptr;
@@ -105,10 +107,11 @@ struct CommandShape {
   Put header;  // state family: customer header
   Put lot;     // state family: the lot drawn from
   Put usage;   // state family: the new usage
+  Put customer_event;  // customer_events family: (customer, seq) -> at
   Put head;    // default family: head, once per batch
   double wal_bytes_per_command = 0;  // at batch 1000, head included
-  double BytesPerCommand() const;    // keys + values of the five puts
-  static constexpr int kPutsPerCommand = 5;
+  double BytesPerCommand() const;    // keys + values of the six puts
+  static constexpr int kPutsPerCommand = 6;
 };
 const CommandShape& MeasuredUseShape();
 

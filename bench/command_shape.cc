@@ -68,7 +68,7 @@ CommandShape Measure() {
         static_cast<double>(WalBytes(dir) - wal_before) / kShapeUses;
   }
   std::unique_ptr<RawDb> raw = RawDb::OpenOrDie(dir, /*read_only=*/true);
-  Sum event, key, header, lot, usage, head;
+  Sum event, key, header, lot, usage, head, customer_event;
   Scan(*raw, raw->events(), [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
     absl::StatusOr<uint64_t> seq = DecodeEventKey(std::string_view(k.data(), k.size()));
     if (seq.ok() && *seq > kShapeCustomers) event.Add(k.size(), v.size());
@@ -87,8 +87,17 @@ CommandShape Measure() {
   Scan(*raw, raw->meta(), [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
     if (k == kHeadKey) head.Add(k.size(), v.size());
   });
+  Scan(*raw, raw->customer_events(),
+       [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+         absl::StatusOr<std::pair<std::string, uint64_t>> entry =
+             DecodeCustomerEventKey(std::string_view(k.data(), k.size()));
+         if (entry.ok() && entry->second > kShapeCustomers) {
+           customer_event.Add(k.size(), v.size());
+         }
+       });
   if (event.count != kShapeUses || key.count != kShapeUses ||
-      usage.count != kShapeUses || header.count != kShapeCustomers) {
+      usage.count != kShapeUses || header.count != kShapeCustomers ||
+      customer_event.count != kShapeUses) {
     std::cerr << "ledger_bench: the calibration ledger does not hold what was "
                  "submitted (" << event.count << " use events)\n";
     std::exit(1);
@@ -99,6 +108,7 @@ CommandShape Measure() {
   shape.lot = lot.Average();
   shape.usage = usage.Average();
   shape.head = head.Average();
+  shape.customer_event = customer_event.Average();
   return shape;
 }
 

@@ -4,7 +4,8 @@
 //     second this disk allows;
 //   raw/write_batch/N: raw RocksDB WriteBatch writes of N commands, synced
 //     every batch, each command the same puts (families, key and value
-//     sizes) as an accepted `use` of the ledger (bench/command_shape.cc),
+//     sizes) as an accepted `use` of the ledger (bench/command_shape.cc:
+//     the event, the key record, three state entities, the customer index),
 //     plus the head once per batch, into a database with the ledger's
 //     column families and options.
 #include <fcntl.h>
@@ -91,6 +92,8 @@ class RawWriter {
               Padded(customer + std::string("\0Uu", 3) + std::to_string(seq),
                      usage_key_),
               Value(usage_value_));
+    batch.Put(raw_->customer_events(), CustomerEventKey(customer, seq),
+              Value(customer_event_value_));
   }
   void AddHead(rocksdb::WriteBatch& batch) {
     batch.Put(raw_->meta(), kHeadKey, Value(head_value_));
@@ -108,7 +111,8 @@ class RawWriter {
         lot_value_(Round(shape_.lot.value_bytes)),
         usage_key_(Round(shape_.usage.key_bytes)),
         usage_value_(Round(shape_.usage.value_bytes)),
-        head_value_(Round(shape_.head.value_bytes)) {
+        head_value_(Round(shape_.head.value_bytes)),
+        customer_event_value_(Round(shape_.customer_event.value_bytes)) {
     const std::string dir = NewDir("raw-writes");
     raw_ = RawDb::OpenOrDie(dir, /*read_only=*/false);
     pool_.resize(1 << 20);
@@ -145,7 +149,7 @@ class RawWriter {
 
   const CommandShape shape_;
   const size_t event_value_, key_key_, key_value_, header_value_, lot_value_,
-      usage_key_, usage_value_, head_value_;
+      usage_key_, usage_value_, head_value_, customer_event_value_;
   std::unique_ptr<RawDb> raw_;
   std::string pool_;
   std::mt19937_64 rng_{42};
@@ -190,6 +194,8 @@ void BM_RawWriteBatch(benchmark::State& state) {
   state.counters["header_bytes"] = shape.header.key_bytes + shape.header.value_bytes;
   state.counters["lot_bytes"] = shape.lot.key_bytes + shape.lot.value_bytes;
   state.counters["usage_bytes"] = shape.usage.key_bytes + shape.usage.value_bytes;
+  state.counters["customer_event_bytes"] =
+      shape.customer_event.key_bytes + shape.customer_event.value_bytes;
   state.counters["event_value_bytes"] = shape.event.value_bytes;
   state.counters["key_value_bytes"] = shape.key.value_bytes;
 }

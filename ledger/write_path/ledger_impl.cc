@@ -176,7 +176,7 @@ absl::Status LedgerImpl::Close() {
     absl::MutexLock lock(&queue_mu_);
     closing_ = true;
     auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
-      return queue_.empty();
+      return queue_.empty() && groups_answering_ == 0;
     };
     queue_mu_.Await(absl::Condition(&drained));
   }
@@ -245,6 +245,10 @@ absl::Status LedgerImpl::ForgetFailedGroup() {
   state_ = LedgerState();
   lru_ = CustomerLru();
   group_customers_.clear();
+  inflight_keys_.clear();
+  touched_.clear();
+  pending_customers_.clear();
+  pending_policy_.reset();
   applied_position_ = 0;
   RETURN_IF_ERROR(LoadDurable());
   if (durable_seq_ != durable) {
@@ -273,6 +277,8 @@ absl::Status LedgerImpl::EnsureWritable() {
           store_->out_of_space_cause(), ") and writes resume once ",
           HumanBytes(needed), " are free"));
     }
+    // RocksDB is not resumed under a write of its own.
+    AwaitNoWriteInFlight();
     RETURN_IF_ERROR(store_->Resume());
   }
   if (floor == 0) return absl::OkStatus();
@@ -297,6 +303,11 @@ absl::Status LedgerImpl::CheckWritable() {
 size_t LedgerImpl::CachedCustomersForTest() const {
   absl::ReaderMutexLock lock(&state_mu_);
   return state_.customers.size();
+}
+
+size_t LedgerImpl::GroupsInFlightForTest() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  return next_ticket_ - write_turn_;
 }
 
 size_t LedgerImpl::WaitingSubscribersForTest() const {
@@ -396,15 +407,24 @@ absl::Status LedgerImpl::Fetch(const v1::Command& command) {
   }
 }
 
-void LedgerImpl::ShrinkCache() {
-  for (const std::string& id : group_customers_) {
+void LedgerImpl::ShrinkCache(
+    const absl::flat_hash_set<std::string>& customers) {
+  for (const std::string& id : customers) {
+    if (Unwritten(id)) continue;  // a later group's changes are not on disk
     auto it = state_.customers.find(id);
     if (it != state_.customers.end()) DropSettled(it->second);
   }
-  group_customers_.clear();
+  // Customers a group in flight changed stay, as the most recently used.
+  std::vector<std::string> unwritten;
   while (lru_.size() > options_.state_cache_customers) {
-    state_.customers.erase(lru_.PopOldest());
+    std::string id = lru_.PopOldest();
+    if (Unwritten(id)) {
+      unwritten.push_back(std::move(id));
+    } else {
+      state_.customers.erase(id);
+    }
   }
+  for (auto it = unwritten.rbegin(); it != unwritten.rend(); ++it) lru_.Touch(*it);
   LEDGER_CHECK(lru_.size() == state_.customers.size())
       << "the customer cache lost track of " << state_.customers.size()
       << " customers against " << lru_.size() << " in its order";
@@ -600,7 +620,10 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
     return ClosedError();
   }
   queue_.push_back(&w);
-  while (!w.done && queue_.front() != &w) w.cv.Wait(&queue_mu_);
+  // A writer of a group in flight has left the queue: it waits for done.
+  while (!w.done && (queue_.empty() || queue_.front() != &w)) {
+    w.cv.Wait(&queue_mu_);
+  }
   if (w.done) {
     queue_mu_.Unlock();
     if (!w.status.ok()) return w.status;
@@ -620,110 +643,174 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
     group_commands += x->commands->size();
   }
   queue_mu_.Unlock();
-  absl::Status status = CommitGroup(group);
+  Judged judged;
+  absl::Status status = JudgeGroup(group, judged);
+  // Judged (or failed): the group leaves the queue and the next writer
+  // leads, judging its group while this one is written.
   queue_mu_.Lock();
   for (Writer* x : group) {
     LEDGER_CHECK(queue_.front() == x) << "the commit queue lost the order of a group";
     queue_.pop_front();
+  }
+  ++groups_answering_;
+  if (!queue_.empty()) queue_.front()->cv.Signal();
+  queue_mu_.Unlock();
+  if (status.ok()) status = WriteJudged(judged, group);
+  queue_mu_.Lock();
+  --groups_answering_;
+  for (Writer* x : group) {
     x->status = status;
     x->done = true;
     if (x != &w) x->cv.Signal();
   }
-  if (!queue_.empty()) queue_.front()->cv.Signal();
   queue_mu_.Unlock();
   if (!status.ok()) return status;
   return results;
 }
 
-// Judges and folds the group under the state lock, then writes it without
-// the lock: queries of customers the group did not touch are answered during
-// the sync, and those of customers it touched wait for it (AnswerableNow).
-// Only the leader changes the state, and the next leader starts only once
-// this group is done, so nothing changes the state while the lock is free.
-absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
-  rocksdb::WriteBatch batch;
-  uint64_t group_last_seq = 0;
-  size_t group_events = 0;
-  uint64_t position = 0;  // the group's highest SubmitBatchAt position
-  for (const Writer* w : group) position = std::max(position, w->applied_position);
+// Judges and folds the group under the state lock; its write comes later
+// (WriteJudged), without the lock, while the next group is judged. Queries
+// of customers no group in flight changed are answered meanwhile, and
+// those of customers one changed wait for it (AnswerableNow). Only leaders
+// change the state, one at a time (space_mu_), in ticket order.
+absl::Status LedgerImpl::JudgeGroup(const std::vector<Writer*>& group,
+                                    Judged& judged) {
+  for (const Writer* w : group) {
+    judged.position = std::max(judged.position, w->applied_position);
+  }
   absl::MutexLock space_lock(&space_mu_);
   {
+    // At most kMaxGroupsInFlight groups judged ahead of the disk: the one
+    // syncing and this one.
     absl::ReaderMutexLock lock(&state_mu_);
+    auto room = [this]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+      return !failed_.ok() || next_ticket_ - write_turn_ < kMaxGroupsInFlight;
+    };
+    state_mu_.Await(absl::Condition(&room));
     if (!failed_.ok()) return failed_;
   }
   // Before judging anything: a group refused for want of space leaves no
   // trace, and RocksDB is not asked to write what it has no room for.
   RETURN_IF_ERROR(EnsureWritable());
-  bool refusals_only = false;
+  absl::MutexLock lock(&state_mu_);
+  if (!failed_.ok()) return failed_;
+  judged.ticket = next_ticket_++;
+  touched_.clear();
+  const int64_t now_us = ReceivedNow();
+  rocksdb::WriteBatch& batch = judged.batch;
+  for (Writer* w : group) {
+    w->results->reserve(w->commands->size());
+    for (const Prepared& p : *w->commands) {
+      absl::StatusOr<SubmitResult> r = Process(p, judged);
+      // The state may hold earlier commands of the group, never written.
+      if (!r.ok()) return Stop(r.status());
+      if (r->outcome == Outcome::kRejected) {
+        // The refusal's recording time is the event's would have been:
+        // the writer's (in a cluster, the receiving node's) clock when
+        // the command arrived.
+        journal_.Record(p.command, *r, p.actor,
+                        p.recorded_at_us != 0 ? p.recorded_at_us : now_us,
+                        batch);
+      }
+      w->results->push_back(std::move(*r));
+      // Between two commands the state is whole: a waiting query gets in,
+      // so none waits for a whole group to be judged.
+      if (queries_waiting_.load(std::memory_order_relaxed) > 0) {
+        LetQueriesIn();
+        if (!failed_.ok()) return failed_;
+        // A group before this one failed for want of space meanwhile: the
+        // state was read back from the disk, and this group is refused at
+        // its turn (WriteJudged), judging nothing more.
+        if (judged.ticket < forget_before_) {
+          touched_.clear();
+          group_customers_.clear();
+          return absl::OkStatus();
+        }
+      }
+    }
+  }
+  FlushTouched(batch);
+  // The journal's retention rides on a batch that is written anyway.
+  if (batch.Count() != 0) journal_.Prune(now_us, batch);
+  judged.customers.swap(group_customers_);
+  group_customers_.clear();
+  judged.events = judged.keys.size();
+  if (judged.events == 0 && judged.position == 0) {
+    judged.refusals_only = true;  // all rejected or duplicates
+    return absl::OkStatus();
+  }
+  if (judged.events != 0) {
+    batch.Put(store_->meta(), kHeadKey, EncodeHead(state_.last_seq, head_hash_));
+  }
+  if (judged.position != 0) {
+    batch.Put(store_->meta(), kAppliedPositionKey,
+              EncodeAppliedPosition(judged.position));
+  }
+  judged.last_seq = state_.last_seq;
+  return absl::OkStatus();
+}
+
+// Groups are written in ticket order, each once the one before it is
+// written: a group's answers (rejections and duplicates too, which may
+// rest on an earlier group's commands) never precede that group's sync.
+// A failed write stops the ledger, so every later group fails too; a
+// write refused for want of space fails every group judged on top of it.
+absl::Status LedgerImpl::WriteJudged(Judged& judged,
+                                     const std::vector<Writer*>& group) {
   {
     absl::MutexLock lock(&state_mu_);
+    auto turn = [this, &judged]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+      return !failed_.ok() || write_turn_ == judged.ticket;
+    };
+    state_mu_.Await(absl::Condition(&turn));
     if (!failed_.ok()) return failed_;
-    LEDGER_CHECK(!writing_ && pending_customers_.empty() && !pending_policy_)
-        << "a group started while the previous one was still in flight";
-    InFlight in_flight;
-    in_flight.first_seq = state_.last_seq + 1;
-    const int64_t now_us = ReceivedNow();
-    for (Writer* w : group) {
-      w->results->reserve(w->commands->size());
-      for (const Prepared& p : *w->commands) {
-        absl::StatusOr<SubmitResult> r = Process(p, batch, in_flight);
-        // The state may hold earlier commands of the group, never written.
-        if (!r.ok()) return Stop(r.status());
-        if (r->outcome == Outcome::kRejected) {
-          // The refusal's recording time is the event's would have been:
-          // the writer's (in a cluster, the receiving node's) clock when
-          // the command arrived.
-          journal_.Record(p.command, *r, p.actor,
-                          p.recorded_at_us != 0 ? p.recorded_at_us : now_us,
-                          batch);
-        }
-        w->results->push_back(std::move(*r));
-      }
-    }
-    // The journal's retention rides on a batch that is written anyway.
-    if (batch.Count() != 0) journal_.Prune(now_us, batch);
-    if (in_flight.fingerprints.empty() && position == 0) {
-      ShrinkCache();  // all rejected or duplicates: no event to write
-      refusals_only = true;
-    } else {
-      if (!in_flight.fingerprints.empty()) {
-        batch.Put(store_->meta(), kHeadKey,
-                  EncodeHead(state_.last_seq, head_hash_));
-      }
-      if (position != 0) {
-        batch.Put(store_->meta(), kAppliedPositionKey,
-                  EncodeAppliedPosition(position));
-      }
-      group_last_seq = state_.last_seq;
-      group_events = in_flight.fingerprints.size();
-      writing_ = true;
+    if (judged.ticket < forget_before_) {
+      ++write_turn_;
+      return forget_status_;
     }
   }
-  // Nothing the state holds waits on this write: queries go on meanwhile.
-  if (refusals_only) {
-    return batch.Count() == 0 ? absl::OkStatus() : WriteRefusalsOnly(batch);
+  if (judged.refusals_only) {
+    // Nothing the state holds waits on this write.
+    absl::Status written = judged.batch.Count() == 0
+                               ? absl::OkStatus()
+                               : WriteRefusalsOnly(judged.batch);
+    absl::MutexLock lock(&state_mu_);
+    if (!written.ok()) return written;
+    ShrinkCache(judged.customers);
+    ++write_turn_;
+    return absl::OkStatus();
   }
   const auto write_start = std::chrono::steady_clock::now();
-  absl::Status written = store_->Write(batch, options_.sync);
+  absl::Status written = store_->Write(judged.batch, options_.sync);
   const auto write_duration = std::chrono::steady_clock::now() - write_start;
   absl::ReleasableMutexLock lock(&state_mu_);
-  writing_ = false;
-  pending_customers_.clear();
-  pending_policy_ = false;
   if (IsDiskFull(written)) {
     // Out of space: the store refuses writes until it is resumed
-    // (EnsureWritable), and reads go on from the durable state.
+    // (EnsureWritable), and reads go on from the durable state. Every
+    // group judged so far rests on this one: they fail with it.
     absl::Status forgotten = ForgetFailedGroup();
     if (!forgotten.ok()) return Stop(forgotten);
+    forget_before_ = next_ticket_;
+    forget_status_ = written;
+    ++write_turn_;
     return written;
   }
   // Never carry on after any other failed write or sync: the state in
   // memory is ahead of the disk, and what the disk holds is known only on
   // reopen.
   if (!written.ok()) return Stop(written);
-  durable_seq_ = group_last_seq;
-  applied_position_ = std::max(applied_position_, position);
-  ShrinkCache();
+  durable_seq_ = judged.last_seq;
+  applied_position_ = std::max(applied_position_, judged.position);
+  for (const std::string& key : judged.keys) inflight_keys_.erase(key);
+  for (const std::string& customer : judged.customers) {
+    auto it = pending_customers_.find(customer);
+    if (it != pending_customers_.end() && it->second == judged.ticket) {
+      pending_customers_.erase(it);
+    }
+  }
+  if (pending_policy_ == judged.ticket) pending_policy_.reset();
+  ShrinkCache(judged.customers);
+  ++write_turn_;
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
@@ -732,8 +819,8 @@ absl::Status LedgerImpl::CommitGroup(const std::vector<Writer*>& group) {
     CommitStats stats;
     stats.calls = group.size();
     for (const Writer* w : group) stats.commands += w->commands->size();
-    stats.events = group_events;
-    stats.bytes = batch.GetDataSize();
+    stats.events = judged.events;
+    stats.bytes = judged.batch.GetDataSize();
     stats.write_duration =
         std::chrono::duration_cast<std::chrono::nanoseconds>(write_duration);
     options_.on_group_committed(stats);
@@ -747,6 +834,28 @@ absl::Status LedgerImpl::WriteRefusalsOnly(rocksdb::WriteBatch& batch) {
   // As after any failed write: what the disk holds is known only on reopen.
   absl::MutexLock lock(&state_mu_);
   return Stop(written);
+}
+
+void LedgerImpl::LetQueriesIn() {
+  state_mu_.Unlock();
+  // Until the queries that were waiting hold the lock (they count
+  // themselves out once they do), for a bounded time: the judging goes on
+  // even if more keep coming.
+  constexpr auto kMaxPause = std::chrono::microseconds(200);
+  const auto until = std::chrono::steady_clock::now() + kMaxPause;
+  while (queries_waiting_.load(std::memory_order_relaxed) > 0 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::yield();
+  }
+  state_mu_.Lock();
+}
+
+void LedgerImpl::AwaitNoWriteInFlight() {
+  absl::MutexLock lock(&state_mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+    return !failed_.ok() || write_turn_ == next_ticket_;
+  };
+  state_mu_.Await(absl::Condition(&idle));
 }
 
 // FailedPrecondition, not the cause's code: a cause such as an I/O error
@@ -763,20 +872,26 @@ absl::Status LedgerImpl::Stop(const absl::Status& cause) {
 }
 
 bool LedgerImpl::AnswerableNow(const std::string& customer) const {
-  return !writing_ ||
-         (!pending_policy_ && !pending_customers_.contains(customer));
+  // A stopped ledger answers every query at once, with its failure: the
+  // groups in flight will never be written.
+  return !failed_.ok() || (!pending_policy_.has_value() &&
+                           !pending_customers_.contains(customer));
+}
+
+bool LedgerImpl::Unwritten(const std::string& customer) const {
+  return pending_customers_.contains(customer);
 }
 
 absl::StatusOr<std::optional<SubmitResult>> LedgerImpl::CheckKey(
-    const Prepared& p, const InFlight& in_flight) const {
-  // The group's own keys are not in the store yet; every earlier group's
-  // are (the next group starts only once this one's write returned).
+    const Prepared& p) const {
+  // The keys of the groups in flight (this one's, and the one syncing) are
+  // not in the store yet; every earlier group's are.
   uint64_t seq = 0;
   std::string original;
-  if (auto it = in_flight.keys.find(p.command.key());
-      it != in_flight.keys.end()) {
-    seq = it->second;
-    original = *in_flight.fingerprints[seq - in_flight.first_seq];
+  if (auto it = inflight_keys_.find(p.command.key());
+      it != inflight_keys_.end()) {
+    seq = it->second.seq;
+    original = *it->second.fingerprint;
   } else {
     ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> record,
                      store_->FindKey(p.command.key()));
@@ -816,10 +931,9 @@ absl::StatusOr<std::string> LedgerImpl::StoredFingerprint(uint64_t seq) const {
 }
 
 absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
-                                                 rocksdb::WriteBatch& batch,
-                                                 InFlight& in_flight) {
+                                                 Judged& judged) {
   if (p.invalid.has_value()) return *p.invalid;
-  ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p, in_flight));
+  ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p));
   if (known.has_value()) return std::move(*known);
   RETURN_IF_ERROR(Fetch(p.command));
   // The event lives only for this call: on an arena that starts on the
@@ -837,9 +951,10 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
     return Rejected(p.command.key(), decision.code, std::move(decision.message));
   }
   std::optional<int64_t> available;
-  RETURN_IF_ERROR(Append(p, event, batch, &available));
-  in_flight.fingerprints.push_back(&p.fingerprint);
-  in_flight.keys.emplace(p.command.key(), event.header().seq());
+  RETURN_IF_ERROR(Append(p, event, judged.ticket, judged.batch, &available));
+  inflight_keys_.insert_or_assign(
+      p.command.key(), InFlightKey{event.header().seq(), &p.fingerprint});
+  judged.keys.push_back(p.command.key());
   // A purchase or subscribe may have just made the customer.
   if (!p.command.customer().empty()) lru_.Touch(p.command.customer());
   SubmitResult accepted;
@@ -853,7 +968,7 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
 }
 
 absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
-                                rocksdb::WriteBatch& batch,
+                                uint64_t ticket, rocksdb::WriteBatch& batch,
                                 std::optional<int64_t>* available) {
   v1::EventHeader& h = *event.mutable_header();
   h.set_seq(state_.last_seq + 1);  // at_us: Decide's
@@ -888,9 +1003,9 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
 
   // Folded but not on disk until the group's write returns.
   if (h.customer().empty()) {
-    pending_policy_ = true;
+    pending_policy_ = ticket;
   } else {
-    pending_customers_.insert(h.customer());
+    pending_customers_.insert_or_assign(h.customer(), ticket);
   }
   batch.Put(store_->events(), EventKey(h.seq()), absl::StrCat(hash, bytes));
   batch.Put(store_->keys(), h.key(), EncodeKeyRecord(h.seq()));
@@ -898,22 +1013,49 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
     batch.Put(store_->customer_events(), CustomerEventKey(h.customer(), h.seq()),
               EncodeCustomerEventValue(h.at_us()));
   }
-  auto put_state = [&](std::string key, std::string value) {
-    batch.Put(store_->state(), key, value);
-  };
   if (touched.policy) {
-    EncodePolicy(state_.policies.versions().back(), put_state);
+    EncodePolicy(state_.policies.versions().back(),
+                 [&](std::string key, std::string value) {
+                   batch.Put(store_->state(), key, value);
+                 });
   } else {
-    EncodeCustomer(state_.customers.at(h.customer()), &touched, put_state);
+    // Encoded once per group from the state the group leaves
+    // (FlushTouched): an entity several commands change is written once.
+    TouchedEntities& all = touched_[h.customer()];
+    auto add = [](std::vector<std::string>& to, std::vector<std::string>& from) {
+      for (std::string& id : from) to.push_back(std::move(id));
+    };
+    add(all.lots, touched.lots);
+    add(all.holds, touched.holds);
+    add(all.usages, touched.usages);
+    add(all.refunds, touched.refunds);
+  }
+  head_hash_ = hash;
+  return absl::OkStatus();
+}
+
+void LedgerImpl::FlushTouched(rocksdb::WriteBatch& batch) {
+  auto unique = [](std::vector<std::string>& ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  };
+  for (auto& [id, touched] : touched_) {
+    unique(touched.lots);
+    unique(touched.holds);
+    unique(touched.usages);
+    unique(touched.refunds);
+    const CustomerState& customer = state_.customers.at(id);
+    EncodeCustomer(customer, &touched, [&](std::string key, std::string value) {
+      batch.Put(store_->state(), key, value);
+    });
     EncodePendingRefundChanges(
-        state_.customers.at(h.customer()), touched,
+        customer, touched,
         [&](std::string key, std::string value) {
           batch.Put(store_->pending_refunds(), key, value);
         },
         [&](std::string key) { batch.Delete(store_->pending_refunds(), key); });
   }
-  head_hash_ = hash;
-  return absl::OkStatus();
+  touched_.clear();
 }
 
 absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
@@ -925,7 +1067,10 @@ absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
         "at_us ", at_us, " is outside [", kMinTimeUs, ", ", kMaxTimeUs,
         "], 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z"));
   }
+  // Counted while it waits for the lock, so the judging lets it in.
+  queries_waiting_.fetch_add(1, std::memory_order_relaxed);
   absl::ReaderMutexLock lock(&state_mu_);
+  queries_waiting_.fetch_sub(1, std::memory_order_relaxed);
   // A customer the group being written changed (or every customer, when it
   // sets a policy) is answered once that group is on disk, never before.
   auto answerable = [this, &customer]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
@@ -934,9 +1079,9 @@ absl::StatusOr<Balance> LedgerImpl::GetBalance(const std::string& customer,
   state_mu_.Await(absl::Condition(&answerable));
   if (!failed_.ok()) return failed_;
   const CustomerState* c = state_.FindCustomer(customer);
-  // Not cached, so not changed by the group being written (its customers
-  // stay cached until it is on disk): the store holds exactly its durable
-  // state, and no other group starts while this lock is held.
+  // Not cached, so not changed by any group in flight (the customers they
+  // change stay cached until they are on disk): the store holds exactly
+  // its durable state, and no group is judged while this lock is held.
   std::optional<CustomerState> stored;
   if (c == nullptr) {
     ASSIGN_OR_RETURN(stored, ReadCustomer(customer, /*for_rules=*/false));

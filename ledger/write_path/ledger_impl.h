@@ -2,10 +2,15 @@
 // writer that judges waiting commands one at a time against the in-memory
 // state and commits them in groups (LevelDB's DBImpl::Write shape: a queue
 // of writers, the front one leads, merges the waiting commands into one
-// WriteBatch, writes and syncs once, then wakes the others).
+// WriteBatch, writes and syncs once, then wakes the others). The group
+// commit is pipelined: once a leader has judged its group it hands the lead
+// on, so the next group is judged and encoded while this one syncs; groups
+// are written in the order they were judged, and every answer waits for its
+// own group's sync (docs/storage.md, "The pipelined group commit").
 #ifndef CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
 #define CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -22,6 +27,7 @@
 #include "ledger/write_path/customer_lru.h"
 #include "ledger/write_path/refusal_journal.h"
 #include "ledger/storage/store.h"
+#include "projections/apply.h"
 #include "projections/ledger_state.h"
 
 namespace ledger {
@@ -41,6 +47,9 @@ class LedgerImpl final : public Ledger {
   size_t CachedEntitiesForTest() const;
   // How many subscriptions are blocked in Next waiting for an event (tests).
   size_t WaitingSubscribersForTest() const;
+  // How many groups are judged (or being judged) and not yet written or
+  // failed: 2 while one syncs and the next waits for its turn (tests).
+  size_t GroupsInFlightForTest() const;
 
   absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
   absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
@@ -115,13 +124,29 @@ class LedgerImpl final : public Ledger {
     bool done = false;
     absl::CondVar cv;
   };
-  // Commands of the group being committed, by seq - first seq of the group.
-  struct InFlight {
-    uint64_t first_seq = 0;
-    std::vector<const std::string*> fingerprints;
-    // Keys accepted in the group, not yet in the store, with their seq.
-    absl::flat_hash_map<std::string, uint64_t> keys;
+  // A key accepted by a group not yet on disk: its seq and the fingerprint
+  // of its command (owned by the group's Writer, which outlives the write).
+  struct InFlightKey {
+    uint64_t seq = 0;
+    const std::string* fingerprint = nullptr;
   };
+  // A group judged and folded into the state, waiting for its turn to be
+  // written or being written.
+  struct Judged {
+    uint64_t ticket = 0;  // the order groups are judged, and written, in
+    rocksdb::WriteBatch batch;
+    bool refusals_only = false;  // no event and no position: unsynced
+    uint64_t last_seq = 0;
+    uint64_t position = 0;  // the group's highest SubmitBatchAt position
+    size_t events = 0;
+    // Keys the group accepted (in inflight_keys_ until it is written).
+    std::vector<std::string> keys;
+    // Customers the group named, whose entities ShrinkCache trims.
+    absl::flat_hash_set<std::string> customers;
+  };
+  // Groups judged and not yet written, at most: the one syncing and the
+  // next, judged meanwhile.
+  static constexpr uint64_t kMaxGroupsInFlight = 2;
 
   static Prepared Prepare(const v1::Command& command, const Receipt& receipt);
   static Prepared PrepareJson(std::string_view json, const Receipt& receipt);
@@ -138,7 +163,14 @@ class LedgerImpl final : public Ledger {
       std::span<const Receipt> receipts) const;
   absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands,
                                                 uint64_t applied_position = 0);
-  absl::Status CommitGroup(const std::vector<Writer*>& group);
+  // Judges and folds `group` under the state lock (after the space check),
+  // leaving in `judged` what its write needs; waits first while
+  // kMaxGroupsInFlight groups are in flight. Holds space_mu_.
+  absl::Status JudgeGroup(const std::vector<Writer*>& group, Judged& judged);
+  // Waits for the turn of `judged` (every group judged before it written),
+  // writes it (synced, unless refusals only) and makes it durable in the
+  // state; fails when a group before it failed.
+  absl::Status WriteJudged(Judged& judged, const std::vector<Writer*>& group);
   // OK when a group may be written now; else the disk-full Unavailable
   // (Options::min_free_disk_bytes, or a store RocksDB found out of space
   // that has no room yet to resume). Resumes the store once it has.
@@ -160,19 +192,18 @@ class LedgerImpl final : public Ledger {
   absl::Status Stop(const absl::Status& cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
-                                       rocksdb::WriteBatch& batch,
-                                       InFlight& in_flight)
+                                       Judged& judged)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::StatusOr<std::optional<SubmitResult>> CheckKey(
-      const Prepared& prepared, const InFlight& in_flight) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+      const Prepared& prepared) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // The fingerprint of the command of stored event `seq`, for KEY_REUSED.
   absl::StatusOr<std::string> StoredFingerprint(uint64_t seq) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // `*available` gets the customer's available credits right after the
   // command, at its `at` (docs/contract.md section 8); unset for set_policy.
   absl::Status Append(const Prepared& prepared, v1::Event& event,
-                      rocksdb::WriteBatch& batch, std::optional<int64_t>* available)
+                      uint64_t ticket, rocksdb::WriteBatch& batch,
+                      std::optional<int64_t>* available)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Brings into the cache what judging `command` reads: its customer, and
   // the usage, hold or refund it names by id (the rules read no other).
@@ -182,16 +213,29 @@ class LedgerImpl final : public Ledger {
   // `for_rules` its pending holds and refunds too; nullopt when unknown.
   absl::StatusOr<std::optional<CustomerState>> ReadCustomer(
       const std::string& customer, bool for_rules) const;
-  // Once the group is on disk: drops the entities of the group's customers
-  // that no rule reads other than by id, then the least recently used
-  // customers past Options::state_cache_customers.
-  void ShrinkCache() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Once the group is on disk: drops the entities of `customers` (the
+  // group's) that no rule reads other than by id, then the least recently
+  // used customers past Options::state_cache_customers. A customer a later
+  // group changed is not on disk yet: it keeps everything.
+  void ShrinkCache(const absl::flat_hash_set<std::string>& customers)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Puts the stored form of every entity touched_ names, as the state now
+  // holds it, into `batch`, and empties touched_.
+  void FlushTouched(rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Whether a group not yet on disk changed `customer`.
+  bool Unwritten(const std::string& customer) const
+      ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
+  // Frees the state lock for the queries waiting for it (queries_waiting_),
+  // between two commands of a group being judged, and takes it again.
+  void LetQueriesIn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Waits until no group is being written (before RocksDB is resumed).
+  void AwaitNoWriteInFlight() ABSL_LOCKS_EXCLUDED(state_mu_);
   // Writes a group of refusals only (no event, no position): unsynced, so
   // refusals cost no sync of their own; a crash may lose them, never an
   // acknowledged command. A full disk loses them silently (the store is
   // then out of space and the next group waits for room).
-  absl::Status WriteRefusalsOnly(rocksdb::WriteBatch& batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(space_mu_);
+  absl::Status WriteRefusalsOnly(rocksdb::WriteBatch& batch);
   // Whether a balance of `customer` can be answered now (see state_mu_).
   bool AnswerableNow(const std::string& customer) const
       ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
@@ -205,16 +249,20 @@ class LedgerImpl final : public Ledger {
   // outlive the ledger. Set in Restore.
   std::shared_ptr<CommitFeed> feed_;
 
-  // Held by the leader around its whole group (the space check, the
-  // judging and the write), by CheckWritable, and by Close around closing
-  // the store: only one of them at a time checks the disk, resumes the
-  // store or writes. Taken before state_mu_.
+  // Held by the leader around the space check and the judging of its group
+  // (not its write: the next group is judged meanwhile), by CheckWritable,
+  // and by Close around closing the store: only one of them at a time
+  // checks the disk or resumes the store, which waits for the writes in
+  // flight first (AwaitNoWriteInFlight). Taken before state_mu_.
   absl::Mutex space_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);
 
   absl::Mutex queue_mu_;
   std::deque<Writer*> queue_ ABSL_GUARDED_BY(queue_mu_);
   // Set by Close: no writer joins the queue any more.
   bool closing_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Groups that left the queue once judged and are not answered yet: Close
+  // waits for them too.
+  size_t groups_answering_ ABSL_GUARDED_BY(queue_mu_) = 0;
 
   // Serializes Close calls; holds the first one's answer for the others.
   absl::Mutex close_mu_;
@@ -225,18 +273,38 @@ class LedgerImpl final : public Ledger {
   mutable absl::Mutex store_mu_;
 
   // Held exclusively by the leader while it judges and folds its group, and
-  // again once the group's write returned; queries hold it shared. While the
-  // group is written (writing_), a query waits only if the group changed
-  // what it reads (AnswerableNow), so none sees a command not on disk.
+  // again once the group's write returned; queries hold it shared. While
+  // groups are in flight, a query waits only if one of them changed what it
+  // reads (AnswerableNow), so none sees a command not on disk.
   mutable absl::Mutex state_mu_;
+  // Queries waiting to take state_mu_ (GetBalance): the leader lets them in
+  // between two commands rather than after its whole group.
+  mutable std::atomic<int> queries_waiting_{0};
   // A cache of the stored state (docs/storage.md, "Memory"): the policy
-  // versions, and the customers of lru_. Between groups everything in it is
-  // on disk, so any of it may be dropped and read again; the customers a
-  // group names stay until the group is written.
+  // versions, and the customers of lru_. What no group in flight changed is
+  // on disk, so it may be dropped and read again; the customers a group
+  // changed stay until it is written (pending_customers_).
   LedgerState state_ ABSL_GUARDED_BY(state_mu_);
   CustomerLru lru_ ABSL_GUARDED_BY(state_mu_);
   // Customers the group being judged named, whose entities ShrinkCache trims.
   absl::flat_hash_set<std::string> group_customers_ ABSL_GUARDED_BY(state_mu_);
+  // The entities the group being judged changed, by customer: encoded once
+  // per group (FlushTouched), however many of its commands changed them.
+  absl::flat_hash_map<std::string, TouchedEntities> touched_
+      ABSL_GUARDED_BY(state_mu_);
+  // Keys accepted by groups not yet on disk (CheckKey looks here first).
+  absl::flat_hash_map<std::string, InFlightKey> inflight_keys_
+      ABSL_GUARDED_BY(state_mu_);
+  // The pipeline: tickets are handed out as groups start being judged;
+  // write_turn_ is the ticket that may write now (every group before it is
+  // written or failed). next_ticket_ - write_turn_ groups are in flight.
+  uint64_t next_ticket_ ABSL_GUARDED_BY(state_mu_) = 0;
+  uint64_t write_turn_ ABSL_GUARDED_BY(state_mu_) = 0;
+  // After a group failed for want of space (ForgetFailedGroup), every group
+  // with a ticket below forget_before_ was judged on the state that group
+  // left and is refused with forget_status_ when its turn comes.
+  uint64_t forget_before_ ABSL_GUARDED_BY(state_mu_) = 0;
+  absl::Status forget_status_ ABSL_GUARDED_BY(state_mu_);
   std::string head_hash_ ABSL_GUARDED_BY(state_mu_);
   // The last seq on disk; state_.last_seq runs ahead of it while a group is
   // being judged, and stays ahead after a failed write.
@@ -247,11 +315,12 @@ class LedgerImpl final : public Ledger {
   // the disk) or by Close: FailedPrecondition, which every call then returns
   // until the ledger is reopened.
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
-  // The group being written: set while its write runs, with the customers
-  // it changed and whether it set a policy (which changes every balance).
-  bool writing_ ABSL_GUARDED_BY(state_mu_) = false;
-  absl::flat_hash_set<std::string> pending_customers_ ABSL_GUARDED_BY(state_mu_);
-  bool pending_policy_ ABSL_GUARDED_BY(state_mu_) = false;
+  // What groups not yet on disk changed: each customer with the ticket of
+  // the last such group, and that group's ticket when it set a policy
+  // (which changes every balance).
+  absl::flat_hash_map<std::string, uint64_t> pending_customers_
+      ABSL_GUARDED_BY(state_mu_);
+  std::optional<uint64_t> pending_policy_ ABSL_GUARDED_BY(state_mu_);
 };
 
 }  // namespace ledger

@@ -106,10 +106,18 @@ class FaultInjector {
     std::lock_guard<std::mutex> lock(gate_mu_);
     return at_gate_;
   }
+  // Lets the next `n` syncs through the closed gate, in the order they
+  // reach it, so a test can release one group's sync and hold the next.
+  void LetSyncsThrough(int n) {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    passes_ += n;
+    gate_cv_.notify_all();
+  }
   void PassSyncGate() {
     std::unique_lock<std::mutex> lock(gate_mu_);
     ++at_gate_;
-    gate_cv_.wait(lock, [this] { return !gate_closed_; });
+    gate_cv_.wait(lock, [this] { return !gate_closed_ || passes_ > 0; });
+    if (gate_closed_) --passes_;
     --at_gate_;
   }
 
@@ -136,6 +144,7 @@ class FaultInjector {
   std::condition_variable gate_cv_;
   bool gate_closed_ = false;
   int at_gate_ = 0;
+  int passes_ = 0;  // LetSyncsThrough
   std::atomic<FaultPoint> point_{FaultPoint::kNone};
   std::atomic<int> skip_{0};
   std::atomic<int> injected_{0};

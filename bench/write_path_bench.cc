@@ -1,0 +1,105 @@
+// Queries beside the write path (docs/benchmarks.md, "The write path near
+// its limit"):
+//   write_path/balance_under_batches: GetBalance of random customers of a
+//     LEDGER_BENCH_HOT_CUSTOMERS-customer ledger (every customer cached, as
+//     on a platform whose working set fits) while another thread keeps
+//     submitting synced SubmitBatch(1000) of uses of random customers of the
+//     same ledger. Counters: the queries' p50, p99 and p99.9 in
+//     microseconds, and the writer's commands per second during them.
+//
+// Registered when the program starts (before bench_main's own groups), so
+// no other file names it; its ledger is built on first use and closed once
+// the benchmark returns.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_fixtures.h"
+#include "benchmark/benchmark.h"
+
+namespace ledger::bench {
+namespace {
+
+constexpr size_t kWriterBatch = 1000;
+constexpr int kQueries = 20'000;
+
+double Percentile(std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const size_t i = std::min(sorted.size() - 1,
+                            static_cast<size_t>(q * static_cast<double>(sorted.size())));
+  return sorted[i];
+}
+
+void BM_BalanceUnderBatches(benchmark::State& state) {
+  const uint64_t customers = Config().hot_customers;
+  std::unique_ptr<Ledger> ledger =
+      OpenLedgerOrDie(NewDir("balance-under-batches"), /*sync=*/true);
+  {
+    std::vector<v1::Command> purchases;
+    for (uint64_t c = 0; c < customers; ++c) purchases.push_back(PurchaseCommand(c));
+    SubmitAllOrDie(*ledger, purchases, kWriterBatch);
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> written{0};
+  std::thread writer([&] {
+    std::mt19937_64 rng(5);
+    uint64_t n = 0;
+    std::vector<v1::Command> batch;
+    while (!stop.load(std::memory_order_relaxed)) {
+      batch.clear();
+      for (size_t i = 0; i < kWriterBatch; ++i) {
+        batch.push_back(UseCommand(rng() % customers, n++));
+      }
+      const size_t accepted = CountAccepted(ledger->SubmitBatch(batch));
+      if (accepted != kWriterBatch) CheckOrDie(absl::InternalError("a use was rejected"), "writer");
+      written.fetch_add(accepted, std::memory_order_relaxed);
+    }
+  });
+  // Let the writer reach its pace before the clock starts.
+  while (written.load() < 2 * kWriterBatch) std::this_thread::yield();
+
+  std::mt19937_64 rng(17);
+  std::vector<double> latencies_us;
+  latencies_us.reserve(kQueries);
+  const uint64_t written_before = written.load();
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    for (int i = 0; i < kQueries; ++i) {
+      const std::string customer = CustomerId(rng() % customers);
+      const auto t0 = std::chrono::steady_clock::now();
+      absl::StatusOr<Balance> b = ledger->GetBalance(customer, kUseAtUs);
+      const auto t1 = std::chrono::steady_clock::now();
+      CheckOrDie(b.status(), "GetBalance");
+      latencies_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const uint64_t writes = written.load() - written_before;
+  stop.store(true);
+  writer.join();
+  CheckOrDie(ledger->Close(), "Close");
+
+  std::sort(latencies_us.begin(), latencies_us.end());
+  state.SetIterationTime(seconds);
+  state.SetItemsProcessed(static_cast<int64_t>(latencies_us.size()));
+  state.counters["p50_us"] = Percentile(latencies_us, 0.50);
+  state.counters["p99_us"] = Percentile(latencies_us, 0.99);
+  state.counters["p999_us"] = Percentile(latencies_us, 0.999);
+  state.counters["writer_commands_per_s"] = static_cast<double>(writes) / seconds;
+}
+
+const bool kRegistered = [] {
+  benchmark::RegisterBenchmark("write_path/balance_under_batches",
+                               BM_BalanceUnderBatches)
+      ->UseManualTime()
+      ->Iterations(1);
+  return true;
+}();
+
+}  // namespace
+}  // namespace ledger::bench

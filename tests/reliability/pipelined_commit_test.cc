@@ -1,0 +1,157 @@
+// The pipelined group commit (ledger/write_path/ledger_impl.h): the next
+// group is judged while the previous one syncs, on the state that group
+// left, but no answer of it precedes its own sync, and a failed sync fails
+// its group and every group judged after it; none of those is written.
+// WAL syncs are held at the fault file system's gate.
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ledger/ledger.h"
+#include "ledger/write_path/ledger_impl.h"
+#include "ledger/write_path/open_with_env.h"
+#include "tests/reliability/fault_fs.h"
+#include "tests/reliability/reliability_util.h"
+#include "tests/test_util.h"
+
+namespace ledger {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::BuyJson;
+using testing::FaultInjector;
+using testing::FaultPoint;
+using testing::KeysInLog;
+using testing::OutcomeName;
+using testing::TempDir;
+using testing::UseJson;
+using testing::WaitUntil;
+
+using Results = absl::StatusOr<std::vector<SubmitResult>>;
+
+LedgerImpl& Impl(Ledger& ledger) { return dynamic_cast<LedgerImpl&>(ledger); }
+
+// A ledger on the fault file system with c1 (1000 credits) and c2 (500),
+// whose first group (a use of 100 by c1, key k3) is held at the closed
+// sync gate and whose second group was judged meanwhile and waits.
+struct TwoGroupsInFlight {
+  FaultInjector faults;
+  std::unique_ptr<rocksdb::Env> env = faults.NewEnv();
+  TempDir dir;
+  std::unique_ptr<Ledger> db;
+  std::future<Results> first;
+  std::future<Results> second;
+
+  // `second`: the commands of the second group.
+  void Start(std::vector<std::string> second_group) {
+    auto opened = OpenLedgerWithEnv(Options(), dir.path(), env.get());
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    db = std::move(opened).value();
+    for (const std::string& json :
+         {BuyJson("k1", "c1", "p1", 1000), BuyJson("k2", "c2", "p1", 500)}) {
+      auto r = db->SubmitJson(json);
+      ASSERT_TRUE(r.ok() && OutcomeName(*r) == "ACCEPTED") << json;
+    }
+    faults.CloseSyncGate();
+    first = std::async(std::launch::async, [this] {
+      std::vector<std::string> lines{UseJson("k3", "c1", "u1", 100)};
+      return db->SubmitJsonBatch(lines);
+    });
+    WaitUntil([&] { return faults.SyncsAtGate() == 1; }, absl::Seconds(10));
+    EXPECT_EQ(faults.SyncsAtGate(), 1) << "the first group never reached its sync";
+    second = std::async(std::launch::async, [this, second_group] {
+      return db->SubmitJsonBatch(second_group);
+    });
+    // The second group takes its turn once judged: two groups in flight,
+    // one sync at the gate.
+    WaitUntil([&] { return Impl(*db).GroupsInFlightForTest() == 2; },
+              absl::Seconds(10));
+    EXPECT_EQ(Impl(*db).GroupsInFlightForTest(), 2u)
+        << "the second group was not judged while the first one synced";
+    EXPECT_EQ(faults.SyncsAtGate(), 1);
+  }
+};
+
+TEST(PipelinedCommit, TheNextGroupIsJudgedDuringASyncAndAnsweredOnlyAfterItsOwn) {
+  TwoGroupsInFlight t;
+  // A use of c2; k3 again (the first group's, not on disk yet: a
+  // duplicate); a use of 950 by c1, which holds 900 once k3 is applied.
+  t.Start({UseJson("k4", "c2", "u1", 50), UseJson("k3", "c1", "u1", 100),
+           UseJson("k5", "c1", "u2", 950)});
+  ASSERT_NE(t.db, nullptr);
+  // EXPECT, not ASSERT, while syncs are held: returning with a thread at
+  // the gate would hang the test instead of failing it.
+  EXPECT_EQ(t.second.wait_for(milliseconds(300)), std::future_status::timeout)
+      << "the second group was answered before the first one's sync";
+  EXPECT_EQ(t.db->LastSeq(), 2u);
+
+  // The first group's sync passes; the second's reaches the gate.
+  t.faults.LetSyncsThrough(1);
+  EXPECT_EQ(t.first.wait_for(seconds(10)), std::future_status::ready);
+  WaitUntil([&] { return t.faults.SyncsAtGate() == 1; }, absl::Seconds(10));
+  EXPECT_EQ(t.faults.SyncsAtGate(), 1) << "the second group never reached its sync";
+  EXPECT_EQ(t.second.wait_for(milliseconds(300)), std::future_status::timeout)
+      << "the second group was answered before its own sync";
+  EXPECT_EQ(t.db->LastSeq(), 3u);
+
+  t.faults.OpenSyncGate();
+  Results first = t.first.get();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].seq, 3u);
+  Results second = t.second.get();
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->size(), 3u);
+  EXPECT_EQ(OutcomeName((*second)[0]), "ACCEPTED");
+  EXPECT_EQ((*second)[0].seq, 4u);
+  EXPECT_EQ((*second)[1].outcome, Outcome::kDuplicate);
+  EXPECT_EQ((*second)[1].seq, 3u);
+  EXPECT_EQ((*second)[2].outcome, Outcome::kRejected);
+  EXPECT_EQ((*second)[2].code, v1::INSUFFICIENT_CREDITS);
+  EXPECT_EQ(t.db->LastSeq(), 4u);
+  absl::StatusOr<Balance> c1 = t.db->GetBalance("c1", 0);
+  ASSERT_TRUE(c1.ok()) << c1.status();
+  EXPECT_EQ(c1->available, 900);
+}
+
+TEST(PipelinedCommit, AFailedSyncFailsItsGroupAndEveryGroupJudgedAfterIt) {
+  TwoGroupsInFlight t;
+  t.Start({UseJson("k4", "c2", "u1", 50), UseJson("k3", "c1", "u1", 100)});
+  ASSERT_NE(t.db, nullptr);
+  t.faults.Arm(FaultPoint::kWalSync);
+  t.faults.OpenSyncGate();
+  Results first = t.first.get();
+  EXPECT_TRUE(absl::IsFailedPrecondition(first.status())) << first.status();
+  EXPECT_GE(t.faults.injected(), 1) << "the fault was never hit";
+  // The second group (a duplicate of the failed k3 among its answers) is
+  // failed, not answered.
+  Results second = t.second.get();
+  EXPECT_TRUE(absl::IsFailedPrecondition(second.status())) << second.status();
+  t.faults.Disarm();
+  // Nothing later is acknowledged either.
+  auto later = t.db->SubmitJson(UseJson("k6", "c2", "u2", 1));
+  EXPECT_TRUE(absl::IsFailedPrecondition(later.status())) << later.status();
+  EXPECT_EQ(t.db->LastSeq(), 2u);
+
+  absl::Status closed = t.db->Close();
+  (void)closed;  // whatever flushing a failed store returns
+  t.db.reset();
+  auto reopened = Ledger::Open(Options(), t.dir.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  std::string error;
+  std::map<std::string, uint64_t> keys = KeysInLog(**reopened, &error);
+  EXPECT_EQ(error, "");
+  // The second group was never written; the first one's write may have
+  // reached the disk before its sync failed, unacknowledged.
+  EXPECT_EQ(keys.count("k4"), 0u) << "a group judged after a failed sync was written";
+  EXPECT_EQ(keys.count("k6"), 0u);
+  EXPECT_EQ(keys.count("k1") + keys.count("k2"), 2u);
+}
+
+}  // namespace
+}  // namespace ledger
