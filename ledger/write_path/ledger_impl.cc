@@ -645,8 +645,9 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   queue_mu_.Unlock();
   Judged judged;
   absl::Status status = JudgeGroup(group, judged);
-  // Judged (or failed): the group leaves the queue and the next writer
-  // leads, judging its group while this one is written.
+  // Judged (or failed), with the writers it took in meanwhile: the group
+  // leaves the queue and the next writer leads, judging its group while
+  // this one is written.
   queue_mu_.Lock();
   for (Writer* x : group) {
     LEDGER_CHECK(queue_.front() == x) << "the commit queue lost the order of a group";
@@ -673,11 +674,8 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
 // of customers no group in flight changed are answered meanwhile, and
 // those of customers one changed wait for it (AnswerableNow). Only leaders
 // change the state, one at a time (space_mu_), in ticket order.
-absl::Status LedgerImpl::JudgeGroup(const std::vector<Writer*>& group,
+absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
                                     Judged& judged) {
-  for (const Writer* w : group) {
-    judged.position = std::max(judged.position, w->applied_position);
-  }
   absl::MutexLock space_lock(&space_mu_);
   {
     // At most kMaxGroupsInFlight groups judged ahead of the disk: the one
@@ -698,37 +696,94 @@ absl::Status LedgerImpl::JudgeGroup(const std::vector<Writer*>& group,
   touched_.clear();
   const int64_t now_us = ReceivedNow();
   rocksdb::WriteBatch& batch = judged.batch;
-  for (Writer* w : group) {
-    w->results->reserve(w->commands->size());
-    for (const Prepared& p : *w->commands) {
-      absl::StatusOr<SubmitResult> r = Process(p, judged);
-      // The state may hold earlier commands of the group, never written.
-      if (!r.ok()) return Stop(r.status());
-      if (r->outcome == Outcome::kRejected) {
-        // The refusal's recording time is the event's would have been:
-        // the writer's (in a cluster, the receiving node's) clock when
-        // the command arrived.
-        journal_.Record(p.command, *r, p.actor,
-                        p.recorded_at_us != 0 ? p.recorded_at_us : now_us,
-                        batch);
-      }
-      w->results->push_back(std::move(*r));
-      // Between two commands the state is whole: a waiting query gets in,
-      // so none waits for a whole group to be judged.
-      if (queries_waiting_.load(std::memory_order_relaxed) > 0) {
-        LetQueriesIn();
-        if (!failed_.ok()) return failed_;
-        // A group before this one failed for want of space meanwhile: the
-        // state was read back from the disk, and this group is refused at
-        // its turn (WriteJudged), judging nothing more.
-        if (judged.ticket < forget_before_) {
-          touched_.clear();
-          group_customers_.clear();
-          return absl::OkStatus();
+  // Set when a group before this one failed for want of space while the
+  // lock was free: the state was read back from the disk, and this group
+  // is refused at its turn (WriteJudged), judging nothing more.
+  bool doomed = false;
+  // Frees the lock for `fn` and takes it again; false when the group must
+  // stop judging (the ledger stopped, or the group is doomed).
+  auto unlocked = [&](const std::function<void()>& fn)
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+    fn();
+    if (!failed_.ok()) return false;
+    if (judged.ticket < forget_before_) {
+      touched_.clear();
+      group_customers_.clear();
+      doomed = true;
+      return false;
+    }
+    return true;
+  };
+  auto judge = [&](size_t from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_)
+                   -> absl::Status {
+    for (size_t i = from; i < group.size(); ++i) {
+      Writer* w = group[i];
+      judged.position = std::max(judged.position, w->applied_position);
+      w->results->reserve(w->commands->size());
+      for (const Prepared& p : *w->commands) {
+        absl::StatusOr<SubmitResult> r = Process(p, judged);
+        // The state may hold earlier commands of the group, never written.
+        if (!r.ok()) return Stop(r.status());
+        if (r->outcome == Outcome::kRejected) {
+          // The refusal's recording time is the event's would have been:
+          // the writer's (in a cluster, the receiving node's) clock when
+          // the command arrived.
+          journal_.Record(p.command, *r, p.actor,
+                          p.recorded_at_us != 0 ? p.recorded_at_us : now_us,
+                          batch);
+        }
+        w->results->push_back(std::move(*r));
+        // Between two commands the state is whole: a waiting query gets
+        // in, so none waits for a whole group to be judged.
+        if (queries_waiting_.load(std::memory_order_relaxed) > 0 &&
+            !unlocked([&] { LetQueriesIn(); })) {
+          return failed_;  // OK when doomed
         }
       }
     }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(judge(0));
+  // While the group before this one syncs, the writers that queue meanwhile
+  // join this group (up to the group bound), so the pipeline does not cut
+  // the groups of many small callers into more syncs.
+  size_t group_commands = 0;
+  for (const Writer* w : group) group_commands += w->commands->size();
+  while (!doomed) {
+    auto turn = [this, &judged]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+      return !failed_.ok() || write_turn_ == judged.ticket;
+    };
+    if (state_mu_.AwaitWithTimeout(absl::Condition(&turn),
+                                   absl::Microseconds(100))) {
+      break;
+    }
+    if (judged.ticket < forget_before_) {
+      unlocked([] {});  // marks the group doomed
+      break;
+    }
+    if (group_commands >= options_.max_group_commands) break;
+    const size_t before = group.size();
+    state_mu_.Unlock();
+    {
+      absl::MutexLock queue_lock(&queue_mu_);
+      for (size_t i = before; i < queue_.size(); ++i) {
+        Writer* x = queue_[i];
+        if (group_commands + x->commands->size() > options_.max_group_commands) {
+          break;
+        }
+        group.push_back(x);
+        group_commands += x->commands->size();
+      }
+    }
+    state_mu_.Lock();
+    if (!failed_.ok()) return failed_;
+    if (judged.ticket < forget_before_) {
+      unlocked([] {});
+      break;
+    }
+    if (group.size() > before) RETURN_IF_ERROR(judge(before));
   }
+  if (doomed) return absl::OkStatus();
   FlushTouched(batch);
   // The journal's retention rides on a batch that is written anyway.
   if (batch.Count() != 0) journal_.Prune(now_us, batch);

@@ -165,8 +165,10 @@ class LedgerImpl final : public Ledger {
                                                 uint64_t applied_position = 0);
   // Judges and folds `group` under the state lock (after the space check),
   // leaving in `judged` what its write needs; waits first while
-  // kMaxGroupsInFlight groups are in flight. Holds space_mu_.
-  absl::Status JudgeGroup(const std::vector<Writer*>& group, Judged& judged);
+  // kMaxGroupsInFlight groups are in flight. Until the group before it is
+  // written, it adds the writers queued behind `group` to it (up to
+  // Options::max_group_commands) and judges them too. Holds space_mu_.
+  absl::Status JudgeGroup(std::vector<Writer*>& group, Judged& judged);
   // Waits for the turn of `judged` (every group judged before it written),
   // writes it (synced, unless refusals only) and makes it durable in the
   // state; fails when a group before it failed.

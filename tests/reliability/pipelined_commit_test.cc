@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,10 +47,18 @@ struct TwoGroupsInFlight {
   std::unique_ptr<Ledger> db;
   std::future<Results> first;
   std::future<Results> second;
+  // The calls of each group written (Options::on_group_committed).
+  std::mutex groups_mu;
+  std::vector<size_t> group_calls;
 
   // `second`: the commands of the second group.
   void Start(std::vector<std::string> second_group) {
-    auto opened = OpenLedgerWithEnv(Options(), dir.path(), env.get());
+    Options options;
+    options.on_group_committed = [this](const CommitStats& stats) {
+      std::lock_guard<std::mutex> lock(groups_mu);
+      group_calls.push_back(stats.calls);
+    };
+    auto opened = OpenLedgerWithEnv(options, dir.path(), env.get());
     ASSERT_TRUE(opened.ok()) << opened.status();
     db = std::move(opened).value();
     for (const std::string& json :
@@ -117,6 +126,36 @@ TEST(PipelinedCommit, TheNextGroupIsJudgedDuringASyncAndAnsweredOnlyAfterItsOwn)
   absl::StatusOr<Balance> c1 = t.db->GetBalance("c1", 0);
   ASSERT_TRUE(c1.ok()) << c1.status();
   EXPECT_EQ(c1->available, 900);
+}
+
+TEST(PipelinedCommit, WritersQueuedDuringASyncJoinTheGroupJudgedMeanwhile) {
+  TwoGroupsInFlight t;
+  t.Start({UseJson("k4", "c2", "u1", 50)});
+  ASSERT_NE(t.db, nullptr);
+  // Two more calls queue while the first group still syncs: the group
+  // judged meanwhile takes them in, so three calls share one sync.
+  auto third = std::async(std::launch::async, [&] {
+    return t.db->SubmitJson(UseJson("k5", "c2", "u2", 10));
+  });
+  auto fourth = std::async(std::launch::async, [&] {
+    return t.db->SubmitJson(UseJson("k6", "c1", "u3", 10));
+  });
+  EXPECT_EQ(third.wait_for(milliseconds(300)), std::future_status::timeout);
+  EXPECT_EQ(fourth.wait_for(milliseconds(100)), std::future_status::timeout);
+  EXPECT_EQ(Impl(*t.db).GroupsInFlightForTest(), 2u);
+  t.faults.OpenSyncGate();
+  ASSERT_TRUE(t.first.get().ok());
+  Results second = t.second.get();
+  ASSERT_TRUE(second.ok()) << second.status();
+  auto r3 = third.get();
+  auto r4 = fourth.get();
+  ASSERT_TRUE(r3.ok() && r4.ok());
+  EXPECT_EQ(OutcomeName(*r3), "ACCEPTED");
+  EXPECT_EQ(OutcomeName(*r4), "ACCEPTED");
+  EXPECT_EQ(t.db->LastSeq(), 6u);
+  std::lock_guard<std::mutex> lock(t.groups_mu);
+  // The two purchases, the first group, then one group of three calls.
+  EXPECT_EQ(t.group_calls, (std::vector<size_t>{1, 1, 1, 3}));
 }
 
 TEST(PipelinedCommit, AFailedSyncFailsItsGroupAndEveryGroupJudgedAfterIt) {
