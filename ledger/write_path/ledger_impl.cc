@@ -237,6 +237,7 @@ absl::Status LedgerImpl::LoadDurable() {
         ASSIGN_OR_RETURN(applied_position_, DecodeAppliedPosition(value));
         return absl::OkStatus();
       }));
+  judged_position_ = applied_position_;
   return absl::OkStatus();
 }
 
@@ -660,12 +661,14 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   queue_mu_.Lock();
   --groups_answering_;
   for (Writer* x : group) {
-    x->status = status;
+    // A refusal rests on the positions judged before it: it is answered
+    // only once they are written, and a failed write wins over it.
+    x->status = status.ok() ? x->refused : status;
     x->done = true;
     if (x != &w) x->cv.Signal();
   }
   queue_mu_.Unlock();
-  if (!status.ok()) return status;
+  if (!w.status.ok()) return w.status;
   return results;
 }
 
@@ -718,7 +721,22 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
                    -> absl::Status {
     for (size_t i = from; i < group.size(); ++i) {
       Writer* w = group[i];
-      judged.position = std::max(judged.position, w->applied_position);
+      if (w->applied_position != 0) {
+        // Checked here, in the order calls are judged and written, not
+        // only against the durable position when the call came: two
+        // positioned calls in flight at once must not store a position
+        // below one already judged (a batch is applied once).
+        if (w->applied_position <= judged_position_) {
+          w->refused = absl::InvalidArgumentError(absl::StrCat(
+              "applied position ", w->applied_position,
+              " is not above ", judged_position_,
+              ", already applied or being applied: that batch was applied "
+              "already"));
+          continue;
+        }
+        judged_position_ = w->applied_position;
+        judged.position = std::max(judged.position, w->applied_position);
+      }
       w->results->reserve(w->commands->size());
       for (const Prepared& p : *w->commands) {
         absl::StatusOr<SubmitResult> r = Process(p, judged);
@@ -746,17 +764,20 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
   RETURN_IF_ERROR(judge(0));
   // While the group before this one syncs, the writers that queue meanwhile
   // join this group (up to the group bound), so the pipeline does not cut
-  // the groups of many small callers into more syncs.
+  // the groups of many small callers into more syncs. With no group in
+  // flight the group is written at once: the writers queued meanwhile make
+  // the next group, judged during this one's sync.
   size_t group_commands = 0;
   for (const Writer* w : group) group_commands += w->commands->size();
-  while (!doomed) {
+  while (!doomed && write_turn_ != judged.ticket && failed_.ok()) {
     auto turn = [this, &judged]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
       return !failed_.ok() || write_turn_ == judged.ticket;
     };
-    if (state_mu_.AwaitWithTimeout(absl::Condition(&turn),
-                                   absl::Microseconds(100))) {
-      break;
-    }
+    const bool my_turn = state_mu_.AwaitWithTimeout(absl::Condition(&turn),
+                                                    absl::Microseconds(100));
+    if (!failed_.ok()) return failed_;
+    // The group before failed for want of space while this one waited (its
+    // turn came because that one was refused): nothing more is judged.
     if (judged.ticket < forget_before_) {
       unlocked([] {});  // marks the group doomed
       break;
@@ -782,8 +803,13 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
       break;
     }
     if (group.size() > before) RETURN_IF_ERROR(judge(before));
+    // Its turn came: the writers that queued until now were taken in
+    // once more (they would otherwise wait a whole sync), and it is
+    // written.
+    if (my_turn) break;
   }
-  if (doomed) return absl::OkStatus();
+  // Refused at its turn (WriteJudged) with the group it was judged on.
+  if (doomed || judged.ticket < forget_before_) return absl::OkStatus();
   FlushTouched(batch);
   // The journal's retention rides on a batch that is written anyway.
   if (batch.Count() != 0) journal_.Prune(now_us, batch);
@@ -865,21 +891,28 @@ absl::Status LedgerImpl::WriteJudged(Judged& judged,
   }
   if (pending_policy_ == judged.ticket) pending_policy_.reset();
   ShrinkCache(judged.customers);
-  ++write_turn_;
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
-  lock.Release();
-  if (options_.on_group_committed) {
-    CommitStats stats;
-    stats.calls = group.size();
-    for (const Writer* w : group) stats.commands += w->commands->size();
-    stats.events = judged.events;
-    stats.bytes = judged.batch.GetDataSize();
-    stats.write_duration =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(write_duration);
-    options_.on_group_committed(stats);
+  if (!options_.on_group_committed) {
+    ++write_turn_;
+    return absl::OkStatus();
   }
+  lock.Release();
+  // Called with no lock held but before the turn passes on: the reports
+  // come one at a time and in the order groups are written, as they did
+  // before the commit was pipelined (the next group is judged meanwhile;
+  // only its write waits).
+  CommitStats stats;
+  stats.calls = group.size();
+  for (const Writer* w : group) stats.commands += w->commands->size();
+  stats.events = judged.events;
+  stats.bytes = judged.batch.GetDataSize();
+  stats.write_duration =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(write_duration);
+  options_.on_group_committed(stats);
+  absl::MutexLock relock(&state_mu_);
+  ++write_turn_;
   return absl::OkStatus();
 }
 
@@ -917,6 +950,9 @@ void LedgerImpl::AwaitNoWriteInFlight() {
 // (Unavailable) says "retry", but no retry succeeds until the ledger is
 // reopened and has read back what the disk really holds.
 absl::Status LedgerImpl::Stop(const absl::Status& cause) {
+  // The first failure is the one every call reports (a group failing
+  // after another write stopped the ledger changes nothing).
+  if (!failed_.ok()) return failed_;
   failed_ = absl::FailedPreconditionError(absl::StrCat(
       "the ledger stopped after a failed write (",
       absl::StatusCodeToString(cause.code()), ": ", cause.message(),

@@ -120,6 +120,9 @@ class LedgerImpl final : public Ledger {
     std::vector<Prepared>* commands;
     std::vector<SubmitResult>* results;
     uint64_t applied_position = 0;  // SubmitBatchAt's; 0: none
+    // Set when judging refuses the whole call (a SubmitBatchAt position not
+    // above one already judged): its answer once the group is written.
+    absl::Status refused;
     absl::Status status;
     bool done = false;
     absl::CondVar cv;
@@ -313,6 +316,10 @@ class LedgerImpl final : public Ledger {
   uint64_t durable_seq_ ABSL_GUARDED_BY(state_mu_) = 0;
   // The durable kAppliedPositionKey (SubmitBatchAt); 0 when none.
   uint64_t applied_position_ ABSL_GUARDED_BY(state_mu_) = 0;
+  // The highest SubmitBatchAt position judged, in flight or durable: a
+  // later call must be above it, so the stored position never goes back
+  // when two positioned calls are in flight at once.
+  uint64_t judged_position_ ABSL_GUARDED_BY(state_mu_) = 0;
   // Set by the first failed write (the in-memory state may then be ahead of
   // the disk) or by Close: FailedPrecondition, which every call then returns
   // until the ledger is reopened.
