@@ -42,6 +42,10 @@ using WaitFn = void (*)(absl::CondVar*, absl::Mutex*);
 using WaitDeadlineFn = bool (*)(absl::CondVar*, absl::Mutex*, absl::Time);
 using WaitTimeoutFn = bool (*)(absl::CondVar*, absl::Mutex*, absl::Duration);
 using AwaitFn = void (*)(absl::Mutex*, const absl::Condition&);
+using AwaitTimeoutFn = bool (*)(absl::Mutex*, const absl::Condition&,
+                                absl::Duration);
+using AwaitDeadlineFn = bool (*)(absl::Mutex*, const absl::Condition&,
+                                 absl::Time);
 using EvalFn = bool (*)(const absl::Condition*);
 
 char condition_token;
@@ -75,6 +79,29 @@ void Mutex::Await(const Condition& cond) {
   __tsan_release(&condition_token);
   real(this, cond);
   __tsan_acquire(this);
+}
+
+// The bounded waits free the lock and take it again as Await does (the
+// write path's leader waits for its turn this way while it gathers the
+// writers queued meanwhile).
+bool Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout) {
+  static const AwaitTimeoutFn real = Real<AwaitTimeoutFn>(
+      "_Z" ABSL_NS "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  __tsan_release(this);
+  __tsan_release(&condition_token);
+  const bool met = real(this, cond, timeout);
+  __tsan_acquire(this);
+  return met;
+}
+
+bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
+  static const AwaitDeadlineFn real = Real<AwaitDeadlineFn>(
+      "_Z" ABSL_NS "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  __tsan_release(this);
+  __tsan_release(&condition_token);
+  const bool met = real(this, cond, deadline);
+  __tsan_acquire(this);
+  return met;
 }
 
 void Mutex::LockWhen(const Condition& cond) {
