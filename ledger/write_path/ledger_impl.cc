@@ -782,6 +782,10 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
       unlocked([] {});  // marks the group doomed
       break;
     }
+    // Its turn came: it is written now. The writers queued meanwhile make
+    // the next group, judged during this one's sync (taking them in here
+    // would judge them while the disk waits).
+    if (my_turn) break;
     if (group_commands >= options_.max_group_commands) break;
     const size_t before = group.size();
     state_mu_.Unlock();
@@ -803,10 +807,6 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
       break;
     }
     if (group.size() > before) RETURN_IF_ERROR(judge(before));
-    // Its turn came: the writers that queued until now were taken in
-    // once more (they would otherwise wait a whole sync), and it is
-    // written.
-    if (my_turn) break;
   }
   // Refused at its turn (WriteJudged) with the group it was judged on.
   if (doomed || judged.ticket < forget_before_) return absl::OkStatus();
