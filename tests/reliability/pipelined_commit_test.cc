@@ -28,6 +28,7 @@ using testing::BuyJson;
 using testing::FaultInjector;
 using testing::FaultPoint;
 using testing::KeysInLog;
+using testing::NoSpacePoint;
 using testing::OutcomeName;
 using testing::TempDir;
 using testing::UseJson;
@@ -51,9 +52,10 @@ struct TwoGroupsInFlight {
   std::mutex groups_mu;
   std::vector<size_t> group_calls;
 
-  // `second`: the commands of the second group.
-  void Start(std::vector<std::string> second_group) {
-    Options options;
+  // `second`: the commands of the second group; `options`: the ledger's,
+  // but for the report of each group, which the fixture takes.
+  void Start(std::vector<std::string> second_group,
+             Options options = Options()) {
     options.on_group_committed = [this](const CommitStats& stats) {
       std::lock_guard<std::mutex> lock(groups_mu);
       group_calls.push_back(stats.calls);
@@ -190,6 +192,89 @@ TEST(PipelinedCommit, AFailedSyncFailsItsGroupAndEveryGroupJudgedAfterIt) {
   EXPECT_EQ(keys.count("k4"), 0u) << "a group judged after a failed sync was written";
   EXPECT_EQ(keys.count("k6"), 0u);
   EXPECT_EQ(keys.count("k1") + keys.count("k2"), 2u);
+}
+
+TEST(PipelinedCommit, ASyncThatFindsTheDiskFullFailsTheGroupJudgedOnItAndLeavesNoTrace) {
+  Options no_floor;
+  no_floor.min_free_disk_bytes = 0;  // only the injected failure refuses
+  TwoGroupsInFlight t;
+  // k3 again (the first group's: a duplicate while it is in flight) and a
+  // use of c2.
+  t.Start({UseJson("k3", "c1", "u1", 100), UseJson("k4", "c2", "u1", 50)},
+          no_floor);
+  ASSERT_NE(t.db, nullptr);
+  t.faults.ArmNoSpace(NoSpacePoint::kWalSync);
+  t.faults.OpenSyncGate();
+  Results first = t.first.get();
+  EXPECT_TRUE(IsDiskFull(first.status())) << first.status();
+  // The second group was judged on the first one's state: it fails with
+  // it, unwritten, and its duplicate of k3 is never answered.
+  Results second = t.second.get();
+  EXPECT_TRUE(IsDiskFull(second.status())) << second.status();
+  EXPECT_EQ(t.db->LastSeq(), 2u);
+  absl::StatusOr<Balance> c1 = t.db->GetBalance("c1", 0);
+  ASSERT_TRUE(c1.ok()) << c1.status();
+  EXPECT_EQ(c1->available, 1000) << "the failed group's use is still counted";
+
+  // Room again: neither group left a trace, so both keys are new.
+  t.faults.DisarmNoSpace();
+  auto k3 = t.db->SubmitJson(UseJson("k3", "c1", "u1", 100));
+  ASSERT_TRUE(k3.ok()) << k3.status();
+  EXPECT_EQ(OutcomeName(*k3), "ACCEPTED");
+  EXPECT_EQ(k3->seq, 3u);
+  auto k4 = t.db->SubmitJson(UseJson("k4", "c2", "u1", 50));
+  ASSERT_TRUE(k4.ok()) << k4.status();
+  EXPECT_EQ(OutcomeName(*k4), "ACCEPTED");
+  EXPECT_EQ(k4->seq, 4u);
+  EXPECT_TRUE(t.db->Close().ok());
+}
+
+TEST(PipelinedCommit, CloseWaitsForEveryGroupInFlightAndEachIsAnsweredAndDurable) {
+  TwoGroupsInFlight t;
+  t.Start({UseJson("k4", "c2", "u1", 50)});
+  ASSERT_NE(t.db, nullptr);
+  auto closed = std::async(std::launch::async, [&] { return t.db->Close(); });
+  EXPECT_EQ(closed.wait_for(milliseconds(300)), std::future_status::timeout)
+      << "Close returned with two groups in flight";
+  t.faults.OpenSyncGate();
+  EXPECT_TRUE(closed.get().ok());
+  Results first = t.first.get();
+  ASSERT_TRUE(first.ok()) << first.status();
+  Results second = t.second.get();
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ(OutcomeName((*second)[0]), "ACCEPTED");
+  t.db.reset();
+  auto reopened = Ledger::Open(Options(), t.dir.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->LastSeq(), 4u);
+}
+
+TEST(PipelinedCommit, APositionedCallNotAboveOneInFlightIsRefusedAndThePositionNeverGoesBack) {
+  TwoGroupsInFlight t;
+  t.Start({UseJson("k4", "c2", "u1", 50)});
+  ASSERT_NE(t.db, nullptr);
+  // Both calls pass the check against the durable position (none yet)
+  // and queue while the first group syncs: the one judged second, below
+  // the first, is refused rather than storing a position that goes back.
+  auto ten = std::async(std::launch::async,
+                        [&] { return t.db->SubmitBatchAt({}, {}, 10); });
+  EXPECT_EQ(ten.wait_for(milliseconds(200)), std::future_status::timeout);
+  auto seven = std::async(std::launch::async,
+                          [&] { return t.db->SubmitBatchAt({}, {}, 7); });
+  EXPECT_EQ(seven.wait_for(milliseconds(200)), std::future_status::timeout);
+  t.faults.OpenSyncGate();
+  EXPECT_TRUE(ten.get().ok());
+  Results refused = seven.get();
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_EQ(t.db->AppliedPosition(), 10u);
+  ASSERT_TRUE(t.first.get().ok());
+  ASSERT_TRUE(t.second.get().ok());
+  EXPECT_TRUE(t.db->Close().ok());
+  t.db.reset();
+  auto reopened = Ledger::Open(Options(), t.dir.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->AppliedPosition(), 10u);
 }
 
 }  // namespace
