@@ -245,11 +245,14 @@ absl::Status LedgerImpl::ForgetFailedGroup() {
   const uint64_t durable = durable_seq_;
   state_ = LedgerState();
   lru_ = CustomerLru();
-  group_customers_.clear();
-  inflight_keys_.clear();
+  // The groups in flight were judged on the state just dropped: none of
+  // them is written (WriteJudged refuses them), so nothing they hold is
+  // pending any more.
+  for (InFlightGroup& g : in_flight_) {
+    g.Clear();
+    g.active = false;
+  }
   touched_.clear();
-  pending_customers_.clear();
-  pending_policy_.reset();
   applied_position_ = 0;
   RETURN_IF_ERROR(LoadDurable());
   if (durable_seq_ != durable) {
@@ -363,10 +366,11 @@ absl::StatusOr<std::optional<CustomerState>> LedgerImpl::ReadCustomer(
   return read;
 }
 
-absl::Status LedgerImpl::Fetch(const v1::Command& command) {
+absl::Status LedgerImpl::Fetch(const v1::Command& command,
+                               InFlightGroup& group) {
   const std::string& id = command.customer();
   if (id.empty()) return absl::OkStatus();  // set_policy
-  group_customers_.insert(id);
+  group.customers.insert(id);
   auto it = state_.customers.find(id);
   if (it == state_.customers.end()) {
     ASSIGN_OR_RETURN(std::optional<CustomerState> stored,
@@ -658,6 +662,13 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
   if (!queue_.empty()) queue_.front()->cv.Signal();
   queue_mu_.Unlock();
   if (status.ok()) status = WriteJudged(judged, group);
+  if (!status.ok() && judged.ticketed) {
+    // Written groups retire their slot themselves; a failed or refused
+    // one is retired here, before its commands (whose fingerprints its
+    // slot points to) go back to their callers.
+    absl::MutexLock lock(&state_mu_);
+    Retire(judged.ticket);
+  }
   queue_mu_.Lock();
   --groups_answering_;
   for (Writer* x : group) {
@@ -696,7 +707,21 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
   absl::MutexLock lock(&state_mu_);
   if (!failed_.ok()) return failed_;
   judged.ticket = next_ticket_++;
-  touched_.clear();
+  judged.ticketed = true;
+  InFlightGroup& slot = SlotOf(judged.ticket);
+  LEDGER_CHECK(!slot.active) << "a group was judged into the slot of one still in flight";
+  slot.Clear();
+  slot.active = true;
+  slot.ticket = judged.ticket;
+  {
+    size_t commands = 0;
+    for (const Writer* w : group) commands += w->commands->size();
+    // Grown once, not doubling from empty as each command adds to them.
+    slot.keys.reserve(commands);
+    slot.customers.reserve(commands);
+    slot.changed.reserve(commands);
+    touched_.clear();
+  }
   const int64_t now_us = ReceivedNow();
   rocksdb::WriteBatch& batch = judged.batch;
   // Set when a group before this one failed for want of space while the
@@ -710,8 +735,7 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
     fn();
     if (!failed_.ok()) return false;
     if (judged.ticket < forget_before_) {
-      touched_.clear();
-      group_customers_.clear();
+      touched_.clear();  // its slot was emptied by ForgetFailedGroup
       doomed = true;
       return false;
     }
@@ -739,7 +763,7 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
       }
       w->results->reserve(w->commands->size());
       for (const Prepared& p : *w->commands) {
-        absl::StatusOr<SubmitResult> r = Process(p, judged);
+        absl::StatusOr<SubmitResult> r = Process(p, judged, slot);
         // The state may hold earlier commands of the group, never written.
         if (!r.ok()) return Stop(r.status());
         if (r->outcome == Outcome::kRejected) {
@@ -813,9 +837,7 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
   FlushTouched(batch);
   // The journal's retention rides on a batch that is written anyway.
   if (batch.Count() != 0) journal_.Prune(now_us, batch);
-  judged.customers.swap(group_customers_);
-  group_customers_.clear();
-  judged.events = judged.keys.size();
+  judged.events = slot.keys.size();
   if (judged.events == 0 && judged.position == 0) {
     judged.refusals_only = true;  // all rejected or duplicates
     return absl::OkStatus();
@@ -857,7 +879,7 @@ absl::Status LedgerImpl::WriteJudged(Judged& judged,
                                : WriteRefusalsOnly(judged.batch);
     absl::MutexLock lock(&state_mu_);
     if (!written.ok()) return written;
-    ShrinkCache(judged.customers);
+    Retire(judged.ticket);
     ++write_turn_;
     return absl::OkStatus();
   }
@@ -882,15 +904,8 @@ absl::Status LedgerImpl::WriteJudged(Judged& judged,
   if (!written.ok()) return Stop(written);
   durable_seq_ = judged.last_seq;
   applied_position_ = std::max(applied_position_, judged.position);
-  for (const std::string& key : judged.keys) inflight_keys_.erase(key);
-  for (const std::string& customer : judged.customers) {
-    auto it = pending_customers_.find(customer);
-    if (it != pending_customers_.end() && it->second == judged.ticket) {
-      pending_customers_.erase(it);
-    }
-  }
-  if (pending_policy_ == judged.ticket) pending_policy_.reset();
-  ShrinkCache(judged.customers);
+  // Its keys are in the store now, and its customers' state on disk.
+  Retire(judged.ticket);
   // After the write returned, so a subscription that reads up to this seq
   // finds every event of it in the store.
   feed_->Publish(durable_seq_);
@@ -965,24 +980,49 @@ absl::Status LedgerImpl::Stop(const absl::Status& cause) {
 bool LedgerImpl::AnswerableNow(const std::string& customer) const {
   // A stopped ledger answers every query at once, with its failure: the
   // groups in flight will never be written.
-  return !failed_.ok() || (!pending_policy_.has_value() &&
-                           !pending_customers_.contains(customer));
+  if (!failed_.ok()) return true;
+  for (const InFlightGroup& g : in_flight_) {
+    if (g.active && (g.policy || g.changed.contains(customer))) return false;
+  }
+  return true;
 }
 
-bool LedgerImpl::Unwritten(const std::string& customer) const {
-  return pending_customers_.contains(customer);
+void LedgerImpl::InFlightGroup::Clear() {
+  keys.clear();
+  customers.clear();
+  changed.clear();
+  policy = false;
+}
+
+void LedgerImpl::Retire(uint64_t ticket) {
+  InFlightGroup& slot = SlotOf(ticket);
+  if (!slot.active || slot.ticket != ticket) return;
+  // Inactive first, so ShrinkCache keeps only what a later group changed.
+  slot.active = false;
+  ShrinkCache(slot.customers);
+  slot.Clear();
 }
 
 absl::StatusOr<std::optional<SubmitResult>> LedgerImpl::CheckKey(
-    const Prepared& p) const {
-  // The keys of the groups in flight (this one's, and the one syncing) are
-  // not in the store yet; every earlier group's are.
+    const Prepared& p, const InFlightGroup& group) const {
+  // The keys of the groups in flight (this one's, and the one syncing, if
+  // any) are not in the store yet; every earlier group's are.
+  const InFlightKey* in_flight = nullptr;
+  if (auto it = group.keys.find(p.command.key()); it != group.keys.end()) {
+    in_flight = &it->second;
+  } else {
+    const InFlightGroup& other = in_flight_[(group.ticket + 1) % kMaxGroupsInFlight];
+    if (other.active) {
+      if (auto o = other.keys.find(p.command.key()); o != other.keys.end()) {
+        in_flight = &o->second;
+      }
+    }
+  }
   uint64_t seq = 0;
   std::string original;
-  if (auto it = inflight_keys_.find(p.command.key());
-      it != inflight_keys_.end()) {
-    seq = it->second.seq;
-    original = *it->second.fingerprint;
+  if (in_flight != nullptr) {
+    seq = in_flight->seq;
+    original = *in_flight->fingerprint;
   } else {
     ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> record,
                      store_->FindKey(p.command.key()));
@@ -1022,11 +1062,12 @@ absl::StatusOr<std::string> LedgerImpl::StoredFingerprint(uint64_t seq) const {
 }
 
 absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
-                                                 Judged& judged) {
+                                                 Judged& judged,
+                                                 InFlightGroup& group) {
   if (p.invalid.has_value()) return *p.invalid;
-  ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p));
+  ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p, group));
   if (known.has_value()) return std::move(*known);
-  RETURN_IF_ERROR(Fetch(p.command));
+  RETURN_IF_ERROR(Fetch(p.command, group));
   // The event lives only for this call: on an arena that starts on the
   // stack, its strings and sub-messages cost no malloc and free each.
   alignas(8) char arena_block[kEventArenaBytes];
@@ -1042,10 +1083,9 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
     return Rejected(p.command.key(), decision.code, std::move(decision.message));
   }
   std::optional<int64_t> available;
-  RETURN_IF_ERROR(Append(p, event, judged.ticket, judged.batch, &available));
-  inflight_keys_.insert_or_assign(
-      p.command.key(), InFlightKey{event.header().seq(), &p.fingerprint});
-  judged.keys.push_back(p.command.key());
+  RETURN_IF_ERROR(Append(p, event, group, judged.batch, &available));
+  group.keys.emplace(p.command.key(),
+                     InFlightKey{event.header().seq(), &p.fingerprint});
   // A purchase or subscribe may have just made the customer.
   if (!p.command.customer().empty()) lru_.Touch(p.command.customer());
   SubmitResult accepted;
@@ -1059,7 +1099,7 @@ absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
 }
 
 absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
-                                uint64_t ticket, rocksdb::WriteBatch& batch,
+                                InFlightGroup& group, rocksdb::WriteBatch& batch,
                                 std::optional<int64_t>* available) {
   v1::EventHeader& h = *event.mutable_header();
   h.set_seq(state_.last_seq + 1);  // at_us: Decide's
@@ -1093,10 +1133,11 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
   const std::string hash = Sha256(head_hash_, bytes);
 
   // Folded but not on disk until the group's write returns.
+  bool first_of_group = false;
   if (h.customer().empty()) {
-    pending_policy_ = ticket;
+    group.policy = true;
   } else {
-    pending_customers_.insert_or_assign(h.customer(), ticket);
+    first_of_group = group.changed.insert(h.customer()).second;
   }
   batch.Put(store_->events(), EventKey(h.seq()), absl::StrCat(hash, bytes));
   batch.Put(store_->keys(), h.key(), EncodeKeyRecord(h.seq()));
@@ -1109,9 +1150,17 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
                  [&](std::string key, std::string value) {
                    batch.Put(store_->state(), key, value);
                  });
+  } else if (first_of_group) {
+    // The customer's first command of the group: its entities are written
+    // now, while the fold left them in the processor's caches (encoding
+    // them all at the end of the group read every customer again from
+    // memory, a cost per command a lone caller paid).
+    EncodeTouched(state_.customers.at(h.customer()), touched, batch);
   } else {
-    // Encoded once per group from the state the group leaves
-    // (FlushTouched): an entity several commands change is written once.
+    // A later command of the group for the same customer: what it changed
+    // is written once, at the end of the group (FlushTouched), from the
+    // state the group leaves, however many of its commands change it;
+    // being later in the batch, those puts win over the first command's.
     TouchedEntities& all = touched_[h.customer()];
     auto add = [](std::vector<std::string>& to, std::vector<std::string>& from) {
       for (std::string& id : from) to.push_back(std::move(id));
@@ -1125,8 +1174,23 @@ absl::Status LedgerImpl::Append(const Prepared& p, v1::Event& event,
   return absl::OkStatus();
 }
 
+void LedgerImpl::EncodeTouched(const CustomerState& customer,
+                               const TouchedEntities& touched,
+                               rocksdb::WriteBatch& batch) {
+  EncodeCustomer(customer, &touched, [&](std::string key, std::string value) {
+    batch.Put(store_->state(), key, value);
+  });
+  EncodePendingRefundChanges(
+      customer, touched,
+      [&](std::string key, std::string value) {
+        batch.Put(store_->pending_refunds(), key, value);
+      },
+      [&](std::string key) { batch.Delete(store_->pending_refunds(), key); });
+}
+
 void LedgerImpl::FlushTouched(rocksdb::WriteBatch& batch) {
   auto unique = [](std::vector<std::string>& ids) {
+    if (ids.size() < 2) return;
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   };
@@ -1135,16 +1199,7 @@ void LedgerImpl::FlushTouched(rocksdb::WriteBatch& batch) {
     unique(touched.holds);
     unique(touched.usages);
     unique(touched.refunds);
-    const CustomerState& customer = state_.customers.at(id);
-    EncodeCustomer(customer, &touched, [&](std::string key, std::string value) {
-      batch.Put(store_->state(), key, value);
-    });
-    EncodePendingRefundChanges(
-        customer, touched,
-        [&](std::string key, std::string value) {
-          batch.Put(store_->pending_refunds(), key, value);
-        },
-        [&](std::string key) { batch.Delete(store_->pending_refunds(), key); });
+    EncodeTouched(state_.customers.at(id), touched, batch);
   }
   touched_.clear();
 }

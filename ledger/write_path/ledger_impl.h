@@ -134,22 +134,39 @@ class LedgerImpl final : public Ledger {
     const std::string* fingerprint = nullptr;
   };
   // A group judged and folded into the state, waiting for its turn to be
-  // written or being written.
+  // written or being written: what its write needs, on its leader's stack.
   struct Judged {
     uint64_t ticket = 0;  // the order groups are judged, and written, in
+    bool ticketed = false;  // a ticket was taken: its slot is retired once
     rocksdb::WriteBatch batch;
     bool refusals_only = false;  // no event and no position: unsynced
     uint64_t last_seq = 0;
     uint64_t position = 0;  // the group's highest SubmitBatchAt position
     size_t events = 0;
-    // Keys the group accepted (in inflight_keys_ until it is written).
-    std::vector<std::string> keys;
-    // Customers the group named, whose entities ShrinkCache trims.
-    absl::flat_hash_set<std::string> customers;
   };
   // Groups judged and not yet written, at most: the one syncing and the
   // next, judged meanwhile.
   static constexpr uint64_t kMaxGroupsInFlight = 2;
+  // What the other group in flight and the queries must know of a group
+  // not yet on disk. Each group's own, built while it is judged as the
+  // single writer always built them, so a lone caller pays nothing for the
+  // pipeline: a later group and the queries look into it only while it is
+  // in flight (in_flight_[ticket % kMaxGroupsInFlight], active), and it is
+  // emptied, not erased key by key, once the group is written.
+  struct InFlightGroup {
+    bool active = false;
+    uint64_t ticket = 0;
+    // Keys the group accepted, with their seq (CheckKey).
+    absl::flat_hash_map<std::string, InFlightKey> keys;
+    // Customers the group named, whose entities ShrinkCache trims.
+    absl::flat_hash_set<std::string> customers;
+    // Customers the group changed, and whether it set a policy (which
+    // changes every balance): queries of them wait for its write.
+    absl::flat_hash_set<std::string> changed;
+    bool policy = false;
+    // Empties the sets, keeping their memory up to absl's own bound.
+    void Clear();
+  };
 
   static Prepared Prepare(const v1::Command& command, const Receipt& receipt);
   static Prepared PrepareJson(std::string_view json, const Receipt& receipt);
@@ -172,6 +189,15 @@ class LedgerImpl final : public Ledger {
   // written, it adds the writers queued behind `group` to it (up to
   // Options::max_group_commands) and judges them too. Holds space_mu_.
   absl::Status JudgeGroup(std::vector<Writer*>& group, Judged& judged);
+  // The in_flight_ slot of the group with `ticket`.
+  InFlightGroup& SlotOf(uint64_t ticket)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+    return in_flight_[ticket % kMaxGroupsInFlight];
+  }
+  // Once `ticket`'s group is written, failed or refused: no later group or
+  // query looks into its slot any more. Nothing when the slot is another
+  // group's (or was emptied by ForgetFailedGroup).
+  void Retire(uint64_t ticket) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Waits for the turn of `judged` (every group judged before it written),
   // writes it (synced, unless refusals only) and makes it durable in the
   // state; fails when a group before it failed.
@@ -197,40 +223,53 @@ class LedgerImpl final : public Ledger {
   absl::Status Stop(const absl::Status& cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
-                                       Judged& judged)
+                                       Judged& judged, InFlightGroup& group)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::StatusOr<std::optional<SubmitResult>> CheckKey(
-      const Prepared& prepared) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+      const Prepared& prepared, const InFlightGroup& group) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // The fingerprint of the command of stored event `seq`, for KEY_REUSED.
   absl::StatusOr<std::string> StoredFingerprint(uint64_t seq) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // `*available` gets the customer's available credits right after the
   // command, at its `at` (docs/contract.md section 8); unset for set_policy.
   absl::Status Append(const Prepared& prepared, v1::Event& event,
-                      uint64_t ticket, rocksdb::WriteBatch& batch,
+                      InFlightGroup& group, rocksdb::WriteBatch& batch,
                       std::optional<int64_t>* available)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Brings into the cache what judging `command` reads: its customer, and
   // the usage, hold or refund it names by id (the rules read no other).
-  absl::Status Fetch(const v1::Command& command)
+  absl::Status Fetch(const v1::Command& command, InFlightGroup& group)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // The stored state of `customer`: header and lots, and with
   // `for_rules` its pending holds and refunds too; nullopt when unknown.
   absl::StatusOr<std::optional<CustomerState>> ReadCustomer(
       const std::string& customer, bool for_rules) const;
-  // Once the group is on disk: drops the entities of `customers` (the
-  // group's) that no rule reads other than by id, then the least recently
-  // used customers past Options::state_cache_customers. A customer a later
-  // group changed is not on disk yet: it keeps everything.
+  // Once the group is on disk (its slot no longer active): drops the
+  // entities of `customers` (the group's) that no rule reads other than by
+  // id, then the least recently used customers past
+  // Options::state_cache_customers. A customer a later group changed is not
+  // on disk yet: it keeps everything.
   void ShrinkCache(const absl::flat_hash_set<std::string>& customers)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
-  // Puts the stored form of every entity touched_ names, as the state now
-  // holds it, into `batch`, and empties touched_.
+  // Puts the stored form of the entities `touched` names, as `customer`
+  // now holds them, and the pending-refund queue's changes, into `batch`.
+  void EncodeTouched(const CustomerState& customer,
+                     const TouchedEntities& touched, rocksdb::WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // The same for every customer touched_ names (what the later commands of
+  // a customer in the group changed), as the state now holds it; empties
+  // touched_.
   void FlushTouched(rocksdb::WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   // Whether a group not yet on disk changed `customer`.
   bool Unwritten(const std::string& customer) const
-      ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
+      ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+    for (const InFlightGroup& g : in_flight_) {
+      if (g.active && g.changed.contains(customer)) return true;
+    }
+    return false;
+  }
   // Frees the state lock for the queries waiting for it (queries_waiting_),
   // between two commands of a group being judged, and takes it again.
   void LetQueriesIn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
@@ -288,17 +327,15 @@ class LedgerImpl final : public Ledger {
   // A cache of the stored state (docs/storage.md, "Memory"): the policy
   // versions, and the customers of lru_. What no group in flight changed is
   // on disk, so it may be dropped and read again; the customers a group
-  // changed stay until it is written (pending_customers_).
+  // changed stay until it is written (in_flight_, Unwritten).
   LedgerState state_ ABSL_GUARDED_BY(state_mu_);
   CustomerLru lru_ ABSL_GUARDED_BY(state_mu_);
-  // Customers the group being judged named, whose entities ShrinkCache trims.
-  absl::flat_hash_set<std::string> group_customers_ ABSL_GUARDED_BY(state_mu_);
-  // The entities the group being judged changed, by customer: encoded once
-  // per group (FlushTouched), however many of its commands changed them.
+  // The groups in flight, by ticket % kMaxGroupsInFlight (InFlightGroup).
+  InFlightGroup in_flight_[kMaxGroupsInFlight] ABSL_GUARDED_BY(state_mu_);
+  // The entities the later commands of a customer in the group being judged
+  // changed (its first command's are written at once): encoded once, at
+  // the end of the group (FlushTouched), however many commands changed them.
   absl::flat_hash_map<std::string, TouchedEntities> touched_
-      ABSL_GUARDED_BY(state_mu_);
-  // Keys accepted by groups not yet on disk (CheckKey looks here first).
-  absl::flat_hash_map<std::string, InFlightKey> inflight_keys_
       ABSL_GUARDED_BY(state_mu_);
   // The pipeline: tickets are handed out as groups start being judged;
   // write_turn_ is the ticket that may write now (every group before it is
@@ -324,12 +361,6 @@ class LedgerImpl final : public Ledger {
   // the disk) or by Close: FailedPrecondition, which every call then returns
   // until the ledger is reopened.
   absl::Status failed_ ABSL_GUARDED_BY(state_mu_);
-  // What groups not yet on disk changed: each customer with the ticket of
-  // the last such group, and that group's ticket when it set a policy
-  // (which changes every balance).
-  absl::flat_hash_map<std::string, uint64_t> pending_customers_
-      ABSL_GUARDED_BY(state_mu_);
-  std::optional<uint64_t> pending_policy_ ABSL_GUARDED_BY(state_mu_);
 };
 
 }  // namespace ledger
