@@ -277,5 +277,52 @@ TEST(PipelinedCommit, APositionedCallNotAboveOneInFlightIsRefusedAndThePositionN
   EXPECT_EQ((*reopened)->AppliedPosition(), 10u);
 }
 
+// A customer's first command of a group writes its entities at once, its
+// later commands' changes are written at the end of the group: a ledger
+// that keeps no customer between groups reads back, from the store, the
+// state the whole group left.
+TEST(PipelinedCommit, ACustomersLaterCommandsInAGroupAreStoredAsTheGroupLeavesThem) {
+  TempDir dir;
+  Options options;
+  options.state_cache_customers = 0;
+  auto opened = Ledger::Open(options, dir.path());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Ledger> db = std::move(opened).value();
+  std::vector<std::string> group{
+      BuyJson("k1", "c1", "p1", 1000), UseJson("k2", "c1", "u1", 100),
+      BuyJson("k3", "c2", "p1", 500), UseJson("k4", "c1", "u2", 200),
+      BuyJson("k5", "c1", "p2", 50, "2026-03-08T11:30:00Z"),
+      UseJson("k6", "c2", "u1", 20)};
+  Results first = db->SubmitJsonBatch(group);
+  ASSERT_TRUE(first.ok()) << first.status();
+  for (const SubmitResult& r : *first) EXPECT_EQ(OutcomeName(r), "ACCEPTED") << r.key.value_or("");
+  absl::StatusOr<Balance> c1 = db->GetBalance("c1", 0);
+  ASSERT_TRUE(c1.ok()) << c1.status();
+  EXPECT_EQ(c1->available, 750);
+  EXPECT_EQ(c1->lots.size(), 2u);
+  // Judged on the lots as stored: one credit too many is refused, all of
+  // them are taken, and a usage id of the earlier group is known.
+  const std::string noon = "2026-03-08T12:00:00Z";
+  std::vector<std::string> second{UseJson("k7", "c1", "u3", 751, noon),
+                                  UseJson("k8", "c1", "u2", 1, noon),
+                                  UseJson("k9", "c1", "u3", 750, noon)};
+  Results later = db->SubmitJsonBatch(second);
+  ASSERT_TRUE(later.ok()) << later.status();
+  ASSERT_EQ(later->size(), 3u);
+  EXPECT_EQ((*later)[0].code, v1::INSUFFICIENT_CREDITS);
+  EXPECT_EQ((*later)[1].code, v1::DUPLICATE_ID);
+  EXPECT_EQ(OutcomeName((*later)[2]), "ACCEPTED");
+  ASSERT_TRUE(db->Close().ok());
+  db.reset();
+  auto reopened = Ledger::Open(options, dir.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  absl::StatusOr<Balance> again = (*reopened)->GetBalance("c1", 0);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->available, 0);
+  absl::StatusOr<Balance> c2 = (*reopened)->GetBalance("c2", 0);
+  ASSERT_TRUE(c2.ok()) << c2.status();
+  EXPECT_EQ(c2->available, 480);
+}
+
 }  // namespace
 }  // namespace ledger
