@@ -735,13 +735,9 @@ absl::Status Store::Write(rocksdb::WriteBatch& batch, bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync;
   // A large batch goes to the memtables in key order (sorted_batch.h).
-  std::vector<rocksdb::ColumnFamilyHandle*> families = handles_;
-  for (rocksdb::ColumnFamilyHandle* f :
-       {rejections_, pending_refunds_, customer_events_}) {
-    if (f != nullptr) families.push_back(f);
-  }
+  // handles_ holds every family opened, the optional ones included.
   std::optional<rocksdb::WriteBatch> sorted =
-      SortedForMemtable(batch, families, kMinSortedBatchEntries);
+      SortedForMemtable(batch, handles_, kMinSortedBatchEntries);
   rocksdb::Status s = db_->Write(options, sorted ? &*sorted : &batch);
   // A write stalled behind a flush or compaction that ran out of space
   // fails as Incomplete, with the no-space error the listener was told.
