@@ -123,6 +123,8 @@ uint64_t WalBytes(const std::string& dir);
 // The p-quantile (0..1) of `values`, which it sorts.
 double Percentile(std::vector<double>& values, double p);
 double NowSeconds();
+// CPU seconds of the whole process so far (every thread).
+double ProcessCpuSeconds();
 
 // The benchmark groups, registered by bench_main.cc in the order they run.
 void RegisterStorageBenchmarks();

@@ -23,7 +23,6 @@
 //     hash chain, or plus parsing each Event: where replay's time goes;
 //   scale/replay_threads: ReplayLedger with 1 and with 2 threads, in turn,
 //     several times over the same log: the speedup of the second core.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -302,14 +301,6 @@ void BM_Replay(benchmark::State& state, uint64_t target) {
   state.counters["events"] = static_cast<double>(report.events);
   state.counters["customers"] = static_cast<double>(report.customers);
   state.counters["process_peak_rss_mib"] = static_cast<double>(PeakRssKib()) / 1024;
-}
-
-// CPU seconds of the whole process so far (every thread).
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // Replays with 1 thread, then with 2, `rounds` times in turn, so that a

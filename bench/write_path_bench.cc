@@ -18,12 +18,10 @@
 // Registered when the program starts (before bench_main's own groups), so
 // no other file names it; its ledger is built on first use and closed once
 // the benchmark returns.
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <random>
-#include <ctime>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -37,13 +35,6 @@ namespace {
 
 constexpr size_t kWriterBatch = 1000;
 constexpr int kQueries = 20'000;
-
-double Percentile(std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const size_t i = std::min(sorted.size() - 1,
-                            static_cast<size_t>(q * static_cast<double>(sorted.size())));
-  return sorted[i];
-}
 
 void BM_BalanceUnderBatches(benchmark::State& state) {
   const uint64_t customers = Config().hot_customers;
@@ -95,19 +86,12 @@ void BM_BalanceUnderBatches(benchmark::State& state) {
   writer.join();
   CheckOrDie(ledger->Close(), "Close");
 
-  std::sort(latencies_us.begin(), latencies_us.end());
   state.SetIterationTime(seconds);
   state.SetItemsProcessed(static_cast<int64_t>(latencies_us.size()));
   state.counters["p50_us"] = Percentile(latencies_us, 0.50);
   state.counters["p99_us"] = Percentile(latencies_us, 0.99);
   state.counters["p999_us"] = Percentile(latencies_us, 0.999);
   state.counters["writer_commands_per_s"] = static_cast<double>(writes) / seconds;
-}
-
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // The ledger the threads of one submit_batch_concurrent run share: made by
