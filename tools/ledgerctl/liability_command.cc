@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "ledger/liability.h"
 #include "ledger/time_util.h"
+#include "tools/ledgerctl/audit_allocator.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/failure.h"
 #include "tools/render/liability_json.h"
@@ -188,6 +189,8 @@ int RunLiability(std::span<char* const> args) {
   }
   AuditMemory memory;
   memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
+  // Before the scratch databases' threads start (audit_allocator.h).
+  BoundAllocatorForAudit();
   absl::StatusOr<LiabilityReport> report =
       LiabilityReportFor(dir, from_us, to_us, memory);
   if (!report.ok()) {

@@ -11,6 +11,7 @@
 #include "ledger/base/json_writer.h"
 #include "ledger/replay.h"
 #include "ledger/time_util.h"
+#include "tools/ledgerctl/audit_allocator.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/failure.h"
 #include "tools/ledgerctl/progress.h"
@@ -144,6 +145,10 @@ int RunReplay(std::span<char* const> args) {
     return exit_code;
   }
   options.memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
+  // Before the fold threads start: what the allocator keeps beside the
+  // budget (tools/ledgerctl/audit_allocator.h). Each fold thread keeps an
+  // arena of its own: they allocate all the time, at once.
+  BoundAllocatorForAudit(AuditAllocator{.max_arenas = 0});
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
 
