@@ -14,19 +14,14 @@ bool InEnvironment(const char* name) {
 
 }  // namespace
 
-bool BoundAllocatorForAudit(const AuditAllocator& settings) {
-  // GLIBC_TUNABLES may set either (glibc.malloc.arena_max,
-  // glibc.malloc.mmap_threshold): an operator who set tunables chose.
-  if (InEnvironment("GLIBC_TUNABLES")) return true;
-  bool ok = true;
-  if (settings.max_arenas > 0 && !InEnvironment("MALLOC_ARENA_MAX")) {
-    ok = mallopt(M_ARENA_MAX, settings.max_arenas) == 1 && ok;
+bool BoundAllocatorForAudit() {
+  // GLIBC_TUNABLES may set it (glibc.malloc.mmap_threshold): an operator
+  // who set tunables chose.
+  if (InEnvironment("GLIBC_TUNABLES") || InEnvironment("MALLOC_MMAP_THRESHOLD_")) {
+    return true;
   }
-  if (!InEnvironment("MALLOC_MMAP_THRESHOLD_")) {
-    ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(settings.mmap_threshold_bytes)) == 1 &&
-         ok;
-  }
-  return ok;
+  // Setting it turns off glibc's raising of it.
+  return mallopt(M_MMAP_THRESHOLD, static_cast<int>(kAuditMmapThresholdBytes)) == 1;
 }
 
 }  // namespace ledger::tools

@@ -189,7 +189,7 @@ int RunLiability(std::span<char* const> args) {
   }
   AuditMemory memory;
   memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
-  // Before the scratch databases' threads start (audit_allocator.h).
+  // What the allocator keeps beside the budget (audit_allocator.h).
   BoundAllocatorForAudit();
   absl::StatusOr<LiabilityReport> report =
       LiabilityReportFor(dir, from_us, to_us, memory);

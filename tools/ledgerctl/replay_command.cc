@@ -145,10 +145,8 @@ int RunReplay(std::span<char* const> args) {
     return exit_code;
   }
   options.memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
-  // Before the fold threads start: what the allocator keeps beside the
-  // budget (tools/ledgerctl/audit_allocator.h). Each fold thread keeps an
-  // arena of its own: they allocate all the time, at once.
-  BoundAllocatorForAudit(AuditAllocator{.max_arenas = 0});
+  // What the allocator keeps beside the budget (audit_allocator.h).
+  BoundAllocatorForAudit();
   const Format format = parsed.format;
   const std::string dir = parsed.Get("db");
 
