@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <memory>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -17,29 +15,10 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
-#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 
 namespace ledger {
 namespace {
-
-// A key's owner: a customer's state keys up to and with the \0 after its
-// id, or the first byte of the others (\0 and \1: a fold's own records).
-class OwnerPrefix : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "ledger.audit.OwnerPrefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    if (key.empty() || key[0] == '\0' || key[0] == '\1') {
-      return rocksdb::Slice(key.data(), key.empty() ? 0 : 1);
-    }
-    const void* end = std::memchr(key.data(), '\0', key.size());
-    return end == nullptr
-               ? key
-               : rocksdb::Slice(key.data(),
-                                static_cast<const char*>(end) - key.data() + 1);
-  }
-  bool InDomain(const rocksdb::Slice&) const override { return true; }
-};
 
 std::string TempParent(const std::string& parent) {
   if (!parent.empty()) return parent;
@@ -117,15 +96,6 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   table.pin_top_level_index_and_filter = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  // A spill is sorted, but it holds a usage or two of each of thousands of
-  // customers, and the memtable holds a dozen spills before: the insert
-  // after one customer's key lands among another customer's entries, and
-  // the skip list searched every level again for each (a twentieth of a
-  // bounded replay's time at a million events). Inserts start from where
-  // the last key of the same customer went instead, near where its next
-  // one goes: the skip list's inserts fell from 5.7% to 3.9% of that
-  // replay's CPU.
-  options.memtable_insert_with_hint_prefix_extractor = std::make_shared<OwnerPrefix>();
   options.memtable_whole_key_filtering = true;
   options.memtable_prefix_bloom_size_ratio = 0.02;
   scratch->options_ = options;
