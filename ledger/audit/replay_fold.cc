@@ -5,6 +5,7 @@
 // (ledger/audit/replayer.h).
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -158,25 +159,24 @@ absl::StatusOr<std::optional<uint64_t>> Replayer::SeenKeyHash(
   if (shard.first_seq_of_key_hash.size() > shard.max_key_hashes) {
     ASSIGN_OR_RETURN(ScratchDb * scratch, shard.usages.scratch());
     // Sorted as numbers, which is their keys' order (big-endian), then
-    // written a few thousand at a time: the whole share as (key, value)
-    // strings and one batch of them, on top of the map, was the peak of a
-    // bounded replay at a million events (docs/benchmarks.md, "Years of
-    // history: replay's memory and rate, continued").
+    // written as one sorted run, entry by entry: the whole share as (key,
+    // value) strings and one batch of them, on top of the map, was the
+    // peak of a bounded replay at a million events (docs/benchmarks.md,
+    // "Years of history: replay's memory and rate, continued"). A share
+    // is a table file of its own, not memtable inserts and their flush
+    // (ScratchDb::SortedRun).
     std::vector<std::pair<uint64_t, uint64_t>> sorted(
         shard.first_seq_of_key_hash.begin(), shard.first_seq_of_key_hash.end());
     std::sort(sorted.begin(), sorted.end());
-    constexpr size_t kChunk = 4096;
-    std::vector<std::pair<std::string, std::string>> entries;
-    entries.reserve(std::min(kChunk, sorted.size()));
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      entries.emplace_back(scratch_key(sorted[i].first),
-                           EventKey(sorted[i].second));
-      shard.spilled_key_hashes.Add(sorted[i].first);
-      if (entries.size() == kChunk || i + 1 == sorted.size()) {
-        RETURN_IF_ERROR(scratch->WriteSorted(entries));
-        entries.clear();
-      }
+    const size_t entry_bytes =
+        scratch_key(0).size() + (sorted.empty() ? 0 : EventKey(sorted[0].second).size());
+    ASSIGN_OR_RETURN(std::unique_ptr<ScratchDb::SortedRun> run,
+                     scratch->NewSortedRun(sorted.size() * entry_bytes));
+    for (const auto& [hash, first_seq] : sorted) {
+      RETURN_IF_ERROR(run->Add(scratch_key(hash), EventKey(first_seq)));
+      shard.spilled_key_hashes.Add(hash);
     }
+    RETURN_IF_ERROR(run->Finish());
     // Kept at its size: it fills again to the same share, and growing it
     // from empty held the old slots and the new at each doubling.
     const size_t capacity = shard.first_seq_of_key_hash.size();

@@ -6,7 +6,9 @@
 #ifndef CREDIT_LEDGER_LEDGER_AUDIT_SCRATCH_DB_H_
 #define CREDIT_LEDGER_LEDGER_AUDIT_SCRATCH_DB_H_
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +20,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/write_batch.h"
 
 namespace ledger {
@@ -37,14 +41,52 @@ class ScratchDb {
   // Safe from several threads at once, as RocksDB is.
   [[nodiscard]] absl::Status Write(rocksdb::WriteBatch& batch);
   // Writes `entries` (key, value), sorted by key first (`entries` is left
-  // sorted): what a spill of many entries calls. In batches of at most
-  // max_batch_bytes(): one batch goes whole into one memtable, however
-  // large, so a spill of many entries at once grew the memtable (and the
-  // batch beside it) past the memory the database was given.
+  // sorted; of entries with the same key, the last given wins): what a
+  // spill of many entries calls. As one SortedRun of their size.
   [[nodiscard]] absl::Status WriteSorted(
       std::vector<std::pair<std::string, std::string>>& entries);
+
+  // Entries given in strictly increasing key order, written as one sorted
+  // run; seen by Get and new cursors once Finish returned, each newer than
+  // everything written before (a key written again, by either path, has
+  // its last value). A run of at least min_table_bytes() is written as a
+  // table file of its own and added to the database whole (ingested):
+  // no memtable inserts, no flush, and the compaction reads it as one run.
+  // A smaller one goes through the memtable, in batches of at most
+  // max_batch_bytes(): one batch goes whole into one memtable, however
+  // large, so a spill of many entries at once grew the memtable (and the
+  // batch beside it) past the memory the database was given; and a table
+  // of its own for each small spill would leave many small runs for the
+  // compaction to merge and a lookup to probe. One thread at a time.
+  class SortedRun {
+   public:
+    ~SortedRun();
+    SortedRun(const SortedRun&) = delete;
+    SortedRun& operator=(const SortedRun&) = delete;
+    [[nodiscard]] absl::Status Add(std::string_view key, std::string_view value);
+    [[nodiscard]] absl::Status Finish();
+
+   private:
+    friend class ScratchDb;
+    explicit SortedRun(ScratchDb& db) : db_(db) {}
+    ScratchDb& db_;
+    // The memtable path.
+    rocksdb::WriteBatch batch_;
+    // The table path: the file being written, removed unless ingested.
+    std::unique_ptr<rocksdb::SstFileWriter> table_;
+    std::string table_path_;
+    uint64_t entries_ = 0;
+  };
+  // `expected_bytes` (keys and values) chooses the path.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<SortedRun>> NewSortedRun(
+      size_t expected_bytes);
+
   // A quarter of a memtable.
   size_t max_batch_bytes() const { return max_batch_bytes_; }
+  // Half a memtable: a run this large would fill a good part of one.
+  size_t min_table_bytes() const { return min_table_bytes_; }
+  // Table files made by sorted runs and ingested so far.
+  uint64_t tables_ingested() const { return tables_ingested_.load(); }
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const;
   // Every entry with from <= key < to (no upper bound when `to` is empty),
@@ -80,7 +122,11 @@ class ScratchDb {
  private:
   ScratchDb() = default;
   std::string dir_;
+  rocksdb::Options options_;  // what SortedRun's tables are built with
   size_t max_batch_bytes_ = 0;
+  size_t min_table_bytes_ = 0;
+  std::atomic<uint64_t> next_table_{0};
+  std::atomic<uint64_t> tables_ingested_{0};
   std::unique_ptr<rocksdb::DB> db_;
 };
 
