@@ -76,15 +76,15 @@ struct ChildRun {
 };
 
 // Runs ledgerctl with `args`, its output to /dev/null, under /usr/bin/time
-// (Debian's `time`), which reports its child's peak RSS and CPU time. Not wait4's own
-// ru_maxrss: a child spawned from this process counts this process's peak
-// (the ledger it just grew) until it execs, whereas /usr/bin/time is small
-// when it forks ledgerctl.
+// (Debian's `time`), which reports its child's peak RSS and CPU time. Not
+// wait4's own ru_maxrss: a child spawned from this process counts this
+// process's peak (the ledger it just grew) until it execs, whereas
+// /usr/bin/time is small when it forks ledgerctl.
 ChildRun RunLedgerctl(std::vector<std::string> args) {
   static int runs = 0;
   const std::string rss_file = NewDir(absl::StrCat("audit-rss-", runs++));
-  args.insert(args.begin(), {"/usr/bin/time", "-o", rss_file, "-f", "%M %U %S",
-                             LEDGERCTL_PATH});
+  args.insert(args.begin(), {"/usr/bin/time", "-o", rss_file, "-f",
+                             "%M %U %S", LEDGERCTL_PATH});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

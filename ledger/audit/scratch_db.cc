@@ -210,9 +210,8 @@ absl::Status ScratchDb::SortedRun::Finish() {
   options.snapshot_consistency = false;  // no snapshots are taken
   s = db_.db_->IngestExternalFile({table_path_}, options);
   if (!s.ok()) return FromRocks(s, "adding an audit scratch table");
-  // Moved: the name left in the folder is a second link of the same file.
-  std::error_code ignored;
-  std::filesystem::remove(table_path_, ignored);
+  // Moved: RocksDB linked the file into the database and removed the name
+  // it was written under, so the destructor has nothing left to remove.
   table_path_.clear();
   db_.tables_ingested_.fetch_add(1);
   return absl::OkStatus();
