@@ -40,7 +40,9 @@ void WriteThrough(PowerLossFileSystem& model, const std::string& path,
   const rocksdb::IOOptions io;
   ASSERT_TRUE(model.NewWritableFile(path, rocksdb::FileOptions(), &file, nullptr).ok());
   ASSERT_TRUE(file->Append(bytes, io, nullptr).ok());
-  if (sync) ASSERT_TRUE(file->Sync(io, nullptr).ok());
+  if (sync) {
+    ASSERT_TRUE(file->Sync(io, nullptr).ok());
+  }
   ASSERT_TRUE(file->Close(io, nullptr).ok());
 }
 
@@ -184,7 +186,9 @@ TEST(DurableFile, APowerCutLeavesTheOldBytesOrTheNewNeverATornFile) {
     EXPECT_TRUE(found == "partitions 4\n" || found == "partitions 8\n") << found;
     ++cut_points;
     // Once the folder's sync counted, the rename holds.
-    if (cut_after >= 2) EXPECT_EQ(found, "partitions 8\n");
+    if (cut_after >= 2) {
+      EXPECT_EQ(found, "partitions 8\n");
+    }
     if (finished_before_the_cut) break;  // past the call's last sync
   }
   // Before the call, after the file's sync, after the folder's, and after
@@ -281,7 +285,9 @@ TEST(PowerLossLedger, APowerCutWhileALedgerIsCreatedNeverLeavesAFolderOpenRefuse
     }
     auto again = (*reopened)->SubmitJson(BuyJson("k-1", "c1", "p1", 100));
     ASSERT_TRUE(again.ok()) << again.status();
-    if (acknowledged) EXPECT_EQ(again->outcome, Outcome::kDuplicate);
+    if (acknowledged) {
+      EXPECT_EQ(again->outcome, Outcome::kDuplicate);
+    }
     // Past the creation's last sync: every point of it was tried (and
     // this last one, a cut during the first command or the close, too).
     if (!cut_while_creating) break;

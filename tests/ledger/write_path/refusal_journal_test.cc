@@ -202,7 +202,9 @@ TEST(RefusalJournal, ALedgerMadeBeforeTheJournalOpensAndGetsOne) {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.path(), families, &handles, &raw).ok());
     for (rocksdb::ColumnFamilyHandle* h : handles) {
-      if (h->GetName() == kRejectionsFamily) ASSERT_TRUE(raw->DropColumnFamily(h).ok());
+      if (h->GetName() == kRejectionsFamily) {
+        ASSERT_TRUE(raw->DropColumnFamily(h).ok());
+      }
     }
     for (rocksdb::ColumnFamilyHandle* h : handles) raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     delete raw;
