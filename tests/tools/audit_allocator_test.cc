@@ -4,8 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -45,6 +52,45 @@ int MappedAfterALargerBlockWasFreed() {
   const int mapped = MappedBlocks() - before;
   std::free(block);
   return mapped;
+}
+
+// The process's resident bytes now (/proc/self/statm), or 0 when unknown.
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages_total = 0, pages_resident = 0;
+  if (!(statm >> pages_total >> pages_resident)) return 0;
+  return pages_resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+constexpr size_t kFreedBytes = size_t{64} << 20;
+
+// Fills kFreedBytes in blocks of 4 KiB (far below the mmap threshold, so
+// they come from the heap), then frees all but the last: the freed pages
+// lie below a live block, so glibc cannot shrink the heap over them and
+// they stay resident. Returns the live block.
+void* FreedPagesBelowALiveBlock() {
+  constexpr size_t kBlock = 4096;
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < kFreedBytes / kBlock; ++i) {
+    void* block = std::malloc(kBlock);
+    std::memset(block, 1, kBlock);  // resident, not just reserved
+    blocks.push_back(block);
+  }
+  void* live = std::malloc(kBlock);
+  Keep(live);
+  for (void* block : blocks) std::free(block);
+  return live;
+}
+
+// Whether the resident bytes fell by most of kFreedBytes from `before`
+// within `wait`.
+bool GaveBackWithin(size_t before, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ResidentBytes() + kFreedBytes * 3 / 4 < before) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ResidentBytes() + kFreedBytes * 3 / 4 < before;
 }
 
 // Whether a sanitizer's allocator stands in for glibc's, whose settings
@@ -98,6 +144,34 @@ TEST_F(AuditAllocatorTest, AnOperatorsMallocVariableIsLeftAsSet) {
         setenv("MALLOC_MMAP_THRESHOLD_", "4194304", 1);
         if (!BoundAllocatorForAudit()) std::_Exit(2);
         std::_Exit(MappedAfterALargerBlockWasFreed() == 0 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(AuditAllocatorTest, FreedPagesBelowALiveBlockGoBackWhileATrimRuns) {
+  EXPECT_EXIT(
+      {
+        void* live = FreedPagesBelowALiveBlock();
+        const size_t before = ResidentBytes();
+        if (before < kFreedBytes) std::_Exit(2);
+        const PeriodicArenaTrim trim(absl::Milliseconds(10));
+        const bool gave_back = GaveBackWithin(before, std::chrono::seconds(5));
+        std::free(live);
+        std::_Exit(gave_back ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(AuditAllocatorTest, WithoutATrimFreedPagesBelowALiveBlockStay) {
+  // What the trim changes: left alone, the heap keeps those pages.
+  EXPECT_EXIT(
+      {
+        void* live = FreedPagesBelowALiveBlock();
+        const size_t before = ResidentBytes();
+        if (before < kFreedBytes) std::_Exit(2);
+        const bool gave_back = GaveBackWithin(before, std::chrono::milliseconds(200));
+        std::free(live);
+        std::_Exit(gave_back ? 1 : 0);
       },
       ::testing::ExitedWithCode(0), "");
 }

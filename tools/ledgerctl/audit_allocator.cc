@@ -24,4 +24,14 @@ bool BoundAllocatorForAudit() {
   return mallopt(M_MMAP_THRESHOLD, static_cast<int>(kAuditMmapThresholdBytes)) == 1;
 }
 
+PeriodicArenaTrim::PeriodicArenaTrim(absl::Duration period)
+    : thread_([this, period] {
+        while (!stop_.WaitForNotificationWithTimeout(period)) malloc_trim(0);
+      }) {}
+
+PeriodicArenaTrim::~PeriodicArenaTrim() {
+  stop_.Notify();
+  thread_.join();
+}
+
 }  // namespace ledger::tools

@@ -191,6 +191,7 @@ int RunLiability(std::span<char* const> args) {
   memory.budget_bytes = static_cast<size_t>(budget_mib) << 20;
   // What the allocator keeps beside the budget (audit_allocator.h).
   BoundAllocatorForAudit();
+  const PeriodicArenaTrim trim(kAuditArenaTrimPeriod);
   absl::StatusOr<LiabilityReport> report =
       LiabilityReportFor(dir, from_us, to_us, memory);
   if (!report.ok()) {
