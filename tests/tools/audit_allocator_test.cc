@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +94,22 @@ bool GaveBackWithin(size_t before, std::chrono::milliseconds wait) {
   return ResidentBytes() + kFreedBytes * 3 / 4 < before;
 }
 
+// Frees kFreedBytes below a live block, with a trim running or not, then
+// exits: 0 when the pages went back within `wait`, 1 when they did not, 2
+// when they were not resident to begin with. For a child process.
+[[noreturn]] void ExitWithWhetherFreedPagesWentBack(bool trim,
+                                                    std::chrono::milliseconds wait) {
+  void* live = FreedPagesBelowALiveBlock();
+  const size_t before = ResidentBytes();
+  if (before < kFreedBytes) std::_Exit(2);
+  std::optional<PeriodicArenaTrim> trimming;
+  if (trim) trimming.emplace(absl::Milliseconds(10));
+  const bool gave_back = GaveBackWithin(before, wait);
+  trimming.reset();
+  std::free(live);
+  std::_Exit(gave_back ? 0 : 1);
+}
+
 // Whether a sanitizer's allocator stands in for glibc's, whose settings
 // these tests read. The TSan build undefines __SANITIZE_THREAD__ (the
 // headers of Debian's uninstrumented libraries must keep their layout; see
@@ -149,31 +166,15 @@ TEST_F(AuditAllocatorTest, AnOperatorsMallocVariableIsLeftAsSet) {
 }
 
 TEST_F(AuditAllocatorTest, FreedPagesBelowALiveBlockGoBackWhileATrimRuns) {
-  EXPECT_EXIT(
-      {
-        void* live = FreedPagesBelowALiveBlock();
-        const size_t before = ResidentBytes();
-        if (before < kFreedBytes) std::_Exit(2);
-        const PeriodicArenaTrim trim(absl::Milliseconds(10));
-        const bool gave_back = GaveBackWithin(before, std::chrono::seconds(5));
-        std::free(live);
-        std::_Exit(gave_back ? 0 : 1);
-      },
-      ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(ExitWithWhetherFreedPagesWentBack(true, std::chrono::seconds(5)),
+              ::testing::ExitedWithCode(0), "");
 }
 
 TEST_F(AuditAllocatorTest, WithoutATrimFreedPagesBelowALiveBlockStay) {
   // What the trim changes: left alone, the heap keeps those pages.
   EXPECT_EXIT(
-      {
-        void* live = FreedPagesBelowALiveBlock();
-        const size_t before = ResidentBytes();
-        if (before < kFreedBytes) std::_Exit(2);
-        const bool gave_back = GaveBackWithin(before, std::chrono::milliseconds(200));
-        std::free(live);
-        std::_Exit(gave_back ? 1 : 0);
-      },
-      ::testing::ExitedWithCode(0), "");
+      ExitWithWhetherFreedPagesWentBack(false, std::chrono::milliseconds(200)),
+      ::testing::ExitedWithCode(1), "");
 }
 
 }  // namespace
