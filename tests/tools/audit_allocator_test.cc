@@ -6,16 +6,16 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace ledger::tools {
 namespace {
@@ -83,28 +83,17 @@ void* FreedPagesBelowALiveBlock() {
   return live;
 }
 
-// Whether the resident bytes fell by most of kFreedBytes from `before`
-// within `wait`.
-bool GaveBackWithin(size_t before, std::chrono::milliseconds wait) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ResidentBytes() + kFreedBytes * 3 / 4 < before) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return ResidentBytes() + kFreedBytes * 3 / 4 < before;
-}
-
 // Frees kFreedBytes below a live block, with a trim running or not, then
-// exits: 0 when the pages went back within `wait`, 1 when they did not, 2
-// when they were not resident to begin with. For a child process.
-[[noreturn]] void ExitWithWhetherFreedPagesWentBack(bool trim,
-                                                    std::chrono::milliseconds wait) {
+// exits: 0 when most of them went back within `wait`, 1 when they did not,
+// 2 when they were not resident to begin with. For a child process.
+[[noreturn]] void ExitWithWhetherFreedPagesWentBack(bool trim, absl::Duration wait) {
   void* live = FreedPagesBelowALiveBlock();
   const size_t before = ResidentBytes();
   if (before < kFreedBytes) std::_Exit(2);
   std::optional<PeriodicArenaTrim> trimming;
   if (trim) trimming.emplace(absl::Milliseconds(10));
-  const bool gave_back = GaveBackWithin(before, wait);
+  const bool gave_back = testing::WaitUntil(
+      [before] { return ResidentBytes() + kFreedBytes * 3 / 4 < before; }, wait);
   trimming.reset();
   std::free(live);
   std::_Exit(gave_back ? 0 : 1);
@@ -166,14 +155,14 @@ TEST_F(AuditAllocatorTest, AnOperatorsMallocVariableIsLeftAsSet) {
 }
 
 TEST_F(AuditAllocatorTest, FreedPagesBelowALiveBlockGoBackWhileATrimRuns) {
-  EXPECT_EXIT(ExitWithWhetherFreedPagesWentBack(true, std::chrono::seconds(5)),
+  EXPECT_EXIT(ExitWithWhetherFreedPagesWentBack(true, absl::Seconds(5)),
               ::testing::ExitedWithCode(0), "");
 }
 
 TEST_F(AuditAllocatorTest, WithoutATrimFreedPagesBelowALiveBlockStay) {
   // What the trim changes: left alone, the heap keeps those pages.
   EXPECT_EXIT(
-      ExitWithWhetherFreedPagesWentBack(false, std::chrono::milliseconds(200)),
+      ExitWithWhetherFreedPagesWentBack(false, absl::Milliseconds(200)),
       ::testing::ExitedWithCode(1), "");
 }
 
