@@ -1,5 +1,6 @@
-// Times: parsing is absl::ParseTime's RFC 3339; the hand-written formatter
-// writes what absl::FormatTime writes, and the canonical form round-trips.
+// Times: parsing is absl::ParseTime's RFC 3339, with the canonical form read
+// by hand; the hand-written formatter writes what absl::FormatTime writes,
+// and the canonical form round-trips.
 #include "ledger/time_util.h"
 
 #include <cstdint>
@@ -7,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 
@@ -69,6 +72,71 @@ TEST(TimeUtil, CanonicalParseReadsWhatAbslParseTimeReads) {
     ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &reference, &error)) << text;
     EXPECT_EQ(ParseTimeUs(text).value(), absl::ToUnixMicros(reference)) << text;
     EXPECT_EQ(ParseTimeUs(text).value(), us) << text;
+  }
+}
+
+// What ParseTimeUs answered with absl::ParseTime alone, before the canonical
+// form was read by hand: the reference of the test below.
+absl::StatusOr<int64_t> AbslOnly(const std::string& text) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not an RFC 3339 time: ", error));
+  }
+  const int64_t us = absl::ToUnixMicros(t);
+  if (absl::FromUnixMicros(us) != t) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is more precise than a microsecond"));
+  }
+  if (us < kMinTimeUs || us > kMaxTimeUs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z"));
+  }
+  return us;
+}
+
+// The hand-read canonical form changes no answer: canonical times, the
+// same with trailing fractional zeros, and every one-character change,
+// cut and extension of them (digits out of range, leap seconds, Feb 29 of
+// other years, offsets, lowercase letters, too many digits) parse to the
+// same value or fail with the same message as absl::ParseTime alone.
+TEST(TimeUtil, HandReadCanonicalTimesAnswerAsAbslParseTimeDoes) {
+  std::mt19937_64 random(20261207);
+  std::uniform_int_distribution<int64_t> in_range(kMinTimeUs, kMaxTimeUs);
+  const std::string alphabet = "0123456789-:.TtZz+ 5";
+  std::vector<std::string> texts = {
+      "1970-01-01T00:00:00Z",        "9999-12-31T23:59:59.999999Z",
+      "1969-12-31T23:59:59Z",        "2024-02-29T00:00:00Z",
+      "2026-02-29T00:00:00Z",        "2100-02-29T00:00:00Z",
+      "2000-02-29T23:59:59Z",        "2026-12-31T23:59:60Z",
+      "2026-03-08T10:00:00.Z",       "2026-03-08T10:00:00.1234567Z",
+      "2026-03-08T10:00:00.000000Z", "2026-03-08T10:00:00.100Z",
+      "2026-03-08T10:00:00+00:00",   "2026-03-08T10:00:00z",
+      "0000-01-01T00:00:00Z",        "2026-00-10T00:00:00Z",
+      "2026-03-00T00:00:00Z",        "2026-03-08T10:60:00Z"};
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t us = in_range(random);
+    const std::string canonical =
+        FormatTimeUs(i % 3 == 0 ? us / 1000000 * 1000000 : us);
+    texts.push_back(canonical);
+    std::string changed = canonical;
+    changed[random() % changed.size()] = alphabet[random() % alphabet.size()];
+    texts.push_back(changed);
+    texts.push_back(canonical.substr(0, random() % canonical.size()));
+    std::string longer = canonical;
+    longer.insert(longer.size() - 1, std::string(1 + random() % 3, '0'));
+    texts.push_back(longer);  // more fractional zeros, or a '0' before the Z
+  }
+  for (const std::string& text : texts) {
+    const absl::StatusOr<int64_t> got = ParseTimeUs(text);
+    const absl::StatusOr<int64_t> want = AbslOnly(text);
+    ASSERT_EQ(got.ok(), want.ok()) << text;
+    if (got.ok()) {
+      EXPECT_EQ(*got, *want) << text;
+    } else {
+      EXPECT_EQ(got.status(), want.status()) << text;
+    }
   }
 }
 
