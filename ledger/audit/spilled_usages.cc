@@ -88,17 +88,11 @@ absl::Status SpilledUsages::Spill(size_t how_many, LedgerState& state) {
     if (customer == state.customers.end()) continue;
     auto usage = customer->second.usages.find(usage_id);
     if (usage == customer->second.usages.end()) continue;  // spilled already
-    // The stored form, as the writer stores it (EncodeCustomer).
-    TouchedEntities only;
-    only.customer = customer_id;
-    only.usages.push_back(usage_id);
-    const std::string key = UsageKey(customer_id, usage_id);
-    EncodeCustomer(customer->second, &only,
-                   [&](std::string entry_key, std::string value) {
-                     if (entry_key == key) {
-                       entries.emplace_back(std::move(entry_key), std::move(value));
-                     }
-                   });
+    // The stored form, as the writer stores it (EncodeCustomer's value for
+    // the usage; through EncodeCustomer itself the customer's header was
+    // encoded for each usage and dropped, a seventh of the spill).
+    entries.emplace_back(UsageKey(customer_id, usage_id),
+                         StoredUsage(usage->second));
     spilled_ids_.Add(absl::HashOf(customer_id, usage_id));
     customer->second.usages.erase(usage);
     if (read_back_.erase(std::make_pair(customer_id, usage_id)) == 0) {

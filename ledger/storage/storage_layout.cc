@@ -410,6 +410,8 @@ void EncodeCustomer(const CustomerState& customer,
   EmitEach(id, kRefundType, customer.refunds, touched ? &touched->refunds : nullptr, emit);
 }
 
+std::string StoredUsage(const v1::UsageState& usage) { return WithoutId(usage); }
+
 absl::Status DecodeStoredHeader(std::string_view customer,
                                 std::string_view value,
                                 v1::CustomerHeader& header,

@@ -208,6 +208,10 @@ inline constexpr size_t kListedIdsMax = 16;
 using EmitFn = std::function<void(std::string key, std::string value)>;
 void EncodeCustomer(const CustomerState& customer,
                     const TouchedEntities* touched, const EmitFn& emit);
+// The value EncodeCustomer emits for `usage` under its UsageKey, alone: what
+// an audit spilling usages one by one writes, without the header that
+// EncodeCustomer encodes for every call (and the spill dropped).
+std::string StoredUsage(const v1::UsageState& usage);
 // The header stored under CustomerHeaderKey(`customer`) from its `value`,
 // with the customer id set and entity_ids taken out (never set in memory)
 // into `ids`: nullopt when the header names none (written before headers

@@ -125,6 +125,40 @@ void RewriteNamedIds(const std::string& dir,
   raw.PutState(key, SerializeDeterministic(header));
 }
 
+// An audit spills usages one at a time with StoredUsage: its value is the
+// one EncodeCustomer stores under the usage's key, id left out.
+TEST(CustomerStateRead, StoredUsageIsWhatEncodeCustomerStoresForTheUsage) {
+  CustomerState c;
+  c.header.set_customer("c1");
+  v1::UsageState usage;
+  usage.set_usage_id("u-7");
+  usage.set_category(v1::VOICE_GENERATION);
+  usage.set_credits(120);
+  usage.set_at_us(1772964000000000);
+  usage.set_call_id("call-9");
+  usage.set_hold_id("h-2");
+  usage.set_compensated(20);
+  c.usages.emplace("u-7", usage);
+  v1::UsageState other = usage;
+  other.set_usage_id("u-8");
+  c.usages.emplace("u-8", other);
+  TouchedEntities only;
+  only.customer = "c1";
+  only.usages.push_back("u-7");
+  std::vector<std::pair<std::string, std::string>> emitted;
+  EncodeCustomer(c, &only, [&](std::string key, std::string value) {
+    emitted.emplace_back(std::move(key), std::move(value));
+  });
+  const std::string key = UsageKey("c1", "u-7");
+  auto stored = std::find_if(emitted.begin(), emitted.end(),
+                             [&](const auto& e) { return e.first == key; });
+  ASSERT_NE(stored, emitted.end());
+  EXPECT_EQ(StoredUsage(usage), stored->second);
+  v1::UsageState back;
+  ASSERT_TRUE(DecodeStoredEntity("u-7", StoredUsage(usage), back).ok());
+  EXPECT_EQ(back.SerializeAsString(), usage.SerializeAsString());
+}
+
 TEST(CustomerStateRead, TheHeaderNamesEveryLotAndThePendingHoldsAndRefunds) {
   TestLedger db;
   WriteCustomerWithHistory(db);
