@@ -38,6 +38,10 @@ inline constexpr int64_t kNoReceivedTimeUs = -1;
 // The canonical form: UTC, "Z", fractional seconds only when non-zero.
 std::string FormatTimeUs(int64_t us);
 
+// Whether `text` is a valid time already in the canonical form, that is
+// FormatTimeUs(ParseTimeUs(text)) == text, without formatting it.
+bool IsCanonicalTime(std::string_view text);
+
 }  // namespace ledger
 
 #endif  // CREDIT_LEDGER_LEDGER_TIME_UTIL_H_

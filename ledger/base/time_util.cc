@@ -80,6 +80,12 @@ std::optional<int64_t> ParseCanonicalTimeUs(std::string_view s) {
 
 }  // namespace
 
+// The canonical form has no fraction, or one whose last digit is not 0.
+bool IsCanonicalTime(std::string_view text) {
+  return ParseCanonicalTimeUs(text).has_value() &&
+         (text.size() == 20 || text[text.size() - 2] != '0');
+}
+
 // The canonical form by hand (ParseCanonicalTimeUs), everything else with
 // absl::ParseTime: RFC3339_full takes "Z" or a numeric offset and any number
 // of fractional digits; docs/contract.md section 1 wants no more than the

@@ -540,12 +540,12 @@ void CanonicalizeTimes(google::protobuf::Message& m) {
       CanonicalizeTimes(*r->MutableMessage(&m, f));
     } else if (IsTimeField(*f)) {
       const std::string& written = r->GetString(m, f);
+      // Most times arrive canonical (every replayed one must): no rewrite.
+      if (IsCanonicalTime(written)) continue;
       absl::StatusOr<int64_t> us = ParseTimeUs(written);
       LEDGER_CHECK(us.ok()) << "CanonicalizeTimes on an unvalidated time in field "
                             << f->full_name() << ": " << us.status();
-      // Most times arrive canonical (every replayed one must): no rewrite.
-      std::string canonical = FormatTimeUs(*us);
-      if (canonical != written) r->SetString(&m, f, std::move(canonical));
+      r->SetString(&m, f, FormatTimeUs(*us));
     }
   }
 }

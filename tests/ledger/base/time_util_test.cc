@@ -100,7 +100,8 @@ absl::StatusOr<int64_t> AbslOnly(const std::string& text) {
 // same with trailing fractional zeros, and every one-character change,
 // cut and extension of them (digits out of range, leap seconds, Feb 29 of
 // other years, offsets, lowercase letters, too many digits) parse to the
-// same value or fail with the same message as absl::ParseTime alone.
+// same value or fail with the same message as absl::ParseTime alone, and
+// IsCanonicalTime says whether FormatTimeUs would write them so.
 TEST(TimeUtil, HandReadCanonicalTimesAnswerAsAbslParseTimeDoes) {
   std::mt19937_64 random(20261207);
   std::uniform_int_distribution<int64_t> in_range(kMinTimeUs, kMaxTimeUs);
@@ -131,6 +132,9 @@ TEST(TimeUtil, HandReadCanonicalTimesAnswerAsAbslParseTimeDoes) {
   for (const std::string& text : texts) {
     const absl::StatusOr<int64_t> got = ParseTimeUs(text);
     const absl::StatusOr<int64_t> want = AbslOnly(text);
+    // Canonical exactly when formatting what it reads gives it back.
+    EXPECT_EQ(IsCanonicalTime(text), want.ok() && FormatTimeUs(*want) == text)
+        << text;
     ASSERT_EQ(got.ok(), want.ok()) << text;
     if (got.ok()) {
       EXPECT_EQ(*got, *want) << text;
