@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "bench/bench_fixtures.h"
 #include "benchmark/benchmark.h"
-#include "absl/time/time.h"
 #include "ledger/base/sha256.h"
 #include "ledger/time_util.h"
 
@@ -64,8 +64,8 @@ void BM_Sha256EvpReused(benchmark::State& state) {
   state.counters["input_bytes"] = static_cast<double>(prev.size() + event.size());
 }
 
-// A day of canonical times a second apart, some with a fraction, as
-// commands carry them.
+// A day of canonical times, 84 seconds apart, a quarter of them with a
+// fraction, as commands carry them.
 std::vector<std::string> CanonicalTimes() {
   std::vector<std::string> times;
   for (int64_t i = 0; i < 1024; ++i) {

@@ -90,7 +90,7 @@ absl::Status SpilledUsages::Spill(size_t how_many, LedgerState& state) {
     if (usage == customer->second.usages.end()) continue;  // spilled already
     // The stored form, as the writer stores it (EncodeCustomer's value for
     // the usage; through EncodeCustomer itself the customer's header was
-    // encoded for each usage and dropped, a seventh of the spill).
+    // encoded for each usage and dropped, a fifth of the spill's CPU).
     entries.emplace_back(UsageKey(customer_id, usage_id),
                          StoredUsage(usage->second));
     spilled_ids_.Add(absl::HashOf(customer_id, usage_id));
