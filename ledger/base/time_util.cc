@@ -9,29 +9,11 @@
 namespace ledger {
 namespace {
 
-// Days from 1970-01-01 to the proleptic Gregorian date y-m-d (Howard
-// Hinnant's days_from_civil), for 1 <= m <= 12 and a valid day.
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t year_of_era = y - era * 400;                          // [0, 399]
-  const int64_t day_of_year = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
 // The canonical form FormatTimeUs writes, "YYYY-MM-DDTHH:MM:SS[.f]Z" with
-// one to six fractional digits, from 1970 on, read with integer date
-// arithmetic; nullopt for anything else -- another shape, an offset, a
-// field out of range, a leap second -- which absl::ParseTime then reads
-// (or refuses) as before. Every command's times pass through here several
+// one to six fractional digits, from 1970 on, read as digits and counted
+// from the epoch with absl's civil time (no format interpreter); nullopt
+// for anything else -- another shape, an offset, a field out of range, a
+// leap second -- which absl::ParseTime then reads (or refuses) as before. Every command's times pass through here several
 // times (validation, canonicalization, the judging time, replay's checks),
 // almost always in this form: absl's format interpreter there was a tenth
 // of a replay's CPU (docs/benchmarks.md, "Canonical times read without
@@ -66,16 +48,16 @@ std::optional<int64_t> ParseCanonicalTimeUs(std::string_view s) {
       s[16] != ':') {
     return std::nullopt;
   }
-  if (year < 1970 || month < 1 || month > 12 || day < 1 ||
-      day > DaysInMonth(static_cast<int>(year), static_cast<int>(month)) ||
-      hour > 23 || minute > 59 || second > 59) {
+  // A CivilSecond normalizes what is out of range (February 30th is March
+  // 2nd): a field it changed was not a date or a time of day.
+  const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  if (year < 1970 || civil.year() != year || civil.month() != month ||
+      civil.day() != day || civil.hour() != hour || civil.minute() != minute ||
+      civil.second() != second) {
     return std::nullopt;
   }
-  const int64_t days =
-      DaysFromCivil(year, static_cast<int>(month), static_cast<int>(day));
   // Years 1970 to 9999: within [kMinTimeUs, kMaxTimeUs] by construction.
-  return ((days * 24 + hour) * 60 + minute) * 60 * kMicrosPerSecond +
-         second * kMicrosPerSecond + micros;
+  return (civil - absl::CivilSecond(1970)) * kMicrosPerSecond + micros;
 }
 
 }  // namespace
