@@ -35,43 +35,39 @@ struct Finding {
 CustomerIndexCheck::CustomerIndexCheck(const Store& store, bool full,
                                        bool parallel)
     : store_(store), full_(full) {
-  if (full_ && parallel) thread_ = std::jthread([this] { Digest(); });
+  if (!full_) return;
+  ReadStatus();
+  if (parallel && bad_status_.empty() && status_error_.ok()) {
+    thread_ = std::jthread([this] { DigestStored(); });
+  }
 }
 
 CustomerIndexCheck::~CustomerIndexCheck() {
   stop_ = true;  // replay returned early: its report already holds a finding
 }
 
-void CustomerIndexCheck::Digest() {
+void CustomerIndexCheck::ReadStatus() {
   absl::StatusOr<CustomerIndexStatus> status = store_.ReadCustomerIndexStatus();
   if (!status.ok()) {
     // A status that does not decode is a finding; a read that fails is not.
     if (absl::IsDataLoss(status.status())) {
       bad_status_ = std::string(status.status().message());
     } else {
-      error_ = status.status();
+      status_error_ = status.status();
     }
     return;
   }
   status_ = *status;
-  error_ = store_.ForEachEvent(
-      1, [&](std::string_view key, std::string_view value) -> absl::Status {
-        if (stop_) return Stopped();
-        ASSIGN_OR_RETURN(uint64_t seq, DecodeEventKey(key));
-        if (!status_.complete && seq > status_.through_seq) return Stopped();
-        // Replay's own checks name a damaged event; here it implies nothing.
-        if (value.size() < kHashBytes) return absl::OkStatus();
-        absl::StatusOr<IndexedFields> fields =
-            SkimStoredEvent(value.substr(kHashBytes));
-        if (fields.ok() && !fields->customer.empty()) {
-          logged_.Add(CustomerEventKey(fields->customer, seq),
-                      EncodeCustomerEventValue(fields->at_us));
-        }
-        logged_through_ = seq;
-        return absl::OkStatus();
-      });
-  if (absl::IsCancelled(error_)) error_ = absl::OkStatus();
-  if (!error_.ok() || stop_) return;
+  implied_through_ = status_.complete ? UINT64_MAX : status_.through_seq;
+}
+
+void CustomerIndexCheck::AddImplied(std::string_view customer, uint64_t seq,
+                                    int64_t at_us, KeyIndexDigest& logged) {
+  if (customer.empty()) return;  // a set_policy: no customer, no entry
+  logged.Add(CustomerEventKey(customer, seq), EncodeCustomerEventValue(at_us));
+}
+
+void CustomerIndexCheck::DigestStored() {
   error_ = store_.ForEachCustomerIndexEntry(
       [&](std::string_view key, std::string_view value) {
         if (stop_) return Stopped();
@@ -80,20 +76,23 @@ void CustomerIndexCheck::Digest() {
       });
 }
 
-absl::Status CustomerIndexCheck::Finish(uint64_t last_seq, ReplayReport& report) {
+absl::Status CustomerIndexCheck::Finish(uint64_t last_seq,
+                                        const KeyIndexDigest& logged,
+                                        ReplayReport& report) {
   if (!full_ || !report.problem.empty()) return absl::OkStatus();
-  if (thread_.joinable()) {
-    thread_.join();
-  } else {
-    Digest();
-  }
-  if (absl::IsCancelled(error_)) return absl::OkStatus();
-  RETURN_IF_ERROR(error_);
+  RETURN_IF_ERROR(status_error_);
   if (!bad_status_.empty()) {
     report.first_bad_seq = 0;
     report.problem = bad_status_;
     return absl::OkStatus();
   }
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {
+    DigestStored();
+  }
+  if (absl::IsCancelled(error_)) return absl::OkStatus();
+  RETURN_IF_ERROR(error_);
   if (!status_.complete && status_.through_seq > last_seq) {
     report.first_bad_seq = 0;
     report.problem = absl::StrCat(
@@ -101,7 +100,7 @@ absl::Status CustomerIndexCheck::Finish(uint64_t last_seq, ReplayReport& report)
         status_.through_seq, ", past the end of the log (seq ", last_seq, ")");
     return absl::OkStatus();
   }
-  if (logged_ == stored_) return absl::OkStatus();
+  if (logged == stored_) return absl::OkStatus();
   return NameDifference(report);
 }
 

@@ -73,8 +73,10 @@ absl::StatusOr<ReplayReport> Replayer::Run() {
   if (report_.full && threads_ > 1) {
     stored_keys_scan = std::jthread([this] { DigestStoredKeys(); });
   }
-  // Likewise the customer index, on a thread of its own.
+  // Likewise the stored customer index, on a thread of its own; the fold
+  // digests the entries the log implies.
   CustomerIndexCheck customer_index(store_, report_.full, threads_ > 1);
+  customer_index_through_ = customer_index.implied_through();
   RETURN_IF_ERROR(ReplayLog());
   report_.last_seq = last_seq_;  // how far the rebuild got
   if (!report_.problem.empty()) return report_;

@@ -54,7 +54,8 @@ absl::Status Replayer::CompareWithStore(std::jthread& stored_keys_scan,
   }
   if (report_.problem.empty()) RETURN_IF_ERROR(CheckKeys());
   if (report_.problem.empty()) {
-    RETURN_IF_ERROR(customer_index.Finish(last_seq_, report_));
+    RETURN_IF_ERROR(
+        customer_index.Finish(last_seq_, logged_customer_events_, report_));
   }
   if (report_.problem.empty()) {
     RETURN_IF_ERROR(CheckPendingRefundQueue(

@@ -97,6 +97,10 @@ absl::Status Replayer::Consume(int worker, FoldShard& shard,
     shard.state.last_seq = shard.last_seq;
     RETURN_IF_ERROR(FoldAndCheckFollowUp(shard, checked.seq, event));
     AddPostings(shard, checked.seq, event);
+    if (checked.seq <= customer_index_through_) {
+      CustomerIndexCheck::AddImplied(h.customer(), checked.seq, h.at_us(),
+                                     shard.logged_customer_events);
+    }
     if (absl::Status noted = shard.usages.Note(shard.touched, shard.state);
         !noted.ok()) {
       shard.error = noted;

@@ -103,8 +103,8 @@ void Replayer::ReportProgressWhileFolding() {
 }
 
 // The workers are joined: the first finding in log order is the report's;
-// else every worker passed every event, and their key digests add up to
-// the log's.
+// else every worker passed every event, and their key digests and
+// customer index digests add up to the log's.
 absl::Status Replayer::MergeShards() {
   const Finding* first = nullptr;
   for (const auto& shard : shards_) {
@@ -132,6 +132,7 @@ absl::Status Replayer::MergeShards() {
     LEDGER_CHECK(shard->events == any.events)
         << "a replay worker stopped early without a finding";
     logged_keys_.Merge(shard->logged_keys);
+    logged_customer_events_.Merge(shard->logged_customer_events);
   }
   return absl::OkStatus();
 }

@@ -112,6 +112,9 @@ struct FoldShard {
   bool key_hashes_spilled = false;
   SpillFilter spilled_key_hashes;  // looked up in the scratch only on a hit
   KeyIndexDigest logged_keys;  // the records its keys imply
+  // The customer index entries its customers' events imply
+  // (CustomerIndexCheck::AddImplied).
+  KeyIndexDigest logged_customer_events;
   // Where the log stood after the last event passed (every event, the
   // others' too).
   uint64_t events = 0;
@@ -193,7 +196,7 @@ class Replayer {
   // findings rank. `stored_keys_scan`, when joinable, is digesting the
   // stored idempotency index (DigestStoredKeys) beside the fold; it is
   // joined before the digests are compared, else the digest is taken here;
-  // `customer_index` has digested the customer index likewise.
+  // `customer_index` digests the stored customer index likewise.
   absl::Status CompareWithStore(std::jthread& stored_keys_scan,
                                 CustomerIndexCheck& customer_index);
   // Every customer the fold rebuilt, with the seq of its last event (what
@@ -241,6 +244,11 @@ class Replayer {
   std::string prev_hash_ = std::string(kHashBytes, '\0');
   // A finding's seq, once one is found: the workers need go no further.
   std::atomic<uint64_t> stop_after_{UINT64_MAX};
+  // The last seq whose event implies a customer index entry
+  // (CustomerIndexCheck::implied_through), set before the fold.
+  uint64_t customer_index_through_ = 0;
+  // The customer index entries the log implies, the shards' merged.
+  KeyIndexDigest logged_customer_events_;
   // The keys the log names and those the index stores (written by the
   // DigestStoredKeys thread, read after it is joined).
   KeyIndexDigest logged_keys_;

@@ -35,6 +35,33 @@ TEST(CustomerIndexReplay, AnUntouchedIndexPassesWithOneThreadAndWithSeveral) {
   EXPECT_TRUE(Replay(db.dir(), 3).ok) << Replay(db.dir(), 3).problem;
 }
 
+// A writer building the index of an older ledger records how far it got:
+// the events past that imply no entry yet, the ones before it do, however
+// many workers fold the log (each digests its own customers' events).
+TEST(CustomerIndexReplay, AnIndexBuiltPartwayIsCheckedThroughItsStatus) {
+  TestLedger db;
+  db.WriteFourEventsAndClose();
+  {  // As if a build had written the entries through seq 2 and stopped.
+    RawLog raw(db.dir());
+    raw.DeleteRaw(kCustomerEventsFamily, CustomerEventKey("c2", 3));
+    raw.DeleteRaw(kCustomerEventsFamily, CustomerEventKey("c1", 4));
+    raw.PutRaw(kCustomerEventsFamily, std::string(kCustomerIndexStatusKey),
+               EncodeCustomerIndexStatus({false, 2}));
+  }
+  for (int threads : {1, 3}) {
+    ReplayReport report = Replay(db.dir(), threads);
+    EXPECT_TRUE(report.ok) << threads << " threads: " << report.problem;
+  }
+  RawLog(db.dir()).DeleteRaw(kCustomerEventsFamily, CustomerEventKey("c1", 2));
+  for (int threads : {1, 3}) {
+    ReplayReport report = Replay(db.dir(), threads);
+    EXPECT_FALSE(report.ok);
+    EXPECT_EQ(report.first_bad_seq, 2u) << report.problem;
+    EXPECT_THAT(report.problem,
+                HasSubstr("the customer index has no entry for event 2 of customer c1"));
+  }
+}
+
 TEST(CustomerIndexReplay, AFlippedEntryIsNamedAtItsEvent) {
   TestLedger db;
   db.WriteFourEventsAndClose();
