@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -508,13 +509,81 @@ bool IsTimeField(const FieldDescriptor& f) {
          (n == "at" || n == "expires_at" || n == "period_end" || n == "credits_expire_at");
 }
 
+// One validated time field, rewritten in FormatTimeUs form unless it is.
+void CanonicalizeTime(google::protobuf::Message& m, const FieldDescriptor& f) {
+  const google::protobuf::Reflection* r = m.GetReflection();
+  const std::string& written = r->GetString(m, &f);
+  // Most times arrive canonical (every replayed one must): no rewrite.
+  if (IsCanonicalTime(written)) return;
+  absl::StatusOr<int64_t> us = ParseTimeUs(written);
+  LEDGER_CHECK(us.ok()) << "CanonicalizeTimes on an unvalidated time in field "
+                        << f.full_name() << ": " << us.status();
+  r->SetString(&m, &f, FormatTimeUs(*us));
+}
+
+// What canonicalization visits in one message type, worked out once from
+// the descriptors: listing a command's fields by reflection (ListFields, a
+// vector and a sort per message) cost more than the rewrites themselves,
+// on the write path and in replay, which canonicalizes every command again.
+struct CanonicalPlan {
+  // Singular message fields outside a oneof, and the oneofs, whose set
+  // field may be a message: their times are canonicalized too.
+  std::vector<const FieldDescriptor*> messages;
+  std::vector<const google::protobuf::OneofDescriptor*> oneofs;
+  std::vector<const FieldDescriptor*> times;    // singular, IsTimeField
+  const FieldDescriptor* applies_to = nullptr;  // repeated, when the type has it
+};
+
+// The plans of v1::Command and of every message type under it.
+class CanonicalPlans {
+ public:
+  static const CanonicalPlans& Get() {
+    static const CanonicalPlans* const plans = new CanonicalPlans();
+    return *plans;
+  }
+  const CanonicalPlan& For(const Descriptor* type) const {
+    auto it = plans_.find(type);
+    LEDGER_CHECK(it != plans_.end()) << "no canonical plan for " << type->full_name();
+    return it->second;
+  }
+  const google::protobuf::OneofDescriptor* kind() const { return kind_; }
+
+ private:
+  CanonicalPlans() : kind_(v1::Command::descriptor()->FindOneofByName("kind")) {
+    LEDGER_CHECK(kind_ != nullptr) << "v1.Command has no oneof kind";
+    Add(v1::Command::descriptor());
+  }
+  void Add(const Descriptor* type) {
+    if (!plans_.try_emplace(type).second) return;  // done, or being done
+    CanonicalPlan plan;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* f = type->field(i);
+      if (f->name() == "applies_to" && f->is_repeated()) plan.applies_to = f;
+      if (f->is_repeated()) continue;  // metadata: free text, no times
+      if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+        if (f->real_containing_oneof() == nullptr) plan.messages.push_back(f);
+        Add(f->message_type());
+      } else if (IsTimeField(*f)) {
+        plan.times.push_back(f);
+      }
+    }
+    for (int i = 0; i < type->real_oneof_decl_count(); ++i) {
+      plan.oneofs.push_back(type->oneof_decl(i));  // real ones come first
+    }
+    plans_[type] = std::move(plan);
+  }
+
+  const google::protobuf::OneofDescriptor* const kind_;
+  absl::flat_hash_map<const Descriptor*, CanonicalPlan> plans_;
+};
+
 // The order of applies_to carries no meaning (docs/contract.md section 11),
 // for KEY_REUSED too: it is kept sorted by category number, the contract's
 // order, so the canonical command and its fingerprint do not depend on it.
-void CanonicalizeScope(google::protobuf::Message& kind) {
-  const FieldDescriptor* f = kind.GetDescriptor()->FindFieldByName("applies_to");
+void CanonicalizeScope(const CanonicalPlans& plans, google::protobuf::Message& kind) {
+  const FieldDescriptor* f = plans.For(kind.GetDescriptor()).applies_to;
   const google::protobuf::Reflection* r = kind.GetReflection();
-  if (f == nullptr || !f->is_repeated() || r->FieldSize(kind, f) < 2) return;
+  if (f == nullptr || r->FieldSize(kind, f) < 2) return;
   std::vector<std::pair<int, std::string>> entries;
   for (int i = 0; i < r->FieldSize(kind, f); ++i) {
     std::string name = r->GetRepeatedString(kind, f, i);
@@ -530,23 +599,23 @@ void CanonicalizeScope(google::protobuf::Message& kind) {
 
 // Rewrites every time of a validated command into FormatTimeUs form, so
 // that equal instants written differently compare (and hash) equal.
-void CanonicalizeTimes(google::protobuf::Message& m) {
+void CanonicalizeTimes(const CanonicalPlans& plans, google::protobuf::Message& m) {
+  const CanonicalPlan& plan = plans.For(m.GetDescriptor());
   const google::protobuf::Reflection* r = m.GetReflection();
-  std::vector<const FieldDescriptor*> fields;
-  r->ListFields(m, &fields);
-  for (const FieldDescriptor* f : fields) {
-    if (f->is_repeated()) continue;  // metadata: free text, no times
+  for (const FieldDescriptor* f : plan.messages) {
+    if (r->HasField(m, f)) CanonicalizeTimes(plans, *r->MutableMessage(&m, f));
+  }
+  for (const google::protobuf::OneofDescriptor* oneof : plan.oneofs) {
+    const FieldDescriptor* f = r->GetOneofFieldDescriptor(m, oneof);
+    if (f == nullptr) continue;
     if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
-      CanonicalizeTimes(*r->MutableMessage(&m, f));
+      CanonicalizeTimes(plans, *r->MutableMessage(&m, f));
     } else if (IsTimeField(*f)) {
-      const std::string& written = r->GetString(m, f);
-      // Most times arrive canonical (every replayed one must): no rewrite.
-      if (IsCanonicalTime(written)) continue;
-      absl::StatusOr<int64_t> us = ParseTimeUs(written);
-      LEDGER_CHECK(us.ok()) << "CanonicalizeTimes on an unvalidated time in field "
-                            << f->full_name() << ": " << us.status();
-      r->SetString(&m, f, FormatTimeUs(*us));
+      CanonicalizeTime(m, *f);
     }
+  }
+  for (const FieldDescriptor* f : plan.times) {
+    if (r->HasField(m, f)) CanonicalizeTime(m, *f);
   }
 }
 
@@ -765,9 +834,8 @@ absl::Status CheckNoUnknownFields(const v1::Command& c) {
   if (!c.GetReflection()->GetUnknownFields(c).empty()) {
     return Invalid("the command has fields this ledger does not know");
   }
-  const google::protobuf::OneofDescriptor* oneof =
-      v1::Command::descriptor()->FindOneofByName("kind");
-  const FieldDescriptor* kind = c.GetReflection()->GetOneofFieldDescriptor(c, oneof);
+  const FieldDescriptor* kind =
+      c.GetReflection()->GetOneofFieldDescriptor(c, CanonicalPlans::Get().kind());
   if (kind == nullptr) return absl::OkStatus();
   const google::protobuf::Message& m = c.GetReflection()->GetMessage(c, kind);
   if (!m.GetReflection()->GetUnknownFields(m).empty()) {
@@ -879,7 +947,8 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
   }
   RETURN_IF_ERROR(ValidateKind(command, at_us));
   RETURN_IF_ERROR(CheckMetadata(command));
-  CanonicalizeTimes(command);
+  const CanonicalPlans& plans = CanonicalPlans::Get();
+  CanonicalizeTimes(plans, command);
   if (command.has_set_alerts()) SortThresholds(*command.mutable_set_alerts());
   // Absent and 0 are the same tolerance: one content for KEY_REUSED.
   if (command.has_set_policy() && command.set_policy().has_clock_skew_seconds() &&
@@ -891,9 +960,9 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
       !command.set_policy().four_eyes()) {
     command.mutable_set_policy()->clear_four_eyes();
   }
-  const FieldDescriptor* kind = command.GetReflection()->GetOneofFieldDescriptor(
-      command, v1::Command::descriptor()->FindOneofByName("kind"));
-  CanonicalizeScope(*command.GetReflection()->MutableMessage(&command, kind));
+  const FieldDescriptor* kind =
+      command.GetReflection()->GetOneofFieldDescriptor(command, plans.kind());
+  CanonicalizeScope(plans, *command.GetReflection()->MutableMessage(&command, kind));
   return absl::OkStatus();
 }
 
