@@ -15,19 +15,18 @@
 namespace ledger {
 namespace {
 
-// Empty when the command is valid, canonical (validating a copy changes
-// none of its bytes) and at the header's time. Sets the header's
+// Empty when the command is valid, canonical (validating it rewrites none
+// of its bytes) and at the header's time. Sets the header's
 // command_fingerprint, which the stored bytes leave out, from the bytes
-// just compared.
-std::string CheckCommand(v1::Event& event, google::protobuf::Arena* arena) {
+// just compared. The command is canonicalized in place: an event whose
+// command it changes is a finding, and not folded.
+std::string CheckCommand(v1::Event& event) {
   v1::EventHeader& h = *event.mutable_header();
-  // Canonicalized on a copy: the stored command must already be canonical.
-  v1::Command& command =
-      *google::protobuf::Arena::CreateMessage<v1::Command>(arena);
-  command = event.command();
-  std::string stored = SerializeDeterministic(event.command());
-  if (!ValidateAndCanonicalize(command).ok() ||
-      SerializeDeterministic(command) != stored) {
+  v1::Command& command = *event.mutable_command();
+  std::string stored = SerializeDeterministic(command);
+  bool rewritten = false;
+  if (!ValidateAndCanonicalize(command, &rewritten).ok() ||
+      (rewritten && SerializeDeterministic(command) != stored)) {
     return "the stored command is not valid and canonical";
   }
   h.set_command_fingerprint(Sha256(stored));
@@ -113,7 +112,7 @@ CheckedEvent CheckStoredEvent(std::string_view key, std::string_view value,
   FillDerivedHeader(*event, prev_hash, "");
   out.problem = CheckPostings(*event);
   if (out.problem.empty()) out.problem = CheckIssuer(event->header());
-  if (out.problem.empty()) out.problem = CheckCommand(*event, arena);
+  if (out.problem.empty()) out.problem = CheckCommand(*event);
   out.event = event;
   out.hash = hash;
   return out;

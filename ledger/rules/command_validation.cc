@@ -509,8 +509,10 @@ bool IsTimeField(const FieldDescriptor& f) {
          (n == "at" || n == "expires_at" || n == "period_end" || n == "credits_expire_at");
 }
 
-// One validated time field, rewritten in FormatTimeUs form unless it is.
-void CanonicalizeTime(google::protobuf::Message& m, const FieldDescriptor& f) {
+// One validated time field, rewritten in FormatTimeUs form unless it is;
+// `rewritten` is set when it was.
+void CanonicalizeTime(google::protobuf::Message& m, const FieldDescriptor& f,
+                      bool& rewritten) {
   const google::protobuf::Reflection* r = m.GetReflection();
   const std::string& written = r->GetString(m, &f);
   // Most times arrive canonical (every replayed one must): no rewrite.
@@ -519,6 +521,7 @@ void CanonicalizeTime(google::protobuf::Message& m, const FieldDescriptor& f) {
   LEDGER_CHECK(us.ok()) << "CanonicalizeTimes on an unvalidated time in field "
                         << f.full_name() << ": " << us.status();
   r->SetString(&m, &f, FormatTimeUs(*us));
+  rewritten = true;
 }
 
 // What canonicalization visits in one message type, worked out once from
@@ -580,7 +583,8 @@ class CanonicalPlans {
 // The order of applies_to carries no meaning (docs/contract.md section 11),
 // for KEY_REUSED too: it is kept sorted by category number, the contract's
 // order, so the canonical command and its fingerprint do not depend on it.
-void CanonicalizeScope(const CanonicalPlans& plans, google::protobuf::Message& kind) {
+void CanonicalizeScope(const CanonicalPlans& plans, google::protobuf::Message& kind,
+                       bool& rewritten) {
   const FieldDescriptor* f = plans.For(kind.GetDescriptor()).applies_to;
   const google::protobuf::Reflection* r = kind.GetReflection();
   if (f == nullptr || r->FieldSize(kind, f) < 2) return;
@@ -591,31 +595,37 @@ void CanonicalizeScope(const CanonicalPlans& plans, google::protobuf::Message& k
     v1::Category_Parse(name, &c);  // validated
     entries.emplace_back(static_cast<int>(c), std::move(name));
   }
+  if (std::is_sorted(entries.begin(), entries.end())) return;
   std::sort(entries.begin(), entries.end());
   for (int i = 0; i < static_cast<int>(entries.size()); ++i) {
     r->SetRepeatedString(&kind, f, i, entries[i].second);
   }
+  rewritten = true;
 }
 
 // Rewrites every time of a validated command into FormatTimeUs form, so
-// that equal instants written differently compare (and hash) equal.
-void CanonicalizeTimes(const CanonicalPlans& plans, google::protobuf::Message& m) {
+// that equal instants written differently compare (and hash) equal;
+// `rewritten` is set when one was.
+void CanonicalizeTimes(const CanonicalPlans& plans, google::protobuf::Message& m,
+                       bool& rewritten) {
   const CanonicalPlan& plan = plans.For(m.GetDescriptor());
   const google::protobuf::Reflection* r = m.GetReflection();
   for (const FieldDescriptor* f : plan.messages) {
-    if (r->HasField(m, f)) CanonicalizeTimes(plans, *r->MutableMessage(&m, f));
+    if (r->HasField(m, f)) {
+      CanonicalizeTimes(plans, *r->MutableMessage(&m, f), rewritten);
+    }
   }
   for (const google::protobuf::OneofDescriptor* oneof : plan.oneofs) {
     const FieldDescriptor* f = r->GetOneofFieldDescriptor(m, oneof);
     if (f == nullptr) continue;
     if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
-      CanonicalizeTimes(plans, *r->MutableMessage(&m, f));
+      CanonicalizeTimes(plans, *r->MutableMessage(&m, f), rewritten);
     } else if (IsTimeField(*f)) {
-      CanonicalizeTime(m, *f);
+      CanonicalizeTime(m, *f, rewritten);
     }
   }
   for (const FieldDescriptor* f : plan.times) {
-    if (r->HasField(m, f)) CanonicalizeTime(m, *f);
+    if (r->HasField(m, f)) CanonicalizeTime(m, *f, rewritten);
   }
 }
 
@@ -750,12 +760,14 @@ absl::Status ValidateSetAlerts(const v1::SetAlerts& k) {
 // The canonical order of set_alerts' thresholds (credits descending, then
 // code), so that the same set written in another order is the same command
 // for KEY_REUSED.
-void SortThresholds(v1::SetAlerts& k) {
-  std::sort(k.mutable_thresholds()->begin(), k.mutable_thresholds()->end(),
-            [](const v1::AlertThreshold& a, const v1::AlertThreshold& b) {
-              if (a.credits() != b.credits()) return a.credits() > b.credits();
-              return a.code() < b.code();
-            });
+void SortThresholds(v1::SetAlerts& k, bool& rewritten) {
+  auto before = [](const v1::AlertThreshold& a, const v1::AlertThreshold& b) {
+    if (a.credits() != b.credits()) return a.credits() > b.credits();
+    return a.code() < b.code();
+  };
+  if (std::is_sorted(k.thresholds().begin(), k.thresholds().end(), before)) return;
+  std::sort(k.mutable_thresholds()->begin(), k.mutable_thresholds()->end(), before);
+  rewritten = true;
 }
 
 absl::Status ValidateSetAutoTopUp(const v1::SetAutoTopUp& k) {
@@ -931,6 +943,12 @@ std::optional<std::string> ReadKeyLeniently(std::string_view json) {
 }
 
 absl::Status ValidateAndCanonicalize(v1::Command& command) {
+  bool rewritten = false;
+  return ValidateAndCanonicalize(command, &rewritten);
+}
+
+absl::Status ValidateAndCanonicalize(v1::Command& command, bool* rewritten) {
+  *rewritten = false;
   RETURN_IF_ERROR(CheckNoUnknownFields(command));
   RETURN_IF_ERROR(CheckKey(command));
   if (command.kind_case() == v1::Command::KIND_NOT_SET) {
@@ -947,22 +965,29 @@ absl::Status ValidateAndCanonicalize(v1::Command& command) {
   }
   RETURN_IF_ERROR(ValidateKind(command, at_us));
   RETURN_IF_ERROR(CheckMetadata(command));
+  // Every rewrite below sets *rewritten: it is false only when the command
+  // is as it came.
   const CanonicalPlans& plans = CanonicalPlans::Get();
-  CanonicalizeTimes(plans, command);
-  if (command.has_set_alerts()) SortThresholds(*command.mutable_set_alerts());
+  CanonicalizeTimes(plans, command, *rewritten);
+  if (command.has_set_alerts()) {
+    SortThresholds(*command.mutable_set_alerts(), *rewritten);
+  }
   // Absent and 0 are the same tolerance: one content for KEY_REUSED.
   if (command.has_set_policy() && command.set_policy().has_clock_skew_seconds() &&
       command.set_policy().clock_skew_seconds() == 0) {
     command.mutable_set_policy()->clear_clock_skew_seconds();
+    *rewritten = true;
   }
   // Likewise absent and false for four_eyes (docs/contract.md section 16).
   if (command.has_set_policy() && command.set_policy().has_four_eyes() &&
       !command.set_policy().four_eyes()) {
     command.mutable_set_policy()->clear_four_eyes();
+    *rewritten = true;
   }
   const FieldDescriptor* kind =
       command.GetReflection()->GetOneofFieldDescriptor(command, plans.kind());
-  CanonicalizeScope(plans, *command.GetReflection()->MutableMessage(&command, kind));
+  CanonicalizeScope(plans, *command.GetReflection()->MutableMessage(&command, kind),
+                    *rewritten);
   return absl::OkStatus();
 }
 

@@ -35,6 +35,12 @@ std::optional<std::string> ReadKeyLeniently(std::string_view json);
 // section 15); its times that must be later than `at` are then checked by
 // CheckTimesAfterStamp once the stamp is known.
 [[nodiscard]] absl::Status ValidateAndCanonicalize(v1::Command& command);
+// The same, saying whether the canonical form differs from what came:
+// `*rewritten` is false only when no field of `command` was rewritten (it
+// may be true of a rewrite that gave the same bytes). Replay's check that
+// a stored command is canonical already needs no copy to compare with.
+[[nodiscard]] absl::Status ValidateAndCanonicalize(v1::Command& command,
+                                                   bool* rewritten);
 
 // For a command without `at`, REQUIRES ValidateAndCanonicalize succeeded:
 // the step 1 checks that compare expires_at, period_end or
