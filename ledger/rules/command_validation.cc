@@ -533,7 +533,7 @@ struct CanonicalPlan {
   // field may be a message: their times are canonicalized too.
   std::vector<const FieldDescriptor*> messages;
   std::vector<const google::protobuf::OneofDescriptor*> oneofs;
-  std::vector<const FieldDescriptor*> times;    // singular, IsTimeField
+  std::vector<const FieldDescriptor*> times;    // singular, IsTimeField, outside a oneof
   const FieldDescriptor* applies_to = nullptr;  // repeated, when the type has it
 };
 
@@ -563,10 +563,12 @@ class CanonicalPlans {
       const FieldDescriptor* f = type->field(i);
       if (f->name() == "applies_to" && f->is_repeated()) plan.applies_to = f;
       if (f->is_repeated()) continue;  // metadata: free text, no times
+      // A oneof's set field is visited through plan.oneofs, not here.
+      const bool in_oneof = f->real_containing_oneof() != nullptr;
       if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
-        if (f->real_containing_oneof() == nullptr) plan.messages.push_back(f);
+        if (!in_oneof) plan.messages.push_back(f);
         Add(f->message_type());
-      } else if (IsTimeField(*f)) {
+      } else if (IsTimeField(*f) && !in_oneof) {
         plan.times.push_back(f);
       }
     }
