@@ -58,7 +58,6 @@ void CustomerIndexCheck::ReadStatus() {
     return;
   }
   status_ = *status;
-  implied_through_ = status_.complete ? UINT64_MAX : status_.through_seq;
 }
 
 void CustomerIndexCheck::AddImplied(std::string_view customer, uint64_t seq,

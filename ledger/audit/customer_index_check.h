@@ -36,7 +36,9 @@ class CustomerIndexCheck {
   // The last seq whose event implies an entry: every one when the index
   // is complete, else those it was built through; 0 (none) for a partial
   // replay or a status that cannot be read (Finish reports it).
-  uint64_t implied_through() const { return implied_through_; }
+  uint64_t implied_through() const {
+    return status_.complete ? UINT64_MAX : status_.through_seq;
+  }
   // Adds to `logged` the entry event `seq` of `customer` (empty for none),
   // written at `at_us`, implies: the exact key and value the writer stores.
   // The caller adds each event through implied_through() once.
@@ -60,9 +62,9 @@ class CustomerIndexCheck {
   const Store& store_;
   const bool full_;
   std::atomic<bool> stop_{false};
-  // Set by ReadStatus, in the constructor.
+  // Set by ReadStatus, in the constructor; left as the default (nothing
+  // built) when the status is not read.
   CustomerIndexStatus status_;
-  uint64_t implied_through_ = 0;
   std::string bad_status_;  // why the stored status does not decode
   absl::Status status_error_;  // the status could not be read
   // Written by DigestStored, read after it returned.
