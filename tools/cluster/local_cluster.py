@@ -140,11 +140,14 @@ class NatsNode:
     def __init__(self, base, index, binary):
         self.name = f"n{index}"
         self.dir = os.path.join(base, "nats", self.name)
+        self.choose_ports()
+        self.binary = binary
+        self.proc = None
+
+    def choose_ports(self):
         self.port = free_port()
         self.cluster_port = free_port()
         self.http_port = free_port()
-        self.binary = binary
-        self.proc = None
 
     @property
     def url(self):
@@ -170,6 +173,13 @@ class NatsNode:
             [self.binary, "-c", os.path.join(self.dir, "nats.conf")],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
+
+    def log_tail(self, lines=15):
+        try:
+            with open(os.path.join(self.dir, "nats.log"), errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError as e:
+            return f"(no log: {e})\n"
 
     def healthy(self):
         try:
@@ -237,18 +247,43 @@ class LocalCluster:
                                   host_partitions[i], extra_args)
                       for i in range(nodes)]
 
-    def start_nats(self):
-        for n in self.nats:
-            routes = [f"nats-route://127.0.0.1:{m.cluster_port}"
-                      for m in self.nats if m is not n]
-            n.write_config(routes)
-            n.start()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if all(n.healthy() for n in self.nats):
-                return
-            time.sleep(0.1)
-        raise RuntimeError("the NATS cluster did not become healthy")
+    def start_nats(self, attempts=3):
+        """Starts the NATS servers and waits until each says it is healthy.
+        A port chosen free may be taken by another process before the server
+        binds it (the machine runs other tests): a server that exits, or a
+        cluster not healthy in time, is stopped and started again on new
+        ports, at most `attempts` times. The last failure names each
+        server's log tail."""
+        for attempt in range(attempts):
+            for n in self.nats:
+                routes = [f"nats-route://127.0.0.1:{m.cluster_port}"
+                          for m in self.nats if m is not n]
+                n.write_config(routes)
+                n.start()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            exited = False
+            while time.monotonic() < deadline and not exited:
+                if all(n.healthy() for n in self.nats):
+                    return
+                exited = any(n.proc.poll() is not None for n in self.nats)
+                if not exited:
+                    time.sleep(0.1)
+            tails = "".join(f"\n--- {n.name} ({n.dir}/nats.log) ---\n"
+                            + n.log_tail() for n in self.nats)
+            stop_processes([(n.name, n.proc.pid, None) for n in self.nats])
+            for n in self.nats:
+                n.proc.wait()
+                n.proc = None
+            if attempt + 1 == attempts:
+                why = "a server exited" if exited else "not healthy in time"
+                raise RuntimeError(
+                    f"the NATS cluster did not become healthy ({why}, "
+                    f"{attempts} attempts){tails}")
+            for n in self.nats:
+                n.choose_ports()
+            urls = [n.url for n in self.nats]
+            for node in self.nodes:
+                node.nats_urls = urls
 
     def start(self):
         self.start_nats()
