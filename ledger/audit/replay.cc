@@ -44,6 +44,17 @@ FoldShard::FoldShard(const AuditMemory& memory, int shards)
   spilled_key_hashes.Bound(memory.budget_bytes / 8 / shards);
 }
 
+void FoldShard::ExpectEvents(size_t events) {
+  // Each event adds at most one usage and one key; an eighth more for an
+  // uneven split of the customers and keys.
+  usages.ExpectSpills(events + events / 8);
+  spilled_key_hashes.ExpectEntries(events + events / 8);
+  usages.SetScratchSortedRuns(usages.filter().ExpectedEntriesFit() &&
+                                      spilled_key_hashes.ExpectedEntriesFit()
+                                  ? ScratchDb::kSortedRunsWhenLookupsAreRare
+                                  : ScratchDb::kSortedRuns);
+}
+
 absl::Status StopScan() { return absl::CancelledError("replay found a difference"); }
 
 // Debian's absl::string_view is not std::string_view, hence the spelled-out
@@ -57,15 +68,10 @@ std::string Escaped(std::string_view bytes) {
 
 absl::StatusOr<ReplayReport> Replayer::Run() {
   RETURN_IF_ERROR(ResolveTarget());
-  // Each event adds at most one usage and one key: a shard's share of the
-  // events to fold, and an eighth for an uneven split of the customers
-  // and keys, sizes its spill filters once (more still chain, up to each
-  // filter's bound).
+  // A shard's share of the events to fold sizes its spill filters once
+  // (more still chain, up to each filter's bound).
   const size_t share = static_cast<size_t>(target_) / shards_.size();
-  for (const auto& shard : shards_) {
-    shard->usages.ExpectSpills(share + share / 8);
-    shard->spilled_key_hashes.ExpectEntries(share + share / 8);
-  }
+  for (const auto& shard : shards_) shard->ExpectEvents(share);
   // The stored idempotency index is digested while the log is replayed,
   // when there is more than one thread; the thread is joined before the
   // digests are compared (or on return).

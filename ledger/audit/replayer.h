@@ -93,6 +93,17 @@ struct Finding {
 // fold reports, and it stopped there.
 struct FoldShard {
   FoldShard(const AuditMemory& memory, int shards);
+  // Sizes its two spill filters for about `events` events to fold (its
+  // share of the log), before the first, and chooses the sorted runs its
+  // scratch database lets be before it merges: more
+  // (ScratchDb::kSortedRunsWhenLookupsAreRare) when both filters hold
+  // what they expect at their full bits an entry, so that nearly every
+  // absent key is answered without a lookup (at ten million events with
+  // the default budget, where the rewriting of twelve runs was a sixth
+  // of the replay's CPU); else ScratchDb::kSortedRuns, as when a tight
+  // budget leaves its filters short and every wrong "maybe" probes every
+  // run.
+  void ExpectEvents(size_t events);
 
   LedgerState state;  // its customers, and every policy version
   // Its usages past its share of the memory budget, in a scratch database

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/check.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/storage/store.h"
 #include "rocksdb/cache.h"
@@ -29,7 +30,8 @@ std::string TempParent(const std::string& parent) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
-    const std::string& parent, size_t memory_bytes) {
+    const std::string& parent, size_t memory_bytes, int sorted_runs) {
+  LEDGER_CHECK(sorted_runs >= 2) << sorted_runs;
   std::string pattern = (std::filesystem::path(TempParent(parent)) /
                          "ledger-audit-XXXXXX")
                             .string();
@@ -67,7 +69,8 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   // next level, up to ten times its input); the runs stay few,
   // logarithmic in the spills. Writes never stall on it: the audit's
   // folds, not the compaction, set the pace.
-  // Up to twelve sorted runs before the compaction merges runs of unlike
+  // Up to twelve sorted runs (kSortedRuns; the caller may allow more when
+  // its lookups are rare) before the compaction merges runs of unlike
   // sizes: the runs' sizes step by about four (a memtable, four, sixteen,
   // ...), and past four steps' worth of history (tens of MiB) a limit of
   // four runs made every new memtable's table merge at once with the
@@ -79,7 +82,7 @@ absl::StatusOr<std::unique_ptr<ScratchDb>> ScratchDb::Create(
   // peak; a lookup probes a few more runs' filters, which costs less than
   // the rewriting did.
   options.compaction_style = rocksdb::kCompactionStyleUniversal;
-  options.level0_file_num_compaction_trigger = 12;
+  options.level0_file_num_compaction_trigger = sorted_runs;
   options.compaction_options_universal.min_merge_width = 4;
   options.level0_slowdown_writes_trigger = 1 << 30;
   options.level0_stop_writes_trigger = 1 << 30;

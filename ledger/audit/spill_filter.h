@@ -55,6 +55,14 @@ class SpillFilter {
   }
   // The bytes its filters hold.
   size_t bytes() const { return bytes_; }
+  // True when the entries expected (ExpectEntries) fit under the bound at
+  // the full bits an entry: then it answers a wrong "maybe" for about
+  // 0.4% of absent entries as long as no more than those are added, and
+  // what it guards is seldom looked up.
+  bool ExpectedEntriesFit() const {
+    return max_bytes_ == 0 ||
+           (first_capacity_ * kBitsPerEntry / kBlockBits + 1) * kBlockBytes <= max_bytes_;
+  }
   // `hash` is a 64-bit hash of the entry (absl::HashOf).
   void Add(uint64_t hash) {
     if (filters_.empty() ||

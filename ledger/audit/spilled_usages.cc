@@ -35,7 +35,8 @@ std::string CustomerEnd(std::string_view customer) {
 absl::StatusOr<ScratchDb*> SpilledUsages::scratch() {
   if (scratch_ == nullptr) {
     ASSIGN_OR_RETURN(scratch_,
-                     ScratchDb::Create(scratch_parent_, scratch_memory_bytes_));
+                     ScratchDb::Create(scratch_parent_, scratch_memory_bytes_,
+                                       scratch_sorted_runs_));
   }
   return scratch_.get();
 }

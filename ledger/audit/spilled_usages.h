@@ -52,6 +52,12 @@ class SpilledUsages {
   // The most bytes that filter holds (SpillFilter::Bound); 0, the
   // default, for no bound.
   void BoundFilter(size_t max_bytes) { spilled_ids_.Bound(max_bytes); }
+  // The filter of spilled ids, as sized and bounded so far.
+  const SpillFilter& filter() const { return spilled_ids_; }
+  // The sorted runs the scratch database lets be (ScratchDb::Create);
+  // before the first spill. ScratchDb::kSortedRuns by default.
+  void SetScratchSortedRuns(int runs) { scratch_sorted_runs_ = runs; }
+  int scratch_sorted_runs() const { return scratch_sorted_runs_; }
 
   // The scratch database, made now when it was not yet.
   [[nodiscard]] absl::StatusOr<ScratchDb*> scratch();
@@ -101,6 +107,7 @@ class SpilledUsages {
   const std::string scratch_parent_;
   const size_t scratch_memory_bytes_;
   std::unique_ptr<ScratchDb> scratch_;  // made at the first spill
+  int scratch_sorted_runs_ = ScratchDb::kSortedRuns;
   const size_t max_in_memory_;
   // (customer, usage id) in the order they were touched; an entry whose
   // usage was spilled already, through an earlier entry, is skipped.

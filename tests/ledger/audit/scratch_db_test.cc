@@ -3,7 +3,8 @@
 // range gives what a scan of each range gives, whether the ranges come in
 // key order (replay's comparison) or not, across memtables and table files;
 // and it compacts its tables, keeping the newest value of a key written
-// again, so that many spills leave few tables for a lookup to probe. A
+// again, so that many spills leave few tables for a lookup to probe (or,
+// allowed more sorted runs, leaves fewer than that unmerged). A
 // large sorted run is added as a table file of its own, a small one goes
 // through the memtable, and either way lookups, scans and cursors see
 // every entry with the value written last.
@@ -152,17 +153,13 @@ size_t TableFiles(const std::string& dir) {
   return tables;
 }
 
-TEST(ScratchDb, ManySpillsAreCompactedIntoFewTablesKeepingTheNewestValueOfEachKey) {
-  testing::TempDir parent;
-  absl::StatusOr<std::unique_ptr<ScratchDb>> made = ScratchDb::Create(parent.path(), 0);
-  ASSERT_TRUE(made.ok()) << made.status();
-  ScratchDb& db = **made;
-  // 40 rounds of 1 MiB, each a memtable's worth (and each added as a
-  // table of its own): one owner's keys written again in every round (a
-  // usage spilled, read back and spilled again), the others new.
-  constexpr int kRounds = 40;
-  constexpr int kPerRound = 10'000;
-  for (int round = 0; round < kRounds; ++round) {
+constexpr int kPerRound = 10'000;
+
+// `rounds` rounds of 1 MiB, each a memtable's worth (and each added as a
+// table of its own): one owner's keys written again in every round (a
+// usage spilled, read back and spilled again), the others new.
+void WriteRounds(ScratchDb& db, int rounds) {
+  for (int round = 0; round < rounds; ++round) {
     Entries entries;
     for (int i = 0; i < kPerRound; ++i) {
       const int owner = i % 2 == 0 ? 0 : 1 + round;
@@ -170,6 +167,16 @@ TEST(ScratchDb, ManySpillsAreCompactedIntoFewTablesKeepingTheNewestValueOfEachKe
     }
     ASSERT_TRUE(db.WriteSorted(entries).ok());
   }
+}
+
+TEST(ScratchDb, ManySpillsAreCompactedIntoFewTablesKeepingTheNewestValueOfEachKey) {
+  testing::TempDir parent;
+  absl::StatusOr<std::unique_ptr<ScratchDb>> made = ScratchDb::Create(parent.path(), 0);
+  ASSERT_TRUE(made.ok()) << made.status();
+  ScratchDb& db = **made;
+  EXPECT_EQ(db.sorted_runs(), ScratchDb::kSortedRuns);
+  constexpr int kRounds = 40;
+  ASSERT_NO_FATAL_FAILURE(WriteRounds(db, kRounds));
   // Left to itself, the database merges its tables in the background: 40
   // memtables' worth ends in far fewer tables. It lets twelve sorted runs
   // be before it merges, and now and then, the writes over, it stopped
@@ -194,6 +201,31 @@ TEST(ScratchDb, ManySpillsAreCompactedIntoFewTablesKeepingTheNewestValueOfEachKe
   absl::StatusOr<std::optional<std::string>> first = db.Get(Key(1, 1));
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->value_or(""), absl::StrCat(std::string(90, 'v'), 0));
+}
+
+TEST(ScratchDb, AllowedMoreSortedRunsItLeavesFewerThanThatUnmerged) {
+  testing::TempDir parent;
+  absl::StatusOr<std::unique_ptr<ScratchDb>> made =
+      ScratchDb::Create(parent.path(), 0, ScratchDb::kSortedRunsWhenLookupsAreRare);
+  ASSERT_TRUE(made.ok()) << made.status();
+  ScratchDb& db = **made;
+  EXPECT_EQ(db.sorted_runs(), ScratchDb::kSortedRunsWhenLookupsAreRare);
+  // 30 runs: more than kSortedRuns, which the test above sees merged,
+  // fewer than allowed here. None is merged, however long it is left.
+  constexpr int kRounds = 30;
+  static_assert(kRounds > ScratchDb::kSortedRuns &&
+                kRounds < ScratchDb::kSortedRunsWhenLookupsAreRare);
+  ASSERT_NO_FATAL_FAILURE(WriteRounds(db, kRounds));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(TableFiles(db.dir()), static_cast<size_t>(kRounds));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // A lookup still finds each key's newest value among the runs.
+  absl::StatusOr<std::optional<std::string>> one = db.Get(Key(0, 4242));
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->value_or(""), absl::StrCat(std::string(90, 'v'), kRounds - 1));
+  EXPECT_EQ(Scan(db, OwnerStart(0), OwnerEnd(0)).size(),
+            static_cast<size_t>(kPerRound / 2));
 }
 
 // `n` keys of owner 0 from `first` on, every `step`-th, valued `tag`.

@@ -113,6 +113,32 @@ TEST(SpillFilter, ABoundTheFirstFilterFitsInChangesNothing) {
   }
 }
 
+TEST(SpillFilter, ItsExpectedEntriesFitWhenTheFilterMadeForThemIsWithinTheBound) {
+  for (size_t expected : {size_t{1'000}, size_t{100'000}, size_t{562'500}}) {
+    SpillFilter free;
+    free.ExpectEntries(expected);
+    free.Add(absl::HashOf(0));
+    const size_t needed = free.bytes();  // the first filter, at full bits
+    EXPECT_TRUE(free.ExpectedEntriesFit()) << expected;  // no bound
+    for (size_t bound : {needed - 64, needed, needed + 64}) {
+      SpillFilter bounded;
+      bounded.ExpectEntries(expected);
+      bounded.Bound(bound);
+      EXPECT_EQ(bounded.ExpectedEntriesFit(), bound >= needed)
+          << expected << " entries, " << bound << " bytes, " << needed << " needed";
+    }
+  }
+  // Replay's shard with a 32 MiB budget on two threads: a 2 MiB bound
+  // holds a million events' share, not ten million's.
+  SpillFilter million, ten_million;
+  million.ExpectEntries(562'500);
+  million.Bound(2 << 20);
+  ten_million.ExpectEntries(5'625'000);
+  ten_million.Bound(2 << 20);
+  EXPECT_TRUE(million.ExpectedEntriesFit());
+  EXPECT_FALSE(ten_million.ExpectedEntriesFit());
+}
+
 TEST(SpillFilter, AnEmptyFilterHoldsNothing) {
   SpillFilter filter;
   EXPECT_FALSE(filter.MayContain(absl::HashOf(7)));
