@@ -24,7 +24,6 @@ import os
 import selectors
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -77,10 +76,32 @@ def money(amount_minor, currency):
     return f"{sign}{m // scale}.{m % scale:0{exponent}d} {currency}"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def first_lines(proc, count):
+    """The first `count` lines `proc` prints (fewer if it stops printing
+    or STARTUP_SECONDS pass), stripped."""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    text = b""
+    while text.count(b"\n") < count and time.monotonic() < deadline:
+        if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
+            break
+        chunk = os.read(proc.stdout.fileno(), 256)
+        if not chunk:
+            break
+        text += chunk
+    sel.close()
+    return [l.strip() for l in
+            text.decode(errors="replace").split("\n")[:count]]
+
+
+def http_address(lines):
+    """HOST:PORT from ledgerd's `http on HOST:PORT` line (it binds --http
+    127.0.0.1:0 and says which port), or None."""
+    for line in lines:
+        if line.startswith("http on "):
+            return line[len("http on "):]
+    return None
 
 
 class Server:
@@ -97,9 +118,8 @@ class Server:
         self.stderr_path = os.path.join(folder, "server.stderr")
         self._stderr = open(self.stderr_path, "wb")
         if ARGS.server == "ledgerd":
-            port = free_port()
             args = [ARGS.ledgerd, "--db", self.db, "--listen", "127.0.0.1:0",
-                    "--http", f"127.0.0.1:{port}", "--tokens", tokens]
+                    "--http", "127.0.0.1:0", "--tokens", tokens]
         else:
             args = [sys.executable,
                     os.path.join(HERE, "ledgerctl_api_fixture.py"),
@@ -107,34 +127,24 @@ class Server:
                     "--files", ARGS.files, "--tokens", tokens]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=self._stderr)
-        line = self._read_line()
-        if ARGS.server == "ledgerd":
-            self.base = f"http://127.0.0.1:{port}"
-        else:
-            self.base = "http://" + line.split("listening on ", 1)[1]
-        self._wait_until_serving()
-
-    def _read_line(self):
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        text = b""
-        while b"\n" not in text and time.monotonic() < deadline:
-            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            chunk = os.read(self.proc.stdout.fileno(), 256)
-            if not chunk:
-                break
-            text += chunk
-        sel.close()
-        # ledgerd's first line names its gRPC address; the fixture's, its
-        # only one. Either way it means the ledger is open.
-        line = text.decode(errors="replace").split("\n")[0].strip()
-        if "listening on " not in line:
+        # ledgerd's first line names its gRPC address and its second the
+        # HTTP one; the fixture's only line, its address. Either way the
+        # ledger is open.
+        lines = first_lines(self.proc, 2 if ARGS.server == "ledgerd" else 1)
+        if not lines or "listening on " not in lines[0]:
             self.stop()
             raise AssertionError(f"the server did not say it listens "
-                                 f"({line!r}); stderr: {self.stderr()}")
-        return line
+                                 f"({lines!r}); stderr: {self.stderr()}")
+        if ARGS.server == "ledgerd":
+            address = http_address(lines)
+            if address is None:
+                self.stop()
+                raise AssertionError(f"ledgerd did not say where it serves "
+                                     f"HTTP ({lines!r}); stderr: {self.stderr()}")
+            self.base = "http://" + address
+        else:
+            self.base = "http://" + lines[0].split("listening on ", 1)[1]
+        self._wait_until_serving()
 
     def _wait_until_serving(self):
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -692,20 +702,13 @@ def ledgerd_serves_the_console(ledgerd):
     if not has_http(ledgerd):
         return False
     folder = tempfile.mkdtemp(prefix="console-probe-")
-    port = free_port()
     proc = subprocess.Popen(
         [ledgerd, "--db", os.path.join(folder, "db"), "--listen",
-         "127.0.0.1:0", "--http", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "127.0.0.1:0", "--http", "127.0.0.1:0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        return not missing_paths(f"http://127.0.0.1:{port}")
+        address = http_address(first_lines(proc, 2))
+        return address is not None and not missing_paths(f"http://{address}")
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:

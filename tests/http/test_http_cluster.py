@@ -4,9 +4,7 @@ bytes as a node hosting them all; the lists merge the partitions; a
 partition no running node hosts is a quick 503, not a hang."""
 import json
 import os
-import shutil
 import signal
-import tempfile
 import time
 import unittest
 import urllib.error
@@ -43,34 +41,15 @@ class EveryNodeAnswersEveryPath(ch.ClusterTestCase):
     PARTITIONS = 2
     HOST_PARTITIONS = ["0", "1", None]  # node3 hosts both
 
+    def ledgerd_args(self):
+        # An HTTP port of its own for each node: port 0, which the node
+        # binds and prints (`http on HOST:PORT`), so no other process can
+        # take it between a pick and the bind.
+        return ["--http", "127.0.0.1:0"]
+
     def setUp(self):
-        # ClusterTestCase's, with an HTTP port of its own for each node. A
-        # free port may be taken by another process before the node binds
-        # it (the machine runs other tests): then the cluster starts again
-        # on new ports, at most 3 times.
-        self.extra, self.clients = [], []
-        for attempt in range(3):
-            self.folder = tempfile.mkdtemp(prefix="ledger-http-cluster-test-")
-            self.cluster = local_cluster.LocalCluster(
-                self.folder, nodes=self.NODES, partitions=self.PARTITIONS,
-                ledgerd=ch.harness.LEDGERD,
-                host_partitions=self.HOST_PARTITIONS)
-            self.http_ports = []
-            for node in self.cluster.nodes:
-                port = local_cluster.free_port()
-                node.extra_args += ["--http", f"127.0.0.1:{port}"]
-                self.http_ports.append(port)
-            try:
-                self.cluster.start()
-                return
-            except Exception:
-                self.cluster.stop()
-                logs = "".join(open(n.dir + ".log").read()
-                               for n in self.cluster.nodes
-                               if os.path.exists(n.dir + ".log"))
-                shutil.rmtree(self.folder, ignore_errors=True)
-                if "cannot listen" not in logs or attempt == 2:
-                    raise
+        super().setUp()
+        self.http_ports = [node.http_port for node in self.cluster.nodes]
 
     def test_a_node_answers_for_a_partition_it_does_not_host(self):
         node1, node2, node3 = self.http_ports

@@ -216,6 +216,12 @@ class LedgerdNode:
         err = open(self.dir + ".log", "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
         err.close()
+        # With --http, ledgerd prints `http on HOST:PORT` after `listening
+        # on`: the port it bound, which is how a test gives it port 0
+        # rather than a port picked free that another process may take
+        # first.
+        wants_http = "--http" in args
+        self.http_address = None
         deadline = time.monotonic() + timeout_s
         os.set_blocking(self.proc.stdout.fileno(), False)
         buf = b""
@@ -223,15 +229,23 @@ class LedgerdNode:
             chunk = self.proc.stdout.read()
             if chunk:
                 buf += chunk
-            if b"\n" in buf:
-                line = buf.split(b"\n")[0].decode()
-                if line.startswith("listening on "):
-                    self.address = line[len("listening on "):]
+            lines = [l.decode() for l in buf.split(b"\n")[:-1]]
+            if lines and lines[0].startswith("listening on "):
+                self.address = lines[0][len("listening on "):]
+                if not wants_http:
+                    return self.address
+                if len(lines) > 1 and lines[1].startswith("http on "):
+                    self.http_address = lines[1][len("http on "):]
                     return self.address
             if self.proc.poll() is not None:
                 break
             time.sleep(0.05)
         raise RuntimeError(f"{self.name} did not start; see {self.dir}.log")
+
+    @property
+    def http_port(self):
+        """The port of --http, once started with it."""
+        return int(self.http_address.rsplit(":", 1)[1])
 
 
 class LocalCluster:
