@@ -16,8 +16,9 @@ namespace {
 // leap second -- which absl::ParseTime then reads (or refuses) as before.
 // Every command's times pass through here several times (validation,
 // canonicalization, the judging time, replay's checks), almost always in
-// this form: absl's format interpreter there was a tenth of a replay's CPU (docs/benchmarks.md, "Canonical times read without
-// absl's format interpreter").
+// this form: absl's format interpreter there was a tenth of a replay's CPU
+// (docs/benchmarks.md, "Canonical times read without absl's format
+// interpreter").
 std::optional<int64_t> ParseCanonicalTimeUs(std::string_view s) {
   if (s.size() != 20 && (s.size() < 22 || s.size() > 27)) return std::nullopt;
   if (s.back() != 'Z') return std::nullopt;
