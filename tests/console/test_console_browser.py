@@ -21,7 +21,6 @@ import datetime
 import hashlib
 import json
 import os
-import selectors
 import shutil
 import signal
 import subprocess
@@ -41,6 +40,10 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The service tests' reader of ledgerd's first lines (a script of its own,
+# this test has no PYTHONPATH from ctest).
+sys.path.insert(0, os.path.join(HERE, "..", "service"))
+from startup_lines import http_address, read_lines  # noqa: E402
 SKIPPED = 77
 STARTUP_SECONDS = 30
 WAIT_SECONDS = 15
@@ -76,34 +79,6 @@ def money(amount_minor, currency):
     return f"{sign}{m // scale}.{m % scale:0{exponent}d} {currency}"
 
 
-def first_lines(proc, count):
-    """The first `count` lines `proc` prints (fewer if it stops printing
-    or STARTUP_SECONDS pass), stripped."""
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    text = b""
-    while text.count(b"\n") < count and time.monotonic() < deadline:
-        if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-            break
-        chunk = os.read(proc.stdout.fileno(), 256)
-        if not chunk:
-            break
-        text += chunk
-    sel.close()
-    return [l.strip() for l in
-            text.decode(errors="replace").split("\n")[:count]]
-
-
-def http_address(lines):
-    """HOST:PORT from ledgerd's `http on HOST:PORT` line (it binds --http
-    127.0.0.1:0 and says which port), or None."""
-    for line in lines:
-        if line.startswith("http on "):
-            return line[len("http on "):]
-    return None
-
-
 class Server:
     """ledgerd --http, or the ledgerctl fixture, in a folder of its own."""
 
@@ -130,7 +105,8 @@ class Server:
         # ledgerd's first line names its gRPC address and its second the
         # HTTP one; the fixture's only line, its address. Either way the
         # ledger is open.
-        lines = first_lines(self.proc, 2 if ARGS.server == "ledgerd" else 1)
+        lines = read_lines(self.proc, 2 if ARGS.server == "ledgerd" else 1,
+                           STARTUP_SECONDS)
         if not lines or "listening on " not in lines[0]:
             self.stop()
             raise AssertionError(f"the server did not say it listens "
@@ -707,7 +683,7 @@ def ledgerd_serves_the_console(ledgerd):
          "127.0.0.1:0", "--http", "127.0.0.1:0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        address = http_address(first_lines(proc, 2))
+        address = http_address(read_lines(proc, 2, STARTUP_SECONDS))
         return address is not None and not missing_paths(f"http://{address}")
     finally:
         os.kill(proc.pid, signal.SIGTERM)

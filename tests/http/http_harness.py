@@ -14,6 +14,7 @@ import tempfile
 import unittest
 
 from harness import Server, ledgerctl  # noqa: F401 (tests import ledgerctl)
+from startup_lines import http_address
 
 
 class HttpServer(Server):
@@ -26,12 +27,13 @@ class HttpServer(Server):
         if tls:
             args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         super().__init__(folder, db=db, extra_args=args, startup_lines=2)
-        if not self.startup[1].startswith("http on "):
+        address = http_address(self.startup[1:2])
+        if address is None:
             self.kill()
             raise AssertionError(f"ledgerd did not serve HTTP (got "
                                  f"{self.startup!r}); stderr: {self.stderr()}")
         self.grpc_address = self.address
-        host, port = self.startup[1][len("http on "):].rsplit(":", 1)
+        host, port = address.rsplit(":", 1)
         self.host, self.port = host, int(port)
 
     def connection(self, timeout=30):

@@ -7,7 +7,6 @@ environment ctest sets (tests/service/CMakeLists.txt).
 """
 import hashlib
 import os
-import selectors
 import shutil
 import signal
 import subprocess
@@ -23,6 +22,7 @@ SCENARIO_DIR = os.environ.get("SCENARIO_DIR", "")
 
 sys.path.insert(0, STUBS)
 from ledger_client import LedgerClient, LedgerError, load_stubs  # noqa: E402
+from startup_lines import read_lines  # noqa: E402
 
 STARTUP_SECONDS = 30
 
@@ -43,7 +43,7 @@ class Server:
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=self._stderr,
                                      preexec_fn=preexec_fn)
-        self.startup = self._read_lines(startup_lines)
+        self.startup = read_lines(self.proc, startup_lines, STARTUP_SECONDS)
         first = self.startup[0] if self.startup else ""
         if (len(self.startup) < startup_lines
                 or not first.startswith("listening on 127.0.0.1:")):
@@ -52,23 +52,6 @@ class Server:
                 f"ledgerd did not say it listens (got {self.startup!r}); "
                 f"stderr: {self.stderr()}")
         self.address = first[len("listening on "):]
-
-    def _read_lines(self, count):
-        """Up to `count` lines of stdout, waiting at most STARTUP_SECONDS."""
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        data = b""
-        while data.count(b"\n") < count and time.monotonic() < deadline:
-            if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            chunk = os.read(self.proc.stdout.fileno(), 256)
-            if not chunk:
-                break
-            data += chunk
-        sel.close()
-        return [line.strip()
-                for line in data.decode(errors="replace").splitlines()]
 
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
