@@ -25,6 +25,7 @@
 #include "ledger/time_util.h"
 #include "ledger/write_path/commit_feed.h"
 #include "ledger/write_path/customer_lru.h"
+#include "ledger/write_path/customer_prefetch.h"
 #include "ledger/write_path/refusal_journal.h"
 #include "ledger/storage/store.h"
 #include "projections/apply.h"
@@ -50,6 +51,11 @@ class LedgerImpl final : public Ledger {
   // How many groups are judged (or being judged) and not yet written or
   // failed: 2 while one syncs and the next waits for its turn (tests).
   size_t GroupsInFlightForTest() const;
+  // How many customers judging took from a read ahead (customer_prefetch.h)
+  // rather than reading them itself (tests).
+  uint64_t CustomersReadAheadForTest() const {
+    return customers_read_ahead_.load(std::memory_order_relaxed);
+  }
 
   absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
   absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
@@ -143,6 +149,10 @@ class LedgerImpl final : public Ledger {
     uint64_t last_seq = 0;
     uint64_t position = 0;  // the group's highest SubmitBatchAt position
     size_t events = 0;
+    // The group's uncached customers, read ahead while it is judged
+    // (customer_prefetch.h); null when it names too few to be worth a
+    // thread. Lives only while JudgeGroup runs.
+    CustomerPrefetch* read_ahead = nullptr;
   };
   // Groups judged and not yet written, at most: the one syncing and the
   // next, judged meanwhile.
@@ -237,10 +247,17 @@ class LedgerImpl final : public Ledger {
                       InFlightGroup& group, rocksdb::WriteBatch& batch,
                       std::optional<int64_t>* available)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
-  // Brings into the cache what judging `command` reads: its customer, and
-  // the usage, hold or refund it names by id (the rules read no other).
-  absl::Status Fetch(const v1::Command& command, InFlightGroup& group)
+  // Brings into the cache what judging `command` reads: its customer (from
+  // `read_ahead` when it read it, else from the store), and the usage, hold
+  // or refund it names by id (the rules read no other).
+  absl::Status Fetch(const v1::Command& command, InFlightGroup& group,
+                     CustomerPrefetch* read_ahead)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // The distinct customers the commands of `group` name that the cache
+  // does not hold, in the order the group names them.
+  std::vector<std::string> UncachedCustomers(
+      const std::vector<Writer*>& group) const
+      ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
   // The stored state of `customer`: header and lots, and with
   // `for_rules` its pending holds and refunds too; nullopt when unknown.
   absl::StatusOr<std::optional<CustomerState>> ReadCustomer(
@@ -324,6 +341,8 @@ class LedgerImpl final : public Ledger {
   // Queries waiting to take state_mu_ (GetBalance): the leader lets them in
   // between two commands rather than after its whole group.
   mutable std::atomic<int> queries_waiting_{0};
+  // CustomersReadAheadForTest's count.
+  std::atomic<uint64_t> customers_read_ahead_{0};
   // A cache of the stored state (docs/storage.md, "Memory"): the policy
   // versions, and the customers of lru_. What no group in flight changed is
   // on disk, so it may be dropped and read again; the customers a group

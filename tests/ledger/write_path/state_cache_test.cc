@@ -191,7 +191,8 @@ TEST(StateCache, ACacheOfNoCustomersDecidesEveryScenarioAsAFullCacheDoes) {
 // Random ids from small pools, so usage, hold and refund ids come again
 // (DUPLICATE_ID, UNKNOWN_HOLD, HOLD_NOT_PENDING, ...) long after the group
 // that made them, and keys come again (duplicates, KEY_REUSED).
-std::vector<std::string> RandomCommands(uint32_t seed, int n) {
+std::vector<std::string> RandomCommands(uint32_t seed, int n,
+                                        int customers = 7) {
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) {
     return std::uniform_int_distribution<int>(lo, hi)(rng);
@@ -202,7 +203,7 @@ std::vector<std::string> RandomCommands(uint32_t seed, int n) {
     now += pick(0, 3) * 3600LL * 1000000;
     const std::string head = absl::StrCat(
         R"({"key":"k)", pick(0, 10) == 0 ? pick(0, i) : i, R"(","customer":"c)",
-        pick(0, 6), R"(","at":")", FormatTimeUs(now), "\",");
+        pick(0, customers - 1), R"(","at":")", FormatTimeUs(now), "\",");
     const int id = pick(0, 12);
     switch (pick(0, 12)) {
       case 0: case 1:
@@ -296,6 +297,54 @@ TEST(StateCache, RandomCommandsGetTheSameAnswersWhateverTheCacheHolds) {
     ExpectReplays(*db, dir.path());
   }
   ASSERT_GT(logs[0].size(), 300u);
+  for (size_t k = 1; k < answers.size(); ++k) {
+    ASSERT_EQ(answers[0].size(), answers[k].size());
+    for (size_t i = 0; i < answers[0].size(); ++i) {
+      ASSERT_EQ(answers[0][i], answers[k][i]) << "answer " << i << " of run " << k;
+    }
+    ASSERT_EQ(logs[0], logs[k]) << "run " << k;
+  }
+}
+
+// Groups of hundreds of commands over hundreds of customers: those the cache
+// does not hold are read ahead on a helper thread while the group is judged
+// (customer_prefetch.h). The answers and the log must not change with it,
+// groups of one customer's many commands and customers made by the group
+// itself included.
+TEST(StateCache, CustomersReadAheadForALargeGroupGetTheSameAnswers) {
+  const std::vector<std::string> commands =
+      RandomCommands(20261207, 6000, /*customers=*/300);
+  std::vector<std::vector<std::string>> answers;
+  std::vector<std::vector<std::string>> logs;
+  std::vector<uint64_t> read_ahead;
+  for (size_t cache : {size_t{100000}, size_t{20}, size_t{0}}) {
+    SCOPED_TRACE(absl::StrCat("a cache of ", cache, " customers"));
+    TempDir dir;
+    std::unique_ptr<Ledger> db = OpenWithCache(dir.path(), cache);
+    std::vector<std::string>& mine = answers.emplace_back();
+    for (size_t i = 0; i < commands.size();) {
+      const size_t end = std::min(commands.size(), i + 100 + i % 400);
+      std::vector<std::string> batch(commands.begin() + i,
+                                     commands.begin() + end);
+      i = end;
+      auto results = db->SubmitJsonBatch(batch);
+      ASSERT_TRUE(results.ok()) << results.status();
+      for (const SubmitResult& r : *results) mine.push_back(Describe(r));
+      for (int c = 0; c < 300; c += 37) {
+        mine.push_back(Describe(db->GetBalance(absl::StrCat("c", c), kMaxTimeUs / 2)));
+      }
+      ASSERT_LE(Impl(*db).CachedCustomersForTest(), cache);
+    }
+    read_ahead.push_back(Impl(*db).CustomersReadAheadForTest());
+    logs.push_back(EventBytes(*db));
+    ExpectReplays(*db, dir.path());
+  }
+  ASSERT_GT(logs[0].size(), 1000u);
+  // A full cache misses only customers not known yet (a command for one
+  // that never bought anything reads the store each time); the small
+  // caches miss most customers, and those were read ahead.
+  EXPECT_GT(read_ahead[1], read_ahead[0] + 1000);
+  EXPECT_GT(read_ahead[2], read_ahead[0] + 1000);
   for (size_t k = 1; k < answers.size(); ++k) {
     ASSERT_EQ(answers[0].size(), answers[k].size());
     for (size_t i = 0; i < answers[0].size(); ++i) {
