@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <system_error>
 #include <thread>
 
@@ -88,39 +87,11 @@ std::optional<std::string> KeyOf(const v1::Command& command) {
 // event with its command, effects and postings fits.
 constexpr size_t kEventArenaBytes = 4096;
 
-// A batch is prepared (parsed, validated, canonicalized, fingerprinted) on
-// up to kMaxPrepareThreads threads, each with at least a slice's minimum:
-// a thread costs about 20 us to start, a JSON line about 20 us to parse,
-// a command already parsed about 1 us to prepare.
+// SubmitJsonBatch parses on up to kMaxJsonParseThreads threads, each with at
+// least kMinJsonLinesPerThread lines: a thread costs about 20 us to start,
+// one line about 20 us to parse, so smaller slices are not worth a thread.
 constexpr size_t kMinJsonLinesPerThread = 64;
-constexpr size_t kMinCommandsPerPrepareThread = 256;
-constexpr size_t kMaxPrepareThreads = 8;
-
-// Calls fn(begin, end) for contiguous slices of [0, n), each on a thread of
-// its own (this one takes the first), with at least `min_per_thread` items
-// a slice and no more slices than cores. The order within the batch is the
-// caller's: every slice writes only its own items.
-void ForEachSliceInParallel(size_t n, size_t min_per_thread,
-                            const std::function<void(size_t, size_t)>& fn) {
-  const size_t threads = std::clamp<size_t>(
-      std::min<size_t>(std::thread::hardware_concurrency(), n / min_per_thread),
-      1, kMaxPrepareThreads);
-  auto slice = [&](size_t t) {
-    fn(t * n / threads, (t + 1) * n / threads);
-  };
-  std::vector<std::thread> helpers;
-  size_t started = 1;
-  for (; started < threads; ++started) {
-    try {
-      helpers.emplace_back(slice, started);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had: this thread prepares the rest
-    }
-  }
-  slice(0);
-  for (size_t t = started; t < threads; ++t) slice(t);
-  for (std::thread& h : helpers) h.join();
-}
+constexpr size_t kMaxJsonParseThreads = 8;
 
 // A group reads its uncached customers ahead on a thread of their own
 // (customer_prefetch.h) when it names at least this many: a thread costs
@@ -560,12 +531,28 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
   // writer. Each thread takes a contiguous slice: the order is unchanged.
   std::vector<Prepared> prepared(lines.size());
   const Receipt receipt = ReceivedNowBy(options_.actor);
-  ForEachSliceInParallel(lines.size(), kMinJsonLinesPerThread,
-                         [&](size_t begin, size_t end) {
-                           for (size_t i = begin; i < end; ++i) {
-                             prepared[i] = PrepareJson(lines[i], receipt);
-                           }
-                         });
+  const size_t threads = std::clamp<size_t>(
+      std::min<size_t>(std::thread::hardware_concurrency(),
+                       lines.size() / kMinJsonLinesPerThread),
+      1, kMaxJsonParseThreads);
+  auto prepare_slice = [&](size_t t) {
+    const size_t end = (t + 1) * lines.size() / threads;
+    for (size_t i = t * lines.size() / threads; i < end; ++i) {
+      prepared[i] = PrepareJson(lines[i], receipt);
+    }
+  };
+  std::vector<std::thread> helpers;
+  size_t started = 1;
+  for (; started < threads; ++started) {
+    try {
+      helpers.emplace_back(prepare_slice, started);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: this thread parses the rest
+    }
+  }
+  prepare_slice(0);
+  for (size_t t = started; t < threads; ++t) prepare_slice(t);
+  for (std::thread& h : helpers) h.join();
   return Run(prepared);
 }
 
@@ -576,16 +563,12 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(
         absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
                      options_.max_batch_commands));
   }
-  // Preparing needs no state, so a large batch is prepared on several
-  // threads before it queues for the single writer, as a JSON batch is.
-  std::vector<Prepared> prepared(commands.size());
+  std::vector<Prepared> prepared;
+  prepared.reserve(commands.size());
   const Receipt receipt = ReceivedNowBy(options_.actor);
-  ForEachSliceInParallel(commands.size(), kMinCommandsPerPrepareThread,
-                         [&](size_t begin, size_t end) {
-                           for (size_t i = begin; i < end; ++i) {
-                             prepared[i] = Prepare(commands[i], receipt);
-                           }
-                         });
+  for (const v1::Command& c : commands) {
+    prepared.push_back(Prepare(c, receipt));
+  }
   return Run(prepared);
 }
 
@@ -622,16 +605,12 @@ absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareReceived(
         receipts.size(), " receipts: give one per command or none"));
   }
   for (const Receipt& r : receipts) RETURN_IF_ERROR(CheckActor(r.actor));
-  std::vector<Prepared> prepared(commands.size());
+  std::vector<Prepared> prepared;
+  prepared.reserve(commands.size());
   const Receipt none;
-  ForEachSliceInParallel(
-      commands.size(), kMinCommandsPerPrepareThread,
-      [&](size_t begin, size_t end) {
-        for (size_t i = begin; i < end; ++i) {
-          prepared[i] =
-              Prepare(commands[i], receipts.empty() ? none : receipts[i]);
-        }
-      });
+  for (size_t i = 0; i < commands.size(); ++i) {
+    prepared.push_back(Prepare(commands[i], receipts.empty() ? none : receipts[i]));
+  }
   return prepared;
 }
 
