@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <utility>
@@ -271,39 +272,62 @@ std::vector<std::string> RandomCommands(uint32_t seed, int n,
   return out;
 }
 
+// One run of `commands`, cut into batches ending where `batch_end` says, on
+// a ledger whose cache holds `cache` customers: every answer, the balances
+// of every `balance_step`-th of `customers` customers after each batch,
+// the log, and how many customers judging took from a read ahead.
+struct CachedRun {
+  std::vector<std::string> answers;
+  std::vector<std::string> log;
+  uint64_t read_ahead = 0;
+};
+
+void PlayInBatches(const std::vector<std::string>& commands, size_t cache,
+                   const std::function<size_t(size_t)>& batch_end,
+                   int customers, int balance_step, CachedRun* run) {
+  TempDir dir;
+  std::unique_ptr<Ledger> db = OpenWithCache(dir.path(), cache);
+  for (size_t i = 0; i < commands.size();) {
+    const size_t end = std::min(commands.size(), batch_end(i));
+    std::vector<std::string> batch(commands.begin() + i, commands.begin() + end);
+    i = end;
+    auto results = db->SubmitJsonBatch(batch);
+    ASSERT_TRUE(results.ok()) << results.status();
+    for (const SubmitResult& r : *results) run->answers.push_back(Describe(r));
+    for (int c = 0; c < customers; c += balance_step) {
+      run->answers.push_back(
+          Describe(db->GetBalance(absl::StrCat("c", c), kMaxTimeUs / 2)));
+    }
+    ASSERT_LE(Impl(*db).CachedCustomersForTest(), cache) << "after command " << i;
+  }
+  run->read_ahead = Impl(*db).CustomersReadAheadForTest();
+  run->log = EventBytes(*db);
+  ExpectReplays(*db, dir.path());
+}
+
+// The answers and logs of every run are the first run's.
+void ExpectSameRuns(const std::vector<CachedRun>& runs) {
+  for (size_t k = 1; k < runs.size(); ++k) {
+    ASSERT_EQ(runs[0].answers.size(), runs[k].answers.size());
+    for (size_t i = 0; i < runs[0].answers.size(); ++i) {
+      ASSERT_EQ(runs[0].answers[i], runs[k].answers[i])
+          << "answer " << i << " of run " << k;
+    }
+    ASSERT_EQ(runs[0].log, runs[k].log) << "run " << k;
+  }
+}
+
 TEST(StateCache, RandomCommandsGetTheSameAnswersWhateverTheCacheHolds) {
   const std::vector<std::string> commands = RandomCommands(20260308, 3000);
-  std::vector<std::vector<std::string>> answers;
-  std::vector<std::vector<std::string>> logs;
+  std::vector<CachedRun> runs;
   for (size_t cache : {size_t{100000}, size_t{2}, size_t{0}}) {
-    TempDir dir;
-    std::unique_ptr<Ledger> db = OpenWithCache(dir.path(), cache);
-    std::vector<std::string>& mine = answers.emplace_back();
-    for (size_t i = 0; i < commands.size();) {
-      const size_t end = std::min(commands.size(), i + 1 + i % 7);
-      std::vector<std::string> batch(commands.begin() + i,
-                                     commands.begin() + end);
-      i = end;
-      auto results = db->SubmitJsonBatch(batch);
-      ASSERT_TRUE(results.ok()) << results.status();
-      for (const SubmitResult& r : *results) mine.push_back(Describe(r));
-      for (int c = 0; c <= 6; c += 3) {
-        mine.push_back(Describe(db->GetBalance(absl::StrCat("c", c), kMaxTimeUs / 2)));
-      }
-      ASSERT_LE(Impl(*db).CachedCustomersForTest(), cache)
-          << "after command " << i;
-    }
-    logs.push_back(EventBytes(*db));
-    ExpectReplays(*db, dir.path());
+    SCOPED_TRACE(absl::StrCat("a cache of ", cache, " customers"));
+    PlayInBatches(commands, cache, [](size_t i) { return i + 1 + i % 7; },
+                  /*customers=*/7, /*balance_step=*/3, &runs.emplace_back());
+    ASSERT_FALSE(HasFatalFailure());
   }
-  ASSERT_GT(logs[0].size(), 300u);
-  for (size_t k = 1; k < answers.size(); ++k) {
-    ASSERT_EQ(answers[0].size(), answers[k].size());
-    for (size_t i = 0; i < answers[0].size(); ++i) {
-      ASSERT_EQ(answers[0][i], answers[k][i]) << "answer " << i << " of run " << k;
-    }
-    ASSERT_EQ(logs[0], logs[k]) << "run " << k;
-  }
+  ASSERT_GT(runs[0].log.size(), 300u);
+  ExpectSameRuns(runs);
 }
 
 // Groups of hundreds of commands over hundreds of customers: those the cache
@@ -314,44 +338,20 @@ TEST(StateCache, RandomCommandsGetTheSameAnswersWhateverTheCacheHolds) {
 TEST(StateCache, CustomersReadAheadForALargeGroupGetTheSameAnswers) {
   const std::vector<std::string> commands =
       RandomCommands(20261207, 6000, /*customers=*/300);
-  std::vector<std::vector<std::string>> answers;
-  std::vector<std::vector<std::string>> logs;
-  std::vector<uint64_t> read_ahead;
+  std::vector<CachedRun> runs;
   for (size_t cache : {size_t{100000}, size_t{20}, size_t{0}}) {
     SCOPED_TRACE(absl::StrCat("a cache of ", cache, " customers"));
-    TempDir dir;
-    std::unique_ptr<Ledger> db = OpenWithCache(dir.path(), cache);
-    std::vector<std::string>& mine = answers.emplace_back();
-    for (size_t i = 0; i < commands.size();) {
-      const size_t end = std::min(commands.size(), i + 100 + i % 400);
-      std::vector<std::string> batch(commands.begin() + i,
-                                     commands.begin() + end);
-      i = end;
-      auto results = db->SubmitJsonBatch(batch);
-      ASSERT_TRUE(results.ok()) << results.status();
-      for (const SubmitResult& r : *results) mine.push_back(Describe(r));
-      for (int c = 0; c < 300; c += 37) {
-        mine.push_back(Describe(db->GetBalance(absl::StrCat("c", c), kMaxTimeUs / 2)));
-      }
-      ASSERT_LE(Impl(*db).CachedCustomersForTest(), cache);
-    }
-    read_ahead.push_back(Impl(*db).CustomersReadAheadForTest());
-    logs.push_back(EventBytes(*db));
-    ExpectReplays(*db, dir.path());
+    PlayInBatches(commands, cache, [](size_t i) { return i + 100 + i % 400; },
+                  /*customers=*/300, /*balance_step=*/37, &runs.emplace_back());
+    ASSERT_FALSE(HasFatalFailure());
   }
-  ASSERT_GT(logs[0].size(), 1000u);
+  ASSERT_GT(runs[0].log.size(), 1000u);
   // A full cache misses only customers not known yet (a command for one
   // that never bought anything reads the store each time); the small
   // caches miss most customers, and those were read ahead.
-  EXPECT_GT(read_ahead[1], read_ahead[0] + 1000);
-  EXPECT_GT(read_ahead[2], read_ahead[0] + 1000);
-  for (size_t k = 1; k < answers.size(); ++k) {
-    ASSERT_EQ(answers[0].size(), answers[k].size());
-    for (size_t i = 0; i < answers[0].size(); ++i) {
-      ASSERT_EQ(answers[0][i], answers[k][i]) << "answer " << i << " of run " << k;
-    }
-    ASSERT_EQ(logs[0], logs[k]) << "run " << k;
-  }
+  EXPECT_GT(runs[1].read_ahead, runs[0].read_ahead + 1000);
+  EXPECT_GT(runs[2].read_ahead, runs[0].read_ahead + 1000);
+  ExpectSameRuns(runs);
 }
 
 TEST(StateCache, HoldsNoMoreCustomersThanItsBoundOnceAGroupIsWritten) {
