@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -76,7 +77,8 @@ class CustomerPrefetch {
 
   const std::vector<std::string> customers_;
   const ReadFn read_;
-  absl::flat_hash_map<std::string, size_t> index_;
+  // customers_[i] -> i; the views point into customers_, which never changes.
+  absl::flat_hash_map<std::string_view, size_t> index_;
   std::unique_ptr<Slot[]> slots_;
   std::atomic<bool> stop_{false};
   std::atomic<size_t> read_ahead_{0};
