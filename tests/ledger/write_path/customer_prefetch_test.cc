@@ -15,10 +15,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/test_util.h"
 
 namespace ledger {
 namespace {
 
+using testing::WaitUntil;
 using StoredCustomer = CustomerPrefetch::StoredCustomer;
 
 // A customer whose header names it, so a test can tell whose state it got.
@@ -48,23 +50,12 @@ class CountedReads {
   absl::flat_hash_map<std::string, int> reads_;
 };
 
-// Waits (at most 10 s) until `done` holds.
-template <typename Fn>
-bool WaitFor(Fn done) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
 TEST(CustomerPrefetch, EachListedCustomerIsReadOnceAndHandedOutOnce) {
   std::vector<std::string> customers;
   for (int i = 0; i < 200; ++i) customers.push_back(absl::StrCat("c", i));
   CountedReads reads;
   CustomerPrefetch prefetch(customers, reads.Fn());
-  ASSERT_TRUE(WaitFor([&] { return prefetch.ReadAheadForTest() == 200; }));
+  ASSERT_TRUE(WaitUntil([&] { return prefetch.ReadAheadForTest() == 200; }));
   for (const std::string& c : customers) {
     std::optional<StoredCustomer> got = prefetch.Take(c);
     ASSERT_TRUE(got.has_value()) << c;
@@ -80,7 +71,7 @@ TEST(CustomerPrefetch, ACustomerNotListedIsLeftToTheCaller) {
   CountedReads reads;
   CustomerPrefetch prefetch({"a", "b"}, reads.Fn());
   EXPECT_FALSE(prefetch.Take("z").has_value());
-  ASSERT_TRUE(WaitFor([&] { return prefetch.ReadAheadForTest() == 2; }));
+  ASSERT_TRUE(WaitUntil([&] { return prefetch.ReadAheadForTest() == 2; }));
   EXPECT_EQ(reads.Of("z"), 0);
 }
 
@@ -102,7 +93,7 @@ TEST(CustomerPrefetch, TheLeaderReadsWhatTheHelperHasNotReachedAndWaitsForTheRes
     }
     return count(customer);
   });
-  ASSERT_TRUE(WaitFor([&] { return in_a.load(); }));
+  ASSERT_TRUE(WaitUntil([&] { return in_a.load(); }));
   EXPECT_FALSE(prefetch.Take("b").has_value()) << "b was not reached yet";
   std::thread releaser([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -113,7 +104,7 @@ TEST(CustomerPrefetch, TheLeaderReadsWhatTheHelperHasNotReachedAndWaitsForTheRes
   ASSERT_TRUE(a.has_value()) << "the leader did not wait for the read in progress";
   ASSERT_TRUE(a->ok());
   EXPECT_EQ(a->value()->header.customer(), "a");
-  ASSERT_TRUE(WaitFor([&] { return counted.Of("a") == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return counted.Of("a") == 1; }));
   // The helper has passed `b` by now (it is the last): it did not read it.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(counted.Of("b"), 0);
@@ -126,7 +117,7 @@ TEST(CustomerPrefetch, AFailedReadAndAnUnknownCustomerReachTheLeaderAsTheyAre) {
     if (customer == "broken") return absl::DataLossError("header of broken does not parse");
     return std::optional<CustomerState>();
   });
-  ASSERT_TRUE(WaitFor([&] { return prefetch.ReadAheadForTest() == 2; }));
+  ASSERT_TRUE(WaitUntil([&] { return prefetch.ReadAheadForTest() == 2; }));
   std::optional<StoredCustomer> broken = prefetch.Take("broken");
   ASSERT_TRUE(broken.has_value());
   EXPECT_EQ(broken->status().code(), absl::StatusCode::kDataLoss);
@@ -143,17 +134,15 @@ TEST(CustomerPrefetch, DestroyedEarlyItStopsReadingAhead) {
   std::vector<std::string> customers;
   for (int i = 0; i < 1000; ++i) customers.push_back(absl::StrCat("c", i));
   std::atomic<int> reads{0};
-  size_t read_ahead = 0;
   {
     CustomerPrefetch prefetch(customers, [&](const std::string& customer) {
       ++reads;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       return Named(customer);
     });
-    ASSERT_TRUE(WaitFor([&] { return reads.load() >= 1; }));
+    ASSERT_TRUE(WaitUntil([&] { return reads.load() >= 1; }));
   }
-  read_ahead = static_cast<size_t>(reads.load());
-  EXPECT_LT(read_ahead, customers.size() / 2);
+  EXPECT_LT(static_cast<size_t>(reads.load()), customers.size() / 2);
 }
 
 }  // namespace
