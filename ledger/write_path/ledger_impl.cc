@@ -5,7 +5,6 @@
 #include <system_error>
 #include <thread>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
@@ -741,28 +740,28 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
   slot.Clear();
   slot.active = true;
   slot.ticket = judged.ticket;
-  {
-    size_t commands = 0;
-    for (const Writer* w : group) commands += w->commands->size();
-    // Grown once, not doubling from empty as each command adds to them.
-    slot.keys.reserve(commands);
-    slot.customers.reserve(commands);
-    slot.changed.reserve(commands);
-    touched_.clear();
-  }
+  size_t first_commands = 0;  // of the writers the group started with
+  for (const Writer* w : group) first_commands += w->commands->size();
+  // Grown once, not doubling from empty as each command adds to them.
+  slot.keys.reserve(first_commands);
+  slot.customers.reserve(first_commands);
+  slot.changed.reserve(first_commands);
+  touched_.clear();
   // A group that misses the cache for many customers has them read on a
   // second thread while it is judged (customer_prefetch.h says why that is
   // safe). Joined when JudgeGroup returns, before its lock is given back.
+  // A group of fewer commands is not even listed: single Submits are most
+  // groups of many callers.
   std::unique_ptr<CustomerPrefetch> read_ahead;
-  if (std::vector<std::string> uncached = UncachedCustomers(group);
-      uncached.size() >= kMinCustomersReadAhead) {
-    read_ahead = std::make_unique<CustomerPrefetch>(
-        std::move(uncached), [this](const std::string& customer) {
-          return ReadCustomer(customer, /*for_rules=*/true);
-        });
-    judged.read_ahead = read_ahead.get();
+  if (first_commands >= kMinCustomersReadAhead) {
+    if (std::vector<std::string> uncached = UncachedCustomers(group);
+        uncached.size() >= kMinCustomersReadAhead) {
+      read_ahead = std::make_unique<CustomerPrefetch>(
+          std::move(uncached), [this](const std::string& customer) {
+            return ReadCustomer(customer, /*for_rules=*/true);
+          });
+    }
   }
-  absl::Cleanup forget_read_ahead = [&judged] { judged.read_ahead = nullptr; };
   const int64_t now_us = ReceivedNow();
   rocksdb::WriteBatch& batch = judged.batch;
   // Set when a group before this one failed for want of space while the
@@ -804,7 +803,8 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
       }
       w->results->reserve(w->commands->size());
       for (const Prepared& p : *w->commands) {
-        absl::StatusOr<SubmitResult> r = Process(p, judged, slot);
+        absl::StatusOr<SubmitResult> r =
+            Process(p, judged, slot, read_ahead.get());
         // The state may hold earlier commands of the group, never written.
         if (!r.ok()) return Stop(r.status());
         if (r->outcome == Outcome::kRejected) {
@@ -832,8 +832,7 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
   // the groups of many small callers into more syncs. With no group in
   // flight the group is written at once: the writers queued meanwhile make
   // the next group, judged during this one's sync.
-  size_t group_commands = 0;
-  for (const Writer* w : group) group_commands += w->commands->size();
+  size_t group_commands = first_commands;
   while (!doomed && write_turn_ != judged.ticket && failed_.ok()) {
     auto turn = [this, &judged]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
       return !failed_.ok() || write_turn_ == judged.ticket;
@@ -1104,11 +1103,12 @@ absl::StatusOr<std::string> LedgerImpl::StoredFingerprint(uint64_t seq) const {
 
 absl::StatusOr<SubmitResult> LedgerImpl::Process(const Prepared& p,
                                                  Judged& judged,
-                                                 InFlightGroup& group) {
+                                                 InFlightGroup& group,
+                                                 CustomerPrefetch* read_ahead) {
   if (p.invalid.has_value()) return *p.invalid;
   ASSIGN_OR_RETURN(std::optional<SubmitResult> known, CheckKey(p, group));
   if (known.has_value()) return std::move(*known);
-  RETURN_IF_ERROR(Fetch(p.command, group, judged.read_ahead));
+  RETURN_IF_ERROR(Fetch(p.command, group, read_ahead));
   // The event lives only for this call: on an arena that starts on the
   // stack, its strings and sub-messages cost no malloc and free each.
   alignas(8) char arena_block[kEventArenaBytes];

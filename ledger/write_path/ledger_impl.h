@@ -149,10 +149,6 @@ class LedgerImpl final : public Ledger {
     uint64_t last_seq = 0;
     uint64_t position = 0;  // the group's highest SubmitBatchAt position
     size_t events = 0;
-    // The group's uncached customers, read ahead while it is judged
-    // (customer_prefetch.h); null when it names too few to be worth a
-    // thread. Lives only while JudgeGroup runs.
-    CustomerPrefetch* read_ahead = nullptr;
   };
   // Groups judged and not yet written, at most: the one syncing and the
   // next, judged meanwhile.
@@ -232,8 +228,11 @@ class LedgerImpl final : public Ledger {
   // status they get.
   absl::Status Stop(const absl::Status& cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Judges one command of the group; `read_ahead`, when not null, holds
+  // the group's uncached customers read on a helper thread.
   absl::StatusOr<SubmitResult> Process(const Prepared& prepared,
-                                       Judged& judged, InFlightGroup& group)
+                                       Judged& judged, InFlightGroup& group,
+                                       CustomerPrefetch* read_ahead)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
   absl::StatusOr<std::optional<SubmitResult>> CheckKey(
       const Prepared& prepared, const InFlightGroup& group) const
