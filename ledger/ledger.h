@@ -271,6 +271,25 @@ class Ledger {
   [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
   SubmitJsonBatch(std::span<const std::string> lines) = 0;
 
+  // SubmitBatch for one caller that overlaps its own calls and keeps their
+  // order (ledgerctl apply): `queued` is called, on the calling thread and
+  // with no lock of the ledger held, once this call has its place in the
+  // commit order and before its commands are judged. A call made after
+  // `queued` returned is judged and written after this one, and may be
+  // judged while this one's group syncs; each call still returns once its
+  // own commands are durable. Not called when the call fails before it
+  // queues (too many commands, a closed ledger). A failed write fails the
+  // calls judged after it too; a call judged only after a full disk had
+  // room again may succeed where the one before it failed. Errors as
+  // SubmitBatch.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
+  SubmitBatchInOrder(std::span<const v1::Command> commands,
+                     const std::function<void()>& queued) = 0;
+  // SubmitJsonBatch with `queued`, as SubmitBatchInOrder.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<SubmitResult>>
+  SubmitJsonBatchInOrder(std::span<const std::string> lines,
+                         const std::function<void()>& queued) = 0;
+
   // The balance of docs/contract.md section 6 at `at_us` (microseconds since
   // the epoch, UTC).
   // NotFound for an unknown customer; InvalidArgument for an at_us outside

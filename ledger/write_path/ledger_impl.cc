@@ -519,6 +519,18 @@ absl::StatusOr<SubmitResult> LedgerImpl::SubmitJson(std::string_view json) {
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
     std::span<const std::string> lines) {
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared, PrepareJsonLines(lines));
+  return Run(prepared);
+}
+
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatchInOrder(
+    std::span<const std::string> lines, const std::function<void()>& queued) {
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared, PrepareJsonLines(lines));
+  return Run(prepared, /*applied_position=*/0, &queued);
+}
+
+absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareJsonLines(
+    std::span<const std::string> lines) const {
   if (lines.size() > options_.max_batch_commands) {
     return absl::InvalidArgumentError(
         absl::StrCat("a batch of ", lines.size(), " commands exceeds ",
@@ -552,11 +564,24 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatch(
   prepare_slice(0);
   for (size_t t = started; t < threads; ++t) prepare_slice(t);
   for (std::thread& h : helpers) h.join();
-  return Run(prepared);
+  return prepared;
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(
     std::span<const v1::Command> commands) {
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared, PrepareBatch(commands));
+  return Run(prepared);
+}
+
+absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchInOrder(
+    std::span<const v1::Command> commands,
+    const std::function<void()>& queued) {
+  ASSIGN_OR_RETURN(std::vector<Prepared> prepared, PrepareBatch(commands));
+  return Run(prepared, /*applied_position=*/0, &queued);
+}
+
+absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareBatch(
+    std::span<const v1::Command> commands) const {
   if (commands.size() > options_.max_batch_commands) {
     return absl::InvalidArgumentError(
         absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
@@ -568,7 +593,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatch(
   for (const v1::Command& c : commands) {
     prepared.push_back(Prepare(c, receipt));
   }
-  return Run(prepared);
+  return prepared;
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAs(
@@ -640,10 +665,14 @@ uint64_t LedgerImpl::AppliedPosition() const {
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
-    std::vector<Prepared>& commands, uint64_t applied_position) {
+    std::vector<Prepared>& commands, uint64_t applied_position,
+    const std::function<void()>* queued) {
   std::vector<SubmitResult> results;
   // A positioned batch is written even when empty: its position must move.
-  if (commands.empty() && applied_position == 0) return results;
+  if (commands.empty() && applied_position == 0) {
+    if (queued != nullptr) (*queued)();  // nothing to keep in order
+    return results;
+  }
   Writer w(&commands, &results);
   w.applied_position = applied_position;
   queue_mu_.Lock();
@@ -652,6 +681,15 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::Run(
     return ClosedError();
   }
   queue_.push_back(&w);
+  if (queued != nullptr) {
+    // Its place is taken: the caller may queue its next call. Without the
+    // lock, which the caller's next call takes; whatever happened to this
+    // writer meanwhile (led, or taken into a group and even answered), the
+    // wait below sees it.
+    queue_mu_.Unlock();
+    (*queued)();
+    queue_mu_.Lock();
+  }
   // A writer of a group in flight has left the queue: it waits for done.
   while (!w.done && (queue_.empty() || queue_.front() != &w)) {
     w.cv.Wait(&queue_mu_);

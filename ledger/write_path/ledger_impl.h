@@ -63,6 +63,12 @@ class LedgerImpl final : public Ledger {
       std::span<const v1::Command> commands) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitJsonBatch(
       std::span<const std::string> lines) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitBatchInOrder(
+      std::span<const v1::Command> commands,
+      const std::function<void()>& queued) override;
+  absl::StatusOr<std::vector<SubmitResult>> SubmitJsonBatchInOrder(
+      std::span<const std::string> lines,
+      const std::function<void()>& queued) override;
   absl::StatusOr<std::vector<SubmitResult>> SubmitBatchAs(
       std::span<const v1::Command> commands,
       std::span<const std::string> actors) override;
@@ -187,8 +193,18 @@ class LedgerImpl final : public Ledger {
   absl::StatusOr<std::vector<Prepared>> PrepareReceived(
       std::span<const v1::Command> commands,
       std::span<const Receipt> receipts) const;
-  absl::StatusOr<std::vector<SubmitResult>> Run(std::vector<Prepared>& commands,
-                                                uint64_t applied_position = 0);
+  // SubmitBatch's commands prepared, or InvalidArgument past
+  // max_batch_commands; PrepareJsonLines the same for SubmitJsonBatch's.
+  absl::StatusOr<std::vector<Prepared>> PrepareBatch(
+      std::span<const v1::Command> commands) const;
+  absl::StatusOr<std::vector<Prepared>> PrepareJsonLines(
+      std::span<const std::string> lines) const;
+  // Queues the call, then leads a group or waits for its answer.
+  // `queued`, when not null, is called once the call is in the queue
+  // (SubmitBatchInOrder).
+  absl::StatusOr<std::vector<SubmitResult>> Run(
+      std::vector<Prepared>& commands, uint64_t applied_position = 0,
+      const std::function<void()>* queued = nullptr);
   // Judges and folds `group` under the state lock (after the space check),
   // leaving in `judged` what its write needs; waits first while
   // kMaxGroupsInFlight groups are in flight. Until the group before it is

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "ledger/command_json.h"
 #include "ledger/ledger.h"
 #include "ledger/write_path/ledger_impl.h"
 #include "ledger/write_path/open_with_env.h"
@@ -275,6 +276,61 @@ TEST(PipelinedCommit, APositionedCallNotAboveOneInFlightIsRefusedAndThePositionN
   auto reopened = Ledger::Open(Options(), t.dir.path());
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_EQ((*reopened)->AppliedPosition(), 10u);
+}
+
+// One caller overlapping its own calls (SubmitBatchInOrder): its next call,
+// made once the first holds its place, is judged behind it while the
+// first syncs, and each is answered after its own sync.
+TEST(PipelinedCommit, ACallMadeOnceTheOneBeforeIsQueuedIsJudgedBehindItWhileItSyncs) {
+  FaultInjector faults;
+  std::unique_ptr<rocksdb::Env> env = faults.NewEnv();
+  TempDir dir;
+  auto opened = OpenLedgerWithEnv(Options(), dir.path(), env.get());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Ledger> db = std::move(opened).value();
+  faults.CloseSyncGate();
+  std::promise<void> first_queued;
+  auto first = std::async(std::launch::async, [&] {
+    std::vector<std::string> lines{BuyJson("k1", "c1", "p1", 1000)};
+    return db->SubmitJsonBatchInOrder(lines, [&] { first_queued.set_value(); });
+  });
+  ASSERT_EQ(first_queued.get_future().wait_for(seconds(10)),
+            std::future_status::ready);
+  // The use needs the purchase: it is judged after it, as the first
+  // call's `queued` promised, and while that purchase still syncs.
+  CommandFromJson use = ReadCommandJson(UseJson("k2", "c1", "u1", 400));
+  ASSERT_TRUE(use.command.has_value());
+  const std::vector<v1::Command> uses{*use.command};
+  bool second_queued = false;
+  auto second = std::async(std::launch::async, [&] {
+    return db->SubmitBatchInOrder(uses, [&] { second_queued = true; });
+  });
+  WaitUntil([&] { return Impl(*db).GroupsInFlightForTest() == 2; },
+            absl::Seconds(10));
+  EXPECT_EQ(Impl(*db).GroupsInFlightForTest(), 2u)
+      << "the second call was not judged while the first one synced";
+  EXPECT_EQ(faults.SyncsAtGate(), 1);
+  EXPECT_EQ(second.wait_for(milliseconds(100)), std::future_status::timeout)
+      << "the second call was answered before the first one's sync";
+  faults.OpenSyncGate();
+  Results bought = first.get();
+  ASSERT_TRUE(bought.ok()) << bought.status();
+  ASSERT_EQ(bought->size(), 1u);
+  EXPECT_EQ((*bought)[0].seq, 1u);
+  Results used = second.get();
+  ASSERT_TRUE(used.ok()) << used.status();
+  ASSERT_EQ(used->size(), 1u);
+  EXPECT_EQ(OutcomeName((*used)[0]), "ACCEPTED");
+  EXPECT_EQ((*used)[0].seq, 2u);
+  EXPECT_TRUE(second_queued);
+  // A call refused before it queues never calls `queued`.
+  std::vector<std::string> too_many(Options().max_batch_commands + 1,
+                                    UseJson("k5", "c1", "u4", 1));
+  bool over_queued = false;
+  Results over = db->SubmitJsonBatchInOrder(too_many, [&] { over_queued = true; });
+  EXPECT_TRUE(absl::IsInvalidArgument(over.status())) << over.status();
+  EXPECT_FALSE(over_queued);
+  EXPECT_TRUE(db->Close().ok());
 }
 
 // A customer's first command of a group writes its entities at once, its
