@@ -1,8 +1,9 @@
 // ApplyPipeline (tools/ledgerctl/apply_pipeline.h), the commit stage of
 // `ledgerctl apply`: the next group is handed while this one is still being
-// written and synced, and yet results come out whole, in input order, each
-// only once its group is durable; a group whose commit fails stops
-// everything after it, and what was written before it is durable.
+// written and synced, and put in the ledger behind it by the second
+// committer, and yet results come out whole, in input order, each only
+// once its group is durable; a group whose commit fails stops everything
+// after it, and what was written before it is durable.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -101,16 +102,22 @@ TEST(ApplyPipeline, HandsTheNextGroupWhileOneSyncsAndWritesResultsInInputOrder) 
   {
     tools::ApplyPipeline pipeline(**opened, out);
     // Group 0's sync is held: group 1 is handed (parsed, waiting) while
-    // group 0 is still being committed, and no result is out yet.
+    // group 0 is still being committed, the second committer puts it in
+    // the ledger behind group 0, and no result is out yet.
     faults.CloseSyncGate();
     ASSERT_TRUE(pipeline.Hand(Group(0)));
     ASSERT_TRUE(WaitFor([&] { return faults.SyncsAtGate() == 1; }));
     ASSERT_TRUE(pipeline.Hand(Group(1)));
     EXPECT_EQ(pipeline.groups_overlapped(), 1u);
+    EXPECT_TRUE(WaitFor([&] { return pipeline.calls_overlapped() == 1; }))
+        << "group 1 did not reach the ledger while group 0 was in it";
+    // A third group waits for a committer: both are in the ledger.
+    ASSERT_TRUE(pipeline.Hand(Group(2)));
+    EXPECT_EQ(faults.SyncsAtGate(), 1);
     EXPECT_EQ(pipeline.results_written(), 0u);
     EXPECT_EQ(Read(out), "") << "a result left before its group was durable";
     faults.OpenSyncGate();
-    for (int g = 2; g < kGroups; ++g) ASSERT_TRUE(pipeline.Hand(Group(g)));
+    for (int g = 3; g < kGroups; ++g) ASSERT_TRUE(pipeline.Hand(Group(g)));
     ASSERT_TRUE(pipeline.Drain());
     EXPECT_EQ(pipeline.groups_committed(), static_cast<size_t>(kGroups));
     EXPECT_EQ(pipeline.results_written(),
