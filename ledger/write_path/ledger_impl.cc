@@ -794,6 +794,8 @@ absl::Status LedgerImpl::JudgeGroup(std::vector<Writer*>& group,
   if (first_commands >= kMinCustomersReadAhead) {
     if (std::vector<std::string> uncached = UncachedCustomers(group);
         uncached.size() >= kMinCustomersReadAhead) {
+      customers_listed_ahead_.fetch_add(uncached.size(),
+                                        std::memory_order_relaxed);
       read_ahead = std::make_unique<CustomerPrefetch>(
           std::move(uncached), [this](const std::string& customer) {
             return ReadCustomer(customer, /*for_rules=*/true);

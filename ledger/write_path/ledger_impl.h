@@ -56,6 +56,13 @@ class LedgerImpl final : public Ledger {
   uint64_t CustomersReadAheadForTest() const {
     return customers_read_ahead_.load(std::memory_order_relaxed);
   }
+  // How many customers groups listed to be read ahead: those judging took
+  // from the helper and those it read itself, the helper not there yet. Set
+  // by the groups and the cache alone, where the split between the two
+  // depends on the threads' timing (tests).
+  uint64_t CustomersListedAheadForTest() const {
+    return customers_listed_ahead_.load(std::memory_order_relaxed);
+  }
 
   absl::StatusOr<SubmitResult> Submit(const v1::Command& command) override;
   absl::StatusOr<SubmitResult> SubmitJson(std::string_view json) override;
@@ -356,8 +363,9 @@ class LedgerImpl final : public Ledger {
   // Queries waiting to take state_mu_ (GetBalance): the leader lets them in
   // between two commands rather than after its whole group.
   mutable std::atomic<int> queries_waiting_{0};
-  // CustomersReadAheadForTest's count.
+  // CustomersReadAheadForTest's and CustomersListedAheadForTest's counts.
   std::atomic<uint64_t> customers_read_ahead_{0};
+  std::atomic<uint64_t> customers_listed_ahead_{0};
   // A cache of the stored state (docs/storage.md, "Memory"): the policy
   // versions, and the customers of lru_. What no group in flight changed is
   // on disk, so it may be dropped and read again; the customers a group

@@ -275,11 +275,13 @@ std::vector<std::string> RandomCommands(uint32_t seed, int n,
 // One run of `commands`, cut into batches ending where `batch_end` says, on
 // a ledger whose cache holds `cache` customers: every answer, the balances
 // of every `balance_step`-th of `customers` customers after each batch,
-// the log, and how many customers judging took from a read ahead.
+// the log, how many customers judging took from a read ahead and how many
+// the groups listed for one.
 struct CachedRun {
   std::vector<std::string> answers;
   std::vector<std::string> log;
   uint64_t read_ahead = 0;
+  uint64_t listed_ahead = 0;
 };
 
 void PlayInBatches(const std::vector<std::string>& commands, size_t cache,
@@ -301,6 +303,7 @@ void PlayInBatches(const std::vector<std::string>& commands, size_t cache,
     ASSERT_LE(Impl(*db).CachedCustomersForTest(), cache) << "after command " << i;
   }
   run->read_ahead = Impl(*db).CustomersReadAheadForTest();
+  run->listed_ahead = Impl(*db).CustomersListedAheadForTest();
   run->log = EventBytes(*db);
   ExpectReplays(*db, dir.path());
 }
@@ -348,9 +351,14 @@ TEST(StateCache, CustomersReadAheadForALargeGroupGetTheSameAnswers) {
   ASSERT_GT(runs[0].log.size(), 1000u);
   // A full cache misses only customers not known yet (a command for one
   // that never bought anything reads the store each time); the small
-  // caches miss most customers, and those were read ahead.
-  EXPECT_GT(runs[1].read_ahead, runs[0].read_ahead + 1000);
-  EXPECT_GT(runs[2].read_ahead, runs[0].read_ahead + 1000);
+  // caches miss most customers, and those were listed to be read ahead.
+  // How many of them the helper read before the leader needed them
+  // depends on the threads' timing (a loaded machine slows the helper):
+  // some, not how many.
+  EXPECT_GT(runs[1].listed_ahead, runs[0].listed_ahead + 1000);
+  EXPECT_GT(runs[2].listed_ahead, runs[0].listed_ahead + 1000);
+  EXPECT_GT(runs[1].read_ahead, 0u);
+  EXPECT_GT(runs[2].read_ahead, 0u);
   ExpectSameRuns(runs);
 }
 
