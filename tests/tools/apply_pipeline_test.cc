@@ -136,6 +136,36 @@ TEST(ApplyPipeline, HandsTheNextGroupWhileOneSyncsAndWritesResultsInInputOrder) 
   EXPECT_EQ(balance->available, 40);
 }
 
+// Lines apply answers itself (too long, refused at the edge) need no
+// ledger: a group of only those is written as it is, in its turn.
+TEST(ApplyPipeline, AGroupApplyAnsweredWholeIsWrittenInItsTurnWithoutTheLedger) {
+  TempDir dir;
+  auto opened = Ledger::Open(Options(), dir.path());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  tools::ParsedGroup answered;
+  answered.answered.emplace_back(R"({"key": "edge-1", "status": "REJECTED"})");
+  answered.answered.emplace_back(R"({"key": "edge-2", "status": "REJECTED"})");
+  {
+    tools::ApplyPipeline pipeline(**opened, out);
+    ASSERT_TRUE(pipeline.Hand(Group(0)));
+    ASSERT_TRUE(pipeline.Hand(std::move(answered)));
+    ASSERT_TRUE(pipeline.Hand(Group(1)));
+    ASSERT_TRUE(pipeline.Drain());
+    EXPECT_EQ(pipeline.groups_committed(), 3u);
+  }
+  std::vector<std::string> expected = ExpectedKeys(1);
+  expected.push_back("edge-1");
+  expected.push_back("edge-2");
+  const std::vector<std::string> second = ExpectedKeys(2);
+  expected.insert(expected.end(), second.begin() + kLinesPerGroup, second.end());
+  const std::string output = Read(out);
+  std::fclose(out);
+  EXPECT_EQ(Keys(output), expected);
+  EXPECT_EQ((*opened)->LastSeq(), static_cast<uint64_t>(2 * kLinesPerGroup));
+}
+
 TEST(ApplyPipeline, AFailedGroupStopsEverythingAfterItAndWhatCameBeforeIsDurable) {
   TempDir dir;
   std::FILE* out = std::tmpfile();

@@ -142,7 +142,9 @@ bool ApplyPipeline::Commit(ParsedGroup& group, uint64_t ordinal) {
       queued_ = ordinal + 1;
     }
   };
-  absl::StatusOr<std::vector<SubmitResult>> results;
+  // A group whose every line apply answered itself asks the ledger nothing.
+  absl::StatusOr<std::vector<SubmitResult>> results =
+      std::vector<SubmitResult>();
   if (!group.texts.empty()) {
     results = group.all_parsed
                   ? ledger_.SubmitBatchInOrder(group.commands, queued)
