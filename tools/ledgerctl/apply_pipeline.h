@@ -88,8 +88,8 @@ class ApplyPipeline {
   size_t results_written() const;
   // Groups committed so far; how many of them were handed while the
   // previous one was still being committed; and how many were queued in
-  // the ledger while the call of the one before was still in it (the
-  // overlaps; for tests).
+  // the ledger while the group before was still being committed (in the
+  // ledger, or its results not yet written): the overlaps, for tests.
   size_t groups_committed() const;
   size_t groups_overlapped() const;
   size_t calls_overlapped() const;
