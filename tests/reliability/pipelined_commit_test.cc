@@ -288,19 +288,23 @@ TEST(PipelinedCommit, ACallMadeOnceTheOneBeforeIsQueuedIsJudgedBehindItWhileItSy
   auto opened = OpenLedgerWithEnv(Options(), dir.path(), env.get());
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::unique_ptr<Ledger> db = std::move(opened).value();
+  // The use needs the purchase: it is judged after it, as the first
+  // call's `queued` promised, and while that purchase still syncs.
+  CommandFromJson use = ReadCommandJson(UseJson("k2", "c1", "u1", 400));
+  ASSERT_TRUE(use.command.has_value());
+  const std::vector<v1::Command> uses{*use.command};
   faults.CloseSyncGate();
   std::promise<void> first_queued;
   auto first = std::async(std::launch::async, [&] {
     std::vector<std::string> lines{BuyJson("k1", "c1", "p1", 1000)};
     return db->SubmitJsonBatchInOrder(lines, [&] { first_queued.set_value(); });
   });
-  ASSERT_EQ(first_queued.get_future().wait_for(seconds(10)),
-            std::future_status::ready);
-  // The use needs the purchase: it is judged after it, as the first
-  // call's `queued` promised, and while that purchase still syncs.
-  CommandFromJson use = ReadCommandJson(UseJson("k2", "c1", "u1", 400));
-  ASSERT_TRUE(use.command.has_value());
-  const std::vector<v1::Command> uses{*use.command};
+  if (first_queued.get_future().wait_for(seconds(10)) !=
+      std::future_status::ready) {
+    // Not an ASSERT with the sync held: the first call would never return.
+    faults.OpenSyncGate();
+    FAIL() << "the first call never said it was queued";
+  }
   bool second_queued = false;
   auto second = std::async(std::launch::async, [&] {
     return db->SubmitBatchInOrder(uses, [&] { second_queued = true; });
