@@ -305,6 +305,11 @@ TEST(PipelinedCommit, ACallMadeOnceTheOneBeforeIsQueuedIsJudgedBehindItWhileItSy
     faults.OpenSyncGate();
     FAIL() << "the first call never said it was queued";
   }
+  // Queued is not yet taken: a call made now may join the first's group,
+  // which the promise allows. Once the first group is at its sync, the
+  // second call can only be judged in a group of its own.
+  WaitUntil([&] { return faults.SyncsAtGate() == 1; }, absl::Seconds(10));
+  EXPECT_EQ(faults.SyncsAtGate(), 1) << "the first group never reached its sync";
   bool second_queued = false;
   auto second = std::async(std::launch::async, [&] {
     return db->SubmitBatchInOrder(uses, [&] { second_queued = true; });
