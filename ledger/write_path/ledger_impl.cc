@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +12,7 @@
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/decide.h"
 #include "ledger/rules/follow_up.h"
+#include "ledger/write_path/in_slices.h"
 #include "ledger/write_path/open_with_env.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"
@@ -86,11 +86,14 @@ std::optional<std::string> KeyOf(const v1::Command& command) {
 // event with its command, effects and postings fits.
 constexpr size_t kEventArenaBytes = 4096;
 
-// SubmitJsonBatch parses on up to kMaxJsonParseThreads threads, each with at
-// least kMinJsonLinesPerThread lines: a thread costs about 20 us to start,
-// one line about 20 us to parse, so smaller slices are not worth a thread.
-constexpr size_t kMinJsonLinesPerThread = 64;
-constexpr size_t kMaxJsonParseThreads = 8;
+// A batch is prepared on several threads (in_slices.h) before it queues for
+// the single writer: preparing needs no state. SubmitJsonBatch parses on up
+// to 8 threads of at least 64 lines (a thread costs about 20 us to start,
+// one line several us to parse); a batch of commands already built, whose
+// preparation (validation, canonical times, the copy, the fingerprint)
+// costs about 3 us a command, on threads of at least 128 commands.
+constexpr SliceBounds kJsonLineSlices{.min_per_thread = 64, .max_threads = 8};
+constexpr SliceBounds kCommandSlices{.min_per_thread = 128, .max_threads = 8};
 
 // A group reads its uncached customers ahead on a thread of their own
 // (customer_prefetch.h) when it names at least this many: a thread costs
@@ -537,33 +540,15 @@ absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareJsonLines(
                      options_.max_batch_commands));
   }
   // Parsing JSON costs more than judging and writing the command (profile
-  // in docs/benchmarks.md, "The JSON path") and needs no state, so a large
-  // batch is parsed on several threads before it queues for the single
-  // writer. Each thread takes a contiguous slice: the order is unchanged.
+  // in docs/benchmarks.md, "The JSON path"): a large batch is parsed in
+  // slices on several threads. Each slice is contiguous: the order holds.
   std::vector<Prepared> prepared(lines.size());
   const Receipt receipt = ReceivedNowBy(options_.actor);
-  const size_t threads = std::clamp<size_t>(
-      std::min<size_t>(std::thread::hardware_concurrency(),
-                       lines.size() / kMinJsonLinesPerThread),
-      1, kMaxJsonParseThreads);
-  auto prepare_slice = [&](size_t t) {
-    const size_t end = (t + 1) * lines.size() / threads;
-    for (size_t i = t * lines.size() / threads; i < end; ++i) {
+  ForEachSlice(lines.size(), kJsonLineSlices, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
       prepared[i] = PrepareJson(lines[i], receipt);
     }
-  };
-  std::vector<std::thread> helpers;
-  size_t started = 1;
-  for (; started < threads; ++started) {
-    try {
-      helpers.emplace_back(prepare_slice, started);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had: this thread parses the rest
-    }
-  }
-  prepare_slice(0);
-  for (size_t t = started; t < threads; ++t) prepare_slice(t);
-  for (std::thread& h : helpers) h.join();
+  });
   return prepared;
 }
 
@@ -587,12 +572,15 @@ absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareBatch(
         absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
                      options_.max_batch_commands));
   }
-  std::vector<Prepared> prepared;
-  prepared.reserve(commands.size());
+  // A lone caller's large batch is otherwise prepared on the thread that
+  // then judges and writes it, one after the other.
+  std::vector<Prepared> prepared(commands.size());
   const Receipt receipt = ReceivedNowBy(options_.actor);
-  for (const v1::Command& c : commands) {
-    prepared.push_back(Prepare(c, receipt));
-  }
+  ForEachSlice(commands.size(), kCommandSlices, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      prepared[i] = Prepare(commands[i], receipt);
+    }
+  });
   return prepared;
 }
 
@@ -629,12 +617,13 @@ absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareReceived(
         receipts.size(), " receipts: give one per command or none"));
   }
   for (const Receipt& r : receipts) RETURN_IF_ERROR(CheckActor(r.actor));
-  std::vector<Prepared> prepared;
-  prepared.reserve(commands.size());
+  std::vector<Prepared> prepared(commands.size());
   const Receipt none;
-  for (size_t i = 0; i < commands.size(); ++i) {
-    prepared.push_back(Prepare(commands[i], receipts.empty() ? none : receipts[i]));
-  }
+  ForEachSlice(commands.size(), kCommandSlices, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      prepared[i] = Prepare(commands[i], receipts.empty() ? none : receipts[i]);
+    }
+  });
   return prepared;
 }
 

@@ -195,5 +195,52 @@ TEST(LedgerStorage, SubmitBatchGivesTheResultsOfSubmittingOneAtATime) {
   EXPECT_EQ(expected[2], "DUPLICATE/2");
 }
 
+// A batch large enough to be prepared on several threads (validation, the
+// times' canonical form, the fingerprint): results in input order, the
+// invalid commands refused where they stand, the same as one at a time.
+TEST(LedgerStorage, ABatchPreparedInSlicesGivesTheResultsOfSubmittingOneAtATime) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 700; ++i) {
+    const std::string head = absl::StrCat(R"({"key":"k)", i, R"(","customer":"c)",
+                                          i % 7, R"(","at":"2026-03-08T10:)",
+                                          absl::Dec(i / 60, absl::kZeroPad2), ":",
+                                          absl::Dec(i % 60, absl::kZeroPad2), R"(Z",)");
+    if (i % 101 == 50) {
+      // No category: invalid, in a different slice each time.
+      lines.push_back(absl::StrCat(head, R"("use":{"usage_id":"u)", i, R"(","credits":5}})"));
+    } else if (i % 3 == 0) {
+      lines.push_back(absl::StrCat(head, R"("purchase":{"purchase_id":"p)", i,
+                                   R"(","credits":100,"amount_minor":199,"currency":"USD"}})"));
+    } else {
+      lines.push_back(absl::StrCat(head, R"("use":{"usage_id":"u)", i,
+                                   R"(","category":"AI_PROCESSING","credits":40}})"));
+    }
+  }
+  TestLedger one, batch;
+  std::vector<std::string> expected;
+  for (const auto& line : lines) {
+    SubmitResult r = one.Json(line);
+    expected.push_back(absl::StrCat(OutcomeName(r), "/", r.seq, "/", r.message));
+  }
+  std::vector<v1::Command> commands;
+  for (const auto& line : lines) {
+    v1::Command c;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &c).ok()) << line;
+    commands.push_back(c);
+  }
+  auto results = batch->SubmitBatch(commands);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), lines.size());
+  int invalid = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const SubmitResult& r = (*results)[i];
+    EXPECT_EQ(absl::StrCat(OutcomeName(r), "/", r.seq, "/", r.message), expected[i])
+        << "line " << i;
+    if (OutcomeName(r) == "INVALID_COMMAND") ++invalid;
+  }
+  EXPECT_EQ(invalid, 7);
+  EXPECT_EQ(batch->LastSeq(), one->LastSeq());
+}
+
 }  // namespace
 }  // namespace ledger
