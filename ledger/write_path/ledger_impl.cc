@@ -12,7 +12,7 @@
 #include "ledger/rules/command_validation.h"
 #include "ledger/rules/decide.h"
 #include "ledger/rules/follow_up.h"
-#include "ledger/write_path/in_slices.h"
+#include "ledger/base/in_slices.h"
 #include "ledger/write_path/open_with_env.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/status_macros.h"

@@ -1,9 +1,6 @@
 #include "tools/ledgerd/http/routes.h"
 
-#include <algorithm>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -12,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "ledger/base/check.h"
+#include "ledger/base/in_slices.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/command_json.h"
 #include "ledger/pages.h"
@@ -89,34 +87,14 @@ std::optional<SubmitResult> RefusedAtTheEdge(const RouteContext& context,
 
 // Reading JSON costs more than judging and writing a command (as for
 // Ledger::SubmitJsonBatch: docs/benchmarks.md, "The JSON path"), so a large
-// body is read on several threads, each a contiguous slice.
-constexpr size_t kMinCommandsPerThread = 128;
-constexpr size_t kMaxReadThreads = 4;
+// body is read on up to 4 threads, each a contiguous slice of at least 128.
+constexpr SliceBounds kReadSlices{.min_per_thread = 128, .max_threads = 4};
 
 std::vector<CommandFromJson> ReadAll(const std::vector<std::string>& elements) {
   std::vector<CommandFromJson> reads(elements.size());
-  const size_t threads = std::clamp<size_t>(
-      std::min<size_t>(std::thread::hardware_concurrency(),
-                       elements.size() / kMinCommandsPerThread),
-      1, kMaxReadThreads);
-  auto read_slice = [&](size_t t) {
-    const size_t end = (t + 1) * elements.size() / threads;
-    for (size_t i = t * elements.size() / threads; i < end; ++i) {
-      reads[i] = ReadCommandJson(elements[i]);
-    }
-  };
-  std::vector<std::thread> helpers;
-  size_t started = 1;
-  for (; started < threads; ++started) {
-    try {
-      helpers.emplace_back(read_slice, started);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had: this one reads the rest
-    }
-  }
-  read_slice(0);
-  for (size_t t = started; t < threads; ++t) read_slice(t);
-  for (std::thread& h : helpers) h.join();
+  ForEachSlice(elements.size(), kReadSlices, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) reads[i] = ReadCommandJson(elements[i]);
+  });
   return reads;
 }
 

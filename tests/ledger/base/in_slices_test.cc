@@ -2,7 +2,7 @@
 // visited once, each slice is contiguous, a slice is no smaller than the
 // bound allows, and a loop too small for two slices stays on the calling
 // thread.
-#include "ledger/write_path/in_slices.h"
+#include "ledger/base/in_slices.h"
 
 #include <algorithm>
 #include <atomic>

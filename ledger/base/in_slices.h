@@ -1,12 +1,14 @@
 // Runs a loop over [0, n) on several threads, each taking one contiguous
 // slice, for the work on a batch that needs no state and may run in any
-// order: preparing its commands before the batch queues for the writer.
+// order: reading and preparing its commands before the batch queues for
+// the single writer (the library's SubmitBatch and SubmitJsonBatch,
+// ledgerd's HTTP API reading a body of many commands).
 //
 // The calling thread takes the first slice and joins the others; a thread
 // that cannot be started (the process is out of threads) leaves its slice
 // to the calling thread, so the loop always covers every index once.
-#ifndef CREDIT_LEDGER_LEDGER_WRITE_PATH_IN_SLICES_H_
-#define CREDIT_LEDGER_LEDGER_WRITE_PATH_IN_SLICES_H_
+#ifndef CREDIT_LEDGER_LEDGER_BASE_IN_SLICES_H_
+#define CREDIT_LEDGER_LEDGER_BASE_IN_SLICES_H_
 
 #include <cstddef>
 #include <functional>
@@ -34,4 +36,4 @@ size_t SliceCount(size_t n, const SliceBounds& bounds);
 
 }  // namespace ledger
 
-#endif  // CREDIT_LEDGER_LEDGER_WRITE_PATH_IN_SLICES_H_
+#endif  // CREDIT_LEDGER_LEDGER_BASE_IN_SLICES_H_

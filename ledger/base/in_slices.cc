@@ -1,4 +1,4 @@
-#include "ledger/write_path/in_slices.h"
+#include "ledger/base/in_slices.h"
 
 #include <algorithm>
 #include <system_error>
