@@ -206,7 +206,7 @@ TEST(LedgerStorage, ABatchPreparedInSlicesGivesTheResultsOfSubmittingOneAtATime)
                                           absl::Dec(i / 60, absl::kZeroPad2), ":",
                                           absl::Dec(i % 60, absl::kZeroPad2), R"(Z",)");
     if (i % 101 == 50) {
-      // No category: invalid, in a different slice each time.
+      // No category: invalid; the seven are spread over every slice.
       lines.push_back(absl::StrCat(head, R"("use":{"usage_id":"u)", i, R"(","credits":5}})"));
     } else if (i % 3 == 0) {
       lines.push_back(absl::StrCat(head, R"("purchase":{"purchase_id":"p)", i,
