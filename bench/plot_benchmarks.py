@@ -197,8 +197,14 @@ def tables(context, runs):
         r = a / b
         target(text, "%.2f" % r, r >= at_least)
 
-    ratio_target("SubmitBatch(1000) >= 0.5 x raw batch 1000", rate(batch.get(1000)), raw1000, 0.5)
-    ratio_target("64 threads Submit >= 0.3 x raw batch 1000", rate(conc.get(64)), raw1000, 0.3)
+    # The write path's targets as docs/benchmarks.md's verdict table has
+    # them ("Targets and verdicts").
+    misses = runs.get("ledger/submit_batch_cache_misses", {})
+    ratio_target("SubmitBatch(1000) >= 0.8 x raw batch 1000", rate(batch.get(1000)), raw1000, 0.8)
+    ratio_target("SubmitBatch(1000), 9 in 10 miss the cache, >= 0.7 x raw batch 1000",
+                 rate(misses.get(1000)), raw1000, 0.7)
+    ratio_target("64 threads Submit >= 0.8 x SubmitBatch(1000)", rate(conc.get(64)),
+                 rate(batch.get(1000)), 0.8)
     ratio_target("64 threads Submit >= 20 x raw batch 1", rate(conc.get(64)), raw1, 20)
     # docs/contract.md section 11 (bench/scoped_bench.cc): both sides in the
     # same run and the same iterations.
