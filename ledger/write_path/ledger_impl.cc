@@ -534,11 +534,7 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitJsonBatchInOrder(
 
 absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareJsonLines(
     std::span<const std::string> lines) const {
-  if (lines.size() > options_.max_batch_commands) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a batch of ", lines.size(), " commands exceeds ",
-                     options_.max_batch_commands));
-  }
+  RETURN_IF_ERROR(CheckBatchSize(lines.size()));
   // Parsing JSON costs more than judging and writing the command (profile
   // in docs/benchmarks.md, "The JSON path"): a large batch is parsed in
   // slices on several threads. Each slice is contiguous: the order holds.
@@ -567,18 +563,28 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchInOrder(
 
 absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareBatch(
     std::span<const v1::Command> commands) const {
-  if (commands.size() > options_.max_batch_commands) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
-                     options_.max_batch_commands));
-  }
+  RETURN_IF_ERROR(CheckBatchSize(commands.size()));
+  const Receipt receipt = ReceivedNowBy(options_.actor);
+  return PrepareCommands(commands,
+                         [&](size_t) -> const Receipt& { return receipt; });
+}
+
+absl::Status LedgerImpl::CheckBatchSize(size_t commands) const {
+  if (commands <= options_.max_batch_commands) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("a batch of ", commands, " commands exceeds ",
+                   options_.max_batch_commands));
+}
+
+std::vector<LedgerImpl::Prepared> LedgerImpl::PrepareCommands(
+    std::span<const v1::Command> commands,
+    const std::function<const Receipt&(size_t)>& receipt_of) const {
   // A lone caller's large batch is otherwise prepared on the thread that
   // then judges and writes it, one after the other.
   std::vector<Prepared> prepared(commands.size());
-  const Receipt receipt = ReceivedNowBy(options_.actor);
   ForEachSlice(commands.size(), kCommandSlices, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      prepared[i] = Prepare(commands[i], receipt);
+      prepared[i] = Prepare(commands[i], receipt_of(i));
     }
   });
   return prepared;
@@ -606,25 +612,17 @@ absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchAs(
 absl::StatusOr<std::vector<LedgerImpl::Prepared>> LedgerImpl::PrepareReceived(
     std::span<const v1::Command> commands,
     std::span<const Receipt> receipts) const {
-  if (commands.size() > options_.max_batch_commands) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a batch of ", commands.size(), " commands exceeds ",
-                     options_.max_batch_commands));
-  }
+  RETURN_IF_ERROR(CheckBatchSize(commands.size()));
   if (!receipts.empty() && receipts.size() != commands.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a batch of ", commands.size(), " commands came with ",
         receipts.size(), " receipts: give one per command or none"));
   }
   for (const Receipt& r : receipts) RETURN_IF_ERROR(CheckActor(r.actor));
-  std::vector<Prepared> prepared(commands.size());
   const Receipt none;
-  ForEachSlice(commands.size(), kCommandSlices, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      prepared[i] = Prepare(commands[i], receipts.empty() ? none : receipts[i]);
-    }
+  return PrepareCommands(commands, [&](size_t i) -> const Receipt& {
+    return receipts.empty() ? none : receipts[i];
   });
-  return prepared;
 }
 
 absl::StatusOr<std::vector<SubmitResult>> LedgerImpl::SubmitBatchReceivedAt(

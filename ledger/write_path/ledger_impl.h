@@ -206,6 +206,13 @@ class LedgerImpl final : public Ledger {
       std::span<const v1::Command> commands) const;
   absl::StatusOr<std::vector<Prepared>> PrepareJsonLines(
       std::span<const std::string> lines) const;
+  // InvalidArgument for a batch of more than max_batch_commands commands.
+  absl::Status CheckBatchSize(size_t commands) const;
+  // `commands` prepared, command i with receipt_of(i), in slices on several
+  // threads when the batch is large (kCommandSlices).
+  std::vector<Prepared> PrepareCommands(
+      std::span<const v1::Command> commands,
+      const std::function<const Receipt&(size_t)>& receipt_of) const;
   // Queues the call, then leads a group or waits for its answer.
   // `queued`, when not null, is called once the call is in the queue
   // (SubmitBatchInOrder).

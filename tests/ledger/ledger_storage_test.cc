@@ -242,5 +242,38 @@ TEST(LedgerStorage, ABatchPreparedInSlicesGivesTheResultsOfSubmittingOneAtATime)
   EXPECT_EQ(batch->LastSeq(), one->LastSeq());
 }
 
+// Past Options::max_batch_commands every batch call refuses the whole
+// batch before judging any of it, with the same message, and nothing is
+// written.
+TEST(LedgerStorage, ABatchOverTheBoundIsRefusedWholeByEveryBatchCall) {
+  Options options;
+  options.max_batch_commands = 3;
+  TestLedger db(options);
+  std::vector<std::string> lines(4, kBuy);
+  std::vector<v1::Command> commands(4);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(kBuy, &commands[0]).ok());
+  for (v1::Command& c : commands) c = commands[0];
+  const std::vector<std::string> actors(4, "svc");
+  const std::string expected = "a batch of 4 commands exceeds 3";
+  std::vector<std::pair<std::string, absl::Status>> refused = {
+      {"SubmitBatch", db->SubmitBatch(commands).status()},
+      {"SubmitJsonBatch", db->SubmitJsonBatch(lines).status()},
+      {"SubmitBatchAs", db->SubmitBatchAs(commands, actors).status()},
+      {"SubmitBatchReceivedAt", db->SubmitBatchReceivedAt(commands, {}).status()},
+      {"SubmitBatchAt", db->SubmitBatchAt(commands, {}, 1).status()},
+      {"SubmitBatchInOrder", db->SubmitBatchInOrder(commands, [] {}).status()}};
+  for (const auto& [call, status] : refused) {
+    EXPECT_TRUE(absl::IsInvalidArgument(status)) << call << ": " << status;
+    EXPECT_EQ(status.message(), expected) << call;
+  }
+  EXPECT_EQ(db->LastSeq(), 0u);
+  EXPECT_EQ(db->AppliedPosition(), 0u);
+  // At the bound the same commands are taken.
+  commands.pop_back();
+  auto taken = db->SubmitBatch(commands);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_EQ(db->LastSeq(), 1u);  // one purchase, then two duplicates
+}
+
 }  // namespace
 }  // namespace ledger
