@@ -159,9 +159,42 @@ std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir, bool sync,
   Options options;
   options.sync = sync;
   options.state_cache_customers = state_cache_customers;
+  return OpenLedgerOrDie(dir, options);
+}
+
+std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir,
+                                        const Options& options) {
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options, dir);
   CheckOrDie(ledger.status(), absl::StrCat("opening ledger ", dir));
   return std::move(*ledger);
+}
+
+void GroupCommitCounter::CountIn(Options& options) {
+  options.on_group_committed = [this](const CommitStats& stats) {
+    groups_.fetch_add(1, std::memory_order_relaxed);
+    commands_.fetch_add(stats.commands, std::memory_order_relaxed);
+    write_ns_.fetch_add(static_cast<uint64_t>(stats.write_duration.count()),
+                        std::memory_order_relaxed);
+  };
+}
+
+GroupCommitCounter::Totals GroupCommitCounter::Read() const {
+  Totals totals;
+  totals.groups = groups_.load(std::memory_order_relaxed);
+  totals.commands = commands_.load(std::memory_order_relaxed);
+  totals.write_ns = write_ns_.load(std::memory_order_relaxed);
+  return totals;
+}
+
+GroupCommitCounter::PerGroup GroupCommitCounter::Between(const Totals& before,
+                                                         const Totals& after) {
+  PerGroup per;
+  const double groups = static_cast<double>(after.groups - before.groups);
+  if (groups == 0) return per;
+  per.commands = static_cast<double>(after.commands - before.commands) / groups;
+  per.write_us =
+      static_cast<double>(after.write_ns - before.write_ns) / groups / 1000.0;
+  return per;
 }
 
 rocksdb::Options LedgerLikeOptions() {

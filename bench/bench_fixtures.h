@@ -8,6 +8,7 @@
 #ifndef CREDIT_LEDGER_BENCH_BENCH_FIXTURES_H_
 #define CREDIT_LEDGER_BENCH_BENCH_FIXTURES_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -67,6 +68,37 @@ size_t CountAccepted(const absl::StatusOr<std::vector<SubmitResult>>& results);
 std::unique_ptr<Ledger> OpenLedgerOrDie(
     const std::string& dir, bool sync,
     size_t state_cache_customers = Options().state_cache_customers);
+std::unique_ptr<Ledger> OpenLedgerOrDie(const std::string& dir,
+                                        const Options& options);
+
+// Counts a ledger's group commits (Options::on_group_committed), so that a
+// benchmark of many callers says how many commands each group took in and
+// how long each group's write and sync held the writer: with callers
+// waiting on one another, those two figures, not the CPU, set the rate.
+class GroupCommitCounter {
+ public:
+  struct Totals {
+    uint64_t groups = 0;
+    uint64_t commands = 0;
+    uint64_t write_ns = 0;
+  };
+  // Means per group between two readings (0 when no group was written).
+  struct PerGroup {
+    double commands = 0;
+    double write_us = 0;
+  };
+
+  // Has the ledger opened with `options` count into this counter, which
+  // must outlive that ledger.
+  void CountIn(Options& options);
+  Totals Read() const;
+  static PerGroup Between(const Totals& before, const Totals& after);
+
+ private:
+  std::atomic<uint64_t> groups_{0};
+  std::atomic<uint64_t> commands_{0};
+  std::atomic<uint64_t> write_ns_{0};
+};
 
 // The RocksDB options a ledger's Store uses (ledger/storage/store.cc), so a raw
 // database compares like for like.

@@ -42,7 +42,7 @@ def load(path):
         for key, bs in by_key.items():
             merged = dict(bs[0])
             for field in ("items_per_second", "real_time", "p50_us", "p99_us",
-                          "peak_rss_mib"):
+                          "peak_rss_mib", "commands_per_group", "group_write_us"):
                 values = [b[field] for b in bs if field in b]
                 if values:
                     merged[field] = statistics.median(values)
@@ -127,6 +127,12 @@ def tables(context, runs):
             t, fmt_rate(rate(conc[t])), fmt_ratio(rate(conc[t]), raw1),
             fmt_ratio(rate(conc[t]), raw1000)))
     lines.append("")
+    groups = ["%d threads: %.1f commands a group, its write and sync %.0f us" % (
+        t, conc[t]["commands_per_group"], conc[t].get("group_write_us", 0))
+        for t in sorted(conc) if "commands_per_group" in conc[t]]
+    if groups:
+        lines.append("Group commits of the `Submit` threads: " + "; ".join(groups) + ".")
+        lines.append("")
 
     if raw:
         r = next(iter(raw.values()))

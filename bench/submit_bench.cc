@@ -15,7 +15,8 @@
 //     ledger/submit_batch/N of the same run;
 //   ledger/submit_concurrent/threads:T: T threads each calling Submit with
 //     one `use` at a time on the shared ledger; the group commit merges what
-//     waits into one WriteBatch and one sync.
+//     waits into one WriteBatch and one sync. commands_per_group and
+//     group_write_us are the mean group meanwhile (Options::on_group_committed).
 // items_per_second counts commands.
 #include <algorithm>
 #include <atomic>
@@ -52,6 +53,8 @@ class HotLedger {
   }
 
   Ledger& ledger() { return *ledger_; }
+  // Its group commits since it was opened.
+  const GroupCommitCounter& groups() const { return groups_; }
   // A `use` of a random customer with a key never used before.
   v1::Command NextUse(std::mt19937_64& rng) {
     return UseCommand(rng() % Config().hot_customers,
@@ -62,10 +65,14 @@ class HotLedger {
   HotLedger(bool small_cache, bool alerts) {
     const std::string dir =
         NewDir(alerts ? "hot-alerts" : small_cache ? "hot-small-cache" : "hot");
-    ledger_ = small_cache
-                  ? OpenLedgerOrDie(dir, /*sync=*/true,
-                                    std::max<uint64_t>(1, Config().hot_customers / 10))
-                  : OpenLedgerOrDie(dir, /*sync=*/true);
+    Options options;
+    options.sync = true;
+    if (small_cache) {
+      options.state_cache_customers =
+          std::max<uint64_t>(1, Config().hot_customers / 10);
+    }
+    groups_.CountIn(options);
+    ledger_ = OpenLedgerOrDie(dir, options);
     std::vector<v1::Command> purchases;
     for (uint64_t c = 0; c < Config().hot_customers; ++c) {
       purchases.push_back(PurchaseCommand(c));
@@ -107,6 +114,8 @@ class HotLedger {
   static std::unique_ptr<HotLedger> instance_;
   static std::unique_ptr<HotLedger> small_;
   static std::unique_ptr<HotLedger> alerts_;
+  // Before the ledger, which reports to it until it is closed.
+  GroupCommitCounter groups_;
   std::unique_ptr<Ledger> ledger_;
   std::atomic<uint64_t> next_use_{0};
 };
@@ -139,6 +148,8 @@ void BM_SubmitBatch(benchmark::State& state, bool small_cache, bool alerts) {
 void BM_ConcurrentSubmit(benchmark::State& state) {
   HotLedger& hot = HotLedger::Get();
   std::mt19937_64 rng(1000 + state.thread_index());
+  GroupCommitCounter::Totals before;
+  if (state.thread_index() == 0) before = hot.groups().Read();
   for (auto _ : state) {
     absl::StatusOr<SubmitResult> r = hot.ledger().Submit(hot.NextUse(rng));
     if (!r.ok() || r->outcome != Outcome::kAccepted) {
@@ -148,6 +159,15 @@ void BM_ConcurrentSubmit(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    // How many callers each group took in, and how long its write and
+    // sync held the writer: with callers waiting on one another these set
+    // the rate. Only thread 0 sets them; the threads' counters are summed.
+    const GroupCommitCounter::PerGroup per =
+        GroupCommitCounter::Between(before, hot.groups().Read());
+    state.counters["commands_per_group"] = per.commands;
+    state.counters["group_write_us"] = per.write_us;
+  }
 }
 
 }  // namespace

@@ -68,9 +68,8 @@ class Served {
                               std::chrono::seconds(30));
     return v1::LedgerService::NewStub(channel);
   }
-  // Groups committed and commands in them, since the ledger was opened.
-  uint64_t groups() const { return groups_.load(); }
-  uint64_t group_commands() const { return group_commands_.load(); }
+  // The group commits since the ledger was opened.
+  const GroupCommitCounter& groups() const { return groups_; }
   v1::Command NextUse(std::mt19937_64& rng) {
     return UseCommand(rng() % kCustomers, next_.fetch_add(1));
   }
@@ -78,10 +77,7 @@ class Served {
  private:
   Served() : tokens_(ledgerd::TokenTable::AllowAll()) {
     Options options;
-    options.on_group_committed = [this](const CommitStats& stats) {
-      groups_.fetch_add(1, std::memory_order_relaxed);
-      group_commands_.fetch_add(stats.commands, std::memory_order_relaxed);
-    };
+    groups_.CountIn(options);
     absl::StatusOr<std::unique_ptr<Ledger>> opened =
         Ledger::Open(options, NewDir("served"));
     CheckOrDie(opened.status(), "opening the served ledger");
@@ -104,14 +100,14 @@ class Served {
 
   ledgerd::TokenTable tokens_;
   ledgerd::Metrics metrics_;
+  // Before the ledger, which reports to it until it is closed.
+  GroupCommitCounter groups_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ledgerd::LedgerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::LedgerService::Stub> stub_;
   std::string address_;
   std::atomic<uint64_t> next_{0};
-  std::atomic<uint64_t> groups_{0};
-  std::atomic<uint64_t> group_commands_{0};
 };
 
 bool SubmitOverGrpc(const v1::Command& command,
@@ -171,11 +167,8 @@ void BM_SubmitConcurrent(benchmark::State& state) {
   if (kOverGrpc) client = served.NewClient();
   // Thread 0 counts the groups committed while the threads ran: how many
   // of the 64 Submits each group commit (and sync) took in.
-  uint64_t groups_before = 0, commands_before = 0;
-  if (state.thread_index() == 0) {
-    groups_before = served.groups();
-    commands_before = served.group_commands();
-  }
+  GroupCommitCounter::Totals before;
+  if (state.thread_index() == 0) before = served.groups().Read();
   for (auto _ : state) {
     v1::Command use = served.NextUse(rng);
     if (!(kOverGrpc ? SubmitOverGrpc(use, *client) : SubmitInProcess(use))) {
@@ -185,11 +178,9 @@ void BM_SubmitConcurrent(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
-    double groups = static_cast<double>(served.groups() - groups_before);
-    double commands =
-        static_cast<double>(served.group_commands() - commands_before);
     // Only thread 0 sets it; the threads' counters are summed.
-    state.counters["commands_per_group"] = groups == 0 ? 0 : commands / groups;
+    state.counters["commands_per_group"] =
+        GroupCommitCounter::Between(before, served.groups().Read()).commands;
   }
 }
 
@@ -213,8 +204,7 @@ void BM_SubmitConcurrentAsyncClients(benchmark::State& state) {
   constexpr int kSubmitsEach = 20;
   Served& served = Served::Get();
   AsyncSubmitClients clients = NewAsyncClients(kClients, kSubmitsEach);
-  uint64_t groups_before = served.groups();
-  uint64_t commands_before = served.group_commands();
+  const GroupCommitCounter::Totals before = served.groups().Read();
   for (auto _ : state) {
     if (!clients.Run()) {
       state.SkipWithError("a use was not accepted");
@@ -222,9 +212,8 @@ void BM_SubmitConcurrentAsyncClients(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * kClients * kSubmitsEach);
-  double groups = static_cast<double>(served.groups() - groups_before);
-  double commands = static_cast<double>(served.group_commands() - commands_before);
-  state.counters["commands_per_group"] = groups == 0 ? 0 : commands / groups;
+  state.counters["commands_per_group"] =
+      GroupCommitCounter::Between(before, served.groups().Read()).commands;
 }
 
 // The target's comparison, made robust to the disk: a sync's time on this
