@@ -1,5 +1,5 @@
 // ReadCommandJson (ledger/command_json.h): SubmitJson's parse, without the
-// submit (PrepareJson in ledger_impl.cc answers the same way). A line in
+// submit (PrepareJson in submit_calls.cc answers the same way). A line in
 // the plain form is read by the strict reader (command_json_reader.h), the
 // same command in a fraction of the time; every other line, and every
 // answer to a line that is not a command, comes from ParseCommandJson.

@@ -7,6 +7,12 @@
 // on, so the next group is judged and encoded while this one syncs; groups
 // are written in the order they were judged, and every answer waits for its
 // own group's sync (docs/storage.md, "The pipelined group commit").
+//
+// Defined in: ledger_impl.cc (open, close, queries), submit_calls.cc (the
+// Submit calls: preparing and queueing), group_commit.cc (the queue, its
+// leaders, judging and writing groups), judge_command.cc (one command in
+// its group), state_cache.cc (the customer cache), and the files named by
+// the calls of ledger.h they hold (pages_call.cc, backup_call.cc, ...).
 #ifndef CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
 #define CREDIT_LEDGER_LEDGER_WRITE_PATH_LEDGER_IMPL_H_
 
@@ -41,6 +47,10 @@ class LedgerImpl final : public Ledger {
   // Reads the head (checking it names the log's last event) and the policy
   // versions: nothing that grows with the log or the customers.
   [[nodiscard]] absl::Status Restore();
+  // docs/contract.md section 16: an actor is recorded in every event it
+  // issues, so it is bounded like an id and readable in every view
+  // (Options::actor at Open, and each actor a call gives).
+  static absl::Status CheckActor(const std::string& actor);
 
   // How many customers the writer's cache holds now (tests).
   size_t CachedCustomersForTest() const;
@@ -118,6 +128,14 @@ class LedgerImpl final : public Ledger {
   absl::Status Close() override;
 
  private:
+  // What every call returns once Close was called.
+  static absl::Status ClosedError();
+  // A rejection's result, and the key a command names (none when it has
+  // no key): shared by preparing (INVALID_COMMAND) and judging.
+  static SubmitResult Rejected(std::optional<std::string> key,
+                               v1::RejectionCode code, std::string message);
+  static std::optional<std::string> KeyOf(const v1::Command& command);
+
   // A command after docs/contract.md section 5 step 1, done by the submitting
   // thread.
   struct Prepared {

@@ -1,5 +1,5 @@
-// Queries while a group is being written (ledger/write_path/ledger_impl.cc,
-// CommitGroup): a balance the group does not change is answered during its
+// Queries while a group is being written (ledger/write_path/group_commit.cc,
+// WriteJudged): a balance the group does not change is answered during its
 // sync; one it changes, or any balance while a set_policy is written, waits
 // for the sync and shows the command only once it is on disk, or the error
 // when the sync fails. WAL syncs are held at the fault file system's gate.
