@@ -139,7 +139,8 @@ struct InputLine {
   bool too_long = false;  // longer than kMaxLineBytes; the text was dropped
 };
 
-// What ApplyLines needs besides the ledger.
+// What reading the input needs besides the ledger: the edge guards each
+// line passes before it is submitted (RefusedAtTheEdge).
 struct ApplyContext {
   const edge::FutureGuard* future_guard = nullptr;  // --max-future, or none
   const edge::PastGuard* past_guard = nullptr;      // --max-past, or none
