@@ -2,8 +2,10 @@
 // key checked against the groups in flight and the store, the rules'
 // decision, and an accepted command's event folded into the state, chained
 // and added to the group's WriteBatch with the state it changed.
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/arena.h"
